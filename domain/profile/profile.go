@@ -1,0 +1,78 @@
+// Package profile records what Discord told us about a person: their
+// username, display name and avatar, seen at dashboard login or in a ticket.
+// Its stream is "profile/<user>"; the data is sealed under the user's
+// profile key, so erasing the user erases it.
+package profile
+
+import (
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Stream returns a user's profile stream.
+func Stream(u domain.UserID) string { return "profile/" + u.String() }
+
+// Personal is the profile data itself.
+type Personal struct {
+	Username   string `json:"username"`
+	GlobalName string `json:"global_name,omitempty"`
+	Avatar     string `json:"avatar,omitempty"` // Discord's avatar hash
+}
+
+// Observed records a profile snapshot.
+type Observed struct {
+	User     domain.UserID `json:"user"`
+	At       time.Time     `json:"at"`
+	Personal Personal      `json:"personal"`
+}
+
+// EventType is stored; never change it.
+func (Observed) EventType() string { return "profile.observed.v1" }
+
+// DataOwner seals the snapshot under the user's profile key.
+func (e Observed) DataOwner() domain.DataOwner {
+	return domain.DataOwner{Subject: e.User, Scope: domain.ProfileScope}
+}
+
+// Events lists the event types of this package, for codecs.
+func Events() []domain.Event { return []domain.Event{Observed{}} }
+
+// Profile is the latest snapshot of a user's profile.
+type Profile struct {
+	user     domain.UserID
+	version  int64
+	personal Personal
+}
+
+// FromHistory folds a profile stream.
+func FromHistory(u domain.UserID, history []domain.Event) Profile {
+	p := Profile{user: u}
+	for _, e := range history {
+		p.version++
+		if o, ok := e.(Observed); ok {
+			p.personal = o.Personal
+		}
+	}
+	return p
+}
+
+// Version returns the number of snapshots folded.
+func (p Profile) Version() int64 { return p.version }
+
+// Current returns the latest snapshot.
+func (p Profile) Current() Personal { return p.personal }
+
+// Observe records a snapshot when it differs from the latest one.
+func (p Profile) Observe(seen Personal, now time.Time) ([]domain.Event, error) {
+	if p.user.IsZero() {
+		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
+	}
+	if seen.Username == "" {
+		return nil, domain.Refuse(domain.ErrInvalid, "a profile needs a username")
+	}
+	if seen == p.personal {
+		return nil, nil
+	}
+	return []domain.Event{Observed{User: p.user, At: now, Personal: seen}}, nil
+}

@@ -1,0 +1,229 @@
+// Package ticket is the ticket aggregate: its lifecycle (opened, claimed,
+// members, renamed, priority, closed, reopened, channel lost, transcript
+// expired) on the stream "ticket/<id>", and the conversation captured from
+// its Discord channel on "ticket/<id>/messages".
+package ticket
+
+import (
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Answer is one answered question of a category's opening form.
+type Answer struct {
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
+}
+
+// OpenedPersonal is the opener's own words: sealed under the opener's key.
+type OpenedPersonal struct {
+	Topic   string   `json:"topic,omitempty"`
+	Answers []Answer `json:"answers,omitempty"`
+}
+
+// Opened records a new ticket.
+type Opened struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	Guild    domain.GuildID  `json:"guild"`
+	Number   int64           `json:"number"` // per-guild sequence shown to people ("ticket-0042")
+	Opener   domain.UserID   `json:"opener"`
+	Category string          `json:"category"`
+	Priority Priority        `json:"priority"`
+	At       time.Time       `json:"at"`
+	Personal OpenedPersonal  `json:"personal"`
+}
+
+// ChannelAttached records the Discord channel created for the ticket.
+type ChannelAttached struct {
+	Ticket  domain.TicketID  `json:"ticket"`
+	Channel domain.ChannelID `json:"channel"`
+}
+
+// Claimed records a staff member taking the ticket.
+type Claimed struct {
+	Ticket domain.TicketID `json:"ticket"`
+	By     domain.UserID   `json:"by"`
+}
+
+// Unclaimed records the ticket going back to the pool.
+type Unclaimed struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	By       domain.UserID   `json:"by"`
+	Previous domain.UserID   `json:"previous"`
+}
+
+// MemberAdded records a person added to the ticket.
+type MemberAdded struct {
+	Ticket domain.TicketID `json:"ticket"`
+	Member domain.UserID   `json:"member"`
+	By     domain.UserID   `json:"by"`
+}
+
+// MemberRemoved records a person removed from the ticket.
+type MemberRemoved struct {
+	Ticket domain.TicketID `json:"ticket"`
+	Member domain.UserID   `json:"member"`
+	By     domain.UserID   `json:"by"`
+}
+
+// RenamedPersonal holds the typed channel names: sealed under the renamer's key.
+type RenamedPersonal struct {
+	Name     string `json:"name"`
+	Previous string `json:"previous"`
+}
+
+// Renamed records a new channel name.
+type Renamed struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	By       domain.UserID   `json:"by"`
+	Personal RenamedPersonal `json:"personal"`
+}
+
+// PrioritySet records a priority change.
+type PrioritySet struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	By       domain.UserID   `json:"by"`
+	Priority Priority        `json:"priority"`
+	Previous Priority        `json:"previous"`
+}
+
+// ClosedPersonal is the close reason: sealed under the closer's key.
+type ClosedPersonal struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Closed records the ticket being closed.
+type Closed struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	By       domain.UserID   `json:"by"`
+	At       time.Time       `json:"at"`
+	Personal ClosedPersonal  `json:"personal"`
+}
+
+// Reopened records a closed ticket opened again.
+type Reopened struct {
+	Ticket domain.TicketID `json:"ticket"`
+	By     domain.UserID   `json:"by"`
+	At     time.Time       `json:"at"`
+}
+
+// ChannelLost records that the ticket's channel was deleted on Discord by
+// hand. An open ticket is closed by it; its transcript survives.
+type ChannelLost struct {
+	Ticket  domain.TicketID  `json:"ticket"`
+	Channel domain.ChannelID `json:"channel"`
+	At      time.Time        `json:"at"`
+	// WasOpen says whether this closed the ticket.
+	WasOpen bool `json:"was_open"`
+}
+
+// TranscriptExpired records that the retention period ran out: the ticket's
+// personal data keys are destroyed and its transcript is gone.
+type TranscriptExpired struct {
+	Ticket        domain.TicketID `json:"ticket"`
+	ClosedAt      time.Time       `json:"closed_at"`
+	RetentionDays int             `json:"retention_days"`
+	At            time.Time       `json:"at"`
+}
+
+// Attachment is the metadata of a file attached to a message.
+type Attachment struct {
+	ID          string `json:"id"`
+	Filename    string `json:"filename"`
+	URL         string `json:"url"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type,omitempty"`
+}
+
+// Embed is the visible part of a message embed.
+type Embed struct {
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	URL         string `json:"url,omitempty"`
+}
+
+// MessagePersonal is what a person wrote and how they looked: sealed under
+// the author's key for this ticket.
+type MessagePersonal struct {
+	Content      string       `json:"content,omitempty"`
+	AuthorName   string       `json:"author_name,omitempty"`
+	AuthorAvatar string       `json:"author_avatar,omitempty"`
+	Attachments  []Attachment `json:"attachments,omitempty"`
+	Embeds       []Embed      `json:"embeds,omitempty"`
+}
+
+// MessagePosted records a message written in the ticket's channel.
+type MessagePosted struct {
+	Ticket   domain.TicketID  `json:"ticket"`
+	Channel  domain.ChannelID `json:"channel"`
+	Message  domain.MessageID `json:"message"`
+	Author   domain.UserID    `json:"author"`
+	Bot      bool             `json:"bot,omitempty"`
+	At       time.Time        `json:"at"`
+	Personal MessagePersonal  `json:"personal"`
+}
+
+// EditedPersonal is the new text of an edited message.
+type EditedPersonal struct {
+	Content string  `json:"content,omitempty"`
+	Embeds  []Embed `json:"embeds,omitempty"`
+}
+
+// MessageEdited records a message's new content. The old content stays in the
+// history as the earlier MessagePosted / MessageEdited.
+type MessageEdited struct {
+	Ticket   domain.TicketID  `json:"ticket"`
+	Message  domain.MessageID `json:"message"`
+	Author   domain.UserID    `json:"author"`
+	At       time.Time        `json:"at"`
+	Personal EditedPersonal   `json:"personal"`
+}
+
+// MessageDeleted records a message deleted on Discord.
+type MessageDeleted struct {
+	Ticket  domain.TicketID  `json:"ticket"`
+	Message domain.MessageID `json:"message"`
+	At      time.Time        `json:"at"`
+}
+
+// WARNING: these names are stored; never change them.
+func (Opened) EventType() string            { return "ticket.opened.v1" }
+func (ChannelAttached) EventType() string   { return "ticket.channel_attached.v1" }
+func (Claimed) EventType() string           { return "ticket.claimed.v1" }
+func (Unclaimed) EventType() string         { return "ticket.unclaimed.v1" }
+func (MemberAdded) EventType() string       { return "ticket.member_added.v1" }
+func (MemberRemoved) EventType() string     { return "ticket.member_removed.v1" }
+func (Renamed) EventType() string           { return "ticket.renamed.v1" }
+func (PrioritySet) EventType() string       { return "ticket.priority_set.v1" }
+func (Closed) EventType() string            { return "ticket.closed.v1" }
+func (Reopened) EventType() string          { return "ticket.reopened.v1" }
+func (ChannelLost) EventType() string       { return "ticket.channel_lost.v1" }
+func (TranscriptExpired) EventType() string { return "ticket.transcript_expired.v1" }
+func (MessagePosted) EventType() string     { return "ticket.message_posted.v1" }
+func (MessageEdited) EventType() string     { return "ticket.message_edited.v1" }
+func (MessageDeleted) EventType() string    { return "ticket.message_deleted.v1" }
+
+// DataOwner implementations: whose key seals each event's Personal field.
+func (e Opened) DataOwner() domain.DataOwner  { return owner(e.Opener, e.Ticket) }
+func (e Renamed) DataOwner() domain.DataOwner { return owner(e.By, e.Ticket) }
+func (e Closed) DataOwner() domain.DataOwner  { return owner(e.By, e.Ticket) }
+func (e MessagePosted) DataOwner() domain.DataOwner {
+	return owner(e.Author, e.Ticket)
+}
+func (e MessageEdited) DataOwner() domain.DataOwner {
+	return owner(e.Author, e.Ticket)
+}
+
+func owner(u domain.UserID, t domain.TicketID) domain.DataOwner {
+	return domain.DataOwner{Subject: u, Scope: domain.TicketScope(t)}
+}
+
+// Events lists one value of every event type of this package, for codecs.
+func Events() []domain.Event {
+	return []domain.Event{
+		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{},
+		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{},
+		MessagePosted{}, MessageEdited{}, MessageDeleted{},
+	}
+}

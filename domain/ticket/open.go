@@ -1,0 +1,171 @@
+package ticket
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/member"
+)
+
+// OpenGrace is how long a slot reservation stays valid without its ticket
+// being recorded as open. An open that does not complete within it (the
+// process died between the two appends) stops counting against the limit,
+// and a late completion is refused, so the limit is exact either way.
+const OpenGrace = 2 * time.Minute
+
+// DefaultCategory is the category of a guild that configured none.
+var DefaultCategory = guild.Category{Key: "general", Name: "General"}
+
+// OpenRequest is a member asking for a ticket.
+type OpenRequest struct {
+	Ticket   domain.TicketID
+	Number   int64
+	Opener   domain.UserID
+	Roles    []domain.RoleID // the opener's roles, for the role blacklist
+	Category string          // a category key; empty picks the only or the default one
+	Topic    string
+	Answers  []string // answers in the order of the category's questions
+}
+
+// Opening is a decided open: events for the member's stream (the slot, which
+// must be appended first, at the holdings' version) and for the new ticket's
+// stream.
+type Opening struct {
+	Reservation []domain.Event
+	Ticket      []domain.Event
+}
+
+// Slots counts the open tickets a member holds. held must contain the
+// current state of every reserved ticket that exists; a reservation whose
+// ticket is not (yet) open counts only while it is younger than OpenGrace.
+func Slots(h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) int {
+	n := 0
+	for _, r := range h.Reservations() {
+		t, ok := held[r.Ticket]
+		switch {
+		case ok && t.Exists():
+			if t.Status() == StatusOpen {
+				n++
+			}
+		case now.Sub(r.At) < OpenGrace:
+			n++ // an open in flight
+		}
+	}
+	return n
+}
+
+// Open decides a new ticket: the blacklist, the category and its form, and
+// the member's open ticket limit.
+func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) (Opening, error) {
+	if req.Ticket.IsZero() || req.Opener.IsZero() || req.Number < 1 {
+		return Opening{}, domain.Refuse(domain.ErrInvalid, "an open request needs a ticket id, a number and an opener")
+	}
+	if banned, why := g.IsBlacklisted(req.Opener, req.Roles); banned {
+		return Opening{}, domain.Refuse(domain.ErrForbidden, why)
+	}
+	cat, err := pickCategory(g, req.Category)
+	if err != nil {
+		return Opening{}, err
+	}
+	answers, err := answerForm(cat, req.Answers)
+	if err != nil {
+		return Opening{}, err
+	}
+	topic := strings.TrimSpace(req.Topic)
+	if len(topic) > MaxTopicLength {
+		return Opening{}, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a topic is at most %d characters", MaxTopicLength))
+	}
+	if open := Slots(h, held, now); open >= g.TicketLimit() {
+		return Opening{}, domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
+			"you already have %d open ticket(s); the limit in this server is %d", open, g.TicketLimit()))
+	}
+	return Opening{
+		Reservation: h.Reserve(req.Ticket, now),
+		Ticket: []domain.Event{Opened{
+			Ticket: req.Ticket, Guild: g.ID(), Number: req.Number, Opener: req.Opener,
+			Category: cat.Key, Priority: PriorityNormal, At: now,
+			Personal: OpenedPersonal{Topic: topic, Answers: answers},
+		}},
+	}, nil
+}
+
+// ConfirmOpen guards the second step of an open: the ticket stream must
+// still be empty and the reservation still within OpenGrace.
+func ConfirmOpen(t Ticket, reservedAt, now time.Time) error {
+	if t.Exists() {
+		return domain.Refuse(domain.ErrConflict, "that ticket already exists")
+	}
+	if now.Sub(reservedAt) >= OpenGrace {
+		return domain.Refuse(domain.ErrConflict, "the open took too long and was abandoned; please try again")
+	}
+	return nil
+}
+
+func pickCategory(g guild.Settings, key string) (guild.Category, error) {
+	cats := g.Categories()
+	switch {
+	case len(cats) == 0 && (key == "" || key == DefaultCategory.Key):
+		return DefaultCategory, nil
+	case key == "" && len(cats) == 1:
+		return cats[0], nil
+	case key == "":
+		return guild.Category{}, domain.Refuse(domain.ErrInvalid, "pick a category")
+	}
+	c, ok := g.Category(key)
+	if !ok {
+		return guild.Category{}, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+	}
+	return c, nil
+}
+
+func answerForm(c guild.Category, given []string) ([]Answer, error) {
+	if len(given) > len(c.Questions) {
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("category %q asks %d question(s), got %d answers", c.Key, len(c.Questions), len(given)))
+	}
+	var out []Answer
+	for i, q := range c.Questions {
+		a := ""
+		if i < len(given) {
+			a = strings.TrimSpace(given[i])
+		}
+		if a == "" && q.Required {
+			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q needs an answer", q.Label))
+		}
+		if len(a) > MaxAnswerLength {
+			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the answer to %q is at most %d characters", q.Label, MaxAnswerLength))
+		}
+		if a != "" {
+			out = append(out, Answer{Question: q.Label, Answer: a})
+		}
+	}
+	return out, nil
+}
+
+// Reopening is a decided reopen: a slot for the opener (appended first) and
+// the ticket's Reopened event.
+type Reopening struct {
+	Reservation []domain.Event
+	Ticket      []domain.Event
+}
+
+// Reopen decides reopening a closed ticket. The opener reopening their own
+// ticket is held to the open ticket limit; staff may reopen beyond it. The
+// ticket takes a slot either way, so the holdings stay true.
+func (t Ticket) Reopen(by Participant, g guild.Settings, h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) (Reopening, error) {
+	if err := t.reopenable(by); err != nil {
+		return Reopening{}, err
+	}
+	if !by.Staff {
+		if open := Slots(h, held, now); open >= g.TicketLimit() {
+			return Reopening{}, domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
+				"you already have %d open ticket(s); the limit in this server is %d", open, g.TicketLimit()))
+		}
+	}
+	return Reopening{
+		Reservation: h.Reserve(t.id, now),
+		Ticket:      []domain.Event{Reopened{Ticket: t.id, By: by.User, At: now}},
+	}, nil
+}

@@ -1,0 +1,367 @@
+package ticket
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Stream returns the lifecycle stream of a ticket.
+func Stream(id domain.TicketID) string { return "ticket/" + string(id) }
+
+// MessagesStream returns the stream of the messages captured in a ticket's channel.
+func MessagesStream(id domain.TicketID) string { return "ticket/" + string(id) + "/messages" }
+
+// Limits from Discord.
+const (
+	MaxReasonLength = 1024 // a close-reason modal input
+	MaxTopicLength  = 200
+	MaxAnswerLength = 4000 // a paragraph modal input
+	MaxNameLength   = 100  // a channel name
+)
+
+// Ticket is a support ticket folded from its lifecycle stream.
+type Ticket struct {
+	id          domain.TicketID
+	guild       domain.GuildID
+	number      int64
+	opener      domain.UserID
+	category    string
+	channel     domain.ChannelID
+	status      Status
+	claimer     domain.UserID
+	members     []domain.UserID
+	name        string
+	priority    Priority
+	openedAt    time.Time
+	closedAt    time.Time
+	channelLost bool
+	expired     bool
+	version     int64
+}
+
+// FromHistory folds a ticket's lifecycle events. An empty history gives a
+// ticket that does not exist.
+func FromHistory(history []domain.Event) Ticket {
+	var t Ticket
+	for _, e := range history {
+		t = t.apply(e)
+	}
+	return t
+}
+
+func (t Ticket) apply(e domain.Event) Ticket {
+	t.version++
+	switch e := e.(type) {
+	case Opened:
+		t.id, t.guild, t.number, t.opener = e.Ticket, e.Guild, e.Number, e.Opener
+		t.category, t.priority, t.status, t.openedAt = e.Category, e.Priority, StatusOpen, e.At
+		t.name = DefaultName(e.Number)
+	case ChannelAttached:
+		t.channel, t.channelLost = e.Channel, false
+	case Claimed:
+		t.claimer = e.By
+	case Unclaimed:
+		t.claimer = 0
+	case MemberAdded:
+		t.members = append(slices.Clone(t.members), e.Member)
+	case MemberRemoved:
+		t.members = slices.DeleteFunc(slices.Clone(t.members), func(u domain.UserID) bool { return u == e.Member })
+	case Renamed:
+		t.name = e.Personal.Name
+	case PrioritySet:
+		t.priority = e.Priority
+	case Closed:
+		t.status, t.closedAt = StatusClosed, e.At
+	case Reopened:
+		t.status, t.closedAt = StatusOpen, time.Time{}
+	case ChannelLost:
+		t.channelLost = true
+		if e.WasOpen {
+			t.status, t.closedAt = StatusClosed, e.At
+		}
+	case TranscriptExpired:
+		t.expired = true
+	}
+	return t
+}
+
+// DefaultName is the channel name of a ticket nobody renamed.
+func DefaultName(number int64) string { return fmt.Sprintf("ticket-%04d", number) }
+
+// Exists reports whether the ticket was ever opened.
+func (t Ticket) Exists() bool { return !t.id.IsZero() }
+
+// ID returns the ticket id.
+func (t Ticket) ID() domain.TicketID { return t.id }
+
+// Guild returns the guild the ticket belongs to.
+func (t Ticket) Guild() domain.GuildID { return t.guild }
+
+// Number returns the per-guild ticket number.
+func (t Ticket) Number() int64 { return t.number }
+
+// Opener returns who opened the ticket.
+func (t Ticket) Opener() domain.UserID { return t.opener }
+
+// Category returns the category key.
+func (t Ticket) Category() string { return t.category }
+
+// Channel returns the Discord channel, zero until it is attached.
+func (t Ticket) Channel() domain.ChannelID { return t.channel }
+
+// Status returns open or closed.
+func (t Ticket) Status() Status { return t.status }
+
+// Claimer returns the staff member who claimed the ticket, zero if nobody.
+func (t Ticket) Claimer() domain.UserID { return t.claimer }
+
+// Members returns the people added to the ticket (not the opener).
+func (t Ticket) Members() []domain.UserID { return slices.Clone(t.members) }
+
+// Name returns the channel name.
+func (t Ticket) Name() string { return t.name }
+
+// Priority returns the priority.
+func (t Ticket) Priority() Priority { return t.priority }
+
+// OpenedAt returns when the ticket was opened.
+func (t Ticket) OpenedAt() time.Time { return t.openedAt }
+
+// ClosedAt returns when the ticket was last closed; zero while open.
+func (t Ticket) ClosedAt() time.Time { return t.closedAt }
+
+// ChannelLost reports whether the Discord channel was deleted by hand.
+func (t Ticket) ChannelLost() bool { return t.channelLost }
+
+// TranscriptExpired reports whether retention destroyed the transcript.
+func (t Ticket) TranscriptExpired() bool { return t.expired }
+
+// Version returns the number of lifecycle events folded.
+func (t Ticket) Version() int64 { return t.version }
+
+// IsParticipant reports whether u is the opener or an added member.
+func (t Ticket) IsParticipant(u domain.UserID) bool {
+	return u == t.opener || slices.Contains(t.members, u)
+}
+
+func (t Ticket) mustBeOpen(action string) error {
+	if !t.Exists() {
+		return domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if t.status != StatusOpen {
+		return domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d is closed; you cannot %s it", t.number, action))
+	}
+	return nil
+}
+
+func mustBeStaff(by Participant, action string) error {
+	if !by.Staff {
+		return domain.Refuse(domain.ErrForbidden, "only staff can "+action+" tickets")
+	}
+	return nil
+}
+
+// AttachChannel records the Discord channel created for the ticket.
+func (t Ticket) AttachChannel(ch domain.ChannelID) ([]domain.Event, error) {
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if ch.IsZero() {
+		return nil, domain.Refuse(domain.ErrInvalid, "which channel?")
+	}
+	if t.channel == ch && !t.channelLost {
+		return nil, nil
+	}
+	return []domain.Event{ChannelAttached{Ticket: t.id, Channel: ch}}, nil
+}
+
+// Claim makes a staff member the ticket's handler.
+func (t Ticket) Claim(by Participant) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "claim"); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("claim"); err != nil {
+		return nil, err
+	}
+	switch t.claimer {
+	case 0:
+	case by.User:
+		return nil, domain.Refuse(domain.ErrUnchanged, "you already claimed this ticket")
+	default:
+		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("<@%s> already claimed this ticket; unclaim it first", t.claimer))
+	}
+	return []domain.Event{Claimed{Ticket: t.id, By: by.User}}, nil
+}
+
+// Unclaim returns the ticket to the pool.
+func (t Ticket) Unclaim(by Participant) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "unclaim"); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("unclaim"); err != nil {
+		return nil, err
+	}
+	if t.claimer == 0 {
+		return nil, domain.Refuse(domain.ErrUnchanged, "nobody has claimed this ticket")
+	}
+	return []domain.Event{Unclaimed{Ticket: t.id, By: by.User, Previous: t.claimer}}, nil
+}
+
+// AddMember gives someone access to the ticket.
+func (t Ticket) AddMember(by Participant, member domain.UserID) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "add people to"); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("add people to"); err != nil {
+		return nil, err
+	}
+	if member.IsZero() {
+		return nil, domain.Refuse(domain.ErrInvalid, "which member?")
+	}
+	if t.IsParticipant(member) {
+		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("<@%s> is already in this ticket", member))
+	}
+	return []domain.Event{MemberAdded{Ticket: t.id, Member: member, By: by.User}}, nil
+}
+
+// RemoveMember takes someone's access away. The opener cannot be removed.
+func (t Ticket) RemoveMember(by Participant, member domain.UserID) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "remove people from"); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("remove people from"); err != nil {
+		return nil, err
+	}
+	if member == t.opener {
+		return nil, domain.Refuse(domain.ErrForbidden, "the opener cannot be removed from their own ticket")
+	}
+	if !slices.Contains(t.members, member) {
+		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("<@%s> is not in this ticket", member))
+	}
+	return []domain.Event{MemberRemoved{Ticket: t.id, Member: member, By: by.User}}, nil
+}
+
+// NormalizeName turns a requested channel name into Discord's form:
+// lower case, dashes for spaces, at most 100 characters.
+func NormalizeName(name string) string {
+	name = strings.ToLower(strings.TrimSpace(name))
+	name = strings.Join(strings.Fields(name), "-")
+	if len(name) > MaxNameLength {
+		name = name[:MaxNameLength]
+	}
+	return name
+}
+
+// Rename changes the channel name.
+func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "rename"); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("rename"); err != nil {
+		return nil, err
+	}
+	name = NormalizeName(name)
+	if name == "" {
+		return nil, domain.Refuse(domain.ErrInvalid, "a channel name needs at least one character")
+	}
+	if name == t.name {
+		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket already has that name")
+	}
+	return []domain.Event{Renamed{Ticket: t.id, By: by.User, Personal: RenamedPersonal{Name: name, Previous: t.name}}}, nil
+}
+
+// SetPriority changes the priority.
+func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "prioritise"); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("prioritise"); err != nil {
+		return nil, err
+	}
+	if p.IsZero() || p > PriorityUrgent {
+		return nil, domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
+	}
+	if p == t.priority {
+		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket already has priority "+p.String())
+	}
+	return []domain.Event{PrioritySet{Ticket: t.id, By: by.User, Priority: p, Previous: t.priority}}, nil
+}
+
+// Close closes the ticket. The opener and staff may close.
+func (t Ticket) Close(by Participant, reason string, now time.Time) ([]domain.Event, error) {
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if !by.Staff && by.User != t.opener {
+		return nil, domain.Refuse(domain.ErrForbidden, "only the opener and staff can close this ticket")
+	}
+	if t.status == StatusClosed {
+		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d is already closed", t.number))
+	}
+	reason = strings.TrimSpace(reason)
+	if len(reason) > MaxReasonLength {
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a close reason is at most %d characters", MaxReasonLength))
+	}
+	return []domain.Event{Closed{Ticket: t.id, By: by.User, At: now, Personal: ClosedPersonal{Reason: reason}}}, nil
+}
+
+// reopenable checks the ticket-side rules of reopening; the slot side is in
+// Reopen (open.go), which needs the member's holdings.
+func (t Ticket) reopenable(by Participant) error {
+	if !t.Exists() {
+		return domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if !by.Staff && by.User != t.opener {
+		return domain.Refuse(domain.ErrForbidden, "only the opener and staff can reopen this ticket")
+	}
+	if t.status == StatusOpen {
+		return domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d is already open", t.number))
+	}
+	if t.expired {
+		return domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d's transcript expired; it cannot be reopened", t.number))
+	}
+	return nil
+}
+
+// LoseChannel records that the ticket's channel was deleted on Discord. It
+// closes an open ticket. Losing a channel that is not the ticket's current
+// one, or losing it twice, changes nothing.
+func (t Ticket) LoseChannel(ch domain.ChannelID, now time.Time) ([]domain.Event, error) {
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if t.channelLost || ch != t.channel {
+		return nil, nil
+	}
+	return []domain.Event{ChannelLost{Ticket: t.id, Channel: ch, At: now, WasOpen: t.status == StatusOpen}}, nil
+}
+
+// ExpiresAt returns when a closed ticket's transcript expires under a
+// retention of the given days; zero while the ticket is open.
+func (t Ticket) ExpiresAt(retentionDays int) time.Time {
+	if t.status != StatusClosed {
+		return time.Time{}
+	}
+	return t.closedAt.AddDate(0, 0, retentionDays)
+}
+
+// ExpireTranscript decides the retention deletion of a closed ticket.
+func (t Ticket) ExpireTranscript(retentionDays int, now time.Time) ([]domain.Event, error) {
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if t.expired {
+		return nil, nil
+	}
+	if t.status != StatusClosed {
+		return nil, domain.Refuse(domain.ErrConflict, "an open ticket's transcript does not expire")
+	}
+	if now.Before(t.ExpiresAt(retentionDays)) {
+		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d's transcript expires at %s", t.number, t.ExpiresAt(retentionDays).Format(time.RFC3339)))
+	}
+	return []domain.Event{TranscriptExpired{Ticket: t.id, ClosedAt: t.closedAt, RetentionDays: retentionDays, At: now}}, nil
+}

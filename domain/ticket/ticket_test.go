@@ -1,0 +1,339 @@
+package ticket_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/member"
+	"github.com/ticketify/ticketify/domain/ticket"
+)
+
+const (
+	tid      domain.TicketID  = "01JD7Q4V3S8X2N6M5K4J3H2G1F"
+	other    domain.TicketID  = "01JD7Q4V3S8X2N6M5K4J3H2G1G"
+	guildG   domain.GuildID   = 100
+	opener   domain.UserID    = 200
+	staffU   domain.UserID    = 300
+	stranger domain.UserID    = 400
+	friend   domain.UserID    = 500
+	chanC    domain.ChannelID = 600
+)
+
+var (
+	t0      = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	staff   = ticket.Participant{User: staffU, Staff: true}
+	owner   = ticket.Participant{User: opener}
+	nobody  = ticket.Participant{User: stranger}
+	opened  = ticket.Opened{Ticket: tid, Guild: guildG, Number: 7, Opener: opener, Category: "general", Priority: ticket.PriorityNormal, At: t0, Personal: ticket.OpenedPersonal{Topic: "refund"}}
+	closed  = ticket.Closed{Ticket: tid, By: staffU, At: t0.Add(time.Hour), Personal: ticket.ClosedPersonal{Reason: "done"}}
+	claimed = ticket.Claimed{Ticket: tid, By: staffU}
+)
+
+// scenario is one given-events / when-command / then-events specification.
+type scenario struct {
+	name  string
+	given []domain.Event
+	when  func(ticket.Ticket) ([]domain.Event, error)
+	then  []domain.Event
+	err   error // a sentinel the refusal must match
+}
+
+func run(t *testing.T, scenarios []scenario) {
+	t.Helper()
+	for _, s := range scenarios {
+		t.Run(s.name, func(t *testing.T) {
+			got, err := s.when(ticket.FromHistory(s.given))
+			if s.err != nil {
+				if !errors.Is(err, s.err) {
+					t.Fatalf("error = %v, want %v", err, s.err)
+				}
+				if got != nil {
+					t.Fatalf("a refused command decided events: %#v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected refusal: %v", err)
+			}
+			if !reflect.DeepEqual(got, s.then) {
+				t.Fatalf("events:\n got %#v\nwant %#v", got, s.then)
+			}
+		})
+	}
+}
+
+func TestClaimingAndMembers(t *testing.T) {
+	run(t, []scenario{
+		{name: "staff claims an open ticket", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) },
+			then: []domain.Event{claimed}},
+		{name: "a member who is not staff cannot claim", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(owner) }, err: domain.ErrForbidden},
+		{name: "no claim on a closed ticket", given: []domain.Event{opened, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) }, err: domain.ErrConflict},
+		{name: "no claim on a ticket that does not exist",
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) }, err: domain.ErrNotFound},
+		{name: "claiming twice changes nothing", given: []domain.Event{opened, claimed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) }, err: domain.ErrUnchanged},
+		{name: "another staff member must unclaim first", given: []domain.Event{opened, claimed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Claim(ticket.Participant{User: 999, Staff: true})
+			}, err: domain.ErrConflict},
+		{name: "unclaim names who held it", given: []domain.Event{opened, claimed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Unclaim(ticket.Participant{User: 999, Staff: true})
+			},
+			then: []domain.Event{ticket.Unclaimed{Ticket: tid, By: 999, Previous: staffU}}},
+		{name: "unclaim of an unclaimed ticket", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Unclaim(staff) }, err: domain.ErrUnchanged},
+		{name: "staff adds a member", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddMember(staff, friend) },
+			then: []domain.Event{ticket.MemberAdded{Ticket: tid, Member: friend, By: staffU}}},
+		{name: "the opener is already in", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddMember(staff, opener) }, err: domain.ErrUnchanged},
+		{name: "the opener cannot add people", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddMember(owner, friend) }, err: domain.ErrForbidden},
+		{name: "staff removes an added member", given: []domain.Event{opened, ticket.MemberAdded{Ticket: tid, Member: friend, By: staffU}},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.RemoveMember(staff, friend) },
+			then: []domain.Event{ticket.MemberRemoved{Ticket: tid, Member: friend, By: staffU}}},
+		{name: "the opener cannot be removed", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.RemoveMember(staff, opener) }, err: domain.ErrForbidden},
+		{name: "removing someone who is not in", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.RemoveMember(staff, friend) }, err: domain.ErrUnchanged},
+	})
+}
+
+func TestRenameAndPriority(t *testing.T) {
+	run(t, []scenario{
+		{name: "rename normalises to a Discord channel name", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rename(staff, "  Refund Request ") },
+			then: []domain.Event{ticket.Renamed{Ticket: tid, By: staffU, Personal: ticket.RenamedPersonal{Name: "refund-request", Previous: "ticket-0007"}}}},
+		{name: "rename to nothing", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rename(staff, "   ") }, err: domain.ErrInvalid},
+		{name: "rename to the same name", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rename(staff, "ticket-0007") }, err: domain.ErrUnchanged},
+		{name: "only staff renames", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rename(owner, "x") }, err: domain.ErrForbidden},
+		{name: "priority is set with its previous value", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.SetPriority(staff, ticket.PriorityUrgent) },
+			then: []domain.Event{ticket.PrioritySet{Ticket: tid, By: staffU, Priority: ticket.PriorityUrgent, Previous: ticket.PriorityNormal}}},
+		{name: "an unknown priority", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.SetPriority(staff, 0) }, err: domain.ErrInvalid},
+		{name: "the same priority", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.SetPriority(staff, ticket.PriorityNormal) }, err: domain.ErrUnchanged},
+	})
+}
+
+func TestClosingAndChannelFacts(t *testing.T) {
+	later := t0.Add(time.Hour)
+	run(t, []scenario{
+		{name: "the opener closes with a reason", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Close(owner, " solved ", later) },
+			then: []domain.Event{ticket.Closed{Ticket: tid, By: opener, At: later, Personal: ticket.ClosedPersonal{Reason: "solved"}}}},
+		{name: "a stranger cannot close", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Close(nobody, "", later) }, err: domain.ErrForbidden},
+		{name: "no close on a closed ticket", given: []domain.Event{opened, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Close(staff, "", later) }, err: domain.ErrConflict},
+		{name: "a reason longer than the modal allows", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Close(staff, string(make([]byte, ticket.MaxReasonLength+1)), later)
+			}, err: domain.ErrInvalid},
+		{name: "the channel is attached once", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AttachChannel(chanC) },
+			then: []domain.Event{ticket.ChannelAttached{Ticket: tid, Channel: chanC}}},
+		{name: "attaching the same channel again changes nothing", given: []domain.Event{opened, ticket.ChannelAttached{Ticket: tid, Channel: chanC}},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AttachChannel(chanC) }},
+		{name: "a channel deleted by hand closes an open ticket", given: []domain.Event{opened, ticket.ChannelAttached{Ticket: tid, Channel: chanC}},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.LoseChannel(chanC, later) },
+			then: []domain.Event{ticket.ChannelLost{Ticket: tid, Channel: chanC, At: later, WasOpen: true}}},
+		{name: "a channel deleted after close does not close again", given: []domain.Event{opened, ticket.ChannelAttached{Ticket: tid, Channel: chanC}, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.LoseChannel(chanC, later) },
+			then: []domain.Event{ticket.ChannelLost{Ticket: tid, Channel: chanC, At: later, WasOpen: false}}},
+		{name: "another channel's deletion is not this ticket's loss", given: []domain.Event{opened, ticket.ChannelAttached{Ticket: tid, Channel: chanC}},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.LoseChannel(chanC+1, later) }},
+	})
+}
+
+func TestTranscriptExpiry(t *testing.T) {
+	closedAt := closed.At
+	run(t, []scenario{
+		{name: "day 89 is too early", given: []domain.Event{opened, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.ExpireTranscript(90, closedAt.AddDate(0, 0, 89))
+			},
+			err: domain.ErrConflict},
+		{name: "day 90 expires", given: []domain.Event{opened, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.ExpireTranscript(90, closedAt.AddDate(0, 0, 90))
+			},
+			then: []domain.Event{ticket.TranscriptExpired{Ticket: tid, ClosedAt: closedAt, RetentionDays: 90, At: closedAt.AddDate(0, 0, 90)}}},
+		{name: "an open ticket never expires", given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.ExpireTranscript(90, closedAt.AddDate(1, 0, 0))
+			},
+			err: domain.ErrConflict},
+		{name: "expiring twice changes nothing", given: []domain.Event{opened, closed, ticket.TranscriptExpired{Ticket: tid}},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.ExpireTranscript(90, closedAt.AddDate(1, 0, 0))
+			}},
+	})
+}
+
+func settings(events ...domain.Event) guild.Settings { return guild.FromHistory(guildG, events) }
+
+func TestOpen(t *testing.T) {
+	req := ticket.OpenRequest{Ticket: tid, Number: 7, Opener: opener, Topic: "refund"}
+	billing := guild.Category{Key: "billing", Name: "Billing", Questions: []guild.Question{
+		{Label: "Order number", Required: true}, {Label: "Anything else?"}}}
+
+	t.Run("a member opens in a guild with no setup: the default category", func(t *testing.T) {
+		got, err := ticket.Open(req, settings(), member.FromHistory(guildG, opener, nil), nil, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ticket.Opening{
+			Reservation: []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0}},
+			Ticket:      []domain.Event{opened},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("got %#v\nwant %#v", got, want)
+		}
+	})
+	t.Run("form answers are matched to the category's questions", func(t *testing.T) {
+		r := req
+		r.Category, r.Answers = "billing", []string{" #1234 ", ""}
+		got, err := ticket.Open(r, settings(guild.CategoryAdded{Guild: guildG, Category: billing}), member.Holdings{}, nil, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers := got.Ticket[0].(ticket.Opened).Personal.Answers
+		if !reflect.DeepEqual(answers, []ticket.Answer{{Question: "Order number", Answer: "#1234"}}) {
+			t.Fatalf("answers = %#v", answers)
+		}
+	})
+	refusals := []struct {
+		name string
+		req  func(ticket.OpenRequest) ticket.OpenRequest
+		g    guild.Settings
+		err  error
+	}{
+		{"a blacklisted user", func(r ticket.OpenRequest) ticket.OpenRequest { return r },
+			settings(guild.UserBlacklisted{Guild: guildG, User: opener}), domain.ErrForbidden},
+		{"a member holding a blacklisted role", func(r ticket.OpenRequest) ticket.OpenRequest { r.Roles = []domain.RoleID{1, 66}; return r },
+			settings(guild.RoleBlacklisted{Guild: guildG, Role: 66}), domain.ErrForbidden},
+		{"an unknown category", func(r ticket.OpenRequest) ticket.OpenRequest { r.Category = "nope"; return r },
+			settings(guild.CategoryAdded{Guild: guildG, Category: billing}), domain.ErrNotFound},
+		{"a required answer missing", func(r ticket.OpenRequest) ticket.OpenRequest { r.Category = "billing"; return r },
+			settings(guild.CategoryAdded{Guild: guildG, Category: billing}), domain.ErrInvalid},
+		{"more answers than questions", func(r ticket.OpenRequest) ticket.OpenRequest {
+			r.Category, r.Answers = "billing", []string{"a", "b", "c"}
+			return r
+		}, settings(guild.CategoryAdded{Guild: guildG, Category: billing}), domain.ErrInvalid},
+		{"no category picked among several", func(r ticket.OpenRequest) ticket.OpenRequest { return r },
+			settings(guild.CategoryAdded{Guild: guildG, Category: billing}, guild.CategoryAdded{Guild: guildG, Category: guild.Category{Key: "other", Name: "Other"}}),
+			domain.ErrInvalid},
+	}
+	for _, c := range refusals {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := ticket.Open(c.req(req), c.g, member.Holdings{}, nil, t0)
+			if !errors.Is(err, c.err) {
+				t.Fatalf("error = %v, want %v", err, c.err)
+			}
+			if got.Reservation != nil || got.Ticket != nil {
+				t.Fatalf("a refused open decided events: %#v", got)
+			}
+		})
+	}
+}
+
+func TestOpenTicketLimit(t *testing.T) {
+	req := ticket.OpenRequest{Ticket: other, Number: 8, Opener: opener}
+	reserved := member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0}
+	holdings := member.FromHistory(guildG, opener, []domain.Event{reserved})
+	limit1 := settings()
+
+	cases := []struct {
+		name string
+		held map[domain.TicketID]ticket.Ticket
+		now  time.Time
+		err  error
+	}{
+		{"an open ticket uses the only slot", map[domain.TicketID]ticket.Ticket{tid: ticket.FromHistory([]domain.Event{opened})}, t0.Add(time.Hour), domain.ErrForbidden},
+		{"an open in flight uses the slot", nil, t0.Add(ticket.OpenGrace - time.Second), domain.ErrForbidden},
+		{"an abandoned open frees the slot", nil, t0.Add(ticket.OpenGrace), nil},
+		{"a closed ticket frees the slot even before its release is recorded", map[domain.TicketID]ticket.Ticket{tid: ticket.FromHistory([]domain.Event{opened, closed})}, t0.Add(time.Hour), nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ticket.Open(req, limit1, holdings, c.held, c.now)
+			if !errors.Is(err, c.err) {
+				t.Fatalf("error = %v, want %v", err, c.err)
+			}
+		})
+	}
+	t.Run("a raised limit allows a second ticket", func(t *testing.T) {
+		g := settings(guild.TicketLimitSet{Guild: guildG, Limit: 2, Previous: 1})
+		held := map[domain.TicketID]ticket.Ticket{tid: ticket.FromHistory([]domain.Event{opened})}
+		if _, err := ticket.Open(req, g, holdings, held, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a late second step is refused", func(t *testing.T) {
+		if err := ticket.ConfirmOpen(ticket.Ticket{}, t0, t0.Add(ticket.OpenGrace)); !errors.Is(err, domain.ErrConflict) {
+			t.Fatalf("error = %v", err)
+		}
+		if err := ticket.ConfirmOpen(ticket.Ticket{}, t0, t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestReopen(t *testing.T) {
+	later := t0.Add(2 * time.Hour)
+	closedTicket := ticket.FromHistory([]domain.Event{opened, closed})
+	otherOpen := ticket.FromHistory([]domain.Event{ticket.Opened{Ticket: other, Guild: guildG, Number: 8, Opener: opener, At: t0}})
+	holdings := member.FromHistory(guildG, opener, []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: other, At: t0}})
+	held := map[domain.TicketID]ticket.Ticket{other: otherOpen}
+
+	got, err := closedTicket.Reopen(staff, settings(), holdings, held, later)
+	if err != nil {
+		t.Fatalf("staff reopen beyond the limit: %v", err)
+	}
+	want := ticket.Reopening{
+		Reservation: []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: later}},
+		Ticket:      []domain.Event{ticket.Reopened{Ticket: tid, By: staffU, At: later}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v\nwant %#v", got, want)
+	}
+	if _, err := closedTicket.Reopen(owner, settings(), holdings, held, later); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("the opener at the limit: error = %v", err)
+	}
+	if _, err := ticket.FromHistory([]domain.Event{opened}).Reopen(staff, settings(), holdings, held, later); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("no reopen of an open ticket: error = %v", err)
+	}
+	expired := ticket.FromHistory([]domain.Event{opened, closed, ticket.TranscriptExpired{Ticket: tid}})
+	if _, err := expired.Reopen(staff, settings(), holdings, held, later); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("no reopen after expiry: error = %v", err)
+	}
+}
+
+func TestFoldedState(t *testing.T) {
+	tk := ticket.FromHistory([]domain.Event{
+		opened, ticket.ChannelAttached{Ticket: tid, Channel: chanC}, claimed,
+		ticket.MemberAdded{Ticket: tid, Member: friend, By: staffU},
+		ticket.PrioritySet{Ticket: tid, By: staffU, Priority: ticket.PriorityHigh, Previous: ticket.PriorityNormal},
+		closed,
+	})
+	if tk.Status() != ticket.StatusClosed || tk.Claimer() != staffU || tk.Channel() != chanC ||
+		tk.Priority() != ticket.PriorityHigh || !tk.IsParticipant(friend) || tk.Version() != 6 || !tk.ClosedAt().Equal(closed.At) {
+		t.Fatalf("folded state is wrong: %+v", tk)
+	}
+	if got := tk.ExpiresAt(30); !got.Equal(closed.At.AddDate(0, 0, 30)) {
+		t.Fatalf("ExpiresAt = %v", got)
+	}
+}
