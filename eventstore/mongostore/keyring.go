@@ -1,0 +1,217 @@
+package mongostore
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/mongodb"
+)
+
+// Keyring stores data keys in their own collection, each wrapped (AES-GCM)
+// under a key-encryption key that never enters the database. A key lives in
+// the document "<key id>#<generation>"; destroying it replaces the document
+// with a tombstone, after which the owner's next data gets generation+1 and
+// the old ciphertexts stay unreadable. Generations are created by insert, so
+// two processes racing to create one agree on a single key.
+type Keyring struct {
+	coll *mongo.Collection
+	kek  cipher.AEAD
+
+	mu      sync.Mutex
+	current map[string]eventstore.DataKey // key id → current key
+	byGen   map[string]eventstore.DataKey // "id#gen" → key
+}
+
+var _ eventstore.Keyring = (*Keyring)(nil)
+
+// KeysCollection is where data keys live.
+// WARNING: renaming it loses every key, which erases all personal data.
+const KeysCollection = "keys"
+
+type keyDoc struct {
+	ID          string    `bson:"_id"`
+	Key         string    `bson:"key"`
+	Gen         int64     `bson:"gen"`
+	Subject     string    `bson:"subject"`
+	Scope       string    `bson:"scope"`
+	Wrapped     []byte    `bson:"wrapped,omitempty"`
+	CreatedAt   time.Time `bson:"created_at"`
+	Destroyed   bool      `bson:"destroyed,omitempty"`
+	DestroyedAt time.Time `bson:"destroyed_at,omitzero"`
+}
+
+// OpenKeyring opens the keyring; kek must be 32 bytes.
+func OpenKeyring(ctx context.Context, conn *mongodb.Conn, kek []byte) (*Keyring, error) {
+	if len(kek) != 32 {
+		return nil, fmt.Errorf("keyring: the key-encryption key must be 32 bytes, got %d", len(kek))
+	}
+	block, err := aes.NewCipher(kek)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	coll, err := conn.Collection(ctx, KeysCollection)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	return &Keyring{coll: coll, kek: aead, current: map[string]eventstore.DataKey{}, byGen: map[string]eventstore.DataKey{}}, nil
+}
+
+func genID(id string, gen int64) string { return fmt.Sprintf("%s#%d", id, gen) }
+
+// DataKey returns the owner's current key, creating it on first use.
+func (k *Keyring) DataKey(ctx context.Context, owner domain.DataOwner) (eventstore.DataKey, error) {
+	id := eventstore.KeyID(owner)
+	k.mu.Lock()
+	if dk, ok := k.current[id]; ok {
+		k.mu.Unlock()
+		return dk, nil
+	}
+	k.mu.Unlock()
+	for gen := int64(1); ; {
+		d, err := k.find(ctx, genID(id, gen))
+		if err != nil {
+			return eventstore.DataKey{}, err
+		}
+		if d == nil {
+			created, err := k.create(ctx, owner, id, gen)
+			if errors.Is(err, errRaced) {
+				continue // someone created this generation first: read theirs
+			}
+			if err != nil {
+				return eventstore.DataKey{}, err
+			}
+			d = created
+		}
+		if d.Destroyed {
+			gen++
+			continue
+		}
+		dk, err := k.unwrap(d)
+		if err != nil {
+			return eventstore.DataKey{}, err
+		}
+		k.mu.Lock()
+		k.current[id], k.byGen[d.ID] = dk, dk
+		k.mu.Unlock()
+		return dk, nil
+	}
+}
+
+var errRaced = errors.New("key created concurrently")
+
+func (k *Keyring) create(ctx context.Context, owner domain.DataOwner, id string, gen int64) (*keyDoc, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	nonce := make([]byte, k.kek.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	d := keyDoc{
+		ID: genID(id, gen), Key: id, Gen: gen, Subject: owner.Subject.String(), Scope: string(owner.Scope),
+		CreatedAt: time.Now().UTC(),
+	}
+	d.Wrapped = k.kek.Seal(nonce, nonce, secret, []byte(d.ID))
+	if _, err := k.coll.InsertOne(ctx, d); err != nil {
+		if mongodb.IsDuplicateKey(err) {
+			return nil, errRaced
+		}
+		return nil, unavailable(err)
+	}
+	return &d, nil
+}
+
+func (k *Keyring) find(ctx context.Context, id string) (*keyDoc, error) {
+	var d keyDoc
+	err := k.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", unavailable(err))
+	}
+	return &d, nil
+}
+
+func (k *Keyring) unwrap(d *keyDoc) (eventstore.DataKey, error) {
+	n := k.kek.NonceSize()
+	if len(d.Wrapped) < n {
+		return eventstore.DataKey{}, fmt.Errorf("keyring: key %s is malformed", d.ID)
+	}
+	secret, err := k.kek.Open(nil, d.Wrapped[:n], d.Wrapped[n:], []byte(d.ID))
+	if err != nil {
+		return eventstore.DataKey{}, fmt.Errorf("keyring: key %s does not open with this TICKETIFY_SECRET_KEY: %w", d.ID, err)
+	}
+	return eventstore.DataKey{ID: d.Key, Gen: d.Gen, Secret: secret}, nil
+}
+
+// Lookup returns a key by id and generation, or eventstore.ErrKeyDestroyed.
+func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.DataKey, error) {
+	gid := genID(id, gen)
+	k.mu.Lock()
+	if dk, ok := k.byGen[gid]; ok {
+		k.mu.Unlock()
+		return dk, nil
+	}
+	k.mu.Unlock()
+	d, err := k.find(ctx, gid)
+	if err != nil {
+		return eventstore.DataKey{}, err
+	}
+	if d == nil || d.Destroyed {
+		return eventstore.DataKey{}, fmt.Errorf("key %s: %w", gid, eventstore.ErrKeyDestroyed)
+	}
+	dk, err := k.unwrap(d)
+	if err != nil {
+		return eventstore.DataKey{}, err
+	}
+	k.mu.Lock()
+	k.byGen[gid] = dk
+	k.mu.Unlock()
+	return dk, nil
+}
+
+// Destroy shreds every generation of a key: the data it sealed is erased
+// wherever its ciphertext lives. Destroying twice is a no-op.
+func (k *Keyring) Destroy(ctx context.Context, id string, now time.Time) error {
+	k.mu.Lock()
+	delete(k.current, id)
+	for gid, dk := range k.byGen {
+		if dk.ID == id {
+			delete(k.byGen, gid)
+		}
+	}
+	k.mu.Unlock()
+	for gen := int64(1); ; gen++ {
+		d, err := k.find(ctx, genID(id, gen))
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			return nil
+		}
+		if d.Destroyed {
+			continue
+		}
+		tomb := keyDoc{ID: d.ID, Key: d.Key, Gen: d.Gen, Subject: d.Subject, Scope: d.Scope, CreatedAt: d.CreatedAt, Destroyed: true, DestroyedAt: now.UTC()}
+		if _, err := k.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, tomb); err != nil {
+			return fmt.Errorf("keyring: destroy %s: %w", d.ID, unavailable(err))
+		}
+	}
+}

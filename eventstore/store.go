@@ -1,0 +1,176 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Log is what Store needs from a log implementation (mongostore.Log).
+type Log interface {
+	Append(ctx context.Context, c Commit, expected Revision) (AppendResult, error)
+	ReadStream(ctx context.Context, stream string) ([]StoredCommit, Revision, error)
+}
+
+// Meta is the envelope of a command's commit: who, from where, why, when.
+type Meta struct {
+	// CommandID makes the command idempotent: a second command with the same
+	// id (Discord re-delivering an interaction, a retried HTTP request) finds
+	// the first one's commit and stores nothing.
+	CommandID   string
+	Actor       domain.Actor
+	Guild       domain.GuildID
+	Correlation string
+	Causation   string
+	At          time.Time
+}
+
+// History is a stream read back: its events in order and where it stands.
+type History struct {
+	Stream    string
+	Events    []domain.Event
+	Envelopes []Envelope
+	Revision  Revision
+	commits   []StoredCommit
+}
+
+// Committed returns the stored commit with the given command id, if the
+// stream has one.
+func (h History) Committed(commandID string) (StoredCommit, bool) {
+	i := slices.IndexFunc(h.commits, func(c StoredCommit) bool { return c.ID == commandID })
+	if i < 0 {
+		return StoredCommit{}, false
+	}
+	return h.commits[i], true
+}
+
+// Store is the domain-facing event store: it encodes and seals domain events,
+// appends them as one commit, and reads streams back as domain events.
+type Store struct {
+	log        Log
+	codec      *Codec
+	maxRetries int
+}
+
+// DefaultMaxRetries bounds the update loop's retries on a concurrent append.
+const DefaultMaxRetries = 16
+
+// NewStore returns a Store over a log.
+func NewStore(log Log, codec *Codec) *Store {
+	return &Store{log: log, codec: codec, maxRetries: DefaultMaxRetries}
+}
+
+// Codec returns the store's codec.
+func (s *Store) Codec() *Codec { return s.codec }
+
+// Load reads a stream and decodes its events.
+func (s *Store) Load(ctx context.Context, stream string) (History, error) {
+	commits, rev, err := s.log.ReadStream(ctx, stream)
+	if err != nil {
+		return History{}, fmt.Errorf("load %s: %w", stream, err)
+	}
+	h := History{Stream: stream, Revision: rev, commits: commits}
+	for _, c := range commits {
+		for _, env := range c.Envelopes() {
+			d, err := s.codec.Decode(ctx, env.Record)
+			if err != nil {
+				return History{}, fmt.Errorf("load %s: %w", stream, err)
+			}
+			h.Events = append(h.Events, d.Event)
+			h.Envelopes = append(h.Envelopes, env)
+		}
+	}
+	return h, nil
+}
+
+// Append encodes events and appends them to a stream as one commit.
+func (s *Store) Append(ctx context.Context, stream string, expected Revision, meta Meta, events ...domain.Event) (AppendResult, error) {
+	c, err := s.commit(ctx, stream, meta, events)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	res, err := s.log.Append(ctx, c, expected)
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	return res, nil
+}
+
+func (s *Store) commit(ctx context.Context, stream string, meta Meta, events []domain.Event) (Commit, error) {
+	if meta.At.IsZero() {
+		return Commit{}, fmt.Errorf("append to %s: %w: meta.At is zero (time is passed in)", stream, ErrInvalidCommit)
+	}
+	c := Commit{
+		ID: meta.CommandID, Topic: DefaultTopic, Stream: stream, At: meta.At.UTC(),
+		Actor:       Actor{User: userString(meta.Actor.User), Source: string(meta.Actor.Source), Because: meta.Actor.Because},
+		Correlation: meta.Correlation, Causation: meta.Causation,
+	}
+	if c.ID == "" {
+		c.ID = uuid.NewString()
+	}
+	if !meta.Guild.IsZero() {
+		c.Guild = meta.Guild.String()
+		c.Subjects = append(c.Subjects, "guild:"+c.Guild)
+	}
+	if c.Actor.User != "" {
+		c.Subjects = append(c.Subjects, "user:"+c.Actor.User)
+	}
+	for _, e := range events {
+		rec, err := s.codec.Encode(ctx, e)
+		if err != nil {
+			return Commit{}, fmt.Errorf("append to %s: %w", stream, err)
+		}
+		c.Records = append(c.Records, rec)
+		c.Subjects = append(c.Subjects, s.codec.Subjects(e)...)
+	}
+	slices.Sort(c.Subjects)
+	c.Subjects = slices.Compact(c.Subjects)
+	return c, nil
+}
+
+func userString(u domain.UserID) string {
+	if u.IsZero() {
+		return ""
+	}
+	return u.String()
+}
+
+// Decide is a pure decision over a stream's history.
+type Decide func(History) ([]domain.Event, error)
+
+// Update is the one update loop: load the stream, decide, append at the
+// revision that was read, and on a concurrent append start over, a bounded
+// number of times. A command whose id the stream already holds is not decided
+// again. A decision of no events appends nothing.
+func (s *Store) Update(ctx context.Context, stream string, meta Meta, decide Decide) (AppendResult, error) {
+	if meta.CommandID == "" {
+		meta.CommandID = uuid.NewString()
+	}
+	for attempt := 0; ; attempt++ {
+		h, err := s.Load(ctx, stream)
+		if err != nil {
+			return AppendResult{}, err
+		}
+		if c, ok := h.Committed(meta.CommandID); ok {
+			return AppendResult{StoredCommit: c, AlreadyStored: true}, nil
+		}
+		events, err := decide(h)
+		if err != nil || len(events) == 0 {
+			return AppendResult{}, err
+		}
+		res, err := s.Append(ctx, stream, h.Revision, meta, events...)
+		if errors.Is(err, ErrConcurrency) && attempt < s.maxRetries {
+			continue
+		}
+		if errors.Is(err, ErrConcurrency) {
+			return AppendResult{}, fmt.Errorf("update %s: gave up after %d attempts: %w", stream, attempt+1, err)
+		}
+		return res, err
+	}
+}
