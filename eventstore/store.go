@@ -59,7 +59,7 @@ type Store struct {
 }
 
 // DefaultMaxRetries bounds the update loop's retries on a concurrent append.
-const DefaultMaxRetries = 16
+const DefaultMaxRetries = 32
 
 // NewStore returns a Store over a log.
 func NewStore(log Log, codec *Codec) *Store {
