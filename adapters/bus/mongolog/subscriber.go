@@ -1,0 +1,307 @@
+package mongolog
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+
+	"github.com/ticketify/ticketify/adapters/bus"
+	"github.com/ticketify/ticketify/eventstore"
+)
+
+// SubscriberConfig configures a Subscriber. Zero values take the defaults.
+type SubscriberConfig struct {
+	// ConsumerGroup names whose checkpoint and lease the subscriber uses. Empty:
+	// every Subscribe reads the topic from its first message and keeps no
+	// checkpoint.
+	ConsumerGroup string
+	// PollInterval is how often the log is read for commits appended by other
+	// processes; appends by this process wake subscribers at once. Default 100ms.
+	PollInterval time.Duration
+	// NackResendSleep is the pause before a nacked message is delivered again. Default 100ms.
+	NackResendSleep time.Duration
+	// BatchSize is how many commits one read of the log fetches. Default 256.
+	BatchSize int
+	// CheckpointEvery and CheckpointInterval bound how much is delivered again
+	// after a crash: the checkpoint is saved after that many acks or that much
+	// time, whichever comes first, and on Close. Defaults 256 and 250ms.
+	CheckpointEvery    int
+	CheckpointInterval time.Duration
+	// LeaseTTL is how long a consumer group's lease lasts without renewal. Default 10s.
+	LeaseTTL time.Duration
+	Logger   watermill.LoggerAdapter
+}
+
+func (c *SubscriberConfig) setDefaults() {
+	if c.PollInterval <= 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.NackResendSleep <= 0 {
+		c.NackResendSleep = 100 * time.Millisecond
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 256
+	}
+	if c.CheckpointEvery <= 0 {
+		c.CheckpointEvery = 256
+	}
+	if c.CheckpointInterval <= 0 {
+		c.CheckpointInterval = 250 * time.Millisecond
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = watermill.NopLogger{}
+	}
+}
+
+// Validate reports configuration errors.
+func (c SubscriberConfig) Validate() error {
+	var errs []error
+	if c.LeaseTTL > 0 && c.LeaseTTL < time.Second {
+		errs = append(errs, errors.New("LeaseTTL below 1s would expire between renewals"))
+	}
+	return errors.Join(errs...)
+}
+
+// Subscriber follows topics of the event log.
+type Subscriber struct {
+	log     Log
+	cps     *Checkpoints
+	cfg     SubscriberConfig
+	owner   string
+	closing chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+var _ message.Subscriber = (*Subscriber)(nil)
+
+// NewSubscriber returns a Subscriber. cps may be nil without a consumer group.
+func NewSubscriber(log Log, cps *Checkpoints, cfg SubscriberConfig) (*Subscriber, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.ConsumerGroup != "" && cps == nil {
+		return nil, errors.New("a consumer group needs checkpoints")
+	}
+	return &Subscriber{log: log, cps: cps, cfg: cfg, owner: uuid.NewString(), closing: make(chan struct{})}, nil
+}
+
+// ErrSubscriberClosed is returned by Subscribe after Close.
+var ErrSubscriberClosed = errors.New("subscriber closed")
+
+// Subscribe delivers the topic's messages in log order, one at a time: the
+// next is sent after the previous is acked; a nacked one is sent again.
+func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+	select {
+	case <-s.closing:
+		return nil, ErrSubscriberClosed
+	default:
+	}
+	out := make(chan *message.Message)
+	subCtx, cancel := context.WithCancel(ctx)
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-s.closing:
+		case <-subCtx.Done():
+		}
+		cancel()
+	}()
+	go func() {
+		defer s.wg.Done()
+		defer close(out)
+		defer cancel()
+		(&subscription{s: s, topic: topic, out: out}).run(subCtx)
+	}()
+	return out, nil
+}
+
+// Close stops every subscription, saving checkpoints and releasing leases.
+func (s *Subscriber) Close() error {
+	s.once.Do(func() { close(s.closing) })
+	s.wg.Wait()
+	return nil
+}
+
+type subscription struct {
+	s      *Subscriber
+	topic  string
+	out    chan *message.Message
+	lease  *Lease
+	cp     Checkpoint
+	saved  Checkpoint
+	acked  int
+	saveAt time.Time
+}
+
+func (sub *subscription) group() string { return sub.s.cfg.ConsumerGroup }
+
+func (sub *subscription) logger() watermill.LoggerAdapter {
+	return sub.s.cfg.Logger.With(watermill.LogFields{"topic": sub.topic, "consumer_group": sub.group()})
+}
+
+func (sub *subscription) run(ctx context.Context) {
+	sub.cp = Checkpoint{Position: 1}
+	if sub.group() != "" {
+		if !sub.acquire(ctx) {
+			return
+		}
+		defer sub.release()
+		var renewCancel context.CancelFunc
+		ctx, renewCancel = context.WithCancel(ctx)
+		defer renewCancel()
+		go sub.renew(ctx, renewCancel)
+	}
+	defer sub.save(true)
+	sub.saveAt = time.Now().Add(sub.s.cfg.CheckpointInterval)
+	for {
+		wake := sub.s.log.Wait(sub.topic)
+		commits, err := sub.s.log.ReadLog(ctx, sub.topic, sub.cp.Position, sub.s.cfg.BatchSize)
+		if err != nil && ctx.Err() == nil {
+			sub.logger().Error("Reading the event log failed; retrying", err, nil)
+		}
+		if len(commits) == 0 {
+			sub.save(false)
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			case <-time.After(sub.s.cfg.PollInterval):
+			}
+			continue
+		}
+		for _, c := range commits {
+			envs := c.Envelopes()
+			for i := range envs {
+				if c.Position == sub.cp.Position && i < sub.cp.Index {
+					continue // delivered before the checkpoint
+				}
+				if !sub.deliver(ctx, envs[i]) {
+					return
+				}
+				sub.cp = Checkpoint{Position: c.Position, Index: i + 1, Event: envs[i].Position}
+				if i+1 == len(envs) {
+					sub.cp.Position, sub.cp.Index = c.Position+1, 0
+				}
+				sub.acked++
+				sub.save(false)
+			}
+		}
+	}
+}
+
+func (sub *subscription) acquire(ctx context.Context) bool {
+	var epoch int64
+	loaded := false
+	for {
+		lease, e, err := sub.s.cps.TryAcquire(ctx, sub.topic, sub.group(), sub.s.owner, sub.s.cfg.LeaseTTL, epoch)
+		epoch = e
+		if err != nil && ctx.Err() == nil {
+			sub.logger().Error("Taking the consumer group lease failed; retrying", err, nil)
+		}
+		if lease != nil {
+			sub.lease = lease
+			cp, err := sub.s.cps.Load(ctx, sub.topic, sub.group())
+			if err == nil {
+				sub.cp, sub.saved, loaded = cp, cp, true
+			} else if ctx.Err() == nil {
+				sub.logger().Error("Loading the checkpoint failed; retrying", err, nil)
+			}
+			if loaded {
+				return true
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(min(sub.s.cfg.LeaseTTL/4, time.Second)):
+		}
+	}
+}
+
+func (sub *subscription) renew(ctx context.Context, lost context.CancelFunc) {
+	t := time.NewTicker(sub.s.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := sub.lease.Renew(ctx)
+		if errors.Is(err, ErrLeaseLost) {
+			sub.logger().Info("Consumer group lease lost to another member; stopping", nil)
+			lost()
+			return
+		}
+		if err != nil && ctx.Err() == nil {
+			sub.logger().Error("Renewing the consumer group lease failed", err, nil)
+		}
+	}
+}
+
+func (sub *subscription) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := sub.lease.Release(ctx); err != nil {
+		sub.logger().Error("Releasing the consumer group lease failed", err, nil)
+	}
+}
+
+// save stores the checkpoint when it moved and enough acks or time passed
+// (or always, when final).
+func (sub *subscription) save(final bool) {
+	if sub.group() == "" || sub.cp == sub.saved {
+		return
+	}
+	if !final && sub.acked < sub.s.cfg.CheckpointEvery && time.Now().Before(sub.saveAt) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := sub.s.cps.Save(ctx, sub.topic, sub.group(), sub.cp); err != nil {
+		sub.logger().Error("Saving the checkpoint failed; messages since the last one will be delivered again", err, nil)
+		return
+	}
+	sub.saved, sub.acked, sub.saveAt = sub.cp, 0, time.Now().Add(sub.s.cfg.CheckpointInterval)
+}
+
+// deliver sends one message until it is acked; false when the subscription ends.
+func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) bool {
+	for {
+		msg := bus.ToMessage(env)
+		msgCtx, cancel := context.WithCancel(ctx)
+		msg.SetContext(msgCtx)
+		select {
+		case sub.out <- msg:
+		case <-ctx.Done():
+			cancel()
+			return false
+		}
+		select {
+		case <-msg.Acked():
+			cancel()
+			return true
+		case <-msg.Nacked():
+			cancel()
+			select {
+			case <-time.After(sub.s.cfg.NackResendSleep):
+			case <-ctx.Done():
+				return false
+			}
+		case <-ctx.Done():
+			cancel()
+			return false
+		}
+	}
+}
