@@ -36,8 +36,10 @@ type History struct {
 	Stream    string
 	Events    []domain.Event
 	Envelopes []Envelope
-	Revision  Revision
-	commits   []StoredCommit
+	// Erased[i] says Events[i] lost its personal data to erasure.
+	Erased   []bool
+	Revision Revision
+	commits  []StoredCommit
 }
 
 // Committed returns the stored commit with the given command id, if the
@@ -83,6 +85,7 @@ func (s *Store) Load(ctx context.Context, stream string) (History, error) {
 				return History{}, fmt.Errorf("load %s: %w", stream, err)
 			}
 			h.Events = append(h.Events, d.Event)
+			h.Erased = append(h.Erased, d.Erased)
 			h.Envelopes = append(h.Envelopes, env)
 		}
 	}

@@ -118,3 +118,10 @@ func (h Holdings) RecordLeft() []domain.Event {
 	}
 	return []domain.Event{LeftGuild{Guild: h.guild, User: h.user}}
 }
+
+// Without returns the holdings as if ticket t held no slot: for re-deciding
+// an open whose own reservation is already stored.
+func (h Holdings) Without(t domain.TicketID) Holdings {
+	h.reservations = slices.DeleteFunc(slices.Clone(h.reservations), func(r Reservation) bool { return r.Ticket == t })
+	return h
+}

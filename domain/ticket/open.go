@@ -22,7 +22,6 @@ var DefaultCategory = guild.Category{Key: "general", Name: "General"}
 // OpenRequest is a member asking for a ticket.
 type OpenRequest struct {
 	Ticket   domain.TicketID
-	Number   int64
 	Opener   domain.UserID
 	Roles    []domain.RoleID // the opener's roles, for the role blacklist
 	Category string          // a category key; empty picks the only or the default one
@@ -31,11 +30,25 @@ type OpenRequest struct {
 }
 
 // Opening is a decided open: events for the member's stream (the slot, which
-// must be appended first, at the holdings' version) and for the new ticket's
-// stream.
+// must be appended first, at the holdings' version) and the opened ticket,
+// which gets its number only once the slot is taken, so that refused opens
+// leave no gaps in the numbering.
 type Opening struct {
 	Reservation []domain.Event
-	Ticket      []domain.Event
+	opened      Opened
+}
+
+// Numbered returns the events of the new ticket's stream, numbered.
+func (o Opening) Numbered(number int64) ([]domain.Event, error) {
+	if number < 1 {
+		return nil, domain.Refuse(domain.ErrInvalid, "a ticket number starts at 1")
+	}
+	if o.opened.Ticket.IsZero() {
+		return nil, domain.Refuse(domain.ErrInvalid, "nothing was decided to open")
+	}
+	e := o.opened
+	e.Number = number
+	return []domain.Event{e}, nil
 }
 
 // Slots counts the open tickets a member holds. held must contain the
@@ -60,8 +73,8 @@ func Slots(h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) in
 // Open decides a new ticket: the blacklist, the category and its form, and
 // the member's open ticket limit.
 func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) (Opening, error) {
-	if req.Ticket.IsZero() || req.Opener.IsZero() || req.Number < 1 {
-		return Opening{}, domain.Refuse(domain.ErrInvalid, "an open request needs a ticket id, a number and an opener")
+	if req.Ticket.IsZero() || req.Opener.IsZero() {
+		return Opening{}, domain.Refuse(domain.ErrInvalid, "an open request needs a ticket id and an opener")
 	}
 	if banned, why := g.IsBlacklisted(req.Opener, req.Roles); banned {
 		return Opening{}, domain.Refuse(domain.ErrForbidden, why)
@@ -84,11 +97,11 @@ func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.
 	}
 	return Opening{
 		Reservation: h.Reserve(req.Ticket, now),
-		Ticket: []domain.Event{Opened{
-			Ticket: req.Ticket, Guild: g.ID(), Number: req.Number, Opener: req.Opener,
+		opened: Opened{
+			Ticket: req.Ticket, Guild: g.ID(), Opener: req.Opener,
 			Category: cat.Key, Priority: PriorityNormal, At: now,
 			Personal: OpenedPersonal{Topic: topic, Answers: answers},
-		}},
+		},
 	}, nil
 }
 

@@ -186,7 +186,7 @@ func TestTranscriptExpiry(t *testing.T) {
 func settings(events ...domain.Event) guild.Settings { return guild.FromHistory(guildG, events) }
 
 func TestOpen(t *testing.T) {
-	req := ticket.OpenRequest{Ticket: tid, Number: 7, Opener: opener, Topic: "refund"}
+	req := ticket.OpenRequest{Ticket: tid, Opener: opener, Topic: "refund"}
 	billing := guild.Category{Key: "billing", Name: "Billing", Questions: []guild.Question{
 		{Label: "Order number", Required: true}, {Label: "Anything else?"}}}
 
@@ -195,12 +195,15 @@ func TestOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := ticket.Opening{
-			Reservation: []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0}},
-			Ticket:      []domain.Event{opened},
+		if want := []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0}}; !reflect.DeepEqual(got.Reservation, want) {
+			t.Fatalf("reservation %#v\nwant %#v", got.Reservation, want)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("got %#v\nwant %#v", got, want)
+		numbered, err := got.Numbered(7)
+		if err != nil || !reflect.DeepEqual(numbered, []domain.Event{opened}) {
+			t.Fatalf("opened %#v, %v\nwant %#v", numbered, err, opened)
+		}
+		if _, err := got.Numbered(0); !errors.Is(err, domain.ErrInvalid) {
+			t.Fatalf("number 0: %v", err)
 		}
 	})
 	t.Run("form answers are matched to the category's questions", func(t *testing.T) {
@@ -210,7 +213,8 @@ func TestOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		answers := got.Ticket[0].(ticket.Opened).Personal.Answers
+		evs, _ := got.Numbered(1)
+		answers := evs[0].(ticket.Opened).Personal.Answers
 		if !reflect.DeepEqual(answers, []ticket.Answer{{Question: "Order number", Answer: "#1234"}}) {
 			t.Fatalf("answers = %#v", answers)
 		}
@@ -243,7 +247,7 @@ func TestOpen(t *testing.T) {
 			if !errors.Is(err, c.err) {
 				t.Fatalf("error = %v, want %v", err, c.err)
 			}
-			if got.Reservation != nil || got.Ticket != nil {
+			if got.Reservation != nil {
 				t.Fatalf("a refused open decided events: %#v", got)
 			}
 		})
@@ -251,7 +255,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestOpenTicketLimit(t *testing.T) {
-	req := ticket.OpenRequest{Ticket: other, Number: 8, Opener: opener}
+	req := ticket.OpenRequest{Ticket: other, Opener: opener}
 	reserved := member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0}
 	holdings := member.FromHistory(guildG, opener, []domain.Event{reserved})
 	limit1 := settings()

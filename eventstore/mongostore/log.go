@@ -262,39 +262,7 @@ func (l *Log) Head(ctx context.Context, topic string) (int64, error) {
 		d, err := l.findCommit(ctx, topic, p)
 		return d != nil, err
 	}
-	return gallop(0, exists)
-}
-
-// gallop finds the last existing position after known (which exists, or is
-// 0): positions are dense, so existence is monotonic and a galloping binary
-// search needs about 2·log2(distance) lookups.
-func gallop(known int64, exists func(int64) (bool, error)) (int64, error) {
-	lo, step := known, int64(1)
-	hi := int64(-1)
-	for hi < 0 {
-		ok, err := exists(lo + step)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo, step = lo+step, step*2
-		} else {
-			hi = lo + step
-		}
-	}
-	for hi-lo > 1 { // lo exists (or is known), hi does not
-		mid := lo + (hi-lo)/2
-		ok, err := exists(mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	return mongodb.LastDense(0, exists)
 }
 
 // Wait returns a channel closed at the next append to topic by this process.

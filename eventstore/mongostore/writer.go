@@ -371,7 +371,7 @@ func (w *topicWriter) repairEntry(ctx context.Context, d commitDoc) error {
 // discoverHead finds the topic's last commit, starting from a position known
 // to exist (or 0), and sets where the next commit goes.
 func (w *topicWriter) discoverHead(ctx context.Context, known int64) error {
-	head, err := gallop(known, func(p int64) (bool, error) {
+	head, err := mongodb.LastDense(known, func(p int64) (bool, error) {
 		d, err := w.log.findCommit(ctx, w.topic, p)
 		return d != nil, err
 	})
@@ -400,7 +400,7 @@ func (w *topicWriter) streamEnd(ctx context.Context, stream string) (eventstore.
 	if rev, ok := w.log.streams.revision(stream); ok {
 		return rev, nil
 	}
-	seq, err := gallop(0, func(s int64) (bool, error) {
+	seq, err := mongodb.LastDense(0, func(s int64) (bool, error) {
 		d, err := w.log.findEntry(ctx, stream, s)
 		return d != nil, err
 	})

@@ -1,0 +1,130 @@
+// Package app holds Ticketify's use cases: each loads the aggregates it
+// needs, asks the domain to decide, and appends the decision through the
+// event store's one update loop. Adapters (Discord, dashboard, CLI) call
+// these and nothing else to change state.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/oklog/ulid"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/member"
+	"github.com/ticketify/ticketify/domain/profile"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/domain/usage"
+	"github.com/ticketify/ticketify/eventstore"
+)
+
+// Numbers hands out per-guild ticket numbers.
+type Numbers interface {
+	Next(ctx context.Context, key string) (int64, error)
+}
+
+// App is the set of use cases.
+type App struct {
+	store   *eventstore.Store
+	numbers Numbers
+	clock   domain.Clock
+	newID   func(time.Time) domain.TicketID
+}
+
+// New returns the use cases over a store.
+func New(store *eventstore.Store, numbers Numbers, clock domain.Clock) *App {
+	if clock == nil {
+		clock = time.Now
+	}
+	return &App{store: store, numbers: numbers, clock: clock, newID: newTicketID}
+}
+
+// AllEvents lists every event type the application stores, for the codec.
+func AllEvents() []domain.Event {
+	var all []domain.Event
+	for _, evs := range [][]domain.Event{ticket.Events(), guild.Events(), member.Events(), usage.Events(), profile.Events()} {
+		all = append(all, evs...)
+	}
+	return all
+}
+
+func newTicketID(at time.Time) domain.TicketID {
+	return domain.TicketID(ulid.MustNew(ulid.Timestamp(at), rand.Reader).String())
+}
+
+// Meta is who asks and through which door; CommandID makes a retried
+// request idempotent (a Discord interaction id, a dashboard request id).
+type Meta struct {
+	CommandID   string
+	Actor       domain.Actor
+	Correlation string
+}
+
+func (a *App) meta(m Meta, g domain.GuildID, suffix string, now time.Time) eventstore.Meta {
+	id := m.CommandID
+	if id != "" && suffix != "" {
+		id += "/" + suffix
+	}
+	return eventstore.Meta{CommandID: id, Actor: m.Actor, Guild: g, Correlation: m.Correlation, Causation: m.CommandID, At: now}
+}
+
+// Settings loads a guild's settings.
+func (a *App) Settings(ctx context.Context, g domain.GuildID) (guild.Settings, error) {
+	h, err := a.store.Load(ctx, guild.Stream(g))
+	if err != nil {
+		return guild.Settings{}, err
+	}
+	return guild.FromHistory(g, h.Events), nil
+}
+
+// Ticket loads a ticket.
+func (a *App) Ticket(ctx context.Context, id domain.TicketID) (ticket.Ticket, error) {
+	h, err := a.store.Load(ctx, ticket.Stream(id))
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	return ticket.FromHistory(h.Events), nil
+}
+
+// Participant tells whether a member acts as staff in a guild.
+func (a *App) Participant(ctx context.Context, g domain.GuildID, u domain.UserID, roles []domain.RoleID, manageServer bool) (ticket.Participant, error) {
+	s, err := a.Settings(ctx, g)
+	if err != nil {
+		return ticket.Participant{}, err
+	}
+	return ticket.Participant{User: u, Staff: s.IsStaff(roles, manageServer)}, nil
+}
+
+// UpdateGuild applies a settings decision.
+func (a *App) UpdateGuild(ctx context.Context, g domain.GuildID, m Meta, decide func(guild.Settings) ([]domain.Event, error)) error {
+	_, err := a.store.Update(ctx, guild.Stream(g), a.meta(m, g, "", a.clock()), func(h eventstore.History) ([]domain.Event, error) {
+		return decide(guild.FromHistory(g, h.Events))
+	})
+	if err != nil {
+		return fmt.Errorf("guild %s: %w", g, err)
+	}
+	return nil
+}
+
+// RecordUsage records one use of a command or component.
+func (a *App) RecordUsage(ctx context.Context, g domain.GuildID, u domain.UserID, command string, m Meta) error {
+	now := a.clock()
+	e, err := usage.Record(g, u, command, now)
+	if err != nil {
+		return err
+	}
+	_, err = a.store.Append(ctx, usage.Stream(g, now), eventstore.Any, a.meta(m, g, "usage", now), e)
+	return err
+}
+
+// ObserveProfile records a user's profile as Discord shows it, when it changed.
+func (a *App) ObserveProfile(ctx context.Context, u domain.UserID, seen profile.Personal, m Meta) error {
+	now := a.clock()
+	_, err := a.store.Update(ctx, profile.Stream(u), a.meta(m, 0, "profile", now), func(h eventstore.History) ([]domain.Event, error) {
+		return profile.FromHistory(u, h.Events).Observe(seen, now)
+	})
+	return err
+}

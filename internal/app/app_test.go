@@ -1,0 +1,152 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+const (
+	g      domain.GuildID = 1000
+	member domain.UserID  = 2000
+	staffU domain.UserID  = 3000
+)
+
+var staff = ticket.Participant{User: staffU, Staff: true}
+
+func TestTwentyConcurrentOpensByOneMemberWithLimitOne(t *testing.T) {
+	env := testenv.NewApp(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	results := make([]error, 20)
+	opened := make([]app.Opened, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			opened[i], results[i] = env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member, Topic: "help"})
+		}()
+	}
+	wg.Wait()
+	ok, refused := 0, 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, domain.ErrForbidden):
+			refused++
+			var re *domain.RuleError
+			if !errors.As(err, &re) || re.Message == "" {
+				t.Errorf("a refusal without a message: %v", err)
+			}
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || refused != 19 {
+		t.Fatalf("%d opened, %d refused; want exactly 1 and 19", ok, refused)
+	}
+	var open int
+	for i, o := range opened {
+		if results[i] == nil {
+			tk, err := env.App.Ticket(ctx, o.Ticket)
+			if err != nil || tk.Status() != ticket.StatusOpen {
+				t.Fatalf("the opened ticket: %+v, %v", tk, err)
+			}
+			open++
+		}
+	}
+	if open != 1 {
+		t.Fatalf("%d tickets exist", open)
+	}
+}
+
+func TestAClosedTicketFreesTheSlotAndReopenRespectsTheLimit(t *testing.T) {
+	env := testenv.NewApp(t)
+	ctx := context.Background()
+	first, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member}); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("a second open at limit 1: %v", err)
+	}
+	if err := env.App.Close(ctx, first.Ticket, ticket.Participant{User: member}, "solved", app.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member})
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	if second.Number != first.Number+1 {
+		t.Fatalf("numbers %d then %d", first.Number, second.Number)
+	}
+	if err := env.App.Reopen(ctx, first.Ticket, ticket.Participant{User: member}, app.Meta{}); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("the opener reopening beyond the limit: %v", err)
+	}
+	if err := env.App.Reopen(ctx, first.Ticket, staff, app.Meta{}); err != nil {
+		t.Fatalf("staff reopening beyond the limit: %v", err)
+	}
+	tk, _ := env.App.Ticket(ctx, first.Ticket)
+	if tk.Status() != ticket.StatusOpen {
+		t.Fatalf("reopened ticket is %s", tk.Status())
+	}
+}
+
+func TestBlacklistedMembersCannotOpenAndNothingIsStored(t *testing.T) {
+	env := testenv.NewApp(t)
+	ctx := context.Background()
+	if err := env.App.UpdateGuild(ctx, g, app.Meta{}, func(s guild.Settings) ([]domain.Event, error) { return s.BlacklistUser(member) }); err != nil {
+		t.Fatal(err)
+	}
+	head := env.Head(t)
+	if _, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member}); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("blacklisted open: %v", err)
+	}
+	if env.Head(t) != head {
+		t.Fatal("a refused open appended to the log")
+	}
+}
+
+func TestARetriedOpenCommandOpensOneTicket(t *testing.T) {
+	env := testenv.NewApp(t)
+	ctx := context.Background()
+	cmd := app.OpenTicket{Guild: g, Opener: member, Topic: "x", Meta: app.Meta{CommandID: "interaction-42"}}
+	first, err := env.App.OpenTicket(ctx, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := env.App.OpenTicket(ctx, cmd)
+	if err != nil || again.Ticket != first.Ticket || !again.Again {
+		t.Fatalf("retry: %+v, %v (first %+v)", again, err, first)
+	}
+}
+
+func TestMessagesSeenTwiceAreStoredOnce(t *testing.T) {
+	env := testenv.NewApp(t)
+	ctx := context.Background()
+	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := ticket.PostedMessage{Ticket: o.Ticket, Channel: 5, Message: 77, Author: member, At: time.Now(), Content: "hello"}
+	for range 3 {
+		if err := env.App.RecordMessagePosted(ctx, g, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := env.Store.Load(ctx, ticket.MessagesStream(o.Ticket))
+	if err != nil || len(h.Events) != 1 {
+		t.Fatalf("%d message events, err %v", len(h.Events), err)
+	}
+}

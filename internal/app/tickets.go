@@ -1,0 +1,312 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/member"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+)
+
+// OpenTicket is a member asking for a ticket.
+type OpenTicket struct {
+	Guild    domain.GuildID
+	Opener   domain.UserID
+	Roles    []domain.RoleID
+	Category string
+	Topic    string
+	Answers  []string
+	Meta     Meta
+}
+
+// Opened tells which ticket an open created.
+type Opened struct {
+	Ticket domain.TicketID
+	Number int64
+	// Again is true when the command had already opened this ticket.
+	Again bool
+}
+
+// OpenTicket opens a ticket in two appends: a slot on the member's stream
+// (which serialises every open of that member, so the limit is exact under
+// any concurrency), then the ticket's own stream.
+func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
+	now := a.clock()
+	settings, err := a.Settings(ctx, cmd.Guild)
+	if err != nil {
+		return Opened{}, err
+	}
+	id := a.newID(now)
+	req := ticket.OpenRequest{Ticket: id, Opener: cmd.Opener, Roles: cmd.Roles,
+		Category: cmd.Category, Topic: cmd.Topic, Answers: cmd.Answers}
+
+	var opening ticket.Opening
+	reserved, err := a.store.Update(ctx, member.Stream(cmd.Guild, cmd.Opener), a.meta(cmd.Meta, cmd.Guild, "reserve", now),
+		func(h eventstore.History) ([]domain.Event, error) {
+			holdings := member.FromHistory(cmd.Guild, cmd.Opener, h.Events)
+			held, err := a.heldTickets(ctx, holdings)
+			if err != nil {
+				return nil, err
+			}
+			opening, err = ticket.Open(req, settings, holdings, held, now)
+			return opening.Reservation, err
+		})
+	if err != nil {
+		return Opened{}, fmt.Errorf("open ticket: %w", err)
+	}
+	reservedAt := now
+	if reserved.AlreadyStored {
+		// The same command ran before: finish what it started.
+		if id, reservedAt, err = a.storedReservation(ctx, reserved.StoredCommit); err != nil {
+			return Opened{}, err
+		}
+		t, err := a.Ticket(ctx, id)
+		if err != nil {
+			return Opened{}, err
+		}
+		if t.Exists() {
+			return Opened{Ticket: id, Number: t.Number(), Again: true}, nil
+		}
+		h, err := a.store.Load(ctx, member.Stream(cmd.Guild, cmd.Opener))
+		if err != nil {
+			return Opened{}, err
+		}
+		holdings := member.FromHistory(cmd.Guild, cmd.Opener, h.Events).Without(id)
+		held, err := a.heldTickets(ctx, holdings)
+		if err != nil {
+			return Opened{}, err
+		}
+		req.Ticket = id
+		if opening, err = ticket.Open(req, settings, holdings, held, reservedAt); err != nil {
+			return Opened{}, err
+		}
+	}
+	number, err := a.numbers.Next(ctx, "ticket-number/"+cmd.Guild.String())
+	if err != nil {
+		return Opened{}, fmt.Errorf("open ticket: %w", err)
+	}
+	_, err = a.store.Update(ctx, ticket.Stream(id), a.meta(cmd.Meta, cmd.Guild, "open", a.clock()),
+		func(h eventstore.History) ([]domain.Event, error) {
+			if err := ticket.ConfirmOpen(ticket.FromHistory(h.Events), reservedAt, a.clock()); err != nil {
+				return nil, err
+			}
+			return opening.Numbered(number)
+		})
+	if err != nil {
+		return Opened{}, fmt.Errorf("open ticket: %w", err)
+	}
+	return Opened{Ticket: id, Number: number, Again: reserved.AlreadyStored}, nil
+}
+
+func (a *App) storedReservation(ctx context.Context, c eventstore.StoredCommit) (domain.TicketID, time.Time, error) {
+	for _, env := range c.Envelopes() {
+		d, err := a.store.Codec().Decode(ctx, env.Record)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		if r, ok := d.Event.(member.TicketReserved); ok {
+			return r.Ticket, r.At, nil
+		}
+	}
+	return "", time.Time{}, errors.New("open ticket: the stored reservation holds no ticket")
+}
+
+// heldTickets loads every ticket holding one of the member's slots.
+func (a *App) heldTickets(ctx context.Context, h member.Holdings) (map[domain.TicketID]ticket.Ticket, error) {
+	held := map[domain.TicketID]ticket.Ticket{}
+	for _, r := range h.Reservations() {
+		t, err := a.Ticket(ctx, r.Ticket)
+		if err != nil {
+			return nil, err
+		}
+		held[r.Ticket] = t
+	}
+	return held, nil
+}
+
+// updateTicket runs a decision on a ticket's stream.
+func (a *App) updateTicket(ctx context.Context, id domain.TicketID, m Meta, suffix string, decide func(ticket.Ticket, time.Time) ([]domain.Event, error)) (ticket.Ticket, error) {
+	var t ticket.Ticket
+	now := a.clock()
+	_, err := a.store.Update(ctx, ticket.Stream(id), a.meta(m, 0, suffix, now), func(h eventstore.History) ([]domain.Event, error) {
+		t = ticket.FromHistory(h.Events)
+		return decide(t, now)
+	})
+	if err != nil {
+		return t, fmt.Errorf("ticket %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// Claim makes a staff member the ticket's handler.
+func (a *App) Claim(ctx context.Context, id domain.TicketID, by ticket.Participant, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.Claim(by) })
+	return err
+}
+
+// Unclaim returns the ticket to the pool.
+func (a *App) Unclaim(ctx context.Context, id domain.TicketID, by ticket.Participant, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.Unclaim(by) })
+	return err
+}
+
+// AddMember adds someone to the ticket.
+func (a *App) AddMember(ctx context.Context, id domain.TicketID, by ticket.Participant, who domain.UserID, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.AddMember(by, who) })
+	return err
+}
+
+// RemoveMember removes someone from the ticket.
+func (a *App) RemoveMember(ctx context.Context, id domain.TicketID, by ticket.Participant, who domain.UserID, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.RemoveMember(by, who) })
+	return err
+}
+
+// Rename renames the ticket's channel.
+func (a *App) Rename(ctx context.Context, id domain.TicketID, by ticket.Participant, name string, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.Rename(by, name) })
+	return err
+}
+
+// SetPriority changes the priority.
+func (a *App) SetPriority(ctx context.Context, id domain.TicketID, by ticket.Participant, p ticket.Priority, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.SetPriority(by, p) })
+	return err
+}
+
+// AttachChannel records the Discord channel created for the ticket.
+func (a *App) AttachChannel(ctx context.Context, id domain.TicketID, ch domain.ChannelID, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "channel", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.AttachChannel(ch) })
+	return err
+}
+
+// Close closes the ticket and gives the opener's slot back.
+func (a *App) Close(ctx context.Context, id domain.TicketID, by ticket.Participant, reason string, m Meta) error {
+	t, err := a.updateTicket(ctx, id, m, "close", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		return t.Close(by, reason, now)
+	})
+	if err != nil {
+		return err
+	}
+	return a.release(ctx, t, "closed", m)
+}
+
+// LoseChannel records the ticket's channel deleted on Discord.
+func (a *App) LoseChannel(ctx context.Context, id domain.TicketID, ch domain.ChannelID, m Meta) error {
+	t, err := a.updateTicket(ctx, id, m, "channel-lost", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		return t.LoseChannel(ch, now)
+	})
+	if err != nil {
+		return err
+	}
+	return a.release(ctx, t, "channel lost", m)
+}
+
+// release gives a ticket's slot back. It is an optimisation: the limit
+// checks the ticket's own state anyway, so a release lost to a crash costs
+// nothing but a longer member stream.
+func (a *App) release(ctx context.Context, t ticket.Ticket, reason string, m Meta) error {
+	_, err := a.store.Update(ctx, member.Stream(t.Guild(), t.Opener()), a.meta(m, t.Guild(), "release", a.clock()),
+		func(h eventstore.History) ([]domain.Event, error) {
+			return member.FromHistory(t.Guild(), t.Opener(), h.Events).Release(t.ID(), reason), nil
+		})
+	return err
+}
+
+// Reopen reopens a closed ticket: a slot for the opener first, as for an open.
+func (a *App) Reopen(ctx context.Context, id domain.TicketID, by ticket.Participant, m Meta) error {
+	t, err := a.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !t.Exists() {
+		return domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	settings, err := a.Settings(ctx, t.Guild())
+	if err != nil {
+		return err
+	}
+	now := a.clock()
+	var re ticket.Reopening
+	_, err = a.store.Update(ctx, member.Stream(t.Guild(), t.Opener()), a.meta(m, t.Guild(), "reserve", now),
+		func(h eventstore.History) ([]domain.Event, error) {
+			holdings := member.FromHistory(t.Guild(), t.Opener(), h.Events).Without(id)
+			held, err := a.heldTickets(ctx, holdings)
+			if err != nil {
+				return nil, err
+			}
+			re, err = t.Reopen(by, settings, holdings, held, now)
+			return re.Reservation, err
+		})
+	if err != nil {
+		return fmt.Errorf("ticket %s: %w", id, err)
+	}
+	_, err = a.updateTicket(ctx, id, m, "reopen", func(cur ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		if cur.Version() != t.Version() {
+			// It changed meanwhile: decide again on what it is now. The slot is
+			// already taken on the member stream, so only the ticket's rules remain.
+			r, err := cur.Reopen(by, settings, member.Holdings{}, nil, now)
+			return r.Ticket, err
+		}
+		return re.Ticket, nil
+	})
+	return err
+}
+
+// ExpireTranscript runs retention on a closed ticket.
+func (a *App) ExpireTranscript(ctx context.Context, id domain.TicketID, m Meta) error {
+	t, err := a.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	settings, err := a.Settings(ctx, t.Guild())
+	if err != nil {
+		return err
+	}
+	_, err = a.updateTicket(ctx, id, m, "expire", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		return t.ExpireTranscript(settings.RetentionDays(), now)
+	})
+	return err
+}
+
+// RecordMessagePosted captures a message from the ticket's channel. The
+// command id is derived from the Discord message id, so a message seen twice
+// (live and back-filled) is stored once.
+func (a *App) RecordMessagePosted(ctx context.Context, g domain.GuildID, msg ticket.PostedMessage) error {
+	e, err := ticket.RecordPosted(msg)
+	if err != nil {
+		return err
+	}
+	m := eventstore.Meta{CommandID: "message-posted/" + msg.Message.String(), Guild: g, At: a.clock(),
+		Actor: domain.Actor{User: msg.Author, Source: domain.SourceDiscord}}
+	_, err = a.store.Append(ctx, ticket.MessagesStream(msg.Ticket), eventstore.Any, m, e)
+	return err
+}
+
+// RecordMessageEdited captures an edit; an edit at the same time is stored once.
+func (a *App) RecordMessageEdited(ctx context.Context, g domain.GuildID, id domain.TicketID, msg domain.MessageID, author domain.UserID, content string, embeds []ticket.Embed, at time.Time) error {
+	e, err := ticket.RecordEdited(id, msg, author, content, embeds, at)
+	if err != nil {
+		return err
+	}
+	m := eventstore.Meta{CommandID: fmt.Sprintf("message-edited/%s/%d", msg, at.UnixNano()), Guild: g, At: a.clock(),
+		Actor: domain.Actor{User: author, Source: domain.SourceDiscord}}
+	_, err = a.store.Append(ctx, ticket.MessagesStream(id), eventstore.Any, m, e)
+	return err
+}
+
+// RecordMessageDeleted captures a deletion.
+func (a *App) RecordMessageDeleted(ctx context.Context, g domain.GuildID, id domain.TicketID, msg domain.MessageID) error {
+	e, err := ticket.RecordDeleted(id, msg, a.clock())
+	if err != nil {
+		return err
+	}
+	m := eventstore.Meta{CommandID: "message-deleted/" + msg.String(), Guild: g, At: a.clock(),
+		Actor: domain.Actor{Source: domain.SourceDiscord}}
+	_, err = a.store.Append(ctx, ticket.MessagesStream(id), eventstore.Any, m, e)
+	return err
+}

@@ -1,0 +1,103 @@
+package mongodb
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// Sequence hands out increasing numbers per key (ticket numbers per guild)
+// by inserting a claim document per number: of two processes claiming the
+// same number one insert fails and tries the next, so no number is given
+// twice — without the atomic read-modify-write FerretDB lacks. A number
+// whose user then fails is simply skipped.
+type Sequence struct {
+	coll *mongo.Collection
+	mu   sync.Mutex
+	next map[string]int64
+}
+
+// SequencesCollection holds number claims.
+const SequencesCollection = "sequences"
+
+// OpenSequence prepares the claims collection.
+func OpenSequence(ctx context.Context, c *Conn) (*Sequence, error) {
+	coll, err := c.Collection(ctx, SequencesCollection)
+	if err != nil {
+		return nil, err
+	}
+	return &Sequence{coll: coll, next: map[string]int64{}}, nil
+}
+
+func claimKey(key string, n int64) string { return fmt.Sprintf("%s/%012d", key, n) }
+
+// Next claims the next number of key, from 1.
+func (s *Sequence) Next(ctx context.Context, key string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.next[key]
+	if !ok {
+		last, err := s.last(ctx, key)
+		if err != nil {
+			return 0, err
+		}
+		n = last + 1
+	}
+	for {
+		_, err := s.coll.InsertOne(ctx, bson.D{{Key: "_id", Value: claimKey(key, n)}, {Key: "at", Value: time.Now().UTC()}})
+		if err == nil {
+			s.next[key] = n + 1
+			return n, nil
+		}
+		if !IsDuplicateKey(err) {
+			return 0, fmt.Errorf("claim %s number %d: %w", key, n, Classify(err))
+		}
+		n++ // another process claimed it
+	}
+}
+
+// last finds the highest claimed number (claims are dense).
+func (s *Sequence) last(ctx context.Context, key string) (int64, error) {
+	return LastDense(0, func(n int64) (bool, error) {
+		err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: claimKey(key, n)}}).Err()
+		if err == mongo.ErrNoDocuments {
+			return false, nil
+		}
+		return err == nil, Classify(err)
+	})
+}
+
+// LastDense finds the last existing number after known (which exists, or is
+// 0) among dense numbers — existence is monotonic — by a galloping binary
+// search: about 2·log2(distance) calls of exists.
+func LastDense(known int64, exists func(int64) (bool, error)) (int64, error) {
+	lo, step, hi := known, int64(1), int64(-1)
+	for hi < 0 {
+		ok, err := exists(lo + step)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo, step = lo+step, step*2
+		} else {
+			hi = lo + step
+		}
+	}
+	for hi-lo > 1 { // lo exists (or is known), hi does not
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}

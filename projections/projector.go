@@ -1,0 +1,55 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/mongodb"
+)
+
+// Event is a stored event decoded for a projector.
+type Event struct {
+	eventstore.Envelope
+	Event domain.Event
+	// Erased says the event's personal data was erased (its key destroyed).
+	Erased bool
+}
+
+// Applier applies events to one generation of a projector's collections.
+// Apply may buffer its writes; Flush writes them. The runtime flushes before
+// it lets a checkpoint move past an event, so a crash never loses an update
+// the checkpoint claims.
+type Applier interface {
+	Apply(ctx context.Context, e Event) error
+	Flush(ctx context.Context) error
+}
+
+// Target is where a generation of a projector writes.
+type Target struct {
+	Conn *mongodb.Conn
+	// Generation numbers the collections: a projector names its collections
+	// with Collection, which appends it.
+	Generation int
+	// Store reads streams back, for projectors that fill gaps from the log.
+	Store *eventstore.Store
+}
+
+// Collection returns the name of a collection of this generation.
+func (t Target) Collection(base string) string { return fmt.Sprintf("%s.g%d", base, t.Generation) }
+
+// Projector builds one read model.
+type Projector interface {
+	// Name identifies the projector; it is its consumer group and handler name.
+	// WARNING: renaming a projector makes it consume the whole log again.
+	Name() string
+	// Version of the projection's shape; raising it rebuilds the projection at
+	// the next start.
+	Version() int
+	// Open prepares a generation's collections and returns its applier.
+	Open(ctx context.Context, t Target) (Applier, error)
+	// Collections lists the base names of the collections a generation owns,
+	// so that an old generation can be dropped.
+	Collections() []string
+}

@@ -1,0 +1,364 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/ticketify/ticketify/adapters/bus"
+	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/mongodb"
+)
+
+// Log is what the runtime reads from the event log.
+type Log interface {
+	mongolog.Log
+	Head(ctx context.Context, topic string) (int64, error)
+}
+
+// Config wires the runtime. Zero durations take defaults.
+type Config struct {
+	Conn        *mongodb.Conn
+	Log         Log
+	Checkpoints *mongolog.Checkpoints
+	Store       *eventstore.Store
+	Logger      *slog.Logger
+	// PollInterval is how often other processes' appends are looked for; default 100ms.
+	PollInterval time.Duration
+	// Attempts is how often an event is tried before it is parked; default 3.
+	Attempts int
+	// RetryDelay is the pause between attempts; default 200ms.
+	RetryDelay time.Duration
+}
+
+// Validate reports every missing dependency at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Conn == nil {
+		errs = append(errs, errors.New("projections: Conn is required"))
+	}
+	if c.Log == nil {
+		errs = append(errs, errors.New("projections: Log is required"))
+	}
+	if c.Checkpoints == nil {
+		errs = append(errs, errors.New("projections: Checkpoints is required"))
+	}
+	if c.Store == nil {
+		errs = append(errs, errors.New("projections: Store is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Runtime runs projectors.
+type Runtime struct {
+	cfg        Config
+	projectors []Projector
+	meta       *mongo.Collection
+	parked     *mongo.Collection
+
+	mu       sync.Mutex
+	router   *message.Router
+	appliers map[string]Applier
+	applied  map[string]*atomic.Int64 // highest event position applied or parked, per projector
+	running  atomic.Bool
+	runErr   atomic.Pointer[error]
+}
+
+// MetaCollection records each projector's live generation and version.
+const MetaCollection = "projections"
+
+// ParkedCollection holds events projectors could not apply.
+const ParkedCollection = "parked_events"
+
+type metaDoc struct {
+	ID         string    `bson:"_id"`
+	Version    int       `bson:"version"`
+	Generation int       `bson:"generation"`
+	RebuiltAt  time.Time `bson:"rebuilt_at,omitzero"`
+	Head       int64     `bson:"head"`
+}
+
+// ParkedEvent is an event a projector could not apply.
+type ParkedEvent struct {
+	ID        string    `bson:"_id"`
+	Projector string    `bson:"projector"`
+	Position  int64     `bson:"position"`
+	EventID   string    `bson:"event_id"`
+	Type      string    `bson:"type"`
+	Stream    string    `bson:"stream"`
+	Error     string    `bson:"error"`
+	ParkedAt  time.Time `bson:"parked_at"`
+}
+
+// New returns a runtime for the given projectors.
+func New(ctx context.Context, cfg Config, ps ...Projector) (*Runtime, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 100 * time.Millisecond
+	}
+	if cfg.Attempts <= 0 {
+		cfg.Attempts = 3
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 200 * time.Millisecond
+	}
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if seen[p.Name()] {
+			return nil, fmt.Errorf("projections: two projectors named %q", p.Name())
+		}
+		seen[p.Name()] = true
+	}
+	meta, err := cfg.Conn.Collection(ctx, MetaCollection)
+	if err != nil {
+		return nil, err
+	}
+	parked, err := cfg.Conn.Collection(ctx, ParkedCollection)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runtime{cfg: cfg, projectors: ps, meta: meta, parked: parked, appliers: map[string]Applier{}, applied: map[string]*atomic.Int64{}}
+	for _, p := range ps {
+		r.applied[p.Name()] = new(atomic.Int64)
+	}
+	return r, nil
+}
+
+func (r *Runtime) loadMeta(ctx context.Context, name string) (*metaDoc, error) {
+	var d metaDoc
+	err := r.meta.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("projection %s: %w", name, mongodb.Classify(err))
+	}
+	return &d, nil
+}
+
+func (r *Runtime) saveMeta(ctx context.Context, d metaDoc) error {
+	_, err := r.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	return mongodb.Classify(err)
+}
+
+// Target returns the live target of a projector (its current generation).
+func (r *Runtime) Target(ctx context.Context, p Projector) (Target, error) {
+	d, err := r.loadMeta(ctx, p.Name())
+	if err != nil {
+		return Target{}, err
+	}
+	if d == nil {
+		d = &metaDoc{ID: p.Name(), Version: p.Version(), Generation: 1}
+		if err := r.saveMeta(ctx, *d); err != nil {
+			return Target{}, err
+		}
+	}
+	return Target{Conn: r.cfg.Conn, Generation: d.Generation, Store: r.cfg.Store}, nil
+}
+
+// Start brings every projector up to date and runs them until ctx ends or
+// Close is called. A projector whose Version changed is rebuilt first.
+func (r *Runtime) Start(ctx context.Context) error {
+	for _, p := range r.projectors {
+		d, err := r.loadMeta(ctx, p.Name())
+		if err != nil {
+			return err
+		}
+		if d != nil && d.Version != p.Version() {
+			r.cfg.Logger.Info("projection version changed; rebuilding", "projection", p.Name(), "from", d.Version, "to", p.Version())
+			if err := r.Rebuild(ctx, p.Name()); err != nil {
+				return err
+			}
+		}
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, watermill.NewSlogLogger(r.cfg.Logger))
+	if err != nil {
+		return err
+	}
+	for _, p := range r.projectors {
+		t, err := r.Target(ctx, p)
+		if err != nil {
+			return err
+		}
+		a, err := p.Open(ctx, t)
+		if err != nil {
+			return fmt.Errorf("open projection %s: %w", p.Name(), err)
+		}
+		sub, err := mongolog.NewSubscriber(r.cfg.Log, r.cfg.Checkpoints, mongolog.SubscriberConfig{
+			ConsumerGroup: p.Name(), PollInterval: r.cfg.PollInterval, NackResendSleep: r.cfg.RetryDelay,
+			Logger: watermill.NewSlogLogger(r.cfg.Logger),
+		})
+		if err != nil {
+			return err
+		}
+		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, p.Name())
+		if err != nil {
+			return err
+		}
+		r.applied[p.Name()].Store(cp.Event)
+		r.mu.Lock()
+		r.appliers[p.Name()] = a
+		r.mu.Unlock()
+		router.AddConsumerHandler(p.Name(), eventstore.DefaultTopic, sub, r.handler(p.Name(), a))
+	}
+	r.mu.Lock()
+	r.router = router
+	r.mu.Unlock()
+	go func() {
+		r.running.Store(true)
+		err := router.Run(ctx)
+		r.running.Store(false)
+		if err != nil {
+			r.runErr.Store(&err)
+		}
+	}()
+	select {
+	case <-router.Running():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(30 * time.Second):
+		return errors.New("projections did not start within 30s")
+	}
+}
+
+// Close stops the projectors; checkpoints are saved on the way out.
+func (r *Runtime) Close() error {
+	r.mu.Lock()
+	router := r.router
+	r.mu.Unlock()
+	if router == nil {
+		return nil
+	}
+	return router.Close()
+}
+
+// Health reports why the runtime is not serving, or nil.
+func (r *Runtime) Health() error {
+	if !r.running.Load() {
+		if e := r.runErr.Load(); e != nil {
+			return fmt.Errorf("projections stopped: %w", *e)
+		}
+		return errors.New("projections are not running")
+	}
+	return nil
+}
+
+// handler turns a message into an Apply call. A transient failure (the
+// database did not answer) nacks the message so it is delivered again; any
+// other failure is retried and then parked, and the projector moves on.
+func (r *Runtime) handler(name string, a Applier) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		ctx := msg.Context()
+		env, err := bus.ToEnvelope(msg)
+		if err != nil {
+			return r.park(ctx, name, eventstore.Envelope{Record: eventstore.Record{ID: msg.UUID}}, err)
+		}
+		var lastErr error
+		for attempt := 1; attempt <= r.cfg.Attempts; attempt++ {
+			lastErr = r.applyNow(ctx, a, env)
+			if lastErr == nil {
+				r.applied[name].Store(env.Position)
+				return nil
+			}
+			if transient(ctx, lastErr) {
+				return lastErr
+			}
+			if attempt < r.cfg.Attempts {
+				select {
+				case <-time.After(r.cfg.RetryDelay):
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+		}
+		return r.park(ctx, name, env, lastErr)
+	}
+}
+
+func (r *Runtime) apply(ctx context.Context, a Applier, env eventstore.Envelope) error {
+	d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
+	if err != nil {
+		return err
+	}
+	return a.Apply(ctx, Event{Envelope: env, Event: d.Event, Erased: d.Erased})
+}
+
+// applyNow applies one event and writes it through, for live delivery.
+func (r *Runtime) applyNow(ctx context.Context, a Applier, env eventstore.Envelope) error {
+	if err := r.apply(ctx, a, env); err != nil {
+		return err
+	}
+	return a.Flush(ctx)
+}
+
+func transient(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, mongodb.ErrUnavailable) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func (r *Runtime) park(ctx context.Context, name string, env eventstore.Envelope, cause error) error {
+	p := ParkedEvent{
+		ID: fmt.Sprintf("%s/%020d/%s", name, env.Position, env.ID), Projector: name, Position: env.Position,
+		EventID: env.ID, Type: env.Type, Stream: env.Stream, Error: cause.Error(), ParkedAt: time.Now().UTC(),
+	}
+	_, err := r.parked.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true))
+	if err != nil {
+		// Not parked, so not skipped: the message is delivered again.
+		return fmt.Errorf("park event %s for %s: %w", env.ID, name, mongodb.Classify(err))
+	}
+	r.cfg.Logger.Error("projection parked an event it cannot apply",
+		"projection", name, "position", env.Position, "event", env.ID, "type", env.Type, "error", cause)
+	r.applied[name].Store(env.Position)
+	return nil
+}
+
+// Parked lists parked events, oldest first.
+func (r *Runtime) Parked(ctx context.Context) ([]ParkedEvent, error) {
+	cur, err := r.parked.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, mongodb.Classify(err)
+	}
+	var out []ParkedEvent
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mongodb.Classify(err)
+	}
+	return out, nil
+}
+
+// WaitApplied blocks until every projector has applied (or parked) the
+// event at position pos, for read-your-writes in tests and exports.
+func (r *Runtime) WaitApplied(ctx context.Context, pos int64) error {
+	for {
+		done := true
+		for _, p := range r.projectors {
+			if r.applied[p.Name()].Load() < pos {
+				done = false
+			}
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for projections to reach %d: %w", pos, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,248 @@
+package ticketviews
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/projections"
+)
+
+// Projector builds ticket views.
+type Projector struct{}
+
+var _ projections.Projector = Projector{}
+
+// Name implements projections.Projector.
+func (Projector) Name() string { return Name }
+
+// Version implements projections.Projector.
+func (Projector) Version() int { return 1 }
+
+// Collections implements projections.Projector.
+func (Projector) Collections() []string { return []string{"ticket_views", "ticket_lists"} }
+
+// Open implements projections.Projector.
+func (Projector) Open(ctx context.Context, t projections.Target) (projections.Applier, error) {
+	views, err := t.Conn.Collection(ctx, t.Collection("ticket_views"))
+	if err != nil {
+		return nil, err
+	}
+	lists, err := t.Conn.Collection(ctx, t.Collection("ticket_lists"))
+	if err != nil {
+		return nil, err
+	}
+	return &applier{store: t.Store, views: views, lists: lists,
+		cache: map[string]*View{}, pages: map[string]*page{}, guilds: map[string]*guildIndex{}, dirty: map[string]bool{}}, nil
+}
+
+// applier is the only writer of its generation's documents (the consumer
+// group lease makes it so), which is why it may keep them cached and write
+// them with plain replaces by _id: FerretDB has no atomic conditional update.
+type applier struct {
+	store *eventstore.Store
+	views *mongo.Collection
+	lists *mongo.Collection
+
+	cache  map[string]*View
+	pages  map[string]*page
+	guilds map[string]*guildIndex
+	dirty  map[string]bool // "v:<id>", "p:<id>", "g:<id>"
+}
+
+const maxCached = 20_000
+
+// Apply implements projections.Applier.
+func (a *applier) Apply(ctx context.Context, e projections.Event) error {
+	id, messages, ok := ticketStream(e.Stream)
+	if !ok {
+		return nil
+	}
+	v, err := a.view(ctx, id)
+	if err != nil {
+		return err
+	}
+	applied := &v.Version
+	if messages {
+		applied = &v.MessagesVersion
+	}
+	if e.Version > *applied {
+		events := []projections.Event{e}
+		if e.Version > *applied+1 { // delivered out of order: fill the gap from the log
+			if events, err = a.missing(ctx, e.Stream, *applied, e.Version); err != nil {
+				return err
+			}
+		}
+		for _, ev := range events {
+			fold(v, ev)
+		}
+		*applied = e.Version
+		a.dirty["v:"+id] = true
+	}
+	return a.ensureListed(ctx, v)
+}
+
+// ticketStream recognises "ticket/<id>" and "ticket/<id>/messages".
+func ticketStream(stream string) (id string, messages, ok bool) {
+	rest, found := strings.CutPrefix(stream, "ticket/")
+	if !found {
+		return "", false, false
+	}
+	id, suffix, _ := strings.Cut(rest, "/")
+	return id, suffix == "messages", suffix == "" || suffix == "messages"
+}
+
+func (a *applier) missing(ctx context.Context, stream string, have, upTo int64) ([]projections.Event, error) {
+	h, err := a.store.Load(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(h.Events)) < upTo {
+		return nil, fmt.Errorf("stream %s has %d events, an event claims version %d", stream, len(h.Events), upTo)
+	}
+	var out []projections.Event
+	for i := have; i < upTo; i++ {
+		out = append(out, projections.Event{Envelope: h.Envelopes[i], Event: h.Events[i], Erased: h.Erased[i]})
+	}
+	return out, nil
+}
+
+func (a *applier) view(ctx context.Context, id string) (*View, error) {
+	if v, ok := a.cache[id]; ok {
+		return v, nil
+	}
+	v := &View{ID: id, Members: []string{}}
+	err := a.views.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(v)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("ticket view %s: %w", id, mongodb.Classify(err))
+	}
+	a.cache[id] = v
+	return v, nil
+}
+
+func idString(s interface{ String() string }) string { return s.String() }
+
+func fold(v *View, e projections.Event) {
+	at := e.OccurredAt
+	v.UpdatedAt = at
+	if e.Erased {
+		v.Erased = true
+	}
+	switch ev := e.Event.(type) {
+	case ticket.Opened:
+		v.Guild, v.Number, v.Opener, v.Category = idString(ev.Guild), ev.Number, idString(ev.Opener), ev.Category
+		v.Priority, v.Status, v.OpenedAt, v.Name = ev.Priority.String(), ticket.StatusOpen.String(), ev.At.UTC(), ticket.DefaultName(ev.Number)
+		v.Topic, v.Answers = ev.Personal.Topic, nil
+		for _, ans := range ev.Personal.Answers {
+			v.Answers = append(v.Answers, Answer{Question: ans.Question, Answer: ans.Answer})
+		}
+	case ticket.ChannelAttached:
+		v.Channel, v.ChannelLost = idString(ev.Channel), false
+	case ticket.Claimed:
+		v.Claimer = idString(ev.By)
+	case ticket.Unclaimed:
+		v.Claimer = ""
+	case ticket.MemberAdded:
+		v.Members = append(slices.DeleteFunc(v.Members, func(m string) bool { return m == idString(ev.Member) }), idString(ev.Member))
+	case ticket.MemberRemoved:
+		v.Members = slices.DeleteFunc(v.Members, func(m string) bool { return m == idString(ev.Member) })
+	case ticket.Renamed:
+		if !e.Erased {
+			v.Name = ev.Personal.Name
+		}
+	case ticket.PrioritySet:
+		v.Priority = ev.Priority.String()
+	case ticket.Closed:
+		t := ev.At.UTC()
+		v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusClosed.String(), &t, idString(ev.By), ev.Personal.Reason
+	case ticket.Reopened:
+		v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusOpen.String(), nil, "", ""
+	case ticket.ChannelLost:
+		v.ChannelLost = true
+		if ev.WasOpen {
+			t := ev.At.UTC()
+			v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusClosed.String(), &t, "", "the channel was deleted on Discord"
+		}
+	case ticket.TranscriptExpired:
+		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason = true, "", nil, ""
+	case ticket.MessagePosted:
+		v.MessageCount++
+		t := ev.At.UTC()
+		v.LastMessageAt = &t
+	}
+}
+
+// ensureListed brings the ticket's line in its guild's list up to the view.
+func (a *applier) ensureListed(ctx context.Context, v *View) error {
+	if v.Number == 0 {
+		return nil // messages seen before the ticket's opening; listed once it arrives
+	}
+	pid := fmt.Sprintf("%s/%d", v.Guild, pageOf(v.Number))
+	p, ok := a.pages[pid]
+	if !ok {
+		p = &page{ID: pid, Guild: v.Guild, Page: pageOf(v.Number), Tickets: map[string]Summary{}}
+		err := a.lists.FindOne(ctx, bson.D{{Key: "_id", Value: pid}}).Decode(p)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("ticket list %s: %w", pid, mongodb.Classify(err))
+		}
+		if p.Tickets == nil {
+			p.Tickets = map[string]Summary{}
+		}
+		a.pages[pid] = p
+	}
+	if cur, ok := p.Tickets[v.ID]; ok && cur.Version == v.Version && cur.MessagesVer == v.MessagesVersion {
+		return nil
+	}
+	p.Tickets[v.ID] = v.summary()
+	a.dirty["p:"+pid] = true
+	g, ok := a.guilds[v.Guild]
+	if !ok {
+		g = &guildIndex{ID: v.Guild}
+		err := a.lists.FindOne(ctx, bson.D{{Key: "_id", Value: v.Guild}}).Decode(g)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("ticket list index %s: %w", v.Guild, mongodb.Classify(err))
+		}
+		a.guilds[v.Guild] = g
+	}
+	if need := pageOf(v.Number) + 1; g.Pages < need {
+		g.Pages = need
+		a.dirty["g:"+v.Guild] = true
+	}
+	return nil
+}
+
+// Flush implements projections.Applier: it writes every changed document.
+func (a *applier) Flush(ctx context.Context) error {
+	replace := options.Replace().SetUpsert(true)
+	for key := range a.dirty {
+		kind, id, _ := strings.Cut(key, ":")
+		var err error
+		switch kind {
+		case "v":
+			_, err = a.views.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.cache[id], replace)
+		case "p":
+			_, err = a.lists.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.pages[id], replace)
+		case "g":
+			_, err = a.lists.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.guilds[id], replace)
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", key, mongodb.Classify(err))
+		}
+		delete(a.dirty, key)
+	}
+	if len(a.cache) > maxCached {
+		clear(a.cache)
+		clear(a.pages)
+		clear(a.guilds)
+	}
+	return nil
+}

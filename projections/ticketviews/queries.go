@@ -1,0 +1,143 @@
+package ticketviews
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/projections"
+)
+
+// ErrNotFound is returned for a ticket without a view.
+var ErrNotFound = errors.New("ticket not found")
+
+// TargetFunc returns the live generation of the projection.
+type TargetFunc func(ctx context.Context) (projections.Target, error)
+
+// Reader answers queries from the live generation.
+type Reader struct {
+	target TargetFunc
+}
+
+// NewReader returns a Reader.
+func NewReader(target TargetFunc) *Reader { return &Reader{target: target} }
+
+func (r *Reader) colls(ctx context.Context) (views, lists *mongo.Collection, err error) {
+	t, err := r.target(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t.Conn.DB.Collection(t.Collection("ticket_views")), t.Conn.DB.Collection(t.Collection("ticket_lists")), nil
+}
+
+// Get returns a ticket's view.
+func (r *Reader) Get(ctx context.Context, id string) (View, error) {
+	views, _, err := r.colls(ctx)
+	if err != nil {
+		return View{}, err
+	}
+	var v View
+	err = views.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && v.Number == 0) {
+		return View{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return View{}, fmt.Errorf("ticket view %s: %w", id, mongodb.Classify(err))
+	}
+	return v, nil
+}
+
+// Filter narrows a guild's list. Empty fields match everything.
+type Filter struct {
+	Status, Category, Opener, Claimer, Priority string
+	// Text matches the ticket number, channel name or topic, case-insensitively.
+	Text    string
+	Page    int // from 1
+	PerPage int // default 50, at most 200
+}
+
+// Page is one page of a filtered list, newest ticket first.
+type Page struct {
+	Tickets []Summary `json:"tickets"`
+	Total   int       `json:"total"`
+	Page    int       `json:"page"`
+	PerPage int       `json:"per_page"`
+}
+
+// List returns a guild's tickets matching the filter.
+func (r *Reader) List(ctx context.Context, guild string, f Filter) (Page, error) {
+	all, err := r.All(ctx, guild)
+	if err != nil {
+		return Page{}, err
+	}
+	if f.PerPage <= 0 {
+		f.PerPage = 50
+	}
+	f.PerPage = min(f.PerPage, 200)
+	f.Page = max(f.Page, 1)
+	text := strings.ToLower(strings.TrimSpace(f.Text))
+	match := func(s Summary) bool {
+		return (f.Status == "" || s.Status == f.Status) && (f.Category == "" || s.Category == f.Category) &&
+			(f.Opener == "" || s.Opener == f.Opener) && (f.Claimer == "" || s.Claimer == f.Claimer) &&
+			(f.Priority == "" || s.Priority == f.Priority) &&
+			(text == "" || strings.Contains(strings.ToLower(s.Name), text) ||
+				strings.Contains(strings.ToLower(s.Topic), text) || strings.TrimLeft(text, "#") == strconv.FormatInt(s.Number, 10))
+	}
+	matched := slices.DeleteFunc(all, func(s Summary) bool { return !match(s) })
+	out := Page{Total: len(matched), Page: f.Page, PerPage: f.PerPage, Tickets: []Summary{}}
+	from := (f.Page - 1) * f.PerPage
+	if from < len(matched) {
+		out.Tickets = matched[from:min(from+f.PerPage, len(matched))]
+	}
+	return out, nil
+}
+
+// All returns every ticket of a guild, newest first.
+func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
+	_, lists, err := r.colls(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var g guildIndex
+	err = lists.FindOne(ctx, bson.D{{Key: "_id", Value: guild}}).Decode(&g)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return []Summary{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket list of %s: %w", guild, mongodb.Classify(err))
+	}
+	pages := make([]page, g.Pages)
+	errs := make([]error, g.Pages)
+	var wg sync.WaitGroup
+	for i := range g.Pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := lists.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%s/%d", guild, i)}}).Decode(&pages[i])
+			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				errs[i] = mongodb.Classify(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("ticket list of %s: %w", guild, err)
+	}
+	var all []Summary
+	for _, p := range pages {
+		for _, s := range p.Tickets {
+			all = append(all, s)
+		}
+	}
+	slices.SortFunc(all, func(a, b Summary) int { return cmp.Compare(b.Number, a.Number) })
+	return all, nil
+}

@@ -1,0 +1,94 @@
+// Package ticketviews projects tickets into the views staff browse: one
+// detail document per ticket and, per guild, list pages of ticket summaries.
+// Both are addressed by _id, the one lookup embedded FerretDB indexes.
+package ticketviews
+
+import "time"
+
+// Name is the projector's name and consumer group.
+// WARNING: renaming it re-consumes the whole log.
+const Name = "ticket-views"
+
+// PageSize is how many tickets, by number, share one list page.
+const PageSize = 250
+
+// Answer is a form answer as shown.
+type Answer struct {
+	Question string `bson:"question" json:"question"`
+	Answer   string `bson:"answer" json:"answer"`
+}
+
+// View is everything staff see about one ticket.
+type View struct {
+	ID                string     `bson:"_id" json:"id"`
+	Guild             string     `bson:"guild" json:"guild"`
+	Number            int64      `bson:"number" json:"number"`
+	Status            string     `bson:"status" json:"status"`
+	Opener            string     `bson:"opener" json:"opener"`
+	Claimer           string     `bson:"claimer,omitempty" json:"claimer,omitempty"`
+	Members           []string   `bson:"members" json:"members"`
+	Category          string     `bson:"category" json:"category"`
+	Priority          string     `bson:"priority" json:"priority"`
+	Channel           string     `bson:"channel,omitempty" json:"channel,omitempty"`
+	Name              string     `bson:"name" json:"name"`
+	Topic             string     `bson:"topic,omitempty" json:"topic,omitempty"`
+	Answers           []Answer   `bson:"answers,omitempty" json:"answers,omitempty"`
+	OpenedAt          time.Time  `bson:"opened_at" json:"opened_at"`
+	ClosedAt          *time.Time `bson:"closed_at,omitempty" json:"closed_at,omitempty"`
+	ClosedBy          string     `bson:"closed_by,omitempty" json:"closed_by,omitempty"`
+	CloseReason       string     `bson:"close_reason,omitempty" json:"close_reason,omitempty"`
+	ChannelLost       bool       `bson:"channel_lost,omitempty" json:"channel_lost,omitempty"`
+	TranscriptExpired bool       `bson:"transcript_expired,omitempty" json:"transcript_expired,omitempty"`
+	// Erased is true when some of the ticket's personal data was erased.
+	Erased        bool       `bson:"erased,omitempty" json:"erased,omitempty"`
+	MessageCount  int        `bson:"message_count" json:"message_count"`
+	LastMessageAt *time.Time `bson:"last_message_at,omitempty" json:"last_message_at,omitempty"`
+	UpdatedAt     time.Time  `bson:"updated_at" json:"updated_at"` // time of the last event applied
+	// Version and MessagesVersion are the versions of the ticket's two
+	// streams applied: the apply-once guard.
+	Version         int64 `bson:"v" json:"version"`
+	MessagesVersion int64 `bson:"mv" json:"messages_version"`
+}
+
+// Summary is a ticket's line in a guild's list.
+type Summary struct {
+	ID           string     `bson:"id" json:"id"`
+	Number       int64      `bson:"number" json:"number"`
+	Status       string     `bson:"status" json:"status"`
+	Opener       string     `bson:"opener" json:"opener"`
+	Claimer      string     `bson:"claimer,omitempty" json:"claimer,omitempty"`
+	Category     string     `bson:"category" json:"category"`
+	Priority     string     `bson:"priority" json:"priority"`
+	Name         string     `bson:"name" json:"name"`
+	Topic        string     `bson:"topic,omitempty" json:"topic,omitempty"`
+	OpenedAt     time.Time  `bson:"opened_at" json:"opened_at"`
+	ClosedAt     *time.Time `bson:"closed_at,omitempty" json:"closed_at,omitempty"`
+	MessageCount int        `bson:"message_count" json:"message_count"`
+	UpdatedAt    time.Time  `bson:"updated_at" json:"updated_at"`
+	Version      int64      `bson:"v" json:"-"`
+	MessagesVer  int64      `bson:"mv" json:"-"`
+}
+
+func (v *View) summary() Summary {
+	return Summary{
+		ID: v.ID, Number: v.Number, Status: v.Status, Opener: v.Opener, Claimer: v.Claimer, Category: v.Category,
+		Priority: v.Priority, Name: v.Name, Topic: v.Topic, OpenedAt: v.OpenedAt, ClosedAt: v.ClosedAt,
+		MessageCount: v.MessageCount, UpdatedAt: v.UpdatedAt, Version: v.Version, MessagesVer: v.MessagesVersion,
+	}
+}
+
+// page is one list page of a guild.
+type page struct {
+	ID      string             `bson:"_id"` // "<guild>/<page>"
+	Guild   string             `bson:"guild"`
+	Page    int64              `bson:"page"`
+	Tickets map[string]Summary `bson:"tickets"`
+}
+
+// guildIndex records how many pages a guild has.
+type guildIndex struct {
+	ID    string `bson:"_id"` // "<guild>"
+	Pages int64  `bson:"pages"`
+}
+
+func pageOf(number int64) int64 { return (number - 1) / PageSize }
