@@ -1,6 +1,7 @@
 package ticketviews
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -131,9 +132,12 @@ func (a *applier) view(ctx context.Context, id string) (*View, error) {
 
 func idString(s interface{ String() string }) string { return s.String() }
 
+// fold applies one event. Fields fed by both of a ticket's streams take the
+// latest time, so the result does not depend on how deliveries interleave.
 func fold(v *View, e projections.Event) {
-	at := e.OccurredAt
-	v.UpdatedAt = at
+	if e.OccurredAt.After(v.UpdatedAt) {
+		v.UpdatedAt = e.OccurredAt.UTC()
+	}
 	if e.Erased {
 		v.Erased = true
 	}
@@ -176,8 +180,9 @@ func fold(v *View, e projections.Event) {
 		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason = true, "", nil, ""
 	case ticket.MessagePosted:
 		v.MessageCount++
-		t := ev.At.UTC()
-		v.LastMessageAt = &t
+		if t := ev.At.UTC(); v.LastMessageAt == nil || t.After(*v.LastMessageAt) {
+			v.LastMessageAt = &t
+		}
 	}
 }
 
@@ -189,20 +194,22 @@ func (a *applier) ensureListed(ctx context.Context, v *View) error {
 	pid := fmt.Sprintf("%s/%d", v.Guild, pageOf(v.Number))
 	p, ok := a.pages[pid]
 	if !ok {
-		p = &page{ID: pid, Guild: v.Guild, Page: pageOf(v.Number), Tickets: map[string]Summary{}}
+		p = &page{ID: pid, Guild: v.Guild, Page: pageOf(v.Number), Tickets: []Summary{}}
 		err := a.lists.FindOne(ctx, bson.D{{Key: "_id", Value: pid}}).Decode(p)
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 			return fmt.Errorf("ticket list %s: %w", pid, mongodb.Classify(err))
 		}
-		if p.Tickets == nil {
-			p.Tickets = map[string]Summary{}
-		}
 		a.pages[pid] = p
 	}
-	if cur, ok := p.Tickets[v.ID]; ok && cur.Version == v.Version && cur.MessagesVer == v.MessagesVersion {
+	i, found := slices.BinarySearchFunc(p.Tickets, v.Number, func(s Summary, n int64) int { return cmp.Compare(s.Number, n) })
+	switch {
+	case found && p.Tickets[i].Version == v.Version && p.Tickets[i].MessagesVer == v.MessagesVersion:
 		return nil
+	case found:
+		p.Tickets[i] = v.summary()
+	default:
+		p.Tickets = slices.Insert(p.Tickets, i, v.summary())
 	}
-	p.Tickets[v.ID] = v.summary()
 	a.dirty["p:"+pid] = true
 	g, ok := a.guilds[v.Guild]
 	if !ok {

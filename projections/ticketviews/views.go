@@ -82,7 +82,7 @@ type page struct {
 	ID      string             `bson:"_id"` // "<guild>/<page>"
 	Guild   string             `bson:"guild"`
 	Page    int64              `bson:"page"`
-	Tickets map[string]Summary `bson:"tickets"`
+	Tickets []Summary `bson:"tickets"` // by number: a map would make BSON key order, and so rebuilds, differ
 }
 
 // guildIndex records how many pages a guild has.

@@ -134,7 +134,9 @@ func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 func (f levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelFilter{f.Handler.WithAttrs(a), f.min}
 }
-func (f levelFilter) WithGroup(n string) slog.Handler { return levelFilter{f.Handler.WithGroup(n), f.min} }
+func (f levelFilter) WithGroup(n string) slog.Handler {
+	return levelFilter{f.Handler.WithGroup(n), f.min}
+}
 
 // lockDir takes an exclusive lock on the data directory: FerretDB keeps the
 // collection catalogue in memory, so two processes on one directory would

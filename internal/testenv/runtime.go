@@ -1,0 +1,79 @@
+package testenv
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/projections"
+)
+
+// Projections starts a projection runtime for the given projectors; it stops
+// with the test.
+func (e *AppEnv) Projections(t testing.TB, ps ...projections.Projector) *projections.Runtime {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cps, err := mongolog.OpenCheckpoints(ctx, e.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := projections.New(ctx, projections.Config{
+		Conn: e.Conn, Log: e.Log, Checkpoints: cps, Store: e.Store, PollInterval: 20 * time.Millisecond,
+		RetryDelay: 10 * time.Millisecond,
+		Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	}, ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = rt.Close()
+		cancel()
+	})
+	return rt
+}
+
+// Caught waits until the runtime applied everything appended so far.
+func (e *AppEnv) Caught(t testing.TB, rt *projections.Runtime) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	commits, err := e.Log.ReadLog(ctx, "", e.Head(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) == 0 {
+		return
+	}
+	if err := rt.WaitApplied(ctx, commits[0].LastEvent()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Dump returns every document of a collection as extended JSON, by _id.
+func Dump(t testing.TB, e *AppEnv, collection string) []string {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := e.Conn.DB.Collection(collection).Find(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for cur.Next(ctx) {
+		j, err := bson.MarshalExtJSON(cur.Current, true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(j))
+	}
+	slices.Sort(out)
+	return out
+}
