@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -74,7 +75,7 @@ func Connect(ctx context.Context, uri, database string, o Options) (*Conn, error
 	defer cancel()
 	if err := client.Ping(pingCtx, readpref.Primary()); err != nil {
 		_ = client.Disconnect(context.Background())
-		return nil, fmt.Errorf("mongodb server at %s does not answer: %w", Redact(uri), err)
+		return nil, fmt.Errorf("mongodb server at %s does not answer within %s: %s", Redact(uri), o.ConnectTimeout, rootCause(err))
 	}
 	c := &Conn{Client: client, DB: client.Database(database), Flavor: FlavorMongoDB, hook: o.AfterCreate}
 	var info bson.M
@@ -96,6 +97,17 @@ func Redact(uri string) string {
 		u.User = url.User("***")
 	}
 	return u.String()
+}
+
+// rootCause shortens the driver's server-selection error (which describes
+// the whole topology) to the last dial error, for a one-line message.
+func rootCause(err error) string {
+	s := err.Error()
+	if _, last, ok := strings.Cut(s, "Last error: "); ok {
+		last, _, _ = strings.Cut(last, " }")
+		return last
+	}
+	return s
 }
 
 // Close disconnects.

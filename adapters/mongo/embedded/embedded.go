@@ -118,9 +118,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// quiet drops FerretDB's per-connection info logs.
+// quiet keeps only FerretDB's errors: it logs every connection at info and
+// every unsupported driver courtesy call (endSessions) at warn.
 func quiet(l *slog.Logger) *slog.Logger {
-	return slog.New(levelFilter{l.Handler(), slog.LevelWarn}).With("component", "ferretdb")
+	return slog.New(levelFilter{l.Handler(), slog.LevelError}).With("component", "ferretdb")
 }
 
 type levelFilter struct {

@@ -1,0 +1,213 @@
+// Package server assembles Ticketify from its parts: the database (embedded
+// or external), the event store, the projections and the HTTP surface. The
+// CLI, the demo and the component tests all start the program through it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/adapters/mongo/embedded"
+	"github.com/ticketify/ticketify/adapters/web"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/eventstore/mongostore"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/config"
+	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+)
+
+// Storage is the opened database and event store, without anything running.
+type Storage struct {
+	Embedded    *embedded.Server // nil with an external server
+	Conn        *mongodb.Conn
+	Log         *mongostore.Log
+	Keys        *mongostore.Keyring
+	Store       *eventstore.Store
+	Checkpoints *mongolog.Checkpoints
+	App         *app.App
+}
+
+// OpenStorage connects to the configured server (starting the embedded one
+// when no URI is set) and opens the event store.
+func OpenStorage(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Storage, error) {
+	s := &Storage{}
+	uri := cfg.MongoDBURI
+	var hook mongodb.CollectionHook
+	if uri == "" {
+		if err := checkWritable(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		srv, err := embedded.Start(ctx, embedded.Config{Dir: cfg.DataDir, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		s.Embedded, uri, hook = srv, srv.URI(), srv.IndexIDLookups
+		logger.Info("embedded FerretDB started", "backend", "sqlite", "data_dir", cfg.DataDir)
+	}
+	conn, err := mongodb.Connect(ctx, uri, cfg.Database, mongodb.Options{AfterCreate: hook})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Conn = conn
+	if err := cfg.EnsureSecretKey(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	logger.Info("secret key loaded", "from", cfg.SecretKeySource)
+	if s.Log, err = mongostore.Open(ctx, conn, mongostore.Config{}); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.Keys, err = mongostore.OpenKeyring(ctx, conn, cfg.SecretKey); err != nil {
+		s.Close()
+		return nil, err
+	}
+	codec, err := eventstore.NewCodec(s.Keys, app.AllEvents()...)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Store = eventstore.NewStore(s.Log, codec)
+	if s.Checkpoints, err = mongolog.OpenCheckpoints(ctx, conn); err != nil {
+		s.Close()
+		return nil, err
+	}
+	seq, err := mongodb.OpenSequence(ctx, conn)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.App = app.New(s.Store, seq, nil)
+	return s, nil
+}
+
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s cannot be created: %w", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, err)
+	}
+	name := probe.Name()
+	_ = probe.Close()
+	return os.Remove(name)
+}
+
+// Close releases the storage: the log's writers finish their batches first.
+func (s *Storage) Close() {
+	if s.Log != nil {
+		s.Log.Close()
+	}
+	if s.Conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.Conn.Close(ctx)
+		cancel()
+	}
+	if s.Embedded != nil {
+		s.Embedded.Stop()
+	}
+}
+
+// Projectors returns every projector of this build.
+func Projectors() []projections.Projector {
+	return []projections.Projector{ticketviews.Projector{}}
+}
+
+// NewRuntime returns the projection runtime over the storage.
+func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slog.Logger) (*projections.Runtime, error) {
+	return projections.New(ctx, projections.Config{
+		Conn: s.Conn, Log: s.Log, Checkpoints: s.Checkpoints, Store: s.Store, Logger: logger, PollInterval: cfg.PollInterval,
+	}, Projectors()...)
+}
+
+// Server is the running program.
+type Server struct {
+	*Storage
+	Projections *projections.Runtime
+	TicketViews *ticketviews.Reader
+	http        *fiber.App
+	ln          net.Listener
+	httpDone    chan error
+	logger      *slog.Logger
+}
+
+// ErrPortInUse is returned when the HTTP address is taken.
+var ErrPortInUse = errors.New("HTTP address already in use")
+
+// Start starts the whole program and returns once it serves.
+func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
+	// Bind first: a taken port should fail fast, before the database starts.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%w: %s", ErrPortInUse, cfg.HTTPAddr)
+		}
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	st, err := OpenStorage(ctx, cfg, logger)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1)}
+	if s.Projections, err = st.NewRuntime(ctx, cfg, logger); err != nil {
+		s.abort()
+		return nil, err
+	}
+	if err := s.Projections.Start(context.WithoutCancel(ctx)); err != nil {
+		s.abort()
+		return nil, err
+	}
+	s.TicketViews = ticketviews.NewReader(func(ctx context.Context) (projections.Target, error) {
+		return s.Projections.Target(ctx, ticketviews.Projector{})
+	})
+	s.http = web.New([]web.Check{
+		{Name: "store", Check: st.Log.Ping},
+		{Name: "projections", Check: func(context.Context) error { return s.Projections.Health() }},
+	})
+	go func() { s.httpDone <- s.http.Listener(ln) }()
+	logger.Info("ticketify serving", "http", ln.Addr().String())
+	return s, nil
+}
+
+func (s *Server) abort() {
+	if s.Projections != nil {
+		_ = s.Projections.Close()
+	}
+	_ = s.ln.Close()
+	s.Storage.Close()
+}
+
+// Addr returns the HTTP address actually bound.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Done reports the HTTP server stopping by itself.
+func (s *Server) Done() <-chan error { return s.httpDone }
+
+// Shutdown stops taking requests, lets projections save their checkpoints,
+// lets the log's writers finish, and stops the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	if err := s.http.ShutdownWithContext(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	if err := s.Projections.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("projections: %w", err))
+	}
+	s.Storage.Close()
+	s.logger.Info("ticketify stopped")
+	return errors.Join(errs...)
+}
