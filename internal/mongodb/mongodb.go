@@ -58,8 +58,11 @@ func Connect(ctx context.Context, uri, database string, o Options) (*Conn, error
 	if o.ConnectTimeout == 0 {
 		o.ConnectTimeout = 10 * time.Second
 	}
-	copts := options.Client().ApplyURI(uri).
-		SetWriteConcern(writeconcern.Majority()).
+	copts := options.Client().ApplyURI(uri)
+	if copts.ServerSelectionTimeout != nil { // the URI's serverSelectionTimeoutMS wins
+		o.ConnectTimeout = *copts.ServerSelectionTimeout
+	}
+	copts.SetWriteConcern(writeconcern.Majority()).
 		SetReadPreference(readpref.Primary()).
 		SetServerSelectionTimeout(o.ConnectTimeout).
 		SetConnectTimeout(o.ConnectTimeout).
