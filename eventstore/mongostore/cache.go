@@ -53,6 +53,9 @@ func (c *streamCache) revision(stream string) (eventstore.Revision, bool) {
 func (c *streamCache) put(stream string, commits []eventstore.StoredCommit, rev eventstore.Revision) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.max < 0 {
+		return
+	}
 	if e, ok := c.items[stream]; ok {
 		cs := e.Value.(*cachedStream)
 		cs.commits, cs.rev = commits, rev
@@ -72,6 +75,9 @@ func (c *streamCache) put(stream string, commits []eventstore.StoredCommit, rev 
 func (c *streamCache) appended(sc eventstore.StoredCommit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.max < 0 {
+		return
+	}
 	e, ok := c.items[sc.Stream]
 	if !ok {
 		c.items[sc.Stream] = c.order.PushFront(&cachedStream{name: sc.Stream, rev: sc.Revision()})

@@ -30,7 +30,8 @@ type Config struct {
 	MaxBatch int
 	// ReadAhead is how many _id lookups a log or stream read runs at once; default 16.
 	ReadAhead int
-	// CachedStreams bounds the stream-revision and stream-commit caches; default 20,000.
+	// CachedStreams bounds the stream-revision and stream-commit caches;
+	// default 20,000; negative disables them (every read goes to the database).
 	CachedStreams int
 	// WriteAttempts bounds retries of a batch after the database failed to
 	// answer; default 4.
@@ -47,7 +48,7 @@ func (c Config) withDefaults() Config {
 	if c.ReadAhead <= 0 {
 		c.ReadAhead = 16
 	}
-	if c.CachedStreams <= 0 {
+	if c.CachedStreams == 0 {
 		c.CachedStreams = 20_000
 	}
 	if c.WriteAttempts <= 0 {

@@ -95,6 +95,9 @@ func NewSubscriber(log Log, cps *Checkpoints, cfg SubscriberConfig) (*Subscriber
 	return &Subscriber{log: log, cps: cps, cfg: cfg, owner: uuid.NewString(), closing: make(chan struct{})}, nil
 }
 
+// ConsumerGroup returns the subscriber's consumer group ("" for none).
+func (s *Subscriber) ConsumerGroup() string { return s.cfg.ConsumerGroup }
+
 // ErrSubscriberClosed is returned by Subscribe after Close.
 var ErrSubscriberClosed = errors.New("subscriber closed")
 

@@ -1,0 +1,383 @@
+package bench_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/eventstore/mongostore"
+	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// A seeded database: tickets with their lifecycle and conversation, about
+// 25 events each, appended the way the program appends them.
+type seeded struct {
+	env     *testenv.AppEnv
+	tickets []domain.TicketID
+	events  int64
+}
+
+var (
+	seedMu sync.Mutex
+	seeds  = map[string]*seeded{}
+)
+
+var backends = map[string]func(testing.TB) *mongodb.Conn{
+	"sqlite":     testenv.SQLite,
+	"postgresql": testenv.PostgreSQL,
+}
+
+func seed(b *testing.B, backend string, events int) *seeded {
+	b.Helper()
+	seedMu.Lock()
+	defer seedMu.Unlock()
+	key := fmt.Sprintf("%s/%d", backend, events)
+	if s, ok := seeds[key]; ok {
+		return s
+	}
+	env := testenv.NewAppOn(b, backends[backend](b))
+	s := &seeded{env: env}
+	ctx := context.Background()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const perTicket = 25
+	n := events / perTicket
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				id := domain.TicketID(fmt.Sprintf("01JBENCH%018d", i))
+				user := domain.UserID(1000 + i)
+				m := eventstore.Meta{At: at, Guild: 1, Actor: domain.Actor{User: user, Source: domain.SourceSlashCommand}}
+				life := []domain.Event{
+					ticket.Opened{Ticket: id, Guild: 1, Number: int64(i + 1), Opener: user, Category: "general", Priority: ticket.PriorityNormal, At: at, Personal: ticket.OpenedPersonal{Topic: "my order never arrived"}},
+					ticket.ChannelAttached{Ticket: id, Channel: domain.ChannelID(5000 + i)},
+					ticket.Claimed{Ticket: id, By: 7},
+				}
+				rev := eventstore.NoStream
+				for _, e := range life {
+					res, err := env.Store.Append(ctx, ticket.Stream(id), rev, m, e)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					rev = res.Revision()
+				}
+				for k := range perTicket - 4 {
+					e := ticket.MessagePosted{Ticket: id, Channel: domain.ChannelID(5000 + i), Message: domain.MessageID(i*100 + k), Author: user, At: at,
+						Personal: ticket.MessagePersonal{Content: "Hello, this is a realistic support message of about a hundred characters in length.", AuthorName: "someone"}}
+					if _, err := env.Store.Append(ctx, ticket.MessagesStream(id), eventstore.Any, m, e); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+				if _, err := env.Store.Append(ctx, ticket.Stream(id), rev, m, ticket.Closed{Ticket: id, By: 7, At: at, Personal: ticket.ClosedPersonal{Reason: "solved"}}); err != nil {
+					b.Error(err)
+					return
+				}
+				mu.Lock()
+				s.tickets = append(s.tickets, id)
+				mu.Unlock()
+			}
+		}()
+	}
+	start := time.Now()
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	s.events = int64(n * perTicket)
+	b.Logf("seeded %s with %d events in %s", key, s.events, time.Since(start).Round(time.Millisecond))
+	seeds[key] = s
+	return s
+}
+
+func sizes() []int {
+	if testing.Short() {
+		return []int{1_000}
+	}
+	return []int{1_000, 100_000}
+}
+
+func forEach(b *testing.B, f func(b *testing.B, backend string, events int)) {
+	for _, backend := range []string{"sqlite", "postgresql"} {
+		for _, n := range sizes() {
+			b.Run(fmt.Sprintf("%s/%dk", backend, n/1000), func(b *testing.B) { f(b, backend, n) })
+		}
+	}
+}
+
+// latencies reports p50 and p99 of per-operation durations.
+func latencies(b *testing.B, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+func sampleCommit(i int) eventstore.Commit {
+	return eventstore.Commit{ID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i), Stream: fmt.Sprintf("bench/%d-%d", time.Now().UnixNano(), i),
+		At: time.Now().UTC(), Guild: "1", Actor: eventstore.Actor{User: "7", Source: "slash_command"},
+		Records: []eventstore.Record{{ID: fmt.Sprintf("r-%d-%d", time.Now().UnixNano(), i), Type: "ticket.claimed.v1",
+			Data: []byte(`{"ticket":"01JD7Q4V3S8X2N6M5K4J3H2G1F","by":"123456789012345678"}`)}}}
+}
+
+// rawDoc is a document the size of a stored commit, for the driver baseline.
+func rawDoc(i int) bson.D {
+	c := sampleCommit(i)
+	return bson.D{{Key: "_id", Value: fmt.Sprintf("raw/%d/%d", time.Now().UnixNano(), i)}, {Key: "topic", Value: "events"}, {Key: "pos", Value: int64(i)},
+		{Key: "first", Value: int64(i)}, {Key: "stream", Value: c.Stream}, {Key: "seq", Value: int64(1)}, {Key: "ver", Value: int64(1)},
+		{Key: "cid", Value: c.ID}, {Key: "at", Value: c.At}, {Key: "guild", Value: "1"}, {Key: "actor", Value: bson.D{{Key: "user", Value: "7"}, {Key: "src", Value: "slash_command"}}},
+		{Key: "ev", Value: bson.A{bson.D{{Key: "id", Value: c.Records[0].ID}, {Key: "type", Value: c.Records[0].Type}, {Key: "data", Value: string(c.Records[0].Data)}}}}}
+}
+
+func rawColl(b *testing.B, s *seeded) *mongo.Collection {
+	coll, err := s.env.Conn.Collection(context.Background(), "raw_baseline")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return coll
+}
+
+// BenchmarkAppend: one command's commit, appended alone, one after another,
+// against the raw driver's InsertOne of an equally sized document.
+func BenchmarkAppend(b *testing.B) {
+	forEach(b, func(b *testing.B, backend string, n int) {
+		s := seed(b, backend, n)
+		ctx := context.Background()
+		b.Run("eventstore", func(b *testing.B) {
+			d := make([]time.Duration, 0, b.N)
+			for i := 0; b.Loop(); i++ {
+				t0 := time.Now()
+				if _, err := s.env.Log.Append(ctx, sampleCommit(i), eventstore.NoStream); err != nil {
+					b.Fatal(err)
+				}
+				d = append(d, time.Since(t0))
+			}
+			latencies(b, d)
+		})
+		b.Run("raw-insertone", func(b *testing.B) {
+			coll := rawColl(b, s)
+			d := make([]time.Duration, 0, b.N)
+			for i := 0; b.Loop(); i++ {
+				t0 := time.Now()
+				if _, err := coll.InsertOne(ctx, rawDoc(i)); err != nil {
+					b.Fatal(err)
+				}
+				d = append(d, time.Since(t0))
+			}
+			latencies(b, d)
+		})
+	})
+}
+
+// BenchmarkAppendConcurrent: 16 writers at once (group commit) against 16
+// concurrent raw InsertOnes, and batches of 100 against raw InsertMany(100).
+func BenchmarkAppendConcurrent(b *testing.B) {
+	forEach(b, func(b *testing.B, backend string, n int) {
+		s := seed(b, backend, n)
+		ctx := context.Background()
+		var ctr atomic.Int64
+		b.Run("eventstore-16-writers", func(b *testing.B) {
+			b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 goroutines
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.env.Log.Append(ctx, sampleCommit(int(ctr.Add(1))), eventstore.NoStream); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+		b.Run("raw-insertone-16-writers", func(b *testing.B) {
+			coll := rawColl(b, s)
+			b.SetParallelism(8)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := coll.InsertOne(ctx, rawDoc(int(ctr.Add(1)))); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+		b.Run("raw-insertmany-100", func(b *testing.B) {
+			coll := rawColl(b, s)
+			for b.Loop() {
+				docs := make([]any, 100)
+				for i := range docs {
+					docs[i] = rawDoc(int(ctr.Add(1)))
+				}
+				if _, err := coll.InsertMany(ctx, docs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(100, "docs/op")
+		})
+	})
+}
+
+// BenchmarkLoadDecideAppend: the update loop on a ticket (read its stream,
+// fold, decide, append at the revision read), with the stream cache off so
+// that every load reads the database.
+func BenchmarkLoadDecideAppend(b *testing.B) {
+	forEach(b, func(b *testing.B, backend string, n int) {
+		s := seed(b, backend, n)
+		ctx := context.Background()
+		cold, err := mongostore.Open(ctx, s.env.Conn, mongostore.Config{CachedStreams: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cold.Close()
+		store := eventstore.NewStore(cold, s.env.Store.Codec())
+		rng := rand.New(rand.NewPCG(1, 2))
+		d := make([]time.Duration, 0, b.N)
+		for b.Loop() {
+			id := s.tickets[rng.IntN(len(s.tickets))]
+			t0 := time.Now()
+			_, err := store.Update(ctx, ticket.Stream(id), eventstore.Meta{At: time.Now()}, func(h eventstore.History) ([]domain.Event, error) {
+				t := ticket.FromHistory(h.Events)
+				p := ticket.PriorityHigh
+				if t.Priority() == p {
+					p = ticket.PriorityLow
+				}
+				return []domain.Event{ticket.PrioritySet{Ticket: id, By: 7, Priority: p, Previous: t.Priority()}}, nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			d = append(d, time.Since(t0))
+		}
+		latencies(b, d)
+	})
+}
+
+// BenchmarkCatchUp: a new consumer group reads the log from the start
+// through the Watermill subscriber, acking each message.
+func BenchmarkCatchUp(b *testing.B) {
+	forEach(b, func(b *testing.B, backend string, n int) {
+		s := seed(b, backend, n)
+		ctx := context.Background()
+		want := min(s.events, 20_000) // PostgreSQL's _id lookups scan; bound the run
+		for b.Loop() {
+			sub, err := mongolog.NewSubscriber(s.env.Log, nil, mongolog.SubscriberConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			msgs, err := sub.Subscribe(ctx, eventstore.DefaultTopic)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for got := int64(0); got < want; got++ {
+				m := <-msgs
+				m.Ack()
+			}
+			_ = sub.Close()
+		}
+		b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+}
+
+// BenchmarkAppendToHandlerLag: time from an append returning to a subscribed
+// handler receiving the event, in the same process (woken at once) and from
+// another process (found by polling every 100ms).
+func BenchmarkAppendToHandlerLag(b *testing.B) {
+	forEach(b, func(b *testing.B, backend string, n int) {
+		s := seed(b, backend, n)
+		for _, mode := range []string{"same-process", "other-process"} {
+			b.Run(mode, func(b *testing.B) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				reader := s.env.Log
+				if mode == "other-process" {
+					other, err := mongostore.Open(ctx, s.env.Conn, mongostore.Config{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer other.Close()
+					reader = other
+				}
+				cps, _ := mongolog.OpenCheckpoints(ctx, s.env.Conn)
+				sub, err := mongolog.NewSubscriber(reader, cps, mongolog.SubscriberConfig{ConsumerGroup: fmt.Sprintf("lag-%d", time.Now().UnixNano())})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer sub.Close()
+				head, _ := s.env.Log.Head(ctx, "")
+				_ = cps.Save(ctx, eventstore.DefaultTopic, subGroup(sub), mongolog.Checkpoint{Position: head + 1})
+				msgs, err := sub.Subscribe(ctx, eventstore.DefaultTopic)
+				if err != nil {
+					b.Fatal(err)
+				}
+				received := make(chan *message.Message, 1)
+				go func() {
+					for m := range msgs {
+						m.Ack()
+						received <- m
+					}
+				}()
+				d := make([]time.Duration, 0, b.N)
+				for i := 0; b.Loop(); i++ {
+					if _, err := s.env.Log.Append(ctx, sampleCommit(i), eventstore.NoStream); err != nil {
+						b.Fatal(err)
+					}
+					t0 := time.Now()
+					<-received
+					d = append(d, time.Since(t0))
+				}
+				latencies(b, d)
+			})
+		}
+	})
+}
+
+func subGroup(s *mongolog.Subscriber) string { return s.ConsumerGroup() }
+
+// BenchmarkRebuildTicketViews: replay the whole log into a fresh generation.
+func BenchmarkRebuildTicketViews(b *testing.B) {
+	forEach(b, func(b *testing.B, backend string, n int) {
+		if backend == "postgresql" && n > 1_000 {
+			b.Skip("FerretDB/PostgreSQL scans on every _id lookup; 100k would take hours")
+		}
+		s := seed(b, backend, n)
+		ctx := context.Background()
+		cps, _ := mongolog.OpenCheckpoints(ctx, s.env.Conn)
+		rt, err := projections.New(ctx, projections.Config{Conn: s.env.Conn, Log: s.env.Log, Checkpoints: cps, Store: s.env.Store}, ticketviews.Projector{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		gen := 100
+		for b.Loop() {
+			gen++
+			if _, err := rt.Replay(ctx, ticketviews.Projector{}, projections.Target{Conn: s.env.Conn, Generation: gen, Store: s.env.Store}, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(s.events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+}
