@@ -134,9 +134,7 @@ func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
 	}
 	var all []Summary
 	for _, p := range pages {
-		for _, s := range p.Tickets {
-			all = append(all, s)
-		}
+		all = append(all, p.Tickets...)
 	}
 	slices.SortFunc(all, func(a, b Summary) int { return cmp.Compare(b.Number, a.Number) })
 	return all, nil
