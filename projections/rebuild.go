@@ -22,19 +22,13 @@ func (r *Runtime) Replay(ctx context.Context, p Projector, t Target, upTo int64)
 	if err != nil {
 		return cp, fmt.Errorf("open projection %s generation %d: %w", p.Name(), t.Generation, err)
 	}
-	head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
-	if err != nil {
-		return cp, err
-	}
-	for cp.Position <= head {
-		commits, err := r.cfg.Log.ReadLog(ctx, eventstore.DefaultTopic, cp.Position, 512)
-		if err != nil {
-			return cp, err
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	for batch := range r.cfg.Log.Prefetch(readCtx, eventstore.DefaultTopic, 1, 512) {
+		if batch.Err != nil {
+			return cp, batch.Err
 		}
-		if len(commits) == 0 {
-			break
-		}
-		for _, c := range commits {
+		for _, c := range batch.Commits {
 			for i, env := range c.Envelopes() {
 				if upTo > 0 && env.Position > upTo {
 					return cp, a.Flush(ctx)

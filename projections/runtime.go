@@ -18,6 +18,7 @@ import (
 	"github.com/ticketify/ticketify/adapters/bus"
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/mongodb"
 )
 
@@ -25,6 +26,7 @@ import (
 type Log interface {
 	mongolog.Log
 	Head(ctx context.Context, topic string) (int64, error)
+	Prefetch(ctx context.Context, topic string, from int64, batch int) <-chan mongostore.Batch
 }
 
 // Config wires the runtime. Zero durations take defaults.

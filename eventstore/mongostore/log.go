@@ -226,11 +226,13 @@ func (l *Log) ReadStream(ctx context.Context, stream string) ([]eventstore.Store
 		return nil, eventstore.NoStream, fmt.Errorf("read stream: %w: empty stream name", eventstore.ErrInvalidCommit)
 	}
 	commits := l.streams.commits(stream)
-	window := 4 // a cold read: most streams are short
+	// A cold read fetches the first 6 entries at once (most ticket streams are
+	// shorter); after a full window it probes one more, then doubles.
+	window := 6
 	if len(commits) > 0 {
 		window = 1 // a warm read: usually nothing new
 	}
-	for {
+	for round := 0; ; round++ {
 		from := int64(len(commits)) + 1
 		docs, end, err := lookupRun(ctx, window, from, func(ctx context.Context, seq int64) (*commitDoc, error) {
 			return l.findEntry(ctx, stream, seq)
@@ -244,7 +246,11 @@ func (l *Log) ReadStream(ctx context.Context, stream string) ([]eventstore.Store
 		if end {
 			break
 		}
-		window = min(window*2, l.cfg.ReadAhead)
+		if round == 0 {
+			window = 1
+		} else {
+			window = min(window*2, l.cfg.ReadAhead)
+		}
 	}
 	rev := eventstore.NoStream
 	if n := len(commits); n > 0 {

@@ -79,9 +79,9 @@ func (v *View) summary() Summary {
 
 // page is one list page of a guild.
 type page struct {
-	ID      string             `bson:"_id"` // "<guild>/<page>"
-	Guild   string             `bson:"guild"`
-	Page    int64              `bson:"page"`
+	ID      string    `bson:"_id"` // "<guild>/<page>"
+	Guild   string    `bson:"guild"`
+	Page    int64     `bson:"page"`
 	Tickets []Summary `bson:"tickets"` // by number: a map would make BSON key order, and so rebuilds, differ
 }
 
