@@ -143,15 +143,11 @@ func New(ctx context.Context, cfg Config, ps ...Projector) (*Runtime, error) {
 }
 
 func (r *Runtime) loadMeta(ctx context.Context, name string) (*metaDoc, error) {
-	var d metaDoc
-	err := r.meta.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
+	d, err := mongodb.FindByID[metaDoc](ctx, r.meta, name)
 	if err != nil {
-		return nil, fmt.Errorf("projection %s: %w", name, mongodb.Classify(err))
+		return nil, fmt.Errorf("projection %s: %w", name, err)
 	}
-	return &d, nil
+	return d, nil
 }
 
 func (r *Runtime) saveMeta(ctx context.Context, d metaDoc) error {

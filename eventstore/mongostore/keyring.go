@@ -138,15 +138,11 @@ func (k *Keyring) create(ctx context.Context, owner domain.DataOwner, id string,
 }
 
 func (k *Keyring) find(ctx context.Context, id string) (*keyDoc, error) {
-	var d keyDoc
-	err := k.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
+	d, err := mongodb.FindByID[keyDoc](ctx, k.coll, id)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", unavailable(err))
 	}
-	return &d, nil
+	return d, nil
 }
 
 func (k *Keyring) unwrap(d *keyDoc) (eventstore.DataKey, error) {

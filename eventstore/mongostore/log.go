@@ -116,6 +116,9 @@ func (l *Log) Close() {
 }
 
 func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
 	err = mongodb.Classify(err)
 	if errors.Is(err, mongodb.ErrUnavailable) {
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
@@ -125,25 +128,14 @@ func unavailable(err error) error {
 
 // findCommit looks a commit up by topic and position; nil when absent.
 func (l *Log) findCommit(ctx context.Context, topic string, pos int64) (*commitDoc, error) {
-	var d commitDoc
-	err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: commitKey(topic, pos)}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	return &d, nil
+	d, err := mongodb.FindByID[commitDoc](ctx, l.coll, commitKey(topic, pos))
+	return d, unavailable(err)
 }
 
 // findEntry looks a stream entry up; nil when absent.
 func (l *Log) findEntry(ctx context.Context, stream string, seq int64) (*commitDoc, error) {
-	var d entryDoc
-	err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: entryKey(stream, seq)}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
-	if err != nil {
+	d, err := mongodb.FindByID[entryDoc](ctx, l.coll, entryKey(stream, seq))
+	if d == nil || err != nil {
 		return nil, unavailable(err)
 	}
 	return &d.C, nil

@@ -193,3 +193,17 @@ func Classify(err error) error {
 
 // IsDuplicateKey reports a unique index violation.
 func IsDuplicateKey(err error) bool { return mongo.IsDuplicateKeyError(err) }
+
+// FindByID reads the document with the given _id — the one lookup every
+// backend indexes — into a T. It returns nil, nil when there is none.
+func FindByID[T any](ctx context.Context, coll *mongo.Collection, id string) (*T, error) {
+	var v T
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, Classify(err)
+	}
+	return &v, nil
+}

@@ -3,7 +3,6 @@ package ticketviews
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -121,10 +120,12 @@ func (a *applier) view(ctx context.Context, id string) (*View, error) {
 	if v, ok := a.cache[id]; ok {
 		return v, nil
 	}
-	v := &View{ID: id, Members: []string{}}
-	err := a.views.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(v)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("ticket view %s: %w", id, mongodb.Classify(err))
+	v, err := mongodb.FindByID[View](ctx, a.views, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket view %s: %w", id, err)
+	}
+	if v == nil {
+		v = &View{ID: id, Members: []string{}}
 	}
 	a.cache[id] = v
 	return v, nil
@@ -194,10 +195,12 @@ func (a *applier) ensureListed(ctx context.Context, v *View) error {
 	pid := fmt.Sprintf("%s/%d", v.Guild, pageOf(v.Number))
 	p, ok := a.pages[pid]
 	if !ok {
-		p = &page{ID: pid, Guild: v.Guild, Page: pageOf(v.Number), Tickets: []Summary{}}
-		err := a.lists.FindOne(ctx, bson.D{{Key: "_id", Value: pid}}).Decode(p)
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("ticket list %s: %w", pid, mongodb.Classify(err))
+		var err error
+		if p, err = mongodb.FindByID[page](ctx, a.lists, pid); err != nil {
+			return fmt.Errorf("ticket list %s: %w", pid, err)
+		}
+		if p == nil {
+			p = &page{ID: pid, Guild: v.Guild, Page: pageOf(v.Number), Tickets: []Summary{}}
 		}
 		a.pages[pid] = p
 	}
@@ -213,10 +216,12 @@ func (a *applier) ensureListed(ctx context.Context, v *View) error {
 	a.dirty["p:"+pid] = true
 	g, ok := a.guilds[v.Guild]
 	if !ok {
-		g = &guildIndex{ID: v.Guild}
-		err := a.lists.FindOne(ctx, bson.D{{Key: "_id", Value: v.Guild}}).Decode(g)
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("ticket list index %s: %w", v.Guild, mongodb.Classify(err))
+		var err error
+		if g, err = mongodb.FindByID[guildIndex](ctx, a.lists, v.Guild); err != nil {
+			return fmt.Errorf("ticket list index %s: %w", v.Guild, err)
+		}
+		if g == nil {
+			g = &guildIndex{ID: v.Guild}
 		}
 		a.guilds[v.Guild] = g
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/ticketify/ticketify/internal/mongodb"
@@ -45,15 +44,14 @@ func (r *Reader) Get(ctx context.Context, id string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	var v View
-	err = views.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && v.Number == 0) {
+	v, err := mongodb.FindByID[View](ctx, views, id)
+	if err != nil {
+		return View{}, fmt.Errorf("ticket view %s: %w", id, err)
+	}
+	if v == nil || v.Number == 0 { // messages may arrive before the opening
 		return View{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	if err != nil {
-		return View{}, fmt.Errorf("ticket view %s: %w", id, mongodb.Classify(err))
-	}
-	return v, nil
+	return *v, nil
 }
 
 // Filter narrows a guild's list. Empty fields match everything.
@@ -107,13 +105,12 @@ func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	var g guildIndex
-	err = lists.FindOne(ctx, bson.D{{Key: "_id", Value: guild}}).Decode(&g)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return []Summary{}, nil
-	}
+	g, err := mongodb.FindByID[guildIndex](ctx, lists, guild)
 	if err != nil {
-		return nil, fmt.Errorf("ticket list of %s: %w", guild, mongodb.Classify(err))
+		return nil, fmt.Errorf("ticket list of %s: %w", guild, err)
+	}
+	if g == nil {
+		return []Summary{}, nil
 	}
 	pages := make([]page, g.Pages)
 	errs := make([]error, g.Pages)
@@ -122,10 +119,11 @@ func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := lists.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%s/%d", guild, i)}}).Decode(&pages[i])
-			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-				errs[i] = mongodb.Classify(err)
+			p, err := mongodb.FindByID[page](ctx, lists, fmt.Sprintf("%s/%d", guild, i))
+			if p != nil {
+				pages[i] = *p
 			}
+			errs[i] = err
 		}()
 	}
 	wg.Wait()

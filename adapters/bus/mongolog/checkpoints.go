@@ -73,13 +73,12 @@ func leaseKey(topic, group string, epoch int64) string {
 // Load returns a group's checkpoint; a group never seen starts at the
 // beginning of the log.
 func (c *Checkpoints) Load(ctx context.Context, topic, group string) (Checkpoint, error) {
-	var d checkpointDoc
-	err := c.coll.FindOne(ctx, bson.D{{Key: "_id", Value: checkpointKey(topic, group)}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Checkpoint{Position: 1}, nil
-	}
+	d, err := mongodb.FindByID[checkpointDoc](ctx, c.coll, checkpointKey(topic, group))
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("load checkpoint %s/%s: %w", topic, group, mongodb.Classify(err))
+		return Checkpoint{}, fmt.Errorf("load checkpoint %s/%s: %w", topic, group, err)
+	}
+	if d == nil {
+		return Checkpoint{Position: 1}, nil
 	}
 	return Checkpoint{Position: d.Position, Index: d.Index, Event: d.Event}, nil
 }
@@ -101,15 +100,7 @@ func (c *Checkpoints) Reset(ctx context.Context, topic, group string) error {
 }
 
 func (c *Checkpoints) lease(ctx context.Context, topic, group string, epoch int64) (*leaseDoc, error) {
-	var d leaseDoc
-	err := c.coll.FindOne(ctx, bson.D{{Key: "_id", Value: leaseKey(topic, group, epoch)}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, mongodb.Classify(err)
-	}
-	return &d, nil
+	return mongodb.FindByID[leaseDoc](ctx, c.coll, leaseKey(topic, group, epoch))
 }
 
 // latestEpoch finds the newest lease epoch from a known one (epochs are dense).
