@@ -66,6 +66,7 @@ func (c Config) Validate() error {
 type Runtime struct {
 	cfg        Config
 	projectors []Projector
+	reactors   []Reactor
 	meta       *mongo.Collection
 	parked     *mongo.Collection
 
@@ -214,6 +215,9 @@ func (r *Runtime) Start(ctx context.Context) error {
 		r.appliers[p.Name()] = a
 		r.mu.Unlock()
 		router.AddConsumerHandler(p.Name(), eventstore.DefaultTopic, sub, r.handler(p.Name(), a))
+	}
+	if err := r.startReactors(ctx, router); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	r.router = router

@@ -118,6 +118,23 @@ type ChannelLost struct {
 	WasOpen bool `json:"was_open"`
 }
 
+// ChannelRemoved records the bot deleting a closed ticket's channel after
+// the guild's delay. The transcript survives; a reopen creates a new channel.
+type ChannelRemoved struct {
+	Ticket  domain.TicketID  `json:"ticket"`
+	Channel domain.ChannelID `json:"channel"`
+	At      time.Time        `json:"at"`
+}
+
+// DiscordActionFailed records that an action on Discord for this ticket
+// failed for good (after retries), so staff see it instead of it being lost.
+type DiscordActionFailed struct {
+	Ticket domain.TicketID `json:"ticket"`
+	Action string          `json:"action"` // "create channel", "rename", ...
+	Error  string          `json:"error"`
+	At     time.Time       `json:"at"`
+}
+
 // TranscriptExpired records that the retention period ran out: the ticket's
 // personal data keys are destroyed and its transcript is gone.
 type TranscriptExpired struct {
@@ -200,9 +217,13 @@ func (Closed) EventType() string            { return "ticket.closed.v1" }
 func (Reopened) EventType() string          { return "ticket.reopened.v1" }
 func (ChannelLost) EventType() string       { return "ticket.channel_lost.v1" }
 func (TranscriptExpired) EventType() string { return "ticket.transcript_expired.v1" }
-func (MessagePosted) EventType() string     { return "ticket.message_posted.v1" }
-func (MessageEdited) EventType() string     { return "ticket.message_edited.v1" }
-func (MessageDeleted) EventType() string    { return "ticket.message_deleted.v1" }
+func (ChannelRemoved) EventType() string    { return "ticket.channel_removed.v1" }
+func (DiscordActionFailed) EventType() string {
+	return "ticket.discord_action_failed.v1"
+}
+func (MessagePosted) EventType() string  { return "ticket.message_posted.v1" }
+func (MessageEdited) EventType() string  { return "ticket.message_edited.v1" }
+func (MessageDeleted) EventType() string { return "ticket.message_deleted.v1" }
 
 // DataOwner implementations: whose key seals each event's Personal field.
 func (e Opened) DataOwner() domain.DataOwner  { return owner(e.Opener, e.Ticket) }
@@ -223,7 +244,7 @@ func owner(u domain.UserID, t domain.TicketID) domain.DataOwner {
 func Events() []domain.Event {
 	return []domain.Event{
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{},
-		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{},
+		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}
 }

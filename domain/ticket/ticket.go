@@ -85,6 +85,8 @@ func (t Ticket) apply(e domain.Event) Ticket {
 		}
 	case TranscriptExpired:
 		t.expired = true
+	case ChannelRemoved:
+		t.channel = 0
 	}
 	return t
 }
@@ -338,6 +340,31 @@ func (t Ticket) LoseChannel(ch domain.ChannelID, now time.Time) ([]domain.Event,
 		return nil, nil
 	}
 	return []domain.Event{ChannelLost{Ticket: t.id, Channel: ch, At: now, WasOpen: t.status == StatusOpen}}, nil
+}
+
+// RemoveChannel decides the bot deleting a closed ticket's channel.
+func (t Ticket) RemoveChannel(ch domain.ChannelID, now time.Time) ([]domain.Event, error) {
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if t.status != StatusClosed {
+		return nil, domain.Refuse(domain.ErrConflict, "an open ticket keeps its channel")
+	}
+	if ch.IsZero() || ch != t.channel || t.channelLost {
+		return nil, nil // already gone, or another channel
+	}
+	return []domain.Event{ChannelRemoved{Ticket: t.id, Channel: ch, At: now}}, nil
+}
+
+// RecordActionFailed records a Discord action that failed for good.
+func (t Ticket) RecordActionFailed(action, reason string, now time.Time) ([]domain.Event, error) {
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	return []domain.Event{DiscordActionFailed{Ticket: t.id, Action: action, Error: reason, At: now}}, nil
 }
 
 // ExpiresAt returns when a closed ticket's transcript expires under a

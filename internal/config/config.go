@@ -36,6 +36,14 @@ type Config struct {
 	LogLevel slog.Level
 	// PollInterval is how often other processes' appends are looked for.
 	PollInterval time.Duration
+	// PublicURL is where people reach the dashboard (links, OAuth redirects).
+	PublicURL string
+	// Discord settings; see the Vars table.
+	DiscordToken      string
+	DiscordPublicKey  string
+	DiscordAPIURL     string
+	DiscordGatewayURL string
+	DeleteClosedAfter time.Duration
 }
 
 // Var describes one environment variable, for the README's table and --help.
@@ -51,6 +59,13 @@ var Vars = []Var{
 	{"TICKETIFY_SECRET_KEY_FILE", "", "file holding the secret key; must not be readable by group or others"},
 	{"TICKETIFY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"TICKETIFY_POLL_INTERVAL", "100ms", "how often projections look for events appended by other processes"},
+	{"TICKETIFY_PUBLIC_URL", "http://<TICKETIFY_HTTP_ADDR>", "where people reach the dashboard (links, OAuth redirect)"},
+	{"DISCORD_TOKEN", "(empty: no gateway, no Discord side effects)", "the bot token; never logged"},
+	{"DISCORD_TOKEN_FILE", "", "a file holding the bot token; must be mode 0600 or stricter"},
+	{"DISCORD_PUBLIC_KEY", "(empty: /interactions answers 503)", "the application's public key (hex) that signs interactions"},
+	{"DISCORD_API_URL", "https://discord.com/api/v10", "Discord's REST base URL (tests and the demo point it at the fake Discord)"},
+	{"DISCORD_GATEWAY_URL", "wss://gateway.discord.gg", "Discord's gateway URL"},
+	{"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER", "24h", "how long a closed ticket's locked channel stays before the bot deletes it; 0 keeps it"},
 }
 
 // Load reads the configuration. Problems are reported together.
@@ -77,6 +92,25 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if strings.ContainsAny(c.Database, `/\. "$`) {
 		errs = append(errs, fmt.Errorf("TICKETIFY_DATABASE: %q is not a valid database name", c.Database))
+	}
+	c.PublicURL = strings.TrimRight(or(getenv("TICKETIFY_PUBLIC_URL"), "http://"+c.HTTPAddr), "/")
+	c.DiscordPublicKey = strings.TrimSpace(getenv("DISCORD_PUBLIC_KEY"))
+	c.DiscordAPIURL = strings.TrimRight(or(getenv("DISCORD_API_URL"), "https://discord.com/api/v10"), "/")
+	c.DiscordGatewayURL = or(getenv("DISCORD_GATEWAY_URL"), "wss://gateway.discord.gg")
+	if c.DeleteClosedAfter, err = time.ParseDuration(or(getenv("TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER"), "24h")); err != nil || c.DeleteClosedAfter < 0 {
+		errs = append(errs, fmt.Errorf("TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER: want a duration like 24h or 0, got %q", getenv("TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER")))
+	}
+	switch token, file := getenv("DISCORD_TOKEN"), getenv("DISCORD_TOKEN_FILE"); {
+	case token != "" && file != "":
+		errs = append(errs, errors.New("set DISCORD_TOKEN or DISCORD_TOKEN_FILE, not both"))
+	case token != "":
+		c.DiscordToken = strings.TrimSpace(token)
+	case file != "":
+		b, err := readSecretFile(file)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DISCORD_TOKEN_FILE: %w", err))
+		}
+		c.DiscordToken = strings.TrimSpace(string(b))
 	}
 	switch key, file := getenv("TICKETIFY_SECRET_KEY"), getenv("TICKETIFY_SECRET_KEY_FILE"); {
 	case key != "" && file != "":
@@ -113,18 +147,23 @@ func decodeKey(s string) ([]byte, error) {
 }
 
 func readKeyFile(path string) ([]byte, error) {
+	b, err := readSecretFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return decodeKey(string(b))
+}
+
+// readSecretFile reads a secret, refusing files others could read.
+func readSecretFile(path string) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s has mode %o; a secret key file must be 0600 or stricter", path, info.Mode().Perm())
+		return nil, fmt.Errorf("%s has mode %o; a secret file must be 0600 or stricter", path, info.Mode().Perm())
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return decodeKey(string(b))
+	return os.ReadFile(path)
 }
 
 // EnsureSecretKey generates the secret key into the data directory (mode

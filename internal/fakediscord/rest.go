@@ -44,7 +44,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seg := strings.Split(strings.Trim(path, "/"), "/")
-	public := seg[0] == "webhooks" || seg[0] == "interactions" || seg[0] == "oauth2" || (seg[0] == "users" && r.Header.Get("Authorization") != "" && strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "))
+	public := seg[0] == "webhooks" || seg[0] == "interactions" || seg[0] == "oauth2" || (len(seg) == 1 && seg[0] == "gateway") || (seg[0] == "users" && r.Header.Get("Authorization") != "" && strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "))
 	if !public && r.Header.Get("Authorization") != "Bot "+s.Token {
 		s.writeError(rec, http.StatusUnauthorized, codeUnauthorized, "401: Unauthorized")
 		return

@@ -3,6 +3,7 @@ package fakediscord
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -100,7 +101,8 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		AppID: 900000000000000001, Token: "fake-bot-token." + hex.EncodeToString(priv[:6]),
+		// A bot token's first segment is the base64 of the application id.
+		AppID: 900000000000000001, Token: base64.RawStdEncoding.EncodeToString([]byte("900000000000000001")) + ".fake." + hex.EncodeToString(priv[:12]),
 		BotUser:   User{ID: 900000000000000001, Username: "Ticketify", Discriminator: "0", Bot: true},
 		publicKey: pub, signKey: priv, now: time.Now, logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		guilds: map[Snowflake]*guildState{}, channels: map[Snowflake]*Channel{}, messages: map[Snowflake][]*Message{},

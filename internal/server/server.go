@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/adapters/discord"
 	"github.com/ticketify/ticketify/adapters/mongo/embedded"
 	"github.com/ticketify/ticketify/adapters/web"
 	"github.com/ticketify/ticketify/eventstore"
@@ -138,10 +139,27 @@ type Server struct {
 	*Storage
 	Projections *projections.Runtime
 	TicketViews *ticketviews.Reader
+	Discord     *discord.Bot
+	Reactor     *discord.Reactor
 	http        *fiber.App
 	ln          net.Listener
 	httpDone    chan error
 	logger      *slog.Logger
+	stop        context.CancelFunc
+}
+
+// Options are what tests and the demo change about a normal start.
+type Options struct {
+	// Clock drives the reactor's delays; default time.Now.
+	Clock func() time.Time
+	// ScheduleEvery is how often delayed Discord actions are checked; default 10s.
+	ScheduleEvery time.Duration
+}
+
+// DiscordConfig is the adapter's configuration from the program's.
+func DiscordConfig(cfg config.Config) discord.Config {
+	return discord.Config{Token: cfg.DiscordToken, PublicKey: cfg.DiscordPublicKey, APIURL: cfg.DiscordAPIURL,
+		GatewayURL: cfg.DiscordGatewayURL, DeleteClosedAfter: cfg.DeleteClosedAfter, DashboardURL: cfg.PublicURL}
 }
 
 // ErrPortInUse is returned when the HTTP address is taken.
@@ -149,6 +167,14 @@ var ErrPortInUse = errors.New("HTTP address already in use")
 
 // Start starts the whole program and returns once it serves.
 func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
+	return StartWith(ctx, cfg, logger, Options{})
+}
+
+// StartWith starts the program with options.
+func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) {
+	if opts.ScheduleEvery <= 0 {
+		opts.ScheduleEvery = 10 * time.Second
+	}
 	// Bind first: a taken port should fail fast, before the database starts.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -162,28 +188,56 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server
 		_ = ln.Close()
 		return nil, err
 	}
-	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1)}
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop}
 	if s.Projections, err = st.NewRuntime(ctx, cfg, logger); err != nil {
-		s.abort()
-		return nil, err
-	}
-	if err := s.Projections.Start(context.WithoutCancel(ctx)); err != nil {
 		s.abort()
 		return nil, err
 	}
 	s.TicketViews = ticketviews.NewReader(func(ctx context.Context) (projections.Target, error) {
 		return s.Projections.Target(ctx, ticketviews.Projector{})
 	})
+	if s.Discord, err = discord.New(DiscordConfig(cfg), st.App, st.Store, s.TicketViews, logger); err != nil {
+		s.abort()
+		return nil, err
+	}
+	if cfg.DiscordToken != "" {
+		if s.Reactor, err = discord.NewReactor(ctx, s.Discord, st.Conn, opts.Clock); err != nil {
+			s.abort()
+			return nil, err
+		}
+		s.Projections.AddReactor(s.Reactor)
+	}
+	if err := s.Projections.Start(runCtx); err != nil {
+		s.abort()
+		return nil, err
+	}
+	if err := s.Discord.Open(ctx); err != nil {
+		s.abort()
+		return nil, err
+	}
+	if s.Reactor != nil {
+		go s.Reactor.RunSchedule(runCtx, opts.ScheduleEvery)
+	}
+	if !DiscordConfig(cfg).Enabled() {
+		logger.Warn("Discord is not configured (DISCORD_TOKEN, DISCORD_PUBLIC_KEY): serving without a bot")
+	}
 	s.http = web.New([]web.Check{
 		{Name: "store", Check: st.Log.Ping},
 		{Name: "projections", Check: func(context.Context) error { return s.Projections.Health() }},
+		{Name: "discord", Check: s.Discord.Health},
 	})
+	s.http.Post("/interactions", s.Discord.InteractionsHandler())
 	go func() { s.httpDone <- s.http.Listener(ln) }()
 	logger.Info("ticketify serving", "http", ln.Addr().String())
 	return s, nil
 }
 
 func (s *Server) abort() {
+	s.stop()
+	if s.Discord != nil {
+		s.Discord.Close(context.Background())
+	}
 	if s.Projections != nil {
 		_ = s.Projections.Close()
 	}
@@ -204,6 +258,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.http.ShutdownWithContext(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
+	s.stop()
+	s.Discord.Close(ctx)
 	if err := s.Projections.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("projections: %w", err))
 	}

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/mongodb"
@@ -29,7 +30,7 @@ func (Projector) Name() string { return Name }
 func (Projector) Version() int { return 1 }
 
 // Collections implements projections.Projector.
-func (Projector) Collections() []string { return []string{"ticket_views", "ticket_lists"} }
+func (Projector) Collections() []string { return []string{"ticket_views", "ticket_lists", "ticket_channels"} }
 
 // Open implements projections.Projector.
 func (Projector) Open(ctx context.Context, t projections.Target) (projections.Applier, error) {
@@ -41,8 +42,13 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, views: views, lists: lists,
-		cache: map[string]*View{}, pages: map[string]*page{}, guilds: map[string]*guildIndex{}, dirty: map[string]bool{}}, nil
+	channels, err := t.Conn.Collection(ctx, t.Collection("ticket_channels"))
+	if err != nil {
+		return nil, err
+	}
+	return &applier{store: t.Store, views: views, lists: lists, channels: channels,
+		cache: map[string]*View{}, pages: map[string]*page{}, guilds: map[string]*guildIndex{},
+		links: map[string]channelLink{}, dirty: map[string]bool{}}, nil
 }
 
 // applier is the only writer of its generation's documents (the consumer
@@ -50,13 +56,15 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 // them with plain replaces by _id: FerretDB has no atomic conditional update.
 type applier struct {
 	store *eventstore.Store
-	views *mongo.Collection
-	lists *mongo.Collection
+	views    *mongo.Collection
+	lists    *mongo.Collection
+	channels *mongo.Collection
 
 	cache  map[string]*View
 	pages  map[string]*page
 	guilds map[string]*guildIndex
-	dirty  map[string]bool // "v:<id>", "p:<id>", "g:<id>"
+	links  map[string]channelLink
+	dirty  map[string]bool // "v:<id>", "p:<id>", "g:<id>", "c:<channel>"
 }
 
 const maxCached = 20_000
@@ -82,8 +90,13 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 				return err
 			}
 		}
+		before := v.Channel
 		for _, ev := range events {
 			fold(v, ev)
+		}
+		if v.Channel != "" && v.Channel != before {
+			a.links[v.Channel] = channelLink{ID: v.Channel, Ticket: v.ID, Guild: v.Guild}
+			a.dirty["c:"+v.Channel] = true
 		}
 		*applied = e.Version
 		a.dirty["v:"+id] = true
@@ -179,10 +192,17 @@ func fold(v *View, e projections.Event) {
 		}
 	case ticket.TranscriptExpired:
 		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason = true, "", nil, ""
+	case ticket.ChannelRemoved:
+		v.Channel = ""
+	case ticket.DiscordActionFailed:
+		v.LastFailure = ev.Action + ": " + ev.Error
 	case ticket.MessagePosted:
 		v.MessageCount++
 		if t := ev.At.UTC(); v.LastMessageAt == nil || t.After(*v.LastMessageAt) {
 			v.LastMessageAt = &t
+		}
+		if last, _ := domain.ParseMessageID(v.LastMessageID); ev.Message > last {
+			v.LastMessageID = ev.Message.String()
 		}
 	}
 }
@@ -245,6 +265,8 @@ func (a *applier) Flush(ctx context.Context) error {
 			_, err = a.lists.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.pages[id], replace)
 		case "g":
 			_, err = a.lists.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.guilds[id], replace)
+		case "c":
+			_, err = a.channels.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.links[id], replace)
 		}
 		if err != nil {
 			return fmt.Errorf("write %s: %w", key, mongodb.Classify(err))
@@ -255,6 +277,7 @@ func (a *applier) Flush(ctx context.Context) error {
 		clear(a.cache)
 		clear(a.pages)
 		clear(a.guilds)
+		clear(a.links)
 	}
 	return nil
 }

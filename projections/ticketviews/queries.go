@@ -38,6 +38,22 @@ func (r *Reader) colls(ctx context.Context) (views, lists *mongo.Collection, err
 	return t.Conn.DB.Collection(t.Collection("ticket_views")), t.Conn.DB.Collection(t.Collection("ticket_lists")), nil
 }
 
+// TicketByChannel returns the ticket whose Discord channel this is.
+func (r *Reader) TicketByChannel(ctx context.Context, channel string) (ticketID, guild string, err error) {
+	t, err := r.target(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	link, err := mongodb.FindByID[channelLink](ctx, t.Conn.DB.Collection(t.Collection("ticket_channels")), channel)
+	if err != nil {
+		return "", "", fmt.Errorf("channel %s: %w", channel, err)
+	}
+	if link == nil {
+		return "", "", fmt.Errorf("%w: no ticket has channel %s", ErrNotFound, channel)
+	}
+	return link.Ticket, link.Guild, nil
+}
+
 // Get returns a ticket's view.
 func (r *Reader) Get(ctx context.Context, id string) (View, error) {
 	views, _, err := r.colls(ctx)

@@ -39,9 +39,13 @@ type View struct {
 	CloseReason       string     `bson:"close_reason,omitempty" json:"close_reason,omitempty"`
 	ChannelLost       bool       `bson:"channel_lost,omitempty" json:"channel_lost,omitempty"`
 	TranscriptExpired bool       `bson:"transcript_expired,omitempty" json:"transcript_expired,omitempty"`
+	// LastFailure is the last Discord action that failed for good, for staff.
+	LastFailure string `bson:"last_failure,omitempty" json:"last_failure,omitempty"`
 	// Erased is true when some of the ticket's personal data was erased.
 	Erased        bool       `bson:"erased,omitempty" json:"erased,omitempty"`
 	MessageCount  int        `bson:"message_count" json:"message_count"`
+	// LastMessageID is the newest captured message, where a back-fill resumes.
+	LastMessageID string `bson:"last_message_id,omitempty" json:"last_message_id,omitempty"`
 	LastMessageAt *time.Time `bson:"last_message_at,omitempty" json:"last_message_at,omitempty"`
 	UpdatedAt     time.Time  `bson:"updated_at" json:"updated_at"` // time of the last event applied
 	// Version and MessagesVersion are the versions of the ticket's two
@@ -92,3 +96,10 @@ type guildIndex struct {
 }
 
 func pageOf(number int64) int64 { return (number - 1) / PageSize }
+
+// channelLink maps a Discord channel to the ticket it belongs to.
+type channelLink struct {
+	ID     string `bson:"_id"` // the channel id
+	Ticket string `bson:"ticket"`
+	Guild  string `bson:"guild"`
+}

@@ -1,0 +1,199 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/disgoorg/disgo"
+	"github.com/disgoorg/disgo/bot"
+	"github.com/disgoorg/disgo/cache"
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/gateway"
+	"github.com/disgoorg/disgo/handler"
+	"github.com/disgoorg/disgo/httpserver"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+)
+
+// Bot is the Discord adapter.
+type Bot struct {
+	cfg       Config
+	client    *bot.Client
+	app       *app.App
+	store     *eventstore.Store
+	views     *ticketviews.Reader
+	logger    *slog.Logger
+	publicKey ed25519.PublicKey
+	router    *handler.Mux
+	gateway   bool
+
+	mu     sync.Mutex
+	guilds map[snowflake.ID]bool // guilds the gateway said we are in
+}
+
+// Intents the bot asks for: guilds and channels, members leaving, messages
+// in ticket channels and — privileged — their content, for transcripts.
+const Intents = gateway.IntentGuilds | gateway.IntentGuildMembers | gateway.IntentGuildMessages | gateway.IntentMessageContent
+
+// New builds the adapter. It does not connect yet.
+func New(cfg Config, a *app.App, store *eventstore.Store, views *ticketviews.Reader, logger *slog.Logger) (*Bot, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	b := &Bot{cfg: cfg, app: a, store: store, views: views, logger: logger.With("component", "discord"), guilds: map[snowflake.ID]bool{}}
+	if cfg.PublicKey != "" {
+		b.publicKey, _ = cfg.publicKey()
+	}
+	b.router = b.routes()
+	if cfg.Token == "" {
+		return b, nil
+	}
+	opts := []bot.ConfigOpt{
+		bot.WithLogger(b.logger),
+		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second})),
+		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds | cache.FlagChannels | cache.FlagRoles)),
+		bot.WithEventListeners(b.router, b.gatewayListener()),
+		bot.WithGatewayConfigOpts(gateway.WithURL(cfg.GatewayURL), gateway.WithIntents(Intents),
+			gateway.WithCompression(gateway.CompressionNone), gateway.WithAutoReconnect(true)),
+	}
+	client, err := disgo.New(cfg.Token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	b.client, b.gateway = client, true
+	return b, nil
+}
+
+// Open connects the gateway (when a token is configured).
+func (b *Bot) Open(ctx context.Context) error {
+	if !b.gateway {
+		return nil
+	}
+	if err := b.client.OpenGateway(ctx); err != nil {
+		return fmt.Errorf("discord gateway: %w", err)
+	}
+	return nil
+}
+
+// Close disconnects.
+func (b *Bot) Close(ctx context.Context) {
+	if b.client != nil {
+		b.client.Close(ctx)
+	}
+}
+
+// Health reports whether the gateway is connected, when one is configured.
+func (b *Bot) Health(context.Context) error {
+	if !b.gateway {
+		return nil
+	}
+	if s := b.client.Gateway.Status(); s != gateway.StatusReady {
+		return fmt.Errorf("discord gateway is %s", s)
+	}
+	return nil
+}
+
+// Rest returns the REST client, for the reactor.
+func (b *Bot) Rest() rest.Rest {
+	if b.client == nil {
+		return nil
+	}
+	return b.client.Rest
+}
+
+// ApplicationID is the bot's application id.
+func (b *Bot) ApplicationID() snowflake.ID { return b.client.ApplicationID }
+
+// InteractionsHandler serves POST /interactions: Discord's signed outgoing
+// webhook. A missing or bad signature is 401, a malformed body 400; neither
+// changes anything. PING is answered with PONG; every other interaction goes
+// to the same handlers as gateway interactions.
+func (b *Bot) InteractionsHandler() fiber.Handler {
+	verifier := httpserver.DefaultVerifier{}
+	return func(c *fiber.Ctx) error {
+		if b.publicKey == nil {
+			return c.Status(fiber.StatusServiceUnavailable).SendString("interactions are not configured (DISCORD_PUBLIC_KEY)")
+		}
+		body := c.Body()
+		if !b.verify(verifier, c.Get("X-Signature-Ed25519"), c.Get("X-Signature-Timestamp"), body) {
+			return c.Status(fiber.StatusUnauthorized).SendString("invalid request signature")
+		}
+		in, err := discord.UnmarshalInteraction(body)
+		if err != nil {
+			return c.Status(fiber.StatusBadRequest).SendString("malformed interaction")
+		}
+		if in.Type() == discord.InteractionTypePing {
+			return c.JSON(fiber.Map{"type": discord.InteractionResponseTypePong})
+		}
+		if b.client == nil {
+			return c.Status(fiber.StatusServiceUnavailable).SendString("the bot is not configured (DISCORD_TOKEN)")
+		}
+		return b.serveInteraction(c, in)
+	}
+}
+
+// verify checks Discord's Ed25519 signature over timestamp and body, with
+// disgo's verifier (constant time), refusing stale timestamps.
+func (b *Bot) verify(v httpserver.Verifier, sigHex, ts string, body []byte) bool {
+	if sigHex == "" || ts == "" {
+		return false
+	}
+	req, _ := http.NewRequest(http.MethodPost, "/interactions", bytes.NewReader(body))
+	req.Header.Set("X-Signature-Ed25519", sigHex)
+	req.Header.Set("X-Signature-Timestamp", ts)
+	return httpserver.VerifyRequest(v, req, httpserver.PublicKey(b.publicKey))
+}
+
+// serveInteraction hands an interaction to disgo's event manager — the same
+// path its own HTTP server uses — and writes the first response it gives.
+func (b *Bot) serveInteraction(c *fiber.Ctx, in discord.Interaction) error {
+	responses := make(chan discord.InteractionResponse, 1)
+	errs := make(chan error, 1)
+	var once sync.Once
+	respond := func(r discord.InteractionResponse) error {
+		sent := false
+		once.Do(func() {
+			responses <- r
+			sent = true
+		})
+		if !sent {
+			return discord.ErrInteractionAlreadyReplied
+		}
+		return <-errs
+	}
+	go b.client.EventManager.HandleHTTPEvent(respond, httpserver.EventInteractionCreate{Interaction: in})
+	select {
+	case r := <-responses:
+		body, err := r.ToBody()
+		if err != nil {
+			errs <- err
+			return c.Status(fiber.StatusInternalServerError).SendString("cannot encode response")
+		}
+		if mp, ok := body.(*discord.MultipartBuffer); ok {
+			c.Set("Content-Type", mp.ContentType)
+			data, _ := io.ReadAll(mp.Buffer)
+			errs <- nil
+			return c.Send(data)
+		}
+		errs <- nil
+		return c.JSON(body)
+	case <-time.After(3 * time.Second):
+		errs <- errors.New("interaction timed out")
+		b.logger.Error("interaction not acknowledged within 3s", "interaction", in.ID().String())
+		return c.Status(fiber.StatusServiceUnavailable).SendString("timed out")
+	}
+}

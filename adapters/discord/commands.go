@@ -1,0 +1,92 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/ticketify/ticketify/domain/guild"
+)
+
+// Commands are the slash commands Ticketify registers.
+func Commands() []discord.ApplicationCommandCreate {
+	str := func(name, desc string, required bool, max int) discord.ApplicationCommandOption {
+		return discord.ApplicationCommandOptionString{Name: name, Description: desc, Required: required, MaxLength: &max}
+	}
+	user := func(name, desc string) discord.ApplicationCommandOption {
+		return discord.ApplicationCommandOptionUser{Name: name, Description: desc, Required: true}
+	}
+	minRetention, maxRetention, minLimit, maxLimit := 1, guild.MaxRetentionDays, 1, guild.MaxTicketLimit
+	priorities := []discord.ApplicationCommandOptionChoiceString{
+		{Name: "low", Value: "low"}, {Name: "normal", Value: "normal"}, {Name: "high", Value: "high"}, {Name: "urgent", Value: "urgent"}}
+	guildOnly := []discord.InteractionContextType{discord.InteractionContextTypeGuild}
+	return []discord.ApplicationCommandCreate{
+		discord.SlashCommandCreate{Name: "ticket", Description: "Support tickets", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{
+			discord.ApplicationCommandOptionSubCommand{Name: "open", Description: "Open a ticket", Options: []discord.ApplicationCommandOption{
+				str("topic", "What do you need help with?", false, 200), str("category", "The kind of ticket (its key)", false, 32)}},
+			discord.ApplicationCommandOptionSubCommand{Name: "close", Description: "Close this ticket", Options: []discord.ApplicationCommandOption{
+				str("reason", "Why it is closed", false, 1024)}},
+			discord.ApplicationCommandOptionSubCommand{Name: "claim", Description: "Take this ticket (staff)"},
+			discord.ApplicationCommandOptionSubCommand{Name: "unclaim", Description: "Give this ticket back (staff)"},
+			discord.ApplicationCommandOptionSubCommand{Name: "add", Description: "Add someone to this ticket (staff)", Options: []discord.ApplicationCommandOption{user("user", "Who to add")}},
+			discord.ApplicationCommandOptionSubCommand{Name: "remove", Description: "Remove someone from this ticket (staff)", Options: []discord.ApplicationCommandOption{user("user", "Who to remove")}},
+			discord.ApplicationCommandOptionSubCommand{Name: "rename", Description: "Rename this ticket's channel (staff)", Options: []discord.ApplicationCommandOption{str("name", "The new name", true, 100)}},
+			discord.ApplicationCommandOptionSubCommand{Name: "priority", Description: "Set this ticket's priority (staff)", Options: []discord.ApplicationCommandOption{
+				discord.ApplicationCommandOptionString{Name: "level", Description: "Priority", Required: true, Choices: priorities}}},
+			discord.ApplicationCommandOptionSubCommand{Name: "reopen", Description: "Reopen this closed ticket"},
+			discord.ApplicationCommandOptionSubCommand{Name: "transcript", Description: "Get this ticket's transcript"},
+		}},
+		discord.SlashCommandCreate{Name: "setup", Description: "Configure Ticketify (staff)", Contexts: guildOnly,
+			Options: []discord.ApplicationCommandOption{
+				discord.ApplicationCommandOptionSubCommand{Name: "staff-role", Description: "Set the staff role (up to 3)", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionRole{Name: "role", Description: "Staff role", Required: true},
+					discord.ApplicationCommandOptionRole{Name: "role2", Description: "Another staff role"},
+					discord.ApplicationCommandOptionRole{Name: "role3", Description: "Another staff role"}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "category-add", Description: "Add a ticket category", Options: []discord.ApplicationCommandOption{
+					str("key", "A short key, like billing", true, 32), str("name", "The name members see", true, 100),
+					discord.ApplicationCommandOptionChannel{Name: "discord-category", Description: "Where its channels go", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildCategory}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "category-question", Description: "Add a form question to a category (at most 5)", Options: []discord.ApplicationCommandOption{
+					str("key", "The category's key", true, 32), str("label", "The question", true, 45),
+					discord.ApplicationCommandOptionBool{Name: "required", Description: "Must it be answered?"},
+					discord.ApplicationCommandOptionBool{Name: "long", Description: "A paragraph answer?"}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "category-remove", Description: "Remove a ticket category", Options: []discord.ApplicationCommandOption{str("key", "The category's key", true, 32)}},
+				discord.ApplicationCommandOptionSubCommand{Name: "log-channel", Description: "Where close summaries go", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionChannel{Name: "channel", Description: "Log channel", Required: true, ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildText}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "limit", Description: "Open tickets per member", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionInt{Name: "tickets", Description: "How many", Required: true, MinValue: &minLimit, MaxValue: &maxLimit}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "retention", Description: "Days closed transcripts are kept (at most 90)", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionInt{Name: "days", Description: "Days", Required: true, MinValue: &minRetention, MaxValue: &maxRetention}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "panel", Description: "Post an \"Open ticket\" panel", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionChannel{Name: "channel", Description: "Where (default: here)", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildText}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "show", Description: "Show the current settings"},
+			}},
+		discord.SlashCommandCreate{Name: "blacklist", Description: "Who may not open tickets (staff)", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{
+			discord.ApplicationCommandOptionSubCommand{Name: "add", Description: "Blacklist a user or role", Options: []discord.ApplicationCommandOption{
+				discord.ApplicationCommandOptionMentionable{Name: "target", Description: "User or role", Required: true}}},
+			discord.ApplicationCommandOptionSubCommand{Name: "remove", Description: "Lift a blacklisting", Options: []discord.ApplicationCommandOption{
+				discord.ApplicationCommandOptionMentionable{Name: "target", Description: "User or role", Required: true}}},
+			discord.ApplicationCommandOptionSubCommand{Name: "list", Description: "Show the blacklist"},
+		}},
+		discord.SlashCommandCreate{Name: "privacy", Description: "What Ticketify stores about you, and your rights", Contexts: guildOnly},
+	}
+}
+
+// RegisterCommands registers the commands globally, or in one guild (instant, for testing).
+func RegisterCommands(ctx context.Context, r rest.Rest, appID snowflake.ID, guildID *snowflake.ID) (int, error) {
+	var (
+		cmds []discord.ApplicationCommand
+		err  error
+	)
+	if guildID != nil {
+		cmds, err = r.SetGuildCommands(appID, *guildID, Commands(), rest.WithCtx(ctx))
+	} else {
+		cmds, err = r.SetGlobalCommands(appID, Commands(), rest.WithCtx(ctx))
+	}
+	if err != nil {
+		return 0, fmt.Errorf("register commands: %w", err)
+	}
+	return len(cmds), nil
+}

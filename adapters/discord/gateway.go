@@ -1,0 +1,216 @@
+package discord
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/disgoorg/disgo/bot"
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/events"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+)
+
+// gatewayListener turns Discord-side facts into events.
+func (b *Bot) gatewayListener() bot.EventListener {
+	return &events.ListenerAdapter{
+		OnGuildReady: func(e *events.GuildReady) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, true) },
+		OnGuildJoin:  func(e *events.GuildJoin) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, false) },
+		OnGuildLeave: func(e *events.GuildLeave) {
+			b.fact("bot removed", func(ctx context.Context) error { return b.app.RecordBotRemoved(ctx, domain.GuildID(e.GuildID)) })
+		},
+		OnGuildMessageCreate: func(e *events.GuildMessageCreate) {
+			b.fact("message posted", func(ctx context.Context) error { return b.capture(ctx, e.GuildID, e.Message) })
+		},
+		OnGuildMessageUpdate: func(e *events.GuildMessageUpdate) {
+			b.fact("message edited", func(ctx context.Context) error { return b.captureEdit(ctx, e.GuildID, e.Message) })
+		},
+		OnGuildMessageDelete: func(e *events.GuildMessageDelete) {
+			b.fact("message deleted", func(ctx context.Context) error {
+				id, err := b.ticketOf(ctx, e.ChannelID)
+				if err != nil || id == "" {
+					return err
+				}
+				return b.app.RecordMessageDeleted(ctx, domain.GuildID(e.GuildID), id, domain.MessageID(e.MessageID))
+			})
+		},
+		OnGuildChannelDelete: func(e *events.GuildChannelDelete) {
+			b.fact("channel deleted", func(ctx context.Context) error {
+				id, err := b.ticketOf(ctx, e.ChannelID)
+				if err != nil || id == "" {
+					return err
+				}
+				return b.app.LoseChannel(ctx, id, domain.ChannelID(e.ChannelID), ticketMeta("channel deleted on Discord"))
+			})
+		},
+		OnGuildMemberLeave: func(e *events.GuildMemberLeave) {
+			b.fact("member left", func(ctx context.Context) error {
+				return b.app.RecordMemberLeft(ctx, domain.GuildID(e.GuildID), domain.UserID(e.User.ID))
+			})
+		},
+	}
+}
+
+// ticketMeta is the envelope of a Discord-side fact about a ticket.
+func ticketMeta(because string) app.Meta {
+	return app.Meta{Actor: domain.Actor{Source: domain.SourceDiscord, Because: because}}
+}
+
+// fact records a Discord-side fact, retrying while the database is down:
+// the gateway does not deliver an event twice, so giving up would lose it.
+func (b *Bot) fact(what string, record func(ctx context.Context) error) {
+	go func() {
+		for attempt := 1; ; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := record(ctx)
+			cancel()
+			var rule *domain.RuleError
+			if err == nil || errors.As(err, &rule) {
+				if err != nil {
+					b.logger.Info("discord fact refused", "fact", what, "reason", err)
+				}
+				return
+			}
+			if attempt == 10 {
+				b.logger.Error("recording a discord fact failed; the next back-fill recovers messages", "fact", what, "err", err)
+				return
+			}
+			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+		}
+	}()
+}
+
+// ticketOf returns the ticket of a channel, or "" when it is no ticket's.
+func (b *Bot) ticketOf(ctx context.Context, ch snowflake.ID) (domain.TicketID, error) {
+	id, _, err := b.views.TicketByChannel(ctx, ch.String())
+	if errors.Is(err, ticketviews.ErrNotFound) {
+		return "", nil
+	}
+	return domain.TicketID(id), err
+}
+
+func (b *Bot) guildPresent(g snowflake.ID, name string, owner snowflake.ID, ready bool) {
+	b.mu.Lock()
+	b.guilds[g] = true
+	b.mu.Unlock()
+	b.fact("bot joined", func(ctx context.Context) error {
+		return b.app.RecordBotJoined(ctx, domain.GuildID(g), name, domain.UserID(owner))
+	})
+	if ready {
+		go b.backfill(domain.GuildID(g))
+	}
+}
+
+func (b *Bot) capture(ctx context.Context, guildID snowflake.ID, m discord.Message) error {
+	id, err := b.ticketOf(ctx, m.ChannelID)
+	if err != nil || id == "" {
+		return err
+	}
+	return b.app.RecordMessagePosted(ctx, domain.GuildID(guildID), postedMessage(id, m))
+}
+
+func postedMessage(id domain.TicketID, m discord.Message) ticket.PostedMessage {
+	p := ticket.PostedMessage{Ticket: id, Channel: domain.ChannelID(m.ChannelID), Message: domain.MessageID(m.ID),
+		Author: domain.UserID(m.Author.ID), Bot: m.Author.Bot, At: m.CreatedAt.UTC(), Content: m.Content,
+		AuthorName: m.Author.EffectiveName()}
+	if m.Author.Avatar != nil {
+		p.Avatar = *m.Author.Avatar
+	}
+	for _, a := range m.Attachments {
+		ct := ""
+		if a.ContentType != nil {
+			ct = *a.ContentType
+		}
+		p.Attachments = append(p.Attachments, ticket.Attachment{ID: a.ID.String(), Filename: a.Filename, URL: a.URL, Size: int64(a.Size), ContentType: ct})
+	}
+	p.Embeds = embedsOf(m.Embeds)
+	return p
+}
+
+func embedsOf(in []discord.Embed) []ticket.Embed {
+	var out []ticket.Embed
+	for _, e := range in {
+		out = append(out, ticket.Embed{Title: e.Title, Description: e.Description, URL: e.URL})
+	}
+	return out
+}
+
+func (b *Bot) captureEdit(ctx context.Context, guildID snowflake.ID, m discord.Message) error {
+	id, err := b.ticketOf(ctx, m.ChannelID)
+	if err != nil || id == "" {
+		return err
+	}
+	at := time.Now().UTC()
+	if m.EditedTimestamp != nil {
+		at = m.EditedTimestamp.UTC()
+	}
+	return b.app.RecordMessageEdited(ctx, domain.GuildID(guildID), id, domain.MessageID(m.ID), domain.UserID(m.Author.ID), m.Content, embedsOf(m.Embeds), at)
+}
+
+// backfill captures, for every ticket of a guild that still has a channel,
+// the messages written after the last one captured: after a gateway outage
+// the transcripts have no holes. Capturing is idempotent per message id, so
+// overlap with live events stores nothing twice.
+func (b *Bot) backfill(g domain.GuildID) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	all, err := b.views.All(ctx, g.String())
+	if err != nil {
+		b.logger.Error("back-fill: listing tickets failed", "guild", g, "err", err)
+		return
+	}
+	for _, s := range all {
+		v, err := b.views.Get(ctx, s.ID)
+		if err != nil || v.Channel == "" || v.ChannelLost {
+			continue
+		}
+		ch, err := snowflake.Parse(v.Channel)
+		if err != nil {
+			continue
+		}
+		after, _ := snowflake.Parse(v.LastMessageID)
+		if after == 0 {
+			after = ch // a channel's id predates its messages
+		}
+		n, err := b.backfillChannel(ctx, g, domain.TicketID(v.ID), ch, after)
+		if err != nil {
+			b.logger.Error("back-fill failed", "ticket", v.ID, "err", err)
+			continue
+		}
+		if n > 0 {
+			b.logger.Info("back-filled messages missed while disconnected", "ticket", v.ID, "messages", n)
+		}
+	}
+}
+
+func (b *Bot) backfillChannel(ctx context.Context, g domain.GuildID, id domain.TicketID, ch, after snowflake.ID) (int, error) {
+	n := 0
+	for {
+		msgs, err := b.client.Rest.GetMessages(ch, 0, 0, after, 100, rest.WithCtx(ctx))
+		if err != nil {
+			return n, err
+		}
+		if len(msgs) == 0 {
+			return n, nil
+		}
+		slices.SortFunc(msgs, func(x, y discord.Message) int { return cmp.Compare(x.ID, y.ID) }) // oldest first
+		for _, m := range msgs {
+			if err := b.app.RecordMessagePosted(ctx, g, postedMessage(id, m)); err != nil {
+				return n, err
+			}
+			n++
+			after = m.ID
+		}
+		if len(msgs) < 100 {
+			return n, nil
+		}
+	}
+}

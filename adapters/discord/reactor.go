@@ -1,0 +1,504 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/projections"
+)
+
+// ReactorName is the reactor's consumer group.
+// WARNING: renaming it makes the reactor start over at the log's head.
+const ReactorName = "discord-reactor"
+
+// Reactor performs a ticket's side effects on Discord. Every action is
+// idempotent — it checks the ticket's current state, finds a channel it
+// created before by its topic, sends messages with a nonce Discord enforces,
+// sets permissions by overwrite — so a redelivered event changes nothing
+// twice. 429s are waited out by disgo's rate limiter; 5xx and network errors
+// are retried a few times; what still fails is recorded as an event staff see.
+// Renames respect Discord's 2 per 10 minutes by scheduling the latest name.
+type Reactor struct {
+	bot      *Bot
+	rest     rest.Rest
+	schedule *mongo.Collection
+	now      func() time.Time
+	attempts int
+	backoff  time.Duration
+
+	mu sync.Mutex
+}
+
+var _ projections.Reactor = (*Reactor)(nil)
+
+// ScheduleCollection holds the reactor's delayed actions.
+const ScheduleCollection = "discord_schedule"
+
+type scheduled struct {
+	ID      string      `bson:"_id"` // "<kind>/<channel>"
+	Kind    string      `bson:"kind"`
+	Ticket  string      `bson:"ticket"`
+	Channel string      `bson:"channel"`
+	Name    string      `bson:"name,omitempty"`
+	Due     time.Time   `bson:"due"`
+	Renames []time.Time `bson:"renames,omitempty"` // for kind "renames": when this channel was renamed
+}
+
+// NewReactor returns the reactor; now is the clock for delays (injectable in tests).
+func NewReactor(ctx context.Context, b *Bot, conn *mongodb.Conn, now func() time.Time) (*Reactor, error) {
+	coll, err := conn.Collection(ctx, ScheduleCollection)
+	if err != nil {
+		return nil, err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Reactor{bot: b, rest: b.Rest(), schedule: coll, now: now, attempts: 4, backoff: 300 * time.Millisecond}, nil
+}
+
+// Name implements projections.Reactor.
+func (r *Reactor) Name() string { return ReactorName }
+
+// React implements projections.Reactor.
+func (r *Reactor) React(ctx context.Context, e projections.Event) error {
+	switch ev := e.Event.(type) {
+	case ticket.Opened:
+		return r.do(ctx, ev.Ticket, "create channel", func(ctx context.Context) error { return r.ensureChannel(ctx, ev.Ticket) })
+	case ticket.MemberAdded:
+		return r.onChannel(ctx, ev.Ticket, "add member", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			if !t.IsParticipant(ev.Member) {
+				return nil // removed again since
+			}
+			return r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(ev.Member), memberOverwrite(t.Status() == ticket.StatusOpen), rest.WithCtx(ctx))
+		})
+	case ticket.MemberRemoved:
+		return r.onChannel(ctx, ev.Ticket, "remove member", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			if t.IsParticipant(ev.Member) {
+				return nil
+			}
+			return ignoreNotFound(r.rest.DeletePermissionOverwrite(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)))
+		})
+	case ticket.Renamed:
+		return r.onChannel(ctx, ev.Ticket, "rename", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			return r.rename(ctx, t, ch)
+		})
+	case ticket.Closed:
+		return r.do(ctx, ev.Ticket, "close", func(ctx context.Context) error { return r.closed(ctx, ev, e.Version) })
+	case ticket.Reopened:
+		return r.do(ctx, ev.Ticket, "reopen", func(ctx context.Context) error { return r.reopened(ctx, ev.Ticket) })
+	}
+	return nil
+}
+
+// do runs an action with bounded retries for transient failures; a failure
+// that remains is recorded on the ticket, not swallowed.
+func (r *Reactor) do(ctx context.Context, id domain.TicketID, action string, f func(context.Context) error) error {
+	var err error
+	for attempt := 1; attempt <= r.attempts; attempt++ {
+		callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = f(callCtx)
+		cancel()
+		if err == nil || permanent(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(r.backoff * time.Duration(attempt))
+	}
+	if err == nil || ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, eventstore.ErrUnavailable) {
+		return err // our database, not Discord: deliver the event again later
+	}
+	r.bot.logger.Error("discord action failed", "ticket", id, "action", action, "err", err)
+	if rerr := r.bot.app.RecordActionFailed(ctx, id, action, describe(err)); rerr != nil {
+		return fmt.Errorf("record failure of %s: %w", action, rerr) // delivered again later
+	}
+	return nil
+}
+
+// permanent reports a 4xx other than 429: retrying cannot help.
+func permanent(err error) bool {
+	var re *rest.Error
+	if errors.As(err, &re) && re.Response != nil {
+		s := re.Response.StatusCode
+		return s >= 400 && s < 500 && s != 429
+	}
+	return false
+}
+
+func describe(err error) string {
+	var re *rest.Error
+	if errors.As(err, &re) && re.Response != nil {
+		return fmt.Sprintf("Discord answered %d %s", re.Response.StatusCode, strings.TrimSpace(re.Message))
+	}
+	return err.Error()
+}
+
+func ignoreNotFound(err error) error {
+	var re *rest.Error
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == 404 {
+		return nil
+	}
+	return err
+}
+
+// onChannel runs an action on the ticket's current channel, if it has one.
+func (r *Reactor) onChannel(ctx context.Context, id domain.TicketID, action string, f func(context.Context, ticket.Ticket, snowflake.ID) error) error {
+	return r.do(ctx, id, action, func(ctx context.Context) error {
+		t, err := r.bot.app.Ticket(ctx, id)
+		if err != nil || t.Channel() == 0 || t.ChannelLost() {
+			return err
+		}
+		return f(ctx, t, snowflake.ID(t.Channel()))
+	})
+}
+
+const (
+	talk = discord.PermissionViewChannel | discord.PermissionSendMessages | discord.PermissionReadMessageHistory |
+		discord.PermissionAttachFiles | discord.PermissionEmbedLinks
+	read = discord.PermissionViewChannel | discord.PermissionReadMessageHistory
+)
+
+func memberOverwrite(open bool) discord.MemberPermissionOverwriteUpdate {
+	allow, deny := talk, discord.Permissions(0)
+	if !open {
+		allow, deny = read, discord.PermissionSendMessages
+	}
+	return discord.MemberPermissionOverwriteUpdate{Allow: &allow, Deny: &deny}
+}
+
+// topicMarker is written into a ticket channel's topic so that the channel
+// is found again, rather than created twice, after a crash between creating
+// it and recording it.
+func topicMarker(id domain.TicketID) string { return "Ticketify ticket " + string(id) }
+
+// ensureChannel gives an open ticket its channel: found by its topic marker
+// or created, then recorded, then greeted.
+func (r *Reactor) ensureChannel(ctx context.Context, id domain.TicketID) error {
+	t, err := r.bot.app.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !t.Exists() || t.TranscriptExpired() {
+		return nil
+	}
+	if t.Channel() != 0 && !t.ChannelLost() {
+		return r.greet(ctx, t, snowflake.ID(t.Channel()))
+	}
+	s, err := r.bot.app.Settings(ctx, t.Guild())
+	if err != nil {
+		return err
+	}
+	ch, err := r.findChannel(ctx, t)
+	if err != nil {
+		return err
+	}
+	if ch == 0 {
+		created, err := r.rest.CreateGuildChannel(snowflake.ID(t.Guild()), discord.GuildTextChannelCreate{
+			Name: t.Name(), Topic: topicMarker(id), ParentID: parentOf(s, t.Category()),
+			PermissionOverwrites: overwrites(s, t, r.bot.client.ApplicationID),
+		}, rest.WithCtx(ctx))
+		if err != nil {
+			return err
+		}
+		ch = created.ID()
+	}
+	if err := r.bot.app.AttachChannel(ctx, id, domain.ChannelID(ch), ticketMeta("channel created for the ticket")); err != nil {
+		return err
+	}
+	t, err = r.bot.app.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	return r.greet(ctx, t, ch)
+}
+
+func (r *Reactor) findChannel(ctx context.Context, t ticket.Ticket) (snowflake.ID, error) {
+	chans, err := r.rest.GetGuildChannels(snowflake.ID(t.Guild()), rest.WithCtx(ctx))
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range chans {
+		if tc, ok := c.(discord.GuildTextChannel); ok && tc.Topic() != nil && *tc.Topic() == topicMarker(t.ID()) {
+			return tc.ID(), nil
+		}
+	}
+	return 0, nil
+}
+
+func parentOf(s guild.Settings, category string) snowflake.ID {
+	if c, ok := s.Category(category); ok {
+		return snowflake.ID(c.DiscordCategory)
+	}
+	return 0
+}
+
+// overwrites: nobody sees the channel but the opener, added members, staff
+// roles and the bot.
+func overwrites(s guild.Settings, t ticket.Ticket, bot snowflake.ID) []discord.PermissionOverwrite {
+	open := t.Status() == ticket.StatusOpen
+	member := func(u domain.UserID) discord.PermissionOverwrite {
+		o := memberOverwrite(open)
+		return discord.MemberPermissionOverwrite{UserID: snowflake.ID(u), Allow: *o.Allow, Deny: *o.Deny}
+	}
+	out := []discord.PermissionOverwrite{
+		discord.RolePermissionOverwrite{RoleID: snowflake.ID(t.Guild()), Deny: discord.PermissionViewChannel}, // @everyone
+		discord.MemberPermissionOverwrite{UserID: bot, Allow: talk | discord.PermissionManageChannels | discord.PermissionManageRoles},
+		member(t.Opener()),
+	}
+	for _, u := range t.Members() {
+		out = append(out, member(u))
+	}
+	for _, role := range s.StaffRoles() {
+		out = append(out, discord.RolePermissionOverwrite{RoleID: snowflake.ID(role), Allow: talk})
+	}
+	return out
+}
+
+// nonce makes a message create idempotent: Discord drops a second message
+// with the same nonce (at most 25 characters) in the same channel.
+func nonce(parts ...string) string {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return "tk" + strconv.FormatUint(h.Sum64(), 36)
+}
+
+func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+	h, err := r.bot.store.Load(ctx, ticket.Stream(t.ID()))
+	if err != nil {
+		return err
+	}
+	var opened ticket.Opened
+	for _, e := range h.Events {
+		if o, ok := e.(ticket.Opened); ok {
+			opened = o
+		}
+	}
+	embed := discord.Embed{Title: fmt.Sprintf("Ticket #%d", t.Number()), Color: 0x5865F2,
+		Description: fmt.Sprintf("Thanks <@%s>, staff will be with you shortly.", t.Opener())}
+	if opened.Personal.Topic != "" {
+		embed.Fields = append(embed.Fields, discord.EmbedField{Name: "Topic", Value: opened.Personal.Topic})
+	}
+	for _, a := range opened.Personal.Answers {
+		embed.Fields = append(embed.Fields, discord.EmbedField{Name: a.Question, Value: a.Answer})
+	}
+	_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
+		Content: fmt.Sprintf("<@%s>", t.Opener()), Embeds: []discord.Embed{embed},
+		Components: []discord.LayoutComponent{discord.NewActionRow(
+			discord.NewSuccessButton("Claim", idClaim+string(t.ID())),
+			discord.NewDangerButton("Close", idClose+string(t.ID())))},
+		Nonce: nonce("welcome", string(t.ID()), ch.String()), EnforceNonce: true,
+		AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
+	}, rest.WithCtx(ctx))
+	return err
+}
+
+// closed locks the channel, says so with a Reopen button, posts the summary
+// to the log channel and schedules the channel's deletion.
+func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) error {
+	t, err := r.bot.app.Ticket(ctx, ev.Ticket)
+	if err != nil {
+		return err
+	}
+	s, err := r.bot.app.Settings(ctx, t.Guild())
+	if err != nil {
+		return err
+	}
+	if ch := snowflake.ID(t.Channel()); ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed {
+		for _, u := range append([]domain.UserID{t.Opener()}, t.Members()...) {
+			if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(u), memberOverwrite(false), rest.WithCtx(ctx)); err != nil {
+				return err
+			}
+		}
+		if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
+			Content:    fmt.Sprintf("🔒 Closed by <@%s>%s", ev.By, reasonSuffix(ev.Personal.Reason)),
+			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton("Reopen", idReopen+string(t.ID())))},
+			Nonce:      nonce("closed", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
+			AllowedMentions: &discord.AllowedMentions{},
+		}, rest.WithCtx(ctx)); err != nil {
+			return err
+		}
+		if after := r.bot.cfg.DeleteClosedAfter; after > 0 {
+			if err := r.scheduleAt(ctx, scheduled{ID: "delete/" + ch.String(), Kind: "delete", Ticket: string(t.ID()), Channel: ch.String(), Due: r.now().Add(after)}); err != nil {
+				return err
+			}
+		}
+	}
+	if log := snowflake.ID(s.LogChannel()); log != 0 {
+		text, err := r.bot.plainTranscript(ctx, t)
+		if err != nil {
+			return err
+		}
+		embed := discord.Embed{Title: fmt.Sprintf("Ticket #%d closed", t.Number()), Color: 0xED4245, Fields: []discord.EmbedField{
+			{Name: "Opened by", Value: fmt.Sprintf("<@%s>", t.Opener())}, {Name: "Closed by", Value: fmt.Sprintf("<@%s>", ev.By)},
+			{Name: "Reason", Value: orDash(ev.Personal.Reason)},
+			{Name: "Opened", Value: fmt.Sprintf("<t:%d:f>", t.OpenedAt().Unix())}, {Name: "Closed", Value: fmt.Sprintf("<t:%d:f>", ev.At.Unix())}}}
+		_, err = r.rest.CreateMessage(log, discord.MessageCreate{Embeds: []discord.Embed{embed},
+			Files: []*discord.File{discord.NewFile(t.Name()+".txt", "", strings.NewReader(string(text)))},
+			Nonce: nonce("log", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true, AllowedMentions: &discord.AllowedMentions{}},
+			rest.WithCtx(ctx))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// reopened unlocks the channel, or creates a new one if it is gone.
+func (r *Reactor) reopened(ctx context.Context, id domain.TicketID) error {
+	t, err := r.bot.app.Ticket(ctx, id)
+	if err != nil || t.Status() != ticket.StatusOpen {
+		return err
+	}
+	ch := snowflake.ID(t.Channel())
+	if ch == 0 || t.ChannelLost() {
+		return r.ensureChannel(ctx, id)
+	}
+	if err := r.unschedule(ctx, "delete/"+ch.String()); err != nil {
+		return err
+	}
+	for _, u := range append([]domain.UserID{t.Opener()}, t.Members()...) {
+		if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(u), memberOverwrite(true), rest.WithCtx(ctx)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rename applies the ticket's current name, or schedules it when Discord's
+// limit of 2 renames per channel per 10 minutes is used up.
+func (r *Reactor) rename(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	log, err := mongodb.FindByID[scheduled](ctx, r.schedule, "renames/"+ch.String())
+	if err != nil {
+		return err
+	}
+	now := r.now()
+	var recent []time.Time
+	if log != nil {
+		for _, at := range log.Renames {
+			if now.Sub(at) < RenameWindow {
+				recent = append(recent, at)
+			}
+		}
+	}
+	if len(recent) >= RenameLimit {
+		return r.scheduleAt(ctx, scheduled{ID: "rename/" + ch.String(), Kind: "rename", Ticket: string(t.ID()), Channel: ch.String(),
+			Name: t.Name(), Due: recent[0].Add(RenameWindow)})
+	}
+	name := t.Name()
+	if _, err := r.rest.UpdateChannel(ch, discord.GuildTextChannelUpdate{Name: &name}, rest.WithCtx(ctx)); err != nil {
+		return err
+	}
+	return r.scheduleAt(ctx, scheduled{ID: "renames/" + ch.String(), Kind: "renames", Channel: ch.String(), Renames: append(recent, now)})
+}
+
+// Discord's limit on renaming one channel.
+const (
+	RenameLimit  = 2
+	RenameWindow = 10 * time.Minute
+)
+
+func (r *Reactor) scheduleAt(ctx context.Context, s scheduled) error {
+	_, err := r.schedule.ReplaceOne(ctx, bson.D{{Key: "_id", Value: s.ID}}, s, options.Replace().SetUpsert(true))
+	return mongodb.Classify(err)
+}
+
+func (r *Reactor) unschedule(ctx context.Context, id string) error {
+	_, err := r.schedule.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return mongodb.Classify(err)
+}
+
+// RunSchedule performs due delayed actions (channel deletions after close,
+// deferred renames) every interval until ctx ends. Due times survive
+// restarts; a missed one runs at the next tick.
+func (r *Reactor) RunSchedule(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
+			r.bot.logger.Error("discord schedule", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunDue performs the actions due now.
+func (r *Reactor) RunDue(ctx context.Context) error {
+	// The collection holds only pending actions, so this scan stays small.
+	cur, err := r.schedule.Find(ctx, bson.D{{Key: "kind", Value: bson.D{{Key: "$in", Value: bson.A{"delete", "rename"}}}}})
+	if err != nil {
+		return mongodb.Classify(err)
+	}
+	var due []scheduled
+	if err := cur.All(ctx, &due); err != nil {
+		return mongodb.Classify(err)
+	}
+	for _, s := range due {
+		if r.now().Before(s.Due) {
+			continue
+		}
+		id := domain.TicketID(s.Ticket)
+		ch, _ := snowflake.Parse(s.Channel)
+		var err error
+		switch s.Kind {
+		case "delete":
+			err = r.do(ctx, id, "delete closed channel", func(ctx context.Context) error {
+				t, err := r.bot.app.Ticket(ctx, id)
+				if err != nil || t.Status() != ticket.StatusClosed || t.Channel() != domain.ChannelID(ch) {
+					return err // reopened, or the channel changed: nothing to delete
+				}
+				if err := r.bot.app.RemoveChannel(ctx, id, domain.ChannelID(ch), fmt.Sprintf("closed more than %s ago", r.bot.cfg.DeleteClosedAfter)); err != nil {
+					return err
+				}
+				return ignoreNotFound(r.rest.DeleteChannel(ch, rest.WithCtx(ctx)))
+			})
+		case "rename":
+			if err = r.unschedule(ctx, s.ID); err == nil {
+				err = r.onChannel(ctx, id, "rename", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error { return r.rename(ctx, t, ch) })
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if s.Kind == "delete" {
+			if err := r.unschedule(ctx, s.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

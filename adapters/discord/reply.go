@@ -1,0 +1,184 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/handler"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+)
+
+// reply is what the bot answers to an interaction.
+type reply struct {
+	content    string
+	embeds     []discord.Embed
+	components []discord.LayoutComponent
+	files      []*discord.File
+	ephemeral  bool
+	modal      *discord.ModalCreate
+}
+
+func ephemeral(format string, args ...any) reply {
+	return reply{content: fmt.Sprintf(format, args...), ephemeral: true}
+}
+
+func public(format string, args ...any) reply { return reply{content: fmt.Sprintf(format, args...)} }
+
+func (r reply) create() discord.MessageCreate {
+	m := discord.MessageCreate{Content: r.content, Embeds: r.embeds, Components: r.components, Files: r.files,
+		AllowedMentions: &discord.AllowedMentions{}}
+	if r.ephemeral {
+		m.Flags = discord.MessageFlagEphemeral
+	}
+	return m
+}
+
+func (r reply) update() discord.MessageUpdate {
+	content, embeds, components := r.content, r.embeds, r.components
+	return discord.MessageUpdate{Content: &content, Embeds: &embeds, Components: &components, Files: r.files,
+		AllowedMentions: &discord.AllowedMentions{}}
+}
+
+// actor is who sent an interaction, as the use cases need it.
+type actor struct {
+	id           string // the interaction id: the command id of everything it causes
+	guild        domain.GuildID
+	channel      domain.ChannelID
+	user         domain.UserID
+	roles        []domain.RoleID
+	manageServer bool
+	source       domain.Source
+}
+
+func (a actor) meta() app.Meta {
+	return app.Meta{CommandID: a.id, Actor: domain.Actor{User: a.user, Source: a.source}, Correlation: a.id}
+}
+
+// interaction is what answering needs of disgo's command, component and
+// modal events alike.
+type interaction interface {
+	ID() snowflake.ID
+	GuildID() *snowflake.ID
+	Channel() discord.InteractionChannel
+	User() discord.User
+	Member() *discord.ResolvedMember
+	CreateMessage(discord.MessageCreate, ...rest.RequestOpt) error
+	DeferCreateMessage(bool, ...rest.RequestOpt) error
+	UpdateInteractionResponse(discord.MessageUpdate, ...rest.RequestOpt) (*discord.Message, error)
+	DeleteInteractionResponse(...rest.RequestOpt) error
+	CreateFollowupMessage(discord.MessageCreate, ...rest.RequestOpt) (*discord.Message, error)
+}
+
+// modalAnswerer is an interaction that may be answered with a modal (not a
+// modal submission).
+type modalAnswerer interface {
+	Modal(discord.ModalCreate, ...rest.RequestOpt) error
+}
+
+func actorOf(e interaction, source domain.Source) (actor, bool) {
+	a := actor{id: e.ID().String(), user: domain.UserID(e.User().ID), source: source, channel: domain.ChannelID(e.Channel().ID())}
+	if e.GuildID() == nil {
+		return a, false
+	}
+	a.guild = domain.GuildID(*e.GuildID())
+	if m := e.Member(); m != nil {
+		for _, r := range m.RoleIDs {
+			a.roles = append(a.roles, domain.RoleID(r))
+		}
+		a.manageServer = m.Permissions.Has(discord.PermissionManageGuild) || m.Permissions.Has(discord.PermissionAdministrator)
+	}
+	return a, true
+}
+
+// work is a command's body: it runs the use case and says what to answer.
+type work func(ctx context.Context, a actor) (reply, error)
+
+// run answers an interaction: directly when the work finishes within
+// AckAfter, otherwise it defers (inside Discord's 3 seconds) and edits the
+// answer in when the work is done. Every use is counted for analytics.
+func (b *Bot) run(e interaction, usage string, source domain.Source, publicDefer bool, w work) error {
+	a, inGuild := actorOf(e, source)
+	if !inGuild {
+		return e.CreateMessage(ephemeral("Ticketify works inside servers.").create())
+	}
+	done := make(chan struct {
+		r   reply
+		err error
+	}, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
+			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
+		}
+		r, err := w(ctx, a)
+		done <- struct {
+			r   reply
+			err error
+		}{r, err}
+	}()
+	select {
+	case out := <-done:
+		r := b.toReply(out.r, out.err, a)
+		if m, ok := e.(modalAnswerer); ok && r.modal != nil {
+			return m.Modal(*r.modal)
+		}
+		return e.CreateMessage(r.create())
+	case <-time.After(b.cfg.AckAfter):
+	}
+	if err := e.DeferCreateMessage(!publicDefer); err != nil {
+		return err
+	}
+	out := <-done
+	r := b.toReply(out.r, out.err, a)
+	if r.modal != nil { // a form cannot follow a deferral
+		r = ephemeral("That took longer than Discord allows for opening a form; please try again.")
+	}
+	if publicDefer && r.ephemeral {
+		// A refusal after a public deferral: replace it with a private note.
+		_ = e.DeleteInteractionResponse()
+		_, err := e.CreateFollowupMessage(r.create())
+		return err
+	}
+	_, err := e.UpdateInteractionResponse(r.update())
+	return err
+}
+
+// toReply maps an error to what the person sees, once for every command.
+func (b *Bot) toReply(r reply, err error, a actor) reply {
+	var rule *domain.RuleError
+	switch {
+	case err == nil:
+		return r
+	case errors.As(err, &rule):
+		return ephemeral("%s", rule.Message)
+	case errors.Is(err, ticketviews.ErrNotFound):
+		return ephemeral("This only works inside a ticket channel.")
+	case errors.Is(err, eventstore.ErrConcurrency):
+		return ephemeral("Too many changes to this at once; please try again.")
+	case errors.Is(err, eventstore.ErrUnavailable):
+		return ephemeral("Ticketify's database is not answering right now; nothing was changed. Please try again in a moment.")
+	default:
+		b.logger.Error("interaction failed", "interaction", a.id, "err", err)
+		return ephemeral("Something went wrong; nothing was changed. (reference %s)", a.id)
+	}
+}
+
+// notFound answers interactions no route knows.
+func (b *Bot) notFound(e *handler.InteractionEvent) error {
+	b.logger.Info("unknown interaction", "interaction", e.ID().String(), "type", e.Type())
+	return e.CreateMessage(ephemeral("I don't know that command or button. It may be from an older version of Ticketify.").create())
+}
+
+func (b *Bot) errorHandler(e *handler.InteractionEvent, err error) {
+	b.logger.Error("interaction handler", "interaction", e.ID().String(), "err", err)
+}

@@ -1,0 +1,485 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/handler"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/app"
+)
+
+// Custom ids of components and modals. They start with "/" so the router
+// routes them; the ticket id travels in the path.
+//
+// WARNING: these ids live in messages already posted on Discord; renaming
+// one breaks the buttons of every existing ticket.
+const (
+	idPanelOpen     = "/panel/open"
+	idPanelCategory = "/panel/category"
+	idOpenForm      = "/form/open/"    // + category key
+	idClaim         = "/ticket/claim/" // + ticket id
+	idClose         = "/ticket/close/"
+	idCloseForm     = "/form/close/"
+	idReopen        = "/ticket/reopen/"
+	closeReasonID   = "reason"
+)
+
+func (b *Bot) routes() *handler.Mux {
+	r := handler.New()
+	r.Route("/ticket", func(r handler.Router) {
+		r.SlashCommand("/open", b.cmdOpen)
+		r.SlashCommand("/close", b.ticketCmd("ticket close", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			reason := d.String("reason")
+			if err := b.app.Close(ctx, id, p, reason, a.meta()); err != nil {
+				return reply{}, err
+			}
+			return public("🔒 Ticket closed by <@%s>%s", a.user, reasonSuffix(reason)), nil
+		}))
+		r.SlashCommand("/claim", b.ticketCmd("ticket claim", true, func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
+		}))
+		r.SlashCommand("/unclaim", b.ticketCmd("ticket unclaim", true, func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			return public("↩️ <@%s> unclaimed this ticket.", a.user), b.app.Unclaim(ctx, id, p, a.meta())
+		}))
+		r.SlashCommand("/add", b.ticketCmd("ticket add", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			who := domain.UserID(d.User("user").ID)
+			return public("➕ <@%s> added <@%s>.", a.user, who), b.app.AddMember(ctx, id, p, who, a.meta())
+		}))
+		r.SlashCommand("/remove", b.ticketCmd("ticket remove", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			who := domain.UserID(d.User("user").ID)
+			return public("➖ <@%s> removed <@%s>.", a.user, who), b.app.RemoveMember(ctx, id, p, who, a.meta())
+		}))
+		r.SlashCommand("/rename", b.ticketCmd("ticket rename", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			name := ticket.NormalizeName(d.String("name"))
+			return public("✏️ <@%s> renamed this ticket to **%s**.", a.user, name), b.app.Rename(ctx, id, p, name, a.meta())
+		}))
+		r.SlashCommand("/priority", b.ticketCmd("ticket priority", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			level, err := ticket.ParsePriority(d.String("level"))
+			if err != nil {
+				return reply{}, domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
+			}
+			return public("🚩 <@%s> set the priority to **%s**.", a.user, level), b.app.SetPriority(ctx, id, p, level, a.meta())
+		}))
+		r.SlashCommand("/reopen", b.ticketCmd("ticket reopen", true, func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
+		}))
+		r.SlashCommand("/transcript", b.ticketCmd("ticket transcript", false, b.transcript))
+	})
+	r.Route("/setup", func(r handler.Router) {
+		r.SlashCommand("/staff-role", b.setupCmd("setup staff-role", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+			roles := []domain.RoleID{domain.RoleID(d.Role("role").ID)}
+			for _, n := range []string{"role2", "role3"} {
+				if r, ok := d.OptRole(n); ok {
+					roles = append(roles, domain.RoleID(r.ID))
+				}
+			}
+			evs, err := s.SetStaffRoles(roles)
+			return evs, "Staff roles saved.", err
+		}))
+		r.SlashCommand("/category-add", b.setupCmd("setup category-add", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+			c := guild.Category{Key: d.String("key"), Name: d.String("name")}
+			if ch, ok := d.OptChannel("discord-category"); ok {
+				c.DiscordCategory = domain.ChannelID(ch.ID)
+			}
+			evs, err := s.AddCategory(c)
+			return evs, fmt.Sprintf("Category **%s** added.", c.Name), err
+		}))
+		r.SlashCommand("/category-question", b.setupCmd("setup category-question", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+			c, ok := s.Category(d.String("key"))
+			if !ok {
+				return nil, "", domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", d.String("key")))
+			}
+			c.Questions = append(c.Questions, guild.Question{Label: d.String("label"), Required: d.Bool("required"), Long: d.Bool("long")})
+			evs, err := s.UpdateCategory(c)
+			return evs, fmt.Sprintf("Question added to **%s** (%d of %d).", c.Name, len(c.Questions), guild.MaxQuestions), err
+		}))
+		r.SlashCommand("/category-remove", b.setupCmd("setup category-remove", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+			evs, err := s.RemoveCategory(d.String("key"))
+			return evs, "Category removed.", err
+		}))
+		r.SlashCommand("/log-channel", b.setupCmd("setup log-channel", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+			ch := domain.ChannelID(d.Channel("channel").ID)
+			evs, err := s.SetLogChannel(ch)
+			return evs, fmt.Sprintf("Close summaries will go to <#%s>.", ch), err
+		}))
+		r.SlashCommand("/limit", b.setupCmd("setup limit", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+			evs, err := s.SetTicketLimit(d.Int("tickets"))
+			return evs, fmt.Sprintf("Members may now have %d open ticket(s).", d.Int("tickets")), err
+		}))
+		r.SlashCommand("/retention", b.setupCmd("setup retention", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+			evs, err := s.SetRetention(d.Int("days"))
+			return evs, fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", d.Int("days")), err
+		}))
+		r.SlashCommand("/panel", b.cmdPanel)
+		r.SlashCommand("/show", b.cmdShowSettings)
+	})
+	r.Route("/blacklist", func(r handler.Router) {
+		r.SlashCommand("/add", b.cmdBlacklist(true))
+		r.SlashCommand("/remove", b.cmdBlacklist(false))
+		r.SlashCommand("/list", b.cmdBlacklistList)
+	})
+	r.SlashCommand("/privacy", b.cmdPrivacy)
+	r.ButtonComponent(idPanelOpen, b.btnPanelOpen)
+	r.SelectMenuComponent(idPanelCategory, b.selPanelCategory)
+	r.Modal(idOpenForm+"{category}", b.modalOpen)
+	r.ButtonComponent(idClaim+"{ticket}", b.btnTicket("button:claim", func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
+		return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
+	}))
+	r.ButtonComponent(idReopen+"{ticket}", b.btnTicket("button:reopen", func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
+		return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
+	}))
+	r.ButtonComponent(idClose+"{ticket}", b.btnClose)
+	r.Modal(idCloseForm+"{ticket}", b.modalClose)
+	r.NotFound(b.notFound)
+	r.Error(b.errorHandler)
+	return r
+}
+
+func reasonSuffix(reason string) string {
+	if strings.TrimSpace(reason) == "" {
+		return "."
+	}
+	return ": " + reason
+}
+
+// ticketInChannel finds the ticket whose channel the interaction came from,
+// waiting briefly in case the channel was created a moment ago.
+func (b *Bot) ticketInChannel(ctx context.Context, ch domain.ChannelID) (domain.TicketID, error) {
+	var lastErr error
+	for range 3 {
+		id, _, err := b.views.TicketByChannel(ctx, ch.String())
+		if err == nil {
+			return domain.TicketID(id), nil
+		}
+		lastErr = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	return "", lastErr
+}
+
+type ticketWork func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error)
+
+// ticketCmd runs a /ticket subcommand on the ticket of the current channel.
+func (b *Bot) ticketCmd(usage string, publicReply bool, w ticketWork) handler.SlashCommandHandler {
+	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+		return b.run(e, usage, domain.SourceSlashCommand, publicReply, func(ctx context.Context, a actor) (reply, error) {
+			id, err := b.ticketInChannel(ctx, a.channel)
+			if err != nil {
+				return reply{}, err
+			}
+			p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+			if err != nil {
+				return reply{}, err
+			}
+			return w(ctx, a, d, id, p)
+		})
+	}
+}
+
+func (b *Bot) btnTicket(usage string, w func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error)) handler.ButtonComponentHandler {
+	return func(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
+		return b.run(e, usage, domain.SourceButton, true, func(ctx context.Context, a actor) (reply, error) {
+			id, err := domain.ParseTicketID(e.Vars["ticket"])
+			if err != nil {
+				return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
+			}
+			p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+			if err != nil {
+				return reply{}, err
+			}
+			return w(ctx, a, id, p)
+		})
+	}
+}
+
+// cmdOpen is /ticket open [topic] [category].
+func (b *Bot) cmdOpen(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+	return b.run(e, "ticket open", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+		return b.openFlow(ctx, a, d.String("category"), d.String("topic"))
+	})
+}
+
+// openFlow opens a ticket, or first asks for the category or the form.
+func (b *Bot) openFlow(ctx context.Context, a actor, category, topic string) (reply, error) {
+	s, err := b.app.Settings(ctx, a.guild)
+	if err != nil {
+		return reply{}, err
+	}
+	cats := s.Categories()
+	if category == "" && len(cats) > 1 {
+		return categoryPicker(cats), nil
+	}
+	if category == "" && len(cats) == 1 {
+		category = cats[0].Key
+	}
+	if c, ok := s.Category(category); ok && len(c.Questions) > 0 {
+		m := formModal(c)
+		return reply{modal: &m}, nil
+	}
+	return b.open(ctx, a, category, topic, nil)
+}
+
+func (b *Bot) open(ctx context.Context, a actor, category, topic string, answers []string) (reply, error) {
+	o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: a.user, Roles: a.roles, Category: category,
+		Topic: topic, Answers: answers, Meta: a.meta()})
+	if err != nil {
+		return reply{}, err
+	}
+	// The reactor creates the channel; say where it is once it exists.
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if v, err := b.views.Get(ctx, string(o.Ticket)); err == nil && v.Channel != "" {
+			return ephemeral("🎫 Ticket #%d opened: <#%s>", o.Number, v.Channel), nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return ephemeral("🎫 Ticket #%d opened; its channel appears in a moment.", o.Number), nil
+}
+
+func categoryPicker(cats []guild.Category) reply {
+	var opts []discord.StringSelectMenuOption
+	for _, c := range cats {
+		opts = append(opts, discord.NewStringSelectMenuOption(c.Name, c.Key))
+	}
+	return reply{content: "What is your ticket about?", ephemeral: true, components: []discord.LayoutComponent{
+		discord.NewActionRow(discord.NewStringSelectMenu(idPanelCategory, "Pick a category", opts...))}}
+}
+
+func formModal(c guild.Category) discord.ModalCreate {
+	var comps []discord.LayoutComponent
+	for i, q := range c.Questions {
+		input := discord.NewShortTextInput(fmt.Sprintf("q%d", i))
+		if q.Long {
+			input = discord.NewParagraphTextInput(fmt.Sprintf("q%d", i))
+		}
+		input.Required = q.Required
+		input.Placeholder = q.Placeholder
+		input.MaxLength = ticket.MaxAnswerLength
+		comps = append(comps, discord.NewLabel(q.Label, input))
+	}
+	title := "Open a ticket: " + c.Name
+	if len(title) > 45 {
+		title = title[:45]
+	}
+	return discord.ModalCreate{CustomID: idOpenForm + c.Key, Title: title, Components: comps}
+}
+
+func (b *Bot) btnPanelOpen(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
+	return b.run(e, "button:open", domain.SourceButton, false, func(ctx context.Context, a actor) (reply, error) {
+		return b.openFlow(ctx, a, "", "")
+	})
+}
+
+func (b *Bot) selPanelCategory(d discord.SelectMenuInteractionData, e *handler.ComponentEvent) error {
+	return b.run(e, "select:category", domain.SourceButton, false, func(ctx context.Context, a actor) (reply, error) {
+		values := e.StringSelectMenuInteractionData().Values
+		if len(values) != 1 {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "pick one category")
+		}
+		return b.openFlow(ctx, a, values[0], "")
+	})
+}
+
+func (b *Bot) modalOpen(e *handler.ModalEvent) error {
+	return b.run(e, "modal:open", domain.SourceModal, false, func(ctx context.Context, a actor) (reply, error) {
+		var answers []string
+		for i := range guild.MaxQuestions {
+			v, ok := e.Data.OptText(fmt.Sprintf("q%d", i))
+			if !ok {
+				break
+			}
+			answers = append(answers, v)
+		}
+		return b.open(ctx, a, e.Vars["category"], "", answers)
+	})
+}
+
+// btnClose asks for a close reason in a modal.
+func (b *Bot) btnClose(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
+	return b.run(e, "button:close", domain.SourceButton, false, func(ctx context.Context, a actor) (reply, error) {
+		if _, err := domain.ParseTicketID(e.Vars["ticket"]); err != nil {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
+		}
+		input := discord.NewParagraphTextInput(closeReasonID)
+		input.Required, input.MaxLength = false, ticket.MaxReasonLength
+		m := discord.ModalCreate{CustomID: idCloseForm + e.Vars["ticket"], Title: "Close this ticket",
+			Components: []discord.LayoutComponent{discord.NewLabel("Reason (optional)", input)}}
+		return reply{modal: &m}, nil
+	})
+}
+
+func (b *Bot) modalClose(e *handler.ModalEvent) error {
+	return b.run(e, "modal:close", domain.SourceModal, true, func(ctx context.Context, a actor) (reply, error) {
+		id, err := domain.ParseTicketID(e.Vars["ticket"])
+		if err != nil {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no ticket")
+		}
+		p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+		if err != nil {
+			return reply{}, err
+		}
+		reason := e.Data.Text(closeReasonID)
+		if err := b.app.Close(ctx, id, p, reason, a.meta()); err != nil {
+			return reply{}, err
+		}
+		return public("🔒 Ticket closed by <@%s>%s", a.user, reasonSuffix(reason)), nil
+	})
+}
+
+// setupCmd runs a settings decision; only staff may.
+func (b *Bot) setupCmd(usage string, decide func(discord.SlashCommandInteractionData, guild.Settings) ([]domain.Event, string, error)) handler.SlashCommandHandler {
+	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+		return b.run(e, usage, domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+			var done string
+			err := b.app.UpdateGuild(ctx, a.guild, a.meta(), func(s guild.Settings) ([]domain.Event, error) {
+				if !s.IsStaff(a.roles, a.manageServer) {
+					return nil, domain.Refuse(domain.ErrForbidden, "only staff can change Ticketify's settings")
+				}
+				evs, msg, err := decide(d, s)
+				done = msg
+				return evs, err
+			})
+			return ephemeral("✅ %s", done), err
+		})
+	}
+}
+
+func (b *Bot) staffOnly(ctx context.Context, a actor) (guild.Settings, error) {
+	s, err := b.app.Settings(ctx, a.guild)
+	if err != nil {
+		return s, err
+	}
+	if !s.IsStaff(a.roles, a.manageServer) {
+		return s, domain.Refuse(domain.ErrForbidden, "only staff can do that")
+	}
+	return s, nil
+}
+
+// cmdPanel posts the "Open ticket" panel.
+func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+	return b.run(e, "setup panel", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+		if _, err := b.staffOnly(ctx, a); err != nil {
+			return reply{}, err
+		}
+		ch := snowflake.ID(a.channel)
+		if c, ok := d.OptChannel("channel"); ok {
+			ch = c.ID
+		}
+		_, err := b.client.Rest.CreateMessage(ch, discord.MessageCreate{
+			Embeds:     []discord.Embed{{Title: "Need help?", Description: "Press the button to open a private ticket with our staff.", Color: 0x5865F2}},
+			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton("Open ticket", idPanelOpen).WithEmoji(discord.ComponentEmoji{Name: "🎫"}))},
+		}, rest.WithCtx(ctx))
+		if err != nil {
+			return reply{}, fmt.Errorf("post panel: %w", err)
+		}
+		return ephemeral("✅ Panel posted in <#%s>.", ch), nil
+	})
+}
+
+func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+	return b.run(e, "setup show", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+		s, err := b.staffOnly(ctx, a)
+		if err != nil {
+			return reply{}, err
+		}
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "**Staff roles:** %s\n", mentions(s.StaffRoles(), "<@&%s>"))
+		fmt.Fprintf(&sb, "**Open tickets per member:** %d\n**Transcripts kept:** %d days\n", s.TicketLimit(), s.RetentionDays())
+		if s.LogChannel() != 0 {
+			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
+		}
+		for _, c := range s.Categories() {
+			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)\n", c.Name, c.Key, len(c.Questions))
+		}
+		return ephemeral("%s", sb.String()), nil
+	})
+}
+
+func mentions[T fmt.Stringer](ids []T, format string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf(format, id))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
+	usage := "blacklist remove"
+	if add {
+		usage = "blacklist add"
+	}
+	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+		return b.run(e, usage, domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+			target := d.Mentionable("target")
+			var done string
+			err := b.app.UpdateGuild(ctx, a.guild, a.meta(), func(s guild.Settings) ([]domain.Event, error) {
+				if !s.IsStaff(a.roles, a.manageServer) {
+					return nil, domain.Refuse(domain.ErrForbidden, "only staff can change the blacklist")
+				}
+				switch t := target.(type) {
+				case discord.Role:
+					done = fmt.Sprintf("<@&%s>", t.ID)
+					if add {
+						return s.BlacklistRole(domain.RoleID(t.ID))
+					}
+					return s.UnblacklistRole(domain.RoleID(t.ID))
+				case discord.User:
+					done = fmt.Sprintf("<@%s>", t.ID)
+					if add {
+						return s.BlacklistUser(domain.UserID(t.ID))
+					}
+					return s.UnblacklistUser(domain.UserID(t.ID))
+				case discord.ResolvedMember:
+					done = fmt.Sprintf("<@%s>", t.User.ID)
+					if add {
+						return s.BlacklistUser(domain.UserID(t.User.ID))
+					}
+					return s.UnblacklistUser(domain.UserID(t.User.ID))
+				}
+				return nil, domain.Refuse(domain.ErrInvalid, "pick a user or a role")
+			})
+			if add {
+				return ephemeral("⛔ %s may no longer open tickets.", done), err
+			}
+			return ephemeral("✅ %s may open tickets again.", done), err
+		})
+	}
+}
+
+func (b *Bot) cmdBlacklistList(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+	return b.run(e, "blacklist list", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+		s, err := b.staffOnly(ctx, a)
+		if err != nil {
+			return reply{}, err
+		}
+		return ephemeral("**Blacklisted users:** %s\n**Blacklisted roles:** %s",
+			mentions(s.BlacklistedUsers(), "<@%s>"), mentions(s.BlacklistedRoles(), "<@&%s>")), nil
+	})
+}
+
+func (b *Bot) cmdPrivacy(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+	return b.run(e, "privacy", domain.SourceSlashCommand, false, func(context.Context, actor) (reply, error) {
+		link := "the dashboard's **My data** page"
+		if b.cfg.DashboardURL != "" {
+			link = fmt.Sprintf("[My data](%s/me)", strings.TrimRight(b.cfg.DashboardURL, "/"))
+		}
+		return ephemeral("%s", "**What Ticketify stores about you**\n"+
+			"• your Discord user id, and your username and avatar when you log in or write in a ticket\n"+
+			"• tickets you open (topic, form answers), messages you write in ticket channels (with edits and deletions), close reasons you give\n"+
+			"• which commands and buttons you use, counted per day\n"+
+			"Personal data is encrypted per person and ticket; transcripts are deleted at most 90 days after a ticket closes.\n"+
+			"You can download everything held about you, correct it, or have it erased: see "+link+"."), nil
+	})
+}

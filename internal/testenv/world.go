@@ -1,0 +1,174 @@
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/config"
+	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/server"
+)
+
+// World is the whole program running in-process against the fake Discord:
+// a guild with an owner, a staff role, a staff member and a member.
+type World struct {
+	Fake      *fakediscord.Server
+	Srv       *server.Server
+	Guild     fakediscord.Guild
+	StaffRole fakediscord.Role
+	Owner     fakediscord.User
+	Staff     fakediscord.User
+	Member    fakediscord.User
+	Lobby     fakediscord.Channel
+	Endpoint  string
+	Clock     *Clock
+}
+
+// Clock is a settable clock for the reactor's delays.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// WorldOption changes the world's configuration.
+type WorldOption func(env map[string]string)
+
+// NewWorld starts the fake Discord and the program, and waits for the gateway.
+func NewWorld(t testing.TB, opts ...WorldOption) *World {
+	t.Helper()
+	clock := &Clock{t: time.Now()}
+	fake, err := fakediscord.Start(fakediscord.WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	w := &World{Fake: fake, Clock: clock}
+	w.Owner = fake.NewUser("Owner")
+	w.Staff = fake.NewUser("Sam Staff")
+	w.Member = fake.NewUser("Mia Member")
+	w.Guild = fake.AddGuild("Ticketify Test Server", w.Owner)
+	w.StaffRole = fake.AddRole(w.Guild.ID, "Support", fakediscord.PermDefaultEveryone)
+	fake.AddMember(w.Guild.ID, w.Staff, w.StaffRole.ID)
+	fake.AddMember(w.Guild.ID, w.Member)
+	w.Lobby = fake.AddTextChannel(w.Guild.ID, "lobby")
+
+	env := map[string]string{
+		"TICKETIFY_DATA_DIR": t.TempDir(), "TICKETIFY_HTTP_ADDR": "127.0.0.1:0", "TICKETIFY_LOG_LEVEL": "error",
+		"TICKETIFY_POLL_INTERVAL": "20ms",
+		"DISCORD_TOKEN":           fake.Token, "DISCORD_PUBLIC_KEY": fake.PublicKey(),
+		"DISCORD_API_URL": fake.APIURL(), "DISCORD_GATEWAY_URL": fake.GatewayURL(),
+		"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER": "1h",
+	}
+	for _, o := range opts {
+		o(env)
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logOut io.Writer = io.Discard
+	if os.Getenv("TICKETIFY_TEST_LOG") != "" {
+		logOut = os.Stderr
+	}
+	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	srv, err := server.StartWith(context.Background(), cfg, logger, server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	w.Srv = srv
+	w.Endpoint = "http://" + srv.Addr() + "/interactions"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := fake.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 10*time.Second, "the bot to record joining the guild", func() bool {
+		s, err := srv.App.Settings(context.Background(), domain.GuildID(w.Guild.ID))
+		return err == nil && s.BotPresent()
+	})
+	return w
+}
+
+// Deliver sends a signed interaction to the program and fails on transport errors.
+func (w *World) Deliver(t testing.TB, in fakediscord.Interaction) fakediscord.HTTPResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := w.Fake.Deliver(ctx, w.Endpoint, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Reply is the content of an interaction's answer: the immediate one, or
+// the deferred one once it is edited in.
+func (w *World) Reply(t testing.TB, in fakediscord.Interaction, res fakediscord.HTTPResult) (content string, ephemeral bool) {
+	t.Helper()
+	var data struct {
+		Content string `json:"content"`
+		Flags   int    `json:"flags"`
+	}
+	switch res.Response.Type {
+	case fakediscord.ResponseChannelMessage:
+		_ = json.Unmarshal(res.Response.Data, &data)
+		return data.Content, data.Flags&fakediscord.MessageFlagEphemeral != 0
+	case fakediscord.ResponseDeferredChannelMessage:
+		_ = json.Unmarshal(res.Response.Data, &data)
+		eph := data.Flags&fakediscord.MessageFlagEphemeral != 0
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for {
+			if m, ok := w.Fake.Original(in.Token); ok {
+				return m.Content, eph
+			}
+			if f := w.Fake.Followups(in.Token); len(f) > 0 {
+				return f[0].Content, f[0].Flags&fakediscord.MessageFlagEphemeral != 0
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("no deferred answer to interaction %s", in.ID)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	t.Fatalf("interaction answered with status %d, response type %d: %s", res.Status, res.Response.Type, res.Body)
+	return "", false
+}
+
+// As is an actor in the world's guild, in a channel.
+func (w *World) As(u fakediscord.User, channel fakediscord.Snowflake) fakediscord.Actor {
+	return fakediscord.Actor{Guild: w.Guild.ID, Channel: channel, User: u}
+}
+
+// WaitFor polls until cond holds.
+func (w *World) WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	Eventually(t, 15*time.Second, what, cond)
+}
