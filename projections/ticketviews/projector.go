@@ -30,7 +30,9 @@ func (Projector) Name() string { return Name }
 func (Projector) Version() int { return 1 }
 
 // Collections implements projections.Projector.
-func (Projector) Collections() []string { return []string{"ticket_views", "ticket_lists", "ticket_channels"} }
+func (Projector) Collections() []string {
+	return []string{"ticket_views", "ticket_lists", "ticket_channels"}
+}
 
 // Open implements projections.Projector.
 func (Projector) Open(ctx context.Context, t projections.Target) (projections.Applier, error) {
@@ -55,7 +57,7 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 // group lease makes it so), which is why it may keep them cached and write
 // them with plain replaces by _id: FerretDB has no atomic conditional update.
 type applier struct {
-	store *eventstore.Store
+	store    *eventstore.Store
 	views    *mongo.Collection
 	lists    *mongo.Collection
 	channels *mongo.Collection

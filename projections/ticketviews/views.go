@@ -42,10 +42,10 @@ type View struct {
 	// LastFailure is the last Discord action that failed for good, for staff.
 	LastFailure string `bson:"last_failure,omitempty" json:"last_failure,omitempty"`
 	// Erased is true when some of the ticket's personal data was erased.
-	Erased        bool       `bson:"erased,omitempty" json:"erased,omitempty"`
-	MessageCount  int        `bson:"message_count" json:"message_count"`
+	Erased       bool `bson:"erased,omitempty" json:"erased,omitempty"`
+	MessageCount int  `bson:"message_count" json:"message_count"`
 	// LastMessageID is the newest captured message, where a back-fill resumes.
-	LastMessageID string `bson:"last_message_id,omitempty" json:"last_message_id,omitempty"`
+	LastMessageID string     `bson:"last_message_id,omitempty" json:"last_message_id,omitempty"`
 	LastMessageAt *time.Time `bson:"last_message_at,omitempty" json:"last_message_at,omitempty"`
 	UpdatedAt     time.Time  `bson:"updated_at" json:"updated_at"` // time of the last event applied
 	// Version and MessagesVersion are the versions of the ticket's two
