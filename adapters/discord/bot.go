@@ -66,7 +66,7 @@ func New(cfg Config, a *app.App, store *eventstore.Store, views *ticketviews.Rea
 		bot.WithLogger(b.logger),
 		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second})),
 		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds | cache.FlagChannels | cache.FlagRoles)),
-		bot.WithEventListeners(b.router, b.gatewayListener()),
+		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()),
 		bot.WithGatewayConfigOpts(gateway.WithURL(cfg.GatewayURL), gateway.WithIntents(Intents),
 			gateway.WithCompression(gateway.CompressionNone), gateway.WithAutoReconnect(true)),
 	}

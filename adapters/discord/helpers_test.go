@@ -1,5 +1,28 @@
 package discord_test
 
-import "github.com/ticketify/ticketify/projections/ticketviews"
+import (
+	"bytes"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/projections/ticketviews"
+)
 
 func ticketviewsFilter() ticketviews.Filter { return ticketviews.Filter{} }
+
+func testNow() time.Time { return time.Now() }
+
+// postSigned posts a body with the given signature headers and returns the status.
+func postSigned(t *testing.T, url string, body []byte, sig, ts string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("X-Signature-Ed25519", sig)
+	req.Header.Set("X-Signature-Timestamp", ts)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/disgoorg/disgo/bot"
 	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/events"
 	"github.com/disgoorg/disgo/handler"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
@@ -177,6 +180,27 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 func (b *Bot) notFound(e *handler.InteractionEvent) error {
 	b.logger.Info("unknown interaction", "interaction", e.ID().String(), "type", e.Type())
 	return e.CreateMessage(ephemeral("I don't know that command or button. It may be from an older version of Ticketify.").create())
+}
+
+// foreignIDListener answers components and modals whose custom id does not
+// start with "/": the router ignores those, and an unanswered interaction
+// would fail in the user's client without a word.
+func (b *Bot) foreignIDListener() bot.EventListener {
+	answer := func(id snowflake.ID, customID string, create func(discord.MessageCreate, ...rest.RequestOpt) error) {
+		if strings.HasPrefix(customID, "/") {
+			return
+		}
+		b.logger.Info("interaction with an unknown custom id", "interaction", id.String(), "custom_id", customID)
+		_ = create(ephemeral("I don't know that button or form. It may be from an older version of Ticketify.").create())
+	}
+	return &events.ListenerAdapter{
+		OnComponentInteraction: func(e *events.ComponentInteractionCreate) {
+			answer(e.ID(), e.Data.CustomID(), e.CreateMessage)
+		},
+		OnModalSubmit: func(e *events.ModalSubmitInteractionCreate) {
+			answer(e.ID(), e.Data.CustomID, e.CreateMessage)
+		},
+	}
 }
 
 func (b *Bot) errorHandler(e *handler.InteractionEvent, err error) {

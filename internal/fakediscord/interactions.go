@@ -36,12 +36,12 @@ type Interaction struct {
 	Token         string         `json:"token"`
 	Version       int            `json:"version"`
 	Message       *Message       `json:"message,omitempty"`
-	AppPerms      string         `json:"app_permissions"`
+	AppPerms      string         `json:"app_permissions,omitempty"`
 	Locale        string         `json:"locale,omitempty"`
 	GuildLocale   string         `json:"guild_locale,omitempty"`
 	Entitlements  []any          `json:"entitlements"`
 	AuthOwners    map[string]any `json:"authorizing_integration_owners"`
-	Context       int            `json:"context"`
+	Context       *int           `json:"context,omitempty"`
 }
 
 // InteractionResponse is https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object.
@@ -63,6 +63,7 @@ const (
 	ComponentButton                = 2
 	ComponentStringSelect          = 3
 	ComponentTextInput             = 4
+	ComponentLabel                 = 18
 	OptionSubCommand               = 1
 	OptionString                   = 3
 	OptionInteger                  = 4
@@ -88,8 +89,8 @@ func (s *Server) newInteraction(a Actor, typ int, data map[string]any) Interacti
 		Version: 1, AppPerms: perm(PermDefaultEveryone | PermManageChannels | PermManageRoles | PermAttachFiles | PermEmbedLinks),
 		Locale: "en-US", GuildLocale: "en-US", Entitlements: []any{}, AuthOwners: map[string]any{"0": a.Guild.String()}}
 	if g, ok := s.guilds[a.Guild]; ok {
-		guild := a.Guild
-		in.GuildID = &guild
+		guild, ctxGuild := a.Guild, 0
+		in.GuildID, in.Context = &guild, &ctxGuild
 		if m, ok := g.members[a.User.ID]; ok {
 			mem := *m
 			mem.Permissions = perm(s.permissionsLocked(g, m))
@@ -101,7 +102,8 @@ func (s *Server) newInteraction(a Actor, typ int, data map[string]any) Interacti
 	} else {
 		u := a.User
 		in.User = &u
-		in.Context = 1
+		dm := 1
+		in.Context = &dm
 	}
 	if c, ok := s.channels[a.Channel]; ok {
 		ch := *c
@@ -253,12 +255,13 @@ func (s *Server) Select(a Actor, customID string, values []string, msg *Message)
 	return in
 }
 
-// ModalSubmit builds a modal submission with text input values by custom id.
+// ModalSubmit builds a modal submission with text input values by custom
+// id, each inside a label component as Discord sends them.
 func (s *Server) ModalSubmit(a Actor, customID string, inputs [][2]string) Interaction {
 	rows := []map[string]any{}
-	for _, kv := range inputs {
-		rows = append(rows, map[string]any{"type": ComponentActionRow, "components": []map[string]any{
-			{"type": ComponentTextInput, "custom_id": kv[0], "value": kv[1]}}})
+	for i, kv := range inputs {
+		rows = append(rows, map[string]any{"type": ComponentLabel, "id": 2*i + 1, "component": map[string]any{
+			"type": ComponentTextInput, "id": 2*i + 2, "custom_id": kv[0], "value": kv[1]}})
 	}
 	return s.newInteraction(a, InteractionModalSubmit, map[string]any{"custom_id": customID, "components": rows})
 }
