@@ -42,6 +42,8 @@ type Bot struct {
 
 	mu     sync.Mutex
 	guilds map[snowflake.ID]bool // guilds the gateway said we are in
+	facts  *factQueue
+	stop   context.CancelFunc
 }
 
 // Intents the bot asks for: guilds and channels, members leaving, messages
@@ -54,7 +56,8 @@ func New(cfg Config, a *app.App, store *eventstore.Store, views *ticketviews.Rea
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, app: a, store: store, views: views, logger: logger.With("component", "discord"), guilds: map[snowflake.ID]bool{}}
+	b := &Bot{cfg: cfg, app: a, store: store, views: views, logger: logger.With("component", "discord"),
+		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}}
 	if cfg.PublicKey != "" {
 		b.publicKey, _ = cfg.publicKey()
 	}
@@ -83,6 +86,9 @@ func (b *Bot) Open(ctx context.Context) error {
 	if !b.gateway {
 		return nil
 	}
+	factCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	b.stop = stop
+	go b.recordFacts(factCtx)
 	if err := b.client.OpenGateway(ctx); err != nil {
 		return fmt.Errorf("discord gateway: %w", err)
 	}
@@ -92,8 +98,13 @@ func (b *Bot) Open(ctx context.Context) error {
 // Close disconnects.
 func (b *Bot) Close(ctx context.Context) {
 	if b.client != nil {
-		b.client.Close(ctx)
+		// Only the gateway: disgo v0.19.0's REST rate limiter Close holds its
+		// buckets mutex while waiting for every bucket, and a request in flight
+		// needs that mutex to release its bucket, so it deadlocks until ctx
+		// ends. The REST client has nothing to flush.
+		b.client.Gateway.Close(ctx)
 	}
+	b.stop()
 }
 
 // Health reports whether the gateway is connected, when one is configured.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/disgoorg/disgo/bot"
@@ -64,28 +65,80 @@ func ticketMeta(because string) app.Meta {
 	return app.Meta{Actor: domain.Actor{Source: domain.SourceDiscord, Because: because}}
 }
 
-// fact records a Discord-side fact, retrying while the database is down:
-// the gateway does not deliver an event twice, so giving up would lose it.
+// factQueue records Discord-side facts one after another, in the order the
+// gateway delivered them (an edit must not overtake its message), without
+// ever blocking the gateway's own goroutine.
+type factQueue struct {
+	mu      sync.Mutex
+	pending []queuedFact
+	wake    chan struct{}
+}
+
+type queuedFact struct {
+	what   string
+	record func(ctx context.Context) error
+}
+
+func newFactQueue() *factQueue { return &factQueue{wake: make(chan struct{}, 1)} }
+
+func (q *factQueue) push(f queuedFact) {
+	q.mu.Lock()
+	q.pending = append(q.pending, f)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *factQueue) pop() (queuedFact, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.pending) == 0 {
+		return queuedFact{}, false
+	}
+	f := q.pending[0]
+	q.pending = q.pending[1:]
+	return f, true
+}
+
+// fact queues a Discord-side fact.
 func (b *Bot) fact(what string, record func(ctx context.Context) error) {
-	go func() {
+	b.facts.push(queuedFact{what: what, record: record})
+}
+
+// recordFacts records queued facts until ctx ends, retrying while the
+// database is down: the gateway does not deliver an event twice, so giving
+// up would lose it (messages are still recovered by the next back-fill).
+func (b *Bot) recordFacts(ctx context.Context) {
+	for {
+		f, ok := b.facts.pop()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-b.facts.wake:
+				continue
+			}
+		}
 		for attempt := 1; ; attempt++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			err := record(ctx)
+			callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := f.record(callCtx)
 			cancel()
 			var rule *domain.RuleError
 			if err == nil || errors.As(err, &rule) {
 				if err != nil {
-					b.logger.Info("discord fact refused", "fact", what, "reason", err)
+					b.logger.Info("discord fact refused", "fact", f.what, "reason", err)
 				}
-				return
+				break
 			}
-			if attempt == 10 {
-				b.logger.Error("recording a discord fact failed; the next back-fill recovers messages", "fact", what, "err", err)
-				return
+			if attempt == 10 || ctx.Err() != nil {
+				b.logger.Error("recording a discord fact failed", "fact", f.what, "err", err)
+				break
 			}
 			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
 		}
-	}()
+	}
 }
 
 // ticketOf returns the ticket of a channel, or "" when it is no ticket's.

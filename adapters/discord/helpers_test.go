@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
@@ -26,3 +27,5 @@ func postSigned(t *testing.T, url string, body []byte, sig, ts string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+func checkpointAtStart() mongolog.Checkpoint { return mongolog.Checkpoint{Position: 1} }

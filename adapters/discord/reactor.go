@@ -60,6 +60,7 @@ type scheduled struct {
 	Name    string      `bson:"name,omitempty"`
 	Due     time.Time   `bson:"due"`
 	Renames []time.Time `bson:"renames,omitempty"` // for kind "renames": when this channel was renamed
+	Last    string      `bson:"last,omitempty"`    // for kind "renames": the name applied last
 }
 
 // NewReactor returns the reactor; now is the clock for delays (injectable in tests).
@@ -402,6 +403,9 @@ func (r *Reactor) rename(ctx context.Context, t ticket.Ticket, ch snowflake.ID) 
 	if err != nil {
 		return err
 	}
+	if log != nil && log.Last == t.Name() {
+		return nil // already the channel's name
+	}
 	now := r.now()
 	var recent []time.Time
 	if log != nil {
@@ -419,7 +423,7 @@ func (r *Reactor) rename(ctx context.Context, t ticket.Ticket, ch snowflake.ID) 
 	if _, err := r.rest.UpdateChannel(ch, discord.GuildTextChannelUpdate{Name: &name}, rest.WithCtx(ctx)); err != nil {
 		return err
 	}
-	return r.scheduleAt(ctx, scheduled{ID: "renames/" + ch.String(), Kind: "renames", Channel: ch.String(), Renames: append(recent, now)})
+	return r.scheduleAt(ctx, scheduled{ID: "renames/" + ch.String(), Kind: "renames", Channel: ch.String(), Renames: append(recent, now), Last: name})
 }
 
 // Discord's limit on renaming one channel.

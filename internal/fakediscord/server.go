@@ -307,6 +307,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(s.now().Add(time.Second).UnixMilli())/1000, 'f', 3, 64))
 	h.Set("X-RateLimit-Reset-After", "1.000")
 	h.Set("X-RateLimit-Bucket", "fakebucket")
+	h.Set("Via", "1.1 google") // Discord's API answers through Google's front end; a 429 without it is Cloudflare's
 	w.WriteHeader(status)
 	if v != nil && status != http.StatusNoContent {
 		_ = json.NewEncoder(w).Encode(v)
@@ -334,6 +335,7 @@ func (s *Server) writeRateLimited(w http.ResponseWriter, retryAfter time.Duratio
 	h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(s.now().Add(retryAfter).UnixMilli())/1000, 'f', 3, 64))
 	h.Set("X-RateLimit-Bucket", "fakebucket")
 	h.Set("X-RateLimit-Scope", "user")
+	h.Set("Via", "1.1 google")
 	if global {
 		h.Set("X-RateLimit-Global", "true")
 	}

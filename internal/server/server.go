@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -129,6 +130,9 @@ func Projectors() []projections.Projector {
 
 // NewRuntime returns the projection runtime over the storage.
 func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slog.Logger) (*projections.Runtime, error) {
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	return projections.New(ctx, projections.Config{
 		Conn: s.Conn, Log: s.Log, Checkpoints: s.Checkpoints, Store: s.Store, Logger: logger, PollInterval: cfg.PollInterval,
 	}, Projectors()...)
@@ -146,7 +150,11 @@ type Server struct {
 	httpDone    chan error
 	logger      *slog.Logger
 	stop        context.CancelFunc
+	cfg         config.Config
 }
+
+// Config returns the configuration the server started with.
+func (s *Server) Config() config.Config { return s.cfg }
 
 // Options are what tests and the demo change about a normal start.
 type Options struct {
@@ -189,7 +197,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop}
+	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop, cfg: cfg}
 	if s.Projections, err = st.NewRuntime(ctx, cfg, logger); err != nil {
 		s.abort()
 		return nil, err

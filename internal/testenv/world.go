@@ -172,3 +172,11 @@ func (w *World) WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	Eventually(t, 15*time.Second, what, cond)
 }
+
+// WithMongoDB makes the world use a server by URI instead of embedded FerretDB.
+func WithMongoDB(uri, database string) WorldOption {
+	return func(env map[string]string) {
+		env["TICKETIFY_MONGODB_URI"] = uri
+		env["TICKETIFY_DATABASE"] = database
+	}
+}

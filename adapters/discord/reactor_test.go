@@ -1,0 +1,169 @@
+package discord_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/testenv"
+)
+
+func lifecycle(t *testing.T, w *testenv.World, id domain.TicketID) []string {
+	t.Helper()
+	h, err := w.Srv.Store.Load(context.Background(), ticket.Stream(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range h.Events {
+		out = append(out, e.EventType())
+	}
+	return out
+}
+
+func TestA429StormIsWaitedOutAndEachActionHappensOnce(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	f.RateLimitNext("POST", "/guilds/", 300*time.Millisecond, 3)
+	f.RateLimitNext("POST", "/channels/", 200*time.Millisecond, 3)
+	f.FailNext("POST", "/channels/", 502, 2)
+	ch := openTicket(t, w, "storm")
+	time.Sleep(500 * time.Millisecond)
+	created := 0
+	for _, c := range f.Calls("POST", "/guilds/") {
+		if c.Status == 201 {
+			created++
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d channels created", created)
+	}
+	if n := len(f.Messages(ch.ID)); n != 1 {
+		t.Fatalf("%d welcome messages", n)
+	}
+	if limited := len(f.Calls("POST", "/guilds/")) - created; limited != 3 {
+		t.Fatalf("%d rate-limited attempts recorded, want 3", limited)
+	}
+}
+
+func TestAPermanentFailureIsRecordedForStaff(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	f.FailNext("POST", "/guilds/", 403, 100) // Missing Permissions, every time
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
+	mustContain(t, "open", content, "appears in a moment")
+	var id string
+	w.WaitFor(t, "the failure recorded on the ticket", func() bool {
+		list, err := w.Srv.TicketViews.All(context.Background(), w.Guild.ID.String())
+		if err != nil || len(list) != 1 {
+			return false
+		}
+		id = list[0].ID
+		v, err := w.Srv.TicketViews.Get(context.Background(), id)
+		return err == nil && strings.Contains(v.LastFailure, "create channel: Discord answered 403")
+	})
+	if got := lifecycle(t, w, domain.TicketID(id)); got[len(got)-1] != "ticket.discord_action_failed.v1" {
+		t.Fatalf("events %v", got)
+	}
+}
+
+func TestRenamesRespectDiscordsTwoPerTenMinutes(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	ch := openTicket(t, w, "names")
+	for _, name := range []string{"first", "second", "third", "fourth"} {
+		content, _ := run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("rename", fakediscord.Str("name", name))))
+		mustContain(t, "rename", content, name)
+	}
+	// The reactor applies the latest name each time it acts, so it may skip
+	// intermediate names, but never renames more than twice in 10 minutes.
+	renames := func() int { return len(f.Calls("PATCH", "/channels/")) }
+	w.WaitFor(t, "two renames applied", func() bool { return renames() == 2 })
+	time.Sleep(500 * time.Millisecond)
+	if n := renames(); n != 2 {
+		t.Fatalf("%d renames reached Discord within 10 minutes", n)
+	}
+	for _, c := range f.Calls("PATCH", "/channels/") {
+		if c.Status == 429 {
+			t.Fatal("the bot hit Discord's rename limit instead of waiting")
+		}
+	}
+	w.Clock.Advance(10*time.Minute + time.Second)
+	w.WaitFor(t, "the latest name applied once the window passed", func() bool { c, _ := f.Channel(ch.ID); return c.Name == "fourth" })
+}
+
+func TestAClosedChannelIsDeletedAfterTheDelay(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "bye")
+	tk := ticketInChannel(t, w, ch)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close", fakediscord.Str("reason", "done"))))
+	mustContain(t, "close", content, "closed")
+	w.WaitFor(t, "the channel locked", func() bool { return len(f.Messages(ch.ID)) == 2 })
+	w.Clock.Advance(59 * time.Minute)
+	time.Sleep(200 * time.Millisecond)
+	if _, ok := f.Channel(ch.ID); !ok {
+		t.Fatal("deleted before the delay")
+	}
+	w.Clock.Advance(2 * time.Minute)
+	w.WaitFor(t, "the channel deleted", func() bool { _, ok := f.Channel(ch.ID); return !ok })
+	w.WaitFor(t, "the removal recorded, not a loss", func() bool {
+		got := lifecycle(t, w, tk.ID())
+		return got[len(got)-1] == "ticket.channel_removed.v1"
+	})
+	time.Sleep(200 * time.Millisecond)
+	for _, e := range lifecycle(t, w, tk.ID()) {
+		if e == "ticket.channel_lost.v1" {
+			t.Fatal("the bot's own deletion was recorded as a channel lost by hand")
+		}
+	}
+	// Reopening gives it a fresh channel.
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
+	mustContain(t, "a new ticket after closing", content, "opened")
+}
+
+func TestTheReactorDoesNothingTwiceWhenEverythingIsDeliveredAgain(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "once")
+	_, _ = run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close")))
+	w.WaitFor(t, "the close handled", func() bool { return len(f.Messages(ch.ID)) == 2 })
+	ctx := context.Background()
+	// Rewind the reactor to the beginning: every event is delivered again.
+	if err := w.Srv.Checkpoints.Save(ctx, eventstore.DefaultTopic, "discord-reactor", checkpointAtStart()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Srv.Projections.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := w.Srv.NewRuntime(ctx, w.Srv.Config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.AddReactor(w.Srv.Reactor)
+	if err := rt.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	time.Sleep(time.Second)
+	cp, _ := w.Srv.Checkpoints.Load(ctx, eventstore.DefaultTopic, "discord-reactor")
+	if cp.Position <= 1 {
+		t.Fatal("the rewound reactor did not run")
+	}
+	created := 0
+	for _, c := range f.Calls("POST", "/guilds/") {
+		if c.Status == 201 {
+			created++
+		}
+	}
+	if created != 1 || len(f.Messages(ch.ID)) != 2 {
+		t.Fatalf("after redelivery: %d channels created, %d messages", created, len(f.Messages(ch.ID)))
+	}
+}
+
