@@ -166,4 +166,3 @@ func TestTheReactorDoesNothingTwiceWhenEverythingIsDeliveredAgain(t *testing.T) 
 		t.Fatalf("after redelivery: %d channels created, %d messages", created, len(f.Messages(ch.ID)))
 	}
 }
-
