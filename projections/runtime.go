@@ -344,6 +344,20 @@ func (r *Runtime) Parked(ctx context.Context) ([]ParkedEvent, error) {
 	return out, nil
 }
 
+// WaitCaughtUp blocks until every projector has applied everything the log
+// held when it was called: read-your-writes for views.
+func (r *Runtime) WaitCaughtUp(ctx context.Context) error {
+	head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
+	if err != nil || head == 0 {
+		return err
+	}
+	commits, err := r.cfg.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
+	if err != nil || len(commits) == 0 {
+		return err
+	}
+	return r.WaitApplied(ctx, commits[0].LastEvent())
+}
+
 // WaitApplied blocks until every projector has applied (or parked) the
 // event at position pos, for read-your-writes in tests and exports.
 func (r *Runtime) WaitApplied(ctx context.Context, pos int64) error {

@@ -44,7 +44,17 @@ type Bot struct {
 	guilds map[snowflake.ID]bool // guilds the gateway said we are in
 	facts  *factQueue
 	stop   context.CancelFunc
+	synced ViewsSync
 }
+
+// ViewsSync waits until the views have applied everything already in the log.
+type ViewsSync interface {
+	WaitCaughtUp(ctx context.Context) error
+}
+
+// SetViewsSync lets message capture tell a channel that is not a ticket's
+// from one whose ticket the views have not caught up with yet.
+func (b *Bot) SetViewsSync(v ViewsSync) { b.synced = v }
 
 // Intents the bot asks for: guilds and channels, members leaving, messages
 // in ticket channels and — privileged — their content, for transcripts.

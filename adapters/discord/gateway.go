@@ -142,8 +142,20 @@ func (b *Bot) recordFacts(ctx context.Context) {
 }
 
 // ticketOf returns the ticket of a channel, or "" when it is no ticket's.
+// A channel the views do not know yet may have been attached a moment ago
+// (the bot's welcome message arrives right after): the attachment is in the
+// log by then, so the views are waited for once before answering "none".
 func (b *Bot) ticketOf(ctx context.Context, ch snowflake.ID) (domain.TicketID, error) {
 	id, _, err := b.views.TicketByChannel(ctx, ch.String())
+	if errors.Is(err, ticketviews.ErrNotFound) && b.synced != nil {
+		waitCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = b.synced.WaitCaughtUp(waitCtx)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+		id, _, err = b.views.TicketByChannel(ctx, ch.String())
+	}
 	if errors.Is(err, ticketviews.ErrNotFound) {
 		return "", nil
 	}

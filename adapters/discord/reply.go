@@ -108,15 +108,29 @@ type work func(ctx context.Context, a actor) (reply, error)
 // run answers an interaction: directly when the work finishes within
 // AckAfter, otherwise it defers (inside Discord's 3 seconds) and edits the
 // answer in when the work is done. Every use is counted for analytics.
+//
+// It returns at once and answers from its own goroutine: disgo dispatches
+// every event, gateway ones included, one at a time under one lock, so a
+// handler that waited here would stall the gateway (heartbeats included).
 func (b *Bot) run(e interaction, usage string, source domain.Source, publicDefer bool, w work) error {
 	a, inGuild := actorOf(e, source)
 	if !inGuild {
 		return e.CreateMessage(ephemeral("Ticketify works inside servers.").create())
 	}
-	done := make(chan struct {
+	go func() {
+		if err := b.answer(e, a, usage, publicDefer, w); err != nil {
+			b.logger.Warn("answering an interaction failed", "interaction", a.id, "err", err)
+		}
+	}()
+	return nil
+}
+
+func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w work) error {
+	type result struct {
 		r   reply
 		err error
-	}, 1)
+	}
+	done := make(chan result, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -124,10 +138,7 @@ func (b *Bot) run(e interaction, usage string, source domain.Source, publicDefer
 			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
 		}
 		r, err := w(ctx, a)
-		done <- struct {
-			r   reply
-			err error
-		}{r, err}
+		done <- result{r, err}
 	}()
 	select {
 	case out := <-done:

@@ -40,6 +40,9 @@ const usage = `ticketify — event-sourced Discord tickets
 
 Usage:
   ticketify [serve]                       run the bot, projections and HTTP server (default)
+  ticketify demo                          everything embedded with a fake Discord and a sample server
+  ticketify discord register-commands [--guild ID]
+                                          register the slash commands (globally, or in one guild at once)
   ticketify projections rebuild [NAME...] rebuild projections from the event log (all when none named)
   ticketify projections list              list projections, their generations and parked events
   ticketify help                          this text
@@ -56,6 +59,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printUsage(stdout)
 		return nil
 	}
+	if cmd == "demo" {
+		return runDemo(ctx, getenv, stdout, stderr)
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -66,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, logger)
 	case "projections":
 		return projectionsCmd(ctx, cfg, logger, args, stdout)
+	case "discord":
+		return discordCmd(ctx, cfg, logger, args, stdout)
 	default:
 		printUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)

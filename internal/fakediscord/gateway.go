@@ -110,7 +110,11 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		}
 		switch f.Op {
 		case opHeartbeat:
-			_ = writeLocked(sess, conn, frame{Op: opHeartbeatACK})
+			// Discord's ACK takes a network round trip. Answering at loopback
+			// speed beats disgo's own bookkeeping of when it sent the
+			// heartbeat, which then takes the connection for a zombie.
+			s2 := sess
+			time.AfterFunc(20*time.Millisecond, func() { _ = writeLocked(s2, conn, frame{Op: opHeartbeatACK}) })
 		case opIdentify:
 			sess = s.identify(conn, f.D)
 			if sess == nil {
@@ -130,6 +134,9 @@ func writeLocked(sess *session, conn *websocket.Conn, f frame) error {
 		sess.mu.Lock()
 		defer sess.mu.Unlock()
 	}
+	// Every write sets its own deadline: one left over from an earlier write
+	// would make this one fail.
+	_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	return conn.WriteJSON(f)
 }
 

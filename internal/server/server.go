@@ -209,6 +209,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		s.abort()
 		return nil, err
 	}
+	s.Discord.SetViewsSync(s.Projections)
 	if cfg.DiscordToken != "" {
 		if s.Reactor, err = discord.NewReactor(ctx, s.Discord, st.Conn, opts.Clock); err != nil {
 			s.abort()

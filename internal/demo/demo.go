@@ -1,0 +1,172 @@
+// Package demo fills a fake Discord with a sample server and drives a dozen
+// tickets through the program the real way: signed interactions to
+// /interactions and messages over the gateway. `ticketify demo` uses it.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ticketify/ticketify/internal/fakediscord"
+)
+
+// World is the demo's Discord.
+type World struct {
+	Fake     *fakediscord.Server
+	Guild    fakediscord.Guild
+	Admin    fakediscord.User
+	Staff    []fakediscord.User
+	Members  []fakediscord.User
+	Lobby    fakediscord.Channel
+	Log      fakediscord.Channel
+	Support  fakediscord.Role
+	endpoint string
+	logger   *slog.Logger
+}
+
+// NewWorld creates the sample server on the fake Discord.
+func NewWorld(fake *fakediscord.Server, logger *slog.Logger) *World {
+	w := &World{Fake: fake, logger: logger}
+	w.Admin = fake.NewUser("Demo Admin")
+	w.Guild = fake.AddGuild("Ticketify Demo", w.Admin)
+	w.Support = fake.AddRole(w.Guild.ID, "Support", fakediscord.PermDefaultEveryone)
+	for _, n := range []string{"Sam Support", "Alex Agent", "Kim Helper"} {
+		u := fake.NewUser(n)
+		fake.AddMember(w.Guild.ID, u, w.Support.ID)
+		w.Staff = append(w.Staff, u)
+	}
+	for _, n := range []string{"Mia", "Noah", "Olivia", "Liam", "Emma", "Lucas", "Ava", "Ethan", "Sofia", "Leo", "Isla", "Hugo"} {
+		u := fake.NewUser(n)
+		fake.AddMember(w.Guild.ID, u)
+		w.Members = append(w.Members, u)
+	}
+	w.Lobby = fake.AddTextChannel(w.Guild.ID, "support")
+	w.Log = fake.AddTextChannel(w.Guild.ID, "ticket-log")
+	return w
+}
+
+// Seed configures the server and runs the sample tickets through the bot at
+// endpoint (the program's /interactions).
+func (w *World) Seed(ctx context.Context, endpoint string) error {
+	w.endpoint = endpoint
+	f := w.Fake
+	as := func(u fakediscord.User, ch fakediscord.Snowflake) fakediscord.Actor {
+		return fakediscord.Actor{Guild: w.Guild.ID, Channel: ch, User: u}
+	}
+	billing := f.AddCategory(w.Guild.ID, "Billing tickets")
+	steps := []fakediscord.Interaction{
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("staff-role", fakediscord.RoleOpt("role", w.Support.ID))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("log-channel", fakediscord.ChannelOpt("channel", w.Log.ID))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("limit", fakediscord.Int("tickets", 2))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "billing"), fakediscord.Str("name", "Billing"), fakediscord.ChannelOpt("discord-category", billing.ID))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-question", fakediscord.Str("key", "billing"), fakediscord.Str("label", "Order number"), map[string]any{"name": "required", "type": 5, "value": true})),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "bugs"), fakediscord.Str("name", "Bug report"))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "other"), fakediscord.Str("name", "Something else"))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel")),
+	}
+	for _, in := range steps {
+		if _, err := w.deliver(ctx, in); err != nil {
+			return err
+		}
+	}
+	type story struct {
+		category, topic, answer string
+		chat                    []string
+		claim, close            bool
+		reason                  string
+	}
+	stories := []story{
+		{category: "billing", answer: "#10234", chat: []string{"I was charged twice this month.", "Can you check my invoice?"}, claim: true, close: true, reason: "Refunded the duplicate charge"},
+		{category: "bugs", topic: "Login page loops", chat: []string{"After the update the login page keeps reloading.", "Chrome 156 on Windows."}, claim: true},
+		{category: "other", topic: "Partnership request", chat: []string{"Hi! We run a community of 20k people and would love to partner."}},
+		{category: "billing", answer: "#10311", chat: []string{"How do I change my billing address?"}, claim: true, close: true, reason: "Explained the settings page"},
+		{category: "bugs", topic: "Export crashes", chat: []string{"Exporting a report with 10k rows crashes the app.", "Here is the stack trace: `panic: index out of range`"}, claim: true},
+		{category: "other", topic: "Feature idea: dark mode", chat: []string{"Please add dark mode <3"}, close: true, reason: "Added to the roadmap"},
+		{category: "bugs", topic: "Typos on the pricing page", chat: []string{"\"Profesional\" is misspelled."}, claim: true, close: true, reason: "Fixed, thanks!"},
+		{category: "billing", answer: "#10402", chat: []string{"My coupon code is not accepted."}},
+		{category: "other", topic: "Account deletion", chat: []string{"Please delete my account and all my data."}, claim: true},
+		{category: "bugs", topic: "Notifications arrive twice", chat: []string{"Every notification shows up two times on my phone."}},
+		{category: "other", topic: "Question about the API", chat: []string{"Is there a rate limit on the public API?", "And do you have webhooks?"}, claim: true, close: true, reason: "Linked the API docs"},
+		{category: "billing", answer: "#10555", chat: []string{"I need an invoice with my company's VAT number."}, claim: true},
+	}
+	for i, s := range stories {
+		member := w.Members[i%len(w.Members)]
+		staff := w.Staff[i%len(w.Staff)]
+		var in fakediscord.Interaction
+		if s.answer != "" {
+			in = f.ModalSubmit(as(member, w.Lobby.ID), "/form/open/"+s.category, [][2]string{{"q0", s.answer}})
+		} else {
+			in = f.SlashCommand(as(member, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", s.topic), fakediscord.Str("category", s.category)))
+		}
+		if _, err := w.deliver(ctx, in); err != nil {
+			return err
+		}
+		ch, err := w.waitChannel(ctx, i+1)
+		if err != nil {
+			return err
+		}
+		for j, line := range s.chat {
+			f.PostMessage(ch.ID, member, line)
+			if j == 0 && s.claim {
+				f.PostMessage(ch.ID, staff, fmt.Sprintf("Hi %s, I'm looking into it.", *member.GlobalName))
+			}
+		}
+		if s.claim {
+			if _, err := w.deliver(ctx, f.SlashCommand(as(staff, ch.ID), "ticket", fakediscord.Sub("claim"))); err != nil {
+				return err
+			}
+		}
+		if i%4 == 1 {
+			if _, err := w.deliver(ctx, f.SlashCommand(as(staff, ch.ID), "ticket", fakediscord.Sub("priority", fakediscord.Str("level", "high")))); err != nil {
+				return err
+			}
+		}
+		if s.close {
+			if _, err := w.deliver(ctx, f.SlashCommand(as(staff, ch.ID), "ticket", fakediscord.Sub("close", fakediscord.Str("reason", s.reason)))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *World) deliver(ctx context.Context, in fakediscord.Interaction) (string, error) {
+	res, err := w.Fake.Deliver(ctx, w.endpoint, in)
+	if err != nil {
+		return "", fmt.Errorf("demo interaction: %w", err)
+	}
+	if res.Status != 200 {
+		return "", fmt.Errorf("demo interaction answered %d: %s", res.Status, res.Body)
+	}
+	var data struct {
+		Content string `json:"content"`
+	}
+	_ = json.Unmarshal(res.Response.Data, &data)
+	if strings.Contains(data.Content, "went wrong") {
+		return "", fmt.Errorf("demo interaction failed: %s", data.Content)
+	}
+	w.logger.Debug("demo", "answer", data.Content)
+	return data.Content, nil
+}
+
+func (w *World) waitChannel(ctx context.Context, number int) (fakediscord.Channel, error) {
+	name := fmt.Sprintf("ticket-%04d", number)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, c := range w.Fake.Channels(w.Guild.ID) {
+			if c.Name == name {
+				return c, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fakediscord.Channel{}, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fakediscord.Channel{}, fmt.Errorf("demo: channel %s never appeared", name)
+}
