@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -160,11 +161,33 @@ func (b *Bot) InteractionsHandler() fiber.Handler {
 		if in.Type() == discord.InteractionTypePing {
 			return c.JSON(fiber.Map{"type": discord.InteractionResponseTypePong})
 		}
+		if !hasInvoker(body) {
+			// Discord always says who acted; disgo would dereference nil.
+			return c.Status(fiber.StatusBadRequest).SendString("malformed interaction: no member or user")
+		}
 		if b.client == nil {
 			return c.Status(fiber.StatusServiceUnavailable).SendString("the bot is not configured (DISCORD_TOKEN)")
 		}
 		return b.serveInteraction(c, in)
 	}
+}
+
+// hasInvoker reports whether an interaction names who invoked it.
+func hasInvoker(body []byte) bool {
+	var who struct {
+		Member *struct {
+			User *struct {
+				ID string `json:"id"`
+			} `json:"user"`
+		} `json:"member"`
+		User *struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	if json.Unmarshal(body, &who) != nil {
+		return false
+	}
+	return (who.Member != nil && who.Member.User != nil && who.Member.User.ID != "") || (who.User != nil && who.User.ID != "")
 }
 
 // verify checks Discord's Ed25519 signature over timestamp and body, with
