@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/internal/fakediscord"
 	"github.com/ticketify/ticketify/internal/testenv"
 )
@@ -57,9 +56,12 @@ func TestOpenTicketWithASlashCommand(t *testing.T) {
 		msgs := f.Messages(channel.ID)
 		return len(msgs) == 1 && len(msgs[0].Embeds) == 1 && strings.Contains(msgs[0].Embeds[0].Fields[0].Value, "never arrived")
 	})
-	v, err := w.Srv.TicketViews.List(context.Background(), w.Guild.ID.String(), ticketviewsFilter())
-	if err != nil || v.Total != 1 || v.Tickets[0].Opener != w.Member.ID.String() {
-		t.Fatalf("ticket list %+v, %v", v, err)
-	}
-	_ = domain.ErrInvalid
+	w.WaitFor(t, "the answer edited to link the channel", func() bool {
+		m, ok := f.Original(open.Token)
+		return ok && strings.Contains(m.Content, "<#"+channel.ID.String()+">")
+	})
+	w.WaitFor(t, "the ticket listed", func() bool {
+		v, err := w.Srv.TicketViews.List(context.Background(), w.Guild.ID.String(), ticketviewsFilter())
+		return err == nil && v.Total == 1 && v.Tickets[0].Opener == w.Member.ID.String()
+	})
 }

@@ -28,6 +28,9 @@ type reply struct {
 	files      []*discord.File
 	ephemeral  bool
 	modal      *discord.ModalCreate
+	// then, when set, runs after the answer is sent and edits it with what it
+	// returns (false: leave it as it is).
+	then func(ctx context.Context) (reply, bool)
 }
 
 func ephemeral(format string, args ...any) reply {
@@ -146,7 +149,10 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 		if m, ok := e.(modalAnswerer); ok && r.modal != nil {
 			return m.Modal(*r.modal)
 		}
-		return e.CreateMessage(r.create())
+		if err := e.CreateMessage(r.create()); err != nil {
+			return err
+		}
+		return b.follow(e, r)
 	case <-time.After(b.cfg.AckAfter):
 	}
 	if err := e.DeferCreateMessage(!publicDefer); err != nil {
@@ -163,7 +169,24 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 		_, err := e.CreateFollowupMessage(r.create())
 		return err
 	}
-	_, err := e.UpdateInteractionResponse(r.update())
+	if _, err := e.UpdateInteractionResponse(r.update()); err != nil {
+		return err
+	}
+	return b.follow(e, r)
+}
+
+// follow runs a reply's then and edits the answer with its result.
+func (b *Bot) follow(e interaction, r reply) error {
+	if r.then == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	next, ok := r.then(ctx)
+	if !ok {
+		return nil
+	}
+	_, err := e.UpdateInteractionResponse(next.update())
 	return err
 }
 

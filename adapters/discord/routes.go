@@ -234,15 +234,19 @@ func (b *Bot) open(ctx context.Context, a actor, category, topic string, answers
 	if err != nil {
 		return reply{}, err
 	}
-	// The reactor creates the channel; say where it is once it exists.
-	deadline := time.Now().Add(1500 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		if v, err := b.views.Get(ctx, string(o.Ticket)); err == nil && v.Channel != "" {
-			return ephemeral("🎫 Ticket #%d opened: <#%s>", o.Number, v.Channel), nil
+	// Answer now; the reactor creates the channel, and the answer is edited
+	// to link it once it exists.
+	r := ephemeral("🎫 Ticket #%d opened; its channel appears in a moment.", o.Number)
+	r.then = func(ctx context.Context) (reply, bool) {
+		for ctx.Err() == nil {
+			if v, err := b.views.Get(ctx, string(o.Ticket)); err == nil && v.Channel != "" {
+				return ephemeral("🎫 Ticket #%d opened: <#%s>", o.Number, v.Channel), true
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
+		return reply{}, false
 	}
-	return ephemeral("🎫 Ticket #%d opened; its channel appears in a moment.", o.Number), nil
+	return r, nil
 }
 
 func categoryPicker(cats []guild.Category) reply {

@@ -51,10 +51,12 @@ func staffSetup(t *testing.T, w *testenv.World) {
 
 func ticketInChannel(t *testing.T, w *testenv.World, ch fakediscord.Channel) ticket.Ticket {
 	t.Helper()
-	id, _, err := w.Srv.TicketViews.TicketByChannel(context.Background(), ch.ID.String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	var id string
+	w.WaitFor(t, "the channel's ticket in the views", func() bool {
+		var err error
+		id, _, err = w.Srv.TicketViews.TicketByChannel(context.Background(), ch.ID.String())
+		return err == nil
+	})
 	tk, err := w.Srv.App.Ticket(context.Background(), domain.TicketID(id))
 	if err != nil {
 		t.Fatal(err)
