@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/ticketify/ticketify/internal/fakediscord"
 	"github.com/ticketify/ticketify/internal/testenv"
@@ -42,7 +43,11 @@ func FuzzInteractionsEndpoint(f *testing.F) {
 		}
 		switch res.Status {
 		case 200:
-			return // a valid interaction: whatever it did, it was entitled to
+			// A valid interaction: whatever it did, it was entitled to. Let its
+			// work (usage counting, the reactor) finish so that the next input
+			// is judged alone.
+			waitQuiet(t, w)
+			return
 		case 400, 401:
 		default:
 			t.Fatalf("answered %d: %s", res.Status, res.Body)
@@ -55,4 +60,23 @@ func FuzzInteractionsEndpoint(f *testing.F) {
 			t.Fatalf("a refused request (%d) appended %d commits", res.Status, after-before)
 		}
 	})
+}
+
+// waitQuiet waits until the log's head stays put for a while.
+func waitQuiet(t *testing.T, w *testenv.World) {
+	t.Helper()
+	ctx := context.Background()
+	last, _ := w.Srv.Log.Head(ctx, "")
+	for stable := 0; stable < 3; {
+		time.Sleep(50 * time.Millisecond)
+		h, err := w.Srv.Log.Head(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == last {
+			stable++
+		} else {
+			last, stable = h, 0
+		}
+	}
 }

@@ -134,12 +134,16 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 		err error
 	}
 	done := make(chan result, 1)
-	go func() {
+	go func() { // the use is counted alongside the work, not before it
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
 			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
 		}
+	}()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
 		r, err := w(ctx, a)
 		done <- result{r, err}
 	}()

@@ -89,14 +89,17 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 	if err != nil {
 		return Opened{}, fmt.Errorf("open ticket: %w", err)
 	}
-	_, err = a.store.Update(ctx, ticket.Stream(id), a.meta(cmd.Meta, cmd.Guild, "open", a.clock()),
-		func(h eventstore.History) ([]domain.Event, error) {
-			if err := ticket.ConfirmOpen(ticket.FromHistory(h.Events), reservedAt, a.clock()); err != nil {
-				return nil, err
-			}
-			return opening.Numbered(number)
-		})
+	// The ticket's stream is new (a fresh id), so there is nothing to load:
+	// append at NoStream. A retry of this command is caught by its commit id.
+	now = a.clock()
+	if err := ticket.ConfirmOpen(ticket.Ticket{}, reservedAt, now); err != nil {
+		return Opened{}, err
+	}
+	events, err := opening.Numbered(number)
 	if err != nil {
+		return Opened{}, err
+	}
+	if _, err := a.store.Append(ctx, ticket.Stream(id), eventstore.NoStream, a.meta(cmd.Meta, cmd.Guild, "open", now), events...); err != nil {
 		return Opened{}, fmt.Errorf("open ticket: %w", err)
 	}
 	return Opened{Ticket: id, Number: number, Again: reserved.AlreadyStored}, nil

@@ -1,0 +1,74 @@
+package discord_test
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/testenv"
+)
+
+// BenchmarkInteractions measures interactions end to end — a signed POST to
+// /interactions until its response — on embedded FerretDB, with 1 and 16
+// concurrent clients. "open" opens a ticket (each client a different member,
+// the limit being one open ticket); "privacy" touches no data. The fake
+// Discord answers in-process, so its own latency is negligible here.
+func BenchmarkInteractions(b *testing.B) {
+	for _, kind := range []string{"open", "privacy"} {
+		for _, clients := range []int{1, 16} {
+			b.Run(kind+"/clients="+itoa(clients), func(b *testing.B) {
+				w := testenv.NewWorld(b)
+				members := make([]fakediscord.User, b.N)
+				for i := range members {
+					members[i] = w.Fake.NewUser("m" + itoa(i))
+					w.Fake.AddMember(w.Guild.ID, members[i])
+				}
+				var next atomic.Int64
+				var mu sync.Mutex
+				var took []time.Duration
+				missed := 0
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				for range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := next.Add(1) - 1
+							if i >= int64(b.N) {
+								return
+							}
+							var in fakediscord.Interaction
+							if kind == "open" {
+								in = w.Fake.SlashCommand(w.As(members[i], w.Lobby.ID), "ticket", fakediscord.Sub("open"))
+							} else {
+								in = w.Fake.SlashCommand(w.As(members[i], w.Lobby.ID), "privacy")
+							}
+							res := w.Deliver(b, in)
+							mu.Lock()
+							took = append(took, res.Took)
+							if res.Took >= 3*time.Second || res.Status != 200 {
+								missed++
+							}
+							mu.Unlock()
+						}
+					}()
+				}
+				wg.Wait()
+				b.StopTimer()
+				slices.Sort(took)
+				b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "interactions/s")
+				b.ReportMetric(float64(missed), "missed-3s")
+			})
+		}
+	}
+}
+
+func itoa(i int) string {
+	return string([]byte{byte('0' + i/10%10), byte('0' + i%10)})[map[bool]int{true: 1, false: 0}[i < 10]:]
+}
