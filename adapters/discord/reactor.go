@@ -132,7 +132,29 @@ func (r *Reactor) do(ctx context.Context, id domain.TicketID, action string, f f
 	if rerr := r.bot.app.RecordActionFailed(ctx, id, action, describe(err)); rerr != nil {
 		return fmt.Errorf("record failure of %s: %w", action, rerr) // delivered again later
 	}
+	r.tellStaff(ctx, id, action, describe(err))
 	return nil
+}
+
+// tellStaff posts a failure to the guild's log channel, if it has one. It is
+// best effort: the failure is already recorded on the ticket.
+func (r *Reactor) tellStaff(ctx context.Context, id domain.TicketID, action, reason string) {
+	t, err := r.bot.app.Ticket(ctx, id)
+	if err != nil || !t.Exists() {
+		return
+	}
+	s, err := r.bot.app.Settings(ctx, t.Guild())
+	if err != nil || s.LogChannel() == 0 {
+		return
+	}
+	_, err = r.rest.CreateMessage(snowflake.ID(s.LogChannel()), discord.MessageCreate{
+		Content: fmt.Sprintf("⚠️ Ticket #%d: could not %s on Discord (%s). Check the bot's permissions.", t.Number(), action, reason),
+		Nonce:   nonce("failed", string(id), action), EnforceNonce: true,
+		AllowedMentions: &discord.AllowedMentions{},
+	}, rest.WithCtx(ctx))
+	if err != nil {
+		r.bot.logger.Warn("telling staff about a failure failed", "ticket", id, "err", err)
+	}
 }
 
 // permanent reports a 4xx other than 429: retrying cannot help.

@@ -54,8 +54,12 @@ func TestA429StormIsWaitedOutAndEachActionHappensOnce(t *testing.T) {
 func TestAPermanentFailureIsRecordedForStaff(t *testing.T) {
 	w := testenv.NewWorld(t)
 	f := w.Fake
+	staffSetup(t, w)
+	logCh := f.AddTextChannel(w.Guild.ID, "ticket-log")
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("log-channel", fakediscord.ChannelOpt("channel", logCh.ID))))
+	mustContain(t, "log channel", content, "Close summaries")
 	f.FailNext("POST", "/guilds/", 403, 100) // Missing Permissions, every time
-	content, _ := run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
 	mustContain(t, "open", content, "appears in a moment")
 	var id string
 	w.WaitFor(t, "the failure recorded on the ticket", func() bool {
@@ -70,6 +74,10 @@ func TestAPermanentFailureIsRecordedForStaff(t *testing.T) {
 	if got := lifecycle(t, w, domain.TicketID(id)); got[len(got)-1] != "ticket.discord_action_failed.v1" {
 		t.Fatalf("events %v", got)
 	}
+	w.WaitFor(t, "staff told in the log channel", func() bool {
+		msgs := f.Messages(logCh.ID)
+		return len(msgs) == 1 && strings.Contains(msgs[0].Content, "could not create channel")
+	})
 }
 
 func TestRenamesRespectDiscordsTwoPerTenMinutes(t *testing.T) {
