@@ -77,8 +77,12 @@ func (s Snowflake[K]) String() string { return strconv.FormatUint(uint64(s), 10)
 // IsZero reports whether s is the (invalid) zero identifier.
 func (s Snowflake[K]) IsZero() bool { return s == 0 }
 
-// MarshalText encodes s as its decimal string.
+// MarshalText encodes s as its decimal string, and the (invalid) zero id as
+// the empty string, which UnmarshalText reads back as zero.
 func (s Snowflake[K]) MarshalText() ([]byte, error) {
+	if s == 0 {
+		return []byte{}, nil
+	}
 	return strconv.AppendUint(nil, uint64(s), 10), nil
 }
 

@@ -103,7 +103,7 @@ func seed(b *testing.B, backend string, events int) *seeded {
 					rev = res.Revision()
 				}
 				for k := range perTicket - 4 {
-					e := ticket.MessagePosted{Ticket: id, Channel: domain.ChannelID(5000 + i), Message: domain.MessageID(i*100 + k), Author: user, At: at,
+					e := ticket.MessagePosted{Ticket: id, Channel: domain.ChannelID(5000 + i), Message: domain.MessageID(i*100 + k + 1), Author: user, At: at,
 						Personal: ticket.MessagePersonal{Content: "Hello, this is a realistic support message of about a hundred characters in length.", AuthorName: "someone"}}
 					if _, err := env.Store.Append(ctx, ticket.MessagesStream(id), eventstore.Any, m, e); err != nil {
 						b.Error(err)
