@@ -73,7 +73,7 @@ const maxCached = 20_000
 
 // Apply implements projections.Applier.
 func (a *applier) Apply(ctx context.Context, e projections.Event) error {
-	id, messages, ok := ticketStream(e.Stream)
+	id, messages, ok := projections.TicketStream(e.Stream)
 	if !ok {
 		return nil
 	}
@@ -85,13 +85,11 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 	if messages {
 		applied = &v.MessagesVersion
 	}
-	if e.Version > *applied {
-		events := []projections.Event{e}
-		if e.Version > *applied+1 { // delivered out of order: fill the gap from the log
-			if events, err = a.missing(ctx, e.Stream, *applied, e.Version); err != nil {
-				return err
-			}
-		}
+	events, err := projections.Pending(ctx, a.store, e, *applied)
+	if err != nil {
+		return err
+	}
+	if len(events) > 0 {
 		before := v.Channel
 		for _, ev := range events {
 			fold(v, ev)
@@ -104,31 +102,6 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 		a.dirty["v:"+id] = true
 	}
 	return a.ensureListed(ctx, v)
-}
-
-// ticketStream recognises "ticket/<id>" and "ticket/<id>/messages".
-func ticketStream(stream string) (id string, messages, ok bool) {
-	rest, found := strings.CutPrefix(stream, "ticket/")
-	if !found {
-		return "", false, false
-	}
-	id, suffix, _ := strings.Cut(rest, "/")
-	return id, suffix == "messages", suffix == "" || suffix == "messages"
-}
-
-func (a *applier) missing(ctx context.Context, stream string, have, upTo int64) ([]projections.Event, error) {
-	h, err := a.store.Load(ctx, stream)
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(h.Events)) < upTo {
-		return nil, fmt.Errorf("stream %s has %d events, an event claims version %d", stream, len(h.Events), upTo)
-	}
-	var out []projections.Event
-	for i := have; i < upTo; i++ {
-		out = append(out, projections.Event{Envelope: h.Envelopes[i], Event: h.Events[i], Erased: h.Erased[i]})
-	}
-	return out, nil
 }
 
 func (a *applier) view(ctx context.Context, id string) (*View, error) {
