@@ -1,0 +1,121 @@
+package projections
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/member"
+	"github.com/ticketify/ticketify/domain/profile"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/domain/usage"
+)
+
+// Describe says in words what an event means, mentioning people as <@id>
+// (renderers resolve the names). Personal data is included only when it was
+// not erased.
+func Describe(e Event) string {
+	u := func(id domain.UserID) string {
+		if id.IsZero() {
+			return "automation"
+		}
+		return "<@" + id.String() + ">"
+	}
+	erasedOr := func(s string) string {
+		if e.Erased {
+			return "[erased]"
+		}
+		return s
+	}
+	switch ev := e.Event.(type) {
+	case ticket.Opened:
+		return fmt.Sprintf("%s opened ticket #%d (%s)", u(ev.Opener), ev.Number, ev.Category)
+	case ticket.ChannelAttached:
+		return fmt.Sprintf("the channel <#%s> was created", ev.Channel)
+	case ticket.Claimed:
+		return fmt.Sprintf("%s claimed the ticket", u(ev.By))
+	case ticket.Unclaimed:
+		return fmt.Sprintf("%s unclaimed the ticket (it was %s's)", u(ev.By), u(ev.Previous))
+	case ticket.MemberAdded:
+		return fmt.Sprintf("%s added %s", u(ev.By), u(ev.Member))
+	case ticket.MemberRemoved:
+		return fmt.Sprintf("%s removed %s", u(ev.By), u(ev.Member))
+	case ticket.Renamed:
+		return fmt.Sprintf("%s renamed the ticket to %s", u(ev.By), erasedOr(ev.Personal.Name))
+	case ticket.PrioritySet:
+		return fmt.Sprintf("%s set the priority to %s (was %s)", u(ev.By), ev.Priority, ev.Previous)
+	case ticket.Closed:
+		if r := erasedOr(ev.Personal.Reason); r != "" {
+			return fmt.Sprintf("%s closed the ticket: %s", u(ev.By), r)
+		}
+		return fmt.Sprintf("%s closed the ticket", u(ev.By))
+	case ticket.Reopened:
+		return fmt.Sprintf("%s reopened the ticket", u(ev.By))
+	case ticket.ChannelLost:
+		if ev.WasOpen {
+			return "the channel was deleted on Discord; the ticket was closed"
+		}
+		return "the channel was deleted on Discord"
+	case ticket.ChannelRemoved:
+		return "the closed ticket's channel was deleted by the bot"
+	case ticket.DiscordActionFailed:
+		return fmt.Sprintf("Discord refused to %s: %s", ev.Action, ev.Error)
+	case ticket.TranscriptExpired:
+		return fmt.Sprintf("the transcript was deleted %d days after the ticket closed (retention)", ev.RetentionDays)
+	case ticket.MessagePosted:
+		return fmt.Sprintf("%s wrote a message", u(ev.Author))
+	case ticket.MessageEdited:
+		return fmt.Sprintf("%s edited a message", u(ev.Author))
+	case ticket.MessageDeleted:
+		return "a message was deleted"
+	case guild.BotJoined:
+		return fmt.Sprintf("the bot joined %s", ev.Name)
+	case guild.BotRemoved:
+		return "the bot was removed from the server"
+	case guild.StaffRolesSet:
+		return fmt.Sprintf("staff roles set to %s (were %s)", roles(ev.Roles), roles(ev.Previous))
+	case guild.CategoryAdded:
+		return fmt.Sprintf("category %q added", ev.Category.Name)
+	case guild.CategoryUpdated:
+		return fmt.Sprintf("category %q changed (%d question(s), was %d)", ev.Category.Name, len(ev.Category.Questions), len(ev.Previous.Questions))
+	case guild.CategoryRemoved:
+		return fmt.Sprintf("category %q removed", ev.Previous.Name)
+	case guild.TicketLimitSet:
+		return fmt.Sprintf("open ticket limit set to %d (was %d)", ev.Limit, ev.Previous)
+	case guild.UserBlacklisted:
+		return fmt.Sprintf("%s blacklisted", u(ev.User))
+	case guild.UserUnblacklisted:
+		return fmt.Sprintf("%s no longer blacklisted", u(ev.User))
+	case guild.RoleBlacklisted:
+		return fmt.Sprintf("role <@&%s> blacklisted", ev.Role)
+	case guild.RoleUnblacklisted:
+		return fmt.Sprintf("role <@&%s> no longer blacklisted", ev.Role)
+	case guild.RetentionSet:
+		return fmt.Sprintf("transcript retention set to %d days (was %d)", ev.Days, ev.Previous)
+	case guild.LogChannelSet:
+		return fmt.Sprintf("log channel set to <#%s> (was <#%s>)", ev.Channel, ev.Previous)
+	case member.TicketReserved:
+		return fmt.Sprintf("ticket %s took one of %s's open slots", ev.Ticket, u(ev.User))
+	case member.TicketReleased:
+		return fmt.Sprintf("ticket %s gave %s's slot back (%s)", ev.Ticket, u(ev.User), ev.Reason)
+	case member.LeftGuild:
+		return fmt.Sprintf("%s left the server", u(ev.User))
+	case usage.CommandUsed:
+		return fmt.Sprintf("%s used %s", u(ev.User), ev.Command)
+	case profile.Observed:
+		return fmt.Sprintf("%s's profile was seen", u(ev.User))
+	}
+	return e.Type
+}
+
+func roles(rs []domain.RoleID) string {
+	if len(rs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, "<@&"+r.String()+">")
+	}
+	return strings.Join(parts, ", ")
+}

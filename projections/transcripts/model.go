@@ -1,0 +1,127 @@
+// Package transcripts projects each ticket's conversation — its messages
+// with their edits and deletions, interleaved with what happened to the
+// ticket — and renders it as self-contained HTML or versioned JSON.
+package transcripts
+
+import "time"
+
+// Name is the projector's name and consumer group.
+// WARNING: renaming it re-consumes the whole log.
+const Name = "transcripts"
+
+// ChunkSize is how many entries one chunk document holds: a ticket of 10,000
+// messages is 40 documents, each far below MongoDB's 16 MB.
+const ChunkSize = 250
+
+// Person is how someone appeared in the ticket.
+type Person struct {
+	Name   string `bson:"name" json:"name"`
+	Avatar string `bson:"avatar,omitempty" json:"avatar,omitempty"`
+}
+
+// Answer is an answered form question.
+type Answer struct {
+	Question string `bson:"question" json:"question"`
+	Answer   string `bson:"answer" json:"answer"`
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	Filename    string `bson:"filename" json:"filename"`
+	URL         string `bson:"url" json:"url"`
+	Size        int64  `bson:"size" json:"size"`
+	ContentType string `bson:"content_type,omitempty" json:"content_type,omitempty"`
+}
+
+// Embed is a message embed's visible text.
+type Embed struct {
+	Title       string `bson:"title,omitempty" json:"title,omitempty"`
+	Description string `bson:"description,omitempty" json:"description,omitempty"`
+	URL         string `bson:"url,omitempty" json:"url,omitempty"`
+}
+
+// Edit is an earlier content of an edited message.
+type Edit struct {
+	At      time.Time `bson:"at" json:"at"`
+	Content string    `bson:"content" json:"content"`
+}
+
+// Entry kinds.
+const (
+	KindMessage = "message"
+	KindEvent   = "event"
+)
+
+// Entry is one line of a transcript: a message or something that happened.
+type Entry struct {
+	Position    int64        `bson:"pos" json:"position"` // global event position: the order
+	At          time.Time    `bson:"at" json:"at"`
+	Kind        string       `bson:"kind" json:"kind"`
+	MessageID   string       `bson:"message_id,omitempty" json:"message_id,omitempty"`
+	Author      string       `bson:"author,omitempty" json:"author,omitempty"`
+	Bot         bool         `bson:"bot,omitempty" json:"bot,omitempty"`
+	Content     string       `bson:"content,omitempty" json:"content,omitempty"`
+	Attachments []Attachment `bson:"attachments,omitempty" json:"attachments,omitempty"`
+	Embeds      []Embed      `bson:"embeds,omitempty" json:"embeds,omitempty"`
+	Edits       []Edit       `bson:"edits,omitempty" json:"edits,omitempty"` // earlier contents, oldest first
+	EditedAt    *time.Time   `bson:"edited_at,omitempty" json:"edited_at,omitempty"`
+	Deleted     bool         `bson:"deleted,omitempty" json:"deleted,omitempty"`
+	DeletedAt   *time.Time   `bson:"deleted_at,omitempty" json:"deleted_at,omitempty"`
+	Erased      bool         `bson:"erased,omitempty" json:"erased,omitempty"`
+	Event       string       `bson:"event,omitempty" json:"event,omitempty"` // the event type, for kind "event"
+	Actor       string       `bson:"actor,omitempty" json:"actor,omitempty"`
+	Text        string       `bson:"text,omitempty" json:"text,omitempty"` // what happened, in words
+}
+
+// header is a ticket's transcript document; its entries are in chunks.
+type header struct {
+	ID          string            `bson:"_id"` // ticket id
+	Guild       string            `bson:"guild"`
+	Number      int64             `bson:"number"`
+	Name        string            `bson:"name"`
+	Category    string            `bson:"category"`
+	Opener      string            `bson:"opener"`
+	Topic       string            `bson:"topic,omitempty"`
+	Answers     []Answer          `bson:"answers,omitempty"`
+	Status      string            `bson:"status"`
+	OpenedAt    time.Time         `bson:"opened_at"`
+	ClosedAt    *time.Time        `bson:"closed_at,omitempty"`
+	CloseReason string            `bson:"close_reason,omitempty"`
+	Expired     bool              `bson:"expired,omitempty"`
+	People      map[string]Person `bson:"people"`
+	Where       map[string]int    `bson:"where"` // message id → chunk
+	Chunks      int               `bson:"chunks"`
+	Count       int               `bson:"count"`
+	V           int64             `bson:"v"`
+	MV          int64             `bson:"mv"`
+}
+
+type chunk struct {
+	ID      string  `bson:"_id"` // "<ticket>/<n>"
+	Ticket  string  `bson:"ticket"`
+	N       int     `bson:"n"`
+	Entries []Entry `bson:"entries"`
+}
+
+// Transcript is a ticket's whole transcript, entries in order.
+type Transcript struct {
+	Schema      string            `json:"schema"`
+	Ticket      string            `json:"ticket"`
+	Guild       string            `json:"guild"`
+	Number      int64             `json:"number"`
+	Name        string            `json:"name"`
+	Category    string            `json:"category"`
+	Opener      string            `json:"opener"`
+	Topic       string            `json:"topic,omitempty"`
+	Answers     []Answer          `json:"answers,omitempty"`
+	Status      string            `json:"status"`
+	OpenedAt    time.Time         `json:"opened_at"`
+	ClosedAt    *time.Time        `json:"closed_at,omitempty"`
+	CloseReason string            `json:"close_reason,omitempty"`
+	People      map[string]Person `json:"people"`
+	Entries     []Entry           `json:"entries"`
+}
+
+// Schema is the JSON transcript's schema name.
+// WARNING: consumers depend on it; a changed shape is a new version.
+const Schema = "ticketify.transcript.v1"

@@ -1,0 +1,281 @@
+package transcripts
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/projections"
+)
+
+// Projector builds transcripts.
+type Projector struct{}
+
+var _ projections.Projector = Projector{}
+
+// Name implements projections.Projector.
+func (Projector) Name() string { return Name }
+
+// Version implements projections.Projector.
+func (Projector) Version() int { return 1 }
+
+// Collections implements projections.Projector.
+func (Projector) Collections() []string { return []string{"transcripts"} }
+
+// Open implements projections.Projector.
+func (Projector) Open(ctx context.Context, t projections.Target) (projections.Applier, error) {
+	coll, err := t.Conn.Collection(ctx, t.Collection("transcripts"))
+	if err != nil {
+		return nil, err
+	}
+	return &applier{store: t.Store, coll: coll, headers: map[string]*header{}, chunks: map[string]*chunk{},
+		dirty: map[string]bool{}, gone: map[string]bool{}}, nil
+}
+
+// applier is the only writer of its generation (the consumer group lease).
+type applier struct {
+	store   *eventstore.Store
+	coll    *mongo.Collection
+	headers map[string]*header
+	chunks  map[string]*chunk
+	dirty   map[string]bool // document ids to write
+	gone    map[string]bool // tickets whose transcript was deleted (retention)
+}
+
+func (a *applier) header(ctx context.Context, id string) (*header, error) {
+	if h, ok := a.headers[id]; ok {
+		return h, nil
+	}
+	h, err := mongodb.FindByID[header](ctx, a.coll, id)
+	if err != nil {
+		return nil, fmt.Errorf("transcript %s: %w", id, err)
+	}
+	if h == nil {
+		h = &header{ID: id, People: map[string]Person{}, Where: map[string]int{}}
+	}
+	a.headers[id] = h
+	return h, nil
+}
+
+func chunkID(ticket string, n int) string { return fmt.Sprintf("%s/%d", ticket, n) }
+
+func (a *applier) chunk(ctx context.Context, ticket string, n int) (*chunk, error) {
+	id := chunkID(ticket, n)
+	if c, ok := a.chunks[id]; ok {
+		return c, nil
+	}
+	c, err := mongodb.FindByID[chunk](ctx, a.coll, id)
+	if err != nil {
+		return nil, fmt.Errorf("transcript chunk %s: %w", id, err)
+	}
+	if c == nil {
+		c = &chunk{ID: id, Ticket: ticket, N: n, Entries: []Entry{}}
+	}
+	a.chunks[id] = c
+	return c, nil
+}
+
+// Apply implements projections.Applier.
+func (a *applier) Apply(ctx context.Context, e projections.Event) error {
+	id, messages, ok := projections.TicketStream(e.Stream)
+	if !ok {
+		return nil
+	}
+	h, err := a.header(ctx, id)
+	if err != nil {
+		return err
+	}
+	applied := &h.V
+	if messages {
+		applied = &h.MV
+	}
+	events, err := projections.Pending(ctx, a.store, e, *applied)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	for _, ev := range events {
+		if err := a.fold(ctx, h, ev); err != nil {
+			return err
+		}
+	}
+	*applied = e.Version
+	a.dirty[h.ID] = true
+	return nil
+}
+
+func (a *applier) fold(ctx context.Context, h *header, e projections.Event) error {
+	if h.Expired {
+		return nil // retention deleted it; nothing comes back
+	}
+	at := e.OccurredAt.UTC()
+	switch ev := e.Event.(type) {
+	case ticket.Opened:
+		h.Guild, h.Number, h.Category, h.Opener, h.Status = ev.Guild.String(), ev.Number, ev.Category, ev.Opener.String(), "open"
+		h.OpenedAt, h.Name = ev.At.UTC(), ticket.DefaultName(ev.Number)
+		h.Topic, h.Answers = ev.Personal.Topic, nil
+		for _, ans := range ev.Personal.Answers {
+			h.Answers = append(h.Answers, Answer(ans))
+		}
+	case ticket.Renamed:
+		if !e.Erased {
+			h.Name = ev.Personal.Name
+		}
+	case ticket.Closed:
+		t := ev.At.UTC()
+		h.Status, h.ClosedAt, h.CloseReason = "closed", &t, ev.Personal.Reason
+	case ticket.Reopened:
+		h.Status, h.ClosedAt, h.CloseReason = "open", nil, ""
+	case ticket.ChannelLost:
+		if ev.WasOpen {
+			t := ev.At.UTC()
+			h.Status, h.ClosedAt = "closed", &t
+		}
+	case ticket.TranscriptExpired:
+		return a.expire(h)
+	case ticket.MessagePosted:
+		return a.posted(ctx, h, e, ev)
+	case ticket.MessageEdited:
+		return a.edited(ctx, h, e, ev)
+	case ticket.MessageDeleted:
+		return a.update(ctx, h, ev.Message.String(), func(en *Entry) {
+			t := ev.At.UTC()
+			en.Deleted, en.DeletedAt = true, &t
+		})
+	case ticket.ChannelAttached, ticket.DiscordActionFailed:
+		return nil // not part of the conversation
+	}
+	return a.add(ctx, h, Entry{Position: e.Position, At: at, Kind: KindEvent, Event: e.Type, Actor: e.Actor.User, Text: projections.Describe(e)})
+}
+
+func (a *applier) add(ctx context.Context, h *header, en Entry) error {
+	n := h.Count / ChunkSize
+	c, err := a.chunk(ctx, h.ID, n)
+	if err != nil {
+		return err
+	}
+	c.Entries = append(c.Entries, en)
+	h.Count++
+	h.Chunks = n + 1
+	if en.MessageID != "" {
+		h.Where[en.MessageID] = n
+	}
+	a.dirty[c.ID] = true
+	return nil
+}
+
+func (a *applier) posted(ctx context.Context, h *header, e projections.Event, ev ticket.MessagePosted) error {
+	p := ev.Personal
+	name := p.AuthorName
+	if e.Erased || name == "" {
+		name = ""
+	}
+	if name != "" {
+		h.People[ev.Author.String()] = Person{Name: name, Avatar: p.AuthorAvatar}
+	}
+	en := Entry{Position: e.Position, At: ev.At.UTC(), Kind: KindMessage, MessageID: ev.Message.String(), Author: ev.Author.String(),
+		Bot: ev.Bot, Content: p.Content, Erased: e.Erased}
+	for _, at := range p.Attachments {
+		en.Attachments = append(en.Attachments, Attachment{Filename: at.Filename, URL: at.URL, Size: at.Size, ContentType: at.ContentType})
+	}
+	for _, em := range p.Embeds {
+		en.Embeds = append(en.Embeds, Embed(em))
+	}
+	if _, seen := h.Where[en.MessageID]; seen {
+		return nil // the same message captured twice is stored once by the store; be safe here too
+	}
+	return a.add(ctx, h, en)
+}
+
+func (a *applier) edited(ctx context.Context, h *header, e projections.Event, ev ticket.MessageEdited) error {
+	if _, seen := h.Where[ev.Message.String()]; !seen {
+		// An edit of a message never captured (sent before the ticket, say):
+		// show what is known.
+		t := ev.At.UTC()
+		return a.add(ctx, h, Entry{Position: e.Position, At: t, Kind: KindMessage, MessageID: ev.Message.String(),
+			Author: ev.Author.String(), Content: ev.Personal.Content, EditedAt: &t, Erased: e.Erased})
+	}
+	return a.update(ctx, h, ev.Message.String(), func(en *Entry) {
+		t := ev.At.UTC()
+		en.Edits = append(en.Edits, Edit{At: editedFrom(en), Content: en.Content})
+		en.Content, en.EditedAt = ev.Personal.Content, &t
+		if e.Erased {
+			en.Erased = true
+		}
+	})
+}
+
+func editedFrom(en *Entry) time.Time {
+	if en.EditedAt != nil {
+		return *en.EditedAt
+	}
+	return en.At
+}
+
+func (a *applier) update(ctx context.Context, h *header, messageID string, f func(*Entry)) error {
+	n, ok := h.Where[messageID]
+	if !ok {
+		return nil
+	}
+	c, err := a.chunk(ctx, h.ID, n)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(c.Entries, func(en Entry) bool { return en.MessageID == messageID })
+	if i < 0 {
+		return nil
+	}
+	f(&c.Entries[i])
+	a.dirty[c.ID] = true
+	return nil
+}
+
+// expire deletes the transcript's content: day 91 shows nothing.
+func (a *applier) expire(h *header) error {
+	for n := range h.Chunks {
+		id := chunkID(h.ID, n)
+		delete(a.chunks, id)
+		delete(a.dirty, id)
+		a.gone[id] = true
+	}
+	*h = header{ID: h.ID, Guild: h.Guild, Number: h.Number, Status: "closed", Expired: true, OpenedAt: h.OpenedAt,
+		ClosedAt: h.ClosedAt, People: map[string]Person{}, Where: map[string]int{}, V: h.V, MV: h.MV, Category: h.Category,
+		Opener: h.Opener, Name: ticket.DefaultName(h.Number)}
+	return nil
+}
+
+// Flush implements projections.Applier.
+func (a *applier) Flush(ctx context.Context) error {
+	replace := options.Replace().SetUpsert(true)
+	for id := range a.gone {
+		if _, err := a.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+			return fmt.Errorf("delete %s: %w", id, mongodb.Classify(err))
+		}
+		delete(a.gone, id)
+	}
+	for id := range a.dirty {
+		var doc any
+		if strings.Contains(id, "/") {
+			doc = a.chunks[id]
+		} else {
+			doc = a.headers[id]
+		}
+		if _, err := a.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, replace); err != nil {
+			return fmt.Errorf("write %s: %w", id, mongodb.Classify(err))
+		}
+		delete(a.dirty, id)
+	}
+	if len(a.headers) > 2000 || len(a.chunks) > 2000 {
+		clear(a.headers)
+		clear(a.chunks)
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package transcripts
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"html/template"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// RenderJSON writes the transcript as its documented, versioned JSON.
+func RenderJSON(w io.Writer, t Transcript) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(t)
+}
+
+// RenderHTML writes the transcript as one self-contained HTML page that looks
+// like a Discord channel. Message content is untrusted: it is escaped first,
+// and only then is a small subset of Discord markdown turned into markup, so
+// no message can add an element or attribute of its own. The page also
+// forbids scripts and remote loads in its Content-Security-Policy, and shows
+// avatars as initials, so opening it makes no request.
+func RenderHTML(w io.Writer, t Transcript) error {
+	return page.Execute(w, view{T: t})
+}
+
+type view struct{ T Transcript }
+
+func (v view) Who(id string) string {
+	if p, ok := v.T.People[id]; ok && p.Name != "" {
+		return p.Name
+	}
+	if id == "" {
+		return "Ticketify"
+	}
+	return "[deleted user]"
+}
+
+func (v view) Initials(id string) string {
+	name := v.Who(id)
+	if name == "" || strings.HasPrefix(name, "[") {
+		return "?"
+	}
+	r := []rune(strings.TrimSpace(name))
+	return strings.ToUpper(string(r[0]))
+}
+
+func (v view) Color(id string) string {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return fmt.Sprintf("hsl(%d, 45%%, 45%%)", h.Sum32()%360)
+}
+
+func (v view) Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// Markdown renders escaped content with mentions, code and emphasis.
+func (v view) Markdown(s string) template.HTML { return markdown(s, v.Who) }
+
+// SafeURL lets only http(s) links through.
+func (v view) SafeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return "#"
+	}
+	return u.String()
+}
+
+var (
+	codeBlock = regexp.MustCompile("(?s)```(?:[a-zA-Z0-9_+-]*\n)?(.*?)```")
+	inlineRe  = regexp.MustCompile("`([^`\n]+)`")
+	boldRe    = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
+	italicRe  = regexp.MustCompile(`\*([^*\n]+)\*`)
+	userRe    = regexp.MustCompile(`&lt;@!?(\d{1,20})&gt;`)
+	roleRe    = regexp.MustCompile(`&lt;@&amp;(\d{1,20})&gt;`)
+	channelRe = regexp.MustCompile(`&lt;#(\d{1,20})&gt;`)
+	linkRe    = regexp.MustCompile(`https?://[^\s<>"'&]+(?:&amp;[^\s<>"'&]+)*`)
+)
+
+// markdown escapes s, then turns Discord markdown into markup. Every
+// replacement inserts only fixed tags around already-escaped text.
+func markdown(s string, who func(string) string) template.HTML {
+	s = strings.Map(func(r rune) rune { // the placeholders below use these
+		if r == 0 || r == 1 || r == 2 {
+			return -1
+		}
+		return r
+	}, s)
+	var blocks []string
+	s = codeBlock.ReplaceAllStringFunc(s, func(m string) string {
+		body := codeBlock.FindStringSubmatch(m)[1]
+		blocks = append(blocks, "<pre><code>"+template.HTMLEscapeString(body)+"</code></pre>")
+		return fmt.Sprintf("\x00%d\x00", len(blocks)-1)
+	})
+	out := template.HTMLEscapeString(s)
+	var inline []string
+	out = inlineRe.ReplaceAllStringFunc(out, func(m string) string {
+		inline = append(inline, "<code>"+inlineRe.FindStringSubmatch(m)[1]+"</code>")
+		return fmt.Sprintf("\x01%d\x01", len(inline)-1)
+	})
+	var links []string
+	out = linkRe.ReplaceAllStringFunc(out, func(m string) string {
+		links = append(links, `<a href="`+m+`" rel="noopener noreferrer nofollow" target="_blank">`+m+`</a>`)
+		return fmt.Sprintf("\x02%d\x02", len(links)-1)
+	})
+	out = boldRe.ReplaceAllString(out, "<strong>$1</strong>")
+	out = italicRe.ReplaceAllString(out, "<em>$1</em>")
+	out = userRe.ReplaceAllStringFunc(out, func(m string) string {
+		return `<span class="mention">@` + template.HTMLEscapeString(who(userRe.FindStringSubmatch(m)[1])) + `</span>`
+	})
+	out = roleRe.ReplaceAllString(out, `<span class="mention">@role</span>`)
+	out = channelRe.ReplaceAllString(out, `<span class="mention">#channel</span>`)
+	out = strings.ReplaceAll(out, "\n", "<br>")
+	for i, b := range links {
+		out = strings.Replace(out, fmt.Sprintf("\x02%d\x02", i), b, 1)
+	}
+	for i, b := range inline {
+		out = strings.Replace(out, fmt.Sprintf("\x01%d\x01", i), b, 1)
+	}
+	for i, b := range blocks {
+		out = strings.Replace(out, fmt.Sprintf("\x00%d\x00", i), b, 1)
+	}
+	return template.HTML(out) //nolint:gosec // built from escaped text and fixed tags only
+}
+
+var page = template.Must(template.New("transcript").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Ticket #{{.T.Number}} — {{.T.Name}}</title>
+<style>
+body{margin:0;background:#313338;color:#dbdee1;font:15px/1.4 "gg sans","Noto Sans","Helvetica Neue",Arial,sans-serif}
+header{background:#2b2d31;padding:16px 24px;border-bottom:1px solid #1f2023}
+header h1{margin:0;font-size:18px;color:#f2f3f5}
+header p{margin:4px 0 0;color:#b5bac1;font-size:13px}
+dl{margin:8px 0 0;font-size:13px}dt{color:#b5bac1;margin-top:6px}dd{margin:0}
+main{padding:8px 0 24px}
+.msg{display:flex;gap:14px;padding:6px 24px}.msg:hover{background:#2e3035}
+.avatar{flex:0 0 40px;height:40px;border-radius:50%;display:flex;align-items:center;justify-content:center;color:#fff;font-weight:600}
+.name{color:#f2f3f5;font-weight:600}.bot{background:#5865f2;color:#fff;font-size:10px;border-radius:3px;padding:1px 4px;margin-left:4px}
+.time{color:#949ba4;font-size:12px;margin-left:6px}
+.content{white-space:normal;word-wrap:break-word}
+.edited,.deleted{color:#949ba4;font-size:11px}.deleted-msg{opacity:.55;text-decoration:line-through}
+.history{color:#949ba4;font-size:12px;margin-top:2px}
+.event{padding:4px 24px 4px 78px;color:#949ba4;font-size:13px}
+.event b{color:#dbdee1}
+pre{background:#2b2d31;border:1px solid #1e1f22;border-radius:4px;padding:8px;overflow:auto}code{background:#2b2d31;border-radius:3px;padding:0 3px;font-family:Consolas,monospace;font-size:13px}
+.mention{background:rgba(88,101,242,.3);color:#c9cdfb;border-radius:3px;padding:0 2px}
+.embed{border-left:4px solid #5865f2;background:#2b2d31;border-radius:4px;padding:8px 12px;margin-top:4px;max-width:520px}
+.attachment{display:inline-block;background:#2b2d31;border:1px solid #1e1f22;border-radius:4px;padding:6px 10px;margin-top:4px}
+a{color:#00a8fc}
+footer{color:#949ba4;font-size:12px;padding:0 24px 24px}
+</style></head>
+<body>
+<header>
+<h1>#{{.T.Name}}</h1>
+<p>Ticket #{{.T.Number}} · {{.T.Category}} · {{.T.Status}} · opened {{.Time .T.OpenedAt}} by {{.Who .T.Opener}}{{if .T.ClosedAt}} · closed {{.Time .T.ClosedAt}}{{end}}</p>
+{{if or .T.Topic .T.Answers .T.CloseReason}}<dl>
+{{if .T.Topic}}<dt>Topic</dt><dd>{{.T.Topic}}</dd>{{end}}
+{{range .T.Answers}}<dt>{{.Question}}</dt><dd>{{.Answer}}</dd>{{end}}
+{{if .T.CloseReason}}<dt>Close reason</dt><dd>{{.T.CloseReason}}</dd>{{end}}
+</dl>{{end}}
+</header>
+<main>
+{{range .T.Entries}}{{if eq .Kind "message"}}<div class="msg" id="m{{.MessageID}}">
+<div class="avatar" style="background:{{$.Color .Author}}">{{$.Initials .Author}}</div>
+<div><div><span class="name">{{$.Who .Author}}</span>{{if .Bot}}<span class="bot">BOT</span>{{end}}<span class="time">{{$.Time .At}}</span></div>
+{{if .Erased}}<div class="content deleted">[erased]</div>{{else}}<div class="content{{if .Deleted}} deleted-msg{{end}}">{{$.Markdown .Content}}{{if .EditedAt}} <span class="edited">(edited)</span>{{end}}</div>
+{{range .Edits}}<div class="history">earlier ({{$.Time .At}}): {{.Content}}</div>{{end}}
+{{range .Embeds}}<div class="embed">{{if .Title}}<div class="name">{{.Title}}</div>{{end}}{{if .Description}}<div>{{$.Markdown .Description}}</div>{{end}}</div>{{end}}
+{{range .Attachments}}<div class="attachment">📎 <a href="{{$.SafeURL .URL}}" rel="noopener noreferrer nofollow" target="_blank">{{.Filename}}</a> ({{.Size}} bytes)</div>{{end}}{{end}}
+{{if .Deleted}}<div class="deleted">deleted {{if .DeletedAt}}{{$.Time .DeletedAt}}{{end}}</div>{{end}}
+</div></div>
+{{else}}<div class="event">{{$.Time .At}} · {{$.Markdown .Text}}</div>
+{{end}}{{end}}
+</main>
+<footer>Transcript generated by Ticketify from the ticket's event log. {{len .T.Entries}} entries.</footer>
+</body></html>
+`))
