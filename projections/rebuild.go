@@ -17,23 +17,31 @@ import (
 // after the last event applied. It runs no side effects: projectors write
 // only their own collections.
 func (r *Runtime) Replay(ctx context.Context, p Projector, t Target, upTo int64) (mongolog.Checkpoint, error) {
-	cp := mongolog.Checkpoint{Position: 1}
 	a, err := p.Open(ctx, t)
 	if err != nil {
-		return cp, fmt.Errorf("open projection %s generation %d: %w", p.Name(), t.Generation, err)
+		return mongolog.Checkpoint{Position: 1}, fmt.Errorf("open projection %s generation %d: %w", p.Name(), t.Generation, err)
 	}
+	return r.replayFrom(ctx, p.Name(), a, mongolog.Checkpoint{Position: 1}, upTo)
+}
+
+// replayFrom applies the log from a checkpoint in batches: the applier
+// flushes once per batch instead of once per event.
+func (r *Runtime) replayFrom(ctx context.Context, name string, a Applier, cp mongolog.Checkpoint, upTo int64) (mongolog.Checkpoint, error) {
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	for batch := range r.cfg.Log.Prefetch(readCtx, eventstore.DefaultTopic, 1, 512) {
+	for batch := range r.cfg.Log.Prefetch(readCtx, eventstore.DefaultTopic, cp.Position, 512) {
 		if batch.Err != nil {
 			return cp, batch.Err
 		}
 		for _, c := range batch.Commits {
 			for i, env := range c.Envelopes() {
+				if c.Position == cp.Position && i < cp.Index {
+					continue // delivered before the checkpoint
+				}
 				if upTo > 0 && env.Position > upTo {
 					return cp, a.Flush(ctx)
 				}
-				if err := r.applyOrPark(ctx, p.Name(), a, env); err != nil {
+				if err := r.applyOrPark(ctx, name, a, env); err != nil {
 					return cp, err
 				}
 				cp = mongolog.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
@@ -45,6 +53,36 @@ func (r *Runtime) Replay(ctx context.Context, p Projector, t Target, upTo int64)
 		}
 	}
 	return cp, a.Flush(ctx)
+}
+
+// catchUpThreshold is how far behind (in commits) a projector must be for
+// Start to catch it up in batches before live delivery takes over.
+const catchUpThreshold = 256
+
+// catchUp brings a projector that is far behind up to the head in batches,
+// holding its consumer group lease; when another process holds it, that
+// process is consuming and nothing is done here.
+func (r *Runtime) catchUp(ctx context.Context, p Projector, a Applier) error {
+	cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, p.Name())
+	if err != nil {
+		return err
+	}
+	head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
+	if err != nil || head-cp.Position < catchUpThreshold {
+		return err
+	}
+	lease, _, err := r.cfg.Checkpoints.TryAcquire(ctx, eventstore.DefaultTopic, p.Name(), "catch-up-"+uuid.NewString(), time.Minute, 0)
+	if err != nil || lease == nil {
+		return err
+	}
+	defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
+	start, from := time.Now(), cp.Position
+	cp, err = r.replayFrom(ctx, p.Name(), a, cp, 0)
+	if err != nil {
+		return err
+	}
+	r.cfg.Logger.Info("projection caught up in batches", "projection", p.Name(), "from", from, "to", cp.Position-1, "took", time.Since(start).Round(time.Millisecond))
+	return r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, p.Name(), cp)
 }
 
 func (r *Runtime) applyOrPark(ctx context.Context, name string, a Applier, env eventstore.Envelope) error {

@@ -199,6 +199,9 @@ func (r *Runtime) Start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("open projection %s: %w", p.Name(), err)
 		}
+		if err := r.catchUp(ctx, p, a); err != nil {
+			return fmt.Errorf("catch up projection %s: %w", p.Name(), err)
+		}
 		sub, err := mongolog.NewSubscriber(r.cfg.Log, r.cfg.Checkpoints, mongolog.SubscriberConfig{
 			ConsumerGroup: p.Name(), PollInterval: r.cfg.PollInterval, NackResendSleep: r.cfg.RetryDelay,
 			Logger: watermill.NewSlogLogger(r.cfg.Logger),

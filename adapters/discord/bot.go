@@ -27,6 +27,7 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/projections/ticketviews"
+	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
 // Bot is the Discord adapter.
@@ -36,6 +37,7 @@ type Bot struct {
 	app       *app.App
 	store     *eventstore.Store
 	views     *ticketviews.Reader
+	scripts   *transcripts.Reader
 	logger    *slog.Logger
 	publicKey ed25519.PublicKey
 	router    *handler.Mux
@@ -61,13 +63,20 @@ func (b *Bot) SetViewsSync(v ViewsSync) { b.synced = v }
 // in ticket channels and — privileged — their content, for transcripts.
 const Intents = gateway.IntentGuilds | gateway.IntentGuildMembers | gateway.IntentGuildMessages | gateway.IntentMessageContent
 
+// Readers are the views the adapter answers from.
+type Readers struct {
+	Tickets     *ticketviews.Reader
+	Transcripts *transcripts.Reader
+}
+
 // New builds the adapter. It does not connect yet.
-func New(cfg Config, a *app.App, store *eventstore.Store, views *ticketviews.Reader, logger *slog.Logger) (*Bot, error) {
+func New(cfg Config, a *app.App, store *eventstore.Store, readers Readers, logger *slog.Logger) (*Bot, error) {
+	views := readers.Tickets
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, app: a, store: store, views: views, logger: logger.With("component", "discord"),
+	b := &Bot{cfg: cfg, app: a, store: store, views: views, scripts: readers.Transcripts, logger: logger.With("component", "discord"),
 		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}}
 	if cfg.PublicKey != "" {
 		b.publicKey, _ = cfg.publicKey()

@@ -369,7 +369,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) e
 		}
 	}
 	if log := snowflake.ID(s.LogChannel()); log != 0 {
-		text, err := r.bot.plainTranscript(ctx, t)
+		file, err := r.bot.transcriptFile(ctx, t)
 		if err != nil {
 			return err
 		}
@@ -378,7 +378,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) e
 			{Name: "Reason", Value: orDash(ev.Personal.Reason)},
 			{Name: "Opened", Value: fmt.Sprintf("<t:%d:f>", t.OpenedAt().Unix())}, {Name: "Closed", Value: fmt.Sprintf("<t:%d:f>", ev.At.Unix())}}}
 		_, err = r.rest.CreateMessage(log, discord.MessageCreate{Embeds: []discord.Embed{embed},
-			Files: []*discord.File{discord.NewFile(t.Name()+".txt", "", strings.NewReader(string(text)))},
+			Files: []*discord.File{file},
 			Nonce: nonce("log", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true, AllowedMentions: &discord.AllowedMentions{}},
 			rest.WithCtx(ctx))
 		if err != nil {

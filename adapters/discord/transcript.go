@@ -3,17 +3,18 @@ package discord
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"time"
 
 	"github.com/disgoorg/disgo/discord"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
-// transcript answers /ticket transcript with the conversation as a text file,
-// read from the event log (the opener, added members and staff may ask).
+// transcript answers /ticket transcript with the conversation as an HTML
+// file (the opener, added members and staff may ask).
 func (b *Bot) transcript(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 	t, err := b.app.Ticket(ctx, id)
 	if err != nil {
@@ -22,46 +23,35 @@ func (b *Bot) transcript(ctx context.Context, a actor, _ discord.SlashCommandInt
 	if !p.Staff && !t.IsParticipant(a.user) {
 		return reply{}, domain.Refuse(domain.ErrForbidden, "only the ticket's members and staff can read its transcript")
 	}
-	if t.TranscriptExpired() {
-		return reply{}, domain.Refuse(domain.ErrConflict, "this ticket's transcript was deleted when its retention period ended")
-	}
-	text, err := b.plainTranscript(ctx, t)
+	file, err := b.transcriptFile(ctx, t)
 	if err != nil {
 		return reply{}, err
 	}
-	name := fmt.Sprintf("%s.txt", t.Name())
-	return reply{content: fmt.Sprintf("📄 Transcript of ticket #%d", t.Number()), ephemeral: true,
-		files: []*discord.File{discord.NewFile(name, "", bytes.NewReader(text))}}, nil
+	return reply{content: fmt.Sprintf("📄 Transcript of ticket #%d", t.Number()), ephemeral: true, files: []*discord.File{file}}, nil
 }
 
-// plainTranscript renders the ticket's messages, with edits and deletions.
-func (b *Bot) plainTranscript(ctx context.Context, t ticket.Ticket) ([]byte, error) {
-	h, err := b.store.Load(ctx, ticket.MessagesStream(t.ID()))
+// transcriptFile renders a ticket's transcript as an HTML attachment. It
+// waits for the transcripts to have caught up with the log, so a transcript
+// asked for right after closing holds the close.
+func (b *Bot) transcriptFile(ctx context.Context, t ticket.Ticket) (*discord.File, error) {
+	if t.TranscriptExpired() {
+		return nil, domain.Refuse(domain.ErrConflict, "this ticket's transcript was deleted when its retention period ended")
+	}
+	if b.synced != nil {
+		if err := b.synced.WaitCaughtUp(ctx); err != nil {
+			return nil, err
+		}
+	}
+	tr, err := b.scripts.Get(ctx, string(t.ID()))
+	if errors.Is(err, transcripts.ErrExpired) {
+		return nil, domain.Refuse(domain.ErrConflict, "this ticket's transcript was deleted when its retention period ended")
+	}
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "Ticket #%d (%s) opened %s\n\n", t.Number(), t.Name(), t.OpenedAt().UTC().Format(time.RFC3339))
-	for i, e := range h.Events {
-		switch m := e.(type) {
-		case ticket.MessagePosted:
-			author := m.Personal.AuthorName
-			if h.Erased[i] || author == "" {
-				author = "[deleted user]"
-			}
-			content := m.Personal.Content
-			if h.Erased[i] {
-				content = "[erased]"
-			}
-			fmt.Fprintf(&buf, "[%s] %s: %s\n", m.At.UTC().Format(time.DateTime), author, content)
-			for _, at := range m.Personal.Attachments {
-				fmt.Fprintf(&buf, "    attachment: %s %s\n", at.Filename, at.URL)
-			}
-		case ticket.MessageEdited:
-			fmt.Fprintf(&buf, "[%s] (edited %s) %s\n", m.At.UTC().Format(time.DateTime), m.Message, m.Personal.Content)
-		case ticket.MessageDeleted:
-			fmt.Fprintf(&buf, "[%s] (message %s deleted)\n", m.At.UTC().Format(time.DateTime), m.Message)
-		}
+	if err := transcripts.RenderHTML(&buf, tr); err != nil {
+		return nil, err
 	}
-	return buf.Bytes(), nil
+	return discord.NewFile(t.Name()+".html", "", &buf), nil
 }

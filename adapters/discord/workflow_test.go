@@ -149,7 +149,7 @@ func TestStaffWorkflowThroughButtonsModalsAndCommands(t *testing.T) {
 		return locked && logged
 	})
 	summary := f.Messages(logCh.ID)[0]
-	if summary.Embeds[0].Title != "Ticket #1 closed" || summary.Attachments[0].Filename != "refund-bob.txt" {
+	if summary.Embeds[0].Title != "Ticket #1 closed" || summary.Attachments[0].Filename != "refund-bob.html" {
 		t.Fatalf("close summary %+v", summary)
 	}
 	msgs := f.Messages(ch.ID)

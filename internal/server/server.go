@@ -27,6 +27,7 @@ import (
 	"github.com/ticketify/ticketify/internal/mongodb"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/ticketviews"
+	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
 // Storage is the opened database and event store, without anything running.
@@ -125,7 +126,7 @@ func (s *Storage) Close() {
 
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
-	return []projections.Projector{ticketviews.Projector{}}
+	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}}
 }
 
 // NewRuntime returns the projection runtime over the storage.
@@ -143,6 +144,7 @@ type Server struct {
 	*Storage
 	Projections *projections.Runtime
 	TicketViews *ticketviews.Reader
+	Transcripts *transcripts.Reader
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
 	http        *fiber.App
@@ -205,7 +207,10 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	s.TicketViews = ticketviews.NewReader(func(ctx context.Context) (projections.Target, error) {
 		return s.Projections.Target(ctx, ticketviews.Projector{})
 	})
-	if s.Discord, err = discord.New(DiscordConfig(cfg), st.App, st.Store, s.TicketViews, logger); err != nil {
+	s.Transcripts = transcripts.NewReader(func(ctx context.Context) (projections.Target, error) {
+		return s.Projections.Target(ctx, transcripts.Projector{})
+	})
+	if s.Discord, err = discord.New(DiscordConfig(cfg), st.App, st.Store, discord.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts}, logger); err != nil {
 		s.abort()
 		return nil, err
 	}

@@ -3,15 +3,20 @@
 // ticket — and renders it as self-contained HTML or versioned JSON.
 package transcripts
 
-import "time"
+import (
+	"time"
+
+	"github.com/ticketify/ticketify/internal/mongodb"
+)
 
 // Name is the projector's name and consumer group.
 // WARNING: renaming it re-consumes the whole log.
 const Name = "transcripts"
 
 // ChunkSize is how many entries one chunk document holds: a ticket of 10,000
-// messages is 40 documents, each far below MongoDB's 16 MB.
-const ChunkSize = 250
+// messages is 100 documents, each far below MongoDB's 16 MB, and a live
+// update rewrites at most one small chunk.
+const ChunkSize = 100
 
 // Person is how someone appeared in the ticket.
 type Person struct {
@@ -75,25 +80,31 @@ type Entry struct {
 
 // header is a ticket's transcript document; its entries are in chunks.
 type header struct {
-	ID          string            `bson:"_id"` // ticket id
-	Guild       string            `bson:"guild"`
-	Number      int64             `bson:"number"`
-	Name        string            `bson:"name"`
-	Category    string            `bson:"category"`
-	Opener      string            `bson:"opener"`
-	Topic       string            `bson:"topic,omitempty"`
-	Answers     []Answer          `bson:"answers,omitempty"`
-	Status      string            `bson:"status"`
-	OpenedAt    time.Time         `bson:"opened_at"`
-	ClosedAt    *time.Time        `bson:"closed_at,omitempty"`
-	CloseReason string            `bson:"close_reason,omitempty"`
-	Expired     bool              `bson:"expired,omitempty"`
-	People      map[string]Person `bson:"people"`
-	Where       map[string]int    `bson:"where"` // message id → chunk
-	Chunks      int               `bson:"chunks"`
-	Count       int               `bson:"count"`
-	V           int64             `bson:"v"`
-	MV          int64             `bson:"mv"`
+	ID          string                    `bson:"_id"` // ticket id
+	Guild       string                    `bson:"guild"`
+	Number      int64                     `bson:"number"`
+	Name        string                    `bson:"name"`
+	Category    string                    `bson:"category"`
+	Opener      string                    `bson:"opener"`
+	Topic       string                    `bson:"topic,omitempty"`
+	Answers     []Answer                  `bson:"answers,omitempty"`
+	Status      string                    `bson:"status"`
+	OpenedAt    time.Time                 `bson:"opened_at"`
+	ClosedAt    *time.Time                `bson:"closed_at,omitempty"`
+	CloseReason string                    `bson:"close_reason,omitempty"`
+	Expired     bool                      `bson:"expired,omitempty"`
+	People      mongodb.SortedMap[Person] `bson:"people"`
+	Chunks      int                       `bson:"chunks"`
+	Count       int                       `bson:"count"`
+	V           int64                     `bson:"v"`
+	MV          int64                     `bson:"mv"`
+}
+
+// location says which chunk holds a message, for its edits and deletion:
+// one small document per message, written once.
+type location struct {
+	ID    string `bson:"_id"` // "<ticket>/m/<message id>"
+	Chunk int    `bson:"chunk"`
 }
 
 type chunk struct {

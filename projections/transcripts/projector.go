@@ -38,17 +38,38 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 		return nil, err
 	}
 	return &applier{store: t.Store, coll: coll, headers: map[string]*header{}, chunks: map[string]*chunk{},
-		dirty: map[string]bool{}, gone: map[string]bool{}}, nil
+		where: map[string]int{}, newWhere: map[string]int{}, dirty: map[string]bool{}, gone: map[string]bool{}}, nil
 }
 
 // applier is the only writer of its generation (the consumer group lease).
 type applier struct {
 	store   *eventstore.Store
 	coll    *mongo.Collection
-	headers map[string]*header
-	chunks  map[string]*chunk
-	dirty   map[string]bool // document ids to write
-	gone    map[string]bool // tickets whose transcript was deleted (retention)
+	headers  map[string]*header
+	chunks   map[string]*chunk
+	where    map[string]int  // location id → chunk, as read or written
+	newWhere map[string]int  // locations to insert
+	dirty    map[string]bool // document ids to write
+	gone     map[string]bool // documents to delete (retention)
+}
+
+func locationID(ticket, message string) string { return ticket + "/m/" + message }
+
+// locate returns the chunk holding a message, or -1.
+func (a *applier) locate(ctx context.Context, ticket, message string) (int, error) {
+	id := locationID(ticket, message)
+	if n, ok := a.where[id]; ok {
+		return n, nil
+	}
+	l, err := mongodb.FindByID[location](ctx, a.coll, id)
+	if err != nil {
+		return 0, fmt.Errorf("transcript location %s: %w", id, err)
+	}
+	if l == nil {
+		return -1, nil
+	}
+	a.where[id] = l.Chunk
+	return l.Chunk, nil
 }
 
 func (a *applier) header(ctx context.Context, id string) (*header, error) {
@@ -60,7 +81,7 @@ func (a *applier) header(ctx context.Context, id string) (*header, error) {
 		return nil, fmt.Errorf("transcript %s: %w", id, err)
 	}
 	if h == nil {
-		h = &header{ID: id, People: map[string]Person{}, Where: map[string]int{}}
+		h = &header{ID: id, People: mongodb.SortedMap[Person]{}}
 	}
 	a.headers[id] = h
 	return h, nil
@@ -165,8 +186,9 @@ func (a *applier) add(ctx context.Context, h *header, en Entry) error {
 	c.Entries = append(c.Entries, en)
 	h.Count++
 	h.Chunks = n + 1
-	if en.MessageID != "" {
-		h.Where[en.MessageID] = n
+	if en.Kind == KindMessage {
+		id := locationID(h.ID, en.MessageID)
+		a.where[id], a.newWhere[id] = n, n
 	}
 	a.dirty[c.ID] = true
 	return nil
@@ -189,14 +211,18 @@ func (a *applier) posted(ctx context.Context, h *header, e projections.Event, ev
 	for _, em := range p.Embeds {
 		en.Embeds = append(en.Embeds, Embed(em))
 	}
-	if _, seen := h.Where[en.MessageID]; seen {
-		return nil // the same message captured twice is stored once by the store; be safe here too
+	if n, err := a.locate(ctx, h.ID, en.MessageID); err != nil || n >= 0 {
+		return err // the same message captured twice is stored once by the store; be safe here too
 	}
 	return a.add(ctx, h, en)
 }
 
 func (a *applier) edited(ctx context.Context, h *header, e projections.Event, ev ticket.MessageEdited) error {
-	if _, seen := h.Where[ev.Message.String()]; !seen {
+	n, err := a.locate(ctx, h.ID, ev.Message.String())
+	if err != nil {
+		return err
+	}
+	if n < 0 {
 		// An edit of a message never captured (sent before the ticket, say):
 		// show what is known.
 		t := ev.At.UTC()
@@ -221,9 +247,9 @@ func editedFrom(en *Entry) time.Time {
 }
 
 func (a *applier) update(ctx context.Context, h *header, messageID string, f func(*Entry)) error {
-	n, ok := h.Where[messageID]
-	if !ok {
-		return nil
+	n, err := a.locate(ctx, h.ID, messageID)
+	if err != nil || n < 0 {
+		return err
 	}
 	c, err := a.chunk(ctx, h.ID, n)
 	if err != nil {
@@ -238,7 +264,9 @@ func (a *applier) update(ctx context.Context, h *header, messageID string, f fun
 	return nil
 }
 
-// expire deletes the transcript's content: day 91 shows nothing.
+// expire deletes the transcript's content: day 91 shows nothing. The
+// message locations hold no content and stay, so a late duplicate of a
+// message is still known not to be new.
 func (a *applier) expire(h *header) error {
 	for n := range h.Chunks {
 		id := chunkID(h.ID, n)
@@ -247,7 +275,7 @@ func (a *applier) expire(h *header) error {
 		a.gone[id] = true
 	}
 	*h = header{ID: h.ID, Guild: h.Guild, Number: h.Number, Status: "closed", Expired: true, OpenedAt: h.OpenedAt,
-		ClosedAt: h.ClosedAt, People: map[string]Person{}, Where: map[string]int{}, V: h.V, MV: h.MV, Category: h.Category,
+		ClosedAt: h.ClosedAt, People: mongodb.SortedMap[Person]{}, V: h.V, MV: h.MV, Category: h.Category,
 		Opener: h.Opener, Name: ticket.DefaultName(h.Number)}
 	return nil
 }
@@ -261,6 +289,12 @@ func (a *applier) Flush(ctx context.Context) error {
 		}
 		delete(a.gone, id)
 	}
+	for id, n := range a.newWhere {
+		if _, err := a.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, location{ID: id, Chunk: n}, replace); err != nil {
+			return fmt.Errorf("write %s: %w", id, mongodb.Classify(err))
+		}
+		delete(a.newWhere, id)
+	}
 	for id := range a.dirty {
 		var doc any
 		if strings.Contains(id, "/") {
@@ -273,9 +307,10 @@ func (a *applier) Flush(ctx context.Context) error {
 		}
 		delete(a.dirty, id)
 	}
-	if len(a.headers) > 2000 || len(a.chunks) > 2000 {
+	if len(a.headers) > 2000 || len(a.chunks) > 2000 || len(a.where) > 100_000 {
 		clear(a.headers)
 		clear(a.chunks)
+		clear(a.where)
 	}
 	return nil
 }
