@@ -43,8 +43,8 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 
 // applier is the only writer of its generation (the consumer group lease).
 type applier struct {
-	store   *eventstore.Store
-	coll    *mongo.Collection
+	store    *eventstore.Store
+	coll     *mongo.Collection
 	headers  map[string]*header
 	chunks   map[string]*chunk
 	where    map[string]int  // location id → chunk, as read or written
