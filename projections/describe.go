@@ -15,7 +15,14 @@ import (
 // Describe says in words what an event means, mentioning people as <@id>
 // (renderers resolve the names). Personal data is included only when it was
 // not erased.
-func Describe(e Event) string {
+func Describe(e Event) string { return describe(e, true) }
+
+// DescribeImpersonally says what an event means without any personal data
+// (no reasons, names or topics): for records that outlive the data, like the
+// audit timeline, which then needs no scrubbing on erasure or retention.
+func DescribeImpersonally(e Event) string { return describe(e, false) }
+
+func describe(e Event, personal bool) string {
 	u := func(id domain.UserID) string {
 		if id.IsZero() {
 			return "automation"
@@ -23,8 +30,11 @@ func Describe(e Event) string {
 		return "<@" + id.String() + ">"
 	}
 	erasedOr := func(s string) string {
-		if e.Erased {
+		switch {
+		case e.Erased:
 			return "[erased]"
+		case !personal && s != "":
+			return "(recorded)"
 		}
 		return s
 	}

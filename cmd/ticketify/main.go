@@ -45,6 +45,7 @@ Usage:
                                           register the slash commands (globally, or in one guild at once)
   ticketify projections rebuild [NAME...] rebuild projections from the event log (all when none named)
   ticketify projections list              list projections, their generations and parked events
+  ticketify audit verify                  recompute every stream's hash chain from the log and compare
   ticketify help                          this text
 
 Settings (environment):
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return projectionsCmd(ctx, cfg, logger, args, stdout)
 	case "discord":
 		return discordCmd(ctx, cfg, logger, args, stdout)
+	case "audit":
+		return auditCmd(ctx, cfg, logger, args, stdout)
 	default:
 		printUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -157,4 +160,32 @@ func projectionsCmd(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	default:
 		return fmt.Errorf("projections: unknown subcommand %q", args[0])
 	}
+}
+
+// auditCmd is `ticketify audit verify`.
+func auditCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New("audit: say verify")
+	}
+	st, err := server.OpenStorage(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rt, err := st.NewRuntime(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	n, mismatches, err := server.AuditReader(rt).Verify(ctx, st.Store)
+	if err != nil {
+		return err
+	}
+	for _, m := range mismatches {
+		fmt.Fprintf(stdout, "MISMATCH %s version %d (position %d): recorded %s, log gives %s\n", m.Stream, m.Version, m.Position, m.Stored, m.Computed)
+	}
+	if len(mismatches) > 0 {
+		return fmt.Errorf("audit: %d of %d streams' hash chains do not match the log", len(mismatches), n)
+	}
+	fmt.Fprintf(stdout, "%d streams verified: every hash chain matches the log\n", n)
+	return nil
 }

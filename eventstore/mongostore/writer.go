@@ -55,6 +55,9 @@ func (l *Log) Append(ctx context.Context, c eventstore.Commit, expected eventsto
 	if c.Topic == "" {
 		c.Topic = eventstore.DefaultTopic
 	}
+	// BSON dates have millisecond precision: fix the time to what the database
+	// keeps, so a commit served from the stream cache equals the stored one.
+	c.At = c.At.UTC().Truncate(time.Millisecond)
 	if err := c.Validate(); err != nil {
 		return eventstore.AppendResult{}, err
 	}

@@ -131,11 +131,16 @@ func (a *App) heldTickets(ctx context.Context, h member.Holdings) (map[domain.Ti
 	return held, nil
 }
 
-// updateTicket runs a decision on a ticket's stream.
+// updateTicket runs a decision on a ticket's stream. The ticket is read once
+// first for its guild, which every event's envelope carries (the stream
+// cache makes the update loop's own read a single lookup).
 func (a *App) updateTicket(ctx context.Context, id domain.TicketID, m Meta, suffix string, decide func(ticket.Ticket, time.Time) ([]domain.Event, error)) (ticket.Ticket, error) {
-	var t ticket.Ticket
+	t, err := a.Ticket(ctx, id)
+	if err != nil {
+		return t, err
+	}
 	now := a.clock()
-	_, err := a.store.Update(ctx, ticket.Stream(id), a.meta(m, 0, suffix, now), func(h eventstore.History) ([]domain.Event, error) {
+	_, err = a.store.Update(ctx, ticket.Stream(id), a.meta(m, t.Guild(), suffix, now), func(h eventstore.History) ([]domain.Event, error) {
 		t = ticket.FromHistory(h.Events)
 		return decide(t, now)
 	})

@@ -26,6 +26,7 @@ import (
 	"github.com/ticketify/ticketify/internal/config"
 	"github.com/ticketify/ticketify/internal/mongodb"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -126,7 +127,7 @@ func (s *Storage) Close() {
 
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
-	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}}
+	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}}
 }
 
 // NewRuntime returns the projection runtime over the storage.
@@ -139,12 +140,18 @@ func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slo
 	}, Projectors()...)
 }
 
+// AuditReader reads the audit timeline's live generation.
+func AuditReader(rt *projections.Runtime) *audit.Reader {
+	return audit.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, audit.Projector{}) })
+}
+
 // Server is the running program.
 type Server struct {
 	*Storage
 	Projections *projections.Runtime
 	TicketViews *ticketviews.Reader
 	Transcripts *transcripts.Reader
+	Audit       *audit.Reader
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
 	http        *fiber.App
@@ -210,6 +217,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	s.Transcripts = transcripts.NewReader(func(ctx context.Context) (projections.Target, error) {
 		return s.Projections.Target(ctx, transcripts.Projector{})
 	})
+	s.Audit = AuditReader(s.Projections)
 	if s.Discord, err = discord.New(DiscordConfig(cfg), st.App, st.Store, discord.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts}, logger); err != nil {
 		s.abort()
 		return nil, err

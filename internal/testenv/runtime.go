@@ -77,3 +77,24 @@ func Dump(t testing.TB, e *AppEnv, collection string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// AllEvents decodes the whole default topic, in order.
+func AllEvents(t testing.TB, e *AppEnv) []projections.Event {
+	t.Helper()
+	ctx := context.Background()
+	commits, err := e.Log.ReadLog(ctx, "", 1, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []projections.Event
+	for _, c := range commits {
+		for _, env := range c.Envelopes() {
+			d, err := e.Store.Codec().Decode(ctx, env.Record)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased})
+		}
+	}
+	return out
+}
