@@ -349,6 +349,11 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) e
 		return err
 	}
 	if ch := snowflake.ID(t.Channel()); ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed {
+		if after := r.bot.cfg.DeleteClosedAfter; after > 0 {
+			if err := r.scheduleAt(ctx, scheduled{ID: "delete/" + ch.String(), Kind: "delete", Ticket: string(t.ID()), Channel: ch.String(), Due: r.now().Add(after)}); err != nil {
+				return err
+			}
+		}
 		for _, u := range append([]domain.UserID{t.Opener()}, t.Members()...) {
 			if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(u), memberOverwrite(false), rest.WithCtx(ctx)); err != nil {
 				return err
@@ -361,11 +366,6 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) e
 			AllowedMentions: &discord.AllowedMentions{},
 		}, rest.WithCtx(ctx)); err != nil {
 			return err
-		}
-		if after := r.bot.cfg.DeleteClosedAfter; after > 0 {
-			if err := r.scheduleAt(ctx, scheduled{ID: "delete/" + ch.String(), Kind: "delete", Ticket: string(t.ID()), Channel: ch.String(), Due: r.now().Add(after)}); err != nil {
-				return err
-			}
 		}
 	}
 	if log := snowflake.ID(s.LogChannel()); log != 0 {

@@ -34,6 +34,10 @@ type SubscriberConfig struct {
 	CheckpointInterval time.Duration
 	// LeaseTTL is how long a consumer group's lease lasts without renewal. Default 10s.
 	LeaseTTL time.Duration
+	// BeforeCheckpoint, when set, runs before each checkpoint is saved; the
+	// checkpoint is not saved if it fails. A consumer that buffers its writes
+	// flushes them here, so a checkpoint never claims what is not written.
+	BeforeCheckpoint func(ctx context.Context) error
 	Logger   watermill.LoggerAdapter
 }
 
@@ -174,7 +178,7 @@ func (sub *subscription) run(ctx context.Context) {
 			sub.logger().Error("Reading the event log failed; retrying", err, nil)
 		}
 		if len(commits) == 0 {
-			sub.save(false)
+			sub.save(true) // caught up: write everything now
 			select {
 			case <-ctx.Done():
 				return
@@ -270,8 +274,14 @@ func (sub *subscription) save(final bool) {
 	if !final && sub.acked < sub.s.cfg.CheckpointEvery && time.Now().Before(sub.saveAt) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if f := sub.s.cfg.BeforeCheckpoint; f != nil {
+		if err := f(ctx); err != nil {
+			sub.logger().Error("Flushing before a checkpoint failed; not saving it", err, nil)
+			return
+		}
+	}
 	if err := sub.s.cps.Save(ctx, sub.topic, sub.group(), sub.cp); err != nil {
 		sub.logger().Error("Saving the checkpoint failed; messages since the last one will be delivered again", err, nil)
 		return
