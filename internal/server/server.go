@@ -26,6 +26,7 @@ import (
 	"github.com/ticketify/ticketify/internal/config"
 	"github.com/ticketify/ticketify/internal/mongodb"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
@@ -127,7 +128,7 @@ func (s *Storage) Close() {
 
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
-	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}}
+	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{}}
 }
 
 // NewRuntime returns the projection runtime over the storage.
@@ -152,6 +153,7 @@ type Server struct {
 	TicketViews *ticketviews.Reader
 	Transcripts *transcripts.Reader
 	Audit       *audit.Reader
+	Analytics   *analytics.Reader
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
 	http        *fiber.App
@@ -218,6 +220,9 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		return s.Projections.Target(ctx, transcripts.Projector{})
 	})
 	s.Audit = AuditReader(s.Projections)
+	s.Analytics = analytics.NewReader(func(ctx context.Context) (projections.Target, error) {
+		return s.Projections.Target(ctx, analytics.Projector{})
+	})
 	if s.Discord, err = discord.New(DiscordConfig(cfg), st.App, st.Store, discord.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts}, logger); err != nil {
 		s.abort()
 		return nil, err

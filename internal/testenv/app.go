@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"testing"
+	"time"
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
@@ -32,7 +33,10 @@ func NewApp(t testing.TB) *AppEnv { return NewAppOn(t, SQLite(t)) }
 
 // NewAppOn returns the application on a given database (a second "process"
 // when the database is shared).
-func NewAppOn(t testing.TB, conn *mongodb.Conn) *AppEnv {
+func NewAppOn(t testing.TB, conn *mongodb.Conn) *AppEnv { return NewAppClock(t, conn, nil) }
+
+// NewAppClock returns the application reading time from clock.
+func NewAppClock(t testing.TB, conn *mongodb.Conn, clock func() time.Time) *AppEnv {
 	t.Helper()
 	ctx := context.Background()
 	log, err := mongostore.Open(ctx, conn, mongostore.Config{})
@@ -53,7 +57,7 @@ func NewAppOn(t testing.TB, conn *mongodb.Conn) *AppEnv {
 		t.Fatal(err)
 	}
 	store := eventstore.NewStore(log, codec)
-	return &AppEnv{Conn: conn, Log: log, Keys: keys, Store: store, App: app.New(store, seq, nil)}
+	return &AppEnv{Conn: conn, Log: log, Keys: keys, Store: store, App: app.New(store, seq, clock)}
 }
 
 // Head returns the position of the last commit of the default topic.

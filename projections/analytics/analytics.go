@@ -1,0 +1,64 @@
+// Package analytics projects daily numbers per guild: tickets opened, closed
+// and reopened, commands and buttons used, first-response and resolution
+// times, the open backlog at the end of each day, and what each staff member
+// claimed and closed. Counting is exactly once under duplicate or reordered
+// delivery: every number is either guarded by its stream's version or kept
+// as a ticket's contribution under the ticket's id.
+package analytics
+
+import (
+	"time"
+
+	"github.com/ticketify/ticketify/internal/mongodb"
+)
+
+// Name is the projector's name and consumer group.
+// WARNING: renaming it re-consumes the whole log.
+const Name = "analytics"
+
+// contribution is what one ticket adds to one day.
+type contribution struct {
+	Opened        int                    `bson:"opened,omitempty"`
+	Closed        int                    `bson:"closed,omitempty"`
+	Reopened      int                    `bson:"reopened,omitempty"`
+	FirstResponse int64                  `bson:"first_response_ms,omitempty"` // set on the day of the first staff answer
+	Resolution    int64                  `bson:"resolution_ms,omitempty"`     // set on the day of the first close
+	Claimed       mongodb.SortedMap[int] `bson:"claimed,omitempty"`           // staff → claims that day
+	ClosedBy      mongodb.SortedMap[int] `bson:"closed_by,omitempty"`         // staff → closes that day
+}
+
+// day is a guild's numbers for one UTC day.
+type day struct {
+	ID       string                          `bson:"_id"` // "d/<guild>/<YYYY-MM-DD>"
+	Guild    string                          `bson:"guild"`
+	Day      string                          `bson:"day"`
+	Tickets  mongodb.SortedMap[contribution] `bson:"tickets"`
+	Commands mongodb.SortedMap[int]          `bson:"commands"`
+	UV       int64                           `bson:"uv"` // version of the day's usage stream applied
+}
+
+// days lists a guild's days with numbers.
+type days struct {
+	ID   string   `bson:"_id"` // "g/<guild>"
+	Days []string `bson:"days"`
+}
+
+// fact is something that happened to a ticket, in its stream order.
+type fact struct {
+	Kind string    `bson:"kind"` // opened, closed, reopened, claimed
+	At   time.Time `bson:"at"`
+	By   string    `bson:"by,omitempty"`
+}
+
+// ticketState is what the projector remembers of a ticket.
+type ticketState struct {
+	ID     string `bson:"_id"` // "t/<ticket>"
+	Guild  string `bson:"guild"`
+	Opener string `bson:"opener"`
+	Facts  []fact `bson:"facts"`
+	// Earliest message of each author who is not the opener nor a bot: the
+	// minimum, so it does not matter in which order messages arrive.
+	Answers mongodb.SortedMap[time.Time] `bson:"answers"`
+	V       int64                        `bson:"v"`
+	MV      int64                        `bson:"mv"`
+}

@@ -1,0 +1,141 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/projections"
+)
+
+// Day is one UTC day of a guild's numbers.
+type Day struct {
+	Day       string           `json:"day"`
+	Opened    int              `json:"opened"`
+	Closed    int              `json:"closed"`
+	Reopened  int              `json:"reopened"`
+	Backlog   int              `json:"backlog"` // open tickets at the end of the day
+	Commands  map[string]int   `json:"commands"`
+	FirstResp Percentiles      `json:"first_response"`
+	Resolve   Percentiles      `json:"resolution"`
+	Staff     map[string]Staff `json:"staff"`
+}
+
+// Percentiles of durations in milliseconds over the tickets of a day.
+type Percentiles struct {
+	Count  int   `json:"count"`
+	Median int64 `json:"median_ms"`
+	P90    int64 `json:"p90_ms"`
+}
+
+// Staff counts what one staff member did on a day.
+type Staff struct {
+	Claimed int `json:"claimed"`
+	Closed  int `json:"closed"`
+}
+
+// Reader reads analytics from the live generation.
+type Reader struct {
+	target func(ctx context.Context) (projections.Target, error)
+}
+
+// NewReader returns a Reader.
+func NewReader(target func(ctx context.Context) (projections.Target, error)) *Reader {
+	return &Reader{target: target}
+}
+
+// Range returns the days from..to (inclusive, YYYY-MM-DD) that have numbers.
+// The backlog is a running sum over the guild's whole history.
+func (r *Reader) Range(ctx context.Context, guild, from, to string) ([]Day, error) {
+	t, err := r.target(ctx)
+	if err != nil {
+		return nil, err
+	}
+	coll := t.Conn.DB.Collection(t.Collection("analytics"))
+	idx, err := mongodb.FindByID[days](ctx, coll, "g/"+guild)
+	if err != nil {
+		return nil, fmt.Errorf("analytics of %s: %w", guild, err)
+	}
+	if idx == nil {
+		return []Day{}, nil
+	}
+	var wanted []string
+	for _, d := range idx.Days {
+		if d <= to {
+			wanted = append(wanted, d)
+		}
+	}
+	docs := make([]*day, len(wanted))
+	errs := make([]error, len(wanted))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i, d := range wanted {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			docs[i], errs[i] = mongodb.FindByID[day](ctx, coll, dayID(guild, d))
+		}()
+	}
+	wg.Wait()
+	out := []Day{}
+	backlog := 0
+	for i, d := range docs {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("analytics of %s on %s: %w", guild, wanted[i], errs[i])
+		}
+		if d == nil {
+			continue
+		}
+		v := summarize(d)
+		backlog += v.Opened + v.Reopened - v.Closed
+		v.Backlog = backlog
+		if d.Day >= from {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func summarize(d *day) Day {
+	v := Day{Day: d.Day, Commands: map[string]int{}, Staff: map[string]Staff{}}
+	for k, n := range d.Commands {
+		v.Commands[k] = n
+	}
+	var first, resolve []int64
+	for _, c := range d.Tickets {
+		v.Opened += c.Opened
+		v.Closed += c.Closed
+		v.Reopened += c.Reopened
+		if c.FirstResponse > 0 {
+			first = append(first, c.FirstResponse)
+		}
+		if c.Resolution > 0 {
+			resolve = append(resolve, c.Resolution)
+		}
+		for who, n := range c.Claimed {
+			s := v.Staff[who]
+			s.Claimed += n
+			v.Staff[who] = s
+		}
+		for who, n := range c.ClosedBy {
+			s := v.Staff[who]
+			s.Closed += n
+			v.Staff[who] = s
+		}
+	}
+	v.FirstResp, v.Resolve = percentiles(first), percentiles(resolve)
+	return v
+}
+
+// percentiles uses the nearest-rank method.
+func percentiles(ms []int64) Percentiles {
+	if len(ms) == 0 {
+		return Percentiles{}
+	}
+	slices.Sort(ms)
+	rank := func(p int) int64 { return ms[(p*len(ms)+99)/100-1] }
+	return Percentiles{Count: len(ms), Median: rank(50), P90: rank(90)}
+}
