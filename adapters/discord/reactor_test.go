@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/fakediscord"
 	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
 func lifecycle(t *testing.T, w *testenv.World, id domain.TicketID) []string {
@@ -172,5 +174,36 @@ func TestTheReactorDoesNothingTwiceWhenEverythingIsDeliveredAgain(t *testing.T) 
 	}
 	if created != 1 || len(f.Messages(ch.ID)) != 2 {
 		t.Fatalf("after redelivery: %d channels created, %d messages", created, len(f.Messages(ch.ID)))
+	}
+}
+
+func TestATranscriptIsDeletedNinetyDaysAfterTheClose(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "retention")
+	tk := ticketInChannel(t, w, ch)
+	f.PostMessage(ch.ID, w.Member, "my address is 1 Privacy Road")
+	w.WaitFor(t, "the message captured", func() bool { return len(captured(t, w, tk.ID())) >= 2 })
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close", fakediscord.Str("reason", "solved"))))
+	mustContain(t, "close", content, "closed")
+	ctx := context.Background()
+	w.WaitFor(t, "the transcript projected", func() bool {
+		tr, err := w.Srv.Transcripts.Get(ctx, string(tk.ID()))
+		return err == nil && tr.CloseReason == "solved"
+	})
+	w.Clock.Advance(89 * 24 * time.Hour)
+	time.Sleep(300 * time.Millisecond) // several retention runs
+	if _, err := w.Srv.Transcripts.Get(ctx, string(tk.ID())); err != nil {
+		t.Fatalf("day 89: %v", err)
+	}
+	w.Clock.Advance(24*time.Hour + time.Minute)
+	w.WaitFor(t, "the transcript deleted on day 90", func() bool {
+		_, err := w.Srv.Transcripts.Get(ctx, string(tk.ID()))
+		return errors.Is(err, transcripts.ErrExpired)
+	})
+	for _, e := range captured(t, w, tk.ID()) {
+		if p, ok := e.(ticket.MessagePosted); ok && p.Personal.Content != "" {
+			t.Fatalf("a message still decodes: %+v", p)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
 // Custom ids of components and modals. They start with "/" so the router
@@ -151,19 +152,15 @@ func reasonSuffix(reason string) string {
 	return ": " + reason
 }
 
-// ticketInChannel finds the ticket whose channel the interaction came from,
-// waiting briefly in case the channel was created a moment ago.
+// ticketInChannel finds the ticket whose channel the interaction came from;
+// on a miss it waits for the projections to catch up, in case the channel
+// was created a moment ago.
 func (b *Bot) ticketInChannel(ctx context.Context, ch domain.ChannelID) (domain.TicketID, error) {
-	var lastErr error
-	for range 3 {
-		id, _, err := b.views.TicketByChannel(ctx, ch.String())
-		if err == nil {
-			return domain.TicketID(id), nil
-		}
-		lastErr = err
-		time.Sleep(50 * time.Millisecond)
+	id, err := b.ticketOf(ctx, snowflake.ID(ch))
+	if err == nil && id == "" {
+		err = ticketviews.ErrNotFound
 	}
-	return "", lastErr
+	return id, err
 }
 
 type ticketWork func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error)

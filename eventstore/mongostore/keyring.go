@@ -29,8 +29,34 @@ type Keyring struct {
 	kek  cipher.AEAD
 
 	mu      sync.Mutex
-	current map[string]eventstore.DataKey // key id → current key
-	byGen   map[string]eventstore.DataKey // "id#gen" → key
+	current map[string]cachedKey // key id → current key
+	byGen   map[string]cachedKey // "id#gen" → key
+}
+
+// KeyCacheTTL bounds how long a process keeps using a key it read: a key
+// destroyed by another process stops opening data here within this time.
+const KeyCacheTTL = time.Minute
+
+type cachedKey struct {
+	eventstore.DataKey
+	read time.Time
+}
+
+func (c cachedKey) fresh() bool { return time.Since(c.read) < KeyCacheTTL }
+
+// keyCacheSweep is the cache size above which stale entries are dropped.
+const keyCacheSweep = 50_000
+
+// sweep drops stale entries from a large cache; k.mu is held.
+func sweep(m map[string]cachedKey) {
+	if len(m) < keyCacheSweep {
+		return
+	}
+	for id, c := range m {
+		if !c.fresh() {
+			delete(m, id)
+		}
+	}
 }
 
 var _ eventstore.Keyring = (*Keyring)(nil)
@@ -68,7 +94,7 @@ func OpenKeyring(ctx context.Context, conn *mongodb.Conn, kek []byte) (*Keyring,
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	return &Keyring{coll: coll, kek: aead, current: map[string]eventstore.DataKey{}, byGen: map[string]eventstore.DataKey{}}, nil
+	return &Keyring{coll: coll, kek: aead, current: map[string]cachedKey{}, byGen: map[string]cachedKey{}}, nil
 }
 
 func genID(id string, gen int64) string { return fmt.Sprintf("%s#%d", id, gen) }
@@ -77,9 +103,9 @@ func genID(id string, gen int64) string { return fmt.Sprintf("%s#%d", id, gen) }
 func (k *Keyring) DataKey(ctx context.Context, owner domain.DataOwner) (eventstore.DataKey, error) {
 	id := eventstore.KeyID(owner)
 	k.mu.Lock()
-	if dk, ok := k.current[id]; ok {
+	if c, ok := k.current[id]; ok && c.fresh() {
 		k.mu.Unlock()
-		return dk, nil
+		return c.DataKey, nil
 	}
 	k.mu.Unlock()
 	for gen := int64(1); ; {
@@ -106,7 +132,10 @@ func (k *Keyring) DataKey(ctx context.Context, owner domain.DataOwner) (eventsto
 			return eventstore.DataKey{}, err
 		}
 		k.mu.Lock()
-		k.current[id], k.byGen[d.ID] = dk, dk
+		c := cachedKey{dk, time.Now()}
+		sweep(k.current)
+		sweep(k.byGen)
+		k.current[id], k.byGen[d.ID] = c, c
 		k.mu.Unlock()
 		return dk, nil
 	}
@@ -161,9 +190,9 @@ func (k *Keyring) unwrap(d *keyDoc) (eventstore.DataKey, error) {
 func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.DataKey, error) {
 	gid := genID(id, gen)
 	k.mu.Lock()
-	if dk, ok := k.byGen[gid]; ok {
+	if c, ok := k.byGen[gid]; ok && c.fresh() {
 		k.mu.Unlock()
-		return dk, nil
+		return c.DataKey, nil
 	}
 	k.mu.Unlock()
 	d, err := k.find(ctx, gid)
@@ -178,9 +207,35 @@ func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.
 		return eventstore.DataKey{}, err
 	}
 	k.mu.Lock()
-	k.byGen[gid] = dk
+	sweep(k.byGen)
+	k.byGen[gid] = cachedKey{dk, time.Now()}
 	k.mu.Unlock()
 	return dk, nil
+}
+
+// DestroyScope shreds every key of a scope — every person's key for one
+// ticket, say — and returns how many keys it destroyed. It finds them with a
+// query on the scope (a scan on FerretDB/SQLite: a rare, bounded operation).
+func (k *Keyring) DestroyScope(ctx context.Context, scope domain.Scope, now time.Time) (int, error) {
+	cur, err := k.coll.Find(ctx, bson.D{{Key: "scope", Value: string(scope)}, {Key: "destroyed", Value: bson.D{{Key: "$ne", Value: true}}}})
+	if err != nil {
+		return 0, fmt.Errorf("keyring: %w", unavailable(err))
+	}
+	var docs []keyDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("keyring: %w", unavailable(err))
+	}
+	seen := map[string]bool{}
+	for _, d := range docs {
+		if seen[d.Key] {
+			continue
+		}
+		seen[d.Key] = true
+		if err := k.Destroy(ctx, d.Key, now); err != nil {
+			return len(seen) - 1, err
+		}
+	}
+	return len(seen), nil
 }
 
 // Destroy shreds every generation of a key: the data it sealed is erased
@@ -188,8 +243,8 @@ func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.
 func (k *Keyring) Destroy(ctx context.Context, id string, now time.Time) error {
 	k.mu.Lock()
 	delete(k.current, id)
-	for gid, dk := range k.byGen {
-		if dk.ID == id {
+	for gid, c := range k.byGen {
+		if c.ID == id {
 			delete(k.byGen, gid)
 		}
 	}

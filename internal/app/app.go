@@ -42,6 +42,16 @@ func New(store *eventstore.Store, numbers Numbers, clock domain.Clock) *App {
 	return &App{store: store, numbers: numbers, clock: clock, newID: newTicketID}
 }
 
+// WithClock returns the application reading time from clock.
+func (a *App) WithClock(clock domain.Clock) *App {
+	if clock == nil {
+		return a
+	}
+	c := *a
+	c.clock = clock
+	return &c
+}
+
 // AllEvents lists every event type the application stores, for the codec.
 func AllEvents() []domain.Event {
 	var all []domain.Event

@@ -28,6 +28,7 @@ import (
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/retention"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -128,7 +129,7 @@ func (s *Storage) Close() {
 
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
-	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{}}
+	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{}, retention.Projector{}}
 }
 
 // NewRuntime returns the projection runtime over the storage.
@@ -156,6 +157,7 @@ type Server struct {
 	Analytics   *analytics.Reader
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
+	Retention   *retention.Runner
 	http        *fiber.App
 	ln          net.Listener
 	httpDone    chan error
@@ -169,10 +171,14 @@ func (s *Server) Config() config.Config { return s.cfg }
 
 // Options are what tests and the demo change about a normal start.
 type Options struct {
-	// Clock drives the reactor's delays; default time.Now.
+	// Clock is the program's time (events, the reactor's delays,
+	// retention); default time.Now.
 	Clock func() time.Time
 	// ScheduleEvery is how often delayed Discord actions are checked; default 10s.
 	ScheduleEvery time.Duration
+	// RetentionEvery is how often due retention deletions run; default 5m.
+	// They also run at every start, which catches up a missed window.
+	RetentionEvery time.Duration
 }
 
 // DiscordConfig is the adapter's configuration from the program's.
@@ -194,6 +200,12 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if opts.ScheduleEvery <= 0 {
 		opts.ScheduleEvery = 10 * time.Second
 	}
+	if opts.RetentionEvery <= 0 {
+		opts.RetentionEvery = 5 * time.Minute
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
 	// Bind first: a taken port should fail fast, before the database starts.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -207,6 +219,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		_ = ln.Close()
 		return nil, err
 	}
+	st.App = st.App.WithClock(opts.Clock)
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop, cfg: cfg}
 	if s.Projections, err = st.NewRuntime(ctx, cfg, logger); err != nil {
@@ -246,6 +259,11 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if s.Reactor != nil {
 		go s.Reactor.RunSchedule(runCtx, opts.ScheduleEvery)
 	}
+	s.Retention = &retention.Runner{App: st.App, Keys: st.Keys, Clock: opts.Clock, Logger: logger,
+		Target: func(ctx context.Context) (projections.Target, error) {
+			return s.Projections.Target(ctx, retention.Projector{})
+		}}
+	go s.Retention.Run(runCtx, opts.RetentionEvery)
 	if !DiscordConfig(cfg).Enabled() {
 		logger.Warn("Discord is not configured (DISCORD_TOKEN, DISCORD_PUBLIC_KEY): serving without a bot")
 	}

@@ -92,7 +92,7 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 		logOut = os.Stderr
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	srv, err := server.StartWith(context.Background(), cfg, logger, server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond})
+	srv, err := server.StartWith(context.Background(), cfg, logger, server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

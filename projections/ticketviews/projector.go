@@ -166,7 +166,7 @@ func fold(v *View, e projections.Event) {
 			v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusClosed.String(), &t, "", "the channel was deleted on Discord"
 		}
 	case ticket.TranscriptExpired:
-		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason = true, "", nil, ""
+		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason, v.Name = true, "", nil, "", ticket.DefaultName(v.Number)
 	case ticket.ChannelRemoved:
 		v.Channel = ""
 	case ticket.DiscordActionFailed:

@@ -38,7 +38,7 @@ type SubscriberConfig struct {
 	// checkpoint is not saved if it fails. A consumer that buffers its writes
 	// flushes them here, so a checkpoint never claims what is not written.
 	BeforeCheckpoint func(ctx context.Context) error
-	Logger   watermill.LoggerAdapter
+	Logger           watermill.LoggerAdapter
 }
 
 func (c *SubscriberConfig) setDefaults() {

@@ -120,10 +120,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 // sqlitePragmas tune the SQLite files for reads by _id on a large log:
 // memory-mapped I/O (shared by FerretDB's pooled connections through the OS
-// page cache) and a larger page cache per connection. Durability settings
-// stay SQLite's defaults (WAL, synchronous FULL): an acknowledged append
-// survives a power loss.
-var sqlitePragmas = "?_pragma=mmap_size(2147483648)&_pragma=cache_size(-16384)"
+// page cache) and a larger page cache per connection. secure_delete zeroes
+// what a deletion frees, so an expired transcript's projected copy does not
+// linger in free pages. Durability settings stay SQLite's defaults (WAL,
+// synchronous FULL): an acknowledged append survives a power loss.
+var sqlitePragmas = "?_pragma=mmap_size(2147483648)&_pragma=cache_size(-16384)&_pragma=secure_delete(1)"
 
 // quiet keeps only FerretDB's errors: it logs every connection at info and
 // every unsupported driver courtesy call (endSessions) at warn.
