@@ -34,6 +34,9 @@ type Target struct {
 	Generation int
 	// Store reads streams back, for projectors that fill gaps from the log.
 	Store *eventstore.Store
+	// Fresh says the generation's collections start empty (a rebuild), so a
+	// document not written yet need not be looked for (see Docs).
+	Fresh bool
 }
 
 // Collection returns the name of a collection of this generation.

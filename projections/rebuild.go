@@ -21,115 +21,130 @@ func (r *Runtime) Replay(ctx context.Context, p Projector, t Target, upTo int64)
 	if err != nil {
 		return mongolog.Checkpoint{Position: 1}, fmt.Errorf("open projection %s generation %d: %w", p.Name(), t.Generation, err)
 	}
-	return r.replayFrom(ctx, p.Name(), a, mongolog.Checkpoint{Position: 1}, upTo)
+	l := &lane{name: p.Name(), a: a, cp: mongolog.Checkpoint{Position: 1}}
+	err = r.replay(ctx, []*lane{l}, upTo)
+	return l.cp, err
 }
 
-// replayFrom applies the log from a checkpoint in batches: the applier
-// flushes once per batch instead of once per event.
-func (r *Runtime) replayFrom(ctx context.Context, name string, a Applier, cp mongolog.Checkpoint, upTo int64) (mongolog.Checkpoint, error) {
+// lane is one projector in a shared replay, with its own checkpoint.
+type lane struct {
+	name string
+	a    Applier
+	cp   mongolog.Checkpoint
+}
+
+// replay reads the log once, from the earliest lane's checkpoint, decodes
+// each event once and applies it to every lane that has not seen it. Lanes
+// flush once per batch instead of once per event; each lane's checkpoint
+// ends right after the last event it applied.
+func (r *Runtime) replay(ctx context.Context, lanes []*lane, upTo int64) error {
+	if len(lanes) == 0 {
+		return nil
+	}
+	from := lanes[0].cp.Position
+	for _, l := range lanes {
+		from = min(from, l.cp.Position)
+	}
+	flush := func() error {
+		for _, l := range lanes {
+			if err := l.a.Flush(ctx); err != nil {
+				return fmt.Errorf("projection %s: %w", l.name, err)
+			}
+		}
+		return nil
+	}
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	for batch := range r.cfg.Log.Prefetch(readCtx, eventstore.DefaultTopic, cp.Position, 512) {
+	for batch := range r.cfg.Log.Prefetch(readCtx, eventstore.DefaultTopic, from, 512) {
 		if batch.Err != nil {
-			return cp, batch.Err
+			return batch.Err
 		}
 		for _, c := range batch.Commits {
 			for i, env := range c.Envelopes() {
-				if c.Position == cp.Position && i < cp.Index {
-					continue // delivered before the checkpoint
-				}
 				if upTo > 0 && env.Position > upTo {
-					return cp, a.Flush(ctx)
+					return flush()
 				}
-				if err := r.applyOrPark(ctx, name, a, env); err != nil {
-					return cp, err
+				var decoded *eventstore.Decoded // decoded once, for the first lane that needs it
+				var decodeErr error
+				for _, l := range lanes {
+					if c.Position < l.cp.Position || (c.Position == l.cp.Position && i < l.cp.Index) {
+						continue // delivered before this lane's checkpoint
+					}
+					if decoded == nil && decodeErr == nil {
+						d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
+						decoded, decodeErr = &d, err
+					}
+					if err := r.applyOrPark(ctx, l.name, l.a, env, decoded, decodeErr); err != nil {
+						return err
+					}
+					l.cp = mongolog.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
 				}
-				cp = mongolog.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
 			}
-			cp = mongolog.Checkpoint{Position: c.Position + 1, Event: cp.Event}
+			for _, l := range lanes {
+				if c.Position >= l.cp.Position {
+					l.cp = mongolog.Checkpoint{Position: c.Position + 1, Event: l.cp.Event}
+				}
+			}
 		}
-		if err := a.Flush(ctx); err != nil {
-			return cp, err
+		if err := flush(); err != nil {
+			return err
 		}
 	}
-	return cp, a.Flush(ctx)
+	return flush()
 }
 
 // catchUpThreshold is how far behind (in commits) a projector must be for
 // Start to catch it up in batches before live delivery takes over.
 const catchUpThreshold = 256
 
-// catchUp brings a projector that is far behind up to the head in batches,
-// holding its consumer group lease; when another process holds it, that
-// process is consuming and nothing is done here.
-func (r *Runtime) catchUp(ctx context.Context, p Projector, a Applier) error {
-	cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, p.Name())
-	if err != nil {
-		return err
-	}
+// catchUp brings the projectors that are far behind up to the head in one
+// shared pass over the log, holding each one's consumer group lease; one
+// whose lease another process holds is being consumed there and is left
+// alone.
+func (r *Runtime) catchUp(ctx context.Context, ps []Projector, appliers map[string]Applier) error {
 	head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
-	if err != nil || head-cp.Position < catchUpThreshold {
-		return err
-	}
-	lease, _, err := r.cfg.Checkpoints.TryAcquire(ctx, eventstore.DefaultTopic, p.Name(), "catch-up-"+uuid.NewString(), time.Minute, 0)
-	if err != nil || lease == nil {
-		return err
-	}
-	defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
-	start, from := time.Now(), cp.Position
-	cp, err = r.replayFrom(ctx, p.Name(), a, cp, 0)
 	if err != nil {
 		return err
 	}
-	r.cfg.Logger.Info("projection caught up in batches", "projection", p.Name(), "from", from, "to", cp.Position-1, "took", time.Since(start).Round(time.Millisecond))
-	return r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, p.Name(), cp)
-}
-
-func (r *Runtime) applyOrPark(ctx context.Context, name string, a Applier, env eventstore.Envelope) error {
-	var err error
-	for attempt := 1; attempt <= r.cfg.Attempts; attempt++ {
-		if err = r.apply(ctx, a, env); err == nil {
-			return nil
+	var lanes []*lane
+	for _, p := range ps {
+		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, p.Name())
+		if err != nil {
+			return err
 		}
-		if transient(ctx, err) {
+		if head-cp.Position < catchUpThreshold {
+			continue
+		}
+		lease, _, err := r.cfg.Checkpoints.TryAcquire(ctx, eventstore.DefaultTopic, p.Name(), "catch-up-"+uuid.NewString(), time.Minute, 0)
+		if err != nil {
+			return err
+		}
+		if lease == nil {
+			continue
+		}
+		defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
+		defer renewWhile(ctx, lease)()
+		lanes = append(lanes, &lane{name: p.Name(), a: appliers[p.Name()], cp: cp})
+	}
+	if len(lanes) == 0 {
+		return nil
+	}
+	start := time.Now()
+	if err := r.replay(ctx, lanes, 0); err != nil {
+		return err
+	}
+	for _, l := range lanes {
+		if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, l.name, l.cp); err != nil {
 			return err
 		}
 	}
-	return r.park(ctx, name, env, err)
-}
-
-// Rebuild replays the log into a fresh generation of each named projector
-// (all when none are named), then makes it the live one and drops the old.
-// It holds the projector's consumer group lease meanwhile, so it refuses to
-// run while another process consumes the projector.
-func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
-	for _, p := range r.projectors {
-		if len(names) > 0 && !slices.Contains(names, p.Name()) {
-			continue
-		}
-		if err := r.rebuild(ctx, p); err != nil {
-			return fmt.Errorf("rebuild %s: %w", p.Name(), err)
-		}
-	}
-	for _, n := range names {
-		if !slices.ContainsFunc(r.projectors, func(p Projector) bool { return p.Name() == n }) {
-			return fmt.Errorf("rebuild: there is no projection %q", n)
-		}
-	}
+	r.cfg.Logger.Info("projections caught up in one pass", "projections", len(lanes), "to", head, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-func (r *Runtime) rebuild(ctx context.Context, p Projector) error {
-	owner := "rebuild-" + uuid.NewString()
-	lease, _, err := r.cfg.Checkpoints.TryAcquire(ctx, eventstore.DefaultTopic, p.Name(), owner, time.Minute, 0)
-	if err != nil {
-		return err
-	}
-	if lease == nil {
-		return fmt.Errorf("projection %s is being consumed by a running ticketify; stop it first", p.Name())
-	}
-	renewCtx, stopRenew := context.WithCancel(ctx)
-	defer stopRenew()
+// renewWhile keeps a lease alive until the returned stop is called.
+func renewWhile(ctx context.Context, lease *mongolog.Lease) (stop func()) {
+	renewCtx, cancel := context.WithCancel(ctx)
 	go func() {
 		for {
 			select {
@@ -140,34 +155,96 @@ func (r *Runtime) rebuild(ctx context.Context, p Projector) error {
 			}
 		}
 	}()
-	defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
+	return cancel
+}
 
-	cur, err := r.loadMeta(ctx, p.Name())
-	if err != nil {
+func (r *Runtime) applyOrPark(ctx context.Context, name string, a Applier, env eventstore.Envelope, d *eventstore.Decoded, decodeErr error) error {
+	err := decodeErr
+	for attempt := 1; attempt <= r.cfg.Attempts && decodeErr == nil; attempt++ {
+		if err = a.Apply(ctx, Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
+			return nil
+		}
+		if transient(ctx, err) {
+			return err
+		}
+	}
+	if transient(ctx, err) {
 		return err
 	}
-	old := 0
-	if cur != nil {
-		old = cur.Generation
+	return r.park(ctx, name, env, err)
+}
+
+// Rebuild replays the log into a fresh generation of each named projector
+// (all when none are named) in one shared pass, then makes each new
+// generation the live one and drops the old. It holds the projectors'
+// consumer group leases meanwhile, so it refuses to run while another
+// process consumes them.
+func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
+	for _, n := range names {
+		if !slices.ContainsFunc(r.projectors, func(p Projector) bool { return p.Name() == n }) {
+			return fmt.Errorf("rebuild: there is no projection %q", n)
+		}
 	}
-	next := Target{Conn: r.cfg.Conn, Generation: old + 1, Store: r.cfg.Store}
-	if err := dropGeneration(ctx, r.cfg.Conn, p, next); err != nil { // left over by an interrupted rebuild
-		return err
+	type rebuilding struct {
+		p        Projector
+		old, new Target
+		lane     *lane
+	}
+	var all []rebuilding
+	for _, p := range r.projectors {
+		if len(names) > 0 && !slices.Contains(names, p.Name()) {
+			continue
+		}
+		lease, _, err := r.cfg.Checkpoints.TryAcquire(ctx, eventstore.DefaultTopic, p.Name(), "rebuild-"+uuid.NewString(), time.Minute, 0)
+		if err != nil {
+			return fmt.Errorf("rebuild %s: %w", p.Name(), err)
+		}
+		if lease == nil {
+			return fmt.Errorf("rebuild: projection %s is being consumed by a running ticketify; stop it first", p.Name())
+		}
+		defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
+		defer renewWhile(ctx, lease)()
+		cur, err := r.loadMeta(ctx, p.Name())
+		if err != nil {
+			return err
+		}
+		old := 0
+		if cur != nil {
+			old = cur.Generation
+		}
+		next := Target{Conn: r.cfg.Conn, Generation: old + 1, Store: r.cfg.Store, Fresh: true}
+		if err := dropGeneration(ctx, r.cfg.Conn, p, next); err != nil { // left over by an interrupted rebuild
+			return err
+		}
+		a, err := p.Open(ctx, next)
+		if err != nil {
+			return fmt.Errorf("rebuild %s: open generation %d: %w", p.Name(), next.Generation, err)
+		}
+		all = append(all, rebuilding{p: p, old: Target{Conn: r.cfg.Conn, Generation: old}, new: next,
+			lane: &lane{name: p.Name(), a: a, cp: mongolog.Checkpoint{Position: 1}}})
+	}
+	lanes := make([]*lane, len(all))
+	for i, b := range all {
+		lanes[i] = b.lane
 	}
 	start := time.Now()
-	cp, err := r.Replay(ctx, p, next, 0)
-	if err != nil {
-		return err
+	if err := r.replay(ctx, lanes, 0); err != nil {
+		return fmt.Errorf("rebuild: %w", err)
 	}
-	if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, p.Name(), cp); err != nil {
-		return err
-	}
-	if err := r.saveMeta(ctx, metaDoc{ID: p.Name(), Version: p.Version(), Generation: next.Generation, RebuiltAt: time.Now().UTC(), Head: cp.Event}); err != nil {
-		return err
-	}
-	r.cfg.Logger.Info("projection rebuilt", "projection", p.Name(), "generation", next.Generation, "events", cp.Event, "took", time.Since(start).Round(time.Millisecond))
-	if old > 0 {
-		return dropGeneration(ctx, r.cfg.Conn, p, Target{Conn: r.cfg.Conn, Generation: old})
+	for _, b := range all {
+		cp := b.lane.cp
+		if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, b.p.Name(), cp); err != nil {
+			return err
+		}
+		if err := r.saveMeta(ctx, metaDoc{ID: b.p.Name(), Version: b.p.Version(), Generation: b.new.Generation, RebuiltAt: time.Now().UTC(), Head: cp.Event}); err != nil {
+			return err
+		}
+		r.cfg.Logger.Info("projection rebuilt", "projection", b.p.Name(), "generation", b.new.Generation, "events", cp.Event, "took", time.Since(start).Round(time.Millisecond))
+		if b.old.Generation > 0 {
+			if err := dropGeneration(ctx, r.cfg.Conn, b.p, b.old); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -177,6 +177,7 @@ func (r *Runtime) Target(ctx context.Context, p Projector) (Target, error) {
 // Start brings every projector up to date and runs them until ctx ends or
 // Close is called. A projector whose Version changed is rebuilt first.
 func (r *Runtime) Start(ctx context.Context) error {
+	var changed []string
 	for _, p := range r.projectors {
 		d, err := r.loadMeta(ctx, p.Name())
 		if err != nil {
@@ -184,27 +185,33 @@ func (r *Runtime) Start(ctx context.Context) error {
 		}
 		if d != nil && d.Version != p.Version() {
 			r.cfg.Logger.Info("projection version changed; rebuilding", "projection", p.Name(), "from", d.Version, "to", p.Version())
-			if err := r.Rebuild(ctx, p.Name()); err != nil {
-				return err
-			}
+			changed = append(changed, p.Name())
+		}
+	}
+	if len(changed) > 0 {
+		if err := r.Rebuild(ctx, changed...); err != nil {
+			return err
 		}
 	}
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, watermill.NewSlogLogger(r.cfg.Logger))
 	if err != nil {
 		return err
 	}
+	appliers := map[string]Applier{}
 	for _, p := range r.projectors {
 		t, err := r.Target(ctx, p)
 		if err != nil {
 			return err
 		}
-		a, err := p.Open(ctx, t)
-		if err != nil {
+		if appliers[p.Name()], err = p.Open(ctx, t); err != nil {
 			return fmt.Errorf("open projection %s: %w", p.Name(), err)
 		}
-		if err := r.catchUp(ctx, p, a); err != nil {
-			return fmt.Errorf("catch up projection %s: %w", p.Name(), err)
-		}
+	}
+	if err := r.catchUp(ctx, r.projectors, appliers); err != nil {
+		return fmt.Errorf("catch up projections: %w", err)
+	}
+	for _, p := range r.projectors {
+		a := appliers[p.Name()]
 		name, applier := p.Name(), a
 		sub, err := mongolog.NewSubscriber(r.cfg.Log, r.cfg.Checkpoints, mongolog.SubscriberConfig{
 			ConsumerGroup: p.Name(), PollInterval: r.cfg.PollInterval, NackResendSleep: r.cfg.RetryDelay,

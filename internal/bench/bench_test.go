@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -22,9 +23,9 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/internal/testenv"
 	"github.com/ticketify/ticketify/projections"
-	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
 func TestMain(m *testing.M) {
@@ -62,7 +63,7 @@ var backends = map[string]func(testing.TB) *mongodb.Conn{
 	"postgresql": testenv.PostgreSQL,
 }
 
-func seed(b *testing.B, backend string, events int) *seeded {
+func seed(b testing.TB, backend string, events int) *seeded {
 	b.Helper()
 	seedMu.Lock()
 	defer seedMu.Unlock()
@@ -416,8 +417,15 @@ func BenchmarkAppendToHandlerLag(b *testing.B) {
 
 func subGroup(s *mongolog.Subscriber) string { return s.ConsumerGroup() }
 
-// BenchmarkRebuildTicketViews: replay the whole log into a fresh generation.
-func BenchmarkRebuildTicketViews(b *testing.B) {
+// BenchmarkRebuild: replay the whole log into fresh generations, each
+// projector alone and all of them in one shared pass (what
+// "ticketify projections rebuild" does).
+func BenchmarkRebuild(b *testing.B) {
+	all := server.Projectors()
+	cases := []string{"all"}
+	for _, p := range all {
+		cases = append(cases, p.Name())
+	}
 	forEach(b, func(b *testing.B, backend string, n int) {
 		if backend == "postgresql" && n > 1_000 {
 			b.Skip("FerretDB/PostgreSQL scans on every _id lookup; 100k would take hours")
@@ -428,17 +436,24 @@ func BenchmarkRebuildTicketViews(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rt, err := projections.New(ctx, projections.Config{Conn: s.env.Conn, Log: s.env.Log, Checkpoints: cps, Store: s.env.Store}, ticketviews.Projector{})
+		rt, err := projections.New(ctx, projections.Config{Conn: s.env.Conn, Log: s.env.Log, Checkpoints: cps, Store: s.env.Store,
+			Logger: slog.New(slog.DiscardHandler)}, all...)
 		if err != nil {
 			b.Fatal(err)
 		}
-		gen := 100
-		for b.Loop() {
-			gen++
-			if _, err := rt.Replay(ctx, ticketviews.Projector{}, projections.Target{Conn: s.env.Conn, Generation: gen, Store: s.env.Store}, 0); err != nil {
-				b.Fatal(err)
-			}
+		for _, name := range cases {
+			b.Run(name, func(b *testing.B) {
+				var names []string
+				if name != "all" {
+					names = []string{name}
+				}
+				for b.Loop() {
+					if err := rt.Rebuild(ctx, names...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(s.events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			})
 		}
-		b.ReportMetric(float64(s.events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 }

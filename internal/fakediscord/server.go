@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -342,5 +341,3 @@ func (s *Server) writeRateLimited(w http.ResponseWriter, retryAfter time.Duratio
 	w.WriteHeader(http.StatusTooManyRequests)
 	_ = json.NewEncoder(w).Encode(map[string]any{"message": "You are being rate limited.", "retry_after": secs, "global": global})
 }
-
-var errNotFound = fmt.Errorf("not found")

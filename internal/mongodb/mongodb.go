@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -48,6 +49,8 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// AfterCreate runs after each collection Conn.Collection creates.
 	AfterCreate CollectionHook
+	// Monitor sees every command (tests count round trips with it).
+	Monitor *event.CommandMonitor
 }
 
 // Connect dials uri and checks the server answers. Writes use majority write
@@ -67,6 +70,9 @@ func Connect(ctx context.Context, uri, database string, o Options) (*Conn, error
 		SetServerSelectionTimeout(o.ConnectTimeout).
 		SetConnectTimeout(o.ConnectTimeout).
 		SetMaxPoolSize(64)
+	if o.Monitor != nil {
+		copts.SetMonitor(o.Monitor)
+	}
 	if err := copts.Validate(); err != nil {
 		return nil, fmt.Errorf("mongodb uri: %w", err)
 	}

@@ -27,20 +27,37 @@ type contribution struct {
 	ClosedBy      mongodb.SortedMap[int] `bson:"closed_by,omitempty"`         // staff → closes that day
 }
 
-// day is a guild's numbers for one UTC day.
+// net is what a contribution does to the open backlog.
+func (c contribution) net() int { return c.Opened + c.Reopened - c.Closed }
+
+// day is a guild's numbers for one UTC day. The tickets' contributions are
+// in chunks of the day, by ticket number (ChunkTickets numbers a chunk), so
+// a busy day is several small documents and a change rewrites one.
 type day struct {
-	ID       string                          `bson:"_id"` // "d/<guild>/<YYYY-MM-DD>"
-	Guild    string                          `bson:"guild"`
-	Day      string                          `bson:"day"`
-	Tickets  mongodb.SortedMap[contribution] `bson:"tickets"`
-	Commands mongodb.SortedMap[int]          `bson:"commands"`
-	UV       int64                           `bson:"uv"` // version of the day's usage stream applied
+	ID       string                 `bson:"_id"` // "d/<guild>/<YYYY-MM-DD>"
+	Guild    string                 `bson:"guild"`
+	Day      string                 `bson:"day"`
+	Chunks   []int64                `bson:"chunks"` // sorted
+	Commands mongodb.SortedMap[int] `bson:"commands"`
+	UV       int64                  `bson:"uv"` // version of the day's usage stream applied
 }
 
-// days lists a guild's days with numbers.
+// ChunkTickets is how many ticket numbers share a chunk of a day.
+const ChunkTickets = 256
+
+// dayChunk holds the contributions of tickets numbered [N·256, N·256+256)
+// to one day.
+type dayChunk struct {
+	ID      string                          `bson:"_id"` // "d/<guild>/<YYYY-MM-DD>/<n>"
+	Tickets mongodb.SortedMap[contribution] `bson:"tickets"`
+}
+
+// days lists a guild's days with numbers and each day's net change of the
+// open backlog, so the backlog at any day is a prefix sum of one document.
 type days struct {
 	ID   string   `bson:"_id"` // "g/<guild>"
 	Days []string `bson:"days"`
+	Net  []int    `bson:"net"` // parallel to Days
 }
 
 // fact is something that happened to a ticket, in its stream order.
@@ -59,6 +76,10 @@ type ticketState struct {
 	// Earliest message of each author who is not the opener nor a bot: the
 	// minimum, so it does not matter in which order messages arrive.
 	Answers mongodb.SortedMap[time.Time] `bson:"answers"`
-	V       int64                        `bson:"v"`
-	MV      int64                        `bson:"mv"`
+	Number  int64                        `bson:"number"`
+	// Days the ticket contributes to, so a contribution that moves (an
+	// earlier answer delivered late) is taken off its old day.
+	Days []string `bson:"days,omitempty"`
+	V    int64    `bson:"v"`
+	MV   int64    `bson:"mv"`
 }

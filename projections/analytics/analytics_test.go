@@ -151,3 +151,36 @@ func TestRebuildEqualsLive(t *testing.T) {
 		t.Fatalf("live and rebuilt analytics differ:\n%v\n%v", a, b)
 	}
 }
+
+// TestAFirstResponseCapturedLateMovesToItsDay: backfill can capture an
+// earlier staff answer after a later one; the first response then belongs
+// to the earlier day, and the later day forgets it.
+func TestAFirstResponseCapturedLateMovesToItsDay(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: at(2, 9, 0)}
+	env := testenv.NewAppClock(t, testenv.SQLite(t), c.now)
+	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: 1})
+	must(t, err)
+	post := func(m domain.MessageID, when time.Time) {
+		must(t, env.App.RecordMessagePosted(ctx, g, ticket.PostedMessage{Ticket: o.Ticket, Channel: 1, Message: m, Author: 901, At: when, Content: "hi"}))
+	}
+	rt := env.Projections(t, analytics.Projector{})
+	r := analytics.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, analytics.Projector{}) })
+	post(2, at(3, 9, 0)) // live: the answer on day 3
+	env.Caught(t, rt)
+	days, err := r.Range(ctx, g.String(), "2026-11-01", "2026-11-30")
+	must(t, err)
+	if len(days) != 2 || days[1].FirstResp.Count != 1 || days[1].FirstResp.Median != 24*3_600_000 {
+		t.Fatalf("before the backfill: %+v", days)
+	}
+	post(1, at(2, 9, 30)) // backfilled: an answer on day 2, half an hour in
+	env.Caught(t, rt)
+	days, err = r.Range(ctx, g.String(), "2026-11-01", "2026-11-30")
+	must(t, err)
+	if len(days) != 2 || days[0].FirstResp.Median != 30*60_000 || days[1].FirstResp.Count != 0 {
+		t.Fatalf("after the backfill: %+v", days)
+	}
+	if days[0].Backlog != 1 || days[1].Backlog != 1 {
+		t.Fatalf("backlog %d, %d", days[0].Backlog, days[1].Backlog)
+	}
+}

@@ -7,10 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/domain/usage"
 	"github.com/ticketify/ticketify/eventstore"
@@ -28,7 +24,7 @@ func (Projector) Name() string { return Name }
 
 // Version implements projections.Projector. Raising it rebuilds the
 // analytics over all history, which back-fills a newly added metric.
-func (Projector) Version() int { return 1 }
+func (Projector) Version() int { return 2 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"analytics"} }
@@ -39,49 +35,89 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, coll: coll, docs: map[string]any{}, dirty: map[string]bool{}}, nil
+	return &applier{store: t.Store, docs: projections.NewDocs(coll, t)}, nil
 }
 
 type applier struct {
 	store *eventstore.Store
-	coll  *mongo.Collection
-	docs  map[string]any // id → *day, *days, *ticketState
-	dirty map[string]bool
+	docs  *projections.Docs // *day, *days, *ticketState
 }
 
-func load[T any](ctx context.Context, a *applier, id string, fresh func() *T) (*T, error) {
-	if d, ok := a.docs[id]; ok {
-		return d.(*T), nil
-	}
-	d, err := mongodb.FindByID[T](ctx, a.coll, id)
-	if err != nil {
-		return nil, fmt.Errorf("analytics %s: %w", id, err)
-	}
-	if d == nil {
-		d = fresh()
-	}
-	a.docs[id] = d
-	return d, nil
+func load[T any](ctx context.Context, a *applier, id string, zero func() *T) (*T, error) {
+	return projections.Load(ctx, a.docs, id, zero)
 }
 
 func dayID(guild, d string) string { return "d/" + guild + "/" + d }
 
+func chunkID(guild, d string, n int64) string { return fmt.Sprintf("d/%s/%s/%d", guild, d, n) }
+
+func (a *applier) index(ctx context.Context, guild string) (*days, error) {
+	return load(ctx, a, "g/"+guild, func() *days { return &days{ID: "g/" + guild, Days: []string{}, Net: []int{}} })
+}
+
+// day returns a day's document, listing the day in the guild's index.
 func (a *applier) day(ctx context.Context, guild, d string) (*day, error) {
 	dd, err := load(ctx, a, dayID(guild, d), func() *day {
-		return &day{ID: dayID(guild, d), Guild: guild, Day: d, Tickets: mongodb.SortedMap[contribution]{}, Commands: mongodb.SortedMap[int]{}}
+		return &day{ID: dayID(guild, d), Guild: guild, Day: d, Chunks: []int64{}, Commands: mongodb.SortedMap[int]{}}
 	})
 	if err != nil {
 		return nil, err
 	}
-	idx, err := load(ctx, a, "g/"+guild, func() *days { return &days{ID: "g/" + guild, Days: []string{}} })
+	idx, err := a.index(ctx, guild)
 	if err != nil {
 		return nil, err
 	}
 	if i, found := slices.BinarySearch(idx.Days, d); !found {
 		idx.Days = slices.Insert(idx.Days, i, d)
-		a.dirty[idx.ID] = true
+		idx.Net = slices.Insert(idx.Net, i, 0)
+		a.docs.Changed(idx.ID)
 	}
 	return dd, nil
+}
+
+// setContribution puts a ticket's contribution to a day (nil: none) and
+// keeps the day's chunk list and the guild's backlog in step.
+func (a *applier) setContribution(ctx context.Context, guild, d string, number int64, ticketID string, x *contribution) error {
+	dd, err := a.day(ctx, guild, d)
+	if err != nil {
+		return err
+	}
+	n := number / ChunkTickets
+	id := chunkID(guild, d, n)
+	ch, err := load(ctx, a, id, func() *dayChunk { return &dayChunk{ID: id, Tickets: mongodb.SortedMap[contribution]{}} })
+	if err != nil {
+		return err
+	}
+	cur, had := ch.Tickets[ticketID]
+	switch {
+	case x == nil && !had:
+		return nil
+	case x != nil && had && sameContribution(cur, *x):
+		return nil
+	case x == nil:
+		delete(ch.Tickets, ticketID)
+	default:
+		ch.Tickets[ticketID] = *x
+	}
+	a.docs.Changed(id)
+	if i, found := slices.BinarySearch(dd.Chunks, n); !found {
+		dd.Chunks = slices.Insert(dd.Chunks, i, n)
+		a.docs.Changed(dd.ID)
+	}
+	var after int
+	if x != nil {
+		after = x.net()
+	}
+	if delta := after - cur.net(); delta != 0 {
+		idx, err := a.index(ctx, guild)
+		if err != nil {
+			return err
+		}
+		i, _ := slices.BinarySearch(idx.Days, d)
+		idx.Net[i] += delta
+		a.docs.Changed(idx.ID)
+	}
+	return nil
 }
 
 // Apply implements projections.Applier.
@@ -112,7 +148,7 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 	}
 	if len(events) > 0 {
 		*applied = e.Version
-		a.dirty[st.ID] = true
+		a.docs.Changed(st.ID)
 	}
 	return a.contribute(ctx, st)
 }
@@ -138,7 +174,7 @@ func (a *applier) usage(ctx context.Context, e projections.Event) error {
 	}
 	if len(events) > 0 {
 		d.UV = e.Version
-		a.dirty[d.ID] = true
+		a.docs.Changed(d.ID)
 	}
 	return nil
 }
@@ -146,7 +182,7 @@ func (a *applier) usage(ctx context.Context, e projections.Event) error {
 func fold(st *ticketState, e projections.Event) {
 	switch ev := e.Event.(type) {
 	case ticket.Opened:
-		st.Guild, st.Opener = ev.Guild.String(), ev.Opener.String()
+		st.Guild, st.Opener, st.Number = ev.Guild.String(), ev.Opener.String(), ev.Number
 		st.Facts = append(st.Facts, fact{Kind: "opened", At: ev.At.UTC()})
 	case ticket.Claimed:
 		st.Facts = append(st.Facts, fact{Kind: "claimed", At: e.OccurredAt.UTC(), By: ev.By.String()})
@@ -223,15 +259,26 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 	if !first.IsZero() && !opened.IsZero() {
 		c(first).FirstResponse = max(1, first.Sub(opened).Milliseconds())
 	}
-	for d, x := range byDay {
-		dd, err := a.day(ctx, st.Guild, d)
-		if err != nil {
+	days := make([]string, 0, len(byDay))
+	for d := range byDay {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	for _, d := range days {
+		if err := a.setContribution(ctx, st.Guild, d, st.Number, ticketID, byDay[d]); err != nil {
 			return err
 		}
-		if cur, ok := dd.Tickets[ticketID]; !ok || !sameContribution(cur, *x) {
-			dd.Tickets[ticketID] = *x
-			a.dirty[dd.ID] = true
+	}
+	for _, d := range st.Days {
+		if byDay[d] == nil {
+			if err := a.setContribution(ctx, st.Guild, d, st.Number, ticketID, nil); err != nil {
+				return err
+			}
 		}
+	}
+	if !slices.Equal(st.Days, days) {
+		st.Days = days
+		a.docs.Changed(st.ID)
 	}
 	return nil
 }
@@ -254,15 +301,8 @@ func sameContribution(a, b contribution) bool {
 
 // Flush implements projections.Applier.
 func (a *applier) Flush(ctx context.Context) error {
-	replace := options.Replace().SetUpsert(true)
-	for id := range a.dirty {
-		if _, err := a.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.docs[id], replace); err != nil {
-			return fmt.Errorf("write %s: %w", id, mongodb.Classify(err))
-		}
-		delete(a.dirty, id)
-	}
-	if len(a.docs) > 20_000 {
-		clear(a.docs)
+	if err := a.docs.Flush(ctx); err != nil {
+		return fmt.Errorf("analytics: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/ticketify/ticketify/internal/mongodb"
 	"github.com/ticketify/ticketify/projections"
 )
@@ -61,59 +63,87 @@ func (r *Reader) Range(ctx context.Context, guild, from, to string) ([]Day, erro
 	if idx == nil {
 		return []Day{}, nil
 	}
-	var wanted []string
-	for _, d := range idx.Days {
-		if d <= to {
-			wanted = append(wanted, d)
+	type wantedDay struct {
+		day     string
+		backlog int
+	}
+	var wanted []wantedDay
+	backlog := 0
+	for i, d := range idx.Days {
+		if d > to {
+			break
+		}
+		if i < len(idx.Net) {
+			backlog += idx.Net[i]
+		}
+		if d >= from {
+			wanted = append(wanted, wantedDay{d, backlog})
 		}
 	}
-	docs := make([]*day, len(wanted))
+	out := make([]Day, len(wanted))
 	errs := make([]error, len(wanted))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i, d := range wanted {
+	sem := make(chan struct{}, 8)
+	for i, w := range wanted {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			docs[i], errs[i] = mongodb.FindByID[day](ctx, coll, dayID(guild, d))
+			out[i], errs[i] = readDay(ctx, coll, guild, w.day)
+			out[i].Backlog = w.backlog
 		}()
 	}
 	wg.Wait()
-	out := []Day{}
-	backlog := 0
-	for i, d := range docs {
-		if errs[i] != nil {
-			return nil, fmt.Errorf("analytics of %s on %s: %w", guild, wanted[i], errs[i])
-		}
-		if d == nil {
-			continue
-		}
-		v := summarize(d)
-		backlog += v.Opened + v.Reopened - v.Closed
-		v.Backlog = backlog
-		if d.Day >= from {
-			out = append(out, v)
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("analytics of %s on %s: %w", guild, wanted[i].day, err)
 		}
 	}
 	return out, nil
 }
 
-func summarize(d *day) Day {
+// readDay reads a day and its chunks.
+func readDay(ctx context.Context, coll *mongo.Collection, guild, d string) (Day, error) {
+	dd, err := mongodb.FindByID[day](ctx, coll, dayID(guild, d))
+	if err != nil || dd == nil {
+		return Day{Day: d, Commands: map[string]int{}, Staff: map[string]Staff{}}, err
+	}
+	var chunks []*dayChunk
+	for _, n := range dd.Chunks {
+		c, err := mongodb.FindByID[dayChunk](ctx, coll, chunkID(guild, d, n))
+		if err != nil {
+			return Day{}, err
+		}
+		if c != nil {
+			chunks = append(chunks, c)
+		}
+	}
+	return summarize(dd, chunks), nil
+}
+
+func summarize(d *day, chunks []*dayChunk) Day {
 	v := Day{Day: d.Day, Commands: map[string]int{}, Staff: map[string]Staff{}}
 	for k, n := range d.Commands {
 		v.Commands[k] = n
 	}
 	var first, resolve []int64
-	for _, c := range d.Tickets {
+	for _, c := range chunks {
+		add(&v, c, &first, &resolve)
+	}
+	v.FirstResp, v.Resolve = percentiles(first), percentiles(resolve)
+	return v
+}
+
+func add(v *Day, ch *dayChunk, first, resolve *[]int64) {
+	for _, c := range ch.Tickets {
 		v.Opened += c.Opened
 		v.Closed += c.Closed
 		v.Reopened += c.Reopened
 		if c.FirstResponse > 0 {
-			first = append(first, c.FirstResponse)
+			*first = append(*first, c.FirstResponse)
 		}
 		if c.Resolution > 0 {
-			resolve = append(resolve, c.Resolution)
+			*resolve = append(*resolve, c.Resolution)
 		}
 		for who, n := range c.Claimed {
 			s := v.Staff[who]
@@ -126,8 +156,6 @@ func summarize(d *day) Day {
 			v.Staff[who] = s
 		}
 	}
-	v.FirstResp, v.Resolve = percentiles(first), percentiles(resolve)
-	return v
 }
 
 // percentiles uses the nearest-rank method.

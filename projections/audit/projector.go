@@ -10,10 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/eventstore"
@@ -41,16 +37,12 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, coll: coll, pages: map[string]*page{}, indexes: map[string]*index{}, chains: map[string]*chain{}, dirty: map[string]bool{}}, nil
+	return &applier{store: t.Store, docs: projections.NewDocs(coll, t)}, nil
 }
 
 type applier struct {
-	store   *eventstore.Store
-	coll    *mongo.Collection
-	pages   map[string]*page
-	indexes map[string]*index
-	chains  map[string]*chain
-	dirty   map[string]bool
+	store *eventstore.Store
+	docs  *projections.Docs // *chain, *page, *index
 }
 
 // audited says whether an event belongs on the timeline: plumbing (slot
@@ -91,7 +83,7 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 		}
 	}
 	if len(events) > 0 {
-		a.dirty[c.ID] = true
+		a.docs.Changed(c.ID)
 	}
 	return nil
 }
@@ -149,18 +141,7 @@ func details(e domain.Event) mongodb.SortedMap[string] {
 
 func (a *applier) chain(ctx context.Context, stream string) (*chain, error) {
 	id := "s/" + stream
-	if c, ok := a.chains[id]; ok {
-		return c, nil
-	}
-	c, err := mongodb.FindByID[chain](ctx, a.coll, id)
-	if err != nil {
-		return nil, fmt.Errorf("audit chain %s: %w", stream, err)
-	}
-	if c == nil {
-		c = &chain{ID: id, Stream: stream}
-	}
-	a.chains[id] = c
-	return c, nil
+	return projections.Load(ctx, a.docs, id, func() *chain { return &chain{ID: id, Stream: stream} })
 }
 
 // record puts an entry on its guild's timeline and, for ticket events, on
@@ -181,71 +162,31 @@ func (a *applier) record(ctx context.Context, en Entry) error {
 			continue
 		}
 		p.Entries = slices.Insert(p.Entries, i, en)
-		a.dirty[p.ID] = true
+		a.docs.Changed(p.ID)
 		idx, err := a.index(ctx, scope)
 		if err != nil {
 			return err
 		}
 		if j, ok := slices.BinarySearch(idx.Pages, n); !ok {
 			idx.Pages = slices.Insert(idx.Pages, j, n)
-			a.dirty[idx.ID] = true
+			a.docs.Changed(idx.ID)
 		}
 	}
 	return nil
 }
 
 func (a *applier) page(ctx context.Context, id string) (*page, error) {
-	if p, ok := a.pages[id]; ok {
-		return p, nil
-	}
-	p, err := mongodb.FindByID[page](ctx, a.coll, id)
-	if err != nil {
-		return nil, fmt.Errorf("audit page %s: %w", id, err)
-	}
-	if p == nil {
-		p = &page{ID: id, Entries: []Entry{}}
-	}
-	a.pages[id] = p
-	return p, nil
+	return projections.Load(ctx, a.docs, id, func() *page { return &page{ID: id, Entries: []Entry{}} })
 }
 
 func (a *applier) index(ctx context.Context, id string) (*index, error) {
-	if x, ok := a.indexes[id]; ok {
-		return x, nil
-	}
-	x, err := mongodb.FindByID[index](ctx, a.coll, id)
-	if err != nil {
-		return nil, fmt.Errorf("audit index %s: %w", id, err)
-	}
-	if x == nil {
-		x = &index{ID: id, Pages: []int64{}}
-	}
-	a.indexes[id] = x
-	return x, nil
+	return projections.Load(ctx, a.docs, id, func() *index { return &index{ID: id, Pages: []int64{}} })
 }
 
 // Flush implements projections.Applier.
 func (a *applier) Flush(ctx context.Context) error {
-	replace := options.Replace().SetUpsert(true)
-	for id := range a.dirty {
-		var doc any
-		switch {
-		case strings.HasPrefix(id, "s/"):
-			doc = a.chains[id]
-		case strings.Count(id, "/") == 1:
-			doc = a.indexes[id]
-		default:
-			doc = a.pages[id]
-		}
-		if _, err := a.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, replace); err != nil {
-			return fmt.Errorf("write %s: %w", id, mongodb.Classify(err))
-		}
-		delete(a.dirty, id)
-	}
-	if len(a.pages) > 1000 || len(a.chains) > 50_000 {
-		clear(a.pages)
-		clear(a.indexes)
-		clear(a.chains)
+	if err := a.docs.Flush(ctx); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }

@@ -82,31 +82,18 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, jobs: jobs, guards: guards, guard: map[string]*guard{}, job: map[string]*job{}, dirty: map[string]bool{}}, nil
+	return &applier{store: t.Store, jobsColl: jobs, jobs: projections.NewDocs(jobs, t), guards: projections.NewDocs(guards, t)}, nil
 }
 
 type applier struct {
-	store  *eventstore.Store
-	jobs   *mongo.Collection
-	guards *mongo.Collection
-	guard  map[string]*guard // by stream
-	job    map[string]*job   // by ticket; nil: delete
-	dirty  map[string]bool   // "job/<ticket>" and "guard/<stream>"
+	store    *eventstore.Store
+	jobsColl *mongo.Collection
+	jobs     *projections.Docs // by ticket
+	guards   *projections.Docs // by stream
 }
 
 func (a *applier) guardOf(ctx context.Context, stream string) (*guard, error) {
-	if g, ok := a.guard[stream]; ok {
-		return g, nil
-	}
-	g, err := mongodb.FindByID[guard](ctx, a.guards, stream)
-	if err != nil {
-		return nil, err
-	}
-	if g == nil {
-		g = &guard{ID: stream}
-	}
-	a.guard[stream] = g
-	return g, nil
+	return projections.Load(ctx, a.guards, stream, func() *guard { return &guard{ID: stream} })
 }
 
 // Apply implements projections.Applier.
@@ -125,12 +112,18 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 		return err
 	}
 	for _, ev := range events {
+		if g, err = a.guardOf(ctx, e.Stream); err != nil { // again: a reschedule flushes
+			return err
+		}
 		if err := a.fold(ctx, g, ev); err != nil {
 			return err
 		}
 	}
+	if g, err = a.guardOf(ctx, e.Stream); err != nil {
+		return err
+	}
 	g.V = e.Version
-	a.dirty["guard/"+e.Stream] = true
+	a.guards.Changed(e.Stream)
 	return nil
 }
 
@@ -143,11 +136,12 @@ func (a *applier) fold(ctx context.Context, g *guard, e projections.Event) error
 			return a.schedule(ctx, x.Ticket, e.Guild, x.At)
 		}
 	case ticket.Reopened:
-		a.cancel(x.Ticket)
+		a.jobs.Delete(string(x.Ticket))
 	case ticket.TranscriptExpired:
-		a.cancel(x.Ticket)
+		a.jobs.Delete(string(x.Ticket))
 	case guild.RetentionSet:
 		g.Days = x.Days
+		a.guards.Changed(g.ID)
 		return a.reschedule(ctx, x.Guild.String(), g.days())
 	}
 	return nil
@@ -159,14 +153,8 @@ func (a *applier) schedule(ctx context.Context, id domain.TicketID, guildID stri
 		return err
 	}
 	closed = closed.UTC()
-	a.job[string(id)] = &job{ID: string(id), Guild: guildID, ClosedAt: closed, Due: closed.AddDate(0, 0, gg.days())}
-	a.dirty["job/"+string(id)] = true
+	a.jobs.Put(string(id), &job{ID: string(id), Guild: guildID, ClosedAt: closed, Due: closed.AddDate(0, 0, gg.days())})
 	return nil
-}
-
-func (a *applier) cancel(id domain.TicketID) {
-	a.job[string(id)] = nil
-	a.dirty["job/"+string(id)] = true
 }
 
 // reschedule moves a guild's jobs when its retention changes: it writes
@@ -175,7 +163,7 @@ func (a *applier) reschedule(ctx context.Context, guildID string, days int) erro
 	if err := a.Flush(ctx); err != nil {
 		return err
 	}
-	cur, err := a.jobs.Find(ctx, bson.D{{Key: "guild", Value: guildID}})
+	cur, err := a.jobsColl.Find(ctx, bson.D{{Key: "guild", Value: guildID}})
 	if err != nil {
 		return fmt.Errorf("retention: jobs of guild %s: %w", guildID, mongodb.Classify(err))
 	}
@@ -185,32 +173,18 @@ func (a *applier) reschedule(ctx context.Context, guildID string, days int) erro
 	}
 	for _, j := range jobs {
 		j.Due = j.ClosedAt.AddDate(0, 0, days)
-		a.job[j.ID] = &j
-		a.dirty["job/"+j.ID] = true
+		a.jobs.Put(j.ID, &j)
 	}
 	return nil
 }
 
 // Flush implements projections.Applier.
 func (a *applier) Flush(ctx context.Context) error {
-	replace := options.Replace().SetUpsert(true)
-	for key := range a.dirty {
-		var err error
-		if stream, ok := strings.CutPrefix(key, "guard/"); ok {
-			_, err = a.guards.ReplaceOne(ctx, bson.D{{Key: "_id", Value: stream}}, a.guard[stream], replace)
-		} else if id := strings.TrimPrefix(key, "job/"); a.job[id] != nil {
-			_, err = a.jobs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.job[id], replace)
-		} else {
-			_, err = a.jobs.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-		}
-		if err != nil {
-			return fmt.Errorf("retention %s: %w", key, mongodb.Classify(err))
-		}
-		delete(a.dirty, key)
+	if err := a.guards.Flush(ctx); err != nil {
+		return fmt.Errorf("retention: %w", err)
 	}
-	if len(a.guard) > 50_000 {
-		clear(a.guard)
-		clear(a.job)
+	if err := a.jobs.Flush(ctx); err != nil {
+		return fmt.Errorf("retention: %w", err)
 	}
 	return nil
 }

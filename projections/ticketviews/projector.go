@@ -5,16 +5,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/mongodb"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -48,28 +42,18 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, views: views, lists: lists, channels: channels,
-		cache: map[string]*View{}, pages: map[string]*page{}, guilds: map[string]*guildIndex{},
-		links: map[string]channelLink{}, dirty: map[string]bool{}}, nil
+	return &applier{store: t.Store, views: projections.NewDocs(views, t), lists: projections.NewDocs(lists, t),
+		channels: projections.NewDocs(channels, t)}, nil
 }
 
 // applier is the only writer of its generation's documents (the consumer
-// group lease makes it so), which is why it may keep them cached and write
-// them with plain replaces by _id: FerretDB has no atomic conditional update.
+// group lease makes it so), which is why it may keep them cached.
 type applier struct {
 	store    *eventstore.Store
-	views    *mongo.Collection
-	lists    *mongo.Collection
-	channels *mongo.Collection
-
-	cache  map[string]*View
-	pages  map[string]*page
-	guilds map[string]*guildIndex
-	links  map[string]channelLink
-	dirty  map[string]bool // "v:<id>", "p:<id>", "g:<id>", "c:<channel>"
+	views    *projections.Docs // *View by ticket
+	lists    *projections.Docs // *page by "<guild>/<n>", *guildIndex by guild
+	channels *projections.Docs // channelLink by channel
 }
-
-const maxCached = 20_000
 
 // Apply implements projections.Applier.
 func (a *applier) Apply(ctx context.Context, e projections.Event) error {
@@ -95,28 +79,16 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 			fold(v, ev)
 		}
 		if v.Channel != "" && v.Channel != before {
-			a.links[v.Channel] = channelLink{ID: v.Channel, Ticket: v.ID, Guild: v.Guild}
-			a.dirty["c:"+v.Channel] = true
+			a.channels.Put(v.Channel, &channelLink{ID: v.Channel, Ticket: v.ID, Guild: v.Guild})
 		}
 		*applied = e.Version
-		a.dirty["v:"+id] = true
+		a.views.Changed(id)
 	}
 	return a.ensureListed(ctx, v)
 }
 
 func (a *applier) view(ctx context.Context, id string) (*View, error) {
-	if v, ok := a.cache[id]; ok {
-		return v, nil
-	}
-	v, err := mongodb.FindByID[View](ctx, a.views, id)
-	if err != nil {
-		return nil, fmt.Errorf("ticket view %s: %w", id, err)
-	}
-	if v == nil {
-		v = &View{ID: id, Members: []string{}}
-	}
-	a.cache[id] = v
-	return v, nil
+	return projections.Load(ctx, a.views, id, func() *View { return &View{ID: id, Members: []string{}} })
 }
 
 func idString(s interface{ String() string }) string { return s.String() }
@@ -188,16 +160,11 @@ func (a *applier) ensureListed(ctx context.Context, v *View) error {
 		return nil // messages seen before the ticket's opening; listed once it arrives
 	}
 	pid := fmt.Sprintf("%s/%d", v.Guild, pageOf(v.Number))
-	p, ok := a.pages[pid]
-	if !ok {
-		var err error
-		if p, err = mongodb.FindByID[page](ctx, a.lists, pid); err != nil {
-			return fmt.Errorf("ticket list %s: %w", pid, err)
-		}
-		if p == nil {
-			p = &page{ID: pid, Guild: v.Guild, Page: pageOf(v.Number), Tickets: []Summary{}}
-		}
-		a.pages[pid] = p
+	p, err := projections.Load(ctx, a.lists, pid, func() *page {
+		return &page{ID: pid, Guild: v.Guild, Page: pageOf(v.Number), Tickets: []Summary{}}
+	})
+	if err != nil {
+		return err
 	}
 	i, found := slices.BinarySearchFunc(p.Tickets, v.Number, func(s Summary, n int64) int { return cmp.Compare(s.Number, n) })
 	switch {
@@ -208,51 +175,24 @@ func (a *applier) ensureListed(ctx context.Context, v *View) error {
 	default:
 		p.Tickets = slices.Insert(p.Tickets, i, v.summary())
 	}
-	a.dirty["p:"+pid] = true
-	g, ok := a.guilds[v.Guild]
-	if !ok {
-		var err error
-		if g, err = mongodb.FindByID[guildIndex](ctx, a.lists, v.Guild); err != nil {
-			return fmt.Errorf("ticket list index %s: %w", v.Guild, err)
-		}
-		if g == nil {
-			g = &guildIndex{ID: v.Guild}
-		}
-		a.guilds[v.Guild] = g
+	a.lists.Changed(pid)
+	g, err := projections.Load(ctx, a.lists, v.Guild, func() *guildIndex { return &guildIndex{ID: v.Guild} })
+	if err != nil {
+		return err
 	}
 	if need := pageOf(v.Number) + 1; g.Pages < need {
 		g.Pages = need
-		a.dirty["g:"+v.Guild] = true
+		a.lists.Changed(v.Guild)
 	}
 	return nil
 }
 
 // Flush implements projections.Applier: it writes every changed document.
 func (a *applier) Flush(ctx context.Context) error {
-	replace := options.Replace().SetUpsert(true)
-	for key := range a.dirty {
-		kind, id, _ := strings.Cut(key, ":")
-		var err error
-		switch kind {
-		case "v":
-			_, err = a.views.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.cache[id], replace)
-		case "p":
-			_, err = a.lists.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.pages[id], replace)
-		case "g":
-			_, err = a.lists.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.guilds[id], replace)
-		case "c":
-			_, err = a.channels.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a.links[id], replace)
+	for _, d := range []*projections.Docs{a.views, a.lists, a.channels} {
+		if err := d.Flush(ctx); err != nil {
+			return fmt.Errorf("ticket views: %w", err)
 		}
-		if err != nil {
-			return fmt.Errorf("write %s: %w", key, mongodb.Classify(err))
-		}
-		delete(a.dirty, key)
-	}
-	if len(a.cache) > maxCached {
-		clear(a.cache)
-		clear(a.pages)
-		clear(a.guilds)
-		clear(a.links)
 	}
 	return nil
 }

@@ -96,8 +96,11 @@ type header struct {
 	People      mongodb.SortedMap[Person] `bson:"people"`
 	Chunks      int                       `bson:"chunks"`
 	Count       int                       `bson:"count"`
-	V           int64                     `bson:"v"`
-	MV          int64                     `bson:"mv"`
+	// Unposted are messages shown from an edit because their post was
+	// never captured; a late capture of the post changes nothing.
+	Unposted []string `bson:"unposted,omitempty"`
+	V        int64    `bson:"v"`
+	MV       int64    `bson:"mv"`
 }
 
 // location says which chunk holds a message, for its edits and deletion:

@@ -4,12 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
@@ -37,20 +32,13 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, coll: coll, headers: map[string]*header{}, chunks: map[string]*chunk{},
-		where: map[string]int{}, newWhere: map[string]int{}, dirty: map[string]bool{}, gone: map[string]bool{}}, nil
+	return &applier{store: t.Store, docs: projections.NewDocs(coll, t)}, nil
 }
 
 // applier is the only writer of its generation (the consumer group lease).
 type applier struct {
-	store    *eventstore.Store
-	coll     *mongo.Collection
-	headers  map[string]*header
-	chunks   map[string]*chunk
-	where    map[string]int  // location id → chunk, as read or written
-	newWhere map[string]int  // locations to insert
-	dirty    map[string]bool // document ids to write
-	gone     map[string]bool // documents to delete (retention)
+	store *eventstore.Store
+	docs  *projections.Docs // *header, *chunk, *location
 }
 
 func locationID(ticket, message string) string { return ticket + "/m/" + message }
@@ -58,51 +46,22 @@ func locationID(ticket, message string) string { return ticket + "/m/" + message
 // locate returns the chunk holding a message, or -1.
 func (a *applier) locate(ctx context.Context, ticket, message string) (int, error) {
 	id := locationID(ticket, message)
-	if n, ok := a.where[id]; ok {
-		return n, nil
-	}
-	l, err := mongodb.FindByID[location](ctx, a.coll, id)
+	l, err := projections.Load(ctx, a.docs, id, func() *location { return &location{ID: id, Chunk: -1} })
 	if err != nil {
-		return 0, fmt.Errorf("transcript location %s: %w", id, err)
+		return 0, err
 	}
-	if l == nil {
-		return -1, nil
-	}
-	a.where[id] = l.Chunk
 	return l.Chunk, nil
 }
 
 func (a *applier) header(ctx context.Context, id string) (*header, error) {
-	if h, ok := a.headers[id]; ok {
-		return h, nil
-	}
-	h, err := mongodb.FindByID[header](ctx, a.coll, id)
-	if err != nil {
-		return nil, fmt.Errorf("transcript %s: %w", id, err)
-	}
-	if h == nil {
-		h = &header{ID: id, People: mongodb.SortedMap[Person]{}}
-	}
-	a.headers[id] = h
-	return h, nil
+	return projections.Load(ctx, a.docs, id, func() *header { return &header{ID: id, People: mongodb.SortedMap[Person]{}} })
 }
 
 func chunkID(ticket string, n int) string { return fmt.Sprintf("%s/%d", ticket, n) }
 
 func (a *applier) chunk(ctx context.Context, ticket string, n int) (*chunk, error) {
 	id := chunkID(ticket, n)
-	if c, ok := a.chunks[id]; ok {
-		return c, nil
-	}
-	c, err := mongodb.FindByID[chunk](ctx, a.coll, id)
-	if err != nil {
-		return nil, fmt.Errorf("transcript chunk %s: %w", id, err)
-	}
-	if c == nil {
-		c = &chunk{ID: id, Ticket: ticket, N: n, Entries: []Entry{}}
-	}
-	a.chunks[id] = c
-	return c, nil
+	return projections.Load(ctx, a.docs, id, func() *chunk { return &chunk{ID: id, Ticket: ticket, N: n, Entries: []Entry{}} })
 }
 
 // Apply implements projections.Applier.
@@ -129,7 +88,7 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 		}
 	}
 	*applied = e.Version
-	a.dirty[h.ID] = true
+	a.docs.Changed(h.ID)
 	return nil
 }
 
@@ -188,9 +147,9 @@ func (a *applier) add(ctx context.Context, h *header, en Entry) error {
 	h.Chunks = n + 1
 	if en.Kind == KindMessage {
 		id := locationID(h.ID, en.MessageID)
-		a.where[id], a.newWhere[id] = n, n
+		a.docs.Put(id, &location{ID: id, Chunk: n})
 	}
-	a.dirty[c.ID] = true
+	a.docs.Changed(c.ID)
 	return nil
 }
 
@@ -211,8 +170,10 @@ func (a *applier) posted(ctx context.Context, h *header, e projections.Event, ev
 	for _, em := range p.Embeds {
 		en.Embeds = append(en.Embeds, Embed(em))
 	}
-	if n, err := a.locate(ctx, h.ID, en.MessageID); err != nil || n >= 0 {
-		return err // the same message captured twice is stored once by the store; be safe here too
+	// The store keeps one post per Discord message (its command id), so a
+	// post is new unless an edit showed the message first.
+	if slices.Contains(h.Unposted, en.MessageID) {
+		return nil
 	}
 	return a.add(ctx, h, en)
 }
@@ -226,6 +187,7 @@ func (a *applier) edited(ctx context.Context, h *header, e projections.Event, ev
 		// An edit of a message never captured (sent before the ticket, say):
 		// show what is known.
 		t := ev.At.UTC()
+		h.Unposted = append(h.Unposted, ev.Message.String())
 		return a.add(ctx, h, Entry{Position: e.Position, At: t, Kind: KindMessage, MessageID: ev.Message.String(),
 			Author: ev.Author.String(), Content: ev.Personal.Content, EditedAt: &t, Erased: e.Erased})
 	}
@@ -260,7 +222,7 @@ func (a *applier) update(ctx context.Context, h *header, messageID string, f fun
 		return nil
 	}
 	f(&c.Entries[i])
-	a.dirty[c.ID] = true
+	a.docs.Changed(c.ID)
 	return nil
 }
 
@@ -269,10 +231,7 @@ func (a *applier) update(ctx context.Context, h *header, messageID string, f fun
 // message is still known not to be new.
 func (a *applier) expire(h *header) error {
 	for n := range h.Chunks {
-		id := chunkID(h.ID, n)
-		delete(a.chunks, id)
-		delete(a.dirty, id)
-		a.gone[id] = true
+		a.docs.Delete(chunkID(h.ID, n))
 	}
 	*h = header{ID: h.ID, Guild: h.Guild, Number: h.Number, Status: "closed", Expired: true, OpenedAt: h.OpenedAt,
 		ClosedAt: h.ClosedAt, People: mongodb.SortedMap[Person]{}, V: h.V, MV: h.MV, Category: h.Category,
@@ -282,35 +241,8 @@ func (a *applier) expire(h *header) error {
 
 // Flush implements projections.Applier.
 func (a *applier) Flush(ctx context.Context) error {
-	replace := options.Replace().SetUpsert(true)
-	for id := range a.gone {
-		if _, err := a.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-			return fmt.Errorf("delete %s: %w", id, mongodb.Classify(err))
-		}
-		delete(a.gone, id)
-	}
-	for id, n := range a.newWhere {
-		if _, err := a.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, location{ID: id, Chunk: n}, replace); err != nil {
-			return fmt.Errorf("write %s: %w", id, mongodb.Classify(err))
-		}
-		delete(a.newWhere, id)
-	}
-	for id := range a.dirty {
-		var doc any
-		if strings.Contains(id, "/") {
-			doc = a.chunks[id]
-		} else {
-			doc = a.headers[id]
-		}
-		if _, err := a.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, replace); err != nil {
-			return fmt.Errorf("write %s: %w", id, mongodb.Classify(err))
-		}
-		delete(a.dirty, id)
-	}
-	if len(a.headers) > 2000 || len(a.chunks) > 2000 || len(a.where) > 100_000 {
-		clear(a.headers)
-		clear(a.chunks)
-		clear(a.where)
+	if err := a.docs.Flush(ctx); err != nil {
+		return fmt.Errorf("transcripts: %w", err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,22 +130,42 @@ var sqlitePragmas = "?_pragma=mmap_size(2147483648)&_pragma=cache_size(-16384)&_
 // quiet keeps only FerretDB's errors: it logs every connection at info and
 // every unsupported driver courtesy call (endSessions) at warn.
 func quiet(l *slog.Logger) *slog.Logger {
-	return slog.New(levelFilter{l.Handler(), slog.LevelError}).With("component", "ferretdb")
+	return slog.New(levelFilter{Handler: l.Handler(), min: slog.LevelError}).With("component", "ferretdb")
 }
 
+// levelFilter passes on records at min or above. FerretDB derives a logger
+// per connection and per command; the attributes and groups are only kept
+// here and given to the real handler when a record gets through, which
+// spares formatting them for the records dropped (nearly all).
 type levelFilter struct {
 	slog.Handler
 	min slog.Level
+	ops []func(slog.Handler) slog.Handler
 }
 
 func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= f.min && f.Handler.Enabled(ctx, l)
 }
-func (f levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
-	return levelFilter{f.Handler.WithAttrs(a), f.min}
+
+func (f levelFilter) Handle(ctx context.Context, r slog.Record) error {
+	h := f.Handler
+	for _, op := range f.ops {
+		h = op(h)
+	}
+	return h.Handle(ctx, r)
 }
+
+func (f levelFilter) with(op func(slog.Handler) slog.Handler) levelFilter {
+	f.ops = append(slices.Clip(f.ops), op)
+	return f
+}
+
+func (f levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
+	return f.with(func(h slog.Handler) slog.Handler { return h.WithAttrs(a) })
+}
+
 func (f levelFilter) WithGroup(n string) slog.Handler {
-	return levelFilter{f.Handler.WithGroup(n), f.min}
+	return f.with(func(h slog.Handler) slog.Handler { return h.WithGroup(n) })
 }
 
 // lockDir takes an exclusive lock on the data directory: FerretDB keeps the
