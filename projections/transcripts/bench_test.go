@@ -30,18 +30,19 @@ var contents = []string{
 func loaded(b *testing.B, env *testenv.AppEnv, rt *projections.Runtime, n int) transcripts.Transcript {
 	b.Helper()
 	ctx := context.Background()
-	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: 5, Topic: "printer"})
+	opener := domain.UserID(1000 + n) // one open ticket per member
+	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: opener, Topic: "printer"})
 	must(b, err)
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {
 			for i := range work {
-				author, name := domain.UserID(5), "Mia"
+				author, name := opener, "Mia"
 				if i%3 == 1 {
 					author, name = 9, "Sam Staff"
 				}
-				post(b, env, o.Ticket, domain.MessageID(i+1), author, name, contents[i%len(contents)])
+				post(b, env, o.Ticket, domain.MessageID(n*1_000_000+i+1), author, name, contents[i%len(contents)])
 			}
 		})
 	}
