@@ -38,6 +38,7 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 		"TICKETIFY_DATA_DIR": dir, "TICKETIFY_MONGODB_URI": "",
 		"DISCORD_TOKEN": fake.Token, "DISCORD_PUBLIC_KEY": fake.PublicKey(),
 		"DISCORD_API_URL": fake.APIURL(), "DISCORD_GATEWAY_URL": fake.GatewayURL(),
+		"DISCORD_CLIENT_ID": fake.AppID.String(), "DISCORD_CLIENT_SECRET": fake.ClientSecret(),
 	}
 	cfg, err := config.Load(func(k string) string {
 		if v, ok := overrides[k]; ok {
@@ -49,7 +50,13 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 		return fmt.Errorf("configuration: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	srv, err := server.Start(ctx, cfg, logger)
+	world := demo.NewWorld(fake, logger)
+	// Demo mode only: the dashboard's "Log in as demo admin" chooses the
+	// admin at the fake Discord, then runs the ordinary OAuth flow.
+	srv, err := server.StartWith(ctx, cfg, logger, server.Options{DemoLogin: func(context.Context) error {
+		fake.LoginAs(world.Admin)
+		return nil
+	}})
 	if err != nil {
 		return err
 	}
@@ -58,7 +65,6 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}()
-	world := demo.NewWorld(fake, logger)
 	if _, err := discord.RegisterCommands(ctx, srv.Discord.Rest(), srv.Discord.ApplicationID(), nil); err != nil {
 		return err
 	}
@@ -72,7 +78,7 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	fmt.Fprintf(stdout, `
 Ticketify demo is running (seeded in %s).
   server:       %q with %d staff and %d members, 12 tickets opened through signed interactions
-  HTTP:         http://%s  (GET /healthz, POST /interactions)
+  dashboard:    http://%s  (press "Log in as demo admin")
   fake Discord: %s
   data:         %s (removed on exit)
 Press Ctrl-C to stop.

@@ -90,6 +90,16 @@ func (a *App) Settings(ctx context.Context, g domain.GuildID) (guild.Settings, e
 	return guild.FromHistory(g, h.Events), nil
 }
 
+// Profile loads what Discord last showed of a user (zero if never seen or
+// erased).
+func (a *App) Profile(ctx context.Context, u domain.UserID) (profile.Profile, error) {
+	h, err := a.store.Load(ctx, profile.Stream(u))
+	if err != nil {
+		return profile.Profile{}, err
+	}
+	return profile.FromHistory(u, h.Events), nil
+}
+
 // Ticket loads a ticket.
 func (a *App) Ticket(ctx context.Context, id domain.TicketID) (ticket.Ticket, error) {
 	h, err := a.store.Load(ctx, ticket.Stream(id))

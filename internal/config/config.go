@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,10 @@ type Config struct {
 	DiscordAPIURL     string
 	DiscordGatewayURL string
 	DeleteClosedAfter time.Duration
+	// DiscordClientID and DiscordClientSecret are the application's OAuth2
+	// client, for the dashboard's login. Empty: the dashboard cannot log in.
+	DiscordClientID     string
+	DiscordClientSecret string
 }
 
 // Var describes one environment variable, for the README's table and --help.
@@ -66,6 +71,9 @@ var Vars = []Var{
 	{"DISCORD_API_URL", "https://discord.com/api/v10", "Discord's REST base URL (tests and the demo point it at the fake Discord)"},
 	{"DISCORD_GATEWAY_URL", "wss://gateway.discord.gg", "Discord's gateway URL"},
 	{"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER", "24h", "how long a closed ticket's locked channel stays before the bot deletes it; 0 keeps it"},
+	{"DISCORD_CLIENT_ID", "(empty: no dashboard login)", "the application's OAuth2 client id, for the dashboard's Discord login"},
+	{"DISCORD_CLIENT_SECRET", "", "its client secret; never logged"},
+	{"DISCORD_CLIENT_SECRET_FILE", "", "a file holding the client secret; must be mode 0600 or stricter"},
 }
 
 // Load reads the configuration. Problems are reported together.
@@ -111,6 +119,25 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("DISCORD_TOKEN_FILE: %w", err))
 		}
 		c.DiscordToken = strings.TrimSpace(string(b))
+	}
+	c.DiscordClientID = strings.TrimSpace(getenv("DISCORD_CLIENT_ID"))
+	switch secret, file := getenv("DISCORD_CLIENT_SECRET"), getenv("DISCORD_CLIENT_SECRET_FILE"); {
+	case secret != "" && file != "":
+		errs = append(errs, errors.New("set DISCORD_CLIENT_SECRET or DISCORD_CLIENT_SECRET_FILE, not both"))
+	case secret != "":
+		c.DiscordClientSecret = strings.TrimSpace(secret)
+	case file != "":
+		b, err := readSecretFile(file)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DISCORD_CLIENT_SECRET_FILE: %w", err))
+		}
+		c.DiscordClientSecret = strings.TrimSpace(string(b))
+	}
+	if (c.DiscordClientID == "") != (c.DiscordClientSecret == "") {
+		errs = append(errs, errors.New("DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET go together"))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("TICKETIFY_PUBLIC_URL: want an http(s) URL like https://tickets.example.com, got %q", c.PublicURL))
 	}
 	switch key, file := getenv("TICKETIFY_SECRET_KEY"), getenv("TICKETIFY_SECRET_KEY_FILE"); {
 	case key != "" && file != "":

@@ -20,6 +20,8 @@ import (
 	"github.com/ticketify/ticketify/adapters/discord"
 	"github.com/ticketify/ticketify/adapters/mongo/embedded"
 	"github.com/ticketify/ticketify/adapters/web"
+	"github.com/ticketify/ticketify/adapters/web/dashboard"
+	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/app"
@@ -42,6 +44,9 @@ type Storage struct {
 	Store       *eventstore.Store
 	Checkpoints *mongolog.Checkpoints
 	App         *app.App
+	// SecretKey is the key-encryption key (TICKETIFY_SECRET_KEY or the
+	// generated one); it never enters the database.
+	SecretKey []byte
 }
 
 // OpenStorage connects to the configured server (starting the embedded one
@@ -72,6 +77,7 @@ func OpenStorage(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 		return nil, err
 	}
 	logger.Info("secret key loaded", "from", cfg.SecretKeySource)
+	s.SecretKey = cfg.SecretKey
 	if s.Log, err = mongostore.Open(ctx, conn, mongostore.Config{}); err != nil {
 		s.Close()
 		return nil, err
@@ -158,6 +164,7 @@ type Server struct {
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
 	Retention   *retention.Runner
+	Dashboard   *dashboard.Dashboard
 	http        *fiber.App
 	ln          net.Listener
 	httpDone    chan error
@@ -179,6 +186,12 @@ type Options struct {
 	// RetentionEvery is how often due retention deletions run; default 5m.
 	// They also run at every start, which catches up a missed window.
 	RetentionEvery time.Duration
+	// DemoLogin enables the dashboard's "Log in as demo admin" button; only
+	// `ticketify demo` sets it.
+	DemoLogin func(ctx context.Context) error
+	// RequestsPerMinute bounds dashboard requests per client address
+	// (default 600); load tests raise it.
+	RequestsPerMinute int
 }
 
 // DiscordConfig is the adapter's configuration from the program's.
@@ -213,6 +226,9 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 			return nil, fmt.Errorf("%w: %s", ErrPortInUse, cfg.HTTPAddr)
 		}
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	if cfg.PublicURL == "http://"+cfg.HTTPAddr { // the default: name the port actually bound
+		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	st, err := OpenStorage(ctx, cfg, logger)
 	if err != nil {
@@ -273,6 +289,21 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		{Name: "discord", Check: s.Discord.Health},
 	})
 	s.http.Post("/interactions", s.Discord.InteractionsHandler())
+	var dir dashboard.Directory
+	if d := s.Discord.Directory(); d != nil {
+		dir = directory{d}
+	}
+	s.Dashboard, err = dashboard.New(ctx, dashboard.Config{PublicURL: cfg.PublicURL, ClientID: cfg.DiscordClientID,
+		ClientSecret: cfg.DiscordClientSecret, APIURL: cfg.DiscordAPIURL, SecretKey: st.SecretKey, DemoLogin: opts.DemoLogin,
+		Clock: opts.Clock, RequestsPerMinute: opts.RequestsPerMinute},
+		st.App, st.Conn, dashboard.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts, Audit: s.Audit,
+			Analytics: s.Analytics, Sync: s.Projections}, dir, logger)
+	if err != nil {
+		s.abort()
+		return nil, err
+	}
+	s.Dashboard.Mount(s.http)
+	go s.Dashboard.Sweep(runCtx, time.Hour)
 	go func() { s.httpDone <- s.http.Listener(ln) }()
 	logger.Info("ticketify serving", "http", ln.Addr().String())
 	return s, nil
@@ -311,4 +342,27 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.Storage.Close()
 	s.logger.Info("ticketify stopped")
 	return errors.Join(errs...)
+}
+
+// directory adapts the Discord adapter's directory to the dashboard's.
+type directory struct{ d *discord.Directory }
+
+func (x directory) MemberRoles(ctx context.Context, g domain.GuildID, u domain.UserID) ([]domain.RoleID, error) {
+	return x.d.MemberRoles(ctx, g, u)
+}
+
+func (x directory) GuildRoles(ctx context.Context, g domain.GuildID) ([]dashboard.Named, error) {
+	return named(x.d.GuildRoles(ctx, g))
+}
+
+func (x directory) GuildTextChannels(ctx context.Context, g domain.GuildID) ([]dashboard.Named, error) {
+	return named(x.d.GuildTextChannels(ctx, g))
+}
+
+func named(in []discord.Named, err error) ([]dashboard.Named, error) {
+	out := make([]dashboard.Named, len(in))
+	for i, n := range in {
+		out[i] = dashboard.Named{ID: n.ID, Name: n.Name}
+	}
+	return out, err
 }

@@ -54,6 +54,12 @@ func (c *Clock) Advance(d time.Duration) {
 // WorldOption changes the world's configuration.
 type WorldOption func(env map[string]string)
 
+const demoLoginKey = "test:demo-login"
+
+// WithDemoLogin starts the program as `ticketify demo` does: the dashboard
+// offers "Log in as demo admin", which logs in the guild's owner.
+func WithDemoLogin(env map[string]string) { env[demoLoginKey] = "1" }
+
 // NewWorld starts the fake Discord and the program, and waits for the gateway.
 func NewWorld(t testing.TB, opts ...WorldOption) *World {
 	t.Helper()
@@ -79,6 +85,7 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 		"DISCORD_TOKEN":           fake.Token, "DISCORD_PUBLIC_KEY": fake.PublicKey(),
 		"DISCORD_API_URL": fake.APIURL(), "DISCORD_GATEWAY_URL": fake.GatewayURL(),
 		"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER": "1h",
+		"DISCORD_CLIENT_ID":                     fake.AppID.String(), "DISCORD_CLIENT_SECRET": fake.ClientSecret(),
 	}
 	for _, o := range opts {
 		o(env)
@@ -92,7 +99,12 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 		logOut = os.Stderr
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	srv, err := server.StartWith(context.Background(), cfg, logger, server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond})
+	so := server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond,
+		RequestsPerMinute: 100_000}
+	if env[demoLoginKey] != "" {
+		so.DemoLogin = func(context.Context) error { fake.LoginAs(w.Owner); return nil }
+	}
+	srv, err := server.StartWith(context.Background(), cfg, logger, so)
 	if err != nil {
 		t.Fatal(err)
 	}

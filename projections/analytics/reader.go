@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -51,24 +52,30 @@ func NewReader(target func(ctx context.Context) (projections.Target, error)) *Re
 // Range returns the days from..to (inclusive, YYYY-MM-DD) that have numbers.
 // The backlog is a running sum over the guild's whole history.
 func (r *Reader) Range(ctx context.Context, guild, from, to string) ([]Day, error) {
+	days, _, err := r.rangeAndBacklog(ctx, guild, from, to)
+	return days, err
+}
+
+// rangeAndBacklog is Range, and the backlog at the end of the day before from.
+func (r *Reader) rangeAndBacklog(ctx context.Context, guild, from, to string) ([]Day, int, error) {
 	t, err := r.target(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	coll := t.Conn.DB.Collection(t.Collection("analytics"))
 	idx, err := mongodb.FindByID[days](ctx, coll, "g/"+guild)
 	if err != nil {
-		return nil, fmt.Errorf("analytics of %s: %w", guild, err)
+		return nil, 0, fmt.Errorf("analytics of %s: %w", guild, err)
 	}
 	if idx == nil {
-		return []Day{}, nil
+		return []Day{}, 0, nil
 	}
 	type wantedDay struct {
 		day     string
 		backlog int
 	}
 	var wanted []wantedDay
-	backlog := 0
+	backlog, before := 0, 0
 	for i, d := range idx.Days {
 		if d > to {
 			break
@@ -78,6 +85,8 @@ func (r *Reader) Range(ctx context.Context, guild, from, to string) ([]Day, erro
 		}
 		if d >= from {
 			wanted = append(wanted, wantedDay{d, backlog})
+		} else {
+			before = backlog
 		}
 	}
 	out := make([]Day, len(wanted))
@@ -96,8 +105,43 @@ func (r *Reader) Range(ctx context.Context, guild, from, to string) ([]Day, erro
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("analytics of %s on %s: %w", guild, wanted[i].day, err)
+			return nil, 0, fmt.Errorf("analytics of %s on %s: %w", guild, wanted[i].day, err)
 		}
+	}
+	return out, before, nil
+}
+
+// Series returns every day from..to (inclusive, YYYY-MM-DD), for charts:
+// a day without numbers has zeros and the backlog of the day before.
+func (r *Reader) Series(ctx context.Context, guild, from, to string) ([]Day, error) {
+	start, err := time.Parse(time.DateOnly, from)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: from %q: %w", from, err)
+	}
+	end, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: to %q: %w", to, err)
+	}
+	if end.Before(start) || end.Sub(start) > 3660*24*time.Hour {
+		return nil, fmt.Errorf("analytics: %s..%s is not a range of at most ten years", from, to)
+	}
+	have, backlog, err := r.rangeAndBacklog(ctx, guild, from, to)
+	if err != nil {
+		return nil, err
+	}
+	byDay := map[string]Day{}
+	for _, d := range have {
+		byDay[d.Day] = d
+	}
+	var out []Day
+	for t := start; !t.After(end); t = t.AddDate(0, 0, 1) {
+		k := t.Format(time.DateOnly)
+		d, ok := byDay[k]
+		if !ok {
+			d = Day{Day: k, Backlog: backlog, Commands: map[string]int{}, Staff: map[string]Staff{}}
+		}
+		backlog = d.Backlog
+		out = append(out, d)
 	}
 	return out, nil
 }

@@ -1,0 +1,136 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/mongodb"
+)
+
+// rolesFresh is how long a member's roles, read through the bot, are trusted.
+const rolesFresh = time.Minute
+
+// staffCtx is a request by someone allowed to manage one guild.
+type staffCtx struct {
+	sess     *session
+	guild    domain.GuildID
+	name     string
+	settings guild.Settings
+	by       ticket.Participant
+}
+
+// errNoAccess is the one answer for a guild the user may not see, whether
+// it exists or not.
+var errNoAccess = errors.New("you do not manage Ticketify in this server")
+
+// access decides, on every request, whether the session's user is staff in
+// the guild: Ticketify must be in it, and the user must have Manage Server
+// there (from Discord's guild list, at most guildsFresh old) or hold one of
+// its staff roles (asked from Discord through the bot, at most rolesFresh
+// old). The URL's guild id is never trusted by itself.
+func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (*staffCtx, error) {
+	g, err := domain.ParseGuildID(guildID)
+	if err != nil {
+		return nil, errNoAccess
+	}
+	if err := d.refreshGuilds(ctx, sess); err != nil {
+		d.logger.Warn("guild list not refreshed; using the last one", "err", err)
+	}
+	i := slices.IndexFunc(sess.Guilds, func(ug userGuild) bool { return ug.ID == g.String() })
+	if i < 0 {
+		return nil, errNoAccess
+	}
+	ug := sess.Guilds[i]
+	settings, err := d.app.Settings(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	if !settings.BotPresent() {
+		return nil, errNoAccess
+	}
+	user, err := domain.ParseUserID(sess.User)
+	if err != nil {
+		return nil, errNoAccess
+	}
+	manage := ug.managesServer()
+	var roles []domain.RoleID
+	if !manage && len(settings.StaffRoles()) > 0 && d.dir != nil {
+		if roles, err = d.memberRoles(ctx, g, user); err != nil {
+			return nil, err
+		}
+	}
+	if !settings.IsStaff(roles, manage) {
+		return nil, errNoAccess
+	}
+	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, by: ticket.Participant{User: user, Staff: true}}, nil
+}
+
+func (d *Dashboard) memberRoles(ctx context.Context, g domain.GuildID, u domain.UserID) ([]domain.RoleID, error) {
+	key := g.String() + "/" + u.String()
+	d.rolesMu.Lock()
+	c, ok := d.roles[key]
+	d.rolesMu.Unlock()
+	if ok && time.Since(c.at) < rolesFresh {
+		return c.roles, nil
+	}
+	roles, err := d.dir.MemberRoles(ctx, g, u)
+	if err != nil {
+		return nil, err
+	}
+	d.rolesMu.Lock()
+	if len(d.roles) > 10_000 {
+		clear(d.roles)
+	}
+	d.roles[key] = cachedRoles{roles: roles, at: time.Now()}
+	d.rolesMu.Unlock()
+	return roles, nil
+}
+
+// staffHandler is a handler for one guild's staff.
+type staffHandler func(c *fiber.Ctx, s *staffCtx) error
+
+// staff checks access to the URL's guild before h runs.
+func (d *Dashboard) staff(h staffHandler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		s, err := d.access(c.UserContext(), current(c), c.Params("guild"))
+		if errors.Is(err, errNoAccess) {
+			return d.fail(c, fiber.StatusForbidden, "You do not manage Ticketify in this server, or Ticketify is not in it.")
+		}
+		if err != nil {
+			return d.unavailable(c, err)
+		}
+		return h(c, s)
+	}
+}
+
+// fail answers an error: JSON for the API, a page for browsers.
+func (d *Dashboard) fail(c *fiber.Ctx, status int, message string) error {
+	if isAPI(c) {
+		return c.Status(status).JSON(fiber.Map{"error": message})
+	}
+	c.Status(status)
+	return d.render(c, "error", page{Title: "Error", Data: map[string]any{"Status": status, "Message": message}})
+}
+
+// unavailable answers an unexpected error without its details.
+func (d *Dashboard) unavailable(c *fiber.Ctx, err error) error {
+	if errors.Is(err, mongodb.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		d.logger.Warn("database unavailable", "path", c.Path(), "err", err)
+		return d.fail(c, fiber.StatusServiceUnavailable, "The database is not answering; nothing was changed. Try again in a moment.")
+	}
+	d.logger.Error("dashboard request failed", "path", c.Path(), "err", err)
+	return d.fail(c, fiber.StatusInternalServerError, "Something went wrong; nothing was changed.")
+}
+
+// Name is the guild's name, for templates.
+func (s *staffCtx) Name() string { return s.name }
+
+// ID is the guild's id, for templates.
+func (s *staffCtx) ID() string { return s.guild.String() }

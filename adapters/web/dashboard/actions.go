@@ -1,0 +1,292 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+)
+
+// meta is a dashboard command's metadata: the acting user, source
+// "dashboard", and a fresh command id (a retried form post is a new command;
+// the domain refuses what would repeat, like closing a closed ticket).
+func meta(s *staffCtx) app.Meta {
+	return app.Meta{CommandID: "dashboard/" + randomString()[:22], Actor: domain.Actor{User: s.by.User, Source: domain.SourceDashboard}}
+}
+
+// input is a form or a JSON body, read the same way.
+type input func(key string) string
+
+func inputOf(c *fiber.Ctx) (input, error) {
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		var body map[string]any
+		if err := c.BodyParser(&body); err != nil {
+			return nil, domain.Refuse(domain.ErrInvalid, "the body is not a JSON object")
+		}
+		return func(k string) string {
+			switch v := body[k].(type) {
+			case string:
+				return v
+			case float64:
+				return fmt.Sprint(int64(v))
+			case bool:
+				return fmt.Sprint(v)
+			case []any:
+				parts := make([]string, 0, len(v))
+				for _, x := range v {
+					parts = append(parts, fmt.Sprint(x))
+				}
+				return strings.Join(parts, ",")
+			}
+			return ""
+		}, nil
+	}
+	return func(k string) string {
+		if k == "roles" { // checkboxes: several values
+			var out []string
+			for _, v := range c.Context().PostArgs().PeekMulti(k) {
+				out = append(out, string(v))
+			}
+			return strings.Join(out, ",")
+		}
+		return c.FormValue(k)
+	}, nil
+}
+
+// ticketAction runs claim, unclaim, close, reopen or priority on a ticket of
+// the guild, through the same use cases as Discord.
+func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.TicketID, action string, in input) (string, error) {
+	m := meta(s)
+	switch action {
+	case "claim":
+		return "Claimed.", d.app.Claim(ctx, id, s.by, m)
+	case "unclaim":
+		return "Unclaimed.", d.app.Unclaim(ctx, id, s.by, m)
+	case "close":
+		return "Closed.", d.app.Close(ctx, id, s.by, strings.TrimSpace(in("reason")), m)
+	case "reopen":
+		return "Reopened.", d.app.Reopen(ctx, id, s.by, m)
+	case "priority":
+		p, err := ticket.ParsePriority(in("priority"))
+		if err != nil {
+			return "", domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
+		}
+		return "Priority set to " + in("priority") + ".", d.app.SetPriority(ctx, id, s.by, p, m)
+	}
+	return "", errUnknownAction
+}
+
+var errUnknownAction = errors.New("unknown action")
+
+func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
+	v, err := d.ticketIn(c, s)
+	if errors.Is(err, ticketviews.ErrNotFound) {
+		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
+	}
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	in, _ := inputOf(c)
+	done, err := d.ticketAction(c.UserContext(), s, domain.TicketID(v.ID), c.Params("action"), in)
+	to := "/guilds/" + s.guild.String() + "/tickets/" + v.ID
+	if errors.Is(err, errUnknownAction) {
+		return d.fail(c, fiber.StatusNotFound, "Unknown action.")
+	}
+	if msg, ok := refusal(err); ok {
+		return back(c, to, "refused", msg)
+	}
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	if err := d.waitViews(c.UserContext()); err != nil {
+		d.logger.Warn("views did not catch up after a dashboard action", "err", err)
+	}
+	return back(c, to, "done", done)
+}
+
+// refusal turns a broken rule into its sentence.
+func refusal(err error) (string, bool) {
+	var re *domain.RuleError
+	if errors.As(err, &re) {
+		return re.Message, true
+	}
+	var ide error = domain.ErrInvalidID
+	if errors.Is(err, ide) {
+		return "that id is not valid", true
+	}
+	return "", false
+}
+
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, domain.ErrForbidden):
+		return fiber.StatusForbidden
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrUnchanged):
+		return fiber.StatusConflict
+	case errors.Is(err, domain.ErrNotFound):
+		return fiber.StatusNotFound
+	}
+	return fiber.StatusUnprocessableEntity
+}
+
+// settingsChange decides one settings change, as /setup and /blacklist do.
+func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string, in input) (string, error) {
+	var done string
+	decide := func(g guild.Settings) ([]domain.Event, error) {
+		if !g.BotPresent() {
+			return nil, domain.Refuse(domain.ErrForbidden, "Ticketify is not in this server")
+		}
+		switch what {
+		case "staff-roles":
+			var roles []domain.RoleID
+			for _, r := range splitList(in("roles")) {
+				id, err := domain.ParseRoleID(r)
+				if err != nil {
+					return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
+				}
+				roles = append(roles, id)
+			}
+			done = "Staff roles saved."
+			return g.SetStaffRoles(roles)
+		case "limit":
+			done = "Ticket limit saved."
+			return g.SetTicketLimit(atoi(in("limit")))
+		case "retention":
+			done = "Transcript retention saved."
+			return g.SetRetention(atoi(in("days")))
+		case "log-channel":
+			ch, err := domain.ParseChannelID(in("channel"))
+			if err != nil {
+				return nil, domain.Refuse(domain.ErrInvalid, "choose a text channel")
+			}
+			done = "Log channel saved."
+			return g.SetLogChannel(ch)
+		case "category-add":
+			c := guild.Category{Key: strings.TrimSpace(in("key")), Name: strings.TrimSpace(in("name"))}
+			if dc := strings.TrimSpace(in("discord_category")); dc != "" {
+				id, err := domain.ParseChannelID(dc)
+				if err != nil {
+					return nil, domain.Refuse(domain.ErrInvalid, "the Discord category must be a channel id")
+				}
+				c.DiscordCategory = id
+			}
+			for _, q := range strings.Split(in("questions"), "\n") {
+				if q = strings.TrimSpace(q); q != "" {
+					c.Questions = append(c.Questions, guild.Question{Label: q, Required: true})
+				}
+			}
+			done = "Category added."
+			return g.AddCategory(c)
+		case "category-remove":
+			done = "Category removed."
+			return g.RemoveCategory(strings.TrimSpace(in("key")))
+		case "blacklist-add", "blacklist-remove":
+			add := what == "blacklist-add"
+			if u := strings.TrimSpace(in("user")); u != "" {
+				id, err := domain.ParseUserID(u)
+				if err != nil {
+					return nil, domain.Refuse(domain.ErrInvalid, "a user id is a number like 123456789012345678")
+				}
+				if add {
+					done = "User blacklisted."
+					return g.BlacklistUser(id)
+				}
+				done = "User removed from the blacklist."
+				return g.UnblacklistUser(id)
+			}
+			id, err := domain.ParseRoleID(strings.TrimSpace(in("role")))
+			if err != nil {
+				return nil, domain.Refuse(domain.ErrInvalid, "give a user id or choose a role")
+			}
+			if add {
+				done = "Role blacklisted."
+				return g.BlacklistRole(id)
+			}
+			done = "Role removed from the blacklist."
+			return g.UnblacklistRole(id)
+		}
+		return nil, errUnknownAction
+	}
+	err := d.app.UpdateGuild(ctx, s.guild, meta(s), decide)
+	return done, err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (d *Dashboard) settingsForm(c *fiber.Ctx, s *staffCtx) error {
+	in, _ := inputOf(c)
+	done, err := d.settingsChange(c.UserContext(), s, c.Params("what"), in)
+	to := "/guilds/" + s.guild.String() + "/settings"
+	if errors.Is(err, errUnknownAction) {
+		return d.fail(c, fiber.StatusNotFound, "Unknown setting.")
+	}
+	if msg, ok := refusal(err); ok {
+		return back(c, to, "refused", msg)
+	}
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	return back(c, to, "done", done)
+}
+
+// settingsView is a guild's settings as shown and as JSON.
+type settingsView struct {
+	StaffRoles       []string   `json:"staff_roles"`
+	Categories       []category `json:"categories"`
+	TicketLimit      int        `json:"ticket_limit"`
+	RetentionDays    int        `json:"retention_days"`
+	LogChannel       string     `json:"log_channel,omitempty"`
+	BlacklistedUsers []string   `json:"blacklisted_users"`
+	BlacklistedRoles []string   `json:"blacklisted_roles"`
+}
+
+type category struct {
+	Key             string   `json:"key"`
+	Name            string   `json:"name"`
+	DiscordCategory string   `json:"discord_category,omitempty"`
+	Questions       []string `json:"questions"`
+}
+
+func settingsOf(g guild.Settings) settingsView {
+	v := settingsView{TicketLimit: g.TicketLimit(), RetentionDays: g.RetentionDays(), StaffRoles: []string{},
+		Categories: []category{}, BlacklistedUsers: []string{}, BlacklistedRoles: []string{}}
+	for _, r := range g.StaffRoles() {
+		v.StaffRoles = append(v.StaffRoles, r.String())
+	}
+	for _, c := range g.Categories() {
+		cv := category{Key: c.Key, Name: c.Name, Questions: []string{}}
+		if !c.DiscordCategory.IsZero() {
+			cv.DiscordCategory = c.DiscordCategory.String()
+		}
+		for _, q := range c.Questions {
+			cv.Questions = append(cv.Questions, q.Label)
+		}
+		v.Categories = append(v.Categories, cv)
+	}
+	if !g.LogChannel().IsZero() {
+		v.LogChannel = g.LogChannel().String()
+	}
+	for _, u := range g.BlacklistedUsers() {
+		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())
+	}
+	for _, r := range g.BlacklistedRoles() {
+		v.BlacklistedRoles = append(v.BlacklistedRoles, r.String())
+	}
+	return v
+}

@@ -1,0 +1,344 @@
+package dashboard
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/oauth2"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/profile"
+	"github.com/ticketify/ticketify/internal/app"
+)
+
+// cookieName is the one cookie the dashboard sets.
+const cookieName = "ticketify_session"
+
+// guildsFresh is how long the user's guild list (and so Manage Server) is
+// trusted before it is asked from Discord again.
+const guildsFresh = 5 * time.Minute
+
+func (d *Dashboard) setCookie(c *fiber.Ctx, token string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: cookieName, Value: token, Path: "/", Expires: expires, HTTPOnly: true,
+		Secure: d.secure, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (d *Dashboard) clearCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: cookieName, Value: "", Path: "/", Expires: time.Unix(1, 0), MaxAge: -1, HTTPOnly: true,
+		Secure: d.secure, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// safeNext keeps a post-login destination on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") || strings.HasPrefix(next, "/auth/") {
+		return "/guilds"
+	}
+	return next
+}
+
+// startLogin begins the authorization-code flow: a fresh login session
+// holds the state's hash and the PKCE verifier; Discord gets the state and
+// the verifier's S256 challenge.
+func (d *Dashboard) startLogin(c *fiber.Ctx) error {
+	if !d.LoginEnabled() {
+		return d.fail(c, fiber.StatusServiceUnavailable, "Discord login is not configured on this server (DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET).")
+	}
+	ctx := c.UserContext()
+	token, id := newToken()
+	state, verifier := randomString(), oauth2.GenerateVerifier()
+	now := d.cfg.Clock()
+	sess := &session{ID: id, Kind: "login", Created: now, Expires: now.Add(loginTTL), CSRF: randomString(),
+		StateHash: hash(state), Next: safeNext(c.Query("next"))}
+	sess.Verifier = d.sessions.seal(id, []byte(verifier))
+	if err := d.sessions.insert(ctx, sess); err != nil {
+		return d.unavailable(c, err)
+	}
+	d.setCookie(c, token, sess.Expires)
+	return c.Redirect(d.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")), fiber.StatusFound)
+}
+
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// callback finishes the flow: the state must be this browser's, the code is
+// exchanged with the verifier, the user and their guilds are read, and a new
+// session replaces the login one (a session id is never reused across a
+// login).
+func (d *Dashboard) callback(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	pending, err := d.sessions.get(ctx, c.Cookies(cookieName))
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	if pending == nil || pending.Kind != "login" ||
+		subtle.ConstantTimeCompare([]byte(hash(c.Query("state"))), []byte(pending.StateHash)) != 1 {
+		return d.fail(c, fiber.StatusBadRequest, "This login link expired or was not started in this browser. Please log in again.")
+	}
+	_ = d.sessions.delete(ctx, pending.ID) // one use
+	if e := c.Query("error"); e != "" {
+		d.clearCookie(c)
+		return d.fail(c, fiber.StatusUnauthorized, "Discord did not authorize the login ("+e+").")
+	}
+	verifier, err := d.sessions.open(pending.ID, pending.Verifier)
+	if err != nil {
+		return d.fail(c, fiber.StatusBadRequest, "This login could not be verified. Please log in again.")
+	}
+	hctx := context.WithValue(ctx, oauth2.HTTPClient, d.http)
+	tok, err := d.oauth.Exchange(hctx, c.Query("code"), oauth2.VerifierOption(string(verifier)))
+	if err != nil {
+		d.logger.Warn("oauth code exchange failed", "err", redact(err))
+		return d.fail(c, fiber.StatusBadGateway, "Discord refused the login. Please try again.")
+	}
+	var me struct {
+		ID         string  `json:"id"`
+		Username   string  `json:"username"`
+		GlobalName *string `json:"global_name"`
+		Avatar     *string `json:"avatar"`
+	}
+	if err := d.discordGet(ctx, tok, "/users/@me", &me); err != nil {
+		return d.fail(c, fiber.StatusBadGateway, "Discord did not tell who you are. Please try again.")
+	}
+	user, err := domain.ParseUserID(me.ID)
+	if err != nil {
+		return d.fail(c, fiber.StatusBadGateway, "Discord answered with an invalid user.")
+	}
+	var guilds []userGuild
+	if err := d.discordGet(ctx, tok, "/users/@me/guilds", &guilds); err != nil {
+		return d.fail(c, fiber.StatusBadGateway, "Discord did not list your servers. Please try again.")
+	}
+	token, id := newToken()
+	now := d.cfg.Clock()
+	sess := &session{ID: id, Kind: "user", Created: now, Expires: now.Add(SessionTTL), CSRF: randomString(),
+		User: user.String(), Username: me.Username, Guilds: guilds, GuildsAt: now}
+	if me.GlobalName != nil {
+		sess.GlobalName = *me.GlobalName
+	}
+	if me.Avatar != nil {
+		sess.Avatar = *me.Avatar
+	}
+	if err := d.sessions.setToken(sess, tok); err != nil {
+		return d.unavailable(c, err)
+	}
+	if err := d.sessions.insert(ctx, sess); err != nil {
+		return d.unavailable(c, err)
+	}
+	// What Discord shows of the person, as an event (the profile's owner may
+	// export or erase it); unchanged snapshots append nothing.
+	seen := profile.Personal{Username: sess.Username, GlobalName: sess.GlobalName, Avatar: sess.Avatar}
+	if err := d.app.ObserveProfile(ctx, user, seen, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
+		d.logger.Warn("profile not recorded at login", "user", user, "err", err)
+	}
+	d.setCookie(c, token, sess.Expires)
+	return c.Redirect(pending.Next, fiber.StatusFound)
+}
+
+// redact keeps an OAuth error's kind without echoing request details.
+func redact(err error) string {
+	var re *oauth2.RetrieveError
+	if ok := asRetrieve(err, &re); ok {
+		return fmt.Sprintf("%s (%d)", re.ErrorCode, re.Response.StatusCode)
+	}
+	return "transport error"
+}
+
+func asRetrieve(err error, target **oauth2.RetrieveError) bool {
+	for err != nil {
+		if re, ok := err.(*oauth2.RetrieveError); ok {
+			*target = re
+			return true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}
+
+// discordGet calls Discord's REST API with the user's bearer token.
+func (d *Dashboard) discordGet(ctx context.Context, tok *oauth2.Token, path string, into any) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(d.cfg.APIURL, "/")+path, nil)
+	if err != nil {
+		return err
+	}
+	tok.SetAuthHeader(req)
+	req.Header.Set("User-Agent", "DiscordBot (https://github.com/ticketify/ticketify, 1.0) Ticketify-Dashboard")
+	res, err := d.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("discord %s: %w", path, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
+		return fmt.Errorf("discord %s: status %d", path, res.StatusCode)
+	}
+	return json.NewDecoder(io.LimitReader(res.Body, 4<<20)).Decode(into)
+}
+
+// refreshGuilds asks Discord for the user's guilds again when the list is
+// older than guildsFresh, refreshing the access token first if it expired.
+func (d *Dashboard) refreshGuilds(ctx context.Context, sess *session) error {
+	if d.cfg.Clock().Sub(sess.GuildsAt) < guildsFresh {
+		return nil
+	}
+	tok, err := d.sessions.token(sess)
+	if err != nil {
+		return err
+	}
+	hctx := context.WithValue(ctx, oauth2.HTTPClient, d.http)
+	fresh, err := d.oauth.TokenSource(hctx, tok).Token() // refreshes an expired token
+	if err != nil {
+		return fmt.Errorf("refresh the Discord token: %w", err)
+	}
+	var guilds []userGuild
+	if err := d.discordGet(ctx, fresh, "/users/@me/guilds", &guilds); err != nil {
+		return err
+	}
+	sess.Guilds, sess.GuildsAt = guilds, d.cfg.Clock()
+	if fresh.AccessToken != tok.AccessToken {
+		if err := d.sessions.setToken(sess, fresh); err != nil {
+			return err
+		}
+	}
+	return d.sessions.replace(ctx, sess)
+}
+
+func (d *Dashboard) logout(c *fiber.Ctx) error {
+	sess := current(c)
+	if tok, err := d.sessions.token(sess); err == nil {
+		d.revoke(c.UserContext(), tok)
+	}
+	if err := d.sessions.delete(c.UserContext(), sess.ID); err != nil {
+		return d.unavailable(c, err)
+	}
+	d.clearCookie(c)
+	return c.Redirect("/login?bye=1", fiber.StatusSeeOther)
+}
+
+// revoke tells Discord to forget the token (best effort: the session,
+// which alone held it, is deleted anyway).
+func (d *Dashboard) revoke(ctx context.Context, tok *oauth2.Token) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	form := url.Values{"token": {tok.AccessToken}, "token_type_hint": {"access_token"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(d.cfg.APIURL, "/")+"/oauth2/token/revoke", strings.NewReader(form.Encode()))
+	if err != nil {
+		return
+	}
+	req.SetBasicAuth(url.QueryEscape(d.cfg.ClientID), url.QueryEscape(d.cfg.ClientSecret))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if res, err := d.http.Do(req); err == nil {
+		_ = res.Body.Close()
+	}
+}
+
+// demoLogin chooses the demo admin at the fake Discord, then runs the real
+// OAuth flow. Mounted only in demo mode.
+func (d *Dashboard) demoLogin(c *fiber.Ctx) error {
+	if err := d.cfg.DemoLogin(c.UserContext()); err != nil {
+		return d.fail(c, fiber.StatusInternalServerError, "The demo login failed: "+err.Error())
+	}
+	return c.Redirect("/auth/login?next=/guilds", fiber.StatusSeeOther)
+}
+
+type ctxKey int
+
+const sessionKey ctxKey = iota
+
+// withSession loads the session named by the cookie, if any.
+func (d *Dashboard) withSession(c *fiber.Ctx) error {
+	sess, err := d.sessions.get(c.UserContext(), c.Cookies(cookieName))
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	if sess != nil && sess.Kind == "user" {
+		c.Locals(sessionKey, sess)
+	}
+	return c.Next()
+}
+
+func current(c *fiber.Ctx) *session {
+	s, _ := c.Locals(sessionKey).(*session)
+	return s
+}
+
+// requireUser sends a browser without a live session to the login page
+// (and back afterwards); the API answers 401.
+func (d *Dashboard) requireUser(c *fiber.Ctx) error {
+	if current(c) != nil {
+		return c.Next()
+	}
+	if c.Cookies(cookieName) != "" {
+		d.clearCookie(c) // expired or unknown
+	}
+	if isAPI(c) {
+		return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": "log in first"})
+	}
+	if c.Method() != fiber.MethodGet {
+		return d.fail(c, fiber.StatusUnauthorized, "Your session expired. Please log in again.")
+	}
+	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+}
+
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// checkCSRF: every state-changing request carries the session's CSRF token
+// (a form field, or the X-CSRF-Token header for the API), compared in
+// constant time, and comes from this site.
+func (d *Dashboard) checkCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if !d.originOK(c) {
+		return d.fail(c, fiber.StatusForbidden, "Cross-site requests are refused.")
+	}
+	sess := current(c)
+	given := c.Get("X-CSRF-Token")
+	if given == "" {
+		given = c.FormValue("csrf")
+	}
+	if sess == nil || given == "" || subtle.ConstantTimeCompare([]byte(given), []byte(sess.CSRF)) != 1 {
+		return d.fail(c, fiber.StatusForbidden, "This form expired or did not come from the dashboard (CSRF check). Reload the page and try again.")
+	}
+	return c.Next()
+}
+
+// sameOrigin refuses a cross-site state-changing request outright.
+func (d *Dashboard) sameOrigin(c *fiber.Ctx) error {
+	if !d.originOK(c) {
+		return d.fail(c, fiber.StatusForbidden, "Cross-site requests are refused.")
+	}
+	return c.Next()
+}
+
+// originOK: the browser says the request comes from this site (or says
+// nothing, as non-browser API clients do).
+func (d *Dashboard) originOK(c *fiber.Ctx) bool {
+	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return false
+	}
+	if origin := c.Get("Origin"); origin != "" {
+		want, _ := url.Parse(d.cfg.PublicURL)
+		got, err := url.Parse(origin)
+		if err != nil || want == nil || got.Scheme+"://"+got.Host != want.Scheme+"://"+want.Host {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,517 @@
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/projections/analytics"
+	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+	"github.com/ticketify/ticketify/projections/transcripts"
+)
+
+// page is what every template gets.
+type page struct {
+	Title  string
+	User   *session
+	CSRF   string
+	Guild  *staffCtx
+	Tab    string
+	Flash  string
+	Error  string
+	Demo   bool
+	Login  bool
+	Data   any
+	Names  map[string]string // user id → display name
+	Prefix string            // this guild's URL prefix
+}
+
+// Name is how a user id is shown.
+func (p page) Name(id string) string {
+	if id == "" {
+		return ""
+	}
+	if n := p.Names[id]; n != "" {
+		return n
+	}
+	return "user " + id
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"time": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if v.IsZero() {
+					return ""
+				}
+				return v.UTC().Format("2006-01-02 15:04 UTC")
+			case *time.Time:
+				if v == nil {
+					return ""
+				}
+				return v.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			return ""
+		},
+		"ms": func(ms int64) string {
+			if ms <= 0 {
+				return "—"
+			}
+			return (time.Duration(ms) * time.Millisecond).Round(time.Second).String()
+		},
+		"query": func(base string, kv ...any) string {
+			v := url.Values{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if s := fmt.Sprint(kv[i+1]); s != "" && s != "0" {
+					v.Set(fmt.Sprint(kv[i]), s)
+				}
+			}
+			if len(v) == 0 {
+				return base
+			}
+			return base + "?" + v.Encode()
+		},
+		"add":  func(a, b int) int { return a + b },
+		"list": func(xs ...string) []string { return xs },
+		"timelineOf": func(entries []audit.Entry, p page) any {
+			return struct {
+				Entries []audit.Entry
+				Page    page
+			}{entries, p}
+		},
+		"has": func(list []string, s string) bool {
+			for _, x := range list {
+				if x == s {
+					return true
+				}
+			}
+			return false
+		},
+	}
+	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	var partials []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "templates/_") {
+			b, err := fs.ReadFile(templateFS, n)
+			if err != nil {
+				return nil, err
+			}
+			partials = append(partials, string(b))
+		}
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" || strings.HasPrefix(base, "_") {
+			continue
+		}
+		body, err := fs.ReadFile(templateFS, n)
+		if err != nil {
+			return nil, err
+		}
+		t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		if err != nil {
+			return nil, fmt.Errorf("template layout: %w", err)
+		}
+		for _, part := range partials {
+			if _, err := t.Parse(part); err != nil {
+				return nil, fmt.Errorf("template partial: %w", err)
+			}
+		}
+		if _, err := t.Parse(string(body)); err != nil {
+			return nil, fmt.Errorf("template %s: %w", base, err)
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+// render writes a page; the whole page is rendered before anything is sent.
+func (d *Dashboard) render(c *fiber.Ctx, name string, p page) error {
+	t, ok := d.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	p.User = current(c)
+	if p.User != nil {
+		p.CSRF = p.User.CSRF
+	}
+	p.Demo, p.Login = d.cfg.DemoLogin != nil, d.LoginEnabled()
+	if p.Guild != nil {
+		p.Prefix = "/guilds/" + p.Guild.guild.String()
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		d.logger.Error("template failed", "page", name, "err", err)
+		return c.Status(fiber.StatusInternalServerError).SendString("the page could not be rendered")
+	}
+	c.Type("html", "utf-8")
+	c.Set("Cache-Control", "no-store")
+	return c.Send(buf.Bytes())
+}
+
+// names resolves user ids to the names Discord last showed (profiles).
+func (d *Dashboard) names(ctx context.Context, ids ...string) map[string]string {
+	out := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		u, err := domain.ParseUserID(id)
+		if err != nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			p, err := d.app.Profile(ctx, u)
+			if err != nil {
+				return
+			}
+			cur := p.Current()
+			name := cur.GlobalName
+			if name == "" {
+				name = cur.Username
+			}
+			if name != "" {
+				mu.Lock()
+				out[id] = name
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (d *Dashboard) loginPage(c *fiber.Ctx) error {
+	if sess, _ := d.sessions.get(c.UserContext(), c.Cookies(cookieName)); sess != nil && sess.Kind == "user" {
+		return c.Redirect("/guilds")
+	}
+	p := page{Title: "Log in", Data: map[string]any{"Next": safeNext(c.Query("next"))}}
+	if c.Query("bye") != "" {
+		p.Flash = "You are logged out. Your session was deleted."
+	}
+	return d.render(c, "login", p)
+}
+
+func (d *Dashboard) privacyPage(c *fiber.Ctx) error {
+	sess, _ := d.sessions.get(c.UserContext(), c.Cookies(cookieName))
+	if sess != nil && sess.Kind == "user" {
+		c.Locals(sessionKey, sess)
+	}
+	return d.render(c, "privacy", page{Title: "Privacy"})
+}
+
+// guildEntry is a guild on the picker.
+type guildEntry struct {
+	ID, Name string
+	Open     int
+}
+
+// visibleGuilds lists the guilds the user may manage, re-checked now.
+func (d *Dashboard) visibleGuilds(ctx context.Context, sess *session) ([]guildEntry, error) {
+	if err := d.refreshGuilds(ctx, sess); err != nil {
+		d.logger.Warn("guild list not refreshed; using the last one", "err", err)
+	}
+	var out []guildEntry
+	for _, ug := range sess.Guilds {
+		s, err := d.access(ctx, sess, ug.ID)
+		if errors.Is(err, errNoAccess) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, guildEntry{ID: s.guild.String(), Name: ug.Name})
+	}
+	return out, nil
+}
+
+func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
+	gs, err := d.visibleGuilds(c.UserContext(), current(c))
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	if len(gs) == 1 && c.Query("pick") == "" {
+		return c.Redirect("/guilds/" + gs[0].ID + "/tickets")
+	}
+	return d.render(c, "guilds", page{Title: "Your servers", Data: gs})
+}
+
+func (d *Dashboard) myDataPage(c *fiber.Ctx) error {
+	return d.render(c, "me", page{Title: "My data"})
+}
+
+// filterOf reads the tickets list's filter from the query.
+func filterOf(c *fiber.Ctx) ticketviews.Filter {
+	return ticketviews.Filter{Status: c.Query("status"), Category: c.Query("category"), Opener: c.Query("opener"),
+		Claimer: c.Query("claimer"), Priority: c.Query("priority"), Text: c.Query("q"), Page: c.QueryInt("page", 1),
+		PerPage: c.QueryInt("per_page", 50)}
+}
+
+func (d *Dashboard) ticketsPage(c *fiber.Ctx, s *staffCtx) error {
+	f := filterOf(c)
+	list, err := d.read.Tickets.List(c.UserContext(), s.guild.String(), f)
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	var ids []string
+	for _, t := range list.Tickets {
+		ids = append(ids, t.Opener, t.Claimer)
+	}
+	pages := (list.Total + list.PerPage - 1) / list.PerPage
+	return d.render(c, "tickets", page{Title: "Tickets", Guild: s, Tab: "tickets", Names: d.names(c.UserContext(), ids...),
+		Data: map[string]any{"List": list, "Filter": f, "Pages": pages, "Categories": s.settings.Categories()}})
+}
+
+// ticketIn returns the URL's ticket if it belongs to the guild.
+func (d *Dashboard) ticketIn(c *fiber.Ctx, s *staffCtx) (ticketviews.View, error) {
+	if _, err := domain.ParseTicketID(c.Params("ticket")); err != nil {
+		return ticketviews.View{}, ticketviews.ErrNotFound
+	}
+	v, err := d.read.Tickets.Get(c.UserContext(), c.Params("ticket"))
+	if err != nil {
+		return v, err
+	}
+	if v.Guild != s.guild.String() {
+		return ticketviews.View{}, ticketviews.ErrNotFound
+	}
+	return v, nil
+}
+
+func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
+	ctx := c.UserContext()
+	v, err := d.ticketIn(c, s)
+	if errors.Is(err, ticketviews.ErrNotFound) {
+		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
+	}
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	data := map[string]any{"Ticket": v}
+	tr, err := d.read.Transcripts.Get(ctx, v.ID)
+	switch {
+	case errors.Is(err, transcripts.ErrExpired):
+		data["TranscriptGone"] = fmt.Sprintf("This ticket's transcript was deleted %d days after it closed, as the server's retention says.", s.settings.RetentionDays())
+	case errors.Is(err, transcripts.ErrNotFound):
+		data["TranscriptGone"] = "No transcript yet."
+	case err != nil:
+		return d.unavailable(c, err)
+	default:
+		var buf bytes.Buffer
+		if err := transcripts.RenderEntries(&buf, tr); err != nil {
+			return d.unavailable(c, err)
+		}
+		data["Transcript"] = template.HTML(buf.String()) //nolint:gosec // rendered by the transcripts package, escaped there
+		data["Entries"] = len(tr.Entries)
+	}
+	tl, err := d.read.Audit.Timeline(ctx, audit.Query{Guild: s.guild.String(), Ticket: v.ID, Limit: 200})
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	data["Timeline"] = tl.Entries
+	ids := append([]string{v.Opener, v.Claimer, v.ClosedBy}, v.Members...)
+	for _, e := range tl.Entries {
+		ids = append(ids, e.Actor)
+	}
+	p := page{Title: fmt.Sprintf("Ticket #%d", v.Number), Guild: s, Tab: "tickets", Names: d.names(ctx, ids...), Data: data}
+	p.Flash, p.Error = c.Query("done"), c.Query("refused")
+	return d.render(c, "ticket", p)
+}
+
+func (d *Dashboard) transcriptFile(format string) staffHandler {
+	return func(c *fiber.Ctx, s *staffCtx) error {
+		v, err := d.ticketIn(c, s)
+		if errors.Is(err, ticketviews.ErrNotFound) {
+			return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
+		}
+		if err != nil {
+			return d.unavailable(c, err)
+		}
+		tr, err := d.read.Transcripts.Get(c.UserContext(), v.ID)
+		if errors.Is(err, transcripts.ErrExpired) {
+			return d.fail(c, fiber.StatusGone, "This ticket's transcript was deleted after the server's retention period.")
+		}
+		if errors.Is(err, transcripts.ErrNotFound) {
+			return d.fail(c, fiber.StatusNotFound, "This ticket has no transcript yet.")
+		}
+		if err != nil {
+			return d.unavailable(c, err)
+		}
+		var buf bytes.Buffer
+		c.Set("Cache-Control", "no-store")
+		if format == "json" {
+			if err := transcripts.RenderJSON(&buf, tr); err != nil {
+				return d.unavailable(c, err)
+			}
+			c.Type("json", "utf-8")
+		} else {
+			if err := transcripts.RenderHTML(&buf, tr); err != nil {
+				return d.unavailable(c, err)
+			}
+			c.Type("html", "utf-8")
+			// The transcript page is self-contained: its own, stricter policy.
+			c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+			if c.Query("download") != "" {
+				c.Attachment(tr.Name + ".html")
+			}
+		}
+		return c.Send(buf.Bytes())
+	}
+}
+
+func (d *Dashboard) auditPage(c *fiber.Ctx, s *staffCtx) error {
+	q := audit.Query{Guild: s.guild.String(), Ticket: c.Query("ticket"), Actor: c.Query("actor"), Type: c.Query("type"),
+		Before: int64(c.QueryInt("before")), Limit: 50}
+	tl, err := d.read.Audit.Timeline(c.UserContext(), q)
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	var ids []string
+	for _, e := range tl.Entries {
+		ids = append(ids, e.Actor)
+	}
+	return d.render(c, "audit", page{Title: "Audit timeline", Guild: s, Tab: "audit", Names: d.names(c.UserContext(), ids...),
+		Data: map[string]any{"Page": tl, "Query": q}})
+}
+
+// dayRange reads from/to (YYYY-MM-DD, UTC), default the last 30 days.
+func (d *Dashboard) dayRange(c *fiber.Ctx) (from, to string, err error) {
+	today := d.cfg.Clock().UTC()
+	to, from = c.Query("to", today.Format(time.DateOnly)), c.Query("from", today.AddDate(0, 0, -29).Format(time.DateOnly))
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil || t.Before(f) || t.Sub(f) > 366*24*time.Hour {
+		return "", "", errors.New("choose a range of at most a year, as YYYY-MM-DD")
+	}
+	return from, to, nil
+}
+
+func (d *Dashboard) analyticsPage(c *fiber.Ctx, s *staffCtx) error {
+	from, to, err := d.dayRange(c)
+	if err != nil {
+		return d.fail(c, fiber.StatusBadRequest, err.Error())
+	}
+	days, err := d.read.Analytics.Series(c.UserContext(), s.guild.String(), from, to)
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	sum := summarize(days)
+	var staff []string
+	for id := range sum.Staff {
+		staff = append(staff, id)
+	}
+	return d.render(c, "analytics", page{Title: "Analytics", Guild: s, Tab: "analytics", Names: d.names(c.UserContext(), staff...),
+		Data: map[string]any{"From": from, "To": to, "Days": days, "Sum": sum, "Charts": charts(days)}})
+}
+
+func (d *Dashboard) analyticsFile(format string) staffHandler {
+	return func(c *fiber.Ctx, s *staffCtx) error {
+		from, to, err := d.dayRange(c)
+		if err != nil {
+			return d.fail(c, fiber.StatusBadRequest, err.Error())
+		}
+		days, err := d.read.Analytics.Series(c.UserContext(), s.guild.String(), from, to)
+		if err != nil {
+			return d.unavailable(c, err)
+		}
+		name := fmt.Sprintf("ticketify-analytics-%s-%s-%s", s.guild, from, to)
+		if format == "json" {
+			c.Attachment(name + ".json")
+			return c.JSON(fiber.Map{"guild": s.guild.String(), "from": from, "to": to, "days": days})
+		}
+		c.Attachment(name + ".csv")
+		c.Type("csv", "utf-8")
+		return c.Send(analyticsCSV(days))
+	}
+}
+
+// totals sums a range of days.
+type totals struct {
+	Opened, Closed, Reopened, Backlog int
+	Commands                          map[string]int
+	Staff                             map[string]analytics.Staff
+}
+
+func summarize(days []analytics.Day) totals {
+	t := totals{Commands: map[string]int{}, Staff: map[string]analytics.Staff{}}
+	for _, d := range days {
+		t.Opened += d.Opened
+		t.Closed += d.Closed
+		t.Reopened += d.Reopened
+		t.Backlog = d.Backlog
+		for k, n := range d.Commands {
+			t.Commands[k] += n
+		}
+		for k, s := range d.Staff {
+			cur := t.Staff[k]
+			cur.Claimed += s.Claimed
+			cur.Closed += s.Closed
+			t.Staff[k] = cur
+		}
+	}
+	return t
+}
+
+func (d *Dashboard) settingsPage(c *fiber.Ctx, s *staffCtx) error {
+	ctx := c.UserContext()
+	data := map[string]any{"Settings": settingsOf(s.settings)}
+	if d.dir != nil {
+		roles, err := d.dir.GuildRoles(ctx, s.guild)
+		if err != nil {
+			d.logger.Warn("guild roles not read", "guild", s.guild, "err", err)
+		}
+		channels, err := d.dir.GuildTextChannels(ctx, s.guild)
+		if err != nil {
+			d.logger.Warn("guild channels not read", "guild", s.guild, "err", err)
+		}
+		data["Roles"], data["Channels"] = roles, channels
+	}
+	users := make([]string, 0)
+	for _, u := range s.settings.BlacklistedUsers() {
+		users = append(users, u.String())
+	}
+	p := page{Title: "Settings", Guild: s, Tab: "settings", Names: d.names(ctx, users...), Data: data}
+	p.Flash, p.Error = c.Query("done"), c.Query("refused")
+	return d.render(c, "settings", p)
+}
+
+// back redirects to the page a form came from with a message.
+func back(c *fiber.Ctx, to, key, message string) error {
+	return c.Redirect(to+"?"+url.Values{key: {message}}.Encode(), fiber.StatusSeeOther)
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
+}
