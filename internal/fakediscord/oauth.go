@@ -170,3 +170,29 @@ func (s *Server) usersMeGuilds(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(w, 200, out)
 }
+
+// oauthRevoke is POST /oauth2/token/revoke: the token stops working.
+func (s *Server) oauthRevoke(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, _ := url.ParseQuery(string(body))
+	clientID, secret, ok := r.BasicAuth()
+	if !ok {
+		clientID, secret = form.Get("client_id"), form.Get("client_secret")
+	}
+	if clientID != s.AppID.String() || secret != s.ClientSecret() {
+		s.writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+		return
+	}
+	s.oauth.mu.Lock()
+	delete(s.oauth.tokens, form.Get("token"))
+	delete(s.oauth.refresh, form.Get("token"))
+	s.oauth.mu.Unlock()
+	s.writeJSON(w, 200, map[string]any{})
+}
+
+// TokenValid says whether an access token still works (tests of logout).
+func (s *Server) TokenValid(access string) bool {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	_, ok := s.oauth.tokens[access]
+	return ok
+}

@@ -202,7 +202,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, seg []string, bod
 	case m == "POST" && match(seg, "oauth2", "token"):
 		s.oauthToken(w, r, body)
 	case m == "POST" && match(seg, "oauth2", "token", "revoke"):
-		s.writeJSON(w, 200, map[string]any{})
+		s.oauthRevoke(w, r, body)
 	default:
 		s.writeError(w, http.StatusNotFound, 0, "404: Not Found")
 	}

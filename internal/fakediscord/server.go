@@ -226,6 +226,15 @@ func (s *Server) AddMember(guild Snowflake, u User, roles ...Snowflake) Member {
 	return *s.addMemberLocked(s.guilds[guild], u, roles)
 }
 
+// SetMemberRoles replaces a member's roles (as a server admin would).
+func (s *Server) SetMemberRoles(guild, user Snowflake, roles ...Snowflake) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.guilds[guild].members[user]; ok {
+		m.Roles = append([]Snowflake{}, roles...)
+	}
+}
+
 func (s *Server) addMemberLocked(g *guildState, u User, roles []Snowflake) *Member {
 	if u.Discriminator == "" {
 		u.Discriminator = "0"

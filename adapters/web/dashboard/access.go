@@ -77,7 +77,7 @@ func (d *Dashboard) memberRoles(ctx context.Context, g domain.GuildID, u domain.
 	d.rolesMu.Lock()
 	c, ok := d.roles[key]
 	d.rolesMu.Unlock()
-	if ok && time.Since(c.at) < rolesFresh {
+	if ok && d.cfg.Clock().Sub(c.at) < rolesFresh {
 		return c.roles, nil
 	}
 	roles, err := d.dir.MemberRoles(ctx, g, u)
@@ -88,7 +88,7 @@ func (d *Dashboard) memberRoles(ctx context.Context, g domain.GuildID, u domain.
 	if len(d.roles) > 10_000 {
 		clear(d.roles)
 	}
-	d.roles[key] = cachedRoles{roles: roles, at: time.Now()}
+	d.roles[key] = cachedRoles{roles: roles, at: d.cfg.Clock()}
 	d.rolesMu.Unlock()
 	return roles, nil
 }

@@ -1,0 +1,341 @@
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// site is a logged-in (or not) HTTP client of the dashboard, following
+// redirects like a browser, through the fake Discord's OAuth pages.
+type site struct {
+	t    *testing.T
+	w    *testenv.World
+	base string
+	c    *http.Client
+}
+
+func newSite(t *testing.T, w *testenv.World) *site {
+	jar, _ := cookiejar.New(nil)
+	return &site{t: t, w: w, base: "http://" + w.Srv.Addr(), c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+}
+
+// login runs the whole OAuth flow as u and returns where it landed.
+func (s *site) login(u fakediscord.User) string {
+	s.t.Helper()
+	s.w.Fake.LoginAs(u)
+	res, body := s.get("/auth/login?next=/guilds%3Fpick%3D1")
+	if res.StatusCode != 200 {
+		s.t.Fatalf("login ended with %d: %s", res.StatusCode, body)
+	}
+	return res.Request.URL.Path
+}
+
+func (s *site) do(req *http.Request) (*http.Response, string) {
+	s.t.Helper()
+	res, err := s.c.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func (s *site) get(path string) (*http.Response, string) {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.base+path, nil)
+	return s.do(req)
+}
+
+func (s *site) post(path string, form url.Values, header map[string]string) (*http.Response, string) {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	return s.do(req)
+}
+
+func (s *site) cookie() *http.Cookie {
+	u, _ := url.Parse(s.base)
+	for _, c := range s.c.Jar.Cookies(u) {
+		if c.Name == "ticketify_session" {
+			return c
+		}
+	}
+	return nil
+}
+
+func (s *site) csrf() string {
+	s.t.Helper()
+	res, body := s.get("/api/v1/me")
+	if res.StatusCode != 200 {
+		s.t.Fatalf("/api/v1/me: %d %s", res.StatusCode, body)
+	}
+	var me struct {
+		CSRF string `json:"csrf_token"`
+	}
+	_ = json.Unmarshal([]byte(body), &me)
+	return me.CSRF
+}
+
+// openTicket opens a ticket as u through a signed slash command and waits
+// for its view.
+func openTicket(t *testing.T, w *testenv.World, u fakediscord.User, topic string) domain.TicketID {
+	t.Helper()
+	in := w.Fake.SlashCommand(w.As(u, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", topic)))
+	content, _ := w.Reply(t, in, w.Deliver(t, in))
+	if !strings.Contains(content, "opened") {
+		t.Fatalf("open: %q", content)
+	}
+	var id string
+	w.WaitFor(t, "the ticket in the views", func() bool {
+		list, err := w.Srv.TicketViews.All(context.Background(), w.Guild.ID.String())
+		for _, s := range list {
+			if s.Opener == u.ID.String() && s.Topic == topic && s.Name != "" {
+				id = s.ID
+			}
+		}
+		return err == nil && id != ""
+	})
+	return domain.TicketID(id)
+}
+
+func setStaffRole(t *testing.T, w *testenv.World) {
+	t.Helper()
+	in := w.Fake.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("staff-role", fakediscord.RoleOpt("role", w.StaffRole.ID)))
+	if content, _ := w.Reply(t, in, w.Deliver(t, in)); !strings.Contains(content, "saved") {
+		t.Fatalf("setup: %q", content)
+	}
+}
+
+func TestLoginSetsOneHttpOnlySessionCookieForSevenDays(t *testing.T) {
+	w := testenv.NewWorld(t)
+	s := newSite(t, w)
+	if landed := s.login(w.Owner); landed != "/guilds" {
+		t.Fatalf("landed on %s, want the guild picker", landed)
+	}
+	// Inspect the Set-Cookie of the callback by logging in again with a
+	// client that does not follow redirects.
+	w.Fake.LoginAs(w.Owner)
+	raw := &http.Client{Jar: s.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	start, err := raw.Get(s.base + "/auth/login")
+	must(t, err)
+	start.Body.Close()
+	authorize, err := raw.Get(start.Header.Get("Location"))
+	must(t, err)
+	authorize.Body.Close()
+	cb, err := raw.Get(authorize.Header.Get("Location"))
+	must(t, err)
+	cb.Body.Close()
+	header := cb.Header.Values("Set-Cookie")
+	if len(header) != 1 {
+		t.Fatalf("the callback set %d cookies, want exactly one: %q", len(header), header)
+	}
+	h := strings.ToLower(header[0])
+	for _, want := range []string{"ticketify_session=", "httponly", "samesite=lax", "path=/"} {
+		if !strings.Contains(h, want) {
+			t.Fatalf("cookie %q lacks %q", header[0], want)
+		}
+	}
+	if strings.Contains(h, "secure") {
+		t.Fatalf("cookie %q is Secure on plain-http localhost, so the browser would drop it", header[0])
+	}
+	c := cb.Cookies()[0]
+	if d := time.Until(c.Expires); d < 7*24*time.Hour-time.Minute || d > 7*24*time.Hour+time.Minute {
+		t.Fatalf("cookie expires in %s, want 7 days", d)
+	}
+	// The database holds the session under the cookie's hash, and the OAuth
+	// tokens only sealed.
+	var doc bson.M
+	must(t, w.Srv.Conn.DB.Collection("sessions").FindOne(context.Background(), bson.D{{Key: "user", Value: w.Owner.ID.String()}}).Decode(&doc))
+	raw2, _ := bson.MarshalExtJSON(doc, false, false)
+	for _, leak := range []string{c.Value, "at-", "rt-"} {
+		if strings.Contains(string(raw2), leak) {
+			t.Fatalf("the session document holds %q in the clear: %s", leak, raw2)
+		}
+	}
+}
+
+func TestALoginStateFromAnotherBrowserIsRefused(t *testing.T) {
+	w := testenv.NewWorld(t)
+	victim, attacker := newSite(t, w), newSite(t, w)
+	w.Fake.LoginAs(w.Member)
+	raw := &http.Client{Jar: attacker.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	start, err := raw.Get(attacker.base + "/auth/login")
+	must(t, err)
+	start.Body.Close()
+	authorize, err := raw.Get(start.Header.Get("Location"))
+	must(t, err)
+	authorize.Body.Close()
+	// The attacker makes the victim's browser finish the attacker's login.
+	res, body := victim.get(strings.TrimPrefix(authorize.Header.Get("Location"), victim.base))
+	if res.StatusCode != http.StatusBadRequest || victim.cookie() != nil {
+		t.Fatalf("a foreign callback got %d and cookie %v: %s", res.StatusCode, victim.cookie(), body)
+	}
+	// A tampered state in the right browser is refused too.
+	start, err = raw.Get(attacker.base + "/auth/login")
+	must(t, err)
+	start.Body.Close()
+	authorize, err = raw.Get(start.Header.Get("Location"))
+	must(t, err)
+	authorize.Body.Close()
+	loc, _ := url.Parse(authorize.Header.Get("Location"))
+	q := loc.Query()
+	q.Set("state", q.Get("state")+"x")
+	loc.RawQuery = q.Encode()
+	cb, err := raw.Get(loc.String())
+	must(t, err)
+	cb.Body.Close()
+	if cb.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a tampered state got %d", cb.StatusCode)
+	}
+}
+
+func TestEveryRequestRechecksTheGuild(t *testing.T) {
+	w := testenv.NewWorld(t)
+	setStaffRole(t, w)
+	ctx := context.Background()
+	// A second server with Ticketify, where the staff member is a plain member.
+	other := w.Fake.AddGuild("Other Server", w.Member)
+	w.Fake.AddMember(other.ID, w.Staff)
+	must(t, w.Srv.App.RecordBotJoined(ctx, domain.GuildID(other.ID), other.Name, domain.UserID(w.Member.ID)))
+
+	staff := newSite(t, w)
+	staff.login(w.Staff)
+	_, picker := staff.get("/guilds?pick=1")
+	if !strings.Contains(picker, w.Guild.Name) || strings.Contains(picker, "Other Server") {
+		t.Fatalf("the picker should list only %q: %s", w.Guild.Name, picker)
+	}
+	for _, path := range []string{"/guilds/" + other.ID.String() + "/tickets", "/api/v1/guilds/" + other.ID.String() + "/tickets",
+		"/guilds/123/settings", "/api/v1/guilds/not-a-number/audit"} {
+		if res, body := staff.get(path); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s: %d, want 403: %s", path, res.StatusCode, body)
+		}
+	}
+	if res, _ := staff.get("/api/v1/guilds/" + w.Guild.ID.String() + "/tickets"); res.StatusCode != 200 {
+		t.Fatalf("staff cannot read their own guild: %d", res.StatusCode)
+	}
+	// Losing the staff role takes effect without logging out (roles are
+	// re-read through the bot at most a minute later; the clock moves on).
+	w.Fake.SetMemberRoles(w.Guild.ID, w.Staff.ID)
+	w.Clock.Advance(2 * time.Minute)
+	if res, _ := staff.get("/api/v1/guilds/" + w.Guild.ID.String() + "/tickets"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a member who lost the staff role still reads the guild: %d", res.StatusCode)
+	}
+	// Someone without a session gets 401 from the API and the login page otherwise.
+	anon := newSite(t, w)
+	if res, _ := anon.get("/api/v1/guilds"); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous API: %d", res.StatusCode)
+	}
+	if res, _ := anon.get("/guilds/" + w.Guild.ID.String() + "/tickets"); res.Request.URL.Path != "/login" {
+		t.Fatalf("anonymous page landed on %s", res.Request.URL)
+	}
+}
+
+func TestStateChangingRequestsNeedTheCSRFToken(t *testing.T) {
+	w := testenv.NewWorld(t)
+	id := openTicket(t, w, w.Member, "csrf")
+	s := newSite(t, w)
+	s.login(w.Owner)
+	path := "/api/v1/guilds/" + w.Guild.ID.String() + "/tickets/" + string(id) + "/claim"
+	for name, header := range map[string]map[string]string{
+		"no token":    {},
+		"wrong token": {"X-CSRF-Token": "forged"},
+		"cross-site":  {"X-CSRF-Token": s.csrf(), "Origin": "https://evil.example"},
+	} {
+		if res, body := s.post(path, nil, header); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s: %d, want 403: %s", name, res.StatusCode, body)
+		}
+	}
+	tk, err := w.Srv.App.Ticket(context.Background(), id)
+	must(t, err)
+	if !tk.Claimer().IsZero() {
+		t.Fatal("a refused request claimed the ticket")
+	}
+	if res, body := s.post(path, nil, map[string]string{"X-CSRF-Token": s.csrf()}); res.StatusCode != 200 {
+		t.Fatalf("with the token: %d %s", res.StatusCode, body)
+	}
+	tk, err = w.Srv.App.Ticket(context.Background(), id)
+	must(t, err)
+	if tk.Claimer() != domain.UserID(w.Owner.ID) {
+		t.Fatalf("claimer %v, want the owner", tk.Claimer())
+	}
+	// Claiming again is refused with the domain's reason, and changes nothing.
+	if res, body := s.post(path, nil, map[string]string{"X-CSRF-Token": s.csrf()}); res.StatusCode != http.StatusConflict {
+		t.Fatalf("a second claim: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestPagesSendSecurityHeaders(t *testing.T) {
+	w := testenv.NewWorld(t)
+	s := newSite(t, w)
+	res, _ := s.get("/login")
+	csp := res.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Fatalf("CSP %q lacks %q", csp, want)
+		}
+	}
+	for _, d := range strings.Split(csp, ";") {
+		if d = strings.TrimSpace(d); strings.HasPrefix(d, "script-src") && strings.Contains(d, "unsafe") {
+			t.Fatalf("CSP allows inline or eval'd script: %q", d)
+		}
+	}
+	if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("headers: %v", res.Header)
+	}
+}
+
+func TestDemoLoginExistsOnlyInDemoMode(t *testing.T) {
+	t.Run("not in demo mode", func(t *testing.T) {
+		w := testenv.NewWorld(t)
+		s := newSite(t, w)
+		_, body := s.get("/login")
+		if strings.Contains(body, "login-demo") || strings.Contains(body, "demo admin") {
+			t.Fatal("the login page offers the demo login outside demo mode")
+		}
+		if res, _ := s.post("/auth/demo", nil, nil); res.StatusCode != http.StatusNotFound || s.cookie() != nil {
+			t.Fatalf("POST /auth/demo outside demo mode: %d", res.StatusCode)
+		}
+	})
+	t.Run("in demo mode", func(t *testing.T) {
+		w := testenv.NewWorld(t, testenv.WithDemoLogin)
+		s := newSite(t, w)
+		_, body := s.get("/login")
+		if !strings.Contains(body, "login-demo") {
+			t.Fatal("the demo's login page has no demo button")
+		}
+		res, _ := s.post("/auth/demo", nil, nil)
+		if res.StatusCode != 200 || s.cookie() == nil {
+			t.Fatalf("demo login: %d at %s", res.StatusCode, res.Request.URL)
+		}
+		_, me := s.get("/api/v1/me")
+		if !strings.Contains(me, w.Owner.ID.String()) {
+			t.Fatalf("logged in as %s, want the demo admin", me)
+		}
+	})
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
