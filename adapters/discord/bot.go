@@ -48,6 +48,8 @@ type Bot struct {
 	facts  *factQueue
 	stop   context.CancelFunc
 	synced ViewsSync
+
+	profiles profiles
 }
 
 // ViewsSync waits until the views have applied everything already in the log.

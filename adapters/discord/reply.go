@@ -140,6 +140,7 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 		if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
 			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
 		}
+		b.observe(ctx, e.User())
 	}()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -59,9 +59,9 @@ func charts(days []analytics.Day) []chart {
 	}
 	return []chart{
 		{"Tickets opened and closed per day", bars("opened-closed", labels, series{"opened", "s1", opened}, series{"closed", "s2", closed})},
-		{"Open backlog at the end of each day", line("backlog", labels, series{"backlog", "s3", backlog})},
-		{"First response, median (minutes)", line("first-response", labels, series{"first response", "s4", first})},
-		{"Resolution, median (hours)", line("resolution", labels, series{"resolution", "s5", resolve})},
+		{"Open backlog at the end of each day", line("backlog", labels, true, series{"backlog", "s3", backlog})},
+		{"First response, median (minutes)", line("first-response", labels, false, series{"first response", "s4", first})},
+		{"Resolution, median (hours)", line("resolution", labels, false, series{"resolution", "s5", resolve})},
 		{"Commands and buttons used", hbars("commands", names, counts)},
 	}
 }
@@ -121,7 +121,7 @@ func num(v float64) string {
 	if v == float64(int64(v)) {
 		return strconv.FormatInt(int64(v), 10)
 	}
-	return strconv.FormatFloat(v, 'f', 1, 64)
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 func xAt(i, n int) float64 {
@@ -134,9 +134,12 @@ func yAt(v, top float64) float64 {
 	return float64(padT) + h*(1-v/top)
 }
 
+// countTop is a count chart's top: at least 4, so its ticks are whole.
+func countTop(ss ...series) float64 { return max(niceMax(maxOf(ss...)), 4) }
+
 func bars(id string, labels []string, ss ...series) template.HTML {
 	var b bytes.Buffer
-	top := niceMax(maxOf(ss...))
+	top := countTop(ss...)
 	frame(&b, id, top, labels)
 	n := len(labels)
 	slot := float64(chartW-padL-padR) / float64(max(n, 1))
@@ -154,16 +157,19 @@ func bars(id string, labels []string, ss ...series) template.HTML {
 	return template.HTML(b.String()) //nolint:gosec // numbers, escaped labels and fixed markup
 }
 
-func line(id string, labels []string, ss ...series) template.HTML {
+func line(id string, labels []string, counts bool, ss ...series) template.HTML {
 	var b bytes.Buffer
 	top := niceMax(maxOf(ss...))
+	if counts {
+		top = countTop(ss...)
+	}
 	frame(&b, id, top, labels)
 	for _, s := range ss {
 		var pts []string
 		for i, v := range s.Values {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", xAt(i, len(s.Values)), yAt(v, top)))
 		}
-		fmt.Fprintf(&b, `<polyline class="%s" fill="none" points="%s"/>`, s.Class, strings.Join(pts, " "))
+		fmt.Fprintf(&b, `<polyline class="%s line" points="%s"/>`, s.Class, strings.Join(pts, " "))
 		for i, v := range s.Values {
 			fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="2.5" data-day="%s" data-series="%s" data-value="%s"><title>%s %s: %s</title></circle>`,
 				s.Class, xAt(i, len(s.Values)), yAt(v, top), labels[i], s.Name, num(v), labels[i], s.Name, num(v))

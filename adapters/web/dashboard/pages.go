@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,34 @@ func (p page) Name(id string) string {
 		return n
 	}
 	return "user " + id
+}
+
+var mentionRe = regexp.MustCompile(`<@!?(\d{1,20})>|<#\d{1,20}>|<@&\d{1,20}>`)
+
+// Mentions shows Discord mentions in a line of text with names.
+func (p page) Mentions(s string) string {
+	return mentionRe.ReplaceAllStringFunc(s, func(m string) string {
+		switch {
+		case strings.HasPrefix(m, "<#"):
+			return "#channel"
+		case strings.HasPrefix(m, "<@&"):
+			return "@role"
+		}
+		return "@" + p.Name(mentionRe.FindStringSubmatch(m)[1])
+	})
+}
+
+// mentioned lists the user ids mentioned in texts.
+func mentioned(texts ...string) []string {
+	var ids []string
+	for _, t := range texts {
+		for _, m := range mentionRe.FindAllStringSubmatch(t, -1) {
+			if m[1] != "" {
+				ids = append(ids, m[1])
+			}
+		}
+	}
+	return ids
 }
 
 func parsePages() (map[string]*template.Template, error) {
@@ -340,6 +369,7 @@ func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
 	ids := append([]string{v.Opener, v.Claimer, v.ClosedBy}, v.Members...)
 	for _, e := range tl.Entries {
 		ids = append(ids, e.Actor)
+		ids = append(ids, mentioned(e.Text)...)
 	}
 	p := page{Title: fmt.Sprintf("Ticket #%d", v.Number), Guild: s, Tab: "tickets", Names: d.names(ctx, ids...), Data: data}
 	p.Flash, p.Error = c.Query("done"), c.Query("refused")
@@ -397,6 +427,7 @@ func (d *Dashboard) auditPage(c *fiber.Ctx, s *staffCtx) error {
 	var ids []string
 	for _, e := range tl.Entries {
 		ids = append(ids, e.Actor)
+		ids = append(ids, mentioned(e.Text)...)
 	}
 	return d.render(c, "audit", page{Title: "Audit timeline", Guild: s, Tab: "audit", Names: d.names(c.UserContext(), ids...),
 		Data: map[string]any{"Page": tl, "Query": q}})

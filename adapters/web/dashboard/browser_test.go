@@ -1,0 +1,348 @@
+package dashboard_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/testenv"
+)
+
+// chromium finds a Chromium to drive: locally its absence skips the browser
+// tests; in CI (CI=true) it fails them.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("TICKETIFY_CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("Chromium is required in CI: apt-get install chromium (or set TICKETIFY_CHROMIUM)")
+	}
+	t.Skip("browser tests skipped: no Chromium found (apt-get install chromium, or set TICKETIFY_CHROMIUM)")
+	return ""
+}
+
+// browser starts a headless Chromium; every tab shares its cookies.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.WindowSize(1280, 900),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// do runs browser steps with a deadline and fails with what was asked.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, steps...); err != nil {
+		t.Fatalf("%s: %v (at %s)", what, err, location(t, ctx))
+	}
+}
+
+// get runs one browser action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(tctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return strings.TrimSpace(get(t, ctx, "read "+sel, chromedp.Text(chromedp.CSS(sel))))
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	return get(t, ctx, "evaluate "+js, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(tctx, chromedp.Location())
+	return loc
+}
+
+// screenshot saves the page under TICKETIFY_SCREENSHOTS (docs/screenshots).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("TICKETIFY_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	img := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sessionCookie(t *testing.T, ctx context.Context) *network.Cookie {
+	t.Helper()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Cookies {
+		if c.Name == "ticketify_session" {
+			return c
+		}
+	}
+	return nil
+}
+
+// acceptConfirm answers "OK" to the page's confirm() dialogs.
+var acceptConfirm = chromedp.Evaluate[bool]("(window.confirm = () => true, true)")
+
+func ok(a chromedp.Action[bool]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// TestTheDashboardInARealBrowser walks the dashboard in headless Chromium
+// against the whole program: Discord login through the fake Discord's
+// OAuth pages, the guild picker, ticket filters, a transcript whose messages
+// try to run script, closing a ticket and seeing it in the timeline and on
+// Discord, analytics numbers, a settings change, another guild's 403,
+// logout, and an expired session.
+func TestTheDashboardInARealBrowser(t *testing.T) {
+	ctx := browser(t)
+	w := testenv.NewWorld(t)
+	bg := context.Background()
+	setStaffRole(t, w)
+	member2 := w.Fake.NewUser("Bo Billing")
+	w.Fake.AddMember(w.Guild.ID, member2)
+	first := openTicket(t, w, w.Member, "printer on fire")
+	openTicket(t, w, member2, "billing question")
+	ch1 := channelOf(t, w, first)
+	// Message content is untrusted: these must stay text.
+	w.Fake.PostMessage(ch1, w.Member, `<script>window.__xss="script"</script>`)
+	w.Fake.PostMessage(ch1, w.Member, `<img src=x onerror="window.__xss='img'"> and **bold** with `+"`code`")
+	w.Fake.PostMessage(ch1, w.Staff, `[click](javascript:window.__xss='link') https://example.com/ok`)
+	w.WaitFor(t, "the messages in the transcript", func() bool {
+		tr, err := w.Srv.Transcripts.Get(bg, string(first))
+		return err == nil && len(tr.Entries) >= 5
+	})
+	other := w.Fake.AddGuild("Other Server", member2)
+	w.Fake.AddMember(other.ID, w.Staff)
+	must(t, w.Srv.App.RecordBotJoined(bg, domain.GuildID(other.ID), other.Name, domain.UserID(member2.ID)))
+	base := "http://" + w.Srv.Addr()
+	g := base + "/guilds/" + w.Guild.ID.String()
+
+	t.Run("log in with Discord", func(t *testing.T) {
+		w.Fake.LoginAs(w.Staff)
+		do(t, ctx, "open a guild page", chromedp.Navigate(g+"/tickets"), chromedp.WaitVisible(chromedp.ID("login-discord")))
+		screenshot(t, ctx, "login")
+		do(t, ctx, "log in", chromedp.Click(chromedp.ID("login-discord")), chromedp.WaitVisible(chromedp.ID("tickets")))
+		if loc := location(t, ctx); loc != g+"/tickets" {
+			t.Fatalf("after login at %s, want back at %s", loc, g+"/tickets")
+		}
+		c := sessionCookie(t, ctx)
+		if c == nil || !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax {
+			t.Fatalf("session cookie %+v, want httpOnly SameSite=Lax", c)
+		}
+		if d := time.Until(time.Unix(int64(c.Expires), 0)); d < 7*24*time.Hour-time.Hour || d > 7*24*time.Hour+time.Hour {
+			t.Fatalf("cookie lives %s, want 7 days", d)
+		}
+		if n := eval[float64](t, ctx, `localStorage.length + sessionStorage.length + document.cookie.length`); n != 0 {
+			t.Fatalf("the page can see %v bytes of storage or cookies", n)
+		}
+	})
+
+	t.Run("guild picker", func(t *testing.T) {
+		do(t, ctx, "picker", chromedp.Navigate(base+"/guilds?pick=1"), chromedp.WaitVisible(chromedp.CSS(".guilds")))
+		names := text(t, ctx, ".guilds")
+		if !strings.Contains(names, w.Guild.Name) || strings.Contains(names, "Other Server") {
+			t.Fatalf("picker lists %q", names)
+		}
+		screenshot(t, ctx, "guilds")
+		do(t, ctx, "pick", chromedp.Click(chromedp.CSS(`a[data-guild="`+w.Guild.ID.String()+`"]`)), chromedp.WaitVisible(chromedp.ID("tickets")))
+	})
+
+	t.Run("tickets list filters", func(t *testing.T) {
+		if n := eval[float64](t, ctx, `document.querySelectorAll("#tickets tbody tr[data-ticket]").length`); n != 2 {
+			t.Fatalf("%v tickets listed, want 2", n)
+		}
+		screenshot(t, ctx, "tickets")
+		do(t, ctx, "search", chromedp.SetValue(chromedp.CSS(`input[name="q"]`), "billing"),
+			chromedp.Submit(chromedp.CSS(`input[name="q"]`)), chromedp.WaitVisible(chromedp.ID("ticket-count")))
+		if got := text(t, ctx, "#ticket-count"); got != "1 ticket" {
+			t.Fatalf("search shows %q", got)
+		}
+		if n := eval[string](t, ctx, `document.querySelector("#tickets tbody tr[data-ticket]").dataset.ticket`); n != "2" {
+			t.Fatalf("search found ticket %s, want 2", n)
+		}
+		do(t, ctx, "by opener", chromedp.Navigate(g+"/tickets?opener="+w.Member.ID.String()), chromedp.WaitVisible(chromedp.ID("ticket-count")))
+		if n := eval[string](t, ctx, `[...document.querySelectorAll("#tickets tbody tr[data-ticket]")].map(r => r.dataset.ticket).join()`); n != "1" {
+			t.Fatalf("opener filter shows %q, want ticket 1", n)
+		}
+	})
+
+	t.Run("transcript stays inert", func(t *testing.T) {
+		do(t, ctx, "ticket page", chromedp.Navigate(g+"/tickets/"+string(first)), chromedp.WaitVisible(chromedp.ID("transcript")))
+		screenshot(t, ctx, "ticket")
+		if x := eval[any](t, ctx, `window.__xss === undefined ? null : window.__xss`); x != nil {
+			t.Fatalf("message content ran script: %v", x)
+		}
+		if n := eval[float64](t, ctx, `document.querySelectorAll("#transcript script, #transcript img, #transcript [onerror], #transcript a[href^='javascript']").length`); n != 0 {
+			t.Fatalf("%v injected elements in the transcript", n)
+		}
+		if got := text(t, ctx, "#transcript"); !strings.Contains(got, `<script>window.__xss="script"</script>`) {
+			t.Fatalf("the script text is not shown as text: %q", got)
+		}
+		do(t, ctx, "standalone transcript", chromedp.Navigate(g+"/tickets/"+string(first)+"/transcript.html"), chromedp.WaitVisible(chromedp.CSS("main")))
+		if x := eval[any](t, ctx, `window.__xss === undefined ? null : window.__xss`); x != nil {
+			t.Fatalf("the standalone transcript ran script: %v", x)
+		}
+	})
+
+	t.Run("close from the dashboard", func(t *testing.T) {
+		do(t, ctx, "close", chromedp.Navigate(g+"/tickets/"+string(first)), chromedp.WaitVisible(chromedp.ID("reason")),
+			chromedp.SendKeys(chromedp.ID("reason"), "fixed from the browser"), ok(acceptConfirm), chromedp.Click(chromedp.ID("close")),
+			chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s := text(t, ctx, "#ticket-status"); s != "closed" {
+			t.Fatalf("status %q after closing", s)
+		}
+		entry := eval[string](t, ctx, `(document.querySelector('#timeline li[data-type="ticket.closed.v1"]') || {}).innerText || ""`)
+		if !strings.Contains(entry, "dashboard") || !strings.Contains(entry, "Sam Staff") {
+			t.Fatalf("the timeline's close entry is %q, want it by Sam Staff from the dashboard", entry)
+		}
+		w.WaitFor(t, "Discord to show the close", func() bool {
+			for _, m := range w.Fake.Messages(ch1) {
+				if strings.Contains(m.Content, "Closed by") && strings.Contains(m.Content, "fixed from the browser") {
+					return true
+				}
+			}
+			return false
+		})
+		tk, err := w.Srv.App.Ticket(bg, first)
+		must(t, err)
+		if tk.Status().String() != "closed" {
+			t.Fatalf("the ticket is %s", tk.Status())
+		}
+	})
+
+	t.Run("analytics shows the numbers", func(t *testing.T) {
+		do(t, ctx, "analytics", chromedp.Navigate(g+"/analytics"), chromedp.WaitVisible(chromedp.ID("chart-opened-closed")))
+		screenshot(t, ctx, "analytics")
+		if o, c := text(t, ctx, "#total-opened"), text(t, ctx, "#total-closed"); o != "2" || c != "1" {
+			t.Fatalf("totals opened %s closed %s, want 2 and 1", o, c)
+		}
+		today := w.Clock.Now().UTC().Format(time.DateOnly)
+		bar := func(series string) string {
+			return eval[string](t, ctx, fmt.Sprintf(`(document.querySelector('#chart-opened-closed rect[data-day="%s"][data-series="%s"]') || {dataset:{}}).dataset.value || ""`, today, series))
+		}
+		if bar("opened") != "2" || bar("closed") != "1" {
+			t.Fatalf("today's bars: opened %q closed %q", bar("opened"), bar("closed"))
+		}
+		if b := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#chart-backlog circle[data-day="%s"]').dataset.value`, today)); b != "1" {
+			t.Fatalf("backlog point %q, want 1", b)
+		}
+	})
+
+	t.Run("settings change", func(t *testing.T) {
+		do(t, ctx, "settings", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("retention")))
+		screenshot(t, ctx, "settings")
+		do(t, ctx, "retention", chromedp.SetValue(chromedp.ID("retention"), "30"),
+			chromedp.Submit(chromedp.CSS("#form-retention button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		s, err := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID))
+		must(t, err)
+		if s.RetentionDays() != 30 {
+			t.Fatalf("retention %d after the form, want 30", s.RetentionDays())
+		}
+		do(t, ctx, "refused", chromedp.SetValue(chromedp.ID("retention"), "120"),
+			ok(chromedp.Evaluate[bool](`document.querySelector("#retention").removeAttribute("max") === undefined`)),
+			chromedp.Submit(chromedp.CSS("#form-retention button")), chromedp.WaitVisible(chromedp.CSS(".flash.err")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.RetentionDays() != 30 {
+			t.Fatalf("a refused value changed retention to %d", s.RetentionDays())
+		}
+		do(t, ctx, "audit", chromedp.Navigate(g+"/audit?type=guild.retention_set.v1"), chromedp.WaitVisible(chromedp.ID("timeline")))
+		screenshot(t, ctx, "audit")
+		if got := text(t, ctx, "#timeline"); !strings.Contains(got, "dashboard") || !strings.Contains(got, "30") {
+			t.Fatalf("the audit shows %q", got)
+		}
+	})
+
+	t.Run("another guild is forbidden", func(t *testing.T) {
+		do(t, ctx, "other guild", chromedp.Navigate(base+"/guilds/"+other.ID.String()+"/tickets"), chromedp.WaitVisible(chromedp.ID("error-message")))
+		if h := text(t, ctx, "h1"); h != "403" {
+			t.Fatalf("another guild's page says %q", h)
+		}
+		status := eval[float64](t, ctx, `fetch("/api/v1/guilds/`+other.ID.String()+`/tickets").then(r => r.status)`)
+		if status != 403 {
+			t.Fatalf("another guild's API answered %v", status)
+		}
+	})
+
+	t.Run("logout clears the cookie", func(t *testing.T) {
+		do(t, ctx, "logout", chromedp.Navigate(g+"/tickets"), chromedp.WaitVisible(chromedp.ID("logout")),
+			chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-discord")))
+		if c := sessionCookie(t, ctx); c != nil {
+			t.Fatalf("the session cookie survived logout: %+v", c)
+		}
+		n, err := w.Srv.Conn.DB.Collection("sessions").CountDocuments(bg, map[string]any{"user": w.Staff.ID.String()})
+		must(t, err)
+		if n != 0 {
+			t.Fatalf("%d sessions left after logout", n)
+		}
+		do(t, ctx, "back to a page", chromedp.Navigate(g+"/tickets"), chromedp.WaitVisible(chromedp.ID("login-discord")))
+	})
+
+	t.Run("an expired session goes to login", func(t *testing.T) {
+		w.Fake.LoginAs(w.Staff)
+		do(t, ctx, "log in again", chromedp.Click(chromedp.ID("login-discord")), chromedp.WaitVisible(chromedp.ID("tickets")))
+		w.Clock.Advance(7*24*time.Hour + time.Minute)
+		do(t, ctx, "a week later", chromedp.Navigate(g+"/audit"), chromedp.WaitVisible(chromedp.ID("login-discord")))
+		if loc := location(t, ctx); !strings.HasPrefix(loc, base+"/login?next=") {
+			t.Fatalf("an expired session landed on %s", loc)
+		}
+	})
+}
+
+// channelOf waits for a ticket's Discord channel.
+func channelOf(t *testing.T, w *testenv.World, id domain.TicketID) fakediscord.Snowflake {
+	t.Helper()
+	var ch string
+	w.WaitFor(t, "the ticket's channel", func() bool {
+		v, err := w.Srv.TicketViews.Get(context.Background(), string(id))
+		ch = v.Channel
+		return err == nil && ch != ""
+	})
+	var id2 fakediscord.Snowflake
+	if _, err := fmt.Sscan(ch, &id2); err != nil {
+		t.Fatal(errors.New("bad channel id " + ch))
+	}
+	return id2
+}
