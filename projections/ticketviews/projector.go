@@ -21,7 +21,7 @@ var _ projections.Projector = Projector{}
 func (Projector) Name() string { return Name }
 
 // Version implements projections.Projector.
-func (Projector) Version() int { return 1 }
+func (Projector) Version() int { return 2 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string {
@@ -167,23 +167,30 @@ func (a *applier) ensureListed(ctx context.Context, v *View) error {
 		return err
 	}
 	i, found := slices.BinarySearchFunc(p.Tickets, v.Number, func(s Summary, n int64) int { return cmp.Compare(s.Number, n) })
+	line := v.summary()
+	delta := weight(line)
 	switch {
 	case found && p.Tickets[i].Version == v.Version && p.Tickets[i].MessagesVer == v.MessagesVersion:
 		return nil
 	case found:
-		p.Tickets[i] = v.summary()
+		delta -= weight(p.Tickets[i])
+		p.Tickets[i] = line
 	default:
-		p.Tickets = slices.Insert(p.Tickets, i, v.summary())
+		p.Tickets = slices.Insert(p.Tickets, i, line)
 	}
 	a.lists.Changed(pid)
-	g, err := projections.Load(ctx, a.lists, v.Guild, func() *guildIndex { return &guildIndex{ID: v.Guild} })
+	g, err := projections.Load(ctx, a.lists, v.Guild, func() *guildIndex { return &guildIndex{ID: v.Guild, PageV: []int64{}} })
 	if err != nil {
 		return err
 	}
 	if need := pageOf(v.Number) + 1; g.Pages < need {
 		g.Pages = need
-		a.lists.Changed(v.Guild)
 	}
+	for int64(len(g.PageV)) < g.Pages {
+		g.PageV = append(g.PageV, 0)
+	}
+	g.PageV[pageOf(v.Number)] += delta
+	a.lists.Changed(v.Guild)
 	return nil
 }
 

@@ -196,3 +196,33 @@ func TestAPoisonEventIsParkedAndReportedAndLaterEventsStillApply(t *testing.T) {
 		t.Fatalf("the event after the poison one was not applied: %v", err)
 	}
 }
+
+func TestACachedListShowsEveryChange(t *testing.T) {
+	env := testenv.NewApp(t)
+	rt := env.Projections(t, ticketviews.Projector{})
+	ids := scenario(t, env)
+	env.Caught(t, rt)
+	reader := ticketviews.NewReader(func(ctx context.Context) (projections.Target, error) {
+		return rt.Target(ctx, ticketviews.Projector{})
+	})
+	ctx := context.Background()
+	claimer := func() string {
+		all, err := reader.All(ctx, g.String())
+		must(t, err)
+		for _, s := range all {
+			if s.ID == string(ids[5]) {
+				return s.Claimer
+			}
+		}
+		t.Fatal("ticket 6 is not listed")
+		return ""
+	}
+	if c := claimer(); c != "" { // now cached
+		t.Fatalf("ticket 6 claimed by %q before the claim", c)
+	}
+	must(t, env.App.Claim(ctx, ids[5], staff, app.Meta{}))
+	env.Caught(t, rt)
+	if c := claimer(); c != "9" {
+		t.Fatalf("the cached list still shows claimer %q after the claim", c)
+	}
+}

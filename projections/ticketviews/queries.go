@@ -25,17 +25,34 @@ type TargetFunc func(ctx context.Context) (projections.Target, error)
 // Reader answers queries from the live generation.
 type Reader struct {
 	target TargetFunc
+
+	mu    sync.Mutex
+	pages map[string]cachedPage // "<generation>/<guild>/<n>"
 }
 
+// cachedPage is a list page as read, under the version its content implies.
+type cachedPage struct {
+	version int64
+	tickets []Summary // shared: never modified
+}
+
+// maxCachedPages bounds the page cache (250 lines each).
+const maxCachedPages = 4096
+
 // NewReader returns a Reader.
-func NewReader(target TargetFunc) *Reader { return &Reader{target: target} }
+func NewReader(target TargetFunc) *Reader { return &Reader{target: target, pages: map[string]cachedPage{}} }
 
 func (r *Reader) colls(ctx context.Context) (views, lists *mongo.Collection, err error) {
+	_, views, lists, err = r.collsAt(ctx)
+	return views, lists, err
+}
+
+func (r *Reader) collsAt(ctx context.Context) (generation int, views, lists *mongo.Collection, err error) {
 	t, err := r.target(ctx)
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, nil, err
 	}
-	return t.Conn.DB.Collection(t.Collection("ticket_views")), t.Conn.DB.Collection(t.Collection("ticket_lists")), nil
+	return t.Generation, t.Conn.DB.Collection(t.Collection("ticket_views")), t.Conn.DB.Collection(t.Collection("ticket_lists")), nil
 }
 
 // TicketByChannel returns the ticket whose Discord channel this is.
@@ -116,8 +133,12 @@ func (r *Reader) List(ctx context.Context, guild string, f Filter) (Page, error)
 }
 
 // All returns every ticket of a guild, newest first.
+//
+// Pages are cached by the version the guild's index gives them, so a list
+// of 10,000 tickets costs one small read while nothing changed, plus one
+// read per page that did.
 func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
-	_, lists, err := r.colls(ctx)
+	gen, _, lists, err := r.collsAt(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -128,27 +149,51 @@ func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
 	if g == nil {
 		return []Summary{}, nil
 	}
-	pages := make([]page, g.Pages)
+	pages := make([][]Summary, g.Pages)
 	errs := make([]error, g.Pages)
 	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
 	for i := range g.Pages {
+		key := fmt.Sprintf("%d/%s/%d", gen, guild, i)
+		r.mu.Lock()
+		c, ok := r.pages[key]
+		r.mu.Unlock()
+		if ok && int(i) < len(g.PageV) && c.version == g.PageV[i] {
+			pages[i] = c.tickets
+			continue
+		}
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-sem; wg.Done() }()
 			p, err := mongodb.FindByID[page](ctx, lists, fmt.Sprintf("%s/%d", guild, i))
-			if p != nil {
-				pages[i] = *p
+			if err != nil || p == nil {
+				errs[i] = err
+				return
 			}
-			errs[i] = err
+			pages[i] = p.Tickets
+			r.mu.Lock()
+			if len(r.pages) >= maxCachedPages {
+				clear(r.pages)
+			}
+			// Cached under the version of what was read: if the index was
+			// ahead of the page, the next read sees the difference and
+			// reads the page again.
+			r.pages[key] = cachedPage{version: pageVersion(p.Tickets), tickets: p.Tickets}
+			r.mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("ticket list of %s: %w", guild, err)
 	}
-	var all []Summary
+	n := 0
 	for _, p := range pages {
-		all = append(all, p.Tickets...)
+		n += len(p)
+	}
+	all := make([]Summary, 0, n)
+	for _, p := range pages {
+		all = append(all, p...)
 	}
 	slices.SortFunc(all, func(a, b Summary) int { return cmp.Compare(b.Number, a.Number) })
 	return all, nil

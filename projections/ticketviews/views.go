@@ -89,10 +89,27 @@ type page struct {
 	Tickets []Summary `bson:"tickets"` // by number: a map would make BSON key order, and so rebuilds, differ
 }
 
-// guildIndex records how many pages a guild has.
+// guildIndex records how many pages a guild has, and a version of each:
+// the sum of weight over its tickets. A ticket's line changes only with its
+// streams' versions, which only grow, so a page's version changes whenever
+// the page does — and it is the same live, rebuilt or shuffled, because it
+// depends on the page's content only. Readers cache pages by it.
 type guildIndex struct {
-	ID    string `bson:"_id"` // "<guild>"
-	Pages int64  `bson:"pages"`
+	ID    string  `bson:"_id"` // "<guild>"
+	Pages int64   `bson:"pages"`
+	PageV []int64 `bson:"page_v"`
+}
+
+// weight is a line's share of its page's version.
+func weight(s Summary) int64 { return s.Version + s.MessagesVer + 1 }
+
+// pageVersion is the version a page's content implies.
+func pageVersion(tickets []Summary) int64 {
+	var v int64
+	for _, s := range tickets {
+		v += weight(s)
+	}
+	return v
 }
 
 func pageOf(number int64) int64 { return (number - 1) / PageSize }

@@ -98,6 +98,9 @@ type Dashboard struct {
 
 	rolesMu sync.Mutex
 	roles   map[string]cachedRoles // "<guild>/<user>"
+
+	namesMu   sync.Mutex
+	nameCache map[string]cachedName
 }
 
 type cachedRoles struct {
@@ -135,7 +138,7 @@ func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read R
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, app: a, read: read, dir: dir, sessions: s, logger: logger.With("component", "dashboard"),
-		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{},
+		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, nameCache: map[string]cachedName{},
 		secure: public.Scheme == "https" || !isLoopback(public.Hostname())}
 	d.oauth = &oauth2.Config{
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,

@@ -18,7 +18,7 @@ import (
 	"github.com/ticketify/ticketify/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) { testenv.Main(withBenchCleanup{m}) }
 
 // site is a logged-in (or not) HTTP client of the dashboard, following
 // redirects like a browser, through the fake Discord's OAuth pages.

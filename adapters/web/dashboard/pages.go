@@ -199,44 +199,84 @@ func (d *Dashboard) render(c *fiber.Ctx, name string, p page) error {
 	return c.Send(buf.Bytes())
 }
 
+// namesFresh is how long a resolved name is reused: names change rarely,
+// and each lookup is a profile stream read.
+const namesFresh = time.Minute
+
+type cachedName struct {
+	name string // "" when Discord never showed us this person
+	at   time.Time
+}
+
 // names resolves user ids to the names Discord last showed (profiles).
 func (d *Dashboard) names(ctx context.Context, ids ...string) map[string]string {
 	out := map[string]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	now := d.cfg.Clock()
+	var missing []domain.UserID
 	seen := map[string]bool{}
+	d.namesMu.Lock()
 	for _, id := range ids {
 		if id == "" || seen[id] {
 			continue
 		}
 		seen[id] = true
-		u, err := domain.ParseUserID(id)
-		if err != nil {
+		if c, ok := d.nameCache[id]; ok && now.Sub(c.at) < namesFresh {
+			if c.name != "" {
+				out[id] = c.name
+			}
 			continue
 		}
+		if u, err := domain.ParseUserID(id); err == nil {
+			missing = append(missing, u)
+		}
+	}
+	d.namesMu.Unlock()
+	if len(missing) == 0 {
+		return out
+	}
+	found := make([]string, len(missing))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, u := range missing {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			p, err := d.app.Profile(ctx, u)
 			if err != nil {
+				found[i] = "\x00" // not cached: try again next time
 				return
 			}
 			cur := p.Current()
-			name := cur.GlobalName
-			if name == "" {
-				name = cur.Username
-			}
-			if name != "" {
-				mu.Lock()
-				out[id] = name
-				mu.Unlock()
+			found[i] = cur.GlobalName
+			if found[i] == "" {
+				found[i] = cur.Username
 			}
 		}()
 	}
 	wg.Wait()
+	d.namesMu.Lock()
+	defer d.namesMu.Unlock()
+	if len(d.nameCache) > 50_000 {
+		clear(d.nameCache)
+	}
+	for i, u := range missing {
+		if found[i] == "\x00" {
+			continue
+		}
+		d.nameCache[u.String()] = cachedName{name: found[i], at: now}
+		if found[i] != "" {
+			out[u.String()] = found[i]
+		}
+	}
 	return out
+}
+
+// ForgetName drops a cached name (after a profile is corrected or erased).
+func (d *Dashboard) ForgetName(u domain.UserID) {
+	d.namesMu.Lock()
+	delete(d.nameCache, u.String())
+	d.namesMu.Unlock()
 }
 
 func (d *Dashboard) loginPage(c *fiber.Ctx) error {
