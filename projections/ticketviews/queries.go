@@ -104,9 +104,11 @@ type Page struct {
 	PerPage int       `json:"per_page"`
 }
 
-// List returns a guild's tickets matching the filter.
+// List returns a guild's tickets matching the filter, newest first. It
+// walks the cached pages from the newest ticket down and copies only the
+// lines of the page asked for.
 func (r *Reader) List(ctx context.Context, guild string, f Filter) (Page, error) {
-	all, err := r.All(ctx, guild)
+	pages, err := r.pagesOf(ctx, guild)
 	if err != nil {
 		return Page{}, err
 	}
@@ -116,20 +118,36 @@ func (r *Reader) List(ctx context.Context, guild string, f Filter) (Page, error)
 	f.PerPage = min(f.PerPage, 200)
 	f.Page = max(f.Page, 1)
 	text := strings.ToLower(strings.TrimSpace(f.Text))
-	match := func(s Summary) bool {
+	number := strings.TrimLeft(text, "#")
+	match := func(s *Summary) bool {
 		return (f.Status == "" || s.Status == f.Status) && (f.Category == "" || s.Category == f.Category) &&
 			(f.Opener == "" || s.Opener == f.Opener) && (f.Claimer == "" || s.Claimer == f.Claimer) &&
 			(f.Priority == "" || s.Priority == f.Priority) &&
-			(text == "" || strings.Contains(strings.ToLower(s.Name), text) ||
-				strings.Contains(strings.ToLower(s.Topic), text) || strings.TrimLeft(text, "#") == strconv.FormatInt(s.Number, 10))
+			(text == "" || number == strconv.FormatInt(s.Number, 10) || containsFold(s.Name, text) || containsFold(s.Topic, text))
 	}
-	matched := slices.DeleteFunc(all, func(s Summary) bool { return !match(s) })
-	out := Page{Total: len(matched), Page: f.Page, PerPage: f.PerPage, Tickets: []Summary{}}
+	out := Page{Page: f.Page, PerPage: f.PerPage, Tickets: []Summary{}}
 	from := (f.Page - 1) * f.PerPage
-	if from < len(matched) {
-		out.Tickets = matched[from:min(from+f.PerPage, len(matched))]
+	for p := len(pages) - 1; p >= 0; p-- {
+		for i := len(pages[p]) - 1; i >= 0; i-- {
+			s := &pages[p][i]
+			if !match(s) {
+				continue
+			}
+			if out.Total >= from && len(out.Tickets) < f.PerPage {
+				out.Tickets = append(out.Tickets, *s)
+			}
+			out.Total++
+		}
 	}
 	return out, nil
+}
+
+// containsFold reports whether s contains the lower-case needle, ignoring case.
+func containsFold(s, lowerNeedle string) bool {
+	if len(s) < len(lowerNeedle) {
+		return false
+	}
+	return strings.Contains(strings.ToLower(s), lowerNeedle)
 }
 
 // All returns every ticket of a guild, newest first.
@@ -138,6 +156,25 @@ func (r *Reader) List(ctx context.Context, guild string, f Filter) (Page, error)
 // of 10,000 tickets costs one small read while nothing changed, plus one
 // read per page that did.
 func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
+	pages, err := r.pagesOf(ctx, guild)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, p := range pages {
+		n += len(p)
+	}
+	all := make([]Summary, 0, n)
+	for _, p := range pages {
+		all = append(all, p...)
+	}
+	slices.SortFunc(all, func(a, b Summary) int { return cmp.Compare(b.Number, a.Number) })
+	return all, nil
+}
+
+// pagesOf returns a guild's list pages in ticket-number order; the lines are
+// shared with the cache and must not be modified.
+func (r *Reader) pagesOf(ctx context.Context, guild string) ([][]Summary, error) {
 	gen, _, lists, err := r.collsAt(ctx)
 	if err != nil {
 		return nil, err
@@ -147,7 +184,7 @@ func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
 		return nil, fmt.Errorf("ticket list of %s: %w", guild, err)
 	}
 	if g == nil {
-		return []Summary{}, nil
+		return nil, nil
 	}
 	pages := make([][]Summary, g.Pages)
 	errs := make([]error, g.Pages)
@@ -187,14 +224,5 @@ func (r *Reader) All(ctx context.Context, guild string) ([]Summary, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("ticket list of %s: %w", guild, err)
 	}
-	n := 0
-	for _, p := range pages {
-		n += len(p)
-	}
-	all := make([]Summary, 0, n)
-	for _, p := range pages {
-		all = append(all, p...)
-	}
-	slices.SortFunc(all, func(a, b Summary) int { return cmp.Compare(b.Number, a.Number) })
-	return all, nil
+	return pages, nil
 }
