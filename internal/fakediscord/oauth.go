@@ -189,10 +189,16 @@ func (s *Server) oauthRevoke(w http.ResponseWriter, r *http.Request, body []byte
 	s.writeJSON(w, 200, map[string]any{})
 }
 
-// TokenValid says whether an access token still works (tests of logout).
-func (s *Server) TokenValid(access string) bool {
+// UserTokens counts the user's access tokens that still work (tests of
+// logout and revocation).
+func (s *Server) UserTokens(user Snowflake) int {
 	s.oauth.mu.Lock()
 	defer s.oauth.mu.Unlock()
-	_, ok := s.oauth.tokens[access]
-	return ok
+	n := 0
+	for _, t := range s.oauth.tokens {
+		if t.user.ID == user && s.now().Before(t.expires) {
+			n++
+		}
+	}
+	return n
 }

@@ -99,8 +99,35 @@ type header struct {
 	// Unposted are messages shown from an edit because their post was
 	// never captured; a late capture of the post changes nothing.
 	Unposted []string `bson:"unposted,omitempty"`
-	V        int64    `bson:"v"`
-	MV       int64    `bson:"mv"`
+	// ChunkV is each chunk's version as its content implies (chunkVersion),
+	// so readers can cache chunks; it is the same live or rebuilt.
+	ChunkV []int64 `bson:"chunk_v,omitempty"`
+	V      int64   `bson:"v"`
+	MV     int64   `bson:"mv"`
+}
+
+// chunkVersion grows with every change a chunk can see: an entry added, an
+// edit kept, a deletion or an erasure marked.
+func chunkVersion(entries []Entry) int64 {
+	var v int64
+	for _, e := range entries {
+		v += 1 + int64(len(e.Edits))
+		if e.Deleted {
+			v++
+		}
+		if e.Erased {
+			v++
+		}
+	}
+	return v
+}
+
+// chunkChanged records a chunk's new version in its header.
+func (h *header) chunkChanged(n int, c *chunk) {
+	for len(h.ChunkV) <= n {
+		h.ChunkV = append(h.ChunkV, 0)
+	}
+	h.ChunkV[n] = chunkVersion(c.Entries)
 }
 
 // location says which chunk holds a message, for its edits and deletion:
@@ -134,6 +161,10 @@ type Transcript struct {
 	CloseReason string            `json:"close_reason,omitempty"`
 	People      map[string]Person `json:"people"`
 	Entries     []Entry           `json:"entries"`
+	// Revision identifies this content while it stays the same, for caches
+	// of what is rendered from it; empty when the read caught the
+	// projection mid-write (then it is not to be cached).
+	Revision string `json:"-"`
 }
 
 // Schema is the JSON transcript's schema name.

@@ -21,7 +21,7 @@ var _ projections.Projector = Projector{}
 func (Projector) Name() string { return Name }
 
 // Version implements projections.Projector.
-func (Projector) Version() int { return 1 }
+func (Projector) Version() int { return 2 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"transcripts"} }
@@ -149,6 +149,7 @@ func (a *applier) add(ctx context.Context, h *header, en Entry) error {
 		id := locationID(h.ID, en.MessageID)
 		a.docs.Put(id, &location{ID: id, Chunk: n})
 	}
+	h.chunkChanged(n, c)
 	a.docs.Changed(c.ID)
 	return nil
 }
@@ -222,6 +223,7 @@ func (a *applier) update(ctx context.Context, h *header, messageID string, f fun
 		return nil
 	}
 	f(&c.Entries[i])
+	h.chunkChanged(n, c)
 	a.docs.Changed(c.ID)
 	return nil
 }

@@ -286,3 +286,34 @@ func TestATenThousandMessageTicket(t *testing.T) {
 		}
 	}
 }
+
+func TestACachedTranscriptShowsEveryChange(t *testing.T) {
+	env := testenv.NewApp(t)
+	rt := env.Projections(t, transcripts.Projector{})
+	ctx := context.Background()
+	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: 5})
+	must(t, err)
+	post(t, env, o.Ticket, 1, 5, "Mia", "first")
+	env.Caught(t, rt)
+	r := readerFor(rt)
+	before, err := r.Get(ctx, string(o.Ticket))
+	must(t, err)
+	if before.Revision == "" {
+		t.Fatal("a settled transcript has no revision")
+	}
+	again, err := r.Get(ctx, string(o.Ticket))
+	must(t, err)
+	if again.Revision != before.Revision {
+		t.Fatalf("an unchanged transcript changed revision: %s then %s", before.Revision, again.Revision)
+	}
+	must(t, env.App.RecordMessageEdited(ctx, g, o.Ticket, 1, 5, "first, edited", nil, time.Now()))
+	post(t, env, o.Ticket, 2, 5, "Mia", "second")
+	env.Caught(t, rt)
+	after, err := r.Get(ctx, string(o.Ticket))
+	must(t, err)
+	last := after.Entries[len(after.Entries)-1]
+	edited := after.Entries[len(after.Entries)-2]
+	if after.Revision == before.Revision || last.Content != "second" || edited.Content != "first, edited" || len(edited.Edits) != 1 {
+		t.Fatalf("after an edit and a post the reader shows %+v (revision %s, was %s)", after.Entries, after.Revision, before.Revision)
+	}
+}

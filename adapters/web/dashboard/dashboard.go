@@ -101,6 +101,10 @@ type Dashboard struct {
 
 	namesMu   sync.Mutex
 	nameCache map[string]cachedName
+
+	renderMu      sync.Mutex
+	rendered      map[string]renderedTranscript // by ticket
+	renderedBytes int
 }
 
 type cachedRoles struct {
@@ -138,7 +142,7 @@ func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read R
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, app: a, read: read, dir: dir, sessions: s, logger: logger.With("component", "dashboard"),
-		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, nameCache: map[string]cachedName{},
+		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, nameCache: map[string]cachedName{}, rendered: map[string]renderedTranscript{},
 		secure: public.Scheme == "https" || !isLoopback(public.Hostname())}
 	d.oauth = &oauth2.Config{
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,

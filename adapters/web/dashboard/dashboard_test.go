@@ -339,3 +339,27 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestLogoutDeletesTheSessionAndRevokesTheToken(t *testing.T) {
+	w := testenv.NewWorld(t)
+	s := newSite(t, w)
+	s.login(w.Member)
+	if n := w.Fake.UserTokens(w.Member.ID); n != 1 {
+		t.Fatalf("%d live tokens after login, want 1", n)
+	}
+	res, _ := s.post("/auth/logout", url.Values{"csrf": {s.csrf()}}, nil)
+	if res.Request.URL.Path != "/login" || s.cookie() != nil {
+		t.Fatalf("after logout at %s with cookie %v", res.Request.URL, s.cookie())
+	}
+	if n := w.Fake.UserTokens(w.Member.ID); n != 0 {
+		t.Fatalf("%d live tokens after logout: not revoked", n)
+	}
+	n, err := w.Srv.Conn.DB.Collection("sessions").CountDocuments(context.Background(), bson.D{{Key: "user", Value: w.Member.ID.String()}})
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("%d sessions left", n)
+	}
+	if res, _ := s.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("after logout the API answers %d", res.StatusCode)
+	}
+}
