@@ -145,7 +145,7 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 	member2 := w.Fake.NewUser("Bo Billing")
 	w.Fake.AddMember(w.Guild.ID, member2)
 	first := openTicket(t, w, w.Member, "printer on fire")
-	openTicket(t, w, member2, "billing question")
+	openTicket(t, w, member2, `billing question <img src=x onerror="window.__xss='topic'">`)
 	ch1 := channelOf(t, w, first)
 	// Message content is untrusted: these must stay text.
 	w.Fake.PostMessage(ch1, w.Member, `<script>window.__xss="script"</script>`)
@@ -194,6 +194,9 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 	t.Run("tickets list filters", func(t *testing.T) {
 		if n := eval[float64](t, ctx, `document.querySelectorAll("#tickets tbody tr[data-ticket]").length`); n != 2 {
 			t.Fatalf("%v tickets listed, want 2", n)
+		}
+		if n := eval[float64](t, ctx, `document.querySelectorAll("#tickets img").length + (window.__xss === undefined ? 0 : 1)`); n != 0 {
+			t.Fatal("a ticket's topic became markup in the list")
 		}
 		screenshot(t, ctx, "tickets")
 		do(t, ctx, "search", chromedp.SetValue(chromedp.CSS(`input[name="q"]`), "billing"),
