@@ -78,7 +78,21 @@ type Runtime struct {
 	flushMu  map[string]*sync.Mutex
 	running  atomic.Bool
 	runErr   atomic.Pointer[error]
+
+	targetsMu sync.Mutex
+	targets   map[string]cachedTarget // live generation by projector, for readers
 }
+
+// cachedTarget is a projector's live generation as last read.
+type cachedTarget struct {
+	t  Target
+	at time.Time
+}
+
+// TargetTTL is how long readers keep using a generation they looked up.
+// A rebuild in this process switches them at once; one in another process
+// is seen within this time.
+const TargetTTL = 2 * time.Second
 
 // MetaCollection records each projector's live generation and version.
 const MetaCollection = "projections"
@@ -156,11 +170,40 @@ func (r *Runtime) loadMeta(ctx context.Context, name string) (*metaDoc, error) {
 
 func (r *Runtime) saveMeta(ctx context.Context, d metaDoc) error {
 	_, err := r.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	r.forgetTargets()
 	return mongodb.Classify(err)
 }
 
-// Target returns the live target of a projector (its current generation).
+// Target returns the live target of a projector (its current generation),
+// read at most every TargetTTL.
 func (r *Runtime) Target(ctx context.Context, p Projector) (Target, error) {
+	r.targetsMu.Lock()
+	c, ok := r.targets[p.Name()]
+	r.targetsMu.Unlock()
+	if ok && time.Since(c.at) < TargetTTL {
+		return c.t, nil
+	}
+	t, err := r.liveTarget(ctx, p)
+	if err != nil {
+		return t, err
+	}
+	r.targetsMu.Lock()
+	if r.targets == nil {
+		r.targets = map[string]cachedTarget{}
+	}
+	r.targets[p.Name()] = cachedTarget{t: t, at: time.Now()}
+	r.targetsMu.Unlock()
+	return t, nil
+}
+
+// forgetTargets makes readers look the generations up again (after a switch).
+func (r *Runtime) forgetTargets() {
+	r.targetsMu.Lock()
+	clear(r.targets)
+	r.targetsMu.Unlock()
+}
+
+func (r *Runtime) liveTarget(ctx context.Context, p Projector) (Target, error) {
 	d, err := r.loadMeta(ctx, p.Name())
 	if err != nil {
 		return Target{}, err
@@ -199,7 +242,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 	}
 	appliers := map[string]Applier{}
 	for _, p := range r.projectors {
-		t, err := r.Target(ctx, p)
+		t, err := r.liveTarget(ctx, p)
 		if err != nil {
 			return err
 		}
