@@ -40,7 +40,9 @@ type cachedPage struct {
 const maxCachedPages = 4096
 
 // NewReader returns a Reader.
-func NewReader(target TargetFunc) *Reader { return &Reader{target: target, pages: map[string]cachedPage{}} }
+func NewReader(target TargetFunc) *Reader {
+	return &Reader{target: target, pages: map[string]cachedPage{}}
+}
 
 func (r *Reader) colls(ctx context.Context) (views, lists *mongo.Collection, err error) {
 	_, views, lists, err = r.collsAt(ctx)

@@ -223,7 +223,6 @@ func BenchmarkDashboard(b *testing.B) {
 	}
 }
 
-
 // withBenchCleanup stops the benchmark's program after the run.
 type withBenchCleanup struct{ m *testing.M }
 
