@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +55,15 @@ func (c *Clock) Advance(d time.Duration) {
 // WorldOption changes the world's configuration.
 type WorldOption func(env map[string]string)
 
-const demoLoginKey = "test:demo-login"
+const (
+	demoLoginKey = "test:demo-login"
+	rateKey      = "test:requests-per-minute"
+)
+
+// WithRequestsPerMinute sets the dashboard's rate limit (tests of it).
+func WithRequestsPerMinute(n int) WorldOption {
+	return func(env map[string]string) { env[rateKey] = strconv.Itoa(n) }
+}
 
 // WithDemoLogin starts the program as `ticketify demo` does: the dashboard
 // offers "Log in as demo admin", which logs in the guild's owner.
@@ -101,6 +110,9 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	so := server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond,
 		RequestsPerMinute: 100_000}
+	if n, err := strconv.Atoi(env[rateKey]); err == nil {
+		so.RequestsPerMinute = n
+	}
 	if env[demoLoginKey] != "" {
 		so.DemoLogin = func(context.Context) error { fake.LoginAs(w.Owner); return nil }
 	}

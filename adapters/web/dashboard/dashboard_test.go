@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -361,5 +362,31 @@ func TestLogoutDeletesTheSessionAndRevokesTheToken(t *testing.T) {
 	}
 	if res, _ := s.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("after logout the API answers %d", res.StatusCode)
+	}
+}
+
+func TestLoginAndAPIAreRateLimited(t *testing.T) {
+	w := testenv.NewWorld(t, testenv.WithRequestsPerMinute(50)) // logins: 5 a minute
+	s := newSite(t, w)
+	s.login(w.Owner) // two of the five: /auth/login and /auth/callback
+	limited := 0
+	for range 60 {
+		if res, _ := s.get("/api/v1/me"); res.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited < 10 {
+		t.Fatalf("60 API calls in a row at 50 a minute: %d limited", limited)
+	}
+	raw := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var codes []int
+	for range 4 {
+		res, err := raw.Get(s.base + "/auth/login")
+		must(t, err)
+		res.Body.Close()
+		codes = append(codes, res.StatusCode)
+	}
+	if !slices.Equal(codes, []int{http.StatusFound, http.StatusFound, http.StatusFound, http.StatusTooManyRequests}) {
+		t.Fatalf("login attempts answered %v, want three redirects then 429", codes)
 	}
 }
