@@ -72,13 +72,6 @@ func (g userGuild) managesServer() bool {
 	return g.Owner || p&permAdministrator != 0 || p&permManageGuild != 0
 }
 
-func (s *session) name() string {
-	if s.GlobalName != "" {
-		return s.GlobalName
-	}
-	return s.Username
-}
-
 // sessions stores sessions in MongoDB, looked up by _id only.
 type sessions struct {
 	conn *mongodb.Conn
@@ -180,12 +173,6 @@ func (s *sessions) deleteExpired(ctx context.Context) (int64, error) {
 		return 0, mongodb.Classify(err)
 	}
 	return res.DeletedCount, nil
-}
-
-// DeleteUser deletes every session of a user (logout everywhere, erasure).
-func (s *sessions) deleteUser(ctx context.Context, user string) error {
-	_, err := s.conn.DB.Collection(sessionsCollection).DeleteMany(ctx, bson.D{{Key: "user", Value: user}})
-	return mongodb.Classify(err)
 }
 
 func (s *sessions) setToken(sess *session, tok *oauth2.Token) error {
