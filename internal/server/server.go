@@ -31,6 +31,7 @@ import (
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/retention"
+	"github.com/ticketify/ticketify/projections/subjects"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -135,7 +136,8 @@ func (s *Storage) Close() {
 
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
-	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{}, retention.Projector{}}
+	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{},
+		retention.Projector{}, subjects.Projector{}}
 }
 
 // NewRuntime returns the projection runtime over the storage.
