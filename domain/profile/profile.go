@@ -35,8 +35,18 @@ func (e Observed) DataOwner() domain.DataOwner {
 	return domain.DataOwner{Subject: e.User, Scope: domain.ProfileScope}
 }
 
+// LoggedIn records a login to the dashboard. It holds no personal data
+// beyond the user's id; it is what a person's export lists as their logins.
+type LoggedIn struct {
+	User domain.UserID `json:"user"`
+	At   time.Time     `json:"at"`
+}
+
+// EventType is stored; never change it.
+func (LoggedIn) EventType() string { return "profile.logged_in.v1" }
+
 // Events lists the event types of this package, for codecs.
-func Events() []domain.Event { return []domain.Event{Observed{}} }
+func Events() []domain.Event { return []domain.Event{Observed{}, LoggedIn{}} }
 
 // Profile is the latest snapshot of a user's profile.
 type Profile struct {
@@ -50,7 +60,7 @@ func FromHistory(u domain.UserID, history []domain.Event) Profile {
 	p := Profile{user: u}
 	for _, e := range history {
 		p.version++
-		if o, ok := e.(Observed); ok {
+		if o, ok := e.(Observed); ok && o.Personal.Username != "" { // an erased snapshot says nothing
 			p.personal = o.Personal
 		}
 	}
@@ -75,4 +85,12 @@ func (p Profile) Observe(seen Personal, now time.Time) ([]domain.Event, error) {
 		return nil, nil
 	}
 	return []domain.Event{Observed{User: p.user, At: now, Personal: seen}}, nil
+}
+
+// LogIn records a login.
+func (p Profile) LogIn(now time.Time) ([]domain.Event, error) {
+	if p.user.IsZero() {
+		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
+	}
+	return []domain.Event{LoggedIn{User: p.user, At: now}}, nil
 }

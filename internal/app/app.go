@@ -90,6 +90,15 @@ func (a *App) Settings(ctx context.Context, g domain.GuildID) (guild.Settings, e
 	return guild.FromHistory(g, h.Events), nil
 }
 
+// RecordLogin records a dashboard login (for the person's export).
+func (a *App) RecordLogin(ctx context.Context, u domain.UserID, m Meta) error {
+	now := a.clock()
+	_, err := a.store.Update(ctx, profile.Stream(u), a.meta(m, 0, "login", now), func(h eventstore.History) ([]domain.Event, error) {
+		return profile.FromHistory(u, h.Events).LogIn(now)
+	})
+	return err
+}
+
 // Profile loads what Discord last showed of a user (zero if never seen or
 // erased).
 func (a *App) Profile(ctx context.Context, u domain.UserID) (profile.Profile, error) {

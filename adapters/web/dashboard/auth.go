@@ -137,8 +137,12 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 	// What Discord shows of the person, as an event (the profile's owner may
 	// export or erase it); unchanged snapshots append nothing.
 	seen := profile.Personal{Username: sess.Username, GlobalName: sess.GlobalName, Avatar: sess.Avatar}
-	if err := d.app.ObserveProfile(ctx, user, seen, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
+	meta := app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}
+	if err := d.app.ObserveProfile(ctx, user, seen, meta); err != nil {
 		d.logger.Warn("profile not recorded at login", "user", user, "err", err)
+	}
+	if err := d.app.RecordLogin(ctx, user, meta); err != nil {
+		d.logger.Warn("login not recorded", "user", user, "err", err)
 	}
 	d.setCookie(c, token, sess.Expires)
 	return c.Redirect(pending.Next, fiber.StatusFound)
