@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,9 +16,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/config"
 	"github.com/ticketify/ticketify/internal/mongodb"
 	"github.com/ticketify/ticketify/internal/server"
+	"github.com/ticketify/ticketify/projections/subjects"
 )
 
 func main() {
@@ -46,6 +50,8 @@ Usage:
   ticketify projections rebuild [NAME...] rebuild projections from the event log (all when none named)
   ticketify projections list              list projections, their generations and parked events
   ticketify audit verify                  recompute every stream's hash chain from the log and compare
+  ticketify export user USER_ID [--out FILE] [--as-of TIME]
+                                          everything held about a person, replayed from the events (JSON)
   ticketify help                          this text
 
 Settings (environment):
@@ -77,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return discordCmd(ctx, cfg, logger, args, stdout)
 	case "audit":
 		return auditCmd(ctx, cfg, logger, args, stdout)
+	case "export":
+		return exportCmd(ctx, cfg, logger, args, stdout, stderr)
 	default:
 		printUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -188,4 +196,74 @@ func auditCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	}
 	fmt.Fprintf(stdout, "%d streams verified: every hash chain matches the log\n", n)
 	return nil
+}
+
+// exportCmd is `ticketify export user USER_ID [--out FILE] [--as-of TIME]`.
+func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || args[0] != "user" {
+		return errors.New("export: say `export user USER_ID [--out FILE] [--as-of 2026-01-31T00:00:00Z]`")
+	}
+	user, err := domain.ParseUserID(args[1])
+	if err != nil {
+		return fmt.Errorf("export: %q is not a Discord user id", args[1])
+	}
+	fs := flag.NewFlagSet("export user", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the export to this file (mode 0600) instead of standard output")
+	asOfText := fs.String("as-of", "", "leave out events after this time (RFC 3339)")
+	if err := fs.Parse(args[2:]); err != nil {
+		return err
+	}
+	var asOf time.Time
+	if *asOfText != "" {
+		if asOf, err = time.Parse(time.RFC3339, *asOfText); err != nil {
+			return fmt.Errorf("export: --as-of: want a time like 2026-01-31T00:00:00Z: %w", err)
+		}
+	}
+	st, err := server.OpenStorage(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rt, err := st.NewRuntime(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if behind, err := indexBehind(ctx, st); err == nil && behind > 0 {
+		fmt.Fprintf(stderr, "warning: the subject index is %d events behind the log; start ticketify once to bring it up to date\n", behind)
+	}
+	w := stdout
+	if *out != "" {
+		f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	m, err := st.Exporter(rt, nil).ExportUser(ctx, w, user, asOf)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(stdout, "exported %d events about %s to %s\n", m.Events, user, *out)
+	}
+	return nil
+}
+
+// indexBehind says how many events the subject index has not applied yet.
+func indexBehind(ctx context.Context, st *server.Storage) (int64, error) {
+	head, err := st.Log.Head(ctx, eventstore.DefaultTopic)
+	if err != nil || head == 0 {
+		return 0, err
+	}
+	commits, err := st.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
+	if err != nil || len(commits) == 0 {
+		return 0, err
+	}
+	cp, err := st.Checkpoints.Load(ctx, eventstore.DefaultTopic, subjects.Name)
+	if err != nil {
+		return 0, err
+	}
+	return max(commits[0].LastEvent()-cp.Event, 0), nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/config"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/privacy"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
@@ -150,6 +151,15 @@ func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slo
 	}, Projectors()...)
 }
 
+// Exporter writes people's exports from the subject index's live generation.
+func (s *Storage) Exporter(rt *projections.Runtime, clock func() time.Time) *privacy.Exporter {
+	if clock == nil {
+		clock = time.Now
+	}
+	return &privacy.Exporter{Codec: s.Store.Codec(), Clock: clock,
+		Index: subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) })}
+}
+
 // AuditReader reads the audit timeline's live generation.
 func AuditReader(rt *projections.Runtime) *audit.Reader {
 	return audit.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, audit.Projector{}) })
@@ -167,6 +177,7 @@ type Server struct {
 	Reactor     *discord.Reactor
 	Retention   *retention.Runner
 	Dashboard   *dashboard.Dashboard
+	Exporter    *privacy.Exporter
 	http        *fiber.App
 	ln          net.Listener
 	httpDone    chan error
@@ -291,6 +302,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		{Name: "discord", Check: s.Discord.Health},
 	})
 	s.http.Post("/interactions", s.Discord.InteractionsHandler())
+	s.Exporter = st.Exporter(s.Projections, opts.Clock)
 	var dir dashboard.Directory
 	if d := s.Discord.Directory(); d != nil {
 		dir = directory{d}
@@ -300,6 +312,9 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		Clock: opts.Clock, RequestsPerMinute: opts.RequestsPerMinute},
 		st.App, st.Conn, dashboard.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts, Audit: s.Audit,
 			Analytics: s.Analytics, Sync: s.Projections}, dir, logger)
+	if err == nil {
+		s.Dashboard.SetExporter(s.Exporter)
+	}
 	if err != nil {
 		s.abort()
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -28,6 +29,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/privacy"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -71,6 +73,14 @@ type Named struct {
 	Name string `json:"name"`
 }
 
+// UserExporter writes a person's export (privacy.Exporter).
+type UserExporter interface {
+	ExportUser(ctx context.Context, w io.Writer, user domain.UserID, asOf time.Time) (privacy.Manifest, error)
+}
+
+// SetExporter enables "Download my data".
+func (d *Dashboard) SetExporter(x UserExporter) { d.exporter = x }
+
 // Readers are the views the dashboard shows.
 type Readers struct {
 	Tickets     *ticketviews.Reader
@@ -101,6 +111,8 @@ type Dashboard struct {
 
 	namesMu   sync.Mutex
 	nameCache map[string]cachedName
+
+	exporter UserExporter
 
 	renderMu      sync.Mutex
 	rendered      map[string]renderedTranscript // by ticket
@@ -202,6 +214,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	post := func(path string, h fiber.Handler) { f.Post(path, append(signedIn[:len(signedIn):len(signedIn)], h)...) }
 	get("/guilds", d.guildsPage)
 	get("/me", d.myDataPage)
+	get("/me/export.json", d.myExport)
 	get("/guilds/:guild", func(c *fiber.Ctx) error { return c.Redirect("/guilds/" + c.Params("guild") + "/tickets") })
 	get("/guilds/:guild/tickets", d.staff(d.ticketsPage))
 	get("/guilds/:guild/tickets/:ticket", d.staff(d.ticketPage))

@@ -390,3 +390,32 @@ func TestLoginAndAPIAreRateLimited(t *testing.T) {
 		t.Fatalf("login attempts answered %v, want three redirects then 429", codes)
 	}
 }
+
+func TestMyDataDownloadsOnlyMyOwnExport(t *testing.T) {
+	w := testenv.NewWorld(t)
+	openTicket(t, w, w.Member, "mia's own topic")
+	staff := newSite(t, w)
+	staff.login(w.Staff)
+	openTicket(t, w, w.Staff, "sam's topic")
+	s := newSite(t, w)
+	s.login(w.Member)
+	w.WaitFor(t, "the subject index", func() bool {
+		_, body := s.get("/me/export.json")
+		return strings.Contains(body, "mia's own topic")
+	})
+	res, body := s.get("/me/export.json")
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %v", res.StatusCode, res.Header)
+	}
+	var doc struct {
+		Schema string `json:"schema"`
+		User   string `json:"user"`
+	}
+	must(t, json.Unmarshal([]byte(body), &doc))
+	if doc.Schema != "ticketify.user-export.v1" || doc.User != w.Member.ID.String() || strings.Contains(body, "sam's topic") {
+		t.Fatalf("export of %s: %s", doc.User, body)
+	}
+	if res, _ := newSite(t, w).get("/me/export.json"); res.Request.URL.Path != "/login" {
+		t.Fatal("an anonymous visitor got an export")
+	}
+}

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -336,7 +337,31 @@ func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
 }
 
 func (d *Dashboard) myDataPage(c *fiber.Ctx) error {
-	return d.render(c, "me", page{Title: "My data"})
+	return d.render(c, "me", page{Title: "My data", Data: map[string]any{"Export": d.exporter != nil}})
+}
+
+// myExport streams the logged-in person's export, replayed from the events
+// that name them: everything Ticketify holds about them, as JSON.
+func (d *Dashboard) myExport(c *fiber.Ctx) error {
+	if d.exporter == nil {
+		return d.fail(c, fiber.StatusServiceUnavailable, "Exports are not available on this server.")
+	}
+	sess := current(c)
+	user, err := domain.ParseUserID(sess.User)
+	if err != nil {
+		return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
+	}
+	c.Attachment("ticketify-export-" + user.String() + ".json")
+	c.Type("json", "utf-8")
+	c.Set("Cache-Control", "no-store")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if _, err := d.exporter.ExportUser(ctx, w, user, time.Time{}); err != nil {
+			d.logger.Error("export failed midway", "user", user, "err", err)
+		}
+	})
+	return nil
 }
 
 // filterOf reads the tickets list's filter from the query.

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/profile"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/config"
+	"github.com/ticketify/ticketify/internal/privacy"
+	"github.com/ticketify/ticketify/internal/server"
+)
+
+func TestExportUserWritesThePersonsDataToAPrivateFile(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"TICKETIFY_DATA_DIR": dir, "TICKETIFY_HTTP_ADDR": freeAddr(t), "TICKETIFY_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	srv, err := server.Start(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const user domain.UserID = 4242
+	meta := app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceSlashCommand}}
+	if err := srv.App.ObserveProfile(ctx, user, profile.Personal{Username: "zed"}, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.App.OpenTicket(ctx, app.OpenTicket{Guild: 7, Opener: user, Topic: "lost password", Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := srv.Projections.WaitCaughtUp(wctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "export.json")
+	var stdout bytes.Buffer
+	if err := run(ctx, []string{"export", "user", user.String(), "--out", out}, getenv, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("the export file has mode %v, want 0600", info.Mode().Perm())
+	}
+	b, _ := os.ReadFile(out)
+	var doc struct {
+		Schema   string           `json:"schema"`
+		Manifest privacy.Manifest `json:"manifest"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if doc.Schema != privacy.UserExportSchema || doc.Manifest.Included[privacy.SectionTicketsOpened] != 1 ||
+		!strings.Contains(string(b), "lost password") || !strings.Contains(string(b), `"zed"`) {
+		t.Fatalf("export: %s", b)
+	}
+	if !strings.Contains(stdout.String(), "exported") {
+		t.Fatalf("stdout: %q", stdout.String())
+	}
+	if err := run(ctx, []string{"export", "user", "not-a-number"}, getenv, io.Discard, io.Discard); err == nil {
+		t.Fatal("a bad user id was accepted")
+	}
+}
