@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -218,6 +219,52 @@ func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.
 // query on the scope (a scan on FerretDB/SQLite: a rare, bounded operation).
 func (k *Keyring) DestroyScope(ctx context.Context, scope domain.Scope, now time.Time) (int, error) {
 	cur, err := k.coll.Find(ctx, bson.D{{Key: "scope", Value: string(scope)}, {Key: "destroyed", Value: bson.D{{Key: "$ne", Value: true}}}})
+	if err != nil {
+		return 0, fmt.Errorf("keyring: %w", unavailable(err))
+	}
+	var docs []keyDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("keyring: %w", unavailable(err))
+	}
+	seen := map[string]bool{}
+	for _, d := range docs {
+		if seen[d.Key] {
+			continue
+		}
+		seen[d.Key] = true
+		if err := k.Destroy(ctx, d.Key, now); err != nil {
+			return len(seen) - 1, err
+		}
+	}
+	return len(seen), nil
+}
+
+// Scopes lists every scope a subject has had a key in, destroyed keys
+// included (their tombstones keep subject and scope): which tickets held a
+// person's words, say. It queries by subject (a scan on FerretDB/SQLite:
+// erasure is rare).
+func (k *Keyring) Scopes(ctx context.Context, subject domain.UserID) ([]domain.Scope, error) {
+	cur, err := k.coll.Find(ctx, bson.D{{Key: "subject", Value: subject.String()}})
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", unavailable(err))
+	}
+	var docs []keyDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("keyring: %w", unavailable(err))
+	}
+	var out []domain.Scope
+	for _, d := range docs {
+		out = append(out, domain.Scope(d.Scope))
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// DestroySubject shreds every key of a person, in every scope: all they
+// wrote in every ticket and their profile become unreadable everywhere.
+// Destroying twice is a no-op; it returns how many keys it destroyed now.
+func (k *Keyring) DestroySubject(ctx context.Context, subject domain.UserID, now time.Time) (int, error) {
+	cur, err := k.coll.Find(ctx, bson.D{{Key: "subject", Value: subject.String()}, {Key: "destroyed", Value: bson.D{{Key: "$ne", Value: true}}}})
 	if err != nil {
 		return 0, fmt.Errorf("keyring: %w", unavailable(err))
 	}

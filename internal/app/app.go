@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"github.com/google/uuid"
 	"time"
 
 	"github.com/oklog/ulid"
@@ -15,6 +16,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/member"
+	"github.com/ticketify/ticketify/domain/privacy"
 	"github.com/ticketify/ticketify/domain/profile"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/domain/usage"
@@ -55,7 +57,7 @@ func (a *App) WithClock(clock domain.Clock) *App {
 // AllEvents lists every event type the application stores, for the codec.
 func AllEvents() []domain.Event {
 	var all []domain.Event
-	for _, evs := range [][]domain.Event{ticket.Events(), guild.Events(), member.Events(), usage.Events(), profile.Events()} {
+	for _, evs := range [][]domain.Event{ticket.Events(), guild.Events(), member.Events(), usage.Events(), profile.Events(), privacy.Events()} {
 		all = append(all, evs...)
 	}
 	return all
@@ -88,6 +90,41 @@ func (a *App) Settings(ctx context.Context, g domain.GuildID) (guild.Settings, e
 		return guild.Settings{}, err
 	}
 	return guild.FromHistory(g, h.Events), nil
+}
+
+// RequestErasure records a request to erase a subject ("user:<id>" or
+// "guild:<id>") before anything is destroyed; a subject with an unfinished
+// request joins it. It returns the request's id.
+func (a *App) RequestErasure(ctx context.Context, subject string, m Meta) (string, error) {
+	now := a.clock()
+	var id string
+	_, err := a.store.Update(ctx, privacy.Stream, a.meta(m, 0, "", now), func(h eventstore.History) ([]domain.Event, error) {
+		evs, joined, err := privacy.FromHistory(h.Events).RequestErasure(subject, "erasure-"+uuid.NewString(), now)
+		id = joined
+		return evs, err
+	})
+	return id, err
+}
+
+// PendingErasures lists erasures requested and not finished.
+func (a *App) PendingErasures(ctx context.Context) ([]privacy.Request, error) {
+	h, err := a.store.Load(ctx, privacy.Stream)
+	if err != nil {
+		return nil, err
+	}
+	return privacy.FromHistory(h.Events).Pending(), nil
+}
+
+// CompleteErasure appends an erasure's receipt (privacy.UserErased or
+// privacy.GuildErased). Its command id is the request's, so finishing an
+// erasure twice stores one receipt.
+func (a *App) CompleteErasure(ctx context.Context, receipt domain.Event, request string, m Meta) error {
+	now := a.clock()
+	m.CommandID = "erasure-receipt/" + request
+	_, err := a.store.Update(ctx, privacy.Stream, a.meta(m, 0, "", now), func(h eventstore.History) ([]domain.Event, error) {
+		return privacy.FromHistory(h.Events).Complete(receipt)
+	})
+	return err
 }
 
 // RecordLogin records a dashboard login (for the person's export).

@@ -21,7 +21,7 @@ var _ projections.Projector = Projector{}
 func (Projector) Name() string { return Name }
 
 // Version implements projections.Projector.
-func (Projector) Version() int { return 2 }
+func (Projector) Version() int { return 3 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string {
@@ -57,6 +57,9 @@ type applier struct {
 
 // Apply implements projections.Applier.
 func (a *applier) Apply(ctx context.Context, e projections.Event) error {
+	if r, ok := projections.ErasureOf(e); ok {
+		return a.scrub(ctx, r)
+	}
 	id, messages, ok := projections.TicketStream(e.Stream)
 	if !ok {
 		return nil
@@ -121,8 +124,9 @@ func fold(v *View, e projections.Event) {
 	case ticket.MemberRemoved:
 		v.Members = slices.DeleteFunc(v.Members, func(m string) bool { return m == idString(ev.Member) })
 	case ticket.Renamed:
-		if !e.Erased {
-			v.Name = ev.Personal.Name
+		v.Name, v.NamedBy = ev.Personal.Name, idString(ev.By)
+		if e.Erased {
+			v.Name = ticket.DefaultName(v.Number)
 		}
 	case ticket.PrioritySet:
 		v.Priority = ev.Priority.String()
@@ -138,7 +142,7 @@ func fold(v *View, e projections.Event) {
 			v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusClosed.String(), &t, "", "the channel was deleted on Discord"
 		}
 	case ticket.TranscriptExpired:
-		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason, v.Name = true, "", nil, "", ticket.DefaultName(v.Number)
+		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason, v.Name, v.NamedBy = true, "", nil, "", ticket.DefaultName(v.Number), ""
 	case ticket.ChannelRemoved:
 		v.Channel = ""
 	case ticket.DiscordActionFailed:
@@ -152,6 +156,38 @@ func fold(v *View, e projections.Event) {
 			v.LastMessageID = ev.Message.String()
 		}
 	}
+}
+
+// scrub removes an erased person's (or a whole server's) personal data from
+// the tickets an erasure receipt names, leaving what a rebuild would show
+// now that their keys are gone. Each receipt applies once per ticket.
+func (a *applier) scrub(ctx context.Context, r projections.Erasure) error {
+	for _, id := range r.Tickets {
+		v, err := a.view(ctx, id)
+		if err != nil {
+			return err
+		}
+		if i, done := slices.BinarySearch(v.Scrubbed, r.Request); !done {
+			v.Scrubbed = slices.Insert(v.Scrubbed, i, r.Request)
+		} else {
+			continue
+		}
+		if r.Owns(v.Opener) {
+			v.Topic, v.Answers = "", nil
+		}
+		if r.Owns(v.ClosedBy) {
+			v.CloseReason = ""
+		}
+		if v.NamedBy != "" && r.Owns(v.NamedBy) {
+			v.Name = ticket.DefaultName(v.Number)
+		}
+		v.Erased = true
+		a.views.Changed(id)
+		if err := a.ensureListed(ctx, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ensureListed brings the ticket's line in its guild's list up to the view.
@@ -170,7 +206,7 @@ func (a *applier) ensureListed(ctx context.Context, v *View) error {
 	line := v.summary()
 	delta := weight(line)
 	switch {
-	case found && p.Tickets[i].Version == v.Version && p.Tickets[i].MessagesVer == v.MessagesVersion:
+	case found && p.Tickets[i].Version == v.Version && p.Tickets[i].MessagesVer == v.MessagesVersion && p.Tickets[i].Scrubbed == line.Scrubbed:
 		return nil
 	case found:
 		delta -= weight(p.Tickets[i])

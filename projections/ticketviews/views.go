@@ -42,8 +42,12 @@ type View struct {
 	// LastFailure is the last Discord action that failed for good, for staff.
 	LastFailure string `bson:"last_failure,omitempty" json:"last_failure,omitempty"`
 	// Erased is true when some of the ticket's personal data was erased.
-	Erased       bool `bson:"erased,omitempty" json:"erased,omitempty"`
-	MessageCount int  `bson:"message_count" json:"message_count"`
+	Erased bool `bson:"erased,omitempty" json:"erased,omitempty"`
+	// NamedBy typed the current name (the name is their personal data).
+	NamedBy string `bson:"named_by,omitempty" json:"-"`
+	// Scrubbed lists the erasure receipts applied to this ticket, sorted.
+	Scrubbed     []string `bson:"scrubbed,omitempty" json:"-"`
+	MessageCount int      `bson:"message_count" json:"message_count"`
 	// LastMessageID is the newest captured message, where a back-fill resumes.
 	LastMessageID string     `bson:"last_message_id,omitempty" json:"last_message_id,omitempty"`
 	LastMessageAt *time.Time `bson:"last_message_at,omitempty" json:"last_message_at,omitempty"`
@@ -71,6 +75,7 @@ type Summary struct {
 	UpdatedAt    time.Time  `bson:"updated_at" json:"updated_at"`
 	Version      int64      `bson:"v" json:"-"`
 	MessagesVer  int64      `bson:"mv" json:"-"`
+	Scrubbed     int64      `bson:"scrubbed,omitempty" json:"-"`
 }
 
 func (v *View) summary() Summary {
@@ -78,6 +83,7 @@ func (v *View) summary() Summary {
 		ID: v.ID, Number: v.Number, Status: v.Status, Opener: v.Opener, Claimer: v.Claimer, Category: v.Category,
 		Priority: v.Priority, Name: v.Name, Topic: v.Topic, OpenedAt: v.OpenedAt, ClosedAt: v.ClosedAt,
 		MessageCount: v.MessageCount, UpdatedAt: v.UpdatedAt, Version: v.Version, MessagesVer: v.MessagesVersion,
+		Scrubbed: int64(len(v.Scrubbed)),
 	}
 }
 
@@ -101,7 +107,7 @@ type guildIndex struct {
 }
 
 // weight is a line's share of its page's version.
-func weight(s Summary) int64 { return s.Version + s.MessagesVer + 1 }
+func weight(s Summary) int64 { return s.Version + s.MessagesVer + s.Scrubbed + 1 }
 
 // pageVersion is the version a page's content implies.
 func pageVersion(tickets []Summary) int64 {

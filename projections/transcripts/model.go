@@ -74,6 +74,7 @@ type Entry struct {
 	DeletedAt   *time.Time   `bson:"deleted_at,omitempty" json:"deleted_at,omitempty"`
 	Erased      bool         `bson:"erased,omitempty" json:"erased,omitempty"`
 	Event       string       `bson:"event,omitempty" json:"event,omitempty"` // the event type, for kind "event"
+	Owner       string       `bson:"owner,omitempty" json:"-"`               // whose personal data the text holds
 	Actor       string       `bson:"actor,omitempty" json:"actor,omitempty"`
 	Text        string       `bson:"text,omitempty" json:"text,omitempty"` // what happened, in words
 }
@@ -99,6 +100,12 @@ type header struct {
 	// Unposted are messages shown from an edit because their post was
 	// never captured; a late capture of the post changes nothing.
 	Unposted []string `bson:"unposted,omitempty"`
+	// NamedBy typed the current name, ClosedBy wrote the close reason: their
+	// personal data, scrubbed when they are erased.
+	NamedBy  string `bson:"named_by,omitempty"`
+	ClosedBy string `bson:"closed_by,omitempty"`
+	// Scrubbed lists the erasure receipts applied, sorted.
+	Scrubbed []string `bson:"scrubbed,omitempty"`
 	// ChunkV is each chunk's version as its content implies (chunkVersion),
 	// so readers can cache chunks; it is the same live or rebuilt.
 	ChunkV []int64 `bson:"chunk_v,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/mongodb"
@@ -21,7 +22,7 @@ var _ projections.Projector = Projector{}
 func (Projector) Name() string { return Name }
 
 // Version implements projections.Projector.
-func (Projector) Version() int { return 2 }
+func (Projector) Version() int { return 3 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"transcripts"} }
@@ -66,6 +67,9 @@ func (a *applier) chunk(ctx context.Context, ticket string, n int) (*chunk, erro
 
 // Apply implements projections.Applier.
 func (a *applier) Apply(ctx context.Context, e projections.Event) error {
+	if r, ok := projections.ErasureOf(e); ok {
+		return a.scrub(ctx, r)
+	}
 	id, messages, ok := projections.TicketStream(e.Stream)
 	if !ok {
 		return nil
@@ -106,18 +110,19 @@ func (a *applier) fold(ctx context.Context, h *header, e projections.Event) erro
 			h.Answers = append(h.Answers, Answer(ans))
 		}
 	case ticket.Renamed:
-		if !e.Erased {
-			h.Name = ev.Personal.Name
+		h.Name, h.NamedBy = ev.Personal.Name, ev.By.String()
+		if e.Erased {
+			h.Name = ticket.DefaultName(h.Number)
 		}
 	case ticket.Closed:
 		t := ev.At.UTC()
-		h.Status, h.ClosedAt, h.CloseReason = "closed", &t, ev.Personal.Reason
+		h.Status, h.ClosedAt, h.CloseReason, h.ClosedBy = "closed", &t, ev.Personal.Reason, ev.By.String()
 	case ticket.Reopened:
-		h.Status, h.ClosedAt, h.CloseReason = "open", nil, ""
+		h.Status, h.ClosedAt, h.CloseReason, h.ClosedBy = "open", nil, "", ""
 	case ticket.ChannelLost:
 		if ev.WasOpen {
 			t := ev.At.UTC()
-			h.Status, h.ClosedAt = "closed", &t
+			h.Status, h.ClosedAt, h.ClosedBy = "closed", &t, ""
 		}
 	case ticket.TranscriptExpired:
 		return a.expire(h)
@@ -133,7 +138,11 @@ func (a *applier) fold(ctx context.Context, h *header, e projections.Event) erro
 	case ticket.ChannelAttached, ticket.DiscordActionFailed:
 		return nil // not part of the conversation
 	}
-	return a.add(ctx, h, Entry{Position: e.Position, At: at, Kind: KindEvent, Event: e.Type, Actor: e.Actor.User, Text: projections.Describe(e)})
+	en := Entry{Position: e.Position, At: at, Kind: KindEvent, Event: e.Type, Actor: e.Actor.User, Text: projections.Describe(e), Erased: e.Erased}
+	if p, ok := e.Event.(domain.PersonalEvent); ok {
+		en.Owner = p.DataOwner().Subject.String()
+	}
+	return a.add(ctx, h, en)
 }
 
 func (a *applier) add(ctx context.Context, h *header, en Entry) error {
@@ -237,8 +246,89 @@ func (a *applier) expire(h *header) error {
 	}
 	*h = header{ID: h.ID, Guild: h.Guild, Number: h.Number, Status: "closed", Expired: true, OpenedAt: h.OpenedAt,
 		ClosedAt: h.ClosedAt, People: mongodb.SortedMap[Person]{}, V: h.V, MV: h.MV, Category: h.Category,
-		Opener: h.Opener, Name: ticket.DefaultName(h.Number)}
+		Opener: h.Opener, Name: ticket.DefaultName(h.Number), Scrubbed: h.Scrubbed}
 	return nil
+}
+
+// scrub removes an erased person's (or a whole server's) personal data from
+// the transcripts an erasure receipt names, leaving exactly what a rebuild
+// shows now that their keys are gone. Each receipt applies once.
+func (a *applier) scrub(ctx context.Context, r projections.Erasure) error {
+	for _, id := range r.Tickets {
+		h, err := a.header(ctx, id)
+		if err != nil {
+			return err
+		}
+		i, done := slices.BinarySearch(h.Scrubbed, r.Request)
+		if done {
+			continue
+		}
+		h.Scrubbed = slices.Insert(h.Scrubbed, i, r.Request)
+		a.docs.Changed(h.ID)
+		if h.Expired {
+			continue
+		}
+		if r.Owns(h.Opener) {
+			h.Topic, h.Answers = "", nil
+		}
+		if r.Owns(h.ClosedBy) {
+			h.CloseReason = ""
+		}
+		if r.Owns(h.NamedBy) {
+			h.Name = ticket.DefaultName(h.Number)
+		}
+		for who := range h.People {
+			if r.Owns(who) {
+				delete(h.People, who)
+			}
+		}
+		for n := range h.Chunks {
+			c, err := a.chunk(ctx, h.ID, n)
+			if err != nil {
+				return err
+			}
+			changed := false
+			for i := range c.Entries {
+				changed = scrubEntry(&c.Entries[i], r) || changed
+			}
+			if changed {
+				h.chunkChanged(n, c)
+				a.docs.Changed(c.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// scrubEntry erases the entry's personal data when it is the erased
+// person's, as decoding it without its key would have.
+func scrubEntry(en *Entry, r projections.Erasure) bool {
+	switch {
+	case en.Kind == KindMessage && r.Owns(en.Author):
+		en.Content, en.Attachments, en.Embeds, en.Erased = "", nil, nil, true
+		for i := range en.Edits {
+			en.Edits[i].Content = ""
+		}
+		return true
+	case en.Kind == KindEvent && r.Owns(en.Owner):
+		owner, err := domain.ParseUserID(en.Owner)
+		if err != nil {
+			return false
+		}
+		var e domain.Event
+		switch en.Event {
+		case "ticket.renamed.v1":
+			e = ticket.Renamed{By: owner}
+		case "ticket.closed.v1":
+			e = ticket.Closed{By: owner}
+		default:
+			en.Erased = true
+			return true
+		}
+		en.Text, en.Erased = projections.Describe(projections.Event{Event: e, Erased: true}), true
+		return true
+	}
+	return false
 }
 
 // Flush implements projections.Applier.
