@@ -41,7 +41,9 @@ func erasureWorld(t *testing.T) *world {
 	env := testenv.NewApp(t)
 	rt := env.Projections(t, ticketviews.Projector{}, transcripts.Projector{}, subjects.Projector{})
 	ctx := context.Background()
-	as := func(u domain.UserID) app.Meta { return app.Meta{Actor: domain.Actor{User: u, Source: domain.SourceSlashCommand}} }
+	as := func(u domain.UserID) app.Meta {
+		return app.Meta{Actor: domain.Actor{User: u, Source: domain.SourceSlashCommand}}
+	}
 	must(t, env.App.ObserveProfile(ctx, mia, profile.Personal{Username: "mia-unique-username", GlobalName: "Mia Unique Display", Avatar: "avatarhash0123456789"}, as(mia)))
 	must(t, env.App.ObserveProfile(ctx, bo, profile.Personal{Username: "bo-username"}, as(bo)))
 	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: mia, Topic: "my secret printer topic", Meta: as(mia)})
@@ -128,7 +130,9 @@ func TestAfterErasureNothingOfThePersonIsLeftAnywhere(t *testing.T) {
 		t.Fatal("the erasure scrubbed someone else's data too")
 	}
 	// What the views show now.
-	views := ticketviews.NewReader(func(ctx context.Context) (projections.Target, error) { return w.rt.Target(ctx, ticketviews.Projector{}) })
+	views := ticketviews.NewReader(func(ctx context.Context) (projections.Target, error) {
+		return w.rt.Target(ctx, ticketviews.Projector{})
+	})
 	v, err := views.Get(ctx, string(w.mine))
 	must(t, err)
 	if v.Topic != "" || v.CloseReason != "" || !v.Erased {
@@ -137,7 +141,9 @@ func TestAfterErasureNothingOfThePersonIsLeftAnywhere(t *testing.T) {
 	if vb, _ := views.Get(ctx, string(w.bos)); vb.Name != ticket.DefaultName(vb.Number) || vb.Topic != "bo's topic" {
 		t.Fatalf("Bo's ticket after Mia's erasure: name %q topic %q", vb.Name, vb.Topic)
 	}
-	trs := transcripts.NewReader(func(ctx context.Context) (projections.Target, error) { return w.rt.Target(ctx, transcripts.Projector{}) })
+	trs := transcripts.NewReader(func(ctx context.Context) (projections.Target, error) {
+		return w.rt.Target(ctx, transcripts.Projector{})
+	})
 	tr, err := trs.Get(ctx, string(w.mine))
 	must(t, err)
 	for _, en := range tr.Entries {
