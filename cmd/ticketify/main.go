@@ -18,8 +18,10 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/config"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/privacy"
 	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/projections/subjects"
 )
@@ -52,6 +54,8 @@ Usage:
   ticketify audit verify                  recompute every stream's hash chain from the log and compare
   ticketify export user USER_ID [--out FILE] [--as-of TIME]
                                           everything held about a person, replayed from the events (JSON)
+  ticketify erase user USER_ID            destroy a person's keys, delete their sessions, scrub the views
+  ticketify erase guild GUILD_ID          destroy the keys of every ticket of a server and scrub them
   ticketify help                          this text
 
 Settings (environment):
@@ -85,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return auditCmd(ctx, cfg, logger, args, stdout)
 	case "export":
 		return exportCmd(ctx, cfg, logger, args, stdout, stderr)
+	case "erase":
+		return eraseCmd(ctx, cfg, logger, args, stdout, stderr)
 	default:
 		printUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -266,4 +272,46 @@ func indexBehind(ctx context.Context, st *server.Storage) (int64, error) {
 		return 0, err
 	}
 	return max(commits[0].LastEvent()-cp.Event, 0), nil
+}
+
+// eraseCmd is `ticketify erase user USER_ID` and `ticketify erase guild GUILD_ID`.
+func eraseCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 2 || (args[0] != "user" && args[0] != "guild") {
+		return errors.New("erase: say `erase user USER_ID` or `erase guild GUILD_ID`")
+	}
+	st, err := server.OpenStorage(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rt, err := st.NewRuntime(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	eraser := st.Eraser(rt, nil, logger, nil)
+	eraser.Sync = nil // the projections are not running here: the index is read as it is
+	meta := app.Meta{Actor: domain.Actor{Source: domain.SourceCLI}}
+	var r privacy.Receipt
+	if args[0] == "user" {
+		user, perr := domain.ParseUserID(args[1])
+		if perr != nil {
+			return fmt.Errorf("erase: %q is not a Discord user id", args[1])
+		}
+		r, err = eraser.EraseUser(ctx, user, meta)
+	} else {
+		g, perr := domain.ParseGuildID(args[1])
+		if perr != nil {
+			return fmt.Errorf("erase: %q is not a Discord server id", args[1])
+		}
+		if behind, berr := indexBehind(ctx, st); berr == nil && behind > 0 {
+			return fmt.Errorf("erase: the subject index is %d events behind the log, so some of the server's tickets could be missed; start ticketify once, then erase", behind)
+		}
+		r, err = eraser.EraseGuild(ctx, g, meta)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "erased %s %s: %d keys destroyed, %d tickets to scrub (receipt %s); the views are scrubbed when ticketify runs\n",
+		args[0], args[1], r.Keys, r.Tickets, r.Request)
+	return nil
 }

@@ -79,4 +79,32 @@ func TestExportUserWritesThePersonsDataToAPrivateFile(t *testing.T) {
 	if err := run(ctx, []string{"export", "user", "not-a-number"}, getenv, io.Discard, io.Discard); err == nil {
 		t.Fatal("a bad user id was accepted")
 	}
+
+	// Erase them from the command line; the next start scrubs the views.
+	stdout.Reset()
+	if err := run(ctx, []string{"erase", "user", user.String()}, getenv, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "1 tickets to scrub") {
+		t.Fatalf("erase said %q", stdout.String())
+	}
+	srv, err = server.Start(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(ctx)
+	if err := srv.Projections.WaitCaughtUp(wctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := srv.TicketViews.All(ctx, "7")
+	if err != nil || len(list) != 1 || list[0].Topic != "" {
+		t.Fatalf("after the erasure the list shows %+v (%v)", list, err)
+	}
+	var after bytes.Buffer
+	if _, err := srv.Exporter.ExportUser(ctx, &after, user, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(after.String(), "lost password") || strings.Contains(after.String(), `"zed"`) || !strings.Contains(after.String(), "[erased]") {
+		t.Fatalf("the export after erasure: %s", after.String())
+	}
 }

@@ -160,6 +160,21 @@ func (s *Storage) Exporter(rt *projections.Runtime, clock func() time.Time) *pri
 		Index: subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) })}
 }
 
+// Eraser erases people's and servers' data; forget drops what in-memory
+// caches remember of a person (may be nil).
+func (s *Storage) Eraser(rt *projections.Runtime, clock func() time.Time, logger *slog.Logger, forget func(domain.UserID)) *privacy.Eraser {
+	if clock == nil {
+		clock = time.Now
+	}
+	conn := s.Conn
+	return &privacy.Eraser{App: s.App, Keys: s.Keys, Clock: clock, Logger: logger, Forget: forget,
+		Index: subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) }),
+		Sync:  rt.WaitCaughtUp,
+		DeleteSessions: func(ctx context.Context, u domain.UserID) error {
+			return dashboard.DeleteUserSessions(ctx, conn, u.String())
+		}}
+}
+
 // AuditReader reads the audit timeline's live generation.
 func AuditReader(rt *projections.Runtime) *audit.Reader {
 	return audit.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, audit.Projector{}) })
@@ -178,6 +193,7 @@ type Server struct {
 	Retention   *retention.Runner
 	Dashboard   *dashboard.Dashboard
 	Exporter    *privacy.Exporter
+	Eraser      *privacy.Eraser
 	http        *fiber.App
 	ln          net.Listener
 	httpDone    chan error
@@ -314,6 +330,8 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 			Analytics: s.Analytics, Sync: s.Projections}, dir, logger)
 	if err == nil {
 		s.Dashboard.SetExporter(s.Exporter)
+		s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, s.Dashboard.ForgetName)
+		s.Dashboard.SetEraser(s.Eraser)
 	}
 	if err != nil {
 		s.abort()
@@ -321,6 +339,13 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	}
 	s.Dashboard.Mount(s.http)
 	go s.Dashboard.Sweep(runCtx, time.Hour)
+	go func() { // an erasure interrupted by a crash is finished now
+		if n, err := s.Eraser.ResumePending(runCtx); err != nil {
+			logger.Error("unfinished erasures could not be finished; they will be at the next start", "err", err)
+		} else if n > 0 {
+			logger.Info("unfinished erasures finished", "count", n)
+		}
+	}()
 	go func() { s.httpDone <- s.http.Listener(ln) }()
 	logger.Info("ticketify serving", "http", ln.Addr().String())
 	return s, nil

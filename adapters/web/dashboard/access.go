@@ -24,6 +24,7 @@ type staffCtx struct {
 	name     string
 	settings guild.Settings
 	by       ticket.Participant
+	manages  bool // Manage Server (or owner, or Administrator) there
 }
 
 // errNoAccess is the one answer for a guild the user may not see, whether
@@ -69,7 +70,7 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 	if !settings.IsStaff(roles, manage) {
 		return nil, errNoAccess
 	}
-	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, by: ticket.Participant{User: user, Staff: true}}, nil
+	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, by: ticket.Participant{User: user, Staff: true}, manages: manage}, nil
 }
 
 func (d *Dashboard) memberRoles(ctx context.Context, g domain.GuildID, u domain.UserID) ([]domain.RoleID, error) {

@@ -81,6 +81,15 @@ type UserExporter interface {
 // SetExporter enables "Download my data".
 func (d *Dashboard) SetExporter(x UserExporter) { d.exporter = x }
 
+// Eraser erases a person's or a server's data (privacy.Eraser).
+type Eraser interface {
+	EraseUser(ctx context.Context, user domain.UserID, m app.Meta) (privacy.Receipt, error)
+	EraseGuild(ctx context.Context, g domain.GuildID, m app.Meta) (privacy.Receipt, error)
+}
+
+// SetEraser enables "Delete my data" and a server's erasure.
+func (d *Dashboard) SetEraser(x Eraser) { d.eraser = x }
+
 // Readers are the views the dashboard shows.
 type Readers struct {
 	Tickets     *ticketviews.Reader
@@ -113,6 +122,7 @@ type Dashboard struct {
 	nameCache map[string]cachedName
 
 	exporter UserExporter
+	eraser   Eraser
 
 	renderMu      sync.Mutex
 	rendered      map[string]renderedTranscript // by ticket
@@ -215,6 +225,8 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	get("/guilds", d.guildsPage)
 	get("/me", d.myDataPage)
 	get("/me/export.json", d.myExport)
+	post("/me/erase", d.eraseMe)
+	post("/guilds/:guild/erase", d.staff(d.eraseGuild))
 	get("/guilds/:guild", func(c *fiber.Ctx) error { return c.Redirect("/guilds/" + c.Params("guild") + "/tickets") })
 	get("/guilds/:guild/tickets", d.staff(d.ticketsPage))
 	get("/guilds/:guild/tickets/:ticket", d.staff(d.ticketPage))

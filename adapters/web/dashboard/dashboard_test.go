@@ -419,3 +419,53 @@ func TestMyDataDownloadsOnlyMyOwnExport(t *testing.T) {
 		t.Fatal("an anonymous visitor got an export")
 	}
 }
+
+func TestDeleteMyDataErasesMeAndEndsMySession(t *testing.T) {
+	w := testenv.NewWorld(t)
+	id := openTicket(t, w, w.Member, "please forget this topic")
+	s := newSite(t, w)
+	s.login(w.Member)
+	if res, _ := s.post("/me/erase", url.Values{"csrf": {s.csrf()}, "confirm": {"yes"}}, nil); res.Request.URL.Path != "/me" || s.cookie() == nil {
+		t.Fatalf("an unconfirmed erasure went to %s", res.Request.URL)
+	}
+	res, body := s.post("/me/erase", url.Values{"csrf": {s.csrf()}, "confirm": {"ERASE"}}, nil)
+	if res.Request.URL.Path != "/login" || !strings.Contains(body, "Your data was erased") || s.cookie() != nil {
+		t.Fatalf("after erasure at %s, cookie %v", res.Request.URL, s.cookie())
+	}
+	n, err := w.Srv.Conn.DB.Collection("sessions").CountDocuments(context.Background(), bson.D{{Key: "user", Value: w.Member.ID.String()}})
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("%d sessions survived the erasure", n)
+	}
+	w.WaitFor(t, "the view to be scrubbed", func() bool {
+		v, err := w.Srv.TicketViews.Get(context.Background(), string(id))
+		return err == nil && v.Topic == "" && v.Erased
+	})
+}
+
+func TestOnlyAServerManagerCanEraseTheServer(t *testing.T) {
+	w := testenv.NewWorld(t)
+	setStaffRole(t, w)
+	id := openTicket(t, w, w.Member, "server data")
+	path := "/guilds/" + w.Guild.ID.String() + "/erase"
+	staff := newSite(t, w)
+	staff.login(w.Staff) // staff by role, without Manage Server
+	if res, _ := staff.post(path, url.Values{"csrf": {staff.csrf()}, "confirm": {w.Guild.Name}}, nil); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a staff member without Manage Server erased the server: %d", res.StatusCode)
+	}
+	owner := newSite(t, w)
+	owner.login(w.Owner)
+	if res, _ := owner.post(path, url.Values{"csrf": {owner.csrf()}, "confirm": {"wrong name"}}, nil); !strings.Contains(res.Request.URL.RawQuery, "refused") {
+		t.Fatalf("a wrong confirmation was accepted: %s", res.Request.URL)
+	}
+	if v, _ := w.Srv.TicketViews.Get(context.Background(), string(id)); v.Topic != "server data" {
+		t.Fatal("a refused erasure changed the ticket")
+	}
+	res, body := owner.post(path, url.Values{"csrf": {owner.csrf()}, "confirm": {w.Guild.Name}}, nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "was erased") {
+		t.Fatalf("the owner's erasure: %d %s", res.StatusCode, res.Request.URL)
+	}
+	if v, _ := w.Srv.TicketViews.Get(context.Background(), string(id)); v.Topic != "" {
+		t.Fatalf("the server's ticket still shows %q", v.Topic)
+	}
+}

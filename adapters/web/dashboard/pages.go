@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -289,6 +290,9 @@ func (d *Dashboard) loginPage(c *fiber.Ctx) error {
 	if c.Query("bye") != "" {
 		p.Flash = "You are logged out. Your session was deleted."
 	}
+	if c.Query("erased") != "" {
+		p.Flash = "Your data was erased: your keys are destroyed, your sessions deleted, and your messages show as erased."
+	}
 	return d.render(c, "login", p)
 }
 
@@ -337,7 +341,52 @@ func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
 }
 
 func (d *Dashboard) myDataPage(c *fiber.Ctx) error {
-	return d.render(c, "me", page{Title: "My data", Data: map[string]any{"Export": d.exporter != nil}})
+	p := page{Title: "My data", Data: map[string]any{"Export": d.exporter != nil, "Erase": d.eraser != nil}}
+	p.Error = c.Query("refused")
+	return d.render(c, "me", p)
+}
+
+// eraseMe erases the logged-in person's data once they confirmed by typing
+// ERASE, then ends their session (which the erasure deleted).
+func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
+	if d.eraser == nil {
+		return d.fail(c, fiber.StatusServiceUnavailable, "Erasure is not available on this server.")
+	}
+	if strings.TrimSpace(c.FormValue("confirm")) != "ERASE" {
+		return back(c, "/me", "refused", "Type ERASE to confirm: nothing was deleted.")
+	}
+	sess := current(c)
+	user, err := domain.ParseUserID(sess.User)
+	if err != nil {
+		return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
+	}
+	if _, err := d.eraser.EraseUser(c.UserContext(), user, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
+		return d.unavailable(c, err)
+	}
+	d.ForgetName(user)
+	d.clearCookie(c)
+	return c.Redirect("/login?erased=1", fiber.StatusSeeOther)
+}
+
+// eraseGuild erases every ticket's personal data in a server. Only someone
+// with Manage Server there may, after typing the server's name.
+func (d *Dashboard) eraseGuild(c *fiber.Ctx, s *staffCtx) error {
+	if d.eraser == nil {
+		return d.fail(c, fiber.StatusServiceUnavailable, "Erasure is not available on this server.")
+	}
+	if !s.manages {
+		return d.fail(c, fiber.StatusForbidden, "Only someone with Manage Server can erase this server's data.")
+	}
+	to := "/guilds/" + s.guild.String() + "/settings"
+	if strings.TrimSpace(c.FormValue("confirm")) != s.name {
+		return back(c, to, "refused", "Type the server's name to confirm: nothing was deleted.")
+	}
+	r, err := d.eraser.EraseGuild(c.UserContext(), s.guild, app.Meta{Actor: domain.Actor{User: s.by.User, Source: domain.SourceDashboard}})
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	_ = d.waitViews(c.UserContext())
+	return back(c, to, "done", fmt.Sprintf("The personal data of %d tickets was erased.", r.Tickets))
 }
 
 // myExport streams the logged-in person's export, replayed from the events
@@ -659,7 +708,7 @@ func summarize(days []analytics.Day) totals {
 
 func (d *Dashboard) settingsPage(c *fiber.Ctx, s *staffCtx) error {
 	ctx := c.UserContext()
-	data := map[string]any{"Settings": settingsOf(s.settings)}
+	data := map[string]any{"Settings": settingsOf(s.settings), "Manages": s.manages && d.eraser != nil}
 	if d.dir != nil {
 		roles, err := d.dir.GuildRoles(ctx, s.guild)
 		if err != nil {

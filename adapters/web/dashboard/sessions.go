@@ -175,6 +175,13 @@ func (s *sessions) deleteExpired(ctx context.Context) (int64, error) {
 	return res.DeletedCount, nil
 }
 
+// DeleteUserSessions deletes every session of a person, with their sealed
+// tokens (erasure).
+func DeleteUserSessions(ctx context.Context, conn *mongodb.Conn, user string) error {
+	_, err := conn.DB.Collection(sessionsCollection).DeleteMany(ctx, bson.D{{Key: "user", Value: user}})
+	return mongodb.Classify(err)
+}
+
 func (s *sessions) setToken(sess *session, tok *oauth2.Token) error {
 	b, err := json.Marshal(tok)
 	if err != nil {
