@@ -469,3 +469,17 @@ func TestOnlyAServerManagerCanEraseTheServer(t *testing.T) {
 		t.Fatalf("the server's ticket still shows %q", v.Topic)
 	}
 }
+
+func TestThePrivacyPageListsEveryEventTypeWithPersonalData(t *testing.T) {
+	w := testenv.NewWorld(t)
+	_, body := newSite(t, w).get("/privacy")
+	types := w.Srv.Store.Codec().PersonalTypes()
+	if len(types) == 0 {
+		t.Fatal("the codec knows no personal event types: the check would prove nothing")
+	}
+	for _, ty := range types {
+		if !strings.Contains(body, `data-type="`+ty+`"`) {
+			t.Errorf("the privacy page does not list %s", ty)
+		}
+	}
+}

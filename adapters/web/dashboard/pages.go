@@ -19,7 +19,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/privacy"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -301,7 +303,8 @@ func (d *Dashboard) privacyPage(c *fiber.Ctx) error {
 	if sess != nil && sess.Kind == "user" {
 		c.Locals(sessionKey, sess)
 	}
-	return d.render(c, "privacy", page{Title: "Privacy"})
+	return d.render(c, "privacy", page{Title: "Privacy", Data: map[string]any{"Personal": privacy.PersonalEvents,
+		"Retention": guild.DefaultRetentionDays, "Session": SessionTTL.Hours() / 24}})
 }
 
 // guildEntry is a guild on the picker.
