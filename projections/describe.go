@@ -53,6 +53,10 @@ func describe(e Event, personal bool) string {
 		return fmt.Sprintf("%s removed %s", u(ev.By), u(ev.Member))
 	case ticket.Renamed:
 		return fmt.Sprintf("%s renamed the ticket to %s", u(ev.By), erasedOr(ev.Personal.Name))
+	case ticket.TopicCorrected:
+		return fmt.Sprintf("%s corrected the topic", u(ev.By))
+	case ticket.CategoryChanged:
+		return fmt.Sprintf("%s moved the ticket to category %s (was %s)", u(ev.By), ev.Category, ev.Previous)
 	case ticket.PrioritySet:
 		return fmt.Sprintf("%s set the priority to %s (was %s)", u(ev.By), ev.Priority, ev.Previous)
 	case ticket.Closed:

@@ -236,6 +236,38 @@ func (e MessageEdited) DataOwner() domain.DataOwner {
 	return owner(e.Author, e.Ticket)
 }
 
+// TopicCorrected records staff correcting what a ticket is about. The topic
+// stays the opener's data (sealed under their key for the ticket).
+type TopicCorrected struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	By       domain.UserID   `json:"by"`
+	Opener   domain.UserID   `json:"opener"`
+	Personal TopicPersonal   `json:"personal"`
+}
+
+// TopicPersonal is the corrected topic and the one it replaced.
+type TopicPersonal struct {
+	Topic    string `json:"topic"`
+	Previous string `json:"previous,omitempty"`
+}
+
+// EventType is stored; never change it.
+func (TopicCorrected) EventType() string { return "ticket.topic_corrected.v1" }
+
+// DataOwner seals the topic under the opener's key for the ticket.
+func (e TopicCorrected) DataOwner() domain.DataOwner { return owner(e.Opener, e.Ticket) }
+
+// CategoryChanged records staff moving a ticket to another category.
+type CategoryChanged struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	By       domain.UserID   `json:"by"`
+	Category string          `json:"category"`
+	Previous string          `json:"previous"`
+}
+
+// EventType is stored; never change it.
+func (CategoryChanged) EventType() string { return "ticket.category_changed.v1" }
+
 func owner(u domain.UserID, t domain.TicketID) domain.DataOwner {
 	return domain.DataOwner{Subject: u, Scope: domain.TicketScope(t)}
 }
@@ -243,7 +275,7 @@ func owner(u domain.UserID, t domain.TicketID) domain.DataOwner {
 // Events lists one value of every event type of this package, for codecs.
 func Events() []domain.Event {
 	return []domain.Event{
-		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{},
+		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}

@@ -35,6 +35,7 @@ type Ticket struct {
 	claimer     domain.UserID
 	members     []domain.UserID
 	name        string
+	topic       string
 	priority    Priority
 	openedAt    time.Time
 	closedAt    time.Time
@@ -59,7 +60,11 @@ func (t Ticket) apply(e domain.Event) Ticket {
 	case Opened:
 		t.id, t.guild, t.number, t.opener = e.Ticket, e.Guild, e.Number, e.Opener
 		t.category, t.priority, t.status, t.openedAt = e.Category, e.Priority, StatusOpen, e.At
-		t.name = DefaultName(e.Number)
+		t.name, t.topic = DefaultName(e.Number), e.Personal.Topic
+	case TopicCorrected:
+		t.topic = e.Personal.Topic
+	case CategoryChanged:
+		t.category = e.Category
 	case ChannelAttached:
 		t.channel, t.channelLost = e.Channel, false
 	case Claimed:
@@ -274,6 +279,47 @@ func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
 		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket already has that name")
 	}
 	return []domain.Event{Renamed{Ticket: t.id, By: by.User, Personal: RenamedPersonal{Name: name, Previous: t.name}}}, nil
+}
+
+// CorrectTopic replaces what the ticket says it is about (staff only; a
+// correction, so also on a closed ticket, but not once its transcript was
+// deleted).
+func (t Ticket) CorrectTopic(by Participant, topic string) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "correct"); err != nil {
+		return nil, err
+	}
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if t.expired {
+		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d's data was deleted after its retention period", t.number))
+	}
+	topic = strings.TrimSpace(topic)
+	if len(topic) > MaxTopicLength {
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a topic is at most %d characters", MaxTopicLength))
+	}
+	if topic == t.topic {
+		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket already has that topic")
+	}
+	return []domain.Event{TopicCorrected{Ticket: t.id, By: by.User, Opener: t.opener, Personal: TopicPersonal{Topic: topic, Previous: t.topic}}}, nil
+}
+
+// ChangeCategory moves the ticket to another category (staff only); the
+// caller checks the category exists in the guild's settings.
+func (t Ticket) ChangeCategory(by Participant, category string) ([]domain.Event, error) {
+	if err := mustBeStaff(by, "recategorise"); err != nil {
+		return nil, err
+	}
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if category == "" {
+		return nil, domain.Refuse(domain.ErrInvalid, "which category?")
+	}
+	if category == t.category {
+		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket is already in that category")
+	}
+	return []domain.Event{CategoryChanged{Ticket: t.id, By: by.User, Category: category, Previous: t.category}}, nil
 }
 
 // SetPriority changes the priority.

@@ -341,3 +341,40 @@ func TestFoldedState(t *testing.T) {
 		t.Fatalf("ExpiresAt = %v", got)
 	}
 }
+
+func TestCorrections(t *testing.T) {
+	expired := ticket.TranscriptExpired{Ticket: tid, RetentionDays: 90}
+	run(t, []scenario{
+		{name: "staff corrects the topic; the opener keeps owning it",
+			given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.CorrectTopic(staff, "  refund for order 42 ")
+			},
+			then: []domain.Event{ticket.TopicCorrected{Ticket: tid, By: staffU, Opener: opener,
+				Personal: ticket.TopicPersonal{Topic: "refund for order 42", Previous: "refund"}}}},
+		{name: "a correction to the same topic changes nothing",
+			given: []domain.Event{opened, ticket.TopicCorrected{Ticket: tid, By: staffU, Opener: opener, Personal: ticket.TopicPersonal{Topic: "x"}}},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.CorrectTopic(staff, "x") },
+			err:   domain.ErrUnchanged},
+		{name: "a member cannot correct",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.CorrectTopic(owner, "mine") },
+			err:   domain.ErrForbidden},
+		{name: "nothing to correct after retention",
+			given: []domain.Event{opened, closed, expired},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.CorrectTopic(staff, "late") },
+			err:   domain.ErrConflict},
+		{name: "staff moves the ticket to another category, closed or not",
+			given: []domain.Event{opened, closed},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.ChangeCategory(staff, "billing") },
+			then:  []domain.Event{ticket.CategoryChanged{Ticket: tid, By: staffU, Category: "billing", Previous: "general"}}},
+		{name: "moving to the same category changes nothing",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.ChangeCategory(staff, "general") },
+			err:   domain.ErrUnchanged},
+		{name: "a member cannot move a ticket",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.ChangeCategory(nobody, "billing") },
+			err:   domain.ErrForbidden},
+	})
+}

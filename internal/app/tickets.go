@@ -186,6 +186,35 @@ func (a *App) SetPriority(ctx context.Context, id domain.TicketID, by ticket.Par
 	return err
 }
 
+// CorrectTopic replaces a ticket's topic (staff).
+func (a *App) CorrectTopic(ctx context.Context, id domain.TicketID, by ticket.Participant, topic string, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "topic", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) {
+		return t.CorrectTopic(by, topic)
+	})
+	return err
+}
+
+// ChangeCategory moves a ticket to another of its guild's categories (staff).
+func (a *App) ChangeCategory(ctx context.Context, id domain.TicketID, by ticket.Participant, category string, m Meta) error {
+	t, err := a.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.Exists() && category != ticket.DefaultCategory.Key {
+		s, err := a.Settings(ctx, t.Guild())
+		if err != nil {
+			return err
+		}
+		if _, ok := s.Category(category); !ok {
+			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("this server has no category %q", category))
+		}
+	}
+	_, err = a.updateTicket(ctx, id, m, "category", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) {
+		return t.ChangeCategory(by, category)
+	})
+	return err
+}
+
 // AttachChannel records the Discord channel created for the ticket.
 func (a *App) AttachChannel(ctx context.Context, id domain.TicketID, ch domain.ChannelID, m Meta) error {
 	_, err := a.updateTicket(ctx, id, m, "channel", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.AttachChannel(ch) })

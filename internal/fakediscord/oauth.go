@@ -202,3 +202,25 @@ func (s *Server) UserTokens(user Snowflake) int {
 	}
 	return n
 }
+
+// RenameUser changes a user's names as Discord would when they edit their
+// profile: later calls to /users/@me and member lists show the new ones.
+func (s *Server) RenameUser(user Snowflake, username, globalName string) {
+	s.oauth.mu.Lock()
+	for _, m := range []map[string]oauthToken{s.oauth.tokens, s.oauth.refresh} {
+		for k, t := range m {
+			if t.user.ID == user {
+				t.user.Username, t.user.GlobalName = username, &globalName
+				m[k] = t
+			}
+		}
+	}
+	s.oauth.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range s.guilds {
+		if m, ok := g.members[user]; ok && m.User != nil {
+			m.User.Username, m.User.GlobalName = username, &globalName
+		}
+	}
+}

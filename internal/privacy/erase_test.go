@@ -24,7 +24,7 @@ import (
 
 // What Mia wrote and what Discord showed of her: none of it may survive
 // her erasure, anywhere in the database.
-var miasData = []string{"mia-unique-username", "Mia Unique Display", "avatarhash0123456789", "my secret printer topic",
+var miasData = []string{"my corrected secret topic", "mia-unique-username", "Mia Unique Display", "avatarhash0123456789", "my secret printer topic",
 	"my secret answer", "mia's first message", "mia's edited message", "mia's close reason", "mias-typed-channel-name"}
 
 type world struct {
@@ -50,6 +50,7 @@ func erasureWorld(t *testing.T) *world {
 	must(t, err)
 	ob, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: bo, Topic: "bo's topic", Meta: as(bo)})
 	must(t, err)
+	must(t, env.App.CorrectTopic(ctx, o.Ticket, ticket.Participant{User: staff, Staff: true}, "my corrected secret topic", as(staff)))
 	post := func(id domain.TicketID, msg domain.MessageID, author domain.UserID, name, content string) {
 		avatar := "bo-avatar"
 		if author == mia {

@@ -130,6 +130,10 @@ func fold(v *View, e projections.Event) {
 		}
 	case ticket.PrioritySet:
 		v.Priority = ev.Priority.String()
+	case ticket.TopicCorrected:
+		v.Topic = ev.Personal.Topic
+	case ticket.CategoryChanged:
+		v.Category = ev.Category
 	case ticket.Closed:
 		t := ev.At.UTC()
 		v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusClosed.String(), &t, idString(ev.By), ev.Personal.Reason

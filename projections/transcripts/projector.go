@@ -119,6 +119,10 @@ func (a *applier) fold(ctx context.Context, h *header, e projections.Event) erro
 		h.Status, h.ClosedAt, h.CloseReason, h.ClosedBy = "closed", &t, ev.Personal.Reason, ev.By.String()
 	case ticket.Reopened:
 		h.Status, h.ClosedAt, h.CloseReason, h.ClosedBy = "open", nil, "", ""
+	case ticket.TopicCorrected:
+		h.Topic = ev.Personal.Topic
+	case ticket.CategoryChanged:
+		h.Category = ev.Category
 	case ticket.ChannelLost:
 		if ev.WasOpen {
 			t := ev.At.UTC()

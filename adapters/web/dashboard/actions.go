@@ -74,6 +74,10 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 		return "Closed.", d.app.Close(ctx, id, s.by, strings.TrimSpace(in("reason")), m)
 	case "reopen":
 		return "Reopened.", d.app.Reopen(ctx, id, s.by, m)
+	case "topic":
+		return "Topic corrected.", d.app.CorrectTopic(ctx, id, s.by, in("topic"), m)
+	case "category":
+		return "Category changed.", d.app.ChangeCategory(ctx, id, s.by, strings.TrimSpace(in("category")), m)
 	case "priority":
 		p, err := ticket.ParsePriority(in("priority"))
 		if err != nil {

@@ -65,7 +65,7 @@ func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
 	}
 	done, err := d.ticketAction(c.UserContext(), s, domain.TicketID(v.ID), c.Params("action"), in)
 	if errors.Is(err, errUnknownAction) {
-		return d.fail(c, fiber.StatusNotFound, "Unknown action: use claim, unclaim, close, reopen or priority.")
+		return d.fail(c, fiber.StatusNotFound, "Unknown action: use claim, unclaim, close, reopen, priority, topic or category.")
 	}
 	if msg, ok := refusal(err); ok {
 		return d.fail(c, statusOf(err), msg)

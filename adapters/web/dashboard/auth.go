@@ -346,3 +346,52 @@ func (d *Dashboard) originOK(c *fiber.Ctx) bool {
 	}
 	return true
 }
+
+// refreshProfile asks Discord for the person's current name and avatar and
+// records them (a correction: the dashboard and transcripts show them).
+func (d *Dashboard) refreshProfile(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	sess := current(c)
+	tok, err := d.sessions.token(sess)
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	hctx := context.WithValue(ctx, oauth2.HTTPClient, d.http)
+	fresh, err := d.oauth.TokenSource(hctx, tok).Token()
+	if err != nil {
+		return d.fail(c, fiber.StatusBadGateway, "Discord did not renew your login; log in again.")
+	}
+	var me struct {
+		Username   string  `json:"username"`
+		GlobalName *string `json:"global_name"`
+		Avatar     *string `json:"avatar"`
+	}
+	if err := d.discordGet(ctx, fresh, "/users/@me", &me); err != nil {
+		return d.fail(c, fiber.StatusBadGateway, "Discord did not answer; nothing was changed.")
+	}
+	user, err := domain.ParseUserID(sess.User)
+	if err != nil {
+		return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
+	}
+	seen := profile.Personal{Username: me.Username}
+	if me.GlobalName != nil {
+		seen.GlobalName = *me.GlobalName
+	}
+	if me.Avatar != nil {
+		seen.Avatar = *me.Avatar
+	}
+	if err := d.app.ObserveProfile(ctx, user, seen, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
+		return d.unavailable(c, err)
+	}
+	sess.Username, sess.GlobalName, sess.Avatar = seen.Username, seen.GlobalName, seen.Avatar
+	if fresh.AccessToken != tok.AccessToken {
+		if err := d.sessions.setToken(sess, fresh); err != nil {
+			return d.unavailable(c, err)
+		}
+	}
+	if err := d.sessions.replace(ctx, sess); err != nil {
+		return d.unavailable(c, err)
+	}
+	d.ForgetName(user)
+	return back(c, "/me", "done", "Your name and avatar were refreshed from Discord.")
+}

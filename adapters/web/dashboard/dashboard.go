@@ -226,6 +226,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	get("/me", d.myDataPage)
 	get("/me/export.json", d.myExport)
 	post("/me/erase", d.eraseMe)
+	post("/me/refresh", d.refreshProfile)
 	post("/guilds/:guild/erase", d.staff(d.eraseGuild))
 	get("/guilds/:guild", func(c *fiber.Ctx) error { return c.Redirect("/guilds/" + c.Params("guild") + "/tickets") })
 	get("/guilds/:guild/tickets", d.staff(d.ticketsPage))

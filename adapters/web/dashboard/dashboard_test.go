@@ -483,3 +483,45 @@ func TestThePrivacyPageListsEveryEventTypeWithPersonalData(t *testing.T) {
 		}
 	}
 }
+
+func TestCorrections(t *testing.T) {
+	w := testenv.NewWorld(t)
+	ctx := context.Background()
+	t.Run("a person refreshes their name from Discord", func(t *testing.T) {
+		s := newSite(t, w)
+		s.login(w.Member)
+		w.Fake.RenameUser(w.Member.ID, "mia-renamed", "Mia Renamed")
+		res, body := s.post("/me/refresh", url.Values{"csrf": {s.csrf()}}, nil)
+		if res.StatusCode != 200 || !strings.Contains(body, "Mia Renamed") {
+			t.Fatalf("refresh: %d %s", res.StatusCode, res.Request.URL)
+		}
+		p, err := w.Srv.App.Profile(ctx, domain.UserID(w.Member.ID))
+		must(t, err)
+		if p.Current().GlobalName != "Mia Renamed" {
+			t.Fatalf("the profile says %+v", p.Current())
+		}
+	})
+	t.Run("staff correct a ticket's topic and category", func(t *testing.T) {
+		setStaffRole(t, w)
+		in := w.Fake.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("name", "Billing")))
+		w.Reply(t, in, w.Deliver(t, in))
+		id := openTicket(t, w, w.Member, "typo in topik")
+		s := newSite(t, w)
+		s.login(w.Staff)
+		base := "/guilds/" + w.Guild.ID.String() + "/tickets/" + string(id)
+		s.post(base+"/topic", url.Values{"csrf": {s.csrf()}, "topic": {"typo in topic"}}, nil)
+		_, body := s.post(base+"/category", url.Values{"csrf": {s.csrf()}, "category": {"nope"}}, nil)
+		if !strings.Contains(body, "no category") {
+			t.Fatalf("an unknown category was not refused: %.300s", body)
+		}
+		v, err := w.Srv.TicketViews.Get(ctx, string(id))
+		must(t, err)
+		if v.Topic != "typo in topic" {
+			t.Fatalf("topic %q after the correction", v.Topic)
+		}
+		w.WaitFor(t, "the correction in the audit timeline", func() bool {
+			_, audit := s.get("/api/v1/guilds/" + w.Guild.ID.String() + "/audit?type=ticket.topic_corrected.v1")
+			return strings.Contains(audit, `"source":"dashboard"`)
+		})
+	})
+}

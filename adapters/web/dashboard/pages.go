@@ -345,7 +345,7 @@ func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
 
 func (d *Dashboard) myDataPage(c *fiber.Ctx) error {
 	p := page{Title: "My data", Data: map[string]any{"Export": d.exporter != nil, "Erase": d.eraser != nil}}
-	p.Error = c.Query("refused")
+	p.Error, p.Flash = c.Query("refused"), c.Query("done")
 	return d.render(c, "me", p)
 }
 
@@ -505,7 +505,7 @@ func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
 	if err != nil {
 		return d.unavailable(c, err)
 	}
-	data := map[string]any{"Ticket": v}
+	data := map[string]any{"Ticket": v, "Categories": s.settings.Categories()}
 	tr, err := d.read.Transcripts.Get(ctx, v.ID)
 	switch {
 	case errors.Is(err, transcripts.ErrExpired):
