@@ -131,16 +131,24 @@ func (c *Codec) PersonalTypes() []string {
 }
 
 // Encode turns an event into a record with a fresh id, sealing its personal data.
-func (c *Codec) Encode(ctx context.Context, e domain.Event) (Record, error) {
+func (c *Codec) Encode(ctx context.Context, e domain.Event) (Record, error) { return c.EncodeAs(ctx, e, "") }
+
+// EncodeAs is Encode with a given event id (an imported event keeps its
+// own); the id is part of the sealed data's associated data.
+func (c *Codec) EncodeAs(ctx context.Context, e domain.Event, id string) (Record, error) {
 	et, ok := c.types[e.EventType()]
 	if !ok {
 		return Record{}, fmt.Errorf("encode %s: %w", e.EventType(), ErrUnknownEventType)
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return Record{}, fmt.Errorf("encode %s: event id: %w", e.EventType(), err)
+	if id == "" {
+		u, err := uuid.NewV7()
+		if err != nil {
+			return Record{}, fmt.Errorf("encode %s: event id: %w", e.EventType(), err)
+		}
+		id = u.String()
 	}
-	rec := Record{ID: id.String(), Type: e.EventType()}
+	var err error
+	rec := Record{ID: id, Type: e.EventType()}
 	v := reflect.ValueOf(e)
 	if et.personalIdx < 0 {
 		if rec.Data, err = json.Marshal(e); err != nil {
@@ -213,6 +221,20 @@ type Decoded struct {
 	// Erased is true when the event's personal data could not be unsealed
 	// because its key was destroyed; Event's Personal field is then zero.
 	Erased bool
+}
+
+// FromJSON makes an event of a registered type from its whole JSON,
+// personal data included (an export's event, being imported).
+func (c *Codec) FromJSON(typ string, data []byte) (domain.Event, error) {
+	et, ok := c.types[typ]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", typ, ErrUnknownEventType)
+	}
+	ptr := reflect.New(et.typ)
+	if err := json.Unmarshal(data, ptr.Interface()); err != nil {
+		return nil, fmt.Errorf("%s: %w", typ, err)
+	}
+	return ptr.Elem().Interface().(domain.Event), nil
 }
 
 // Decode turns a record back into its domain event, unsealing personal data

@@ -105,7 +105,26 @@ func (s *Store) Append(ctx context.Context, stream string, expected Revision, me
 	return res, nil
 }
 
-func (s *Store) commit(ctx context.Context, stream string, meta Meta, events []domain.Event) (Commit, error) {
+// Import appends events recorded by another instance (an export being
+// imported) as one commit, keeping their event ids; their personal data is
+// sealed under this instance's keys.
+func (s *Store) Import(ctx context.Context, stream string, expected Revision, meta Meta, ids []string, events ...domain.Event) (AppendResult, error) {
+	if len(ids) != len(events) {
+		return AppendResult{}, fmt.Errorf("import to %s: %d ids for %d events", stream, len(ids), len(events))
+	}
+	c, err := s.commit(ctx, stream, meta, events, ids)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	res, err := s.log.Append(ctx, c, expected)
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("import to %s: %w", stream, err)
+	}
+	return res, nil
+}
+
+// commit builds a commit of events; ids, when given, are the events' ids.
+func (s *Store) commit(ctx context.Context, stream string, meta Meta, events []domain.Event, ids ...[]string) (Commit, error) {
 	if meta.At.IsZero() {
 		return Commit{}, fmt.Errorf("append to %s: %w: meta.At is zero (time is passed in)", stream, ErrInvalidCommit)
 	}
@@ -124,8 +143,12 @@ func (s *Store) commit(ctx context.Context, stream string, meta Meta, events []d
 	if c.Actor.User != "" {
 		c.Subjects = append(c.Subjects, "user:"+c.Actor.User)
 	}
-	for _, e := range events {
-		rec, err := s.codec.Encode(ctx, e)
+	for i, e := range events {
+		id := ""
+		if len(ids) > 0 && i < len(ids[0]) {
+			id = ids[0][i]
+		}
+		rec, err := s.codec.EncodeAs(ctx, e, id)
 		if err != nil {
 			return Commit{}, fmt.Errorf("append to %s: %w", stream, err)
 		}

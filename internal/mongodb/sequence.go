@@ -60,6 +60,25 @@ func (s *Sequence) Next(ctx context.Context, key string) (int64, error) {
 	}
 }
 
+// ClaimThrough claims every number of key up to n that is not claimed yet
+// (after an import, so that the next number follows the imported ones).
+func (s *Sequence) ClaimThrough(ctx context.Context, key string, n int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, err := s.last(ctx, key)
+	if err != nil {
+		return err
+	}
+	for i := last + 1; i <= n; i++ {
+		_, err := s.coll.InsertOne(ctx, bson.D{{Key: "_id", Value: claimKey(key, i)}, {Key: "at", Value: time.Now().UTC()}})
+		if err != nil && !IsDuplicateKey(err) {
+			return fmt.Errorf("claim %s number %d: %w", key, i, Classify(err))
+		}
+	}
+	delete(s.next, key)
+	return nil
+}
+
 // last finds the highest claimed number (claims are dense).
 func (s *Sequence) last(ctx context.Context, key string) (int64, error) {
 	return LastDense(0, func(n int64) (bool, error) {
