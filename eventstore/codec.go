@@ -131,7 +131,9 @@ func (c *Codec) PersonalTypes() []string {
 }
 
 // Encode turns an event into a record with a fresh id, sealing its personal data.
-func (c *Codec) Encode(ctx context.Context, e domain.Event) (Record, error) { return c.EncodeAs(ctx, e, "") }
+func (c *Codec) Encode(ctx context.Context, e domain.Event) (Record, error) {
+	return c.EncodeAs(ctx, e, "")
+}
 
 // EncodeAs is Encode with a given event id (an imported event keeps its
 // own); the id is part of the sealed data's associated data.

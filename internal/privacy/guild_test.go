@@ -35,7 +35,9 @@ var viewProjectors = []projections.Projector{ticketviews.Projector{}, transcript
 func guildScenario(t *testing.T, env *testenv.AppEnv) {
 	t.Helper()
 	ctx := context.Background()
-	as := func(u domain.UserID) app.Meta { return app.Meta{Actor: domain.Actor{User: u, Source: domain.SourceSlashCommand}} }
+	as := func(u domain.UserID) app.Meta {
+		return app.Meta{Actor: domain.Actor{User: u, Source: domain.SourceSlashCommand}}
+	}
 	must(t, env.App.UpdateGuild(ctx, g, as(staff), func(s guild.Settings) ([]domain.Event, error) { return s.RecordBotJoined("Server", staff) }))
 	must(t, env.App.UpdateGuild(ctx, g, as(staff), func(s guild.Settings) ([]domain.Event, error) { return s.SetStaffRoles([]domain.RoleID{77}) }))
 	s := ticket.Participant{User: staff, Staff: true}
