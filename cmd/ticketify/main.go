@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +56,10 @@ Usage:
   ticketify audit verify                  recompute every stream's hash chain from the log and compare
   ticketify export user USER_ID [--out FILE] [--as-of TIME]
                                           everything held about a person, replayed from the events (JSON)
+  ticketify export guild GUILD_ID --out FILE [--as-of TIME]
+                                          a server's events as a signed ZIP (key: DATA_DIR/export-signing.key)
+  ticketify import FILE [--trust PUBLIC_KEY_BASE64]
+                                          re-import a server's export into an empty instance
   ticketify erase user USER_ID            destroy a person's keys, delete their sessions, scrub the views
   ticketify erase guild GUILD_ID          destroy the keys of every ticket of a server and scrub them
   ticketify help                          this text
@@ -91,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exportCmd(ctx, cfg, logger, args, stdout, stderr)
 	case "erase":
 		return eraseCmd(ctx, cfg, logger, args, stdout, stderr)
+	case "import":
+		return importCmd(ctx, cfg, logger, args, stdout, stderr)
 	default:
 		printUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -204,10 +212,14 @@ func auditCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	return nil
 }
 
-// exportCmd is `ticketify export user USER_ID [--out FILE] [--as-of TIME]`.
+// exportCmd is `ticketify export user USER_ID [--out FILE] [--as-of TIME]`
+// and `ticketify export guild GUILD_ID --out FILE [--as-of TIME]`.
 func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) >= 2 && args[0] == "guild" {
+		return exportGuildCmd(ctx, cfg, logger, args[1:], stdout, stderr)
+	}
 	if len(args) < 2 || args[0] != "user" {
-		return errors.New("export: say `export user USER_ID [--out FILE] [--as-of 2026-01-31T00:00:00Z]`")
+		return errors.New("export: say `export user USER_ID [--out FILE] [--as-of 2026-01-31T00:00:00Z]` or `export guild GUILD_ID --out FILE`")
 	}
 	user, err := domain.ParseUserID(args[1])
 	if err != nil {
@@ -313,5 +325,90 @@ func eraseCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	}
 	fmt.Fprintf(stdout, "erased %s %s: %d keys destroyed, %d tickets to scrub (receipt %s); the views are scrubbed when ticketify runs\n",
 		args[0], args[1], r.Keys, r.Tickets, r.Request)
+	return nil
+}
+
+func exportGuildCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	g, err := domain.ParseGuildID(args[0])
+	if err != nil {
+		return fmt.Errorf("export: %q is not a Discord server id", args[0])
+	}
+	fs := flag.NewFlagSet("export guild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "the ZIP file to write (mode 0600)")
+	asOfText := fs.String("as-of", "", "leave out events after this time (RFC 3339)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("export guild: say where with --out FILE.zip")
+	}
+	var asOf time.Time
+	if *asOfText != "" {
+		if asOf, err = time.Parse(time.RFC3339, *asOfText); err != nil {
+			return fmt.Errorf("export: --as-of: want a time like 2026-01-31T00:00:00Z: %w", err)
+		}
+	}
+	key, err := privacy.SigningKey(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	st, err := server.OpenStorage(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rt, err := st.NewRuntime(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if behind, err := indexBehind(ctx, st); err == nil && behind > 0 {
+		fmt.Fprintf(stderr, "warning: the subject index is %d events behind the log; start ticketify once to bring it up to date\n", behind)
+	}
+	f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	m, err := st.Exporter(rt, nil).ExportGuild(ctx, f, g, asOf, key)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported %d events of %d tickets of server %s to %s, signed by %s\n", m.Events, m.Tickets, g, *out, m.PublicKey)
+	return nil
+}
+
+// importCmd is `ticketify import FILE [--trust PUBLIC_KEY]`.
+func importCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) < 1 {
+		return errors.New("import: say `import FILE.zip [--trust PUBLIC_KEY_BASE64]`")
+	}
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	trust := fs.String("trust", "", "accept only an export signed by this public key (base64, as the export printed)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var trusted ed25519.PublicKey
+	if *trust != "" {
+		b, err := base64.StdEncoding.DecodeString(*trust)
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			return errors.New("import: --trust wants a base64 Ed25519 public key")
+		}
+		trusted = b
+	}
+	st, err := server.OpenStorage(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := st.Importer().Import(ctx, args[0], trusted)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d events of server %s (signed by key %s…); start ticketify to build the views\n",
+		res.Events, res.Manifest.Guild, res.Fingerprint[:16])
 	return nil
 }

@@ -108,3 +108,56 @@ func TestExportUserWritesThePersonsDataToAPrivateFile(t *testing.T) {
 		t.Fatalf("the export after erasure: %s", after.String())
 	}
 }
+
+func TestExportGuildThenImportIntoAFreshInstance(t *testing.T) {
+	ctx := context.Background()
+	envA := map[string]string{"TICKETIFY_DATA_DIR": t.TempDir(), "TICKETIFY_HTTP_ADDR": freeAddr(t), "TICKETIFY_LOG_LEVEL": "error"}
+	cfgA, err := config.Load(func(k string) string { return envA[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.Start(ctx, cfgA, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.App.OpenTicket(ctx, app.OpenTicket{Guild: 8, Opener: 81, Topic: "moving house"}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := srv.Projections.WaitCaughtUp(wctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	zipPath := filepath.Join(t.TempDir(), "guild.zip")
+	var out bytes.Buffer
+	if err := run(ctx, []string{"export", "guild", "8", "--out", zipPath}, func(k string) string { return envA[k] }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(filepath.Join(envA["TICKETIFY_DATA_DIR"], privacy.SigningKeyFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the signing key file: %v %v", info, err)
+	}
+	envB := map[string]string{"TICKETIFY_DATA_DIR": t.TempDir(), "TICKETIFY_HTTP_ADDR": freeAddr(t), "TICKETIFY_LOG_LEVEL": "error"}
+	getB := func(k string) string { return envB[k] }
+	if err := run(ctx, []string{"import", zipPath}, getB, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"import", zipPath}, getB, io.Discard, io.Discard); err == nil {
+		t.Fatal("a second import into the same instance was accepted")
+	}
+	cfgB, _ := config.Load(getB)
+	srvB, err := server.Start(ctx, cfgB, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srvB.Shutdown(ctx)
+	if err := srvB.Projections.WaitCaughtUp(wctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := srvB.TicketViews.All(ctx, "8")
+	if err != nil || len(list) != 1 || list[0].Topic != "moving house" {
+		t.Fatalf("the imported instance lists %+v (%v)", list, err)
+	}
+}

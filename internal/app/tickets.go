@@ -31,6 +31,9 @@ type Opened struct {
 	Again bool
 }
 
+// TicketNumberKey names a guild's ticket-number sequence.
+func TicketNumberKey(g domain.GuildID) string { return "ticket-number/" + g.String() }
+
 // OpenTicket opens a ticket in two appends: a slot on the member's stream
 // (which serialises every open of that member, so the limit is exact under
 // any concurrency), then the ticket's own stream.
@@ -85,7 +88,7 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 			return Opened{}, err
 		}
 	}
-	number, err := a.numbers.Next(ctx, "ticket-number/"+cmd.Guild.String())
+	number, err := a.numbers.Next(ctx, TicketNumberKey(cmd.Guild))
 	if err != nil {
 		return Opened{}, fmt.Errorf("open ticket: %w", err)
 	}

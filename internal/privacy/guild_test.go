@@ -84,7 +84,7 @@ func importer(env *testenv.AppEnv) *privacy.Importer {
 			if err != nil {
 				return err
 			}
-			return seq.ClaimThrough(ctx, "ticket-number/"+g.String(), n)
+			return seq.ClaimThrough(ctx, app.TicketNumberKey(g), n)
 		}}
 }
 

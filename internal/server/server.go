@@ -175,6 +175,22 @@ func (s *Storage) Eraser(rt *projections.Runtime, clock func() time.Time, logger
 		}}
 }
 
+// Importer re-imports a server's export into this (empty) instance.
+func (s *Storage) Importer() *privacy.Importer {
+	return &privacy.Importer{Store: s.Store,
+		Empty: func(ctx context.Context) (bool, error) {
+			h, err := s.Log.Head(ctx, eventstore.DefaultTopic)
+			return h == 0, err
+		},
+		ClaimNumbers: func(ctx context.Context, g domain.GuildID, n int64) error {
+			seq, err := mongodb.OpenSequence(ctx, s.Conn)
+			if err != nil {
+				return err
+			}
+			return seq.ClaimThrough(ctx, app.TicketNumberKey(g), n)
+		}}
+}
+
 // AuditReader reads the audit timeline's live generation.
 func AuditReader(rt *projections.Runtime) *audit.Reader {
 	return audit.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, audit.Projector{}) })
@@ -332,6 +348,14 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		s.Dashboard.SetExporter(s.Exporter)
 		s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, s.Dashboard.ForgetName)
 		s.Dashboard.SetEraser(s.Eraser)
+		if key, kerr := privacy.SigningKey(cfg.DataDir); kerr != nil {
+			logger.Warn("server exports are off: no signing key", "err", kerr)
+		} else {
+			s.Dashboard.SetGuildExporter(func(ctx context.Context, w io.Writer, g domain.GuildID) error {
+				_, err := s.Exporter.ExportGuild(ctx, w, g, time.Time{}, key)
+				return err
+			})
+		}
 	}
 	if err != nil {
 		s.abort()

@@ -87,6 +87,12 @@ type Eraser interface {
 	EraseGuild(ctx context.Context, g domain.GuildID, m app.Meta) (privacy.Receipt, error)
 }
 
+// GuildExporter writes a server's signed export (a ZIP).
+type GuildExporter func(ctx context.Context, w io.Writer, g domain.GuildID) error
+
+// SetGuildExporter enables a server's export for its managers.
+func (d *Dashboard) SetGuildExporter(x GuildExporter) { d.guildExporter = x }
+
 // SetEraser enables "Delete my data" and a server's erasure.
 func (d *Dashboard) SetEraser(x Eraser) { d.eraser = x }
 
@@ -121,8 +127,9 @@ type Dashboard struct {
 	namesMu   sync.Mutex
 	nameCache map[string]cachedName
 
-	exporter UserExporter
-	eraser   Eraser
+	exporter      UserExporter
+	guildExporter GuildExporter
+	eraser        Eraser
 
 	renderMu      sync.Mutex
 	rendered      map[string]renderedTranscript // by ticket
@@ -228,6 +235,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	post("/me/erase", d.eraseMe)
 	post("/me/refresh", d.refreshProfile)
 	post("/guilds/:guild/erase", d.staff(d.eraseGuild))
+	get("/guilds/:guild/export.zip", d.staff(d.exportGuild))
 	get("/guilds/:guild", func(c *fiber.Ctx) error { return c.Redirect("/guilds/" + c.Params("guild") + "/tickets") })
 	get("/guilds/:guild/tickets", d.staff(d.ticketsPage))
 	get("/guilds/:guild/tickets/:ticket", d.staff(d.ticketPage))

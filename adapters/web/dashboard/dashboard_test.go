@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
 	"io"
@@ -523,5 +524,40 @@ func TestCorrections(t *testing.T) {
 			_, audit := s.get("/api/v1/guilds/" + w.Guild.ID.String() + "/audit?type=ticket.topic_corrected.v1")
 			return strings.Contains(audit, `"source":"dashboard"`)
 		})
+	})
+}
+
+func TestOnlyAServerManagerCanExportTheServer(t *testing.T) {
+	w := testenv.NewWorld(t)
+	setStaffRole(t, w)
+	openTicket(t, w, w.Member, "exported topic")
+	path := "/guilds/" + w.Guild.ID.String() + "/export.zip"
+	staff := newSite(t, w)
+	staff.login(w.Staff)
+	if res, _ := staff.get(path); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff without Manage Server exported the server: %d", res.StatusCode)
+	}
+	member := newSite(t, w)
+	member.login(w.Member)
+	if res, _ := member.get(path); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a member exported the server: %d", res.StatusCode)
+	}
+	owner := newSite(t, w)
+	owner.login(w.Owner)
+	w.WaitFor(t, "the export to hold the ticket", func() bool {
+		res, body := owner.get(path)
+		if res.StatusCode != 200 {
+			return false
+		}
+		zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+		if err != nil {
+			return false
+		}
+		f, err := zr.Open("events.jsonl")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(f)
+		return strings.Contains(string(b), "exported topic")
 	})
 }

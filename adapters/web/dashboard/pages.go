@@ -371,6 +371,27 @@ func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
 	return c.Redirect("/login?erased=1", fiber.StatusSeeOther)
 }
 
+// exportGuild streams a server's signed export to someone who manages it.
+func (d *Dashboard) exportGuild(c *fiber.Ctx, s *staffCtx) error {
+	if d.guildExporter == nil {
+		return d.fail(c, fiber.StatusServiceUnavailable, "Exports are not available on this server.")
+	}
+	if !s.manages {
+		return d.fail(c, fiber.StatusForbidden, "Only someone with Manage Server can export this server's data.")
+	}
+	c.Attachment(fmt.Sprintf("ticketify-guild-%s-%s.zip", s.guild, d.cfg.Clock().UTC().Format("20060102")))
+	c.Set("Cache-Control", "no-store")
+	g := s.guild
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		if err := d.guildExporter(ctx, w, g); err != nil {
+			d.logger.Error("guild export failed midway", "guild", g, "err", err)
+		}
+	})
+	return nil
+}
+
 // eraseGuild erases every ticket's personal data in a server. Only someone
 // with Manage Server there may, after typing the server's name.
 func (d *Dashboard) eraseGuild(c *fiber.Ctx, s *staffCtx) error {
@@ -711,7 +732,8 @@ func summarize(days []analytics.Day) totals {
 
 func (d *Dashboard) settingsPage(c *fiber.Ctx, s *staffCtx) error {
 	ctx := c.UserContext()
-	data := map[string]any{"Settings": settingsOf(s.settings), "Manages": s.manages && d.eraser != nil}
+	data := map[string]any{"Settings": settingsOf(s.settings), "Manages": s.manages && d.eraser != nil,
+		"Export": s.manages && d.guildExporter != nil}
 	if d.dir != nil {
 		roles, err := d.dir.GuildRoles(ctx, s.guild)
 		if err != nil {
