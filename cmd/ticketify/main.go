@@ -227,7 +227,7 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	}
 	fs := flag.NewFlagSet("export user", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "", "write the export to this file (mode 0600) instead of standard output")
+	out := fs.String("out", "", "write the export to this file (mode 0600) instead of standard output; a .zip adds the transcripts of their tickets")
 	asOfText := fs.String("as-of", "", "leave out events after this time (RFC 3339)")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
@@ -259,7 +259,11 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 		defer f.Close()
 		w = f
 	}
-	m, err := st.Exporter(rt, nil).ExportUser(ctx, w, user, asOf)
+	export := st.Exporter(rt, nil).ExportUser
+	if strings.HasSuffix(*out, ".zip") {
+		export = st.Exporter(rt, nil).ExportUserZIP // with the transcripts of their tickets
+	}
+	m, err := export(ctx, w, user, asOf)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,8 @@ var sectionOrder = []string{SectionProfile, SectionTicketsOpened, SectionMessage
 type Exporter struct {
 	Index *subjects.Reader
 	Codec *eventstore.Codec
+	// Store reads tickets' streams back, to replay transcripts into a ZIP.
+	Store *eventstore.Store
 	Clock func() time.Time
 }
 
@@ -70,10 +72,12 @@ type ExportActor struct {
 
 // Manifest says what an export holds and what it leaves out, and why.
 type Manifest struct {
-	Included map[string]int `json:"included"`
-	Withheld []Withheld     `json:"withheld"`
-	Erased   int            `json:"erased_events"`
-	Events   int            `json:"events"`
+	// TicketsOpened are the ids of the tickets the person opened.
+	TicketsOpened []string       `json:"tickets_opened"`
+	Included      map[string]int `json:"included"`
+	Withheld      []Withheld     `json:"withheld"`
+	Erased        int            `json:"erased_events"`
+	Events        int            `json:"events"`
 }
 
 // Withheld is a kind of data left out of an export.
@@ -94,7 +98,7 @@ func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.User
 		return Manifest{}, domain.Refuse(domain.ErrInvalid, "which user?")
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	m := Manifest{Included: map[string]int{}}
+	m := Manifest{Included: map[string]int{}, TicketsOpened: []string{}}
 	for _, s := range sectionOrder {
 		m.Included[s] = 0
 	}
@@ -126,6 +130,11 @@ func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.User
 		}
 		m.Included[out.Section]++
 		m.Events++
+		if out.Section == SectionTicketsOpened {
+			if id, ok := strings.CutPrefix(out.Stream, "ticket/"); ok {
+				m.TicketsOpened = append(m.TicketsOpened, id)
+			}
+		}
 		if out.Erased {
 			m.Erased++
 		}

@@ -1,9 +1,11 @@
 package privacy_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -168,4 +170,47 @@ func TestAnExportAsOfATimeLeavesOutLaterEvents(t *testing.T) {
 	if len(e.bySect[privacy.SectionAboutYou]) != 0 || len(e.bySect[privacy.SectionMessages]) != 2 {
 		t.Fatalf("as-of export sections: %v", e.Manifest.Included)
 	}
+}
+
+func TestTheZIPExportCarriesTheTranscriptsOfTheirTicketsReplayedFromTheLog(t *testing.T) {
+	env, x, mine, _ := setup(t)
+	x.Store = env.Store
+	var buf bytes.Buffer
+	m, err := x.ExportUserZIP(context.Background(), &buf, mia, time.Time{})
+	must(t, err)
+	if len(m.TicketsOpened) != 1 || m.TicketsOpened[0] != string(mine) {
+		t.Fatalf("tickets opened: %v", m.TicketsOpened)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	must(t, err)
+	files := map[string]string{}
+	for _, f := range zr.File {
+		r, err := f.Open()
+		must(t, err)
+		b, _ := io.ReadAll(r)
+		files[f.Name] = string(b)
+	}
+	html, ok := files["transcripts/55-1.html"]
+	if !ok || files["export.json"] == "" || files["transcripts/55-1.json"] == "" {
+		t.Fatalf("the ZIP holds %v", keys(files))
+	}
+	if !strings.Contains(html, "it is really on fire") || !strings.Contains(html, "it is on fire") {
+		t.Fatal("the transcript lacks the person's own messages and their edit")
+	}
+	for _, other := range []string{"have you tried water", "staff&#39;s own words", "staff's own words"} {
+		if strings.Contains(html, other) || strings.Contains(files["transcripts/55-1.json"], other) {
+			t.Fatalf("the transcript in the export holds another person's words: %q", other)
+		}
+	}
+	if !strings.Contains(html, "withheld") {
+		t.Fatal("the transcript does not say what it withheld")
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

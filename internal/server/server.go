@@ -156,7 +156,7 @@ func (s *Storage) Exporter(rt *projections.Runtime, clock func() time.Time) *pri
 	if clock == nil {
 		clock = time.Now
 	}
-	return &privacy.Exporter{Codec: s.Store.Codec(), Clock: clock,
+	return &privacy.Exporter{Codec: s.Store.Codec(), Clock: clock, Store: s.Store,
 		Index: subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) })}
 }
 

@@ -165,6 +165,7 @@ type Transcript struct {
 	Status      string            `json:"status"`
 	OpenedAt    time.Time         `json:"opened_at"`
 	ClosedAt    *time.Time        `json:"closed_at,omitempty"`
+	ClosedBy    string            `json:"closed_by,omitempty"`
 	CloseReason string            `json:"close_reason,omitempty"`
 	People      map[string]Person `json:"people"`
 	Entries     []Entry           `json:"entries"`

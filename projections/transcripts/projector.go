@@ -87,7 +87,7 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 		return err
 	}
 	for _, ev := range events {
-		if err := a.fold(ctx, h, ev); err != nil {
+		if err := fold(ctx, a, h, ev); err != nil {
 			return err
 		}
 	}
@@ -96,7 +96,18 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 	return nil
 }
 
-func (a *applier) fold(ctx context.Context, h *header, e projections.Event) error {
+// book is where a transcript's entries live while events are folded: the
+// projection's chunk documents, or memory when a transcript is replayed
+// straight from the log (exports).
+type book interface {
+	add(ctx context.Context, h *header, en Entry) error
+	update(ctx context.Context, h *header, messageID string, f func(*Entry)) error
+	locate(ctx context.Context, ticket, message string) (int, error) // -1: not seen
+	expire(h *header) error
+}
+
+// fold applies one event of a ticket's two streams to its transcript.
+func fold(ctx context.Context, a book, h *header, e projections.Event) error {
 	if h.Expired {
 		return nil // retention deleted it; nothing comes back
 	}
@@ -131,9 +142,9 @@ func (a *applier) fold(ctx context.Context, h *header, e projections.Event) erro
 	case ticket.TranscriptExpired:
 		return a.expire(h)
 	case ticket.MessagePosted:
-		return a.posted(ctx, h, e, ev)
+		return posted(ctx, a, h, e, ev)
 	case ticket.MessageEdited:
-		return a.edited(ctx, h, e, ev)
+		return edited(ctx, a, h, e, ev)
 	case ticket.MessageDeleted:
 		return a.update(ctx, h, ev.Message.String(), func(en *Entry) {
 			t := ev.At.UTC()
@@ -167,7 +178,7 @@ func (a *applier) add(ctx context.Context, h *header, en Entry) error {
 	return nil
 }
 
-func (a *applier) posted(ctx context.Context, h *header, e projections.Event, ev ticket.MessagePosted) error {
+func posted(ctx context.Context, a book, h *header, e projections.Event, ev ticket.MessagePosted) error {
 	p := ev.Personal
 	name := p.AuthorName
 	if e.Erased || name == "" {
@@ -192,7 +203,7 @@ func (a *applier) posted(ctx context.Context, h *header, e projections.Event, ev
 	return a.add(ctx, h, en)
 }
 
-func (a *applier) edited(ctx context.Context, h *header, e projections.Event, ev ticket.MessageEdited) error {
+func edited(ctx context.Context, a book, h *header, e projections.Event, ev ticket.MessageEdited) error {
 	n, err := a.locate(ctx, h.ID, ev.Message.String())
 	if err != nil {
 		return err
@@ -248,10 +259,15 @@ func (a *applier) expire(h *header) error {
 	for n := range h.Chunks {
 		a.docs.Delete(chunkID(h.ID, n))
 	}
+	h.expire()
+	return nil
+}
+
+// expire keeps of a header only what holds no content.
+func (h *header) expire() {
 	*h = header{ID: h.ID, Guild: h.Guild, Number: h.Number, Status: "closed", Expired: true, OpenedAt: h.OpenedAt,
 		ClosedAt: h.ClosedAt, People: mongodb.SortedMap[Person]{}, V: h.V, MV: h.MV, Category: h.Category,
 		Opener: h.Opener, Name: ticket.DefaultName(h.Number), Scrubbed: h.Scrubbed}
-	return nil
 }
 
 // scrub removes an erased person's (or a whole server's) personal data from

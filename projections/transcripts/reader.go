@@ -93,7 +93,7 @@ func (r *Reader) Get(ctx context.Context, ticketID string) (Transcript, error) {
 	}
 	out := Transcript{Schema: Schema, Ticket: h.ID, Guild: h.Guild, Number: h.Number, Name: h.Name, Category: h.Category,
 		Opener: h.Opener, Topic: h.Topic, Answers: h.Answers, Status: h.Status, OpenedAt: h.OpenedAt, ClosedAt: h.ClosedAt,
-		CloseReason: h.CloseReason, People: h.People, Entries: make([]Entry, 0, h.Count)}
+		ClosedBy: h.ClosedBy, CloseReason: h.CloseReason, People: h.People, Entries: make([]Entry, 0, h.Count)}
 	consistent := true
 	var sum int64
 	for n := range h.Chunks {

@@ -317,3 +317,32 @@ func TestACachedTranscriptShowsEveryChange(t *testing.T) {
 		t.Fatalf("after an edit and a post the reader shows %+v (revision %s, was %s)", after.Entries, after.Revision, before.Revision)
 	}
 }
+
+func TestAReplayFromTheLogEqualsTheProjection(t *testing.T) {
+	env := testenv.NewApp(t)
+	rt := env.Projections(t, transcripts.Projector{})
+	id := conversation(t, env, 5)
+	env.Caught(t, rt)
+	ctx := context.Background()
+	live, err := readerFor(rt).Get(ctx, string(id))
+	must(t, err)
+	var events []projections.Event
+	for _, stream := range []string{"ticket/" + string(id), "ticket/" + string(id) + "/messages"} {
+		h, err := env.Store.Load(ctx, stream)
+		must(t, err)
+		for i := range h.Events {
+			events = append(events, projections.Event{Envelope: h.Envelopes[i], Event: h.Events[i], Erased: h.Erased[i]})
+		}
+	}
+	replayed, err := transcripts.Replay(ctx, string(id), events)
+	must(t, err)
+	var a, b bytes.Buffer
+	must(t, transcripts.RenderJSON(&a, live))
+	must(t, transcripts.RenderJSON(&b, replayed))
+	if a.String() != b.String() {
+		t.Fatalf("replay differs from the projection\nprojection: %s\nreplay:     %s", a.String(), b.String())
+	}
+	if len(replayed.Entries) < 5 {
+		t.Fatalf("the replay has %d entries", len(replayed.Entries))
+	}
+}

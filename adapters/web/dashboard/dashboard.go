@@ -76,6 +76,7 @@ type Named struct {
 // UserExporter writes a person's export (privacy.Exporter).
 type UserExporter interface {
 	ExportUser(ctx context.Context, w io.Writer, user domain.UserID, asOf time.Time) (privacy.Manifest, error)
+	ExportUserZIP(ctx context.Context, w io.Writer, user domain.UserID, asOf time.Time) (privacy.Manifest, error)
 }
 
 // SetExporter enables "Download my data".
@@ -231,7 +232,8 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	post := func(path string, h fiber.Handler) { f.Post(path, append(signedIn[:len(signedIn):len(signedIn)], h)...) }
 	get("/guilds", d.guildsPage)
 	get("/me", d.myDataPage)
-	get("/me/export.json", d.myExport)
+	get("/me/export.json", d.myExport("json"))
+	get("/me/export.zip", d.myExport("zip"))
 	post("/me/erase", d.eraseMe)
 	post("/me/refresh", d.refreshProfile)
 	post("/guilds/:guild/erase", d.staff(d.eraseGuild))

@@ -414,27 +414,33 @@ func (d *Dashboard) eraseGuild(c *fiber.Ctx, s *staffCtx) error {
 }
 
 // myExport streams the logged-in person's export, replayed from the events
-// that name them: everything Ticketify holds about them, as JSON.
-func (d *Dashboard) myExport(c *fiber.Ctx) error {
-	if d.exporter == nil {
-		return d.fail(c, fiber.StatusServiceUnavailable, "Exports are not available on this server.")
-	}
-	sess := current(c)
-	user, err := domain.ParseUserID(sess.User)
-	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
-	}
-	c.Attachment("ticketify-export-" + user.String() + ".json")
-	c.Type("json", "utf-8")
-	c.Set("Cache-Control", "no-store")
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		if _, err := d.exporter.ExportUser(ctx, w, user, time.Time{}); err != nil {
-			d.logger.Error("export failed midway", "user", user, "err", err)
+// that name them: everything Ticketify holds about them, as JSON, or as a
+// ZIP with the transcripts of the tickets they opened.
+func (d *Dashboard) myExport(format string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if d.exporter == nil {
+			return d.fail(c, fiber.StatusServiceUnavailable, "Exports are not available on this server.")
 		}
-	})
-	return nil
+		sess := current(c)
+		user, err := domain.ParseUserID(sess.User)
+		if err != nil {
+			return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
+		}
+		export := d.exporter.ExportUser
+		if format == "zip" {
+			export = d.exporter.ExportUserZIP
+		}
+		c.Attachment("ticketify-export-" + user.String() + "." + format)
+		c.Set("Cache-Control", "no-store")
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			if _, err := export(ctx, w, user, time.Time{}); err != nil {
+				d.logger.Error("export failed midway", "user", user, "err", err)
+			}
+		})
+		return nil
+	}
 }
 
 // filterOf reads the tickets list's filter from the query.
