@@ -1,8 +1,11 @@
 package discord_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +207,25 @@ func TestATranscriptIsDeletedNinetyDaysAfterTheClose(t *testing.T) {
 	for _, e := range captured(t, w, tk.ID()) {
 		if p, ok := e.(ticket.MessagePosted); ok && p.Personal.Content != "" {
 			t.Fatalf("a message still decodes: %+v", p)
+		}
+	}
+	// Nor does the member's own export show it: the promise holds end to end.
+	var export bytes.Buffer
+	if _, err := w.Srv.Exporter.ExportUserZIP(ctx, &export, domain.UserID(w.Member.ID), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(export.Bytes(), []byte("Privacy Road")) {
+		t.Fatal("day 91: the member's export still holds the expired message")
+	}
+	zr, err := zip.NewReader(bytes.NewReader(export.Bytes()), int64(export.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		r, _ := f.Open()
+		b, _ := io.ReadAll(r)
+		if bytes.Contains(b, []byte("Privacy Road")) || bytes.Contains(b, []byte("solved")) {
+			t.Fatalf("day 91: %s in the export still holds the expired content", f.Name)
 		}
 	}
 }
