@@ -29,7 +29,7 @@ import (
 const Name = "subject-index"
 
 // PositionSpan is how many global positions one chunk covers.
-const PositionSpan = 4096
+const PositionSpan = 512
 
 // Record is one event as stored, with its envelope.
 type Record struct {
@@ -78,7 +78,7 @@ var _ projections.Projector = Projector{}
 func (Projector) Name() string { return Name }
 
 // Version implements projections.Projector.
-func (Projector) Version() int { return 1 }
+func (Projector) Version() int { return 2 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"subject_events"} }
