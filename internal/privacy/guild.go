@@ -23,12 +23,14 @@ import (
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/projections/subjects"
+	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
 // GuildExportSchema names a server's export: a ZIP of events.jsonl (every
-// event of the server, personal data in clear for its admins), manifest.json
-// (what is in it, with each file's SHA-256) and signature.json (Ed25519 over
-// the manifest).
+// event of the server, personal data in clear for its admins), the tickets'
+// transcripts (HTML and JSON, replayed from the events), manifest.json (what
+// is in it, with each file's SHA-256) and signature.json (Ed25519 over the
+// manifest).
 // WARNING: people and tools read it, and `ticketify import` re-imports it; a
 // changed shape is a new version.
 const GuildExportSchema = "ticketify.guild-export.v1"
@@ -120,6 +122,7 @@ func (x *Exporter) ExportGuild(ctx context.Context, w io.Writer, g domain.GuildI
 	}
 	h := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(f, h), 64<<10)
+	var tickets []string
 	err = x.Index.Each(ctx, "guild:"+g.String(), func(rec subjects.Record) error {
 		if (!asOf.IsZero() && rec.OccurredAt.After(asOf)) || strings.HasPrefix(rec.Type, "privacy.") {
 			return nil
@@ -144,6 +147,7 @@ func (x *Exporter) ExportGuild(ctx context.Context, w io.Writer, g domain.GuildI
 		}
 		if rec.Type == "ticket.opened.v1" {
 			m.Tickets++
+			tickets = append(tickets, strings.TrimPrefix(rec.Stream, "ticket/"))
 		}
 		bw.Write(line)
 		return bw.WriteByte('\n')
@@ -155,6 +159,34 @@ func (x *Exporter) ExportGuild(ctx context.Context, w io.Writer, g domain.GuildI
 		return m, err
 	}
 	m.Files["events.jsonl"] = hex.EncodeToString(h.Sum(nil))
+	// Readable transcripts, replayed from each ticket's events (the events
+	// alone carry everything; these are for people).
+	if x.Store != nil {
+		for _, id := range tickets {
+			tr, err := x.replay(ctx, id, asOf)
+			if errors.Is(err, transcripts.ErrExpired) || errors.Is(err, transcripts.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return m, err
+			}
+			name := fmt.Sprintf("transcripts/%d", tr.Number)
+			for _, file := range []struct {
+				ext    string
+				render func(io.Writer, transcripts.Transcript) error
+			}{{".html", transcripts.RenderHTML}, {".json", transcripts.RenderJSON}} {
+				f, err := zw.Create(name + file.ext)
+				if err != nil {
+					return m, err
+				}
+				h := sha256.New()
+				if err := file.render(io.MultiWriter(f, h), tr); err != nil {
+					return m, err
+				}
+				m.Files[name+file.ext] = hex.EncodeToString(h.Sum(nil))
+			}
+		}
+	}
 	manifest, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return m, err
@@ -247,9 +279,24 @@ func (im *Importer) Import(ctx context.Context, path string, trusted ed25519.Pub
 	if err != nil {
 		return res, fmt.Errorf("%w: the manifest names no server", ErrBadExport)
 	}
-	// First pass: the events file is the one the manifest signed.
+	// First pass: every file is the one the manifest signed.
 	if err := im.eachLine(zr, func([]byte) error { return nil }, res.Manifest.Files["events.jsonl"]); err != nil {
 		return res, err
+	}
+	for name, want := range res.Manifest.Files {
+		if name == "events.jsonl" {
+			continue
+		}
+		f, err := zr.Open(name)
+		if err != nil {
+			return res, fmt.Errorf("%w: the manifest lists %s, which is missing", ErrBadExport, name)
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil || hex.EncodeToString(h.Sum(nil)) != want {
+			return res, fmt.Errorf("%w: %s does not match the signed manifest", ErrBadExport, name)
+		}
 	}
 	empty, err := im.Empty(ctx)
 	if err != nil {

@@ -59,7 +59,7 @@ func guildScenario(t *testing.T, env *testenv.AppEnv) {
 
 func exportGuild(t *testing.T, env *testenv.AppEnv, rt *projections.Runtime, key ed25519.PrivateKey) string {
 	t.Helper()
-	x := &privacy.Exporter{Codec: env.Store.Codec(), Clock: time.Now,
+	x := &privacy.Exporter{Codec: env.Store.Codec(), Clock: time.Now, Store: env.Store,
 		Index: subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) })}
 	path := filepath.Join(t.TempDir(), "guild.zip")
 	f, err := os.Create(path)
@@ -67,7 +67,7 @@ func exportGuild(t *testing.T, env *testenv.AppEnv, rt *projections.Runtime, key
 	m, err := x.ExportGuild(context.Background(), f, g, time.Time{}, key)
 	must(t, err)
 	must(t, f.Close())
-	if m.Tickets != 2 || m.Events == 0 {
+	if m.Tickets != 2 || m.Events == 0 || m.Files["transcripts/1.html"] == "" || m.Files["transcripts/2.json"] == "" {
 		t.Fatalf("manifest: %+v", m)
 	}
 	return path
@@ -170,6 +170,16 @@ func TestATamperedOrForeignExportIsRefused(t *testing.T) {
 	})
 	if _, err := importer(b).Import(context.Background(), tampered, nil); !errors.Is(err, privacy.ErrBadExport) {
 		t.Fatalf("a tampered export: %v", err)
+	}
+	tamperedTranscript := filepath.Join(t.TempDir(), "tampered-transcript.zip")
+	rewrite(t, path, tamperedTranscript, func(name string, body []byte) []byte {
+		if name == "transcripts/1.html" {
+			return append(body, "<!-- edited -->"...)
+		}
+		return body
+	})
+	if _, err := importer(b).Import(context.Background(), tamperedTranscript, nil); !errors.Is(err, privacy.ErrBadExport) {
+		t.Fatalf("an export with an edited transcript: %v", err)
 	}
 	if b.Head(t) != 0 {
 		t.Fatal("a refused export appended events")
