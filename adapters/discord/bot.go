@@ -49,7 +49,8 @@ type Bot struct {
 	stop   context.CancelFunc
 	synced ViewsSync
 
-	profiles profiles
+	profiles   profiles
+	eraseGuild GuildEraser
 }
 
 // ViewsSync waits until the views have applied everything already in the log.

@@ -31,7 +31,10 @@ const (
 	idClose         = "/ticket/close/"
 	idCloseForm     = "/form/close/"
 	idReopen        = "/ticket/reopen/"
+	idEraseGuild    = "/privacy/erase-guild"
+	idEraseForm     = "/form/erase-guild"
 	closeReasonID   = "reason"
+	eraseConfirmID  = "confirm"
 )
 
 func (b *Bot) routes() *handler.Mux {
@@ -140,6 +143,8 @@ func (b *Bot) routes() *handler.Mux {
 	}))
 	r.ButtonComponent(idClose+"{ticket}", b.btnClose)
 	r.Modal(idCloseForm+"{ticket}", b.modalClose)
+	r.ButtonComponent(idEraseGuild, b.btnEraseGuild)
+	r.Modal(idEraseForm, b.modalEraseGuild)
 	r.NotFound(b.notFound)
 	r.Error(b.errorHandler)
 	return r
@@ -471,16 +476,57 @@ func (b *Bot) cmdBlacklistList(_ discord.SlashCommandInteractionData, e *handler
 }
 
 func (b *Bot) cmdPrivacy(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-	return b.run(e, "privacy", domain.SourceSlashCommand, false, func(context.Context, actor) (reply, error) {
+	return b.run(e, "privacy", domain.SourceSlashCommand, false, func(_ context.Context, a actor) (reply, error) {
 		link := "the dashboard's **My data** page"
 		if b.cfg.DashboardURL != "" {
 			link = fmt.Sprintf("[My data](%s/me)", strings.TrimRight(b.cfg.DashboardURL, "/"))
 		}
-		return ephemeral("%s", "**What Ticketify stores about you**\n"+
+		r := ephemeral("%s", "**What Ticketify stores about you**\n"+
 			"• your Discord user id, and your username and avatar when you log in or write in a ticket\n"+
 			"• tickets you open (topic, form answers), messages you write in ticket channels (with edits and deletions), close reasons you give\n"+
 			"• which commands and buttons you use, counted per day\n"+
 			"Personal data is encrypted per person and ticket; transcripts are deleted at most 90 days after a ticket closes.\n"+
-			"You can download everything held about you, correct it, or have it erased: see "+link+"."), nil
+			"You can download everything held about you, correct it, or have it erased: see "+link+".")
+		if a.manageServer && b.eraseGuild != nil {
+			r.content += "\n\nYou manage this server: before removing Ticketify you can erase every ticket's personal data here."
+			r.components = []discord.LayoutComponent{discord.NewActionRow(discord.NewDangerButton("Erase this server's data", idEraseGuild))}
+		}
+		return r, nil
+	})
+}
+
+// GuildEraser erases a server's ticket data (privacy.Eraser.EraseGuild).
+type GuildEraser func(ctx context.Context, g domain.GuildID, by domain.Actor) (tickets int, err error)
+
+// SetGuildEraser enables /privacy's "Erase this server's data".
+func (b *Bot) SetGuildEraser(f GuildEraser) { b.eraseGuild = f }
+
+// btnEraseGuild asks the server's manager to confirm in a form.
+func (b *Bot) btnEraseGuild(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
+	return b.run(e, "button:erase-guild", domain.SourceButton, false, func(_ context.Context, a actor) (reply, error) {
+		if !a.manageServer {
+			return reply{}, domain.Refuse(domain.ErrForbidden, "only someone with Manage Server can erase this server's data")
+		}
+		input := discord.NewShortTextInput(eraseConfirmID)
+		input.Required, input.Placeholder = true, "ERASE"
+		m := discord.ModalCreate{CustomID: idEraseForm, Title: "Erase this server's ticket data",
+			Components: []discord.LayoutComponent{discord.NewLabel("Type ERASE: this cannot be undone", input)}}
+		return reply{modal: &m}, nil
+	})
+}
+
+func (b *Bot) modalEraseGuild(e *handler.ModalEvent) error {
+	return b.run(e, "modal:erase-guild", domain.SourceModal, false, func(ctx context.Context, a actor) (reply, error) {
+		if !a.manageServer || b.eraseGuild == nil {
+			return reply{}, domain.Refuse(domain.ErrForbidden, "only someone with Manage Server can erase this server's data")
+		}
+		if strings.TrimSpace(e.Data.Text(eraseConfirmID)) != "ERASE" {
+			return ephemeral("Nothing was erased: type ERASE to confirm."), nil
+		}
+		n, err := b.eraseGuild(ctx, a.guild, domain.Actor{User: a.user, Source: domain.SourceModal})
+		if err != nil {
+			return reply{}, err
+		}
+		return ephemeral("🧹 The personal data of this server's %d tickets was erased: their keys are destroyed.", n), nil
 	})
 }

@@ -348,6 +348,10 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		s.Dashboard.SetExporter(s.Exporter)
 		s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, s.Dashboard.ForgetName)
 		s.Dashboard.SetEraser(s.Eraser)
+		s.Discord.SetGuildEraser(func(ctx context.Context, g domain.GuildID, by domain.Actor) (int, error) {
+			r, err := s.Eraser.EraseGuild(ctx, g, app.Meta{Actor: by})
+			return r.Tickets, err
+		})
 		if key, kerr := privacy.SigningKey(cfg.DataDir); kerr != nil {
 			logger.Warn("server exports are off: no signing key", "err", kerr)
 		} else {
