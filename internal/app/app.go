@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"github.com/google/uuid"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid"
@@ -34,6 +35,21 @@ type App struct {
 	numbers Numbers
 	clock   domain.Clock
 	newID   func(time.Time) domain.TicketID
+	guilds  *watchers // shared by copies (WithClock)
+}
+
+// watchers are told when a guild's settings change in this process.
+type watchers struct {
+	mu sync.Mutex
+	fs []func(domain.GuildID)
+}
+
+// WatchGuilds calls f after every change of a guild's settings made through
+// this process (caches of settings forget the guild).
+func (a *App) WatchGuilds(f func(domain.GuildID)) {
+	a.guilds.mu.Lock()
+	defer a.guilds.mu.Unlock()
+	a.guilds.fs = append(a.guilds.fs, f)
 }
 
 // New returns the use cases over a store.
@@ -41,7 +57,7 @@ func New(store *eventstore.Store, numbers Numbers, clock domain.Clock) *App {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &App{store: store, numbers: numbers, clock: clock, newID: newTicketID}
+	return &App{store: store, numbers: numbers, clock: clock, newID: newTicketID, guilds: &watchers{}}
 }
 
 // WithClock returns the application reading time from clock.
@@ -169,6 +185,12 @@ func (a *App) UpdateGuild(ctx context.Context, g domain.GuildID, m Meta, decide 
 	_, err := a.store.Update(ctx, guild.Stream(g), a.meta(m, g, "", a.clock()), func(h eventstore.History) ([]domain.Event, error) {
 		return decide(guild.FromHistory(g, h.Events))
 	})
+	a.guilds.mu.Lock()
+	fs := a.guilds.fs
+	a.guilds.mu.Unlock()
+	for _, f := range fs {
+		f(g)
+	}
 	if err != nil {
 		return fmt.Errorf("guild %s: %w", g, err)
 	}

@@ -42,10 +42,13 @@ type page struct {
 	Entries []Entry `bson:"entries"`
 }
 
-// index lists a scope's non-empty pages.
+// index lists a scope's non-empty pages and how many entries each holds.
+// Pages only ever gain entries, so the count versions a page: readers cache
+// pages by it.
 type index struct {
-	ID    string  `bson:"_id"` // "g/<guild>" or "t/<ticket>"
-	Pages []int64 `bson:"pages"`
+	ID     string  `bson:"_id"` // "g/<guild>" or "t/<ticket>"
+	Pages  []int64 `bson:"pages"`
+	Counts []int   `bson:"counts"` // parallel to Pages
 }
 
 // chain is a stream's hash chain head.

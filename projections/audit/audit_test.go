@@ -197,3 +197,21 @@ func TestRebuildEqualsLiveAndShuffledDeliveryConverges(t *testing.T) {
 		}
 	}
 }
+
+func TestACachedTimelineShowsNewEntries(t *testing.T) {
+	env := testenv.NewApp(t)
+	rt := env.Projections(t, audit.Projector{})
+	id := history(t, env)
+	env.Caught(t, rt)
+	r := reader(rt)
+	ctx := context.Background()
+	before, err := r.Timeline(ctx, audit.Query{Guild: g.String(), Ticket: string(id)})
+	must(t, err)
+	must(t, env.App.Reopen(ctx, id, ticket.Participant{User: 9, Staff: true}, app.Meta{Actor: domain.Actor{User: 9, Source: domain.SourceDashboard}}))
+	env.Caught(t, rt)
+	after, err := r.Timeline(ctx, audit.Query{Guild: g.String(), Ticket: string(id)})
+	must(t, err)
+	if len(after.Entries) != len(before.Entries)+1 || after.Entries[0].Type != "ticket.reopened.v1" {
+		t.Fatalf("after a reopen the cached timeline shows %d entries (was %d), newest %s", len(after.Entries), len(before.Entries), after.Entries[0].Type)
+	}
+}

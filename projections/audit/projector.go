@@ -26,7 +26,7 @@ var _ projections.Projector = Projector{}
 func (Projector) Name() string { return Name }
 
 // Version implements projections.Projector.
-func (Projector) Version() int { return 1 }
+func (Projector) Version() int { return 2 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"audit"} }
@@ -167,10 +167,13 @@ func (a *applier) record(ctx context.Context, en Entry) error {
 		if err != nil {
 			return err
 		}
-		if j, ok := slices.BinarySearch(idx.Pages, n); !ok {
+		j, ok := slices.BinarySearch(idx.Pages, n)
+		if !ok {
 			idx.Pages = slices.Insert(idx.Pages, j, n)
-			a.docs.Changed(idx.ID)
+			idx.Counts = slices.Insert(idx.Counts, j, 0)
 		}
+		idx.Counts[j]++
+		a.docs.Changed(idx.ID)
 	}
 	return nil
 }
@@ -180,7 +183,7 @@ func (a *applier) page(ctx context.Context, id string) (*page, error) {
 }
 
 func (a *applier) index(ctx context.Context, id string) (*index, error) {
-	return projections.Load(ctx, a.docs, id, func() *index { return &index{ID: id, Pages: []int64{}} })
+	return projections.Load(ctx, a.docs, id, func() *index { return &index{ID: id, Pages: []int64{}, Counts: []int{}} })
 }
 
 // Flush implements projections.Applier.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -14,14 +15,18 @@ import (
 	"github.com/ticketify/ticketify/projections"
 )
 
-// Reader reads the timeline from the live generation.
+// Reader reads the timeline from the live generation. It caches pages by
+// the entry count their scope's index gives them.
 type Reader struct {
 	target func(ctx context.Context) (projections.Target, error)
+
+	mu    sync.Mutex
+	pages map[string]cachedPage // "<generation>/<scope>/<n>"
 }
 
 // NewReader returns a Reader.
 func NewReader(target func(ctx context.Context) (projections.Target, error)) *Reader {
-	return &Reader{target: target}
+	return &Reader{target: target, pages: map[string]cachedPage{}}
 }
 
 // Query selects timeline entries. Guild is required; Ticket narrows to one
@@ -38,6 +43,37 @@ type Page struct {
 	Entries []Entry `json:"entries"`
 	Next    int64   `json:"next,omitempty"`
 }
+
+// page returns the entries of the index's i-th page, from the cache when
+// the index's count says it did not change.
+func (r *Reader) page(ctx context.Context, coll *mongo.Collection, gen int, idx *index, i int) ([]Entry, error) {
+	key := fmt.Sprintf("%d/%s/%d", gen, idx.ID, idx.Pages[i])
+	r.mu.Lock()
+	c, ok := r.pages[key]
+	r.mu.Unlock()
+	if ok && i < len(idx.Counts) && c.count == idx.Counts[i] {
+		return c.entries, nil
+	}
+	p, err := mongodb.FindByID[page](ctx, coll, fmt.Sprintf("%s/%d", idx.ID, idx.Pages[i]))
+	if err != nil || p == nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if len(r.pages) >= maxCachedPages {
+		clear(r.pages)
+	}
+	r.pages[key] = cachedPage{count: len(p.Entries), entries: p.Entries}
+	r.mu.Unlock()
+	return p.Entries, nil
+}
+
+type cachedPage struct {
+	count   int
+	entries []Entry // shared: never modified
+}
+
+// maxCachedPages bounds the page cache.
+const maxCachedPages = 8192
 
 // Timeline returns entries newest first.
 func (r *Reader) Timeline(ctx context.Context, q Query) (Page, error) {
@@ -67,15 +103,12 @@ func (r *Reader) Timeline(ctx context.Context, q Query) (Page, error) {
 		if q.Before > 0 && n*PageSpan >= q.Before {
 			continue
 		}
-		p, err := mongodb.FindByID[page](ctx, coll, fmt.Sprintf("%s/%d", scope, n))
+		entries, err := r.page(ctx, coll, t.Generation, idx, i)
 		if err != nil {
 			return Page{}, fmt.Errorf("audit %s page %d: %w", scope, n, err)
 		}
-		if p == nil {
-			continue
-		}
-		for j := len(p.Entries) - 1; j >= 0; j-- {
-			e := p.Entries[j]
+		for j := len(entries) - 1; j >= 0; j-- {
+			e := entries[j]
 			if (q.Before > 0 && e.Position >= q.Before) || e.Guild != q.Guild ||
 				(q.Actor != "" && e.Actor != q.Actor) || (q.Type != "" && e.Type != q.Type) {
 				continue

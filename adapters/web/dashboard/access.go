@@ -49,7 +49,7 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 		return nil, errNoAccess
 	}
 	ug := sess.Guilds[i]
-	settings, err := d.app.Settings(ctx, g)
+	settings, err := d.settingsOf(ctx, g)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +71,42 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 		return nil, errNoAccess
 	}
 	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, by: ticket.Participant{User: user, Staff: true}, manages: manage}, nil
+}
+
+// settingsFresh is how long a guild's settings are reused between requests:
+// a change made here is seen at once, one made on Discord within this time.
+const settingsFresh = 2 * time.Second
+
+type cachedSettings struct {
+	s  guild.Settings
+	at time.Time
+}
+
+func (d *Dashboard) settingsOf(ctx context.Context, g domain.GuildID) (guild.Settings, error) {
+	d.settingsMu.Lock()
+	c, ok := d.settings[g]
+	d.settingsMu.Unlock()
+	if ok && time.Since(c.at) < settingsFresh {
+		return c.s, nil
+	}
+	s, err := d.app.Settings(ctx, g)
+	if err != nil {
+		return s, err
+	}
+	d.settingsMu.Lock()
+	if len(d.settings) > 10_000 {
+		clear(d.settings)
+	}
+	d.settings[g] = cachedSettings{s: s, at: time.Now()}
+	d.settingsMu.Unlock()
+	return s, nil
+}
+
+// forgetSettings makes the next request read a guild's settings again.
+func (d *Dashboard) forgetSettings(g domain.GuildID) {
+	d.settingsMu.Lock()
+	delete(d.settings, g)
+	d.settingsMu.Unlock()
 }
 
 func (d *Dashboard) memberRoles(ctx context.Context, g domain.GuildID, u domain.UserID) ([]domain.RoleID, error) {

@@ -219,7 +219,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		}
 		return nil, errUnknownAction
 	}
-	err := d.app.UpdateGuild(ctx, s.guild, meta(s), decide)
+	err := d.app.UpdateGuild(ctx, s.guild, meta(s), decide) // the settings cache forgets the guild (WatchGuilds)
 	return done, err
 }
 

@@ -125,6 +125,9 @@ type Dashboard struct {
 	rolesMu sync.Mutex
 	roles   map[string]cachedRoles // "<guild>/<user>"
 
+	settingsMu sync.Mutex
+	settings   map[domain.GuildID]cachedSettings
+
 	namesMu   sync.Mutex
 	nameCache map[string]cachedName
 
@@ -172,8 +175,9 @@ func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read R
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, app: a, read: read, dir: dir, sessions: s, logger: logger.With("component", "dashboard"),
-		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, nameCache: map[string]cachedName{}, rendered: map[string]renderedTranscript{},
+		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, settings: map[domain.GuildID]cachedSettings{}, nameCache: map[string]cachedName{}, rendered: map[string]renderedTranscript{},
 		secure: public.Scheme == "https" || !isLoopback(public.Hostname())}
+	a.WatchGuilds(d.forgetSettings)
 	d.oauth = &oauth2.Config{
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		Endpoint:    discordEndpoint(cfg.APIURL),
