@@ -70,6 +70,43 @@ type Log struct {
 	wg      sync.WaitGroup
 
 	streams *streamCache
+	recent  *recentCommits
+}
+
+// recentCommits keeps the commits this process wrote last, by _id, so that
+// the subscribers in the same process — one per projector and reactor, each
+// reading every commit — find them without a round trip. A stored commit
+// never changes, so the cache cannot be stale; it only saves lookups.
+type recentCommits struct {
+	mu    sync.Mutex
+	byID  map[string]commitDoc
+	order []string
+	max   int
+}
+
+func newRecentCommits(max int) *recentCommits {
+	return &recentCommits{byID: make(map[string]commitDoc, max), max: max}
+}
+
+func (r *recentCommits) put(d commitDoc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byID[d.ID]; ok {
+		return
+	}
+	if len(r.order) >= r.max {
+		delete(r.byID, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.byID[d.ID] = d
+	r.order = append(r.order, d.ID)
+}
+
+func (r *recentCommits) get(id string) (commitDoc, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.byID[id]
+	return d, ok
 }
 
 var _ eventstore.Log = (*Log)(nil)
@@ -97,6 +134,7 @@ func Open(ctx context.Context, conn *mongodb.Conn, cfg Config) (*Log, error) {
 		conn: conn, coll: coll, cfg: cfg,
 		writers: map[string]*topicWriter{}, signals: map[string]chan struct{}{},
 		streams: newStreamCache(cfg.CachedStreams),
+		recent:  newRecentCommits(4096),
 	}, nil
 }
 
@@ -128,6 +166,9 @@ func unavailable(err error) error {
 
 // findCommit looks a commit up by topic and position; nil when absent.
 func (l *Log) findCommit(ctx context.Context, topic string, pos int64) (*commitDoc, error) {
+	if d, ok := l.recent.get(commitKey(topic, pos)); ok {
+		return &d, nil
+	}
 	d, err := mongodb.FindByID[commitDoc](ctx, l.coll, commitKey(topic, pos))
 	return d, unavailable(err)
 }

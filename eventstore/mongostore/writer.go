@@ -238,6 +238,11 @@ func (w *topicWriter) attempt(pending []*appendRequest) ([]*appendRequest, error
 		}
 	}
 
+	for i := range failedDoc { // what landed, for this process's readers
+		if d, ok := docs[i].(commitDoc); ok {
+			w.log.recent.put(d)
+		}
+	}
 	// Requests whose documents all landed are stored. When only the entry of a
 	// request failed, its commit landed and the entry already describes it
 	// (entries are written only for stored commits, and (stream, seq) is unique).
