@@ -1,6 +1,7 @@
 package discord_test
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,32 @@ import (
 // concurrent clients. "open" opens a ticket (each client a different member,
 // the limit being one open ticket); "privacy" touches no data. The fake
 // Discord answers in-process, so its own latency is negligible here.
+//
+// "open/idle" opens one ticket at a time on a server at rest: it waits for the
+// projections and the reactor to finish the previous open first, so it shows
+// an open's own latency rather than the queue behind the previous one's work.
 func BenchmarkInteractions(b *testing.B) {
+	b.Run("open/idle", func(b *testing.B) {
+		w := testenv.NewWorld(b)
+		var took []time.Duration
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			m := w.Fake.NewUser("idle" + itoa(i%100) + itoa(i/100))
+			w.Fake.AddMember(w.Guild.ID, m)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if err := w.Srv.Projections.WaitCaughtUp(ctx); err != nil {
+				b.Fatal(err)
+			}
+			cancel()
+			time.Sleep(200 * time.Millisecond) // the reactor's channel and welcome message
+			b.StartTimer()
+			res := w.Deliver(b, w.Fake.SlashCommand(w.As(m, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
+			took = append(took, res.Took)
+		}
+		slices.Sort(took)
+		b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+	})
 	for _, kind := range []string{"open", "privacy"} {
 		for _, clients := range []int{1, 16} {
 			b.Run(kind+"/clients="+itoa(clients), func(b *testing.B) {

@@ -34,6 +34,10 @@ type SubscriberConfig struct {
 	CheckpointInterval time.Duration
 	// LeaseTTL is how long a consumer group's lease lasts without renewal. Default 10s.
 	LeaseTTL time.Duration
+	// WakeDelay is how long a subscriber waits after an append in this
+	// process woke it, so that a command's few appends land before the
+	// consumers start on them. Default 10ms.
+	WakeDelay time.Duration
 	// BeforeCheckpoint, when set, runs before each checkpoint is saved; the
 	// checkpoint is not saved if it fails. A consumer that buffers its writes
 	// flushes them here, so a checkpoint never claims what is not written.
@@ -44,6 +48,9 @@ type SubscriberConfig struct {
 func (c *SubscriberConfig) setDefaults() {
 	if c.PollInterval <= 0 {
 		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.WakeDelay <= 0 {
+		c.WakeDelay = 10 * time.Millisecond
 	}
 	if c.NackResendSleep <= 0 {
 		c.NackResendSleep = 100 * time.Millisecond
@@ -184,6 +191,9 @@ func (sub *subscription) run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-wake:
+				// Let the command that appended finish its other appends
+				// before every consumer in the process competes with it.
+				time.Sleep(sub.s.cfg.WakeDelay)
 			case <-time.After(sub.s.cfg.PollInterval):
 			}
 			continue
