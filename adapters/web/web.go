@@ -15,15 +15,23 @@ type Check struct {
 	Check func(ctx context.Context) error
 }
 
-// New returns the HTTP app.
-func New(checks []Check) *fiber.App {
-	app := fiber.New(fiber.Config{
+// New returns the HTTP app. trustedProxies are the addresses (IPs or CIDR
+// ranges) of reverse proxies whose X-Forwarded-For names the client — for
+// per-client rate limits; requests from anyone else are taken at their
+// connection's address.
+func New(checks []Check, trustedProxies ...string) *fiber.App {
+	cfg := fiber.Config{
 		DisableStartupMessage: true,
 		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		BodyLimit:             1 << 20,
-	})
+	}
+	if len(trustedProxies) > 0 {
+		cfg.ProxyHeader, cfg.EnableTrustedProxyCheck, cfg.TrustedProxies = fiber.HeaderXForwardedFor, true, trustedProxies
+		cfg.EnableIPValidation = true
+	}
+	app := fiber.New(cfg)
 	app.Get("/healthz", health(checks))
 	return app
 }

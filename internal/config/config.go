@@ -49,6 +49,8 @@ type Config struct {
 	// client, for the dashboard's login. Empty: the dashboard cannot log in.
 	DiscordClientID     string
 	DiscordClientSecret string
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
 }
 
 // Var describes one environment variable, for the README's table and --help.
@@ -71,6 +73,7 @@ var Vars = []Var{
 	{"DISCORD_API_URL", "https://discord.com/api/v10", "Discord's REST base URL (tests and the demo point it at the fake Discord)"},
 	{"DISCORD_GATEWAY_URL", "wss://gateway.discord.gg", "Discord's gateway URL"},
 	{"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER", "24h", "how long a closed ticket's locked channel stays before the bot deletes it; 0 keeps it"},
+	{"TICKETIFY_TRUSTED_PROXIES", "(empty: none)", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (rate limits)"},
 	{"DISCORD_CLIENT_ID", "(empty: no dashboard login)", "the application's OAuth2 client id, for the dashboard's Discord login"},
 	{"DISCORD_CLIENT_SECRET", "", "its client secret; never logged"},
 	{"DISCORD_CLIENT_SECRET_FILE", "", "a file holding the client secret; must be mode 0600 or stricter"},
@@ -119,6 +122,17 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("DISCORD_TOKEN_FILE: %w", err))
 		}
 		c.DiscordToken = strings.TrimSpace(string(b))
+	}
+	for _, p := range strings.Split(getenv("TICKETIFY_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, _, cidrErr := net.ParseCIDR(p)
+		if net.ParseIP(p) == nil && cidrErr != nil {
+			errs = append(errs, fmt.Errorf("TICKETIFY_TRUSTED_PROXIES: %q is not an IP address or CIDR range", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	c.DiscordClientID = strings.TrimSpace(getenv("DISCORD_CLIENT_ID"))
 	switch secret, file := getenv("DISCORD_CLIENT_SECRET"), getenv("DISCORD_CLIENT_SECRET_FILE"); {

@@ -332,7 +332,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		{Name: "store", Check: st.Log.Ping},
 		{Name: "projections", Check: func(context.Context) error { return s.Projections.Health() }},
 		{Name: "discord", Check: s.Discord.Health},
-	})
+	}, cfg.TrustedProxies...)
 	s.http.Post("/interactions", s.Discord.InteractionsHandler())
 	s.Exporter = st.Exporter(s.Projections, opts.Clock)
 	var dir dashboard.Directory

@@ -561,3 +561,32 @@ func TestOnlyAServerManagerCanExportTheServer(t *testing.T) {
 		return strings.Contains(string(b), "exported topic")
 	})
 }
+
+func TestBehindATrustedProxyRateLimitsArePerClient(t *testing.T) {
+	attempts := func(w *testenv.World, client string, n int) []int {
+		var codes []int
+		raw := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for range n {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+w.Srv.Addr()+"/auth/login", nil)
+			req.Header.Set("X-Forwarded-For", client)
+			res, err := raw.Do(req)
+			must(t, err)
+			res.Body.Close()
+			codes = append(codes, res.StatusCode)
+		}
+		return codes
+	}
+	trusted := testenv.NewWorld(t, testenv.WithRequestsPerMinute(50), func(env map[string]string) { env["TICKETIFY_TRUSTED_PROXIES"] = "127.0.0.1" })
+	if codes := attempts(trusted, "203.0.113.7", 6); codes[5] != http.StatusTooManyRequests {
+		t.Fatalf("one client's logins: %v", codes)
+	}
+	if codes := attempts(trusted, "203.0.113.8", 1); codes[0] != http.StatusFound {
+		t.Fatalf("another client behind the same proxy was limited too: %v", codes)
+	}
+	// Without a trusted proxy the header is the client's own claim: ignored.
+	direct := testenv.NewWorld(t, testenv.WithRequestsPerMinute(50))
+	attempts(direct, "203.0.113.7", 5)
+	if codes := attempts(direct, "203.0.113.9", 1); codes[0] != http.StatusTooManyRequests {
+		t.Fatalf("a forged X-Forwarded-For escaped the limit: %v", codes)
+	}
+}
