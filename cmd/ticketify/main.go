@@ -25,6 +25,7 @@ import (
 	"github.com/ticketify/ticketify/internal/mongodb"
 	"github.com/ticketify/ticketify/internal/privacy"
 	"github.com/ticketify/ticketify/internal/server"
+	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/subjects"
 )
 
@@ -232,24 +233,15 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
-	var asOf time.Time
-	if *asOfText != "" {
-		if asOf, err = time.Parse(time.RFC3339, *asOfText); err != nil {
-			return fmt.Errorf("export: --as-of: want a time like 2026-01-31T00:00:00Z: %w", err)
-		}
+	asOf, err := parseAsOf(*asOfText)
+	if err != nil {
+		return err
 	}
-	st, err := server.OpenStorage(ctx, cfg, logger)
+	st, rt, err := openForExport(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rt, err := st.NewRuntime(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	if behind, err := indexBehind(ctx, st); err == nil && behind > 0 {
-		fmt.Fprintf(stderr, "warning: the subject index is %d events behind the log; start ticketify once to bring it up to date\n", behind)
-	}
 	w := stdout
 	if *out != "" {
 		f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
@@ -347,28 +339,19 @@ func exportGuildCmd(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	if *out == "" {
 		return errors.New("export guild: say where with --out FILE.zip")
 	}
-	var asOf time.Time
-	if *asOfText != "" {
-		if asOf, err = time.Parse(time.RFC3339, *asOfText); err != nil {
-			return fmt.Errorf("export: --as-of: want a time like 2026-01-31T00:00:00Z: %w", err)
-		}
+	asOf, err := parseAsOf(*asOfText)
+	if err != nil {
+		return err
 	}
 	key, err := privacy.SigningKey(cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	st, err := server.OpenStorage(ctx, cfg, logger)
+	st, rt, err := openForExport(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rt, err := st.NewRuntime(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	if behind, err := indexBehind(ctx, st); err == nil && behind > 0 {
-		fmt.Fprintf(stderr, "warning: the subject index is %d events behind the log; start ticketify once to bring it up to date\n", behind)
-	}
 	f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -415,4 +398,34 @@ func importCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	fmt.Fprintf(stdout, "imported %d events of server %s (signed by key %s…); start ticketify to build the views\n",
 		res.Events, res.Manifest.Guild, res.Fingerprint[:16])
 	return nil
+}
+
+// parseAsOf reads --as-of; empty means now.
+func parseAsOf(text string) (time.Time, error) {
+	if text == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, text)
+	if err != nil {
+		return t, fmt.Errorf("export: --as-of: want a time like 2026-01-31T00:00:00Z: %w", err)
+	}
+	return t, nil
+}
+
+// openForExport opens the storage and a (not started) projection runtime to
+// read the subject index, warning when the index lags the log.
+func openForExport(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*server.Storage, *projections.Runtime, error) {
+	st, err := server.OpenStorage(ctx, cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := st.NewRuntime(ctx, cfg, logger)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if behind, err := indexBehind(ctx, st); err == nil && behind > 0 {
+		fmt.Fprintf(stderr, "warning: the subject index is %d events behind the log; start ticketify once to bring it up to date\n", behind)
+	}
+	return st, rt, nil
 }

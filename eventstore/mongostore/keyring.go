@@ -218,7 +218,13 @@ func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.
 // ticket, say — and returns how many keys it destroyed. It finds them with a
 // query on the scope (a scan on FerretDB/SQLite: a rare, bounded operation).
 func (k *Keyring) DestroyScope(ctx context.Context, scope domain.Scope, now time.Time) (int, error) {
-	cur, err := k.coll.Find(ctx, bson.D{{Key: "scope", Value: string(scope)}, {Key: "destroyed", Value: bson.D{{Key: "$ne", Value: true}}}})
+	return k.destroyWhere(ctx, bson.E{Key: "scope", Value: string(scope)}, now)
+}
+
+// destroyWhere destroys every live key matching one field, and returns how
+// many it destroyed.
+func (k *Keyring) destroyWhere(ctx context.Context, match bson.E, now time.Time) (int, error) {
+	cur, err := k.coll.Find(ctx, bson.D{match, {Key: "destroyed", Value: bson.D{{Key: "$ne", Value: true}}}})
 	if err != nil {
 		return 0, fmt.Errorf("keyring: %w", unavailable(err))
 	}
@@ -264,25 +270,7 @@ func (k *Keyring) Scopes(ctx context.Context, subject domain.UserID) ([]domain.S
 // wrote in every ticket and their profile become unreadable everywhere.
 // Destroying twice is a no-op; it returns how many keys it destroyed now.
 func (k *Keyring) DestroySubject(ctx context.Context, subject domain.UserID, now time.Time) (int, error) {
-	cur, err := k.coll.Find(ctx, bson.D{{Key: "subject", Value: subject.String()}, {Key: "destroyed", Value: bson.D{{Key: "$ne", Value: true}}}})
-	if err != nil {
-		return 0, fmt.Errorf("keyring: %w", unavailable(err))
-	}
-	var docs []keyDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return 0, fmt.Errorf("keyring: %w", unavailable(err))
-	}
-	seen := map[string]bool{}
-	for _, d := range docs {
-		if seen[d.Key] {
-			continue
-		}
-		seen[d.Key] = true
-		if err := k.Destroy(ctx, d.Key, now); err != nil {
-			return len(seen) - 1, err
-		}
-	}
-	return len(seen), nil
+	return k.destroyWhere(ctx, bson.E{Key: "subject", Value: subject.String()}, now)
 }
 
 // Destroy shreds every generation of a key: the data it sealed is erased

@@ -76,7 +76,10 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, to.String(), http.StatusFound)
 }
 
-func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request, body []byte) {
+// clientForm parses an OAuth2 endpoint's form and checks the client's
+// credentials (HTTP Basic, or client_id and client_secret in the form); it
+// answers 401 invalid_client itself.
+func (s *Server) clientForm(w http.ResponseWriter, r *http.Request, body []byte) (url.Values, bool) {
 	form, _ := url.ParseQuery(string(body))
 	clientID, secret, ok := r.BasicAuth()
 	if !ok {
@@ -84,6 +87,14 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	if clientID != s.AppID.String() || secret != s.ClientSecret() {
 		s.writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+		return nil, false
+	}
+	return form, true
+}
+
+func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, ok := s.clientForm(w, r, body)
+	if !ok {
 		return
 	}
 	s.oauth.mu.Lock()
@@ -173,13 +184,8 @@ func (s *Server) usersMeGuilds(w http.ResponseWriter, r *http.Request) {
 
 // oauthRevoke is POST /oauth2/token/revoke: the token stops working.
 func (s *Server) oauthRevoke(w http.ResponseWriter, r *http.Request, body []byte) {
-	form, _ := url.ParseQuery(string(body))
-	clientID, secret, ok := r.BasicAuth()
+	form, ok := s.clientForm(w, r, body)
 	if !ok {
-		clientID, secret = form.Get("client_id"), form.Get("client_secret")
-	}
-	if clientID != s.AppID.String() || secret != s.ClientSecret() {
-		s.writeJSON(w, 401, map[string]string{"error": "invalid_client"})
 		return
 	}
 	s.oauth.mu.Lock()

@@ -118,14 +118,14 @@ func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.User
 		if !asOf.IsZero() && rec.OccurredAt.After(asOf) {
 			return nil
 		}
-		out, withheld, err := x.exportRecord(ctx, rec, user)
+		out, err := x.exportRecord(ctx, rec, user)
 		if err != nil {
 			return err
 		}
 		if out == nil {
 			return nil
 		}
-		if withheld {
+		if out.Withheld != "" {
 			othersWithheld++
 		}
 		m.Included[out.Section]++
@@ -168,34 +168,32 @@ func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.User
 	return m, bw.Flush()
 }
 
-// exportRecord decodes one record for the user's export; nil when the
-// record is plumbing that tells nothing about the person.
-func (x *Exporter) exportRecord(ctx context.Context, rec subjects.Record, user domain.UserID) (*ExportRecord, bool, error) {
+// exportRecord decodes one record for the user's export (nil for an event
+// type this build does not know); Withheld says when someone else's
+// personal data was left out.
+func (x *Exporter) exportRecord(ctx context.Context, rec subjects.Record, user domain.UserID) (*ExportRecord, error) {
 	d, err := x.Codec.Decode(ctx, rec.StoredRecord())
 	if errors.Is(err, eventstore.ErrUnknownEventType) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("decode %s at %d: %w", rec.Type, rec.Position, err)
+		return nil, fmt.Errorf("decode %s at %d: %w", rec.Type, rec.Position, err)
 	}
 	section := sectionOf(rec, d.Event, user)
-	if section == "" {
-		return nil, false, nil
-	}
 	body, err := json.Marshal(d.Event)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	out := &ExportRecord{Section: section, Position: rec.Position, Type: rec.Type, At: rec.OccurredAt, Stream: rec.Stream,
 		Version: rec.Version, Guild: rec.Guild, Actor: ExportActor{User: rec.User, Source: rec.Source, Because: rec.Because},
 		Event: body, Erased: d.Erased}
 	p, personal := d.Event.(domain.PersonalEvent)
 	if !personal {
-		return out, false, nil
+		return out, nil
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	switch {
 	case p.DataOwner().Subject != user: // someone else's words
@@ -204,12 +202,12 @@ func (x *Exporter) exportRecord(ctx context.Context, rec subjects.Record, user d
 	case d.Erased:
 		fields["personal"] = json.RawMessage(`"[erased]"`)
 	default:
-		return out, false, nil
+		return out, nil
 	}
 	if out.Event, err = json.Marshal(fields); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return out, out.Withheld != "", nil
+	return out, nil
 }
 
 // sectionOf sorts an event naming the user into a section of their export.
@@ -232,8 +230,6 @@ func sectionOf(rec subjects.Record, e domain.Event, user domain.UserID) string {
 		return SectionMessages
 	case by && t != "ticket.message_posted.v1" && t != "ticket.message_edited.v1":
 		return SectionStaffActions
-	case strings.HasPrefix(t, "ticket.") || strings.HasPrefix(t, "guild."):
-		return SectionAboutYou
 	}
 	return SectionAboutYou
 }

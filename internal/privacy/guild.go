@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,21 +171,11 @@ func (x *Exporter) ExportGuild(ctx context.Context, w io.Writer, g domain.GuildI
 			if err != nil {
 				return m, err
 			}
-			name := fmt.Sprintf("transcripts/%d", tr.Number)
-			for _, file := range []struct {
-				ext    string
-				render func(io.Writer, transcripts.Transcript) error
-			}{{".html", transcripts.RenderHTML}, {".json", transcripts.RenderJSON}} {
-				f, err := zw.Create(name + file.ext)
-				if err != nil {
-					return m, err
-				}
-				h := sha256.New()
-				if err := file.render(io.MultiWriter(f, h), tr); err != nil {
-					return m, err
-				}
-				m.Files[name+file.ext] = hex.EncodeToString(h.Sum(nil))
+			sums, err := writeTranscript(zw, fmt.Sprintf("transcripts/%d", tr.Number), tr)
+			if err != nil {
+				return m, err
 			}
+			maps.Copy(m.Files, sums)
 		}
 	}
 	manifest, err := json.MarshalIndent(m, "", "  ")

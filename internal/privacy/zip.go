@@ -2,8 +2,9 @@ package privacy
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -45,25 +46,32 @@ func (x *Exporter) ExportUserZIP(ctx context.Context, w io.Writer, user domain.U
 			return m, err
 		}
 		withholdOthers(&tr, user)
-		name := fmt.Sprintf("transcripts/%s-%d", tr.Guild, tr.Number)
-		for _, file := range []struct {
-			ext    string
-			render func(io.Writer, transcripts.Transcript) error
-		}{{".html", transcripts.RenderHTML}, {".json", transcripts.RenderJSON}} {
-			var buf bytes.Buffer
-			if err := file.render(&buf, tr); err != nil {
-				return m, err
-			}
-			zf, err := zw.Create(name + file.ext)
-			if err != nil {
-				return m, err
-			}
-			if _, err := zf.Write(buf.Bytes()); err != nil {
-				return m, err
-			}
+		if _, err := writeTranscript(zw, fmt.Sprintf("transcripts/%s-%d", tr.Guild, tr.Number), tr); err != nil {
+			return m, err
 		}
 	}
 	return m, zw.Close()
+}
+
+// writeTranscript adds a transcript to a ZIP as name.html and name.json,
+// and returns each file's SHA-256 by file name.
+func writeTranscript(zw *zip.Writer, name string, tr transcripts.Transcript) (map[string]string, error) {
+	sums := map[string]string{}
+	for _, file := range []struct {
+		ext    string
+		render func(io.Writer, transcripts.Transcript) error
+	}{{".html", transcripts.RenderHTML}, {".json", transcripts.RenderJSON}} {
+		f, err := zw.Create(name + file.ext)
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		if err := file.render(io.MultiWriter(f, h), tr); err != nil {
+			return nil, err
+		}
+		sums[name+file.ext] = hex.EncodeToString(h.Sum(nil))
+	}
+	return sums, nil
 }
 
 // replay builds a ticket's transcript from its two streams up to asOf.

@@ -12,6 +12,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
 // rolesFresh is how long a member's roles, read through the bot, are trusted.
@@ -154,6 +155,23 @@ func (d *Dashboard) fail(c *fiber.Ctx, status int, message string) error {
 	}
 	c.Status(status)
 	return d.render(c, "error", page{Title: "Error", Data: map[string]any{"Status": status, "Message": message}})
+}
+
+// badRequest is a request the dashboard cannot answer as asked; its text
+// says why.
+type badRequest struct{ error }
+
+// failed answers an error of a read: a ticket not in this guild is 404, a
+// bad request 400, anything else unavailable.
+func (d *Dashboard) failed(c *fiber.Ctx, err error) error {
+	var br badRequest
+	switch {
+	case errors.Is(err, ticketviews.ErrNotFound):
+		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
+	case errors.As(err, &br):
+		return d.fail(c, fiber.StatusBadRequest, br.Error())
+	}
+	return d.unavailable(c, err)
 }
 
 // unavailable answers an unexpected error without its details.

@@ -12,7 +12,6 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
-	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
 // meta is a dashboard command's metadata: the acting user, source
@@ -92,11 +91,8 @@ var errUnknownAction = errors.New("unknown action")
 
 func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 	v, err := d.ticketIn(c, s)
-	if errors.Is(err, ticketviews.ErrNotFound) {
-		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
-	}
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.failed(c, err)
 	}
 	in, _ := inputOf(c)
 	done, err := d.ticketAction(c.UserContext(), s, domain.TicketID(v.ID), c.Params("action"), in)
@@ -122,8 +118,7 @@ func refusal(err error) (string, bool) {
 	if errors.As(err, &re) {
 		return re.Message, true
 	}
-	var ide error = domain.ErrInvalidID
-	if errors.Is(err, ide) {
+	if errors.Is(err, domain.ErrInvalidID) {
 		return "that id is not valid", true
 	}
 	return "", false

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/projections/audit"
-	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
 // The JSON API: the same data and the same access rules as the pages.
@@ -42,22 +41,16 @@ func (d *Dashboard) apiTickets(c *fiber.Ctx, s *staffCtx) error {
 
 func (d *Dashboard) apiTicket(c *fiber.Ctx, s *staffCtx) error {
 	v, err := d.ticketIn(c, s)
-	if errors.Is(err, ticketviews.ErrNotFound) {
-		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
-	}
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.failed(c, err)
 	}
 	return c.JSON(v)
 }
 
 func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
 	v, err := d.ticketIn(c, s)
-	if errors.Is(err, ticketviews.ErrNotFound) {
-		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
-	}
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.failed(c, err)
 	}
 	in, err := inputOf(c)
 	if err != nil {
@@ -87,13 +80,9 @@ func (d *Dashboard) apiAudit(c *fiber.Ctx, s *staffCtx) error {
 }
 
 func (d *Dashboard) apiAnalytics(c *fiber.Ctx, s *staffCtx) error {
-	from, to, err := d.dayRange(c)
+	from, to, days, err := d.series(c, s)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, err.Error())
-	}
-	days, err := d.read.Analytics.Series(c.UserContext(), s.guild.String(), from, to)
-	if err != nil {
-		return d.unavailable(c, err)
+		return d.failed(c, err)
 	}
 	return c.JSON(fiber.Map{"guild": s.guild.String(), "from": from, "to": to, "days": days})
 }

@@ -101,18 +101,9 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 		d.logger.Warn("oauth code exchange failed", "err", redact(err))
 		return d.fail(c, fiber.StatusBadGateway, "Discord refused the login. Please try again.")
 	}
-	var me struct {
-		ID         string  `json:"id"`
-		Username   string  `json:"username"`
-		GlobalName *string `json:"global_name"`
-		Avatar     *string `json:"avatar"`
-	}
-	if err := d.discordGet(ctx, tok, "/users/@me", &me); err != nil {
-		return d.fail(c, fiber.StatusBadGateway, "Discord did not tell who you are. Please try again.")
-	}
-	user, err := domain.ParseUserID(me.ID)
+	user, seen, err := d.discordMe(ctx, tok)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadGateway, "Discord answered with an invalid user.")
+		return d.fail(c, fiber.StatusBadGateway, "Discord did not tell who you are. Please try again.")
 	}
 	var guilds []userGuild
 	if err := d.discordGet(ctx, tok, "/users/@me/guilds", &guilds); err != nil {
@@ -121,13 +112,7 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 	token, id := newToken()
 	now := d.cfg.Clock()
 	sess := &session{ID: id, Kind: "user", Created: now, Expires: now.Add(SessionTTL), CSRF: randomString(),
-		User: user.String(), Username: me.Username, Guilds: guilds, GuildsAt: now}
-	if me.GlobalName != nil {
-		sess.GlobalName = *me.GlobalName
-	}
-	if me.Avatar != nil {
-		sess.Avatar = *me.Avatar
-	}
+		User: user.String(), Username: seen.Username, GlobalName: seen.GlobalName, Avatar: seen.Avatar, Guilds: guilds, GuildsAt: now}
 	if err := d.sessions.setToken(sess, tok); err != nil {
 		return d.unavailable(c, err)
 	}
@@ -136,7 +121,6 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 	}
 	// What Discord shows of the person, as an event (the profile's owner may
 	// export or erase it); unchanged snapshots append nothing.
-	seen := profile.Personal{Username: sess.Username, GlobalName: sess.GlobalName, Avatar: sess.Avatar}
 	meta := app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}
 	if err := d.app.ObserveProfile(ctx, user, seen, meta); err != nil {
 		d.logger.Warn("profile not recorded at login", "user", user, "err", err)
@@ -194,31 +178,65 @@ func (d *Dashboard) discordGet(ctx context.Context, tok *oauth2.Token, path stri
 	return json.NewDecoder(io.LimitReader(res.Body, 4<<20)).Decode(into)
 }
 
+// discordMe asks Discord whose token this is, and what it shows of them.
+func (d *Dashboard) discordMe(ctx context.Context, tok *oauth2.Token) (domain.UserID, profile.Personal, error) {
+	var me struct {
+		ID         string  `json:"id"`
+		Username   string  `json:"username"`
+		GlobalName *string `json:"global_name"`
+		Avatar     *string `json:"avatar"`
+	}
+	if err := d.discordGet(ctx, tok, "/users/@me", &me); err != nil {
+		return 0, profile.Personal{}, err
+	}
+	user, err := domain.ParseUserID(me.ID)
+	if err != nil {
+		return 0, profile.Personal{}, fmt.Errorf("discord /users/@me: %w", err)
+	}
+	seen := profile.Personal{Username: me.Username}
+	if me.GlobalName != nil {
+		seen.GlobalName = *me.GlobalName
+	}
+	if me.Avatar != nil {
+		seen.Avatar = *me.Avatar
+	}
+	return user, seen, nil
+}
+
+// freshToken returns the session's Discord token, refreshed when it expired;
+// a refreshed one is sealed into the session, which the caller then saves.
+func (d *Dashboard) freshToken(ctx context.Context, sess *session) (*oauth2.Token, error) {
+	tok, err := d.sessions.token(sess)
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := d.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, d.http), tok).Token()
+	if err != nil {
+		return nil, fmt.Errorf("refresh the Discord token: %w", err)
+	}
+	if fresh.AccessToken != tok.AccessToken {
+		if err := d.sessions.setToken(sess, fresh); err != nil {
+			return nil, err
+		}
+	}
+	return fresh, nil
+}
+
 // refreshGuilds asks Discord for the user's guilds again when the list is
 // older than guildsFresh, refreshing the access token first if it expired.
 func (d *Dashboard) refreshGuilds(ctx context.Context, sess *session) error {
 	if d.cfg.Clock().Sub(sess.GuildsAt) < guildsFresh {
 		return nil
 	}
-	tok, err := d.sessions.token(sess)
+	tok, err := d.freshToken(ctx, sess)
 	if err != nil {
 		return err
 	}
-	hctx := context.WithValue(ctx, oauth2.HTTPClient, d.http)
-	fresh, err := d.oauth.TokenSource(hctx, tok).Token() // refreshes an expired token
-	if err != nil {
-		return fmt.Errorf("refresh the Discord token: %w", err)
-	}
 	var guilds []userGuild
-	if err := d.discordGet(ctx, fresh, "/users/@me/guilds", &guilds); err != nil {
+	if err := d.discordGet(ctx, tok, "/users/@me/guilds", &guilds); err != nil {
 		return err
 	}
 	sess.Guilds, sess.GuildsAt = guilds, d.cfg.Clock()
-	if fresh.AccessToken != tok.AccessToken {
-		if err := d.sessions.setToken(sess, fresh); err != nil {
-			return err
-		}
-	}
 	return d.sessions.replace(ctx, sess)
 }
 
@@ -352,43 +370,18 @@ func (d *Dashboard) originOK(c *fiber.Ctx) bool {
 func (d *Dashboard) refreshProfile(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	sess := current(c)
-	tok, err := d.sessions.token(sess)
-	if err != nil {
-		return d.unavailable(c, err)
-	}
-	hctx := context.WithValue(ctx, oauth2.HTTPClient, d.http)
-	fresh, err := d.oauth.TokenSource(hctx, tok).Token()
+	tok, err := d.freshToken(ctx, sess)
 	if err != nil {
 		return d.fail(c, fiber.StatusBadGateway, "Discord did not renew your login; log in again.")
 	}
-	var me struct {
-		Username   string  `json:"username"`
-		GlobalName *string `json:"global_name"`
-		Avatar     *string `json:"avatar"`
-	}
-	if err := d.discordGet(ctx, fresh, "/users/@me", &me); err != nil {
+	user, seen, err := d.discordMe(ctx, tok)
+	if err != nil || user.String() != sess.User {
 		return d.fail(c, fiber.StatusBadGateway, "Discord did not answer; nothing was changed.")
-	}
-	user, err := domain.ParseUserID(sess.User)
-	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
-	}
-	seen := profile.Personal{Username: me.Username}
-	if me.GlobalName != nil {
-		seen.GlobalName = *me.GlobalName
-	}
-	if me.Avatar != nil {
-		seen.Avatar = *me.Avatar
 	}
 	if err := d.app.ObserveProfile(ctx, user, seen, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
 		return d.unavailable(c, err)
 	}
 	sess.Username, sess.GlobalName, sess.Avatar = seen.Username, seen.GlobalName, seen.Avatar
-	if fresh.AccessToken != tok.AccessToken {
-		if err := d.sessions.setToken(sess, fresh); err != nil {
-			return d.unavailable(c, err)
-		}
-	}
 	if err := d.sessions.replace(ctx, sess); err != nil {
 		return d.unavailable(c, err)
 	}

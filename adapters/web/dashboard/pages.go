@@ -240,6 +240,7 @@ func (d *Dashboard) names(ctx context.Context, ids ...string) map[string]string 
 		return out
 	}
 	found := make([]string, len(missing))
+	read := make([]bool, len(missing)) // false: the read failed, try again next time
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i, u := range missing {
@@ -249,11 +250,10 @@ func (d *Dashboard) names(ctx context.Context, ids ...string) map[string]string 
 			defer func() { <-sem; wg.Done() }()
 			p, err := d.app.Profile(ctx, u)
 			if err != nil {
-				found[i] = "\x00" // not cached: try again next time
 				return
 			}
 			cur := p.Current()
-			found[i] = cur.GlobalName
+			found[i], read[i] = cur.GlobalName, true
 			if found[i] == "" {
 				found[i] = cur.Username
 			}
@@ -266,7 +266,7 @@ func (d *Dashboard) names(ctx context.Context, ids ...string) map[string]string 
 		clear(d.nameCache)
 	}
 	for i, u := range missing {
-		if found[i] == "\x00" {
+		if !read[i] {
 			continue
 		}
 		d.nameCache[u.String()] = cachedName{name: found[i], at: now}
@@ -526,11 +526,8 @@ func (d *Dashboard) ticketIn(c *fiber.Ctx, s *staffCtx) (ticketviews.View, error
 func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
 	ctx := c.UserContext()
 	v, err := d.ticketIn(c, s)
-	if errors.Is(err, ticketviews.ErrNotFound) {
-		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
-	}
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.failed(c, err)
 	}
 	data := map[string]any{"Ticket": v, "Categories": s.settings.Categories()}
 	tr, err := d.read.Transcripts.Get(ctx, v.ID)
@@ -604,11 +601,8 @@ type renderedTranscript struct {
 func (d *Dashboard) transcriptFile(format string) staffHandler {
 	return func(c *fiber.Ctx, s *staffCtx) error {
 		v, err := d.ticketIn(c, s)
-		if errors.Is(err, ticketviews.ErrNotFound) {
-			return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
-		}
 		if err != nil {
-			return d.unavailable(c, err)
+			return d.failed(c, err)
 		}
 		tr, err := d.read.Transcripts.Get(c.UserContext(), v.ID)
 		if errors.Is(err, transcripts.ErrExpired) {
@@ -658,6 +652,15 @@ func (d *Dashboard) auditPage(c *fiber.Ctx, s *staffCtx) error {
 		Data: map[string]any{"Page": tl, "Query": q}})
 }
 
+// series reads the guild's analytics over the query's day range.
+func (d *Dashboard) series(c *fiber.Ctx, s *staffCtx) (from, to string, days []analytics.Day, err error) {
+	if from, to, err = d.dayRange(c); err != nil {
+		return "", "", nil, badRequest{err}
+	}
+	days, err = d.read.Analytics.Series(c.UserContext(), s.guild.String(), from, to)
+	return from, to, days, err
+}
+
 // dayRange reads from/to (YYYY-MM-DD, UTC), default the last 30 days.
 func (d *Dashboard) dayRange(c *fiber.Ctx) (from, to string, err error) {
 	today := d.cfg.Clock().UTC()
@@ -671,13 +674,9 @@ func (d *Dashboard) dayRange(c *fiber.Ctx) (from, to string, err error) {
 }
 
 func (d *Dashboard) analyticsPage(c *fiber.Ctx, s *staffCtx) error {
-	from, to, err := d.dayRange(c)
+	from, to, days, err := d.series(c, s)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, err.Error())
-	}
-	days, err := d.read.Analytics.Series(c.UserContext(), s.guild.String(), from, to)
-	if err != nil {
-		return d.unavailable(c, err)
+		return d.failed(c, err)
 	}
 	sum := summarize(days)
 	var staff []string
@@ -690,13 +689,9 @@ func (d *Dashboard) analyticsPage(c *fiber.Ctx, s *staffCtx) error {
 
 func (d *Dashboard) analyticsFile(format string) staffHandler {
 	return func(c *fiber.Ctx, s *staffCtx) error {
-		from, to, err := d.dayRange(c)
+		from, to, days, err := d.series(c, s)
 		if err != nil {
-			return d.fail(c, fiber.StatusBadRequest, err.Error())
-		}
-		days, err := d.read.Analytics.Series(c.UserContext(), s.guild.String(), from, to)
-		if err != nil {
-			return d.unavailable(c, err)
+			return d.failed(c, err)
 		}
 		name := fmt.Sprintf("ticketify-analytics-%s-%s-%s", s.guild, from, to)
 		if format == "json" {
