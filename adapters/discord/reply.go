@@ -15,6 +15,7 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -134,19 +135,22 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 		err error
 	}
 	done := make(chan result, 1)
-	go func() { // the use is counted alongside the work, not before it
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
-			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
-		}
-		b.observe(ctx, e.User())
-	}()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		r, err := w(ctx, a)
 		done <- result{r, err}
+		// The use is counted after the work (beside the answer, not before
+		// it), except a button or form naming another server's or channel's
+		// ticket: that refusal appends nothing at all.
+		if errors.Is(err, ticket.ErrNotHere) {
+			b.logger.Info("refused an interaction for a ticket elsewhere", "interaction", a.id, "command", usage)
+			return
+		}
+		if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
+			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
+		}
+		b.observe(ctx, e.User())
 	}()
 	select {
 	case out := <-done:

@@ -194,13 +194,23 @@ func (b *Bot) btnTicket(usage string, w func(ctx context.Context, a actor, id do
 			if err != nil {
 				return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
 			}
-			p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+			p, err := b.buttonParticipant(ctx, a)
 			if err != nil {
 				return reply{}, err
 			}
 			return w(ctx, a, id, p)
 		})
 	}
+}
+
+// buttonParticipant is who pressed a ticket's button or sent its form: the
+// custom id names the ticket, so the decisions also check that it came from
+// that ticket's own server and channel (a custom id can be forged, or a
+// message copied elsewhere).
+func (b *Bot) buttonParticipant(ctx context.Context, a actor) (ticket.Participant, error) {
+	p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+	p.Channel = a.channel
+	return p, err
 }
 
 // cmdOpen is /ticket open [topic] [category].
@@ -312,8 +322,16 @@ func (b *Bot) modalOpen(e *handler.ModalEvent) error {
 // btnClose asks for a close reason in a modal.
 func (b *Bot) btnClose(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
 	return b.run(e, "button:close", domain.SourceButton, false, func(ctx context.Context, a actor) (reply, error) {
-		if _, err := domain.ParseTicketID(e.Vars["ticket"]); err != nil {
+		id, err := domain.ParseTicketID(e.Vars["ticket"])
+		if err != nil {
 			return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
+		}
+		p, err := b.buttonParticipant(ctx, a)
+		if err != nil {
+			return reply{}, err
+		}
+		if err := b.app.CheckTicket(ctx, id, p); err != nil {
+			return reply{}, err
 		}
 		input := discord.NewParagraphTextInput(closeReasonID)
 		input.Required, input.MaxLength = false, ticket.MaxReasonLength
@@ -329,7 +347,7 @@ func (b *Bot) modalClose(e *handler.ModalEvent) error {
 		if err != nil {
 			return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no ticket")
 		}
-		p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+		p, err := b.buttonParticipant(ctx, a)
 		if err != nil {
 			return reply{}, err
 		}

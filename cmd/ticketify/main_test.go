@@ -121,7 +121,7 @@ func TestKilledBetweenAppendAndDeliveryViewsConverge(t *testing.T) {
 	_ = projector.cmd.Wait()
 	burst(40, 80) // appended while nobody delivers
 	for _, id := range ids[:10] {
-		if err := writer.App.Close(ctx, id, ticket.Participant{User: 1, Staff: true}, "done", app.Meta{}); err != nil {
+		if err := writer.App.Close(ctx, id, ticket.Participant{User: 1, Staff: true, Guild: 7}, "done", app.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -165,6 +165,26 @@ func (t Ticket) mustBeOpen(action string) error {
 	return nil
 }
 
+// ErrNotHere refuses a request for a ticket that is not in the server (or,
+// for a button or form, the channel) the request came from. It is a kind of
+// domain.ErrNotFound: a ticket of another server is refused exactly like a
+// missing one, so ids do not reveal what other servers hold.
+var ErrNotHere = fmt.Errorf("%w: no such ticket here", domain.ErrNotFound)
+
+// Admits checks that a request may touch this ticket at all: the ticket
+// exists in the server the request came from and, for a button or form, the
+// request came from the ticket's channel. Every decision that takes a
+// Participant starts with it.
+func (t Ticket) Admits(by Participant) error {
+	if !t.Exists() || by.Guild.IsZero() || by.Guild != t.guild {
+		return domain.Refuse(ErrNotHere, "there is no such ticket in this server")
+	}
+	if !by.Channel.IsZero() && by.Channel != t.channel {
+		return domain.Refuse(ErrNotHere, "this button or form belongs to a ticket in another channel")
+	}
+	return nil
+}
+
 func mustBeStaff(by Participant, action string) error {
 	if !by.Staff {
 		return domain.Refuse(domain.ErrForbidden, "only staff can "+action+" tickets")
@@ -188,6 +208,9 @@ func (t Ticket) AttachChannel(ch domain.ChannelID) ([]domain.Event, error) {
 
 // Claim makes a staff member the ticket's handler.
 func (t Ticket) Claim(by Participant) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "claim"); err != nil {
 		return nil, err
 	}
@@ -206,6 +229,9 @@ func (t Ticket) Claim(by Participant) ([]domain.Event, error) {
 
 // Unclaim returns the ticket to the pool.
 func (t Ticket) Unclaim(by Participant) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "unclaim"); err != nil {
 		return nil, err
 	}
@@ -220,6 +246,9 @@ func (t Ticket) Unclaim(by Participant) ([]domain.Event, error) {
 
 // AddMember gives someone access to the ticket.
 func (t Ticket) AddMember(by Participant, member domain.UserID) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "add people to"); err != nil {
 		return nil, err
 	}
@@ -237,6 +266,9 @@ func (t Ticket) AddMember(by Participant, member domain.UserID) ([]domain.Event,
 
 // RemoveMember takes someone's access away. The opener cannot be removed.
 func (t Ticket) RemoveMember(by Participant, member domain.UserID) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "remove people from"); err != nil {
 		return nil, err
 	}
@@ -265,6 +297,9 @@ func NormalizeName(name string) string {
 
 // Rename changes the channel name.
 func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "rename"); err != nil {
 		return nil, err
 	}
@@ -285,6 +320,9 @@ func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
 // correction, so also on a closed ticket, but not once its transcript was
 // deleted).
 func (t Ticket) CorrectTopic(by Participant, topic string) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "correct"); err != nil {
 		return nil, err
 	}
@@ -307,6 +345,9 @@ func (t Ticket) CorrectTopic(by Participant, topic string) ([]domain.Event, erro
 // ChangeCategory moves the ticket to another category (staff only); the
 // caller checks the category exists in the guild's settings.
 func (t Ticket) ChangeCategory(by Participant, category string) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "recategorise"); err != nil {
 		return nil, err
 	}
@@ -324,6 +365,9 @@ func (t Ticket) ChangeCategory(by Participant, category string) ([]domain.Event,
 
 // SetPriority changes the priority.
 func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "prioritise"); err != nil {
 		return nil, err
 	}
@@ -341,8 +385,8 @@ func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) 
 
 // Close closes the ticket. The opener and staff may close.
 func (t Ticket) Close(by Participant, reason string, now time.Time) ([]domain.Event, error) {
-	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	if err := t.Admits(by); err != nil {
+		return nil, err
 	}
 	if !by.Staff && by.User != t.opener {
 		return nil, domain.Refuse(domain.ErrForbidden, "only the opener and staff can close this ticket")
@@ -360,8 +404,8 @@ func (t Ticket) Close(by Participant, reason string, now time.Time) ([]domain.Ev
 // reopenable checks the ticket-side rules of reopening; the slot side is in
 // Reopen (open.go), which needs the member's holdings.
 func (t Ticket) reopenable(by Participant) error {
-	if !t.Exists() {
-		return domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	if err := t.Admits(by); err != nil {
+		return err
 	}
 	if !by.Staff && by.User != t.opener {
 		return domain.Refuse(domain.ErrForbidden, "only the opener and staff can reopen this ticket")

@@ -25,9 +25,9 @@ const (
 
 var (
 	t0      = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-	staff   = ticket.Participant{User: staffU, Staff: true}
-	owner   = ticket.Participant{User: opener}
-	nobody  = ticket.Participant{User: stranger}
+	staff   = ticket.Participant{User: staffU, Staff: true, Guild: guildG}
+	owner   = ticket.Participant{User: opener, Guild: guildG}
+	nobody  = ticket.Participant{User: stranger, Guild: guildG}
 	opened  = ticket.Opened{Ticket: tid, Guild: guildG, Number: 7, Opener: opener, Category: "general", Priority: ticket.PriorityNormal, At: t0, Personal: ticket.OpenedPersonal{Topic: "refund"}}
 	closed  = ticket.Closed{Ticket: tid, By: staffU, At: t0.Add(time.Hour), Personal: ticket.ClosedPersonal{Reason: "done"}}
 	claimed = ticket.Claimed{Ticket: tid, By: staffU}
@@ -81,11 +81,11 @@ func TestClaimingAndMembers(t *testing.T) {
 			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) }, err: domain.ErrUnchanged},
 		{name: "another staff member must unclaim first", given: []domain.Event{opened, claimed},
 			when: func(tk ticket.Ticket) ([]domain.Event, error) {
-				return tk.Claim(ticket.Participant{User: 999, Staff: true})
+				return tk.Claim(ticket.Participant{User: 999, Staff: true, Guild: guildG})
 			}, err: domain.ErrConflict},
 		{name: "unclaim names who held it", given: []domain.Event{opened, claimed},
 			when: func(tk ticket.Ticket) ([]domain.Event, error) {
-				return tk.Unclaim(ticket.Participant{User: 999, Staff: true})
+				return tk.Unclaim(ticket.Participant{User: 999, Staff: true, Guild: guildG})
 			},
 			then: []domain.Event{ticket.Unclaimed{Ticket: tid, By: 999, Previous: staffU}}},
 		{name: "unclaim of an unclaimed ticket", given: []domain.Event{opened},
@@ -377,4 +377,52 @@ func TestCorrections(t *testing.T) {
 			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.ChangeCategory(nobody, "billing") },
 			err:   domain.ErrForbidden},
 	})
+}
+
+// Every decision that a person asks for refuses a ticket of another server,
+// and a button's or form's request from outside the ticket's channel, before
+// any other rule: an id from outside is checked against where it came from.
+func TestEveryDecisionRefusesATicketFromElsewhere(t *testing.T) {
+	attached := ticket.ChannelAttached{Ticket: tid, Channel: chanC}
+	foreignAdmin := ticket.Participant{User: staffU, Staff: true, Guild: guildG + 1}
+	otherChannel := ticket.Participant{User: staffU, Staff: true, Guild: guildG, Channel: chanC + 1}
+	noGuild := ticket.Participant{User: staffU, Staff: true}
+	decisions := map[string]func(ticket.Ticket, ticket.Participant) ([]domain.Event, error){
+		"claim":    func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Claim(p) },
+		"unclaim":  func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Unclaim(p) },
+		"add":      func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.AddMember(p, friend) },
+		"remove":   func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.RemoveMember(p, friend) },
+		"rename":   func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Rename(p, "x") },
+		"topic":    func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.CorrectTopic(p, "x") },
+		"category": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.ChangeCategory(p, "billing") },
+		"priority": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) {
+			return tk.SetPriority(p, ticket.PriorityUrgent)
+		},
+		"close": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Close(p, "", t0) },
+		"reopen": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) {
+			r, err := tk.Reopen(p, settings(), member.Holdings{}, nil, t0)
+			return r.Ticket, err
+		},
+	}
+	var scenarios []scenario
+	for name, decide := range decisions {
+		given := []domain.Event{opened, attached}
+		if name == "reopen" {
+			given = append(given, closed)
+		}
+		for who, p := range map[string]ticket.Participant{"another server's admin": foreignAdmin,
+			"staff in another channel": otherChannel, "someone from no server": noGuild} {
+			scenarios = append(scenarios, scenario{name: name + " by " + who, given: given, err: ticket.ErrNotHere,
+				when: func(tk ticket.Ticket) ([]domain.Event, error) { return decide(tk, p) }})
+		}
+		inChannel := staff
+		inChannel.Channel = chanC
+		if _, err := decide(ticket.FromHistory(given), inChannel); errors.Is(err, ticket.ErrNotHere) {
+			t.Errorf("%s in the ticket's own channel was refused: %v", name, err)
+		}
+	}
+	run(t, scenarios)
+	if !errors.Is(ticket.ErrNotHere, domain.ErrNotFound) {
+		t.Fatal("a ticket elsewhere must look missing (ErrNotFound)")
+	}
 }

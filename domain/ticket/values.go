@@ -78,9 +78,17 @@ func (p *Priority) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Participant is someone acting on a ticket, with the one fact the rules
-// need about them: whether they act as staff in this guild.
+// Participant is someone acting on a ticket, with the facts the rules need
+// about them: whether they act as staff, and where the request came from.
 type Participant struct {
 	User  domain.UserID
 	Staff bool
+	// Guild is the server the request came from (the interaction's guild, the
+	// dashboard URL's guild). A ticket of another server is not theirs to
+	// touch, whatever their rights there: a refusal, as if it did not exist.
+	Guild domain.GuildID
+	// Channel, when set, is the channel a button or form was used in: it must
+	// be the ticket's own, since its custom id (which names the ticket) is
+	// only ever posted there.
+	Channel domain.ChannelID
 }

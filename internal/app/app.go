@@ -171,13 +171,14 @@ func (a *App) Ticket(ctx context.Context, id domain.TicketID) (ticket.Ticket, er
 	return ticket.FromHistory(h.Events), nil
 }
 
-// Participant tells whether a member acts as staff in a guild.
+// Participant tells whether a member acts as staff in a guild; the ticket
+// decisions refuse tickets of other guilds (ticket.Ticket.Admits).
 func (a *App) Participant(ctx context.Context, g domain.GuildID, u domain.UserID, roles []domain.RoleID, manageServer bool) (ticket.Participant, error) {
 	s, err := a.Settings(ctx, g)
 	if err != nil {
 		return ticket.Participant{}, err
 	}
-	return ticket.Participant{User: u, Staff: s.IsStaff(roles, manageServer)}, nil
+	return ticket.Participant{User: u, Staff: s.IsStaff(roles, manageServer), Guild: g}, nil
 }
 
 // UpdateGuild applies a settings decision.

@@ -22,7 +22,7 @@ const (
 	staffU domain.UserID  = 3000
 )
 
-var staff = ticket.Participant{User: staffU, Staff: true}
+var staff = ticket.Participant{User: staffU, Staff: true, Guild: g}
 
 func TestTwentyConcurrentOpensByOneMemberWithLimitOne(t *testing.T) {
 	env := testenv.NewApp(t)
@@ -81,7 +81,7 @@ func TestAClosedTicketFreesTheSlotAndReopenRespectsTheLimit(t *testing.T) {
 	if _, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member}); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("a second open at limit 1: %v", err)
 	}
-	if err := env.App.Close(ctx, first.Ticket, ticket.Participant{User: member}, "solved", app.Meta{}); err != nil {
+	if err := env.App.Close(ctx, first.Ticket, ticket.Participant{User: member, Guild: g}, "solved", app.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	second, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member})
@@ -91,7 +91,7 @@ func TestAClosedTicketFreesTheSlotAndReopenRespectsTheLimit(t *testing.T) {
 	if second.Number != first.Number+1 {
 		t.Fatalf("numbers %d then %d", first.Number, second.Number)
 	}
-	if err := env.App.Reopen(ctx, first.Ticket, ticket.Participant{User: member}, app.Meta{}); !errors.Is(err, domain.ErrForbidden) {
+	if err := env.App.Reopen(ctx, first.Ticket, ticket.Participant{User: member, Guild: g}, app.Meta{}); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("the opener reopening beyond the limit: %v", err)
 	}
 	if err := env.App.Reopen(ctx, first.Ticket, staff, app.Meta{}); err != nil {

@@ -199,23 +199,31 @@ func (a *App) CorrectTopic(ctx context.Context, id domain.TicketID, by ticket.Pa
 
 // ChangeCategory moves a ticket to another of its guild's categories (staff).
 func (a *App) ChangeCategory(ctx context.Context, id domain.TicketID, by ticket.Participant, category string, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "category", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) {
+		evs, err := t.ChangeCategory(by, category) // first: it refuses another server's ticket
+		if err != nil || category == ticket.DefaultCategory.Key {
+			return evs, err
+		}
+		s, err := a.Settings(ctx, t.Guild())
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := s.Category(category); !ok {
+			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("this server has no category %q", category))
+		}
+		return evs, nil
+	})
+	return err
+}
+
+// CheckTicket tells whether a ticket may be acted on by by at all (it is in
+// their server and, for a button, their channel), before a form is shown.
+func (a *App) CheckTicket(ctx context.Context, id domain.TicketID, by ticket.Participant) error {
 	t, err := a.Ticket(ctx, id)
 	if err != nil {
 		return err
 	}
-	if t.Exists() && category != ticket.DefaultCategory.Key {
-		s, err := a.Settings(ctx, t.Guild())
-		if err != nil {
-			return err
-		}
-		if _, ok := s.Category(category); !ok {
-			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("this server has no category %q", category))
-		}
-	}
-	_, err = a.updateTicket(ctx, id, m, "category", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) {
-		return t.ChangeCategory(by, category)
-	})
-	return err
+	return t.Admits(by)
 }
 
 // AttachChannel records the Discord channel created for the ticket.
@@ -263,8 +271,8 @@ func (a *App) Reopen(ctx context.Context, id domain.TicketID, by ticket.Particip
 	if err != nil {
 		return err
 	}
-	if !t.Exists() {
-		return domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	if err := t.Admits(by); err != nil {
+		return err
 	}
 	settings, err := a.Settings(ctx, t.Guild())
 	if err != nil {

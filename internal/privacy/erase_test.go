@@ -50,7 +50,7 @@ func erasureWorld(t *testing.T) *world {
 	must(t, err)
 	ob, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: bo, Topic: "bo's topic", Meta: as(bo)})
 	must(t, err)
-	must(t, env.App.CorrectTopic(ctx, o.Ticket, ticket.Participant{User: staff, Staff: true}, "my corrected secret topic", as(staff)))
+	must(t, env.App.CorrectTopic(ctx, o.Ticket, ticket.Participant{User: staff, Staff: true, Guild: g}, "my corrected secret topic", as(staff)))
 	post := func(id domain.TicketID, msg domain.MessageID, author domain.UserID, name, content string) {
 		avatar := "bo-avatar"
 		if author == mia {
@@ -63,9 +63,9 @@ func erasureWorld(t *testing.T) *world {
 	must(t, env.App.RecordMessageEdited(ctx, g, o.Ticket, 1, mia, "mia's edited message", nil, time.Now()))
 	post(o.Ticket, 2, bo, "bo", "bo's words stay")
 	post(ob.Ticket, 3, mia, "Mia Unique Display", "mia's first message")
-	miaP := ticket.Participant{User: mia}
+	miaP := ticket.Participant{User: mia, Guild: g}
 	must(t, env.App.Close(ctx, o.Ticket, miaP, "mia's close reason", as(mia)))
-	staffP := ticket.Participant{User: mia, Staff: true} // Mia is staff in Bo's ticket and renames it
+	staffP := ticket.Participant{User: mia, Staff: true, Guild: g} // Mia is staff in Bo's ticket and renames it
 	must(t, env.App.Rename(ctx, ob.Ticket, staffP, "mias-typed-channel-name", as(mia)))
 	env.Caught(t, rt)
 	target := func(p projections.Projector) func(ctx context.Context) (projections.Target, error) {

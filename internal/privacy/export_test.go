@@ -98,7 +98,7 @@ func setup(t *testing.T) (*testenv.AppEnv, *privacy.Exporter, domain.TicketID, t
 	post(o.Ticket, 2, staff, "have you tried water")
 	cut := time.Now().Add(time.Millisecond)
 	time.Sleep(5 * time.Millisecond)
-	s := ticket.Participant{User: staff, Staff: true}
+	s := ticket.Participant{User: staff, Staff: true, Guild: g}
 	must(t, env.App.Close(ctx, o.Ticket, s, "staff's own words", who(staff, domain.SourceButton)))
 	// Bo's ticket, where staff adds Mia.
 	ob, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: bo, Topic: "bo's secret"})

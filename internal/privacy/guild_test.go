@@ -40,7 +40,7 @@ func guildScenario(t *testing.T, env *testenv.AppEnv) {
 	}
 	must(t, env.App.UpdateGuild(ctx, g, as(staff), func(s guild.Settings) ([]domain.Event, error) { return s.RecordBotJoined("Server", staff) }))
 	must(t, env.App.UpdateGuild(ctx, g, as(staff), func(s guild.Settings) ([]domain.Event, error) { return s.SetStaffRoles([]domain.RoleID{77}) }))
-	s := ticket.Participant{User: staff, Staff: true}
+	s := ticket.Participant{User: staff, Staff: true, Guild: g}
 	for i, u := range []domain.UserID{mia, bo} {
 		o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: u, Topic: "topic of " + u.String(), Meta: as(u)})
 		must(t, err)

@@ -36,7 +36,7 @@ func at(day, hh, mm int) time.Time { return time.Date(2026, 11, day, hh, mm, 0, 
 // twoDays is the scenario whose numbers are computed by hand in the test.
 func twoDays(t *testing.T, env *testenv.AppEnv, c *clock) {
 	ctx := context.Background()
-	s1, s2 := ticket.Participant{User: 901, Staff: true}, ticket.Participant{User: 902, Staff: true}
+	s1, s2 := ticket.Participant{User: 901, Staff: true, Guild: g}, ticket.Participant{User: 902, Staff: true, Guild: g}
 	open := func(when time.Time, who domain.UserID) domain.TicketID {
 		c.t = when
 		o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: who})

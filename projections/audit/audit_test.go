@@ -41,7 +41,7 @@ func history(t testing.TB, env *testenv.AppEnv) domain.TicketID {
 	}))
 	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: 100, Topic: "secret topic", Meta: app.Meta{Actor: domain.Actor{User: 100, Source: domain.SourceSlashCommand}}})
 	must(t, err)
-	staff := ticket.Participant{User: 9, Staff: true}
+	staff := ticket.Participant{User: 9, Staff: true, Guild: g}
 	must(t, env.App.Claim(ctx, o.Ticket, staff, app.Meta{Actor: domain.Actor{User: 9, Source: domain.SourceButton}}))
 	must(t, env.App.AttachChannel(ctx, o.Ticket, 700, app.Meta{Actor: domain.Actor{Source: domain.SourceDiscord}}))
 	must(t, env.App.Close(ctx, o.Ticket, staff, "very private reason", app.Meta{Actor: domain.Actor{User: 9, Source: domain.SourceSlashCommand}}))
@@ -207,7 +207,7 @@ func TestACachedTimelineShowsNewEntries(t *testing.T) {
 	ctx := context.Background()
 	before, err := r.Timeline(ctx, audit.Query{Guild: g.String(), Ticket: string(id)})
 	must(t, err)
-	must(t, env.App.Reopen(ctx, id, ticket.Participant{User: 9, Staff: true}, app.Meta{Actor: domain.Actor{User: 9, Source: domain.SourceDashboard}}))
+	must(t, env.App.Reopen(ctx, id, ticket.Participant{User: 9, Staff: true, Guild: g}, app.Meta{Actor: domain.Actor{User: 9, Source: domain.SourceDashboard}}))
 	env.Caught(t, rt)
 	after, err := r.Timeline(ctx, audit.Query{Guild: g.String(), Ticket: string(id)})
 	must(t, err)

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 const g domain.GuildID = 31
 
-var staff = ticket.Participant{User: 9, Staff: true}
+var staff = ticket.Participant{User: 9, Staff: true, Guild: g}
 
 func must(t testing.TB, err error) {
 	t.Helper()

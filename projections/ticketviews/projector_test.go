@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 const g domain.GuildID = 42
 
-var staff = ticket.Participant{User: 9, Staff: true}
+var staff = ticket.Participant{User: 9, Staff: true, Guild: g}
 
 // scenario runs a small guild's day through the use cases and returns its tickets.
 func scenario(t *testing.T, env *testenv.AppEnv) []domain.TicketID {
@@ -45,7 +45,7 @@ func scenario(t *testing.T, env *testenv.AppEnv) []domain.TicketID {
 	must(t, env.App.SetPriority(ctx, ids[1], staff, ticket.PriorityUrgent, app.Meta{}))
 	must(t, env.App.Rename(ctx, ids[1], staff, "VIP refund", app.Meta{}))
 	must(t, env.App.Close(ctx, ids[2], staff, "duplicate", app.Meta{}))
-	must(t, env.App.Close(ctx, ids[3], ticket.Participant{User: 103}, "thanks", app.Meta{}))
+	must(t, env.App.Close(ctx, ids[3], ticket.Participant{User: 103, Guild: g}, "thanks", app.Meta{}))
 	must(t, env.App.Reopen(ctx, ids[3], staff, app.Meta{}))
 	must(t, env.App.LoseChannel(ctx, ids[4], 604, app.Meta{}))
 	return ids

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 const g domain.GuildID = 77
 
-var staff = ticket.Participant{User: 9, Staff: true}
+var staff = ticket.Participant{User: 9, Staff: true, Guild: g}
 
 func must(t testing.TB, err error) {
 	t.Helper()

@@ -71,7 +71,7 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 	if !settings.IsStaff(roles, manage) {
 		return nil, errNoAccess
 	}
-	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, by: ticket.Participant{User: user, Staff: true}, manages: manage}, nil
+	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, by: ticket.Participant{User: user, Staff: true, Guild: g}, manages: manage}, nil
 }
 
 // settingsFresh is how long a guild's settings are reused between requests:
