@@ -388,13 +388,17 @@ func TestEveryDecisionRefusesATicketFromElsewhere(t *testing.T) {
 	otherChannel := ticket.Participant{User: staffU, Staff: true, Guild: guildG, Channel: chanC + 1}
 	noGuild := ticket.Participant{User: staffU, Staff: true}
 	decisions := map[string]func(ticket.Ticket, ticket.Participant) ([]domain.Event, error){
-		"claim":    func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Claim(p) },
-		"unclaim":  func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Unclaim(p) },
-		"add":      func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.AddMember(p, friend) },
-		"remove":   func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.RemoveMember(p, friend) },
-		"rename":   func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Rename(p, "x") },
-		"topic":    func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.CorrectTopic(p, "x") },
-		"category": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.ChangeCategory(p, "billing") },
+		"claim":   func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Claim(p) },
+		"unclaim": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Unclaim(p) },
+		"add":     func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.AddMember(p, friend) },
+		"remove": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) {
+			return tk.RemoveMember(p, friend)
+		},
+		"rename": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Rename(p, "x") },
+		"topic":  func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.CorrectTopic(p, "x") },
+		"category": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) {
+			return tk.ChangeCategory(p, "billing")
+		},
 		"priority": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) {
 			return tk.SetPriority(p, ticket.PriorityUrgent)
 		},
