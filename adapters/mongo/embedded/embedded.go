@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -22,6 +23,8 @@ import (
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	_ "modernc.org/sqlite" // the driver FerretDB's SQLite backend uses; we open the same files
+
+	"github.com/ticketify/ticketify/internal/datadir"
 )
 
 // Backend is FerretDB's storage.
@@ -55,12 +58,16 @@ type Server struct {
 	mu      sync.Mutex
 	sqlite  map[string]*sql.DB // per database, for index tuning
 	stopped bool
+
+	socket    string // the Unix socket the server listens on
+	socketDir string // a private directory made for the socket, removed at Stop
 }
 
 // ErrDataDirInUse is returned when another process holds the data directory.
 var ErrDataDirInUse = errors.New("data directory is in use by another ticketify process")
 
-// Start starts FerretDB on a free loopback port.
+// Start starts FerretDB on a Unix socket (no TCP listener) with its files in
+// cfg.Dir, which it makes private first.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Backend == "" {
 		cfg.Backend = SQLite
@@ -71,16 +78,34 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("embedded database: data directory is empty")
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("embedded database: cannot create data directory %s: %w", cfg.Dir, err)
+	tightened, err := datadir.Prepare(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded database: %w", err)
+	}
+	if len(tightened) > 0 {
+		cfg.Logger.Warn("the data directory was readable by other users; made private (0700, files 0600)", "paths", len(tightened))
 	}
 	lock, err := lockDir(cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
+	// No TCP listener: the server is reachable only through a Unix socket
+	// in a 0700 directory of this user, so no other local user or process
+	// of another user can connect, list collections or forge a session.
+	sock, sockDir, err := socketPath(cfg.Dir)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	// A socket left by a killed process would make the listen fail; the
+	// directory's lock says no other server uses it.
+	if err := os.Remove(sock); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		_ = lock.Close()
+		return nil, fmt.Errorf("embedded database: remove stale socket %s: %w", sock, err)
+	}
 	fc := &ferretdb.Config{
 		Handler:  string(cfg.Backend),
-		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener: ferretdb.ListenerConfig{Unix: sock},
 		Logger:   quiet(cfg.Logger),
 	}
 	switch cfg.Backend {
@@ -98,7 +123,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("embedded database: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{cfg: cfg, cancel: cancel, done: make(chan struct{}), lock: lock, sqlite: map[string]*sql.DB{}}
+	s := &Server{cfg: cfg, cancel: cancel, done: make(chan struct{}), lock: lock, sqlite: map[string]*sql.DB{},
+		socket: sock, socketDir: sockDir}
 	go func() {
 		defer close(s.done)
 		_ = f.Run(runCtx)
@@ -116,8 +142,42 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		_ = lock.Close()
 		return nil, errors.New("embedded database did not start within 30s")
 	}
+	// The socket was created under the umask (077): make it exactly 0600.
+	if err := os.Chmod(sock, datadir.FileMode); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("embedded database: socket %s: %w", sock, err)
+	}
 	return s, nil
 }
+
+// maxSocketPath is what fits in sockaddr_un's sun_path (108 bytes on Linux,
+// 104 on the BSDs) with room for the terminating NUL.
+const maxSocketPath = 100
+
+// socketPath is where the server listens: "ferretdb.sock" in the data
+// directory, or — when that path is too long for a Unix socket — in a new
+// private (0700) directory of this user under the system's temporary
+// directory, which Stop removes.
+func socketPath(dir string) (sock, privateDir string, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", "", fmt.Errorf("embedded database: %w", err)
+	}
+	if sock = filepath.Join(abs, "ferretdb.sock"); len(sock) <= maxSocketPath {
+		return sock, "", nil
+	}
+	privateDir, err = os.MkdirTemp("", "ticketify-db-")
+	if err != nil {
+		return "", "", fmt.Errorf("embedded database: a socket directory: %w", err)
+	}
+	if err := os.Chmod(privateDir, datadir.DirMode); err != nil {
+		return "", "", fmt.Errorf("embedded database: a socket directory: %w", err)
+	}
+	return filepath.Join(privateDir, "db.sock"), privateDir, nil
+}
+
+// Socket returns the path of the server's Unix socket.
+func (s *Server) Socket() string { return s.socket }
 
 // sqlitePragmas tune the SQLite files for reads by _id on a large log:
 // memory-mapped I/O (shared by FerretDB's pooled connections through the OS
@@ -254,6 +314,10 @@ func (s *Server) Stop() {
 	select {
 	case <-s.done:
 	case <-time.After(10 * time.Second):
+	}
+	_ = os.Remove(s.socket)
+	if s.socketDir != "" {
+		_ = os.RemoveAll(s.socketDir)
 	}
 	_ = s.lock.Close()
 }
