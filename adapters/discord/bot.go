@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,16 +204,35 @@ func hasInvoker(body []byte) bool {
 	return (who.Member != nil && who.Member.User != nil && who.Member.User.ID != "") || (who.User != nil && who.User.ID != "")
 }
 
+// MaxInteractionAge is how far a signed interaction's timestamp may be from
+// now, either way: a captured request cannot be replayed later than this.
+const MaxInteractionAge = 5 * time.Minute
+
 // verify checks Discord's Ed25519 signature over timestamp and body, with
-// disgo's verifier (constant time), refusing stale timestamps.
+// disgo's verifier (constant time), refusing timestamps that are not Unix
+// seconds within MaxInteractionAge of now.
 func (b *Bot) verify(v httpserver.Verifier, sigHex, ts string, body []byte) bool {
-	if sigHex == "" || ts == "" {
+	if sigHex == "" || !b.fresh(ts) {
 		return false
 	}
 	req, _ := http.NewRequest(http.MethodPost, "/interactions", bytes.NewReader(body))
 	req.Header.Set("X-Signature-Ed25519", sigHex)
 	req.Header.Set("X-Signature-Timestamp", ts)
 	return httpserver.VerifyRequest(v, req, httpserver.PublicKey(b.publicKey))
+}
+
+// fresh reports whether a signature timestamp is Unix seconds (digits only,
+// as Discord sends them) within MaxInteractionAge of the clock.
+func (b *Bot) fresh(ts string) bool {
+	if ts == "" || len(ts) > 12 || strings.Trim(ts, "0123456789") != "" {
+		return false
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	age := b.cfg.Clock().Sub(time.Unix(sec, 0))
+	return age <= MaxInteractionAge && age >= -MaxInteractionAge
 }
 
 // serveInteraction hands an interaction to disgo's event manager — the same

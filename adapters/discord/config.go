@@ -33,6 +33,9 @@ type Config struct {
 	DeleteClosedAfter time.Duration
 	// DashboardURL is linked from /privacy.
 	DashboardURL string
+	// Clock is the time signed interactions' timestamps are checked
+	// against; default time.Now.
+	Clock func() time.Time
 }
 
 // Defaults for Config.
@@ -50,6 +53,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.AckAfter <= 0 {
 		c.AckAfter = 2 * time.Second
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 }
 

@@ -279,8 +279,13 @@ func (s *Server) Ping() Interaction {
 // timestamp followed by the body.
 func (s *Server) Sign(body []byte, ts time.Time) (signature, timestamp string) {
 	timestamp = strconv.FormatInt(ts.Unix(), 10)
-	sig := ed25519.Sign(s.signKey, append([]byte(timestamp), body...))
-	return hex.EncodeToString(sig), timestamp
+	return s.SignRaw(body, timestamp), timestamp
+}
+
+// SignRaw signs a body with any timestamp header value, as an attacker
+// holding a captured signature (or Discord with a broken clock) would send.
+func (s *Server) SignRaw(body []byte, timestamp string) string {
+	return hex.EncodeToString(ed25519.Sign(s.signKey, append([]byte(timestamp), body...)))
 }
 
 // HTTPResult is the bot's answer to an interaction POST.

@@ -297,7 +297,9 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	s.Analytics = analytics.NewReader(func(ctx context.Context) (projections.Target, error) {
 		return s.Projections.Target(ctx, analytics.Projector{})
 	})
-	if s.Discord, err = discord.New(DiscordConfig(cfg), st.App, st.Store, discord.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts}, logger); err != nil {
+	dcfg := DiscordConfig(cfg)
+	dcfg.Clock = opts.Clock
+	if s.Discord, err = discord.New(dcfg, st.App, st.Store, discord.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts}, logger); err != nil {
 		s.abort()
 		return nil, err
 	}
