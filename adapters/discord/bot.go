@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/disgoorg/disgo"
@@ -44,12 +45,16 @@ type Bot struct {
 	publicKey ed25519.PublicKey
 	router    *handler.Mux
 	gateway   bool
+	// gatewayErr is why the gateway last refused to open, for Health.
+	gatewayErr atomic.Pointer[error]
 
 	mu     sync.Mutex
 	guilds map[snowflake.ID]bool // guilds the gateway said we are in
 	facts  *factQueue
 	stop   context.CancelFunc
-	synced ViewsSync
+	// stopConnecting ends connect's attempts to open the gateway.
+	stopConnecting context.CancelFunc
+	synced         ViewsSync
 
 	profiles   profiles
 	eraseGuild GuildEraser
@@ -82,7 +87,7 @@ func New(cfg Config, a *app.App, store *eventstore.Store, readers Readers, logge
 		return nil, err
 	}
 	b := &Bot{cfg: cfg, app: a, store: store, views: views, scripts: readers.Transcripts, logger: logger.With("component", "discord"),
-		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}}
+		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}}
 	if cfg.PublicKey != "" {
 		b.publicKey, _ = cfg.publicKey()
 	}
@@ -106,7 +111,10 @@ func New(cfg Config, a *app.App, store *eventstore.Store, readers Readers, logge
 	return b, nil
 }
 
-// Open connects the gateway (when a token is configured).
+// Open starts connecting the gateway (when a token is configured) and
+// returns at once: during a Discord outage the program still serves its
+// dashboard and /interactions, and Health names the gateway until it is
+// ready.
 func (b *Bot) Open(ctx context.Context) error {
 	if !b.gateway {
 		return nil
@@ -114,14 +122,41 @@ func (b *Bot) Open(ctx context.Context) error {
 	factCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	b.stop = stop
 	go b.recordFacts(factCtx)
-	if err := b.client.OpenGateway(ctx); err != nil {
-		return fmt.Errorf("discord gateway: %w", err)
-	}
+	connectCtx, stopConnecting := context.WithCancel(factCtx)
+	b.stopConnecting = stopConnecting
+	go b.connect(connectCtx)
 	return nil
+}
+
+// connect opens the gateway. disgo's Open already retries with a backoff
+// (up to 10 s) until it connects; it gives up only on a close code that
+// forbids reconnecting (a bad token, disallowed intents), and then this
+// tries again, slower, so that a fixed configuration on Discord's side is
+// picked up without a restart.
+func (b *Bot) connect(ctx context.Context) {
+	delay := 30 * time.Second
+	for {
+		err := b.client.OpenGateway(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		b.gatewayErr.Store(&err)
+		if err == nil {
+			return // from here on disgo reconnects by itself
+		}
+		b.logger.Error("discord gateway refused the connection; trying again later", "in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Minute)
+	}
 }
 
 // Close disconnects.
 func (b *Bot) Close(ctx context.Context) {
+	b.stopConnecting()
 	if b.client != nil {
 		// Only the gateway: disgo v0.19.0's REST rate limiter Close holds its
 		// buckets mutex while waiting for every bucket, and a request in flight
@@ -138,6 +173,9 @@ func (b *Bot) Health(context.Context) error {
 		return nil
 	}
 	if s := b.client.Gateway.Status(); s != gateway.StatusReady {
+		if last := b.gatewayErr.Load(); last != nil && *last != nil {
+			return fmt.Errorf("discord gateway is %s: %w", s, *last)
+		}
 		return fmt.Errorf("discord gateway is %s", s)
 	}
 	return nil

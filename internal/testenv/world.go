@@ -56,9 +56,15 @@ func (c *Clock) Advance(d time.Duration) {
 type WorldOption func(env map[string]string)
 
 const (
-	demoLoginKey = "test:demo-login"
-	rateKey      = "test:requests-per-minute"
+	demoLoginKey   = "test:demo-login"
+	rateKey        = "test:requests-per-minute"
+	gatewayDownKey = "test:gateway-down"
 )
+
+// WithGatewayDown starts the program during a Discord gateway outage: the
+// fake refuses gateway connections until SetGatewayOpen(true), and NewWorld
+// does not wait for the bot to connect.
+func WithGatewayDown(env map[string]string) { env[gatewayDownKey] = "1" }
 
 // WithRequestsPerMinute sets the dashboard's rate limit (tests of it).
 func WithRequestsPerMinute(n int) WorldOption {
@@ -108,6 +114,10 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 		logOut = os.Stderr
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	gatewayDown := env[gatewayDownKey] != ""
+	if gatewayDown {
+		fake.SetGatewayOpen(false)
+	}
 	so := server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond,
 		RequestsPerMinute: 100_000}
 	if n, err := strconv.Atoi(env[rateKey]); err == nil {
@@ -127,6 +137,9 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 	})
 	w.Srv = srv
 	w.Endpoint = "http://" + srv.Addr() + "/interactions"
+	if gatewayDown {
+		return w
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := fake.WaitConnected(ctx, 1); err != nil {
