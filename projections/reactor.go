@@ -7,6 +7,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/ticketify/ticketify/adapters/bus"
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
@@ -72,7 +73,15 @@ func (r *Runtime) startReactors(ctx context.Context, router *message.Router) err
 				r.cfg.Logger.Warn("reactor cannot decode an event; it has no effect to perform", "reactor", re.Name(), "type", env.Type, "err", err)
 				return nil
 			}
-			if err := re.React(msg.Context(), Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
+			_, err = middleware.Recoverer(func(*message.Message) ([]*message.Message, error) {
+				return nil, re.React(msg.Context(), Event{Envelope: env, Event: d.Event, Erased: d.Erased})
+			})(msg)
+			if Panicked(err) {
+				// A panic would come back at every delivery: park the event
+				// like a projector's poison event and go on.
+				return r.park(msg.Context(), re.Name(), env, err)
+			}
+			if err != nil {
 				return fmt.Errorf("reactor %s at %d: %w", re.Name(), env.Position, err)
 			}
 			return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -20,6 +21,7 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/panics"
 )
 
 // Log is what the runtime reads from the event log.
@@ -326,7 +328,10 @@ func (r *Runtime) Health() error {
 
 // handler turns a message into an Apply call. A transient failure (the
 // database did not answer) nacks the message so it is delivered again; any
-// other failure is retried and then parked, and the projector moves on.
+// other failure is retried and then parked, and the projector moves on. A
+// panic becomes an error through Watermill's Recoverer and is parked at once
+// (it would panic again): it never takes the process down, and so never
+// crash-loops it from an unmoved checkpoint.
 func (r *Runtime) handler(name string, a Applier) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		ctx := msg.Context()
@@ -334,12 +339,18 @@ func (r *Runtime) handler(name string, a Applier) message.NoPublishHandlerFunc {
 		if err != nil {
 			return r.park(ctx, name, eventstore.Envelope{Record: eventstore.Record{ID: msg.UUID}}, err)
 		}
+		apply := middleware.Recoverer(func(*message.Message) ([]*message.Message, error) {
+			return nil, r.apply(ctx, a, env)
+		})
 		var lastErr error
 		for attempt := 1; attempt <= r.cfg.Attempts; attempt++ {
-			lastErr = r.apply(ctx, a, env)
+			_, lastErr = apply(msg)
 			if lastErr == nil {
 				r.pendingPos(name).Store(env.Position)
 				return nil
+			}
+			if Panicked(lastErr) {
+				break
 			}
 			if transient(ctx, lastErr) {
 				return lastErr
@@ -386,10 +397,27 @@ func transient(ctx context.Context, err error) bool {
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
+// Panicked reports whether err is a panic recovered by Watermill's Recoverer.
+func Panicked(err error) bool {
+	var p middleware.RecoveredPanicError
+	return errors.As(err, &p)
+}
+
+// failure is what is kept and logged of a failure. A recovered panic keeps
+// its stack and, of its value, a runtime error's message or else only its
+// type: a value built by code could hold the event's personal data.
+func failure(err error) string {
+	var p middleware.RecoveredPanicError
+	if !errors.As(err, &p) {
+		return err.Error()
+	}
+	return "panic: " + panics.Describe(p.V) + "\n" + p.Stacktrace
+}
+
 func (r *Runtime) park(ctx context.Context, name string, env eventstore.Envelope, cause error) error {
 	p := ParkedEvent{
 		ID: fmt.Sprintf("%s/%020d/%s", name, env.Position, env.ID), Projector: name, Position: env.Position,
-		EventID: env.ID, Type: env.Type, Stream: env.Stream, Error: cause.Error(), ParkedAt: time.Now().UTC(),
+		EventID: env.ID, Type: env.Type, Stream: env.Stream, Error: failure(cause), ParkedAt: time.Now().UTC(),
 	}
 	_, err := r.parked.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true))
 	if err != nil {
@@ -397,7 +425,7 @@ func (r *Runtime) park(ctx context.Context, name string, env eventstore.Envelope
 		return fmt.Errorf("park event %s for %s: %w", env.ID, name, mongodb.Classify(err))
 	}
 	r.cfg.Logger.Error("projection parked an event it cannot apply",
-		"projection", name, "position", env.Position, "event", env.ID, "type", env.Type, "error", cause)
+		"projection", name, "position", env.Position, "event", env.ID, "type", env.Type, "error", p.Error)
 	if p, ok := r.pending[name]; ok && env.Position > p.Load() {
 		p.Store(env.Position)
 	}

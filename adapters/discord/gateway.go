@@ -17,6 +17,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/panics"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
@@ -123,8 +124,13 @@ func (b *Bot) recordFacts(ctx context.Context) {
 		}
 		for attempt := 1; ; attempt++ {
 			callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			err := f.record(callCtx)
+			err := recordFact(callCtx, f)
 			cancel()
+			var bug *panics.Error
+			if errors.As(err, &bug) { // it would panic again: drop it, loudly
+				b.logger.Error("recording a discord fact panicked; dropped", "fact", f.what, "err", err, "stack", bug.Stack)
+				break
+			}
 			var rule *domain.RuleError
 			if err == nil || errors.As(err, &rule) {
 				if err != nil {
@@ -139,6 +145,11 @@ func (b *Bot) recordFacts(ctx context.Context) {
 			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
 		}
 	}
+}
+
+func recordFact(ctx context.Context, f queuedFact) (err error) {
+	defer panics.Recover(&err)
+	return f.record(ctx)
 }
 
 // ticketOf returns the ticket of a channel, or "" when it is no ticket's.
@@ -170,7 +181,11 @@ func (b *Bot) guildPresent(g snowflake.ID, name string, owner snowflake.ID, read
 		return b.app.RecordBotJoined(ctx, domain.GuildID(g), name, domain.UserID(owner))
 	})
 	if ready {
-		go b.backfill(domain.GuildID(g))
+		go func() {
+			if err := panics.Call(func() error { b.backfill(domain.GuildID(g)); return nil }); err != nil {
+				b.logger.Error("back-fill panicked", "err", err)
+			}
+		}()
 	}
 }
 

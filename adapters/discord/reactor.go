@@ -22,6 +22,7 @@ import (
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/panics"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -471,7 +472,7 @@ func (r *Reactor) RunSchedule(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
+		if err := panics.Call(func() error { return r.RunDue(ctx) }); err != nil && ctx.Err() == nil {
 			r.bot.logger.Error("discord schedule", "err", err)
 		}
 		select {

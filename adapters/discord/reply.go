@@ -18,6 +18,7 @@ import (
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/panics"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
@@ -116,17 +117,32 @@ type work func(ctx context.Context, a actor) (reply, error)
 // It returns at once and answers from its own goroutine: disgo dispatches
 // every event, gateway ones included, one at a time under one lock, so a
 // handler that waited here would stall the gateway (heartbeats included).
-func (b *Bot) run(e interaction, usage string, source domain.Source, publicDefer bool, w work) error {
+//
+// A panic anywhere in it — the work, the answer, the usage count — is
+// recovered (the person gets the error reply, the log gets the stack) and
+// never takes the process down.
+func (b *Bot) run(e interaction, usage string, source domain.Source, publicDefer bool, w work) (err error) {
+	defer panics.Recover(&err)
 	a, inGuild := actorOf(e, source)
 	if !inGuild {
 		return e.CreateMessage(ephemeral("Ticketify works inside servers.").create())
 	}
 	go func() {
-		if err := b.answer(e, a, usage, publicDefer, w); err != nil {
+		err := func() (err error) {
+			defer panics.Recover(&err)
+			return b.answer(e, a, usage, publicDefer, w)
+		}()
+		if err != nil {
 			b.logger.Warn("answering an interaction failed", "interaction", a.id, "err", err)
 		}
 	}()
 	return nil
+}
+
+// protect runs a command's work, turning a panic into an error.
+func protect(ctx context.Context, a actor, w work) (r reply, err error) {
+	defer panics.Recover(&err)
+	return w(ctx, a)
 }
 
 func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w work) error {
@@ -138,7 +154,7 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		r, err := w(ctx, a)
+		r, err := protect(ctx, a, w)
 		done <- result{r, err}
 		// The use is counted after the work (beside the answer, not before
 		// it), except a button or form naming another server's or channel's
@@ -147,10 +163,9 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 			b.logger.Info("refused an interaction for a ticket elsewhere", "interaction", a.id, "command", usage)
 			return
 		}
-		if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
+		if err := b.recordUse(ctx, e, a, usage); err != nil {
 			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
 		}
-		b.observe(ctx, e.User())
 	}()
 	select {
 	case out := <-done:
@@ -184,6 +199,17 @@ func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w w
 	return b.follow(e, r)
 }
 
+// recordUse counts a command's use and records the user's profile when it
+// changed.
+func (b *Bot) recordUse(ctx context.Context, e interaction, a actor, usage string) (err error) {
+	defer panics.Recover(&err)
+	if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
+		return err
+	}
+	b.observe(ctx, e.User())
+	return nil
+}
+
 // follow runs a reply's then and edits the answer with its result.
 func (b *Bot) follow(e interaction, r reply) error {
 	if r.then == nil {
@@ -214,6 +240,11 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 	case errors.Is(err, eventstore.ErrUnavailable):
 		return ephemeral("Ticketify's database is not answering right now; nothing was changed. Please try again in a moment.")
 	default:
+		var p *panics.Error
+		if errors.As(err, &p) {
+			b.logger.Error("interaction failed: a bug", "interaction", a.id, "err", err, "stack", p.Stack)
+			return ephemeral("Something went wrong on our side. (reference %s)", a.id)
+		}
 		b.logger.Error("interaction failed", "interaction", a.id, "err", err)
 		return ephemeral("Something went wrong; nothing was changed. (reference %s)", a.id)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/config"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/panics"
 	"github.com/ticketify/ticketify/internal/privacy"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/analytics"
@@ -370,7 +371,8 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	s.Dashboard.Mount(s.http)
 	go s.Dashboard.Sweep(runCtx, time.Hour)
 	go func() { // an erasure interrupted by a crash is finished now
-		if n, err := s.Eraser.ResumePending(runCtx); err != nil {
+		var n int
+		if err := panics.Call(func() (err error) { n, err = s.Eraser.ResumePending(runCtx); return err }); err != nil {
 			logger.Error("unfinished erasures could not be finished; they will be at the next start", "err", err)
 		} else if n > 0 {
 			logger.Info("unfinished erasures finished", "count", n)

@@ -25,6 +25,7 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/panics"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -279,7 +280,8 @@ func (r *Runner) Run(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	for {
 		for {
-			n, err := r.RunDue(ctx)
+			var n int
+			err := panics.Call(func() (err error) { n, err = r.RunDue(ctx); return err })
 			if err != nil && ctx.Err() == nil && r.Logger != nil {
 				r.Logger.Error("retention", "err", err)
 			}
