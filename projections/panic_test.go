@@ -108,7 +108,9 @@ func TestAPanicParksTheEventAndTheProjectorGoesOn(t *testing.T) {
 	}
 }
 
-func staffOf(g domain.GuildID) ticket.Participant { return ticket.Participant{User: 2, Staff: true, Guild: g} }
+func staffOf(g domain.GuildID) ticket.Participant {
+	return ticket.Participant{User: 2, Staff: true, Guild: g}
+}
 
 // newRuntimeWithReactor starts a runtime with projectors and a reactor.
 func newRuntimeWithReactor(t *testing.T, env *testenv.AppEnv, re projections.Reactor, ps ...projections.Projector) *projections.Runtime {
