@@ -15,18 +15,24 @@ import (
 // Docs is a projector's write-behind view of one collection. A document is
 // read once by _id (the one lookup every backend indexes), changed in memory
 // by Apply, and written at Flush: new documents in one insertMany, changed
-// ones replaced and removed ones deleted in one bulk write. An applier is
-// the only writer of its generation (its consumer group lease), which is
-// what makes caching sound; FerretDB has no atomic conditional update.
+// ones replaced and removed ones deleted in bulk writes. An applier is the
+// only writer of its generation (its consumer group lease), which is what
+// makes caching sound; FerretDB has no atomic conditional update.
 //
 // In a fresh generation (a rebuild) every document the applier has not
 // written yet is known to be absent, so a rebuild does no reads at all.
+//
+// In a live generation the Docs of one applier share a Journal, which makes
+// each flush of all of them land whole (see Journal): the documents' own
+// applied-version guards then never see half of an event's writes.
 type Docs struct {
-	coll  *mongo.Collection
-	docs  map[string]*cached
-	fresh bool                // the generation started empty: known lists what exists
-	known map[string]struct{} // ids written in a fresh generation
-	max   int
+	coll    *mongo.Collection
+	docs    map[string]*cached
+	fresh   bool                // the generation started empty: known lists what exists
+	known   map[string]struct{} // ids written in a fresh generation
+	max     int
+	batch   int      // replaces per update command (see maxUpdatesFerretDB)
+	journal *Journal // nil: flushes write straight to the collection
 }
 
 type cached struct {
@@ -42,11 +48,27 @@ const DocsCacheSize = 20_000
 // maxKnown bounds what a fresh generation remembers; past it, it reads.
 const maxKnown = 2_000_000
 
+// maxUpdatesFerretDB bounds the replace statements sent in one update
+// command to FerretDB. FerretDB v1.24.2's update handler defers closing each
+// statement's query iterator — which holds one of the SQLite backend's 100
+// pooled connections — until the whole command ends, so a command of 100
+// statements (or a few concurrent commands of fewer) waits forever for a
+// connection it holds itself. Found by the crash test: a catch-up after a
+// crash flushed a few hundred changed documents and hung the database.
+const maxUpdatesFerretDB = 8
+
 // NewDocs returns the write-behind view of a collection of target t.
 func NewDocs(coll *mongo.Collection, t Target) *Docs {
-	d := &Docs{coll: coll, docs: map[string]*cached{}, fresh: t.Fresh, max: DocsCacheSize}
+	d := &Docs{coll: coll, docs: map[string]*cached{}, fresh: t.Fresh, max: DocsCacheSize, batch: 1000}
+	if t.Conn != nil && t.Conn.Flavor == mongodb.FlavorFerretDB {
+		d.batch = maxUpdatesFerretDB
+	}
 	if d.fresh {
 		d.known = map[string]struct{}{}
+	}
+	if t.Journal != nil && !t.Fresh { // a fresh generation is dropped, not repaired, after a crash
+		d.journal = t.Journal
+		t.Journal.docs = append(t.Journal.docs, d)
 	}
 	return d
 }
@@ -70,6 +92,11 @@ func Load[T any](ctx context.Context, d *Docs, id string, zero func() *T) (*T, e
 			v := zero()
 			d.docs[id] = &cached{v: v}
 			return v, nil
+		}
+	}
+	if d.journal != nil {
+		if err := d.journal.recover(ctx); err != nil {
+			return nil, err
 		}
 	}
 	v, err := mongodb.FindByID[T](ctx, d.coll, id)
@@ -113,23 +140,66 @@ func (d *Docs) Delete(id string) {
 	c.v, c.dirty, c.deleted = nil, true, true
 }
 
-// Flush writes every change. On failure nothing is forgotten: the next
-// flush writes again (replaces and deletes are idempotent; an insert that
-// finds its document already there replaces it).
+// Flush writes every change — with a journal, the changes of every Docs of
+// the applier, as one. On failure nothing is forgotten: the next flush
+// writes again (replaces and deletes are idempotent; an insert that finds
+// its document already there replaces it).
 func (d *Docs) Flush(ctx context.Context) error {
-	var inserts []any
-	var insertIDs []string
-	var writes []mongo.WriteModel
+	if d.journal != nil {
+		return d.journal.Flush(ctx)
+	}
+	ws, err := d.pending()
+	if err != nil || len(ws) == 0 {
+		return err
+	}
+	if err := d.write(ctx, ws); err != nil {
+		return err
+	}
+	d.settle()
+	return nil
+}
+
+// change is one document write of a flush: the document, or nil to delete.
+type change struct {
+	id     string
+	doc    bson.Raw
+	insert bool // the database holds no version of it, as far as this Docs knows
+}
+
+// pending encodes what changed since the last flush.
+func (d *Docs) pending() ([]change, error) {
+	var out []change
 	for id, c := range d.docs {
 		switch {
 		case !c.dirty:
 		case c.deleted && c.stored:
-			writes = append(writes, mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}))
+			out = append(out, change{id: id})
 		case c.deleted:
-		case c.stored:
-			writes = append(writes, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetReplacement(c.v).SetUpsert(true))
 		default:
-			inserts, insertIDs = append(inserts, c.v), append(insertIDs, id)
+			raw, err := bson.Marshal(c.v)
+			if err != nil {
+				return nil, fmt.Errorf("encode %s %s: %w", d.coll.Name(), id, err)
+			}
+			out = append(out, change{id: id, doc: raw, insert: !c.stored})
+		}
+	}
+	return out, nil
+}
+
+// write stores changes: new documents in one unordered insertMany, the rest
+// as replaces and deletes.
+func (d *Docs) write(ctx context.Context, changes []change) error {
+	var inserts []any
+	var insertIDs []string
+	var writes []mongo.WriteModel
+	for _, c := range changes {
+		switch {
+		case c.doc == nil:
+			writes = append(writes, mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: c.id}}))
+		case c.insert:
+			inserts, insertIDs = append(inserts, c.doc), append(insertIDs, c.id)
+		default:
+			writes = append(writes, replaceModel(c.id, c.doc))
 		}
 	}
 	if len(inserts) > 0 {
@@ -137,18 +207,33 @@ func (d *Docs) Flush(ctx context.Context) error {
 		var bulk mongo.BulkWriteException
 		if errors.As(err, &bulk) && bulk.WriteConcernError == nil && onlyDuplicates(bulk) {
 			for _, we := range bulk.WriteErrors { // there already: replace those
-				id := insertIDs[we.Index]
-				writes = append(writes, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetReplacement(d.docs[id].v).SetUpsert(true))
+				writes = append(writes, replaceModel(insertIDs[we.Index], inserts[we.Index].(bson.Raw)))
 			}
 		} else if err != nil {
 			return fmt.Errorf("insert into %s: %w", d.coll.Name(), mongodb.Classify(err))
 		}
 	}
-	if len(writes) > 0 {
-		if _, err := d.coll.BulkWrite(ctx, writes, options.BulkWrite().SetOrdered(false)); err != nil {
-			return fmt.Errorf("write %s: %w", d.coll.Name(), mongodb.Classify(err))
+	return bulkWrite(ctx, d.coll, writes, d.batch)
+}
+
+func replaceModel(id string, doc bson.Raw) mongo.WriteModel {
+	return mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetReplacement(doc).SetUpsert(true)
+}
+
+// bulkWrite runs unordered writes in commands of at most batch statements.
+func bulkWrite(ctx context.Context, coll *mongo.Collection, writes []mongo.WriteModel, batch int) error {
+	for len(writes) > 0 {
+		n := min(batch, len(writes))
+		if _, err := coll.BulkWrite(ctx, writes[:n], options.BulkWrite().SetOrdered(false)); err != nil {
+			return fmt.Errorf("write %s: %w", coll.Name(), mongodb.Classify(err))
 		}
+		writes = writes[n:]
 	}
+	return nil
+}
+
+// settle records that everything dirty was written.
+func (d *Docs) settle() {
 	for id, c := range d.docs {
 		if !c.dirty {
 			continue
@@ -170,7 +255,6 @@ func (d *Docs) Flush(ctx context.Context) error {
 	if len(d.docs) > d.max {
 		clear(d.docs)
 	}
-	return nil
 }
 
 func onlyDuplicates(e mongo.BulkWriteException) bool {

@@ -37,6 +37,9 @@ type Target struct {
 	// Fresh says the generation's collections start empty (a rebuild), so a
 	// document not written yet need not be looked for (see Docs).
 	Fresh bool
+	// Journal, set by the runtime for a live generation it applies events
+	// to, makes each flush of the applier's Docs land whole (see Journal).
+	Journal *Journal
 }
 
 // Collection returns the name of a collection of this generation.

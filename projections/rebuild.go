@@ -233,10 +233,15 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 	}
 	for _, b := range all {
 		cp := b.lane.cp
-		if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, b.p.Name(), cp); err != nil {
+		// The switch first, then the checkpoint: killed between the two, the
+		// new generation (complete up to cp) is live and is delivered again
+		// what it already applied since the old checkpoint, which its guards
+		// ignore. The other order would leave the old generation live with a
+		// checkpoint past events it never saw.
+		if err := r.saveMeta(ctx, metaDoc{ID: b.p.Name(), Version: b.p.Version(), Generation: b.new.Generation, RebuiltAt: time.Now().UTC(), Head: cp.Event}); err != nil {
 			return err
 		}
-		if err := r.saveMeta(ctx, metaDoc{ID: b.p.Name(), Version: b.p.Version(), Generation: b.new.Generation, RebuiltAt: time.Now().UTC(), Head: cp.Event}); err != nil {
+		if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, b.p.Name(), cp); err != nil {
 			return err
 		}
 		r.cfg.Logger.Info("projection rebuilt", "projection", b.p.Name(), "generation", b.new.Generation, "events", cp.Event, "took", time.Since(start).Round(time.Millisecond))
@@ -250,6 +255,9 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 }
 
 func dropGeneration(ctx context.Context, conn *mongodb.Conn, p Projector, t Target) error {
+	if err := dropJournal(ctx, conn, p.Name(), t.Generation); err != nil { // first: it could recreate documents
+		return err
+	}
 	for _, base := range p.Collections() {
 		if err := conn.DB.Collection(t.Collection(base)).Drop(ctx); err != nil {
 			return fmt.Errorf("drop %s: %w", t.Collection(base), mongodb.Classify(err))

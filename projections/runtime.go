@@ -242,12 +242,17 @@ func (r *Runtime) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	journals, err := r.cfg.Conn.Collection(ctx, JournalCollection)
+	if err != nil {
+		return err
+	}
 	appliers := map[string]Applier{}
 	for _, p := range r.projectors {
 		t, err := r.liveTarget(ctx, p)
 		if err != nil {
 			return err
 		}
+		t.Journal = newJournal(journals, p.Name(), t.Generation, r.cfg.Conn.Flavor == mongodb.FlavorFerretDB)
 		if appliers[p.Name()], err = p.Open(ctx, t); err != nil {
 			return fmt.Errorf("open projection %s: %w", p.Name(), err)
 		}

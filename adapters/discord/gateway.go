@@ -152,6 +152,10 @@ func recordFact(ctx context.Context, f queuedFact) (err error) {
 	return f.record(ctx)
 }
 
+// errViewsBehind: the views are far behind the log (catching up after a
+// restart), so whether a channel is a ticket's cannot be told yet.
+var errViewsBehind = errors.New("the views are catching up")
+
 // ticketOf returns the ticket of a channel, or "" when it is no ticket's.
 // A channel the views do not know yet may have been attached a moment ago
 // (the bot's welcome message arrives right after): the attachment is in the
@@ -162,6 +166,9 @@ func (b *Bot) ticketOf(ctx context.Context, ch snowflake.ID) (domain.TicketID, e
 		waitCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err = b.synced.WaitCaughtUp(waitCtx)
 		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return "", errViewsBehind
+		}
 		if err != nil {
 			return "", err
 		}

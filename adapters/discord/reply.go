@@ -235,6 +235,8 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 		return ephemeral("%s", rule.Message)
 	case errors.Is(err, ticketviews.ErrNotFound):
 		return ephemeral("This only works inside a ticket channel.")
+	case errors.Is(err, errViewsBehind):
+		return ephemeral("Ticketify is still catching up after a restart; nothing was changed. Please try again in a moment.")
 	case errors.Is(err, eventstore.ErrConcurrency):
 		return ephemeral("Too many changes to this at once; please try again.")
 	case errors.Is(err, eventstore.ErrUnavailable):

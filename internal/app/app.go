@@ -24,9 +24,13 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 )
 
-// Numbers hands out per-guild ticket numbers.
+// Numbers hands out per-guild ticket numbers, each to a claimant (a
+// ticket), so that a retried command finds the number it took.
 type Numbers interface {
-	Next(ctx context.Context, key string) (int64, error)
+	// Claim takes the next number of key for claimant.
+	Claim(ctx context.Context, key, claimant string) (int64, error)
+	// Claimed finds the number claimant took since a time, if any.
+	Claimed(ctx context.Context, key, claimant string, since time.Time) (int64, bool, error)
 }
 
 // App is the set of use cases.

@@ -88,9 +88,24 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 			return Opened{}, err
 		}
 	}
-	number, err := a.numbers.Next(ctx, TicketNumberKey(cmd.Guild))
-	if err != nil {
-		return Opened{}, fmt.Errorf("open ticket: %w", err)
+	// A number is claimed only for an open that will not be refused (so
+	// refusals leave no gaps), and a command run again after a crash takes
+	// the number its first attempt claimed, if it got that far.
+	if err := ticket.ConfirmOpen(ticket.Ticket{}, reservedAt, a.clock()); err != nil {
+		return Opened{}, err
+	}
+	key := TicketNumberKey(cmd.Guild)
+	var number int64
+	found := false
+	if reserved.AlreadyStored {
+		if number, found, err = a.numbers.Claimed(ctx, key, string(id), reservedAt); err != nil {
+			return Opened{}, fmt.Errorf("open ticket: %w", err)
+		}
+	}
+	if !found {
+		if number, err = a.numbers.Claim(ctx, key, string(id)); err != nil {
+			return Opened{}, fmt.Errorf("open ticket: %w", err)
+		}
 	}
 	// The ticket's stream is new (a fresh id), so there is nothing to load:
 	// append at NoStream. A retry of this command is caught by its commit id.

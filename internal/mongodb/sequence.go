@@ -13,8 +13,9 @@ import (
 // Sequence hands out increasing numbers per key (ticket numbers per guild)
 // by inserting a claim document per number: of two processes claiming the
 // same number one insert fails and tries the next, so no number is given
-// twice — without the atomic read-modify-write FerretDB lacks. A number
-// whose user then fails is simply skipped.
+// twice — without the atomic read-modify-write FerretDB lacks. A claim
+// names its claimant (a ticket), so a command retried after a crash finds
+// the number its first attempt took instead of taking another (Claimed).
 type Sequence struct {
 	coll *mongo.Collection
 	mu   sync.Mutex
@@ -35,8 +36,15 @@ func OpenSequence(ctx context.Context, c *Conn) (*Sequence, error) {
 
 func claimKey(key string, n int64) string { return fmt.Sprintf("%s/%012d", key, n) }
 
-// Next claims the next number of key, from 1.
-func (s *Sequence) Next(ctx context.Context, key string) (int64, error) {
+// claimDoc is one claimed number.
+type claimDoc struct {
+	ID       string    `bson:"_id"`
+	At       time.Time `bson:"at"`
+	Claimant string    `bson:"claimant,omitempty"`
+}
+
+// Claim takes the next number of key, from 1, for claimant.
+func (s *Sequence) Claim(ctx context.Context, key, claimant string) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, ok := s.next[key]
@@ -48,7 +56,7 @@ func (s *Sequence) Next(ctx context.Context, key string) (int64, error) {
 		n = last + 1
 	}
 	for {
-		_, err := s.coll.InsertOne(ctx, bson.D{{Key: "_id", Value: claimKey(key, n)}, {Key: "at", Value: time.Now().UTC()}})
+		_, err := s.coll.InsertOne(ctx, claimDoc{ID: claimKey(key, n), At: time.Now().UTC(), Claimant: claimant})
 		if err == nil {
 			s.next[key] = n + 1
 			return n, nil
@@ -58,6 +66,41 @@ func (s *Sequence) Next(ctx context.Context, key string) (int64, error) {
 		}
 		n++ // another process claimed it
 	}
+}
+
+// claimedLookback is how much older than since a claim may look (clocks of
+// several processes differ) before Claimed stops walking back.
+const claimedLookback = time.Minute
+
+// maxClaimedWalk bounds how many claims Claimed reads.
+const maxClaimedWalk = 100_000
+
+// Claimed finds the number claimant took, walking back from the newest
+// claim to those made before since (when the claimant's first attempt
+// began): only numbers claimed since then can be its.
+func (s *Sequence) Claimed(ctx context.Context, key, claimant string, since time.Time) (int64, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, err := s.last(ctx, key)
+	if err != nil {
+		return 0, false, err
+	}
+	for n := last; n >= 1 && last-n < maxClaimedWalk; n-- {
+		c, err := FindByID[claimDoc](ctx, s.coll, claimKey(key, n))
+		if err != nil {
+			return 0, false, fmt.Errorf("claims of %s: %w", key, err)
+		}
+		if c == nil {
+			continue
+		}
+		if c.Claimant == claimant {
+			return n, true, nil
+		}
+		if c.At.Before(since.Add(-claimedLookback)) {
+			break
+		}
+	}
+	return 0, false, nil
 }
 
 // ClaimThrough claims every number of key up to n that is not claimed yet

@@ -183,27 +183,33 @@ func fold(st *ticketState, e projections.Event) {
 	switch ev := e.Event.(type) {
 	case ticket.Opened:
 		st.Guild, st.Opener, st.Number = ev.Guild.String(), ev.Opener.String(), ev.Number
-		st.Facts = append(st.Facts, fact{Kind: "opened", At: ev.At.UTC()})
+		st.Facts = append(st.Facts, fact{Kind: "opened", At: stored(ev.At)})
 	case ticket.Claimed:
-		st.Facts = append(st.Facts, fact{Kind: "claimed", At: e.OccurredAt.UTC(), By: ev.By.String()})
+		st.Facts = append(st.Facts, fact{Kind: "claimed", At: stored(e.OccurredAt), By: ev.By.String()})
 	case ticket.Closed:
-		st.Facts = append(st.Facts, fact{Kind: "closed", At: ev.At.UTC(), By: ev.By.String()})
+		st.Facts = append(st.Facts, fact{Kind: "closed", At: stored(ev.At), By: ev.By.String()})
 	case ticket.ChannelLost:
 		if ev.WasOpen {
-			st.Facts = append(st.Facts, fact{Kind: "closed", At: ev.At.UTC()})
+			st.Facts = append(st.Facts, fact{Kind: "closed", At: stored(ev.At)})
 		}
 	case ticket.Reopened:
-		st.Facts = append(st.Facts, fact{Kind: "reopened", At: ev.At.UTC(), By: ev.By.String()})
+		st.Facts = append(st.Facts, fact{Kind: "reopened", At: stored(ev.At), By: ev.By.String()})
 	case ticket.MessagePosted:
 		if ev.Bot {
 			return
 		}
-		who, at := ev.Author.String(), ev.At.UTC()
+		who, at := ev.Author.String(), stored(ev.At)
 		if prev, ok := st.Answers[who]; !ok || at.Before(prev) {
 			st.Answers[who] = at
 		}
 	}
 }
+
+// stored is a time as the ticket's state document keeps it (BSON dates
+// have millisecond precision). Durations are computed from the state, which
+// is sometimes still in memory and sometimes read back: rounding on the way
+// in makes both give the same milliseconds, live and rebuilt alike.
+func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 // contribute rewrites the ticket's contribution to every day it touched.
 func (a *applier) contribute(ctx context.Context, st *ticketState) error {

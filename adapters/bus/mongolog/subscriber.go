@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -157,6 +158,8 @@ type subscription struct {
 	flushed Checkpoint
 	acked   int
 	saveAt  time.Time
+	// leaseLost is set when renewing found another member holding the lease.
+	leaseLost atomic.Bool
 }
 
 func (sub *subscription) group() string { return sub.s.cfg.ConsumerGroup }
@@ -259,6 +262,7 @@ func (sub *subscription) renew(ctx context.Context, lost context.CancelFunc) {
 		err := sub.lease.Renew(ctx)
 		if errors.Is(err, ErrLeaseLost) {
 			sub.logger().Info("Consumer group lease lost to another member; stopping", nil)
+			sub.leaseLost.Store(true)
 			lost()
 			return
 		}
@@ -282,7 +286,7 @@ func (sub *subscription) release() {
 // writes of a quiet server for nothing (what it would save is delivered
 // again after a crash, and applied once).
 func (sub *subscription) caughtUp() {
-	if f := sub.s.cfg.BeforeCheckpoint; f != nil && sub.group() != "" && sub.cp != sub.flushed {
+	if f := sub.s.cfg.BeforeCheckpoint; f != nil && sub.group() != "" && sub.cp != sub.flushed && !sub.leaseLost.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := f(ctx)
 		cancel()
@@ -298,7 +302,9 @@ func (sub *subscription) caughtUp() {
 // save stores the checkpoint when it moved and enough acks or time passed
 // (or always, when final).
 func (sub *subscription) save(final bool) {
-	if sub.group() == "" || sub.cp == sub.saved {
+	if sub.group() == "" || sub.cp == sub.saved || sub.leaseLost.Load() {
+		// After losing the lease, another member owns the group: neither
+		// its consumer's writes nor its checkpoint may be touched from here.
 		return
 	}
 	if !final && sub.acked < sub.s.cfg.CheckpointEvery && time.Now().Before(sub.saveAt) {

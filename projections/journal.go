@@ -1,0 +1,245 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/ticketify/ticketify/internal/mongodb"
+)
+
+// Journal makes one flush of a projector's documents — several, in one or
+// several collections — land whole, without the multi-document transactions
+// FerretDB lacks: a redo log of one record per projector generation.
+//
+// A flush first writes every changed document, encoded, into the record
+// (one single-document write, so the record is either the old flush's or
+// the new one's), then writes the documents themselves. A process killed
+// between two of those writes leaves some documents new and some old; the
+// next applier of the generation, before it reads anything, writes the
+// record's documents again, which completes the flush. Without it a
+// re-delivered event would find its applied-version guard already moved in
+// one document and never repair the others (an audit chain with no entry,
+// a ticket missing from its list).
+//
+// Replaying the latest record is always safe: a document in it has not been
+// written by any later flush, since a later flush would have replaced the
+// record first. A record too large for one document is written as parts
+// before the record that names them.
+type Journal struct {
+	coll      *mongo.Collection
+	id        string // the record's _id: the projector's generation
+	docs      []*Docs
+	batch     int
+	seq       int64
+	parts     []string // the parts of the current record, deleted once it is replaced
+	recovered bool
+	maxBytes  int // of documents per record or part
+}
+
+// JournalCollection holds one journal record per live projector generation.
+//
+// WARNING: renaming it loses the records of flushes that a crash cut short.
+const JournalCollection = "projection_journal"
+
+// maxJournalBytes bounds the documents one record or part carries, well
+// under MongoDB's 16 MB document limit.
+const maxJournalBytes = 4 << 20
+
+type journalEntry struct {
+	Coll string   `bson:"c"`
+	ID   string   `bson:"i"`
+	Doc  bson.Raw `bson:"d,omitempty"` // absent: delete
+}
+
+type journalRecord struct {
+	ID      string         `bson:"_id"`
+	Owner   string         `bson:"owner,omitempty"` // parts: the record they belong to
+	Seq     int64          `bson:"seq"`
+	Entries []journalEntry `bson:"entries,omitempty"`
+	Parts   []string       `bson:"parts,omitempty"`
+}
+
+// newJournal returns the journal of a projector's generation; its Docs
+// register themselves when opened on a target that carries it.
+func newJournal(coll *mongo.Collection, projector string, generation int, ferret bool) *Journal {
+	j := &Journal{coll: coll, id: journalID(projector, generation), batch: 1000, maxBytes: maxJournalBytes}
+	if ferret {
+		j.batch = maxUpdatesFerretDB
+	}
+	return j
+}
+
+func journalID(projector string, generation int) string {
+	return fmt.Sprintf("%s.g%d", projector, generation)
+}
+
+// recover writes the last record's documents again, once, before the
+// applier reads anything; it also removes parts that no record names.
+func (j *Journal) recover(ctx context.Context) error {
+	if j.recovered {
+		return nil
+	}
+	rec, err := mongodb.FindByID[journalRecord](ctx, j.coll, j.id)
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", j.id, err)
+	}
+	if rec != nil {
+		entries := rec.Entries
+		for _, id := range rec.Parts {
+			part, err := mongodb.FindByID[journalRecord](ctx, j.coll, id)
+			if err != nil {
+				return fmt.Errorf("journal %s: %w", j.id, err)
+			}
+			if part == nil {
+				return fmt.Errorf("journal %s: part %s is missing", j.id, id)
+			}
+			entries = append(entries, part.Entries...)
+		}
+		if err := j.replay(ctx, entries); err != nil {
+			return err
+		}
+		j.seq, j.parts = rec.Seq, rec.Parts
+	}
+	// Parts no record names (of a flush cut short before its record, or
+	// left when a later record replaced theirs): a scan, but of a
+	// collection of a few documents per projector.
+	if _, err := j.coll.DeleteMany(ctx, bson.D{{Key: "owner", Value: j.id}, {Key: "seq", Value: bson.D{{Key: "$ne", Value: j.seq}}}}); err != nil {
+		return fmt.Errorf("journal %s: %w", j.id, mongodb.Classify(err))
+	}
+	j.recovered = true
+	return nil
+}
+
+// replay writes entries as they are: replaces (upserts) and deletes.
+func (j *Journal) replay(ctx context.Context, entries []journalEntry) error {
+	byColl := map[string][]mongo.WriteModel{}
+	var order []string
+	for _, e := range entries {
+		if _, ok := byColl[e.Coll]; !ok {
+			order = append(order, e.Coll)
+		}
+		if e.Doc == nil {
+			byColl[e.Coll] = append(byColl[e.Coll], mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: e.ID}}))
+		} else {
+			byColl[e.Coll] = append(byColl[e.Coll], replaceModel(e.ID, e.Doc))
+		}
+	}
+	for _, name := range order {
+		if err := bulkWrite(ctx, j.coll.Database().Collection(name), byColl[name], j.batch); err != nil {
+			return fmt.Errorf("journal %s: %w", j.id, err)
+		}
+	}
+	return nil
+}
+
+// Flush writes the changes of every Docs of the journal as one: the record
+// first, then the documents.
+func (j *Journal) Flush(ctx context.Context) error {
+	changes, err := j.begin(ctx)
+	if err != nil || changes == nil {
+		return err
+	}
+	if err := j.write(ctx, changes, len(j.docs)); err != nil {
+		return err
+	}
+	for _, d := range j.docs {
+		d.settle()
+	}
+	return nil
+}
+
+// begin is a flush's first step: it records what every Docs will write and
+// returns it (nil when nothing changed).
+func (j *Journal) begin(ctx context.Context) ([][]change, error) {
+	if err := j.recover(ctx); err != nil {
+		return nil, err
+	}
+	changes := make([][]change, len(j.docs))
+	var entries []journalEntry
+	for i, d := range j.docs {
+		cs, err := d.pending()
+		if err != nil {
+			return nil, err
+		}
+		changes[i] = cs
+		for _, c := range cs {
+			entries = append(entries, journalEntry{Coll: d.coll.Name(), ID: c.id, Doc: c.doc})
+		}
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	old := j.parts
+	if err := j.record(ctx, entries); err != nil {
+		return nil, err
+	}
+	for _, id := range old { // the record that named them is replaced
+		if _, err := j.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+			return nil, fmt.Errorf("journal %s: %w", j.id, mongodb.Classify(err))
+		}
+	}
+	return changes, nil
+}
+
+// write is a flush's second step: the first n Docs write their changes.
+func (j *Journal) write(ctx context.Context, changes [][]change, n int) error {
+	for i, d := range j.docs[:n] {
+		if len(changes[i]) == 0 {
+			continue
+		}
+		if err := d.write(ctx, changes[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// record replaces the journal's record with one holding entries (in parts
+// when they are large).
+func (j *Journal) record(ctx context.Context, entries []journalEntry) error {
+	seq := j.seq + 1
+	rec := journalRecord{ID: j.id, Seq: seq}
+	var parts []any
+	size := 0
+	var cur []journalEntry
+	for _, e := range entries {
+		if size+len(e.Doc) > j.maxBytes && len(cur) > 0 {
+			parts = append(parts, journalRecord{ID: fmt.Sprintf("%s/%d/%d", j.id, seq, len(parts)), Owner: j.id, Seq: seq, Entries: cur})
+			cur, size = nil, 0
+		}
+		cur = append(cur, e)
+		size += len(e.Doc) + len(e.ID) + len(e.Coll)
+	}
+	if len(parts) == 0 {
+		rec.Entries = cur
+	} else {
+		parts = append(parts, journalRecord{ID: fmt.Sprintf("%s/%d/%d", j.id, seq, len(parts)), Owner: j.id, Seq: seq, Entries: cur})
+		for _, p := range parts {
+			rec.Parts = append(rec.Parts, p.(journalRecord).ID)
+			// One at a time: a part is up to a few MB, and a retry after a
+			// failed attempt at the same sequence number finds it there.
+			if _, err := j.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.(journalRecord).ID}}, p, options.Replace().SetUpsert(true)); err != nil {
+				return fmt.Errorf("journal %s: %w", j.id, mongodb.Classify(err))
+			}
+		}
+	}
+	if _, err := j.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: j.id}}, rec, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("journal %s: %w", j.id, mongodb.Classify(err))
+	}
+	j.seq, j.parts = seq, rec.Parts
+	return nil
+}
+
+// dropJournal removes a generation's journal with the generation.
+func dropJournal(ctx context.Context, conn *mongodb.Conn, projector string, generation int) error {
+	id := journalID(projector, generation)
+	coll := conn.DB.Collection(JournalCollection)
+	if _, err := coll.DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "owner", Value: id}}}}}); err != nil {
+		return fmt.Errorf("journal %s: %w", id, mongodb.Classify(err))
+	}
+	return nil
+}
