@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,12 +91,11 @@ Press Ctrl-C to stop.
 }
 
 // discordCmd is `ticketify discord register-commands [--guild ID]`.
-func discordCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+func discordCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "register-commands" {
 		return errors.New("discord: say register-commands")
 	}
-	fs := flag.NewFlagSet("register-commands", flag.ContinueOnError)
-	guildFlag := fs.String("guild", "", "register in one guild (instant) instead of globally")
+	fs, guildFlag := registerFlags(stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

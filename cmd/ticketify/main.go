@@ -7,12 +7,12 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -45,37 +45,22 @@ func oneLine(err error) string {
 	return s
 }
 
-const usage = `ticketify — event-sourced Discord tickets
-
-Usage:
-  ticketify [serve]                       run the bot, projections and HTTP server (default)
-  ticketify demo                          everything embedded with a fake Discord and a sample server
-  ticketify discord register-commands [--guild ID]
-                                          register the slash commands (globally, or in one guild at once)
-  ticketify projections rebuild [NAME...] rebuild projections from the event log (all when none named)
-  ticketify projections list              list projections, their generations and parked events
-  ticketify audit verify                  recompute every stream's hash chain from the log and compare
-  ticketify export user USER_ID [--out FILE] [--as-of TIME]
-                                          everything held about a person, replayed from the events (JSON)
-  ticketify export guild GUILD_ID --out FILE [--as-of TIME]
-                                          a server's events as a signed ZIP (key: DATA_DIR/export-signing.key)
-  ticketify import FILE [--trust PUBLIC_KEY_BASE64]
-                                          re-import a server's export into an empty instance
-  ticketify erase user USER_ID            destroy a person's keys, delete their sessions, scrub the views
-  ticketify erase guild GUILD_ID          destroy the keys of every ticket of a server and scrub them
-  ticketify help                          this text
-
-Settings (environment):
-`
-
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+	switch {
+	case cmd == "help":
+		return printHelp(stdout, args)
+	case isHelpFlag(cmd):
 		printUsage(stdout)
 		return nil
+	case !known(cmd):
+		printUsage(stderr)
+		return fmt.Errorf("unknown command %q", cmd)
+	case slices.ContainsFunc(args, isHelpFlag):
+		return printHelp(stdout, append([]string{cmd}, args...))
 	}
 	if cmd == "demo" {
 		return runDemo(ctx, getenv, stdout, stderr)
@@ -91,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "projections":
 		return projectionsCmd(ctx, cfg, logger, args, stdout)
 	case "discord":
-		return discordCmd(ctx, cfg, logger, args, stdout)
+		return discordCmd(ctx, cfg, logger, args, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, cfg, logger, args, stdout)
 	case "export":
@@ -104,15 +89,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
-}
-
-func printUsage(w io.Writer) {
-	fmt.Fprint(w, usage)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	for _, v := range config.Vars {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, v.Default, v.Meaning)
-	}
-	_ = tw.Flush()
 }
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
@@ -226,14 +202,12 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	if err != nil {
 		return fmt.Errorf("export: %q is not a Discord user id", args[1])
 	}
-	fs := flag.NewFlagSet("export user", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "write the export to this file (mode 0600) instead of standard output; a .zip adds the transcripts of their tickets")
-	asOfText := fs.String("as-of", "", "leave out events after this time (RFC 3339)")
+	fs, opts := exportUserFlags(stderr)
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
-	asOf, err := parseAsOf(*asOfText)
+	out := opts.out
+	asOf, err := parseAsOf(*opts.asOf)
 	if err != nil {
 		return err
 	}
@@ -329,17 +303,15 @@ func exportGuildCmd(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	if err != nil {
 		return fmt.Errorf("export: %q is not a Discord server id", args[0])
 	}
-	fs := flag.NewFlagSet("export guild", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "the ZIP file to write (mode 0600)")
-	asOfText := fs.String("as-of", "", "leave out events after this time (RFC 3339)")
+	fs, opts := exportGuildFlags(stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	out := opts.out
 	if *out == "" {
 		return errors.New("export guild: say where with --out FILE.zip")
 	}
-	asOf, err := parseAsOf(*asOfText)
+	asOf, err := parseAsOf(*opts.asOf)
 	if err != nil {
 		return err
 	}
@@ -372,12 +344,11 @@ func importCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	if len(args) < 1 {
 		return errors.New("import: say `import FILE.zip [--trust PUBLIC_KEY_BASE64]`")
 	}
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	trust := fs.String("trust", "", "accept only an export signed by this public key (base64, as the export printed)")
+	fs, opts := importFlags(stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	trust := opts.trust
 	var trusted ed25519.PublicKey
 	if *trust != "" {
 		b, err := base64.StdEncoding.DecodeString(*trust)
