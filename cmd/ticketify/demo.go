@@ -27,11 +27,13 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	}
 	defer fake.Close()
 	dir := getenv("TICKETIFY_DATA_DIR")
+	fate := "kept after exit: TICKETIFY_DATA_DIR is set"
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "ticketify-demo-"); err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
+		fate = "removed on exit"
 	}
 	overrides := map[string]string{
 		"TICKETIFY_DATA_DIR": dir, "TICKETIFY_MONGODB_URI": "",
@@ -79,9 +81,9 @@ Ticketify demo is running (seeded in %s).
   server:       %q with %d staff and %d members, 12 tickets opened through signed interactions
   dashboard:    http://%s  (press "Log in as demo admin")
   fake Discord: %s
-  data:         %s (removed on exit)
+  data:         %s (%s)
 Press Ctrl-C to stop.
-`, time.Since(start).Round(time.Millisecond), world.Guild.Name, len(world.Staff), len(world.Members), srv.Addr(), fake.APIURL(), dir)
+`, time.Since(start).Round(time.Millisecond), world.Guild.Name, len(world.Staff), len(world.Members), srv.Addr(), fake.APIURL(), dir, fate)
 	select {
 	case <-ctx.Done():
 		return nil
