@@ -36,7 +36,11 @@ var commands = []command{
 		flags: func(w io.Writer) *flag.FlagSet { fs, _ := exportUserFlags(w); return fs }},
 	{path: "export guild", args: "GUILD_ID --out FILE [--as-of TIME]", about: "a server's events as a signed ZIP (key: DATA_DIR/export-signing.key)",
 		flags: func(w io.Writer) *flag.FlagSet { fs, _ := exportGuildFlags(w); return fs }},
-	{path: "import", args: "FILE [--trust PUBLIC_KEY_BASE64]", about: "re-import a server's export into an empty instance",
+	{path: "import", args: "FILE (--trust PUBLIC_KEY_BASE64 | --fingerprint SHA256:…)", about: "re-import a server's export into an empty instance",
+		detail: "The export must be signed by the key you trust: the public key or fingerprint the exporting installation\n" +
+			"printed. Without one, the import says which key signed the export and stops. Only the server's own events\n" +
+			"are accepted (its settings, members, usage and tickets); anything else refuses the whole import, before\n" +
+			"anything is appended.",
 		flags: func(w io.Writer) *flag.FlagSet { fs, _ := importFlags(w); return fs }},
 	{path: "erase user", args: "USER_ID", about: "destroy a person's keys, delete their sessions, scrub the views"},
 	{path: "erase guild", args: "GUILD_ID", about: "destroy the keys of every ticket of a server and scrub them"},
@@ -155,12 +159,13 @@ func exportGuildFlags(stderr io.Writer) (*flag.FlagSet, exportOpts) {
 }
 
 // importOpts are the flags of `import`.
-type importOpts struct{ trust *string }
+type importOpts struct{ trust, fingerprint *string }
 
 func importFlags(stderr io.Writer) (*flag.FlagSet, importOpts) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs, importOpts{
-		trust: fs.String("trust", "", "accept only an export signed by this public key (base64, as the export printed)"),
+		trust:       fs.String("trust", "", "accept only an export signed by this public key (base64, as the export printed)"),
+		fingerprint: fs.String("fingerprint", "", "accept only an export signed by the key with this fingerprint (SHA256:…, as the export printed)"),
 	}
 }

@@ -32,7 +32,7 @@ func TestEveryCommandPrintsItsHelp(t *testing.T) {
 		{[]string{"export", "user", "4242"}, []string{"ticketify export user", "-out"}},
 		{[]string{"export", "guild"}, []string{"ticketify export guild", "-out", "-as-of"}},
 		{[]string{"export", "guild", "8", "--out", "x.zip"}, []string{"ticketify export guild"}},
-		{[]string{"import"}, []string{"ticketify import", "-trust"}},
+		{[]string{"import"}, []string{"ticketify import", "-trust", "-fingerprint"}},
 		{[]string{"import", "guild.zip"}, []string{"ticketify import", "-trust"}},
 		{[]string{"erase"}, []string{"ticketify erase user", "ticketify erase guild"}},
 		{[]string{"erase", "user"}, []string{"ticketify erase user"}},

@@ -335,39 +335,55 @@ func exportGuildCmd(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "exported %d events of %d tickets of server %s to %s, signed by %s\n", m.Events, m.Tickets, g, *out, m.PublicKey)
+	pub := key.Public().(ed25519.PublicKey)
+	fmt.Fprintf(stdout, "exported %d events of %d tickets of server %s to %s, signed by key %s (public key %s)\n",
+		m.Events, m.Tickets, g, *out, privacy.Fingerprint(pub), m.PublicKey)
 	return nil
 }
 
-// importCmd is `ticketify import FILE [--trust PUBLIC_KEY]`.
+// importCmd is `ticketify import FILE (--trust PUBLIC_KEY | --fingerprint SHA256:…)`.
 func importCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
-	if len(args) < 1 {
-		return errors.New("import: say `import FILE.zip [--trust PUBLIC_KEY_BASE64]`")
+	if len(args) < 1 || strings.HasPrefix(args[0], "-") {
+		return errors.New("import: say `import FILE.zip --trust PUBLIC_KEY_BASE64` or `import FILE.zip --fingerprint SHA256:…`")
 	}
 	fs, opts := importFlags(stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	trust := opts.trust
-	var trusted ed25519.PublicKey
-	if *trust != "" {
-		b, err := base64.StdEncoding.DecodeString(*trust)
+	var trust privacy.Trust
+	if *opts.trust != "" {
+		b, err := base64.StdEncoding.DecodeString(*opts.trust)
 		if err != nil || len(b) != ed25519.PublicKeySize {
-			return errors.New("import: --trust wants a base64 Ed25519 public key")
+			return errors.New("import: --trust wants a base64 Ed25519 public key, as `ticketify export guild` printed it")
 		}
-		trusted = b
+		trust.PublicKey = b
+	}
+	if fp := *opts.fingerprint; fp != "" {
+		b, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(fp, "SHA256:"))
+		if !strings.HasPrefix(fp, "SHA256:") || err != nil || len(b) != 32 {
+			return errors.New("import: --fingerprint wants SHA256:… (43 characters after the colon), as `ticketify export guild` printed it")
+		}
+		trust.Fingerprint = fp
 	}
 	st, err := server.OpenStorage(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	res, err := st.Importer().Import(ctx, args[0], trusted)
-	if err != nil {
-		return err
+	res, err := st.Importer().Import(ctx, args[0], trust)
+	if untrusted, ok := errors.AsType[*privacy.UntrustedError](err); ok {
+		return fmt.Errorf("import: nothing imported: %s is signed by key %s (public key %s), and no key is trusted yet. "+
+			"Compare it with the key the exporting installation printed (`ticketify export guild` prints it); if they are the same, run again with --fingerprint %s (or --trust %s)",
+			args[0], untrusted.Fingerprint, untrusted.PublicKey, untrusted.Fingerprint, untrusted.PublicKey)
 	}
-	fmt.Fprintf(stdout, "imported %d events of server %s (signed by key %s…); start ticketify to build the views\n",
-		res.Events, res.Manifest.Guild, res.Fingerprint[:16])
+	if err != nil && res.Events == 0 {
+		return fmt.Errorf("import: nothing imported: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("import: stopped after %d of %d events; restore an empty instance before trying again: %w", res.Events, res.Manifest.Events, err)
+	}
+	fmt.Fprintf(stdout, "imported %d events of server %s (signed by key %s); start ticketify to build the views\n",
+		res.Events, res.Manifest.Guild, res.Fingerprint)
 	return nil
 }
 
