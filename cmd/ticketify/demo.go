@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,11 +27,13 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	}
 	defer fake.Close()
 	dir := getenv("TICKETIFY_DATA_DIR")
+	fate := "kept after exit: TICKETIFY_DATA_DIR is set"
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "ticketify-demo-"); err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
+		fate = "removed on exit"
 	}
 	overrides := map[string]string{
 		"TICKETIFY_DATA_DIR": dir, "TICKETIFY_MONGODB_URI": "",
@@ -80,9 +81,9 @@ Ticketify demo is running (seeded in %s).
   server:       %q with %d staff and %d members, 12 tickets opened through signed interactions
   dashboard:    http://%s  (press "Log in as demo admin")
   fake Discord: %s
-  data:         %s (removed on exit)
+  data:         %s (%s)
 Press Ctrl-C to stop.
-`, time.Since(start).Round(time.Millisecond), world.Guild.Name, len(world.Staff), len(world.Members), srv.Addr(), fake.APIURL(), dir)
+`, time.Since(start).Round(time.Millisecond), world.Guild.Name, len(world.Staff), len(world.Members), srv.Addr(), fake.APIURL(), dir, fate)
 	select {
 	case <-ctx.Done():
 		return nil
@@ -92,12 +93,11 @@ Press Ctrl-C to stop.
 }
 
 // discordCmd is `ticketify discord register-commands [--guild ID]`.
-func discordCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+func discordCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "register-commands" {
 		return errors.New("discord: say register-commands")
 	}
-	fs := flag.NewFlagSet("register-commands", flag.ContinueOnError)
-	guildFlag := fs.String("guild", "", "register in one guild (instant) instead of globally")
+	fs, guildFlag := registerFlags(stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

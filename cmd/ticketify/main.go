@@ -7,12 +7,12 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -45,37 +45,22 @@ func oneLine(err error) string {
 	return s
 }
 
-const usage = `ticketify — event-sourced Discord tickets
-
-Usage:
-  ticketify [serve]                       run the bot, projections and HTTP server (default)
-  ticketify demo                          everything embedded with a fake Discord and a sample server
-  ticketify discord register-commands [--guild ID]
-                                          register the slash commands (globally, or in one guild at once)
-  ticketify projections rebuild [NAME...] rebuild projections from the event log (all when none named)
-  ticketify projections list              list projections, their generations and parked events
-  ticketify audit verify                  recompute every stream's hash chain from the log and compare
-  ticketify export user USER_ID [--out FILE] [--as-of TIME]
-                                          everything held about a person, replayed from the events (JSON)
-  ticketify export guild GUILD_ID --out FILE [--as-of TIME]
-                                          a server's events as a signed ZIP (key: DATA_DIR/export-signing.key)
-  ticketify import FILE [--trust PUBLIC_KEY_BASE64]
-                                          re-import a server's export into an empty instance
-  ticketify erase user USER_ID            destroy a person's keys, delete their sessions, scrub the views
-  ticketify erase guild GUILD_ID          destroy the keys of every ticket of a server and scrub them
-  ticketify help                          this text
-
-Settings (environment):
-`
-
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+	switch {
+	case cmd == "help":
+		return printHelp(stdout, args)
+	case isHelpFlag(cmd):
 		printUsage(stdout)
 		return nil
+	case !known(cmd):
+		printUsage(stderr)
+		return fmt.Errorf("unknown command %q", cmd)
+	case slices.ContainsFunc(args, isHelpFlag):
+		return printHelp(stdout, append([]string{cmd}, args...))
 	}
 	if cmd == "demo" {
 		return runDemo(ctx, getenv, stdout, stderr)
@@ -91,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "projections":
 		return projectionsCmd(ctx, cfg, logger, args, stdout)
 	case "discord":
-		return discordCmd(ctx, cfg, logger, args, stdout)
+		return discordCmd(ctx, cfg, logger, args, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, cfg, logger, args, stdout)
 	case "export":
@@ -104,15 +89,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
-}
-
-func printUsage(w io.Writer) {
-	fmt.Fprint(w, usage)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	for _, v := range config.Vars {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, v.Default, v.Meaning)
-	}
-	_ = tw.Flush()
 }
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
@@ -226,14 +202,12 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	if err != nil {
 		return fmt.Errorf("export: %q is not a Discord user id", args[1])
 	}
-	fs := flag.NewFlagSet("export user", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "write the export to this file (mode 0600) instead of standard output; a .zip adds the transcripts of their tickets")
-	asOfText := fs.String("as-of", "", "leave out events after this time (RFC 3339)")
+	fs, opts := exportUserFlags(stderr)
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
-	asOf, err := parseAsOf(*asOfText)
+	out := opts.out
+	asOf, err := parseAsOf(*opts.asOf)
 	if err != nil {
 		return err
 	}
@@ -329,17 +303,15 @@ func exportGuildCmd(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	if err != nil {
 		return fmt.Errorf("export: %q is not a Discord server id", args[0])
 	}
-	fs := flag.NewFlagSet("export guild", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "the ZIP file to write (mode 0600)")
-	asOfText := fs.String("as-of", "", "leave out events after this time (RFC 3339)")
+	fs, opts := exportGuildFlags(stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	out := opts.out
 	if *out == "" {
 		return errors.New("export guild: say where with --out FILE.zip")
 	}
-	asOf, err := parseAsOf(*asOfText)
+	asOf, err := parseAsOf(*opts.asOf)
 	if err != nil {
 		return err
 	}
@@ -363,40 +335,55 @@ func exportGuildCmd(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "exported %d events of %d tickets of server %s to %s, signed by %s\n", m.Events, m.Tickets, g, *out, m.PublicKey)
+	pub := key.Public().(ed25519.PublicKey)
+	fmt.Fprintf(stdout, "exported %d events of %d tickets of server %s to %s, signed by key %s (public key %s)\n",
+		m.Events, m.Tickets, g, *out, privacy.Fingerprint(pub), m.PublicKey)
 	return nil
 }
 
-// importCmd is `ticketify import FILE [--trust PUBLIC_KEY]`.
+// importCmd is `ticketify import FILE (--trust PUBLIC_KEY | --fingerprint SHA256:…)`.
 func importCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
-	if len(args) < 1 {
-		return errors.New("import: say `import FILE.zip [--trust PUBLIC_KEY_BASE64]`")
+	if len(args) < 1 || strings.HasPrefix(args[0], "-") {
+		return errors.New("import: say `import FILE.zip --trust PUBLIC_KEY_BASE64` or `import FILE.zip --fingerprint SHA256:…`")
 	}
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	trust := fs.String("trust", "", "accept only an export signed by this public key (base64, as the export printed)")
+	fs, opts := importFlags(stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	var trusted ed25519.PublicKey
-	if *trust != "" {
-		b, err := base64.StdEncoding.DecodeString(*trust)
+	var trust privacy.Trust
+	if *opts.trust != "" {
+		b, err := base64.StdEncoding.DecodeString(*opts.trust)
 		if err != nil || len(b) != ed25519.PublicKeySize {
-			return errors.New("import: --trust wants a base64 Ed25519 public key")
+			return errors.New("import: --trust wants a base64 Ed25519 public key, as `ticketify export guild` printed it")
 		}
-		trusted = b
+		trust.PublicKey = b
+	}
+	if fp := *opts.fingerprint; fp != "" {
+		b, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(fp, "SHA256:"))
+		if !strings.HasPrefix(fp, "SHA256:") || err != nil || len(b) != 32 {
+			return errors.New("import: --fingerprint wants SHA256:… (43 characters after the colon), as `ticketify export guild` printed it")
+		}
+		trust.Fingerprint = fp
 	}
 	st, err := server.OpenStorage(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	res, err := st.Importer().Import(ctx, args[0], trusted)
-	if err != nil {
-		return err
+	res, err := st.Importer().Import(ctx, args[0], trust)
+	if untrusted, ok := errors.AsType[*privacy.UntrustedError](err); ok {
+		return fmt.Errorf("import: nothing imported: %s is signed by key %s (public key %s), and no key is trusted yet. "+
+			"Compare it with the key the exporting installation printed (`ticketify export guild` prints it); if they are the same, run again with --fingerprint %s (or --trust %s)",
+			args[0], untrusted.Fingerprint, untrusted.PublicKey, untrusted.Fingerprint, untrusted.PublicKey)
 	}
-	fmt.Fprintf(stdout, "imported %d events of server %s (signed by key %s…); start ticketify to build the views\n",
-		res.Events, res.Manifest.Guild, res.Fingerprint[:16])
+	if err != nil && res.Events == 0 {
+		return fmt.Errorf("import: nothing imported: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("import: stopped after %d of %d events; restore an empty instance before trying again: %w", res.Events, res.Manifest.Events, err)
+	}
+	fmt.Fprintf(stdout, "imported %d events of server %s (signed by key %s); start ticketify to build the views\n",
+		res.Events, res.Manifest.Guild, res.Fingerprint)
 	return nil
 }
 

@@ -93,7 +93,9 @@ func TestKilledBetweenAppendAndDeliveryViewsConverge(t *testing.T) {
 	writer := testenv.NewAppOn(t, conn) // the appending process
 	uri := srv.URI()
 	addr := freeAddr(t)
-	childEnv := []string{"TICKETIFY_MONGODB_URI=" + uri, "TICKETIFY_DATABASE=" + conn.DB.Name(),
+	// The data directory still holds the generated keys (export signing)
+	// with MongoDB elsewhere: never the default ./data, in the source tree.
+	childEnv := []string{"TICKETIFY_MONGODB_URI=" + uri, "TICKETIFY_DATABASE=" + conn.DB.Name(), "TICKETIFY_DATA_DIR=" + t.TempDir(),
 		"TICKETIFY_HTTP_ADDR=" + addr, "TICKETIFY_SECRET_KEY=" + fmt.Sprintf("%x", testenv.KEK)}
 	projector := startChild(t, childEnv...)
 	waitHealthy(t, addr, projector)
@@ -230,10 +232,10 @@ func TestStartupErrorsAreOneClearLine(t *testing.T) {
 		want string
 	}{
 		{"a port in use", map[string]string{"TICKETIFY_HTTP_ADDR": taken.Addr().String(), "TICKETIFY_DATA_DIR": dir}, "already in use"},
-		{"a bad uri", map[string]string{"TICKETIFY_MONGODB_URI": "postgres://x"}, "must start with mongodb://"},
-		{"an unreachable server", map[string]string{"TICKETIFY_MONGODB_URI": "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500", "TICKETIFY_HTTP_ADDR": "127.0.0.1:0"}, "does not answer"},
+		{"a bad uri", map[string]string{"TICKETIFY_MONGODB_URI": "postgres://x", "TICKETIFY_DATA_DIR": dir}, "must start with mongodb://"},
+		{"an unreachable server", map[string]string{"TICKETIFY_MONGODB_URI": "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500", "TICKETIFY_HTTP_ADDR": "127.0.0.1:0", "TICKETIFY_DATA_DIR": dir}, "does not answer"},
 		{"a data dir it cannot write", map[string]string{"TICKETIFY_DATA_DIR": "/proc/ticketify", "TICKETIFY_HTTP_ADDR": "127.0.0.1:0"}, "data directory"},
-		{"an unknown command", map[string]string{}, "unknown command"},
+		{"an unknown command", map[string]string{"TICKETIFY_DATA_DIR": dir}, "unknown command"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

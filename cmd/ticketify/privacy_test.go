@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -139,12 +143,40 @@ func TestExportGuildThenImportIntoAFreshInstance(t *testing.T) {
 	if info, err := os.Stat(filepath.Join(envA["TICKETIFY_DATA_DIR"], privacy.SigningKeyFile)); err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("the signing key file: %v %v", info, err)
 	}
+	// The export says which key signed it; the import wants that key, or
+	// its fingerprint, confirmed.
+	fp := regexp.MustCompile(`SHA256:[A-Za-z0-9+/]{43}`).FindString(out.String())
+	pub := regexp.MustCompile(`public key ([A-Za-z0-9+/]{43}=)`).FindStringSubmatch(out.String())
+	if fp == "" || pub == nil {
+		t.Fatalf("the export does not print its key and fingerprint: %q", out.String())
+	}
 	envB := map[string]string{"TICKETIFY_DATA_DIR": t.TempDir(), "TICKETIFY_HTTP_ADDR": freeAddr(t), "TICKETIFY_LOG_LEVEL": "error"}
 	getB := func(k string) string { return envB[k] }
-	if err := run(ctx, []string{"import", zipPath}, getB, &out, io.Discard); err != nil {
-		t.Fatal(err)
+	err = run(ctx, []string{"import", zipPath}, getB, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), fp) || !strings.Contains(err.Error(), "--fingerprint "+fp) || !strings.Contains(err.Error(), "--trust") {
+		t.Fatalf("an import without a trusted key: %v; want a refusal naming %s and how to confirm it", err, fp)
 	}
-	if err := run(ctx, []string{"import", zipPath}, getB, io.Discard, io.Discard); err == nil {
+	t.Logf("without a trusted key: %v", err)
+	_, otherKey, _ := ed25519.GenerateKey(rand.Reader)
+	otherFP := privacy.Fingerprint(otherKey.Public().(ed25519.PublicKey))
+	for _, bad := range [][]string{
+		{"--fingerprint", otherFP},
+		{"--trust", base64.StdEncoding.EncodeToString(otherKey.Public().(ed25519.PublicKey))},
+		{"--fingerprint", strings.TrimPrefix(fp, "SHA256:")}, // not in the form printed
+		{"--trust", "not-a-key"},
+	} {
+		if err := run(ctx, append([]string{"import", zipPath}, bad...), getB, io.Discard, io.Discard); err == nil {
+			t.Fatalf("import %v was accepted", bad)
+		}
+	}
+	out.Reset()
+	if err := run(ctx, []string{"import", zipPath, "--fingerprint", fp}, getB, &out, io.Discard); err != nil {
+		t.Fatalf("the import refused after %d refusals (did one append?): %v", 4, err)
+	}
+	if !strings.Contains(out.String(), fp) {
+		t.Fatalf("the import does not say which key signed it: %q", out.String())
+	}
+	if err := run(ctx, []string{"import", zipPath, "--trust", pub[1]}, getB, io.Discard, io.Discard); err == nil {
 		t.Fatal("a second import into the same instance was accepted")
 	}
 	cfgB, _ := config.Load(getB)

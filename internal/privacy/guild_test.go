@@ -100,7 +100,7 @@ func TestAServerExportReimportedIntoAnEmptyInstanceRebuildsTheSameViews(t *testi
 
 	b := testenv.NewApp(t)
 	rtB := b.Projections(t, viewProjectors...)
-	res, err := importer(b).Import(context.Background(), path, key.Public().(ed25519.PublicKey))
+	res, err := importer(b).Import(context.Background(), path, privacy.Trust{PublicKey: key.Public().(ed25519.PublicKey)})
 	must(t, err)
 	if res.Events != res.Manifest.Events || res.Fingerprint == "" {
 		t.Fatalf("import: %+v", res)
@@ -140,7 +140,7 @@ func TestAServerExportReimportedIntoAnEmptyInstanceRebuildsTheSameViews(t *testi
 	}
 	// An instance that holds events refuses the import, and changes nothing.
 	head := b.Head(t)
-	if _, err := importer(b).Import(ctx, path, nil); !errors.Is(err, domain.ErrConflict) {
+	if _, err := importer(b).Import(ctx, path, privacy.Trust{PublicKey: key.Public().(ed25519.PublicKey)}); !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("import into a used instance: %v", err)
 	}
 	if b.Head(t) != head {
@@ -155,9 +155,10 @@ func TestATamperedOrForeignExportIsRefused(t *testing.T) {
 	a.Caught(t, rtA)
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	path := exportGuild(t, a, rtA, key)
+	trusted := privacy.Trust{PublicKey: key.Public().(ed25519.PublicKey)}
 	b := testenv.NewApp(t)
 	other, _, _ := ed25519.GenerateKey(rand.Reader)
-	if _, err := importer(b).Import(context.Background(), path, other); !errors.Is(err, privacy.ErrBadExport) {
+	if _, err := importer(b).Import(context.Background(), path, privacy.Trust{PublicKey: other}); !errors.Is(err, privacy.ErrBadExport) {
 		t.Fatalf("an export signed by another key: %v", err)
 	}
 	// Change one event's text and re-zip with the original manifest and signature.
@@ -168,7 +169,7 @@ func TestATamperedOrForeignExportIsRefused(t *testing.T) {
 		}
 		return body
 	})
-	if _, err := importer(b).Import(context.Background(), tampered, nil); !errors.Is(err, privacy.ErrBadExport) {
+	if _, err := importer(b).Import(context.Background(), tampered, trusted); !errors.Is(err, privacy.ErrBadExport) {
 		t.Fatalf("a tampered export: %v", err)
 	}
 	tamperedTranscript := filepath.Join(t.TempDir(), "tampered-transcript.zip")
@@ -178,7 +179,7 @@ func TestATamperedOrForeignExportIsRefused(t *testing.T) {
 		}
 		return body
 	})
-	if _, err := importer(b).Import(context.Background(), tamperedTranscript, nil); !errors.Is(err, privacy.ErrBadExport) {
+	if _, err := importer(b).Import(context.Background(), tamperedTranscript, trusted); !errors.Is(err, privacy.ErrBadExport) {
 		t.Fatalf("an export with an edited transcript: %v", err)
 	}
 	if b.Head(t) != 0 {

@@ -8,10 +8,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,11 +91,50 @@ func Stop() {
 	}
 }
 
-// Main runs a package's tests and stops the shared servers.
+// Main runs a package's tests and stops the shared servers. It fails the
+// run when the tests left a new file or directory in the package's source
+// directory: tests write under t.TempDir() (the program's default data
+// directory, ./data, is the usual culprit: set TICKETIFY_DATA_DIR).
 func Main(m interface{ Run() int }) {
+	before := entries()
 	code := m.Run()
 	Stop()
+	if added := newEntries(before, entries()); len(added) > 0 {
+		wd, _ := os.Getwd()
+		fmt.Fprintf(os.Stderr, "FAIL: the tests wrote %s into the source directory %s; remove it, and write under t.TempDir() (set TICKETIFY_DATA_DIR)\n",
+			strings.Join(added, ", "), wd)
+		code = max(code, 1)
+	}
 	os.Exit(code)
+}
+
+// entries lists the names in the working directory (the package's).
+func entries() map[string]bool {
+	des, _ := os.ReadDir(".")
+	names := map[string]bool{}
+	for _, de := range des {
+		names[de.Name()] = true
+	}
+	return names
+}
+
+// newEntries lists the names that appeared, except the profiles and traces
+// asked for with go test's flags.
+func newEntries(before, after map[string]bool) []string {
+	asked := map[string]bool{}
+	for _, name := range []string{"cpuprofile", "memprofile", "blockprofile", "mutexprofile", "trace", "coverprofile"} {
+		if f := flag.Lookup("test." + name); f != nil && f.Value.String() != "" {
+			asked[filepath.Base(f.Value.String())] = true
+		}
+	}
+	var added []string
+	for name := range after {
+		if !before[name] && !asked[name] {
+			added = append(added, name)
+		}
+	}
+	slices.Sort(added)
+	return added
 }
 
 // DatabaseName returns a fresh database name.
