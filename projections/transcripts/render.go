@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -20,9 +19,10 @@ func RenderJSON(w io.Writer, t Transcript) error {
 }
 
 // RenderHTML writes the transcript as one self-contained HTML page that looks
-// like a Discord channel. Message content is untrusted: it is escaped first,
-// and only then is a small subset of Discord markdown turned into markup, so
-// no message can add an element or attribute of its own. The page also
+// like a Discord channel. Message content is untrusted: its Discord Markdown
+// is rendered by goldmark, which escapes all text, and the result passes an
+// allow-list sanitizer, so no message can add an element or attribute of its
+// own. The page also
 // forbids scripts and remote loads in its Content-Security-Policy, and shows
 // avatars as initials, so opening it makes no request.
 func RenderHTML(w io.Writer, t Transcript) error {
@@ -65,7 +65,7 @@ func (v view) Color(id string) string {
 
 func (v view) Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-// Markdown renders escaped content with mentions, code and emphasis.
+// Markdown renders content as Discord shows it, mentions with names.
 func (v view) Markdown(s string) template.HTML { return markdown(s, v.Who) }
 
 // SafeURL lets only http(s) links through.
@@ -75,63 +75,6 @@ func (v view) SafeURL(raw string) string {
 		return "#"
 	}
 	return u.String()
-}
-
-var (
-	codeBlock = regexp.MustCompile("(?s)```(?:[a-zA-Z0-9_+-]*\n)?(.*?)```")
-	inlineRe  = regexp.MustCompile("`([^`\n]+)`")
-	boldRe    = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
-	italicRe  = regexp.MustCompile(`\*([^*\n]+)\*`)
-	userRe    = regexp.MustCompile(`&lt;@!?(\d{1,20})&gt;`)
-	roleRe    = regexp.MustCompile(`&lt;@&amp;(\d{1,20})&gt;`)
-	channelRe = regexp.MustCompile(`&lt;#(\d{1,20})&gt;`)
-	linkRe    = regexp.MustCompile(`https?://[^\s<>"'&]+(?:&amp;[^\s<>"'&]+)*`)
-)
-
-// markdown escapes s, then turns Discord markdown into markup. Every
-// replacement inserts only fixed tags around already-escaped text.
-func markdown(s string, who func(string) string) template.HTML {
-	s = strings.Map(func(r rune) rune { // the placeholders below use these
-		if r == 0 || r == 1 || r == 2 {
-			return -1
-		}
-		return r
-	}, s)
-	var blocks []string
-	s = codeBlock.ReplaceAllStringFunc(s, func(m string) string {
-		body := codeBlock.FindStringSubmatch(m)[1]
-		blocks = append(blocks, "<pre><code>"+template.HTMLEscapeString(body)+"</code></pre>")
-		return fmt.Sprintf("\x00%d\x00", len(blocks)-1)
-	})
-	out := template.HTMLEscapeString(s)
-	var inline []string
-	out = inlineRe.ReplaceAllStringFunc(out, func(m string) string {
-		inline = append(inline, "<code>"+inlineRe.FindStringSubmatch(m)[1]+"</code>")
-		return fmt.Sprintf("\x01%d\x01", len(inline)-1)
-	})
-	var links []string
-	out = linkRe.ReplaceAllStringFunc(out, func(m string) string {
-		links = append(links, `<a href="`+m+`" rel="noopener noreferrer nofollow" target="_blank">`+m+`</a>`)
-		return fmt.Sprintf("\x02%d\x02", len(links)-1)
-	})
-	out = boldRe.ReplaceAllString(out, "<strong>$1</strong>")
-	out = italicRe.ReplaceAllString(out, "<em>$1</em>")
-	out = userRe.ReplaceAllStringFunc(out, func(m string) string {
-		return `<span class="mention">@` + template.HTMLEscapeString(who(userRe.FindStringSubmatch(m)[1])) + `</span>`
-	})
-	out = roleRe.ReplaceAllString(out, `<span class="mention">@role</span>`)
-	out = channelRe.ReplaceAllString(out, `<span class="mention">#channel</span>`)
-	out = strings.ReplaceAll(out, "\n", "<br>")
-	for i, b := range links {
-		out = strings.Replace(out, fmt.Sprintf("\x02%d\x02", i), b, 1)
-	}
-	for i, b := range inline {
-		out = strings.Replace(out, fmt.Sprintf("\x01%d\x01", i), b, 1)
-	}
-	for i, b := range blocks {
-		out = strings.Replace(out, fmt.Sprintf("\x00%d\x00", i), b, 1)
-	}
-	return template.HTML(out) //nolint:gosec // built from escaped text and fixed tags only
 }
 
 var page = template.Must(template.New("transcript").Parse(`<!doctype html>
@@ -158,6 +101,11 @@ main{padding:8px 0 24px}
 .event b{color:#dbdee1}
 pre{background:#2b2d31;border:1px solid #1e1f22;border-radius:4px;padding:8px;overflow:auto}code{background:#2b2d31;border-radius:3px;padding:0 3px;font-family:Consolas,monospace;font-size:13px}
 .mention{background:rgba(88,101,242,.3);color:#c9cdfb;border-radius:3px;padding:0 2px}
+pre{margin:4px 0}pre code{padding:0}blockquote{margin:2px 0;padding:0 0 0 12px;border-left:4px solid #4e5058}
+.content h1,.content h2,.content h3{color:#f2f3f5;margin:8px 0 4px;line-height:1.25}.content h1{font-size:24px}.content h2{font-size:20px}.content h3{font-size:16px}
+.content ul,.content ol{margin:2px 0;padding-left:24px}
+.spoiler{background:#1e1f22;border-radius:3px}.spoiler:not(:hover),.spoiler:not(:hover) *{color:transparent}
+.emoji{color:#b5bac1}time{background:rgba(255,255,255,.06);border-radius:3px;padding:0 2px}
 .embed{border-left:4px solid #5865f2;background:#2b2d31;border-radius:4px;padding:8px 12px;margin-top:4px;max-width:520px}
 .attachment{display:inline-block;background:#2b2d31;border:1px solid #1e1f22;border-radius:4px;padding:6px 10px;margin-top:4px}
 a{color:#00a8fc}
