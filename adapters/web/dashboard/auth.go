@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/oauth2"
@@ -38,13 +40,46 @@ func (d *Dashboard) clearCookie(c *fiber.Ctx) {
 		Secure: d.secure, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
-// safeNext keeps a post-login destination on this site.
+// safeNext keeps a post-login destination on this site: a local path with
+// its query, re-encoded, or "/guilds". It refuses what a browser could read
+// as another site or a server as another header: a control character or DEL
+// (browsers drop tabs and newlines, so "/\t/evil" is "//evil"), a backslash
+// (read as a slash), a scheme or host, a path starting "//" at any level of
+// percent-decoding, text that is not UTF-8, and the login routes. What it
+// keeps is written out percent-encoded, so the Location header is plain
+// ASCII whatever Unicode the path held.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") || strings.HasPrefix(next, "/auth/") {
-		return "/guilds"
+	const home = "/guilds"
+	if !strings.HasPrefix(next, "/") || !utf8.ValidString(next) || strings.ContainsFunc(next, unsafeInPath) {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return home
+	}
+	for p := u.Path; ; {
+		if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !utf8.ValidString(p) || strings.ContainsFunc(p, unsafeInPath) ||
+			path.Clean(p) == "/auth" || strings.HasPrefix(path.Clean(p), "/auth/") {
+			return home
+		}
+		decoded, err := url.PathUnescape(p)
+		if err != nil {
+			return home
+		}
+		if decoded == p {
+			break
+		}
+		p = decoded
+	}
+	query, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return home
+	}
+	return (&url.URL{Path: u.Path, RawQuery: query.Encode()}).String()
 }
+
+// unsafeInPath: ASCII control characters, DEL and the backslash.
+func unsafeInPath(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
 
 // startLogin begins the authorization-code flow: a fresh login session
 // holds the state's hash and the PKCE verifier; Discord gets the state and
@@ -129,7 +164,7 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 		d.logger.Warn("login not recorded", "user", user, "err", err)
 	}
 	d.setCookie(c, token, sess.Expires)
-	return c.Redirect(pending.Next, fiber.StatusFound)
+	return c.Redirect(safeNext(pending.Next), fiber.StatusFound)
 }
 
 // redact keeps an OAuth error's kind without echoing request details.

@@ -242,7 +242,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	post("/me/refresh", d.refreshProfile)
 	post("/guilds/:guild/erase", d.staff(d.eraseGuild))
 	get("/guilds/:guild/export.zip", d.staff(d.exportGuild))
-	get("/guilds/:guild", func(c *fiber.Ctx) error { return c.Redirect("/guilds/" + c.Params("guild") + "/tickets") })
+	get("/guilds/:guild", d.staff(func(c *fiber.Ctx, s *staffCtx) error { return c.Redirect("/guilds/" + s.guild.String() + "/tickets") }))
 	get("/guilds/:guild/tickets", d.staff(d.ticketsPage))
 	get("/guilds/:guild/tickets/:ticket", d.staff(d.ticketPage))
 	get("/guilds/:guild/tickets/:ticket/transcript.html", d.staff(d.transcriptFile("html")))

@@ -1,0 +1,108 @@
+package dashboard_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/testenv"
+)
+
+// raw sends one request as the site's browser (its cookies) without
+// following a redirect; rawQuery is sent exactly as written.
+func (s *site) raw(path, rawQuery string, header map[string]string) *http.Response {
+	s.t.Helper()
+	u := path
+	if !strings.HasPrefix(u, "http") {
+		u = s.base + path
+	}
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	must(s.t, err)
+	if rawQuery != "" {
+		req.URL.RawQuery = rawQuery
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	c := &http.Client{Jar: s.c.Jar, Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Do(req)
+	must(s.t, err)
+	res.Body.Close()
+	return res
+}
+
+// loginVia runs the login flow one redirect at a time as u, starting at
+// /auth/login?rawQuery, and returns the callback's answer (not followed).
+func (s *site) loginVia(u fakediscord.User, rawQuery string) *http.Response {
+	s.t.Helper()
+	s.w.Fake.LoginAs(u)
+	start := s.raw("/auth/login", rawQuery, nil)
+	if start.StatusCode != http.StatusFound {
+		s.t.Fatalf("/auth/login?%s answered %d", rawQuery, start.StatusCode)
+	}
+	authorize := s.raw(start.Header.Get("Location"), "", nil)
+	return s.raw(authorize.Header.Get("Location"), "", nil)
+}
+
+// After login the browser goes back only to a path of this site,
+// whatever `next` says, and the answer carries nothing but the session.
+func TestLoginGoesBackOnlyToALocalPath(t *testing.T) {
+	w := testenv.NewWorld(t)
+	for _, tc := range []struct{ name, next, want string }{
+		{"a tab before a second slash", "/%09/evil.example", "/guilds"},
+		{"a newline before a second slash", "/%0A/evil.example", "/guilds"},
+		{"a header injected after CR LF", "/%0D%0ASet-Cookie:%20ticketify_session=forged", "/guilds"},
+		{"DEL", "/%7F/evil.example", "/guilds"},
+		{"a protocol-relative URL", "//evil.example", "/guilds"},
+		{"slashes encoded once", "/%2F%2Fevil.example", "/guilds"},
+		{"slashes encoded twice", "/%252F%252Fevil.example", "/guilds"},
+		{"a backslash", `/\evil.example`, "/guilds"},
+		{"an encoded backslash", "/%5Cevil.example", "/guilds"},
+		{"a backslash encoded twice", "/%255Cevil.example", "/guilds"},
+		{"an absolute URL", "https://evil.example/", "/guilds"},
+		{"a scheme without slashes", "https:evil.example", "/guilds"},
+		{"an overlong UTF-8 slash", "/%C0%AF/evil.example", "/guilds"},
+		{"a login route", "/auth/logout", "/guilds"},
+		{"fullwidth slashes stay a local path, encoded", "/%EF%BC%8F%EF%BC%8Fevil.example", "/%EF%BC%8F%EF%BC%8Fevil.example"},
+		{"a page with its query", url.QueryEscape("/guilds/1/tickets?status=open&q=café"), "/guilds/1/tickets?q=caf%C3%A9&status=open"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSite(t, w)
+			cb := s.loginVia(w.Owner, "next="+tc.next)
+			loc := cb.Header.Values("Location")
+			if cb.StatusCode != http.StatusFound || len(loc) != 1 || loc[0] != tc.want {
+				t.Fatalf("next=%s: %d to %q, want %q", tc.next, cb.StatusCode, loc, tc.want)
+			}
+			for _, b := range []byte(loc[0]) {
+				if b <= 0x20 || b >= 0x7f || b == '\\' {
+					t.Fatalf("the Location %q holds byte %#x", loc[0], b)
+				}
+			}
+			cookies := cb.Header.Values("Set-Cookie")
+			if len(cookies) != 1 || !strings.HasPrefix(cookies[0], "ticketify_session=") || strings.Contains(cookies[0], "forged") {
+				t.Fatalf("next=%s set the cookies %q, want only the new session", tc.next, cookies)
+			}
+			if res, _ := s.get("/api/v1/me"); res.StatusCode != http.StatusOK {
+				t.Fatalf("the new session does not work: %d", res.StatusCode)
+			}
+		})
+	}
+	t.Run("the guild shortcut redirects only to a guild", func(t *testing.T) {
+		s := newSite(t, w)
+		s.login(w.Owner)
+		res := s.raw("/guilds/%0D%0ASet-Cookie:%20ticketify_session=forged", "", nil)
+		if cookies := res.Header.Values("Set-Cookie"); len(cookies) != 0 || len(res.Header.Values("Location")) > 1 {
+			t.Fatalf("answered %d with Location %q and cookies %q", res.StatusCode, res.Header.Values("Location"), cookies)
+		}
+		if res.StatusCode != http.StatusForbidden {
+			t.Fatalf("a guild id that is no id: %d, want 403 like any guild not yours", res.StatusCode)
+		}
+		res = s.raw("/guilds/"+w.Guild.ID.String(), "", nil)
+		if loc := res.Header.Get("Location"); loc != "/guilds/"+w.Guild.ID.String()+"/tickets" {
+			t.Fatalf("the guild shortcut goes to %q", loc)
+		}
+	})
+}
