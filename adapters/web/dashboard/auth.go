@@ -83,23 +83,45 @@ func unsafeInPath(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
 
 // startLogin begins the authorization-code flow: a fresh login session
 // holds the state's hash and the PKCE verifier; Discord gets the state and
-// the verifier's S256 challenge.
+// the verifier's S256 challenge. Anyone can link here, so it changes no
+// live session: someone logged in is sent on to next as they are (another
+// site cannot log them out or swap their session; logging out is a POST
+// with the CSRF token), and only a page the browser navigates to starts a
+// login, not another page's image, frame or fetch.
 func (d *Dashboard) startLogin(c *fiber.Ctx) error {
 	if !d.LoginEnabled() {
 		return d.fail(c, fiber.StatusServiceUnavailable, "Discord login is not configured on this server (DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET).")
 	}
+	if !pageNavigation(c) {
+		return d.fail(c, fiber.StatusForbidden, "A login starts from a link you follow, not from another page's content.")
+	}
 	ctx := c.UserContext()
+	next := safeNext(c.Query("next"))
+	live, err := d.sessions.get(ctx, c.Cookies(cookieName))
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	if live != nil && live.Kind == "user" {
+		return c.Redirect(next, fiber.StatusSeeOther)
+	}
 	token, id := newToken()
 	state, verifier := randomString(), oauth2.GenerateVerifier()
 	now := d.cfg.Clock()
 	sess := &session{ID: id, Kind: "login", Created: now, Expires: now.Add(loginTTL), CSRF: randomString(),
-		StateHash: hash(state), Next: safeNext(c.Query("next"))}
+		StateHash: hash(state), Next: next}
 	sess.Verifier = d.sessions.seal(id, []byte(verifier))
 	if err := d.sessions.insert(ctx, sess); err != nil {
 		return d.unavailable(c, err)
 	}
 	d.setCookie(c, token, sess.Expires)
 	return c.Redirect(d.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")), fiber.StatusFound)
+}
+
+// pageNavigation: the browser says (Fetch Metadata) that this request loads
+// a page in its window, or says nothing (older browsers, scripts).
+func pageNavigation(c *fiber.Ctx) bool {
+	mode, dest := c.Get("Sec-Fetch-Mode"), c.Get("Sec-Fetch-Dest")
+	return (mode == "" || mode == "navigate") && (dest == "" || dest == "document")
 }
 
 func hash(s string) string {

@@ -106,3 +106,36 @@ func TestLoginGoesBackOnlyToALocalPath(t *testing.T) {
 		}
 	})
 }
+
+// A logged-in browser sent to /auth/login by another site keeps
+// its session: nothing is dropped without the user's own action.
+func TestALoginLinkFromAnotherSiteKeepsTheSession(t *testing.T) {
+	w := testenv.NewWorld(t)
+	s := newSite(t, w)
+	s.login(w.Owner)
+	cookie, csrf := s.cookie().Value, s.csrf()
+	tickets := "/guilds/" + w.Guild.ID.String() + "/tickets"
+	navigate := map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1"}
+	res := s.raw("/auth/login", "next="+url.QueryEscape(tickets), navigate)
+	if res.StatusCode/100 != 3 || res.Header.Get("Location") != tickets || len(res.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("a logged-in /auth/login: %d to %q, cookies %q", res.StatusCode, res.Header.Get("Location"), res.Header.Values("Set-Cookie"))
+	}
+	res = s.raw("/auth/callback", "code=forged&state=forged", navigate)
+	if res.StatusCode != http.StatusBadRequest || len(res.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("a forged callback: %d, cookies %q", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+	if s.cookie() == nil || s.cookie().Value != cookie || s.csrf() != csrf {
+		t.Fatal("the session was replaced")
+	}
+	// Another site's page loading /auth/login as an image starts no login.
+	anon := newSite(t, w)
+	res = anon.raw("/auth/login", "", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"})
+	if res.StatusCode != http.StatusForbidden || len(res.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("an image load of /auth/login: %d, cookies %q", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+	// Logging out, then in, is the user's own action and works as before.
+	s.post("/auth/logout", url.Values{"csrf": {csrf}}, nil)
+	if landed := s.login(w.Owner); landed != "/guilds" || s.cookie().Value == cookie {
+		t.Fatalf("a new login landed on %s", landed)
+	}
+}
