@@ -146,7 +146,7 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 	_ = d.sessions.delete(ctx, pending.ID) // one use
 	if e := c.Query("error"); e != "" {
 		d.clearCookie(c)
-		return d.fail(c, fiber.StatusUnauthorized, "Discord did not authorize the login ("+e+").")
+		return d.fail(c, fiber.StatusUnauthorized, "Discord did not authorize the login.") // e is the URL's text: not shown
 	}
 	verifier, err := d.sessions.open(pending.ID, pending.Verifier)
 	if err != nil {
@@ -306,7 +306,7 @@ func (d *Dashboard) logout(c *fiber.Ctx) error {
 		return d.unavailable(c, err)
 	}
 	d.clearCookie(c)
-	return c.Redirect("/login?bye=1", fiber.StatusSeeOther)
+	return back(c, "/login", noticeLoggedOut)
 }
 
 // revoke tells Discord to forget the token (best effort: the session,
@@ -443,5 +443,5 @@ func (d *Dashboard) refreshProfile(c *fiber.Ctx) error {
 		return d.unavailable(c, err)
 	}
 	d.ForgetName(user)
-	return back(c, "/me", "done", "Your name and avatar were refreshed from Discord.")
+	return back(c, "/me", noticeProfileRefreshed)
 }

@@ -139,3 +139,31 @@ func TestALoginLinkFromAnotherSiteKeepsTheSession(t *testing.T) {
 		t.Fatalf("a new login landed on %s", landed)
 	}
 }
+
+// A banner shows only the dashboard's own messages, chosen by a
+// code; text in the URL is never shown.
+func TestBannersShowOnlyTheDashboardsOwnMessages(t *testing.T) {
+	w := testenv.NewWorld(t)
+	id := openTicket(t, w, w.Member, "banners")
+	s := newSite(t, w)
+	s.login(w.Owner)
+	g := "/guilds/" + w.Guild.ID.String()
+	forged := "Your account is suspended: call +1 555 0100"
+	for _, path := range []string{g + "/tickets/" + string(id), g + "/settings", "/me", "/login"} {
+		q := url.Values{"done": {forged}, "refused": {forged}, "bye": {forged}, "erased": {forged}}.Encode()
+		if _, body := s.get(path + "?" + q); strings.Contains(body, "suspended") {
+			t.Errorf("%s shows the URL's text as its banner", path)
+		}
+		if _, body := s.get(path + "?done=__proto__&refused=constructor"); strings.Contains(body, `class="flash`) {
+			t.Errorf("%s shows a banner for an unknown code", path)
+		}
+	}
+	res, body := s.post(g+"/tickets/"+string(id)+"/claim", url.Values{"csrf": {s.csrf()}}, nil)
+	if res.Request.URL.RawQuery != "done=claimed" || !strings.Contains(body, `role="status">Claimed.`) {
+		t.Fatalf("a claim went to %s: %.300s", res.Request.URL, body)
+	}
+	res, body = s.post(g+"/tickets/"+string(id)+"/claim", url.Values{"csrf": {s.csrf()}}, nil)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "you already claimed this ticket") || strings.Contains(res.Request.URL.RawQuery, "refused") {
+		t.Fatalf("a refused claim: %d at %s: %.300s", res.StatusCode, res.Request.URL, body)
+	}
+}
