@@ -22,7 +22,7 @@ func (d *Dashboard) apiMe(c *fiber.Ctx) error {
 func (d *Dashboard) apiGuilds(c *fiber.Ctx) error {
 	gs, err := d.visibleGuilds(c.UserContext(), current(c))
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.denied(c, err)
 	}
 	out := make([]fiber.Map, 0, len(gs))
 	for _, g := range gs {

@@ -260,8 +260,10 @@ func (d *Dashboard) discordMe(ctx context.Context, tok *oauth2.Token) (domain.Us
 	return user, seen, nil
 }
 
-// freshToken returns the session's Discord token, refreshed when it expired;
-// a refreshed one is sealed into the session, which the caller then saves.
+// freshToken returns the session's Discord token, refreshed when it expired.
+// A refreshed one is sealed into the session and saved at once, whatever
+// the caller does next: Discord rotates refresh tokens, so the old one no
+// longer works.
 func (d *Dashboard) freshToken(ctx context.Context, sess *session) (*oauth2.Token, error) {
 	tok, err := d.sessions.token(sess)
 	if err != nil {
@@ -269,11 +271,14 @@ func (d *Dashboard) freshToken(ctx context.Context, sess *session) (*oauth2.Toke
 	}
 	fresh, err := d.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, d.http), tok).Token()
 	if err != nil {
-		return nil, fmt.Errorf("refresh the Discord token: %w", err)
+		return nil, fmt.Errorf("refresh the Discord token: %s", redact(err))
 	}
 	if fresh.AccessToken != tok.AccessToken {
 		if err := d.sessions.setToken(sess, fresh); err != nil {
 			return nil, err
+		}
+		if err := d.sessions.replace(ctx, sess); err != nil {
+			return nil, fmt.Errorf("save the refreshed Discord token: %w", err)
 		}
 	}
 	return fresh, nil
@@ -281,20 +286,33 @@ func (d *Dashboard) freshToken(ctx context.Context, sess *session) (*oauth2.Toke
 
 // refreshGuilds asks Discord for the user's guilds again when the list is
 // older than guildsFresh, refreshing the access token first if it expired.
+// When Discord cannot be asked (it is down, the user removed the app, the
+// refresh is refused), the last list serves until staleGrace past its
+// freshness; after that the answer is errStale. Discord is asked once per
+// request.
 func (d *Dashboard) refreshGuilds(ctx context.Context, sess *session) error {
-	if d.cfg.Clock().Sub(sess.GuildsAt) < guildsFresh {
+	age := d.cfg.Clock().Sub(sess.GuildsAt)
+	if age < guildsFresh {
 		return nil
 	}
-	tok, err := d.freshToken(ctx, sess)
-	if err != nil {
-		return err
+	if !sess.refreshTried {
+		sess.refreshTried = true
+		tok, err := d.freshToken(ctx, sess)
+		var guilds []userGuild
+		if err == nil {
+			err = d.discordGet(ctx, tok, "/users/@me/guilds", &guilds)
+		}
+		if err == nil {
+			sess.Guilds, sess.GuildsAt = guilds, d.cfg.Clock()
+			return d.sessions.replace(ctx, sess)
+		}
+		sess.refreshErr = err
+		d.logger.Warn("guild list not refreshed", "age", age.Round(time.Second), "err", err)
 	}
-	var guilds []userGuild
-	if err := d.discordGet(ctx, tok, "/users/@me/guilds", &guilds); err != nil {
-		return err
+	if age < guildsFresh+staleGrace {
+		return nil
 	}
-	sess.Guilds, sess.GuildsAt = guilds, d.cfg.Clock()
-	return d.sessions.replace(ctx, sess)
+	return fmt.Errorf("%w: the guild list is %s old: %w", errStale, age.Round(time.Second), sess.refreshErr)
 }
 
 func (d *Dashboard) logout(c *fiber.Ctx) error {

@@ -311,12 +311,12 @@ type guildEntry struct {
 // visibleGuilds lists the guilds the user may manage, re-checked now.
 func (d *Dashboard) visibleGuilds(ctx context.Context, sess *session) ([]guildEntry, error) {
 	if err := d.refreshGuilds(ctx, sess); err != nil {
-		d.logger.Warn("guild list not refreshed; using the last one", "err", err)
+		return nil, err
 	}
 	var out []guildEntry
 	for _, ug := range sess.Guilds {
 		s, err := d.access(ctx, sess, ug.ID)
-		if errors.Is(err, errNoAccess) {
+		if errors.Is(err, errNoAccess) || errors.Is(err, errStale) { // errStale here: that guild's roles
 			continue
 		}
 		if err != nil {
@@ -330,7 +330,7 @@ func (d *Dashboard) visibleGuilds(ctx context.Context, sess *session) ([]guildEn
 func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
 	gs, err := d.visibleGuilds(c.UserContext(), current(c))
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.denied(c, err)
 	}
 	if len(gs) == 1 && c.Query("pick") == "" {
 		return c.Redirect("/guilds/" + gs[0].ID + "/tickets")

@@ -167,3 +167,135 @@ func TestBannersShowOnlyTheDashboardsOwnMessages(t *testing.T) {
 		t.Fatalf("a refused claim: %d at %s: %.300s", res.StatusCode, res.Request.URL, body)
 	}
 }
+
+// Past the freshness of the guild list (5 minutes) or of the staff
+// roles (1 minute) plus a short grace, access that Discord could not confirm
+// again is refused; when Discord answers again, it is back.
+func TestAccessThatDiscordCannotConfirmEnds(t *testing.T) {
+	w := testenv.NewWorld(t)
+	setStaffRole(t, w)
+	api := "/api/v1/guilds/" + w.Guild.ID.String() + "/tickets"
+	status := func(s *site) int {
+		t.Helper()
+		res, _ := s.get(api)
+		return res.StatusCode
+	}
+	t.Cleanup(w.Fake.ClearFaults)
+
+	t.Run("Discord does not list the guilds", func(t *testing.T) {
+		s := newSite(t, w)
+		s.login(w.Owner)
+		w.Fake.FailNext(http.MethodGet, "/users/@me/guilds", http.StatusBadGateway, 1_000_000)
+		defer w.Fake.ClearFaults()
+		w.Clock.Advance(6 * time.Minute)
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("a one-minute outage past the refresh locked the owner out: %d", got)
+		}
+		w.Clock.Advance(2 * time.Minute)
+		if got := status(s); got != http.StatusForbidden {
+			t.Fatalf("a guild list 8 minutes old, unconfirmed, still grants access: %d", got)
+		}
+		res, body := s.get("/guilds/" + w.Guild.ID.String() + "/tickets")
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "log in again") {
+			t.Fatalf("the page answered %d: %.400s", res.StatusCode, body)
+		}
+		if res, _ := s.get("/api/v1/guilds"); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("the guild list API answered %d", res.StatusCode)
+		}
+		w.Fake.ClearFaults()
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("access did not come back with Discord: %d", got)
+		}
+	})
+
+	t.Run("the user removed the app on Discord", func(t *testing.T) {
+		s := newSite(t, w)
+		s.login(w.Owner)
+		w.Fake.RevokeUserTokens(w.Owner.ID)
+		w.Clock.Advance(guildsFreshPlusGrace)
+		if got := status(s); got != http.StatusForbidden {
+			t.Fatalf("a revoked login still grants access: %d", got)
+		}
+	})
+
+	t.Run("the token cannot be refreshed", func(t *testing.T) {
+		w.Fake.SetTokenLifetime(time.Second)
+		defer w.Fake.SetTokenLifetime(7 * 24 * time.Hour)
+		s := newSite(t, w)
+		s.login(w.Owner)
+		w.Fake.FailNext(http.MethodPost, "/oauth2/token", http.StatusServiceUnavailable, 1_000_000)
+		defer w.Fake.ClearFaults()
+		w.Clock.Advance(6 * time.Minute)
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("within the grace: %d", got)
+		}
+		w.Clock.Advance(2 * time.Minute)
+		if got := status(s); got != http.StatusForbidden {
+			t.Fatalf("a token that cannot be refreshed still grants access: %d", got)
+		}
+		w.Fake.ClearFaults()
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("access did not come back once the refresh works: %d", got)
+		}
+	})
+
+	t.Run("a refreshed token is kept when the list is not read", func(t *testing.T) {
+		w.Fake.SetTokenLifetime(time.Second)
+		defer w.Fake.SetTokenLifetime(7 * 24 * time.Hour)
+		s := newSite(t, w)
+		s.login(w.Owner)
+		w.Clock.Advance(6 * time.Minute)
+		w.Fake.FailNext(http.MethodGet, "/users/@me/guilds", http.StatusBadGateway, 1)
+		if got := status(s); got != http.StatusOK { // the token is refreshed (Discord rotates the refresh token), the list fails
+			t.Fatalf("within the grace: %d", got)
+		}
+		if got := status(s); got != http.StatusOK { // the list is read with the new token
+			t.Fatalf("after a failed read: %d", got)
+		}
+		w.Clock.Advance(3 * time.Minute)
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("the list read 3 minutes ago no longer counts: %d (was the new refresh token lost?)", got)
+		}
+	})
+
+	t.Run("losing Manage Server takes effect within five minutes", func(t *testing.T) {
+		mods := w.Fake.AddRole(w.Guild.ID, "Mods", fakediscord.PermDefaultEveryone|fakediscord.PermManageGuild)
+		mod := w.Fake.NewUser("Max Mod")
+		w.Fake.AddMember(w.Guild.ID, mod, mods.ID)
+		s := newSite(t, w)
+		s.login(mod)
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("a member with Manage Server: %d", got)
+		}
+		w.Fake.SetMemberRoles(w.Guild.ID, mod.ID)
+		w.Clock.Advance(5 * time.Minute)
+		if got := status(s); got != http.StatusForbidden {
+			t.Fatalf("5 minutes after losing Manage Server: %d", got)
+		}
+	})
+
+	t.Run("staff roles that cannot be read", func(t *testing.T) {
+		s := newSite(t, w)
+		s.login(w.Staff)
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("staff by role: %d", got)
+		}
+		w.Fake.FailNext(http.MethodGet, "/guilds/"+w.Guild.ID.String()+"/members/"+w.Staff.ID.String(), http.StatusBadGateway, 1_000_000)
+		defer w.Fake.ClearFaults()
+		w.Clock.Advance(90 * time.Second)
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("roles read 90 s ago, Discord not answering: %d, want the grace", got)
+		}
+		w.Clock.Advance(2 * time.Minute)
+		if got := status(s); got != http.StatusForbidden {
+			t.Fatalf("roles read 3.5 minutes ago, unconfirmed, still grant access: %d", got)
+		}
+		w.Fake.ClearFaults()
+		if got := status(s); got != http.StatusOK {
+			t.Fatalf("access did not come back with Discord: %d", got)
+		}
+	})
+}
+
+// guildsFreshPlusGrace is past the guild list's freshness and its grace.
+const guildsFreshPlusGrace = 7*time.Minute + time.Second
