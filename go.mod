@@ -13,6 +13,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/oklog/ulid v1.3.1
+	github.com/realclientip/realclientip-go v1.0.0
 	golang.org/x/net v0.56.0
 	golang.org/x/oauth2 v0.38.0
 	modernc.org/sqlite v1.62.0

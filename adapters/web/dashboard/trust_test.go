@@ -1,8 +1,10 @@
 package dashboard_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -299,3 +301,47 @@ func TestAccessThatDiscordCannotConfirmEnds(t *testing.T) {
 
 // guildsFreshPlusGrace is past the guild list's freshness and its grace.
 const guildsFreshPlusGrace = 7*time.Minute + time.Second
+
+// Behind trusted proxies the client is the rightmost address no
+// trusted proxy is at: what the client writes to the left cannot move it.
+func TestBehindTrustedProxiesAForgedForwardedForDoesNotEscapeTheLimit(t *testing.T) {
+	w := testenv.NewWorld(t, testenv.WithRequestsPerMinute(50), // logins: 5 a minute
+		func(env map[string]string) { env["TICKETIFY_TRUSTED_PROXIES"] = "127.0.0.1,10.0.0.0/8" })
+	login := func(forwarded ...string) int {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+w.Srv.Addr()+"/auth/login", nil)
+		for _, f := range forwarded {
+			req.Header.Add("X-Forwarded-For", f)
+		}
+		raw := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := raw.Do(req)
+		must(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	want := []int{302, 302, 302, 302, 302, 429}
+	for name, forwarded := range map[string]func(i int) []string{
+		"the proxy appends to the client's header": func(i int) []string {
+			return []string{fmt.Sprintf("198.51.100.%d, 203.0.113.7", i)}
+		},
+		"the proxy adds a header line": func(i int) []string {
+			return []string{fmt.Sprintf("198.51.100.%d", i), "203.0.113.8"}
+		},
+		"two trusted proxies": func(i int) []string {
+			return []string{fmt.Sprintf("198.51.100.%d, 203.0.113.9, 10.1.2.3", i)}
+		},
+		"garbage on the left": func(i int) []string {
+			return []string{fmt.Sprintf("not-an-ip-%d, 203.0.113.10", i)}
+		},
+	} {
+		var codes []int
+		for i := range len(want) {
+			codes = append(codes, login(forwarded(i+1)...))
+		}
+		if !slices.Equal(codes, want) {
+			t.Errorf("%s, the forged entry rotating: %v, want %v", name, codes, want)
+		}
+	}
+	if code := login("198.51.100.1, 203.0.113.11"); code != http.StatusFound {
+		t.Fatalf("another client behind the same proxy, same forged entry: %d", code)
+	}
+}
