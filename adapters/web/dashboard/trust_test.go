@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/fakediscord"
 	"github.com/ticketify/ticketify/internal/testenv"
 )
@@ -344,4 +347,62 @@ func TestBehindTrustedProxiesAForgedForwardedForDoesNotEscapeTheLimit(t *testing
 	if code := login("198.51.100.1, 203.0.113.11"); code != http.StatusFound {
 		t.Fatalf("another client behind the same proxy, same forged entry: %d", code)
 	}
+}
+
+// Staff of guild B naming guild A's ticket under
+// B's URL find no ticket there, and nothing is appended.
+func TestAnActionUnderAnotherServersURLFindsNoTicket(t *testing.T) {
+	w := testenv.NewWorld(t)
+	ctx := context.Background()
+	id := openTicket(t, w, w.Member, "guild A's ticket")
+	bOwner := w.Fake.NewUser("Bea")
+	b := w.Fake.AddGuild("Server B", bOwner)
+	must(t, w.Srv.App.RecordBotJoined(ctx, domain.GuildID(b.ID), b.Name, domain.UserID(bOwner.ID)))
+	s := newSite(t, w)
+	s.login(bOwner)
+	if res, _ := s.get("/api/v1/guilds/" + b.ID.String() + "/tickets"); res.StatusCode != http.StatusOK {
+		t.Fatalf("B's owner cannot read B: %d", res.StatusCode)
+	}
+	csrf := s.csrf()
+	head := quietHead(t, w)
+	for _, action := range []string{"claim", "close", "reopen"} {
+		page := "/guilds/" + b.ID.String() + "/tickets/" + string(id) + "/" + action
+		if res, body := s.post(page, url.Values{"csrf": {csrf}, "reason": {"not yours"}}, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("page %s: %d: %.200s", action, res.StatusCode, body)
+		}
+		if res, body := s.post("/api/v1"+page, nil, map[string]string{"X-CSRF-Token": csrf}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("API %s: %d: %s", action, res.StatusCode, body)
+		}
+	}
+	if after := logHead(t, w); after != head {
+		t.Fatalf("the event log moved from %d to %d", head, after)
+	}
+	tk, err := w.Srv.App.Ticket(ctx, id)
+	must(t, err)
+	if tk.Status().String() != "open" || !tk.Claimer().IsZero() {
+		t.Fatalf("guild A's ticket is %s, claimed by %v", tk.Status(), tk.Claimer())
+	}
+}
+
+func logHead(t *testing.T, w *testenv.World) int64 {
+	t.Helper()
+	h, err := w.Srv.Log.Head(context.Background(), eventstore.DefaultTopic)
+	must(t, err)
+	return h
+}
+
+// quietHead waits until nothing has been appended for a moment (the
+// reactor's follow-ups of earlier commands) and returns the log's head.
+func quietHead(t *testing.T, w *testenv.World) int64 {
+	t.Helper()
+	last, since := logHead(t, w), time.Now()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if h := logHead(t, w); h != last {
+			last, since = h, time.Now()
+		} else if time.Since(since) > 500*time.Millisecond {
+			return h
+		}
+	}
+	t.Fatal("the event log never went quiet")
+	return 0
 }
