@@ -349,8 +349,8 @@ func TestBehindTrustedProxiesAForgedForwardedForDoesNotEscapeTheLimit(t *testing
 	}
 }
 
-// Staff of guild B naming guild A's ticket under
-// B's URL find no ticket there, and nothing is appended.
+// Staff of guild B naming guild A's ticket under B's URL find no ticket
+// there, and nothing is appended.
 func TestAnActionUnderAnotherServersURLFindsNoTicket(t *testing.T) {
 	w := testenv.NewWorld(t)
 	ctx := context.Background()
