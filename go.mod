@@ -14,6 +14,7 @@ require (
 	github.com/gorilla/websocket v1.5.3
 	github.com/microcosm-cc/bluemonday v1.0.27
 	github.com/oklog/ulid v1.3.1
+	github.com/realclientip/realclientip-go v1.0.0
 	github.com/yuin/goldmark v1.8.7
 	golang.org/x/net v0.56.0
 	golang.org/x/oauth2 v0.38.0

@@ -4,9 +4,12 @@ package web
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/realclientip/realclientip-go"
 )
 
 // Check is one named health check: nil means healthy.
@@ -17,23 +20,68 @@ type Check struct {
 
 // New returns the HTTP app. trustedProxies are the addresses (IPs or CIDR
 // ranges) of reverse proxies whose X-Forwarded-For names the client — for
-// per-client rate limits; requests from anyone else are taken at their
-// connection's address.
+// per-client rate limits (ClientAddr); requests from anyone else are taken
+// at their connection's address.
 func New(checks []Check, trustedProxies ...string) *fiber.App {
-	cfg := fiber.Config{
+	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		BodyLimit:             1 << 20,
-	}
-	if len(trustedProxies) > 0 {
-		cfg.ProxyHeader, cfg.EnableTrustedProxyCheck, cfg.TrustedProxies = fiber.HeaderXForwardedFor, true, trustedProxies
-		cfg.EnableIPValidation = true
-	}
-	app := fiber.New(cfg)
+		// Fiber believes X-Forwarded-* only from these proxies (from nobody
+		// when there are none). It is not given a ProxyHeader: its c.IP()
+		// would then be X-Forwarded-For's leftmost entry, which the client
+		// writes; c.IP() stays the connection's address.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          trustedProxies,
+	})
+	app.Use(clientAddr(trustedProxies))
 	app.Get("/healthz", health(checks))
 	return app
+}
+
+type clientAddrKey struct{}
+
+// ClientAddr is the address of the client that sent the request: the
+// connection's, or, when that is a trusted proxy, the rightmost
+// X-Forwarded-For address (over all the header's lines) that is not a
+// trusted proxy — the one the outermost trusted proxy saw. Entries further
+// left are whatever the client wrote and are never used.
+func ClientAddr(c *fiber.Ctx) string {
+	if a, ok := c.Locals(clientAddrKey{}).(string); ok {
+		return a
+	}
+	return c.Context().RemoteIP().String()
+}
+
+// clientAddr notes each request's ClientAddr, chosen by realclientip's
+// rightmost-untrusted strategy.
+func clientAddr(trustedProxies []string) fiber.Handler {
+	var trusted []net.IPNet
+	for _, p := range trustedProxies { // one by one: an entry that is no address or range (config refuses those) trusts nobody
+		if nets, err := realclientip.AddressesAndRangesToIPNets(p); err == nil {
+			trusted = append(trusted, nets...)
+		}
+	}
+	strategy, err := realclientip.NewRightmostTrustedRangeStrategy(fiber.HeaderXForwardedFor, trusted)
+	if err != nil { // only for a header other than X-Forwarded-For or Forwarded
+		panic(err)
+	}
+	return func(c *fiber.Ctx) error {
+		addr := c.Context().RemoteIP().String()
+		if len(trusted) > 0 && c.IsProxyTrusted() {
+			header := http.Header{}
+			for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+				header.Add(fiber.HeaderXForwardedFor, string(v))
+			}
+			if ip := strategy.ClientIP(header, ""); ip != "" {
+				addr = ip
+			}
+		}
+		c.Locals(clientAddrKey{}, addr)
+		return c.Next()
+	}
 }
 
 // health answers 200 when every check passes, else 503 with the reasons.

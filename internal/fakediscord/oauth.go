@@ -23,11 +23,12 @@ type oauthGrant struct {
 }
 
 type oauthState struct {
-	mu      sync.Mutex
-	loginAs *User
-	codes   map[string]oauthGrant
-	tokens  map[string]oauthToken
-	refresh map[string]oauthToken
+	mu       sync.Mutex
+	loginAs  *User
+	lifetime time.Duration // of access tokens; Discord's last a week
+	codes    map[string]oauthGrant
+	tokens   map[string]oauthToken
+	refresh  map[string]oauthToken
 }
 
 type oauthToken struct {
@@ -37,7 +38,7 @@ type oauthToken struct {
 }
 
 func newOAuthState() *oauthState {
-	return &oauthState{codes: map[string]oauthGrant{}, tokens: map[string]oauthToken{}, refresh: map[string]oauthToken{}}
+	return &oauthState{lifetime: 7 * 24 * time.Hour, codes: map[string]oauthGrant{}, tokens: map[string]oauthToken{}, refresh: map[string]oauthToken{}}
 }
 
 // LoginAs chooses who is logged in on the fake's authorize page.
@@ -128,10 +129,10 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request, body []byte)
 		s.writeJSON(w, 400, map[string]string{"error": "unsupported_grant_type"})
 		return
 	}
-	tok.expires = s.now().Add(7 * 24 * time.Hour)
+	tok.expires = s.now().Add(s.oauth.lifetime)
 	access, refresh := "at-"+s.nextID().String(), "rt-"+s.nextID().String()
 	s.oauth.tokens[access], s.oauth.refresh[refresh] = tok, tok
-	s.writeJSON(w, 200, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": 604800,
+	s.writeJSON(w, 200, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(s.oauth.lifetime.Seconds()),
 		"refresh_token": refresh, "scope": tok.scope})
 }
 
@@ -193,6 +194,28 @@ func (s *Server) oauthRevoke(w http.ResponseWriter, r *http.Request, body []byte
 	delete(s.oauth.refresh, form.Get("token"))
 	s.oauth.mu.Unlock()
 	s.writeJSON(w, 200, map[string]any{})
+}
+
+// SetTokenLifetime makes the access tokens issued from now on expire after
+// d (Discord's last a week): a short one makes the program refresh tokens.
+func (s *Server) SetTokenLifetime(d time.Duration) {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	s.oauth.lifetime = d
+}
+
+// RevokeUserTokens is the user removing the application under Discord's
+// Authorized Apps: every access and refresh token of theirs stops working.
+func (s *Server) RevokeUserTokens(user Snowflake) {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	for _, m := range []map[string]oauthToken{s.oauth.tokens, s.oauth.refresh} {
+		for k, t := range m {
+			if t.user.ID == user {
+				delete(m, k)
+			}
+		}
+	}
 }
 
 // UserTokens counts the user's access tokens that still work (tests of

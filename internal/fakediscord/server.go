@@ -177,6 +177,14 @@ func (s *Server) RateLimitNext(method, pathPrefix string, retryAfter time.Durati
 	s.faults = append(s.faults, &fault{method: method, prefix: pathPrefix, status: http.StatusTooManyRequests, retryAfter: retryAfter, remaining: n})
 }
 
+// ClearFaults drops every injected failure not yet used up (Discord is
+// back).
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // SetLatency delays every REST answer (a slow Discord).
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()

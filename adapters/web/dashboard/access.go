@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -18,6 +19,13 @@ import (
 // rolesFresh is how long a member's roles, read through the bot, are trusted.
 const rolesFresh = time.Minute
 
+// staleGrace is how long past its freshness (guildsFresh, rolesFresh) a
+// guild list or a member's roles still serve while Discord cannot be asked
+// again (it is down, the user removed the app, the token's refresh is
+// refused): a short outage locks nobody out, and a lost permission counts at
+// most this much later. After it, access is refused (errStale).
+const staleGrace = 2 * time.Minute
+
 // staffCtx is a request by someone allowed to manage one guild.
 type staffCtx struct {
 	sess     *session
@@ -32,6 +40,10 @@ type staffCtx struct {
 // it exists or not.
 var errNoAccess = errors.New("you do not manage Ticketify in this server")
 
+// errStale: Discord has not confirmed the user's guilds or roles for longer
+// than their freshness and staleGrace, so no access is granted.
+var errStale = errors.New("access not confirmed by Discord recently")
+
 // access decides, on every request, whether the session's user is staff in
 // the guild: Ticketify must be in it, and the user must have Manage Server
 // there (from Discord's guild list, at most guildsFresh old) or hold one of
@@ -43,7 +55,7 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 		return nil, errNoAccess
 	}
 	if err := d.refreshGuilds(ctx, sess); err != nil {
-		d.logger.Warn("guild list not refreshed; using the last one", "err", err)
+		return nil, err
 	}
 	i := slices.IndexFunc(sess.Guilds, func(ug userGuild) bool { return ug.ID == g.String() })
 	if i < 0 {
@@ -115,12 +127,17 @@ func (d *Dashboard) memberRoles(ctx context.Context, g domain.GuildID, u domain.
 	d.rolesMu.Lock()
 	c, ok := d.roles[key]
 	d.rolesMu.Unlock()
-	if ok && d.cfg.Clock().Sub(c.at) < rolesFresh {
+	age := d.cfg.Clock().Sub(c.at)
+	if ok && age < rolesFresh {
 		return c.roles, nil
 	}
 	roles, err := d.dir.MemberRoles(ctx, g, u)
 	if err != nil {
-		return nil, err
+		d.logger.Warn("member roles not read", "guild", g, "err", err)
+		if ok && age < rolesFresh+staleGrace {
+			return c.roles, nil
+		}
+		return nil, fmt.Errorf("%w: roles in guild %s not read: %w", errStale, g, err)
 	}
 	d.rolesMu.Lock()
 	if len(d.roles) > 10_000 {
@@ -138,14 +155,23 @@ type staffHandler func(c *fiber.Ctx, s *staffCtx) error
 func (d *Dashboard) staff(h staffHandler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s, err := d.access(c.UserContext(), current(c), c.Params("guild"))
-		if errors.Is(err, errNoAccess) {
-			return d.fail(c, fiber.StatusForbidden, "You do not manage Ticketify in this server, or Ticketify is not in it.")
-		}
 		if err != nil {
-			return d.unavailable(c, err)
+			return d.denied(c, err)
 		}
 		return h(c, s)
 	}
+}
+
+// denied answers an access check that did not grant access.
+func (d *Dashboard) denied(c *fiber.Ctx, err error) error {
+	switch {
+	case errors.Is(err, errNoAccess):
+		return d.fail(c, fiber.StatusForbidden, "You do not manage Ticketify in this server, or Ticketify is not in it.")
+	case errors.Is(err, errStale):
+		return d.fail(c, fiber.StatusForbidden, "Discord has not confirmed your servers or roles for several minutes (it is not answering, "+
+			"or the login was revoked), so the dashboard cannot let you in. Try again shortly, or log out and log in again.")
+	}
+	return d.unavailable(c, err)
 }
 
 // fail answers an error: JSON for the API, a page for browsers.

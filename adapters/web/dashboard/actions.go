@@ -62,27 +62,27 @@ func inputOf(c *fiber.Ctx) (input, error) {
 
 // ticketAction runs claim, unclaim, close, reopen or priority on a ticket of
 // the guild, through the same use cases as Discord.
-func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.TicketID, action string, in input) (string, error) {
+func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.TicketID, action string, in input) (notice, error) {
 	m := meta(s)
 	switch action {
 	case "claim":
-		return "Claimed.", d.app.Claim(ctx, id, s.by, m)
+		return noticeClaimed, d.app.Claim(ctx, id, s.by, m)
 	case "unclaim":
-		return "Unclaimed.", d.app.Unclaim(ctx, id, s.by, m)
+		return noticeUnclaimed, d.app.Unclaim(ctx, id, s.by, m)
 	case "close":
-		return "Closed.", d.app.Close(ctx, id, s.by, strings.TrimSpace(in("reason")), m)
+		return noticeClosed, d.app.Close(ctx, id, s.by, strings.TrimSpace(in("reason")), m)
 	case "reopen":
-		return "Reopened.", d.app.Reopen(ctx, id, s.by, m)
+		return noticeReopened, d.app.Reopen(ctx, id, s.by, m)
 	case "topic":
-		return "Topic corrected.", d.app.CorrectTopic(ctx, id, s.by, in("topic"), m)
+		return noticeTopic, d.app.CorrectTopic(ctx, id, s.by, in("topic"), m)
 	case "category":
-		return "Category changed.", d.app.ChangeCategory(ctx, id, s.by, strings.TrimSpace(in("category")), m)
+		return noticeCategory, d.app.ChangeCategory(ctx, id, s.by, strings.TrimSpace(in("category")), m)
 	case "priority":
 		p, err := ticket.ParsePriority(in("priority"))
 		if err != nil {
 			return "", domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
 		}
-		return "Priority set to " + in("priority") + ".", d.app.SetPriority(ctx, id, s.by, p, m)
+		return noticePriority(p.String()), d.app.SetPriority(ctx, id, s.by, p, m)
 	}
 	return "", errUnknownAction
 }
@@ -96,12 +96,12 @@ func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 	}
 	in, _ := inputOf(c)
 	done, err := d.ticketAction(c.UserContext(), s, domain.TicketID(v.ID), c.Params("action"), in)
-	to := "/guilds/" + s.guild.String() + "/tickets/" + v.ID
 	if errors.Is(err, errUnknownAction) {
 		return d.fail(c, fiber.StatusNotFound, "Unknown action.")
 	}
-	if msg, ok := refusal(err); ok {
-		return back(c, to, "refused", msg)
+	if msg, ok := refusal(err); ok { // shown on this answer, never carried in a URL
+		c.Status(statusOf(err))
+		return d.showTicket(c, s, v, "", msg)
 	}
 	if err != nil {
 		return d.unavailable(c, err)
@@ -109,7 +109,7 @@ func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 	if err := d.waitViews(c.UserContext()); err != nil {
 		d.logger.Warn("views did not catch up after a dashboard action", "err", err)
 	}
-	return back(c, to, "done", done)
+	return back(c, "/guilds/"+s.guild.String()+"/tickets/"+v.ID, done)
 }
 
 // refusal turns a broken rule into its sentence.
@@ -137,8 +137,8 @@ func statusOf(err error) int {
 }
 
 // settingsChange decides one settings change, as /setup and /blacklist do.
-func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string, in input) (string, error) {
-	var done string
+func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string, in input) (notice, error) {
+	var done notice
 	decide := func(g guild.Settings) ([]domain.Event, error) {
 		if !g.BotPresent() {
 			return nil, domain.Refuse(domain.ErrForbidden, "Ticketify is not in this server")
@@ -153,20 +153,20 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 				}
 				roles = append(roles, id)
 			}
-			done = "Staff roles saved."
+			done = noticeStaffRoles
 			return g.SetStaffRoles(roles)
 		case "limit":
-			done = "Ticket limit saved."
+			done = noticeLimit
 			return g.SetTicketLimit(atoi(in("limit")))
 		case "retention":
-			done = "Transcript retention saved."
+			done = noticeRetention
 			return g.SetRetention(atoi(in("days")))
 		case "log-channel":
 			ch, err := domain.ParseChannelID(in("channel"))
 			if err != nil {
 				return nil, domain.Refuse(domain.ErrInvalid, "choose a text channel")
 			}
-			done = "Log channel saved."
+			done = noticeLogChannel
 			return g.SetLogChannel(ch)
 		case "category-add":
 			c := guild.Category{Key: strings.TrimSpace(in("key")), Name: strings.TrimSpace(in("name"))}
@@ -182,10 +182,10 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 					c.Questions = append(c.Questions, guild.Question{Label: q, Required: true})
 				}
 			}
-			done = "Category added."
+			done = noticeCategoryAdded
 			return g.AddCategory(c)
 		case "category-remove":
-			done = "Category removed."
+			done = noticeCategoryRemoved
 			return g.RemoveCategory(strings.TrimSpace(in("key")))
 		case "blacklist-add", "blacklist-remove":
 			add := what == "blacklist-add"
@@ -195,10 +195,10 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 					return nil, domain.Refuse(domain.ErrInvalid, "a user id is a number like 123456789012345678")
 				}
 				if add {
-					done = "User blacklisted."
+					done = noticeUserBlacklisted
 					return g.BlacklistUser(id)
 				}
-				done = "User removed from the blacklist."
+				done = noticeUserAllowed
 				return g.UnblacklistUser(id)
 			}
 			id, err := domain.ParseRoleID(strings.TrimSpace(in("role")))
@@ -206,10 +206,10 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 				return nil, domain.Refuse(domain.ErrInvalid, "give a user id or choose a role")
 			}
 			if add {
-				done = "Role blacklisted."
+				done = noticeRoleBlacklisted
 				return g.BlacklistRole(id)
 			}
-			done = "Role removed from the blacklist."
+			done = noticeRoleAllowed
 			return g.UnblacklistRole(id)
 		}
 		return nil, errUnknownAction
@@ -231,17 +231,17 @@ func splitList(s string) []string {
 func (d *Dashboard) settingsForm(c *fiber.Ctx, s *staffCtx) error {
 	in, _ := inputOf(c)
 	done, err := d.settingsChange(c.UserContext(), s, c.Params("what"), in)
-	to := "/guilds/" + s.guild.String() + "/settings"
 	if errors.Is(err, errUnknownAction) {
 		return d.fail(c, fiber.StatusNotFound, "Unknown setting.")
 	}
-	if msg, ok := refusal(err); ok {
-		return back(c, to, "refused", msg)
+	if msg, ok := refusal(err); ok { // shown on this answer, never carried in a URL
+		c.Status(statusOf(err))
+		return d.showSettings(c, s, "", msg)
 	}
 	if err != nil {
 		return d.unavailable(c, err)
 	}
-	return back(c, to, "done", done)
+	return back(c, "/guilds/"+s.guild.String()+"/settings", done)
 }
 
 // settingsView is a guild's settings as shown and as JSON.

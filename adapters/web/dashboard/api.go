@@ -22,7 +22,7 @@ func (d *Dashboard) apiMe(c *fiber.Ctx) error {
 func (d *Dashboard) apiGuilds(c *fiber.Ctx) error {
 	gs, err := d.visibleGuilds(c.UserContext(), current(c))
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.denied(c, err)
 	}
 	out := make([]fiber.Map, 0, len(gs))
 	for _, g := range gs {
@@ -67,7 +67,7 @@ func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
 		return d.unavailable(c, err)
 	}
 	_ = d.waitViews(c.UserContext())
-	return c.JSON(fiber.Map{"ok": true, "message": done})
+	return c.JSON(fiber.Map{"ok": true, "message": done.String()})
 }
 
 func (d *Dashboard) apiAudit(c *fiber.Ctx, s *staffCtx) error {
@@ -110,7 +110,7 @@ func (d *Dashboard) apiSettingsChange(c *fiber.Ctx, s *staffCtx) error {
 	if err != nil {
 		return d.unavailable(c, err)
 	}
-	return c.JSON(fiber.Map{"ok": true, "message": done, "settings": settingsOf(g)})
+	return c.JSON(fiber.Map{"ok": true, "message": done.String(), "settings": settingsOf(g)})
 }
 
 // waitViews lets the views catch up with what a dashboard action appended,

@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/oauth2"
@@ -38,33 +40,88 @@ func (d *Dashboard) clearCookie(c *fiber.Ctx) {
 		Secure: d.secure, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
-// safeNext keeps a post-login destination on this site.
+// safeNext keeps a post-login destination on this site: a local path with
+// its query, re-encoded, or "/guilds". It refuses what a browser could read
+// as another site or a server as another header: a control character or DEL
+// (browsers drop tabs and newlines, so "/\t/evil" is "//evil"), a backslash
+// (read as a slash), a scheme or host, a path starting "//" at any level of
+// percent-decoding, text that is not UTF-8, and the login routes. What it
+// keeps is written out percent-encoded, so the Location header is plain
+// ASCII whatever Unicode the path held.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") || strings.HasPrefix(next, "/auth/") {
-		return "/guilds"
+	const home = "/guilds"
+	if !strings.HasPrefix(next, "/") || !utf8.ValidString(next) || strings.ContainsFunc(next, unsafeInPath) {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return home
+	}
+	for p := u.Path; ; {
+		if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !utf8.ValidString(p) || strings.ContainsFunc(p, unsafeInPath) ||
+			path.Clean(p) == "/auth" || strings.HasPrefix(path.Clean(p), "/auth/") {
+			return home
+		}
+		decoded, err := url.PathUnescape(p)
+		if err != nil {
+			return home
+		}
+		if decoded == p {
+			break
+		}
+		p = decoded
+	}
+	query, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return home
+	}
+	return (&url.URL{Path: u.Path, RawQuery: query.Encode()}).String()
 }
+
+// unsafeInPath: ASCII control characters, DEL and the backslash.
+func unsafeInPath(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
 
 // startLogin begins the authorization-code flow: a fresh login session
 // holds the state's hash and the PKCE verifier; Discord gets the state and
-// the verifier's S256 challenge.
+// the verifier's S256 challenge. Anyone can link here, so it changes no
+// live session: someone logged in is sent on to next as they are (another
+// site cannot log them out or swap their session; logging out is a POST
+// with the CSRF token), and only a page the browser navigates to starts a
+// login, not another page's image, frame or fetch.
 func (d *Dashboard) startLogin(c *fiber.Ctx) error {
 	if !d.LoginEnabled() {
 		return d.fail(c, fiber.StatusServiceUnavailable, "Discord login is not configured on this server (DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET).")
 	}
+	if !pageNavigation(c) {
+		return d.fail(c, fiber.StatusForbidden, "A login starts from a link you follow, not from another page's content.")
+	}
 	ctx := c.UserContext()
+	next := safeNext(c.Query("next"))
+	live, err := d.sessions.get(ctx, c.Cookies(cookieName))
+	if err != nil {
+		return d.unavailable(c, err)
+	}
+	if live != nil && live.Kind == "user" {
+		return c.Redirect(next, fiber.StatusSeeOther)
+	}
 	token, id := newToken()
 	state, verifier := randomString(), oauth2.GenerateVerifier()
 	now := d.cfg.Clock()
 	sess := &session{ID: id, Kind: "login", Created: now, Expires: now.Add(loginTTL), CSRF: randomString(),
-		StateHash: hash(state), Next: safeNext(c.Query("next"))}
+		StateHash: hash(state), Next: next}
 	sess.Verifier = d.sessions.seal(id, []byte(verifier))
 	if err := d.sessions.insert(ctx, sess); err != nil {
 		return d.unavailable(c, err)
 	}
 	d.setCookie(c, token, sess.Expires)
 	return c.Redirect(d.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")), fiber.StatusFound)
+}
+
+// pageNavigation: the browser says (Fetch Metadata) that this request loads
+// a page in its window, or says nothing (older browsers, scripts).
+func pageNavigation(c *fiber.Ctx) bool {
+	mode, dest := c.Get("Sec-Fetch-Mode"), c.Get("Sec-Fetch-Dest")
+	return (mode == "" || mode == "navigate") && (dest == "" || dest == "document")
 }
 
 func hash(s string) string {
@@ -89,7 +146,7 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 	_ = d.sessions.delete(ctx, pending.ID) // one use
 	if e := c.Query("error"); e != "" {
 		d.clearCookie(c)
-		return d.fail(c, fiber.StatusUnauthorized, "Discord did not authorize the login ("+e+").")
+		return d.fail(c, fiber.StatusUnauthorized, "Discord did not authorize the login.") // e is the URL's text: not shown
 	}
 	verifier, err := d.sessions.open(pending.ID, pending.Verifier)
 	if err != nil {
@@ -129,7 +186,7 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 		d.logger.Warn("login not recorded", "user", user, "err", err)
 	}
 	d.setCookie(c, token, sess.Expires)
-	return c.Redirect(pending.Next, fiber.StatusFound)
+	return c.Redirect(safeNext(pending.Next), fiber.StatusFound)
 }
 
 // redact keeps an OAuth error's kind without echoing request details.
@@ -203,8 +260,10 @@ func (d *Dashboard) discordMe(ctx context.Context, tok *oauth2.Token) (domain.Us
 	return user, seen, nil
 }
 
-// freshToken returns the session's Discord token, refreshed when it expired;
-// a refreshed one is sealed into the session, which the caller then saves.
+// freshToken returns the session's Discord token, refreshed when it expired.
+// A refreshed one is sealed into the session and saved at once, whatever
+// the caller does next: Discord rotates refresh tokens, so the old one no
+// longer works.
 func (d *Dashboard) freshToken(ctx context.Context, sess *session) (*oauth2.Token, error) {
 	tok, err := d.sessions.token(sess)
 	if err != nil {
@@ -212,11 +271,14 @@ func (d *Dashboard) freshToken(ctx context.Context, sess *session) (*oauth2.Toke
 	}
 	fresh, err := d.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, d.http), tok).Token()
 	if err != nil {
-		return nil, fmt.Errorf("refresh the Discord token: %w", err)
+		return nil, fmt.Errorf("refresh the Discord token: %s", redact(err))
 	}
 	if fresh.AccessToken != tok.AccessToken {
 		if err := d.sessions.setToken(sess, fresh); err != nil {
 			return nil, err
+		}
+		if err := d.sessions.replace(ctx, sess); err != nil {
+			return nil, fmt.Errorf("save the refreshed Discord token: %w", err)
 		}
 	}
 	return fresh, nil
@@ -224,20 +286,33 @@ func (d *Dashboard) freshToken(ctx context.Context, sess *session) (*oauth2.Toke
 
 // refreshGuilds asks Discord for the user's guilds again when the list is
 // older than guildsFresh, refreshing the access token first if it expired.
+// When Discord cannot be asked (it is down, the user removed the app, the
+// refresh is refused), the last list serves until staleGrace past its
+// freshness; after that the answer is errStale. Discord is asked once per
+// request.
 func (d *Dashboard) refreshGuilds(ctx context.Context, sess *session) error {
-	if d.cfg.Clock().Sub(sess.GuildsAt) < guildsFresh {
+	age := d.cfg.Clock().Sub(sess.GuildsAt)
+	if age < guildsFresh {
 		return nil
 	}
-	tok, err := d.freshToken(ctx, sess)
-	if err != nil {
-		return err
+	if !sess.refreshTried {
+		sess.refreshTried = true
+		tok, err := d.freshToken(ctx, sess)
+		var guilds []userGuild
+		if err == nil {
+			err = d.discordGet(ctx, tok, "/users/@me/guilds", &guilds)
+		}
+		if err == nil {
+			sess.Guilds, sess.GuildsAt = guilds, d.cfg.Clock()
+			return d.sessions.replace(ctx, sess)
+		}
+		sess.refreshErr = err
+		d.logger.Warn("guild list not refreshed", "age", age.Round(time.Second), "err", err)
 	}
-	var guilds []userGuild
-	if err := d.discordGet(ctx, tok, "/users/@me/guilds", &guilds); err != nil {
-		return err
+	if age < guildsFresh+staleGrace {
+		return nil
 	}
-	sess.Guilds, sess.GuildsAt = guilds, d.cfg.Clock()
-	return d.sessions.replace(ctx, sess)
+	return fmt.Errorf("%w: the guild list is %s old: %w", errStale, age.Round(time.Second), sess.refreshErr)
 }
 
 func (d *Dashboard) logout(c *fiber.Ctx) error {
@@ -249,7 +324,7 @@ func (d *Dashboard) logout(c *fiber.Ctx) error {
 		return d.unavailable(c, err)
 	}
 	d.clearCookie(c)
-	return c.Redirect("/login?bye=1", fiber.StatusSeeOther)
+	return back(c, "/login", noticeLoggedOut)
 }
 
 // revoke tells Discord to forget the token (best effort: the session,
@@ -386,5 +461,5 @@ func (d *Dashboard) refreshProfile(c *fiber.Ctx) error {
 		return d.unavailable(c, err)
 	}
 	d.ForgetName(user)
-	return back(c, "/me", "done", "Your name and avatar were refreshed from Discord.")
+	return back(c, "/me", noticeProfileRefreshed)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"golang.org/x/oauth2"
 
+	"github.com/ticketify/ticketify/adapters/web"
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/mongodb"
@@ -211,7 +212,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	f.Use(d.securityHeaders)
 	f.Get("/static/*", d.static)
 
-	key := func(c *fiber.Ctx) string { return c.IP() }
+	key := web.ClientAddr // behind trusted proxies, what the outermost one saw
 	limited := func(n int) fiber.Handler {
 		return limiter.New(limiter.Config{Max: n, Expiration: time.Minute, KeyGenerator: key,
 			LimitReached: func(c *fiber.Ctx) error {
@@ -242,7 +243,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	post("/me/refresh", d.refreshProfile)
 	post("/guilds/:guild/erase", d.staff(d.eraseGuild))
 	get("/guilds/:guild/export.zip", d.staff(d.exportGuild))
-	get("/guilds/:guild", func(c *fiber.Ctx) error { return c.Redirect("/guilds/" + c.Params("guild") + "/tickets") })
+	get("/guilds/:guild", d.staff(func(c *fiber.Ctx, s *staffCtx) error { return c.Redirect("/guilds/" + s.guild.String() + "/tickets") }))
 	get("/guilds/:guild/tickets", d.staff(d.ticketsPage))
 	get("/guilds/:guild/tickets/:ticket", d.staff(d.ticketPage))
 	get("/guilds/:guild/tickets/:ticket/transcript.html", d.staff(d.transcriptFile("html")))

@@ -133,10 +133,11 @@ func TestLoginSetsOneHttpOnlySessionCookieForSevenDays(t *testing.T) {
 	if landed := s.login(w.Owner); landed != "/guilds" {
 		t.Fatalf("landed on %s, want the guild picker", landed)
 	}
-	// Inspect the Set-Cookie of the callback by logging in again with a
-	// client that does not follow redirects.
+	// Inspect the Set-Cookie of the callback by logging in from a second
+	// browser with a client that does not follow redirects.
 	w.Fake.LoginAs(w.Owner)
-	raw := &http.Client{Jar: s.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	jar, _ := cookiejar.New(nil)
+	raw := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	start, err := raw.Get(s.base + "/auth/login")
 	must(t, err)
 	start.Body.Close()

@@ -289,12 +289,7 @@ func (d *Dashboard) loginPage(c *fiber.Ctx) error {
 		return c.Redirect("/guilds")
 	}
 	p := page{Title: "Log in", Data: map[string]any{"Next": safeNext(c.Query("next"))}}
-	if c.Query("bye") != "" {
-		p.Flash = "You are logged out. Your session was deleted."
-	}
-	if c.Query("erased") != "" {
-		p.Flash = "Your data was erased: your keys are destroyed, your sessions deleted, and your messages show as erased."
-	}
+	p.Flash, p.Error = banners(c)
 	return d.render(c, "login", p)
 }
 
@@ -316,12 +311,12 @@ type guildEntry struct {
 // visibleGuilds lists the guilds the user may manage, re-checked now.
 func (d *Dashboard) visibleGuilds(ctx context.Context, sess *session) ([]guildEntry, error) {
 	if err := d.refreshGuilds(ctx, sess); err != nil {
-		d.logger.Warn("guild list not refreshed; using the last one", "err", err)
+		return nil, err
 	}
 	var out []guildEntry
 	for _, ug := range sess.Guilds {
 		s, err := d.access(ctx, sess, ug.ID)
-		if errors.Is(err, errNoAccess) {
+		if errors.Is(err, errNoAccess) || errors.Is(err, errStale) { // errStale here: that guild's roles
 			continue
 		}
 		if err != nil {
@@ -335,7 +330,7 @@ func (d *Dashboard) visibleGuilds(ctx context.Context, sess *session) ([]guildEn
 func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
 	gs, err := d.visibleGuilds(c.UserContext(), current(c))
 	if err != nil {
-		return d.unavailable(c, err)
+		return d.denied(c, err)
 	}
 	if len(gs) == 1 && c.Query("pick") == "" {
 		return c.Redirect("/guilds/" + gs[0].ID + "/tickets")
@@ -345,7 +340,7 @@ func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
 
 func (d *Dashboard) myDataPage(c *fiber.Ctx) error {
 	p := page{Title: "My data", Data: map[string]any{"Export": d.exporter != nil, "Erase": d.eraser != nil}}
-	p.Error, p.Flash = c.Query("refused"), c.Query("done")
+	p.Flash, p.Error = banners(c)
 	return d.render(c, "me", p)
 }
 
@@ -356,7 +351,7 @@ func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
 		return d.fail(c, fiber.StatusServiceUnavailable, "Erasure is not available on this server.")
 	}
 	if strings.TrimSpace(c.FormValue("confirm")) != "ERASE" {
-		return back(c, "/me", "refused", "Type ERASE to confirm: nothing was deleted.")
+		return back(c, "/me", noticeConfirmErase)
 	}
 	sess := current(c)
 	user, err := domain.ParseUserID(sess.User)
@@ -368,7 +363,7 @@ func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
 	}
 	d.ForgetName(user)
 	d.clearCookie(c)
-	return c.Redirect("/login?erased=1", fiber.StatusSeeOther)
+	return back(c, "/login", noticeErased)
 }
 
 // exportGuild streams a server's signed export to someone who manages it.
@@ -403,14 +398,13 @@ func (d *Dashboard) eraseGuild(c *fiber.Ctx, s *staffCtx) error {
 	}
 	to := "/guilds/" + s.guild.String() + "/settings"
 	if strings.TrimSpace(c.FormValue("confirm")) != s.name {
-		return back(c, to, "refused", "Type the server's name to confirm: nothing was deleted.")
+		return back(c, to, noticeConfirmName)
 	}
-	r, err := d.eraser.EraseGuild(c.UserContext(), s.guild, app.Meta{Actor: domain.Actor{User: s.by.User, Source: domain.SourceDashboard}})
-	if err != nil {
+	if _, err := d.eraser.EraseGuild(c.UserContext(), s.guild, app.Meta{Actor: domain.Actor{User: s.by.User, Source: domain.SourceDashboard}}); err != nil {
 		return d.unavailable(c, err)
 	}
 	_ = d.waitViews(c.UserContext())
-	return back(c, to, "done", fmt.Sprintf("The personal data of %d tickets was erased.", r.Tickets))
+	return back(c, to, noticeGuildErased)
 }
 
 // myExport streams the logged-in person's export, replayed from the events
@@ -524,11 +518,17 @@ func (d *Dashboard) ticketIn(c *fiber.Ctx, s *staffCtx) (ticketviews.View, error
 }
 
 func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
-	ctx := c.UserContext()
 	v, err := d.ticketIn(c, s)
 	if err != nil {
 		return d.failed(c, err)
 	}
+	done, refused := banners(c)
+	return d.showTicket(c, s, v, done, refused)
+}
+
+// showTicket renders a ticket's page with its banners.
+func (d *Dashboard) showTicket(c *fiber.Ctx, s *staffCtx, v ticketviews.View, done, refused string) error {
+	ctx := c.UserContext()
 	data := map[string]any{"Ticket": v, "Categories": s.settings.Categories()}
 	tr, err := d.read.Transcripts.Get(ctx, v.ID)
 	switch {
@@ -556,8 +556,8 @@ func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
 		ids = append(ids, e.Actor)
 		ids = append(ids, mentioned(e.Text)...)
 	}
-	p := page{Title: fmt.Sprintf("Ticket #%d", v.Number), Guild: s, Tab: "tickets", Names: d.names(ctx, ids...), Data: data}
-	p.Flash, p.Error = c.Query("done"), c.Query("refused")
+	p := page{Title: fmt.Sprintf("Ticket #%d", v.Number), Guild: s, Tab: "tickets", Names: d.names(ctx, ids...), Data: data,
+		Flash: done, Error: refused}
 	return d.render(c, "ticket", p)
 }
 
@@ -732,6 +732,12 @@ func summarize(days []analytics.Day) totals {
 }
 
 func (d *Dashboard) settingsPage(c *fiber.Ctx, s *staffCtx) error {
+	done, refused := banners(c)
+	return d.showSettings(c, s, done, refused)
+}
+
+// showSettings renders a guild's settings page with its banners.
+func (d *Dashboard) showSettings(c *fiber.Ctx, s *staffCtx, done, refused string) error {
 	ctx := c.UserContext()
 	data := map[string]any{"Settings": settingsOf(s.settings), "Manages": s.manages && d.eraser != nil,
 		"Export": s.manages && d.guildExporter != nil}
@@ -750,14 +756,8 @@ func (d *Dashboard) settingsPage(c *fiber.Ctx, s *staffCtx) error {
 	for _, u := range s.settings.BlacklistedUsers() {
 		users = append(users, u.String())
 	}
-	p := page{Title: "Settings", Guild: s, Tab: "settings", Names: d.names(ctx, users...), Data: data}
-	p.Flash, p.Error = c.Query("done"), c.Query("refused")
+	p := page{Title: "Settings", Guild: s, Tab: "settings", Names: d.names(ctx, users...), Data: data, Flash: done, Error: refused}
 	return d.render(c, "settings", p)
-}
-
-// back redirects to the page a form came from with a message.
-func back(c *fiber.Ctx, to, key, message string) error {
-	return c.Redirect(to+"?"+url.Values{key: {message}}.Encode(), fiber.StatusSeeOther)
 }
 
 func atoi(s string) int {

@@ -50,6 +50,10 @@ type session struct {
 	Guilds     []userGuild `bson:"guilds,omitempty"`
 	GuildsAt   time.Time   `bson:"guilds_at,omitempty"`
 	Token      []byte      `bson:"token,omitempty"` // sealed oauth2.Token JSON
+
+	// This request's attempt to read the guild list again (not stored).
+	refreshTried bool
+	refreshErr   error
 }
 
 // userGuild is a guild as Discord lists it for the user (GET /users/@me/guilds).

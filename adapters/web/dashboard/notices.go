@@ -1,0 +1,100 @@
+package dashboard
+
+import (
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// notice is a banner a page shows after a form sends the browser back to
+// it, named in the URL by a code (?done=claimed, ?refused=confirm-erase).
+// Anyone can write a link to the dashboard, so only these sentences can
+// appear: text from the URL is never shown, and an unknown code shows
+// nothing. A refusal decided by the domain is shown on the answer to the
+// form itself, not through the URL.
+type notice string
+
+const (
+	noticeClaimed          notice = "claimed"
+	noticeUnclaimed        notice = "unclaimed"
+	noticeClosed           notice = "closed"
+	noticeReopened         notice = "reopened"
+	noticeTopic            notice = "topic-corrected"
+	noticeCategory         notice = "category-changed"
+	noticeStaffRoles       notice = "staff-roles-saved"
+	noticeLimit            notice = "limit-saved"
+	noticeRetention        notice = "retention-saved"
+	noticeLogChannel       notice = "log-channel-saved"
+	noticeCategoryAdded    notice = "category-added"
+	noticeCategoryRemoved  notice = "category-removed"
+	noticeUserBlacklisted  notice = "user-blacklisted"
+	noticeUserAllowed      notice = "user-unblacklisted"
+	noticeRoleBlacklisted  notice = "role-blacklisted"
+	noticeRoleAllowed      notice = "role-unblacklisted"
+	noticeProfileRefreshed notice = "profile-refreshed"
+	noticeGuildErased      notice = "guild-erased"
+	noticeLoggedOut        notice = "logged-out"
+	noticeErased           notice = "erased"
+	noticeConfirmErase     notice = "confirm-erase"
+	noticeConfirmName      notice = "confirm-name"
+)
+
+// noticePriority is the notice for a priority just set.
+func noticePriority(p string) notice { return notice("priority-" + p) }
+
+type noticeText struct {
+	text    string
+	refused bool // shown as an error, under ?refused=
+}
+
+var notices = map[notice]noticeText{
+	noticeClaimed:            {text: "Claimed."},
+	noticeUnclaimed:          {text: "Unclaimed."},
+	noticeClosed:             {text: "Closed."},
+	noticeReopened:           {text: "Reopened."},
+	noticeTopic:              {text: "Topic corrected."},
+	noticeCategory:           {text: "Category changed."},
+	noticePriority("low"):    {text: "Priority set to low."},
+	noticePriority("normal"): {text: "Priority set to normal."},
+	noticePriority("high"):   {text: "Priority set to high."},
+	noticePriority("urgent"): {text: "Priority set to urgent."},
+	noticeStaffRoles:         {text: "Staff roles saved."},
+	noticeLimit:              {text: "Ticket limit saved."},
+	noticeRetention:          {text: "Transcript retention saved."},
+	noticeLogChannel:         {text: "Log channel saved."},
+	noticeCategoryAdded:      {text: "Category added."},
+	noticeCategoryRemoved:    {text: "Category removed."},
+	noticeUserBlacklisted:    {text: "User blacklisted."},
+	noticeUserAllowed:        {text: "User removed from the blacklist."},
+	noticeRoleBlacklisted:    {text: "Role blacklisted."},
+	noticeRoleAllowed:        {text: "Role removed from the blacklist."},
+	noticeProfileRefreshed:   {text: "Your name and avatar were refreshed from Discord."},
+	noticeGuildErased:        {text: "The personal data of this server's tickets was erased."},
+	noticeLoggedOut:          {text: "You are logged out. Your session was deleted."},
+	noticeErased:             {text: "Your data was erased: your keys are destroyed, your sessions deleted, and your messages show as erased."},
+	noticeConfirmErase:       {text: "Type ERASE to confirm: nothing was deleted.", refused: true},
+	noticeConfirmName:        {text: "Type the server's name to confirm: nothing was deleted.", refused: true},
+}
+
+// String is the notice's sentence ("" for an unknown code).
+func (n notice) String() string { return notices[n].text }
+
+// banners reads a page's banners from the URL's codes.
+func banners(c *fiber.Ctx) (done, refused string) {
+	if n, ok := notices[notice(c.Query("done"))]; ok && !n.refused {
+		done = n.text
+	}
+	if n, ok := notices[notice(c.Query("refused"))]; ok && n.refused {
+		refused = n.text
+	}
+	return done, refused
+}
+
+// back sends the browser to the page a form came from, with a notice.
+func back(c *fiber.Ctx, to string, n notice) error {
+	key := "done"
+	if notices[n].refused {
+		key = "refused"
+	}
+	return c.Redirect(to+"?"+url.Values{key: {string(n)}}.Encode(), fiber.StatusSeeOther)
+}
