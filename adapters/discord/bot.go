@@ -29,6 +29,7 @@ import (
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/logsafe"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -96,7 +97,9 @@ func New(cfg Config, a *app.App, store *eventstore.Store, readers Readers, logge
 		return b, nil
 	}
 	opts := []bot.ConfigOpt{
-		bot.WithLogger(b.logger),
+		// disgo logs whole REST bodies and gateway payloads at debug (message
+		// content, close reasons, interaction tokens): withheld at every level.
+		bot.WithLogger(logsafe.Withhold(b.logger, logsafe.LibraryKeys...)),
 		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second})),
 		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds | cache.FlagChannels | cache.FlagRoles)),
 		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()),

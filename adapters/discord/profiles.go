@@ -40,7 +40,7 @@ func (b *Bot) observe(ctx context.Context, u discord.User) {
 	}
 	err := b.app.ObserveProfile(ctx, id, seen, app.Meta{Actor: domain.Actor{User: id, Source: domain.SourceDiscord}})
 	if err != nil {
-		b.logger.Warn("profile not recorded", "user", id, "err", err)
+		b.logger.Warn("profile not recorded", "err", err)
 		return
 	}
 	b.profiles.mu.Lock()

@@ -266,7 +266,7 @@ func (b *Bot) foreignIDListener() bot.EventListener {
 		if strings.HasPrefix(customID, "/") {
 			return
 		}
-		b.logger.Info("interaction with an unknown custom id", "interaction", id.String(), "custom_id", customID)
+		b.logger.Info("interaction with an unknown custom id", "interaction", id.String(), "custom_id_length", len(customID))
 		_ = create(ephemeral("I don't know that button or form. It may be from an older version of Ticketify.").create())
 	}
 	return &events.ListenerAdapter{

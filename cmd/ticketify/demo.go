@@ -50,8 +50,8 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	world := demo.NewWorld(fake, logger)
+	logger := cfg.Logger(stderr)
+	world := demo.NewWorld(fake)
 	// Demo mode only: the dashboard's "Log in as demo admin" chooses the
 	// admin at the fake Discord, then runs the ordinary OAuth flow.
 	srv, err := server.StartWith(ctx, cfg, logger, server.Options{DemoLogin: func(context.Context) error {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -16,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ticketify/ticketify/internal/logsafe"
 )
 
 // Config is the program's configuration.
@@ -239,4 +242,16 @@ func (c *Config) EnsureSecretKey() error {
 	}
 	c.SecretKey, c.SecretKeySource = key, path+" (generated)"
 	return f.Sync()
+}
+
+// Logger is the program's logger at the configured level, writing text to
+// w. Whatever logs through it — the program and the libraries it hands it
+// to — never prints the configured secrets or a Discord URL's token
+// (logsafe).
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	secrets := []string{c.DiscordToken, c.DiscordClientSecret}
+	if len(c.SecretKey) > 0 {
+		secrets = append(secrets, hex.EncodeToString(c.SecretKey), base64.StdEncoding.EncodeToString(c.SecretKey))
+	}
+	return slog.New(logsafe.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.LogLevel}), secrets...))
 }

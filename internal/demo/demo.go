@@ -7,7 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,12 +25,47 @@ type World struct {
 	Log      fakediscord.Channel
 	Support  fakediscord.Role
 	endpoint string
-	logger   *slog.Logger
+}
+
+type story struct {
+	category, topic, answer string
+	chat                    []string
+	claim, close            bool
+	reason                  string
+}
+
+// stories are the demo's tickets: what members write is personal data as
+// far as the program knows, which tests use to check it stays out of logs.
+var stories = []story{
+	{category: "billing", answer: "#10234", chat: []string{"I was charged twice this month.", "Can you check my invoice?"}, claim: true, close: true, reason: "Refunded the duplicate charge"},
+	{category: "bugs", topic: "Login page loops", chat: []string{"After the update the login page keeps reloading.", "Chrome 156 on Windows."}, claim: true},
+	{category: "other", topic: "Partnership request", chat: []string{"Hi! We run a community of 20k people and would love to partner."}},
+	{category: "billing", answer: "#10311", chat: []string{"How do I change my billing address?"}, claim: true, close: true, reason: "Explained the settings page"},
+	{category: "bugs", topic: "Export crashes", chat: []string{"Exporting a report with 10k rows crashes the app.", "Here is the stack trace: `panic: index out of range`"}, claim: true},
+	{category: "other", topic: "Feature idea: dark mode", chat: []string{"Please add dark mode <3"}, close: true, reason: "Added to the roadmap"},
+	{category: "bugs", topic: "Typos on the pricing page", chat: []string{"\"Profesional\" is misspelled."}, claim: true, close: true, reason: "Fixed, thanks!"},
+	{category: "billing", answer: "#10402", chat: []string{"My coupon code is not accepted."}},
+	{category: "other", topic: "Account deletion", chat: []string{"Please delete my account and all my data."}, claim: true},
+	{category: "bugs", topic: "Notifications arrive twice", chat: []string{"Every notification shows up two times on my phone."}},
+	{category: "other", topic: "Question about the API", chat: []string{"Is there a rate limit on the public API?", "And do you have webhooks?"}, claim: true, close: true, reason: "Linked the API docs"},
+	{category: "billing", answer: "#10555", chat: []string{"I need an invoice with my company's VAT number."}, claim: true},
+}
+
+// Texts lists what the demo's people write and type (topics, form
+// answers, messages, close reasons): tests look for them where they must
+// never be, such as the logs.
+func Texts() []string {
+	var out []string
+	for _, s := range stories {
+		out = append(out, s.topic, s.answer, s.reason)
+		out = append(out, s.chat...)
+	}
+	return slices.DeleteFunc(out, func(t string) bool { return t == "" })
 }
 
 // NewWorld creates the sample server on the fake Discord.
-func NewWorld(fake *fakediscord.Server, logger *slog.Logger) *World {
-	w := &World{Fake: fake, logger: logger}
+func NewWorld(fake *fakediscord.Server) *World {
+	w := &World{Fake: fake}
 	w.Admin = fake.NewUser("Demo Admin")
 	w.Guild = fake.AddGuild("Ticketify Demo", w.Admin)
 	w.Support = fake.AddRole(w.Guild.ID, "Support", fakediscord.PermDefaultEveryone)
@@ -72,26 +107,6 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 		if _, err := w.deliver(ctx, in); err != nil {
 			return err
 		}
-	}
-	type story struct {
-		category, topic, answer string
-		chat                    []string
-		claim, close            bool
-		reason                  string
-	}
-	stories := []story{
-		{category: "billing", answer: "#10234", chat: []string{"I was charged twice this month.", "Can you check my invoice?"}, claim: true, close: true, reason: "Refunded the duplicate charge"},
-		{category: "bugs", topic: "Login page loops", chat: []string{"After the update the login page keeps reloading.", "Chrome 156 on Windows."}, claim: true},
-		{category: "other", topic: "Partnership request", chat: []string{"Hi! We run a community of 20k people and would love to partner."}},
-		{category: "billing", answer: "#10311", chat: []string{"How do I change my billing address?"}, claim: true, close: true, reason: "Explained the settings page"},
-		{category: "bugs", topic: "Export crashes", chat: []string{"Exporting a report with 10k rows crashes the app.", "Here is the stack trace: `panic: index out of range`"}, claim: true},
-		{category: "other", topic: "Feature idea: dark mode", chat: []string{"Please add dark mode <3"}, close: true, reason: "Added to the roadmap"},
-		{category: "bugs", topic: "Typos on the pricing page", chat: []string{"\"Profesional\" is misspelled."}, claim: true, close: true, reason: "Fixed, thanks!"},
-		{category: "billing", answer: "#10402", chat: []string{"My coupon code is not accepted."}},
-		{category: "other", topic: "Account deletion", chat: []string{"Please delete my account and all my data."}, claim: true},
-		{category: "bugs", topic: "Notifications arrive twice", chat: []string{"Every notification shows up two times on my phone."}},
-		{category: "other", topic: "Question about the API", chat: []string{"Is there a rate limit on the public API?", "And do you have webhooks?"}, claim: true, close: true, reason: "Linked the API docs"},
-		{category: "billing", answer: "#10555", chat: []string{"I need an invoice with my company's VAT number."}, claim: true},
 	}
 	for i, s := range stories {
 		member := w.Members[i%len(w.Members)]
@@ -149,7 +164,6 @@ func (w *World) deliver(ctx context.Context, in fakediscord.Interaction) (string
 	if strings.Contains(data.Content, "went wrong") {
 		return "", fmt.Errorf("demo interaction failed: %s", data.Content)
 	}
-	w.logger.Debug("demo", "answer", data.Content)
 	return data.Content, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -113,7 +112,7 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 	if os.Getenv("TICKETIFY_TEST_LOG") != "" {
 		logOut = os.Stderr
 	}
-	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := cfg.Logger(logOut)
 	gatewayDown := env[gatewayDownKey] != ""
 	if gatewayDown {
 		fake.SetGatewayOpen(false)

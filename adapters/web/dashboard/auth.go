@@ -180,10 +180,10 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 	// export or erase it); unchanged snapshots append nothing.
 	meta := app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}
 	if err := d.app.ObserveProfile(ctx, user, seen, meta); err != nil {
-		d.logger.Warn("profile not recorded at login", "user", user, "err", err)
+		d.logger.Warn("profile not recorded at login", "err", err)
 	}
 	if err := d.app.RecordLogin(ctx, user, meta); err != nil {
-		d.logger.Warn("login not recorded", "user", user, "err", err)
+		d.logger.Warn("login not recorded", "err", err)
 	}
 	d.setCookie(c, token, sess.Expires)
 	return c.Redirect(safeNext(pending.Next), fiber.StatusFound)

@@ -430,7 +430,7 @@ func (d *Dashboard) myExport(format string) fiber.Handler {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			if _, err := export(ctx, w, user, time.Time{}); err != nil {
-				d.logger.Error("export failed midway", "user", user, "err", err)
+				d.logger.Error("export failed midway", "err", err)
 			}
 		})
 		return nil
