@@ -14,7 +14,7 @@ import (
 // answer follows when the work is done.
 func TestASlowDatabaseIsStillAcknowledgedInTime(t *testing.T) {
 	srv := testenv.SQLiteServer(t)
-	proxy := testenv.StartSlowProxy(t, strings.TrimSuffix(strings.TrimPrefix(srv.URI(), "mongodb://"), "/"))
+	proxy := testenv.StartSlowProxy(t, srv.Socket())
 	w := testenv.NewWorld(t, testenv.WithMongoDB("mongodb://"+proxy.Addr()+"/", testenv.DatabaseName()))
 	proxy.SetDelay(400 * time.Millisecond) // a ticket open makes a dozen round trips: several seconds
 	open := w.Fake.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open"))

@@ -3,13 +3,15 @@ package testenv
 import (
 	"io"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// SlowProxy forwards TCP to a target, delaying every chunk sent to it: a
-// slow database, seen through the real driver.
+// SlowProxy forwards TCP to a target (a host:port, or the path of a Unix
+// socket such as the embedded database's), delaying every chunk sent to it:
+// a slow database, seen through the real driver.
 type SlowProxy struct {
 	ln    net.Listener
 	delay atomic.Int64
@@ -43,7 +45,11 @@ func (p *SlowProxy) Addr() string { return p.ln.Addr().String() }
 func (p *SlowProxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
 
 func (p *SlowProxy) pipe(client net.Conn, target string) {
-	server, err := net.Dial("tcp", target)
+	network := "tcp"
+	if strings.HasPrefix(target, "/") {
+		network = "unix"
+	}
+	server, err := net.Dial(network, target)
 	if err != nil {
 		_ = client.Close()
 		return
