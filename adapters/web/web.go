@@ -4,12 +4,18 @@ package web
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/realclientip/realclientip-go"
+
+	"github.com/ticketify/ticketify/internal/panics"
 )
 
 // Check is one named health check: nil means healthy.
@@ -22,8 +28,13 @@ type Check struct {
 // ranges) of reverse proxies whose X-Forwarded-For names the client — for
 // per-client rate limits (ClientAddr); requests from anyone else are taken
 // at their connection's address.
-func New(checks []Check, trustedProxies ...string) *fiber.App {
+//
+// A handler that panics is recovered by Fiber's recover middleware: the
+// request gets a bare 500, the log the stack (never the panic's value, which
+// may hold what the request carried), and the server goes on.
+func New(logger *slog.Logger, checks []Check, trustedProxies ...string) *fiber.App {
 	app := fiber.New(fiber.Config{
+		ErrorHandler: plainErrors,
 		DisableStartupMessage: true,
 		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          30 * time.Second,
@@ -36,9 +47,24 @@ func New(checks []Check, trustedProxies ...string) *fiber.App {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          trustedProxies,
 	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, v any) {
+		logger.Error("an HTTP handler panicked", "method", c.Method(), "route", c.Route().Path,
+			"panic", panics.Describe(v), "stack", string(debug.Stack()))
+	}}))
 	app.Use(clientAddr(trustedProxies))
 	app.Get("/healthz", health(checks))
 	return app
+}
+
+// plainErrors answers errors no handler answered: a Fiber error with its
+// own status and text, anything else (a failure, a recovered panic) with a
+// bare 500 that repeats nothing of it.
+func plainErrors(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return c.Status(fe.Code).SendString(fe.Message)
+	}
+	return c.Status(fiber.StatusInternalServerError).SendString("Internal Server Error")
 }
 
 type clientAddrKey struct{}

@@ -331,7 +331,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if !DiscordConfig(cfg).Enabled() {
 		logger.Warn("Discord is not configured (DISCORD_TOKEN, DISCORD_PUBLIC_KEY): serving without a bot")
 	}
-	s.http = web.New([]web.Check{
+	s.http = web.New(logger, []web.Check{
 		{Name: "store", Check: st.Log.Ping},
 		{Name: "projections", Check: func(context.Context) error { return s.Projections.Health() }},
 		{Name: "discord", Check: s.Discord.Health},
