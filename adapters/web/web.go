@@ -34,7 +34,7 @@ type Check struct {
 // may hold what the request carried), and the server goes on.
 func New(logger *slog.Logger, checks []Check, trustedProxies ...string) *fiber.App {
 	app := fiber.New(fiber.Config{
-		ErrorHandler: plainErrors,
+		ErrorHandler:          plainErrors,
 		DisableStartupMessage: true,
 		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          30 * time.Second,
