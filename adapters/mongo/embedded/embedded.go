@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -103,6 +104,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		_ = lock.Close()
 		return nil, fmt.Errorf("embedded database: remove stale socket %s: %w", sock, err)
 	}
+	if err := checkListenable(sock); err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
 	fc := &ferretdb.Config{
 		Handler:  string(cfg.Backend),
 		Listener: ferretdb.ListenerConfig{Unix: sock},
@@ -166,14 +171,33 @@ func socketPath(dir string) (sock, privateDir string, err error) {
 	if sock = filepath.Join(abs, "ferretdb.sock"); len(sock) <= maxSocketPath {
 		return sock, "", nil
 	}
-	privateDir, err = os.MkdirTemp("", "ticketify-db-")
+	for _, parent := range []string{os.TempDir(), "/tmp"} { // TMPDIR may be long too
+		if len(filepath.Join(parent, "ticketify-db-0123456789", "db.sock")) > maxSocketPath {
+			continue
+		}
+		if privateDir, err = os.MkdirTemp(parent, "ticketify-db-"); err != nil {
+			continue
+		}
+		if err := os.Chmod(privateDir, datadir.DirMode); err != nil {
+			_ = os.RemoveAll(privateDir)
+			return "", "", fmt.Errorf("embedded database: a socket directory: %w", err)
+		}
+		return filepath.Join(privateDir, "db.sock"), privateDir, nil
+	}
+	return "", "", fmt.Errorf("embedded database: the socket path %s is too long for a Unix socket and no short temporary directory is writable; use a shorter TICKETIFY_DATA_DIR", sock)
+}
+
+// checkListenable binds the socket once and lets it go: FerretDB v1.24.2's
+// New leaks its storage backend when its own listen fails, and the leaked
+// backend's finalizer panics the process later.
+func checkListenable(sock string) error {
+	l, err := net.Listen("unix", sock)
 	if err != nil {
-		return "", "", fmt.Errorf("embedded database: a socket directory: %w", err)
+		return fmt.Errorf("embedded database: cannot listen on %s: %w", sock, err)
 	}
-	if err := os.Chmod(privateDir, datadir.DirMode); err != nil {
-		return "", "", fmt.Errorf("embedded database: a socket directory: %w", err)
-	}
-	return filepath.Join(privateDir, "db.sock"), privateDir, nil
+	_ = l.Close() // removes the socket file
+	_ = os.Remove(sock)
+	return nil
 }
 
 // Socket returns the path of the server's Unix socket.
