@@ -27,8 +27,8 @@ type seen struct {
 
 func (s *seen) take(e projections.Event) {
 	if s.poison(e) {
-		var m map[string]int
-		m["boom"]++ // a nil map write: a runtime panic, as a real bug would be
+		var none []int
+		_ = none[len(e.Type)] // a runtime panic, as a real bug would be
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,7 +96,7 @@ func TestAPanicParksTheEventAndTheProjectorGoesOn(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s parked nothing; parked: %+v", name, parked)
 		}
-		if pe.Type != "ticket.opened.v1" || !strings.Contains(pe.Error, "panic: assignment to entry in nil map") || !strings.Contains(pe.Error, "panic_test.go") {
+		if pe.Type != "ticket.opened.v1" || !strings.Contains(pe.Error, "panic: index out of range") || !strings.Contains(pe.Error, "panic_test.go") {
 			t.Fatalf("%s parked %s with %q, want the opened event with the panic and its stack", name, pe.Type, pe.Error)
 		}
 	}
