@@ -96,7 +96,7 @@ func TestAPanicParksTheEventAndTheProjectorGoesOn(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s parked nothing; parked: %+v", name, parked)
 		}
-		if pe.Type != "ticket.opened.v1" || !strings.Contains(pe.Error, "panic: index out of range") || !strings.Contains(pe.Error, "panic_test.go") {
+		if pe.Type != "ticket.opened.v1" || !strings.Contains(pe.Error, "panic: runtime error: index out of range") || !strings.Contains(pe.Error, "panic_test.go") {
 			t.Fatalf("%s parked %s with %q, want the opened event with the panic and its stack", name, pe.Type, pe.Error)
 		}
 	}
