@@ -2,14 +2,11 @@ package projections_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
@@ -69,7 +66,7 @@ func TestAPanicParksTheEventAndTheProjectorGoesOn(t *testing.T) {
 	poisonTopic := func(e projections.Event) bool { return e.Type == "ticket.opened.v1" }
 	p := panicky{&seen{poison: poisonTopic}}
 	re := panickyReactor{&seen{poison: poisonTopic}}
-	rt := newRuntimeWithReactor(t, env, re, p)
+	rt := env.ProjectionsAndReactors(t, []projections.Reactor{re}, p)
 
 	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: 9, Opener: 1, Topic: "help"})
 	if err != nil {
@@ -110,29 +107,4 @@ func TestAPanicParksTheEventAndTheProjectorGoesOn(t *testing.T) {
 
 func staffOf(g domain.GuildID) ticket.Participant {
 	return ticket.Participant{User: 2, Staff: true, Guild: g}
-}
-
-// newRuntimeWithReactor starts a runtime with projectors and a reactor.
-func newRuntimeWithReactor(t *testing.T, env *testenv.AppEnv, re projections.Reactor, ps ...projections.Projector) *projections.Runtime {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cps, err := mongolog.OpenCheckpoints(ctx, env.Conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := projections.New(ctx, projections.Config{Conn: env.Conn, Log: env.Log, Checkpoints: cps, Store: env.Store,
-		PollInterval: 20 * time.Millisecond, RetryDelay: 10 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt.AddReactor(re)
-	if err := rt.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = rt.Close()
-		cancel()
-	})
-	return rt
 }

@@ -18,6 +18,13 @@ import (
 // with the test.
 func (e *AppEnv) Projections(t testing.TB, ps ...projections.Projector) *projections.Runtime {
 	t.Helper()
+	return e.ProjectionsAndReactors(t, nil, ps...)
+}
+
+// ProjectionsAndReactors starts a projection runtime for the given reactors
+// and projectors; it stops with the test.
+func (e *AppEnv) ProjectionsAndReactors(t testing.TB, reactors []projections.Reactor, ps ...projections.Projector) *projections.Runtime {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cps, err := mongolog.OpenCheckpoints(ctx, e.Conn)
 	if err != nil {
@@ -30,6 +37,9 @@ func (e *AppEnv) Projections(t testing.TB, ps ...projections.Projector) *project
 	}, ps...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, re := range reactors {
+		rt.AddReactor(re)
 	}
 	if err := rt.Start(ctx); err != nil {
 		t.Fatal(err)
