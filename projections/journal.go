@@ -2,9 +2,11 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -55,12 +57,47 @@ type journalEntry struct {
 	Doc  bson.Raw `bson:"d,omitempty"` // absent: delete
 }
 
+// journalRecord is the record (or one of its parts). Its entries are one
+// binary value — BSON documents end to end — rather than an array of
+// documents: the server stores a binary value as it is, where FerretDB
+// would convert every field of every nested document (measured: the record
+// then cost as much as writing the documents themselves).
 type journalRecord struct {
-	ID      string         `bson:"_id"`
-	Owner   string         `bson:"owner,omitempty"` // parts: the record they belong to
-	Seq     int64          `bson:"seq"`
-	Entries []journalEntry `bson:"entries,omitempty"`
-	Parts   []string       `bson:"parts,omitempty"`
+	ID      string   `bson:"_id"`
+	Owner   string   `bson:"owner,omitempty"` // parts: the record they belong to
+	Seq     int64    `bson:"seq"`
+	Entries []byte   `bson:"entries,omitempty"`
+	Parts   []string `bson:"parts,omitempty"`
+}
+
+// encodeEntries packs entries into one value.
+func encodeEntries(entries []journalEntry) ([]byte, error) {
+	var out []byte
+	for _, e := range entries {
+		b, err := bson.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// decodeEntries unpacks what encodeEntries packed.
+func decodeEntries(b []byte) ([]journalEntry, error) {
+	var out []journalEntry
+	for len(b) > 0 {
+		raw, rest, ok := bsoncore.ReadDocument(b)
+		if !ok {
+			return nil, errors.New("a truncated entry")
+		}
+		var e journalEntry
+		if err := bson.Unmarshal(raw, &e); err != nil {
+			return nil, err
+		}
+		out, b = append(out, e), rest
+	}
+	return out, nil
 }
 
 // newJournal returns the journal of a projector's generation; its Docs
@@ -88,7 +125,7 @@ func (j *Journal) recover(ctx context.Context) error {
 		return fmt.Errorf("journal %s: %w", j.id, err)
 	}
 	if rec != nil {
-		entries := rec.Entries
+		packed := rec.Entries
 		for _, id := range rec.Parts {
 			part, err := mongodb.FindByID[journalRecord](ctx, j.coll, id)
 			if err != nil {
@@ -97,7 +134,11 @@ func (j *Journal) recover(ctx context.Context) error {
 			if part == nil {
 				return fmt.Errorf("journal %s: part %s is missing", j.id, id)
 			}
-			entries = append(entries, part.Entries...)
+			packed = append(packed, part.Entries...)
+		}
+		entries, err := decodeEntries(packed)
+		if err != nil {
+			return fmt.Errorf("journal %s: %w", j.id, err)
 		}
 		if err := j.replay(ctx, entries); err != nil {
 			return err
@@ -202,29 +243,31 @@ func (j *Journal) write(ctx context.Context, changes [][]change, n int) error {
 // when they are large).
 func (j *Journal) record(ctx context.Context, entries []journalEntry) error {
 	seq := j.seq + 1
-	rec := journalRecord{ID: j.id, Seq: seq}
-	var parts []any
-	size := 0
-	var cur []journalEntry
-	for _, e := range entries {
-		if size+len(e.Doc) > j.maxBytes && len(cur) > 0 {
-			parts = append(parts, journalRecord{ID: fmt.Sprintf("%s/%d/%d", j.id, seq, len(parts)), Owner: j.id, Seq: seq, Entries: cur})
-			cur, size = nil, 0
-		}
-		cur = append(cur, e)
-		size += len(e.Doc) + len(e.ID) + len(e.Coll)
+	packed, err := encodeEntries(entries)
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", j.id, err)
 	}
-	if len(parts) == 0 {
-		rec.Entries = cur
+	rec := journalRecord{ID: j.id, Seq: seq}
+	if len(packed) <= j.maxBytes {
+		rec.Entries = packed
 	} else {
-		parts = append(parts, journalRecord{ID: fmt.Sprintf("%s/%d/%d", j.id, seq, len(parts)), Owner: j.id, Seq: seq, Entries: cur})
-		for _, p := range parts {
-			rec.Parts = append(rec.Parts, p.(journalRecord).ID)
+		for len(packed) > 0 {
+			n := 0 // whole entries, up to maxBytes (at least one)
+			for n < len(packed) {
+				l32, _, _ := bsoncore.ReadLength(packed[n:]) // encodeEntries wrote whole documents
+				l := int(l32)
+				if n > 0 && n+l > j.maxBytes {
+					break
+				}
+				n += l
+			}
+			p := journalRecord{ID: fmt.Sprintf("%s/%d/%d", j.id, seq, len(rec.Parts)), Owner: j.id, Seq: seq, Entries: packed[:n]}
 			// One at a time: a part is up to a few MB, and a retry after a
 			// failed attempt at the same sequence number finds it there.
-			if _, err := j.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.(journalRecord).ID}}, p, options.Replace().SetUpsert(true)); err != nil {
+			if _, err := j.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true)); err != nil {
 				return fmt.Errorf("journal %s: %w", j.id, mongodb.Classify(err))
 			}
+			rec.Parts, packed = append(rec.Parts, p.ID), packed[n:]
 		}
 	}
 	if _, err := j.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: j.id}}, rec, options.Replace().SetUpsert(true)); err != nil {
