@@ -1,6 +1,5 @@
 package bench_test
 
-
 import (
 	"context"
 	"fmt"
