@@ -95,7 +95,7 @@ func Load[T any](ctx context.Context, d *Docs, id string, zero func() *T) (*T, e
 		}
 	}
 	if d.journal != nil {
-		if err := d.journal.recover(ctx); err != nil {
+		if err := d.journal.replayLast(ctx); err != nil {
 			return nil, err
 		}
 	}

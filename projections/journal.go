@@ -27,9 +27,12 @@ import (
 // one document and never repair the others (an audit chain with no entry,
 // a ticket missing from its list).
 //
-// Replaying the latest record is always safe: a document in it has not been
-// written by any later flush, since a later flush would have replaced the
-// record first. A record too large for one document is written as parts
+// Replaying the latest record is safe as long as one applier writes the
+// generation at a time (the consumer group lease): a document in it has not
+// been written by any later flush, since a later flush would have replaced
+// the record first. (A process that stalls past its lease's expiry while
+// another takes over could still write; fencing writes by the lease's epoch
+// is left to the scale-out work.) A record too large for one document is written as parts
 // before the record that names them.
 type Journal struct {
 	coll      *mongo.Collection
@@ -114,9 +117,9 @@ func journalID(projector string, generation int) string {
 	return fmt.Sprintf("%s.g%d", projector, generation)
 }
 
-// recover writes the last record's documents again, once, before the
+// replayLast writes the last record's documents again, once, before the
 // applier reads anything; it also removes parts that no record names.
-func (j *Journal) recover(ctx context.Context) error {
+func (j *Journal) replayLast(ctx context.Context) error {
 	if j.recovered {
 		return nil
 	}
@@ -196,7 +199,7 @@ func (j *Journal) Flush(ctx context.Context) error {
 // begin is a flush's first step: it records what every Docs will write and
 // returns it (nil when nothing changed).
 func (j *Journal) begin(ctx context.Context) ([][]change, error) {
-	if err := j.recover(ctx); err != nil {
+	if err := j.replayLast(ctx); err != nil {
 		return nil, err
 	}
 	changes := make([][]change, len(j.docs))

@@ -108,3 +108,29 @@ func TestAPanicParksTheEventAndTheProjectorGoesOn(t *testing.T) {
 func staffOf(g domain.GuildID) ticket.Participant {
 	return ticket.Participant{User: 2, Staff: true, Guild: g}
 }
+
+// The same holds when the panicking event is met by the catch-up at Start
+// (a projector far behind the log after downtime) rather than by live
+// delivery: Start succeeds, the event is parked, the rest is applied.
+func TestAPanicDuringTheCatchUpAtStartParksTheEvent(t *testing.T) {
+	env := testenv.NewApp(t)
+	ctx := context.Background()
+	for u := range 300 { // more commits than the catch-up threshold
+		if _, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: 9, Opener: domain.UserID(u + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := panicky{&seen{poison: func(e projections.Event) bool { return e.Type == "ticket.opened.v1" && e.Version == 1 && e.Position < 20 }}}
+	rt := env.Projections(t, p) // Start catches up in one pass, and must not panic
+	env.Caught(t, rt)
+	parked, err := rt.Parked(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parked) == 0 || !strings.Contains(parked[0].Error, "panic: runtime error") {
+		t.Fatalf("parked %+v, want the panicking events", parked)
+	}
+	if p.count() < 300 {
+		t.Fatalf("the projector applied %d events after the panics", p.count())
+	}
+}

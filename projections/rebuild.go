@@ -10,6 +10,7 @@ import (
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/panics"
 )
 
 // Replay applies the whole log, up to and including event position upTo (0:
@@ -158,11 +159,18 @@ func renewWhile(ctx context.Context, lease *mongolog.Lease) (stop func()) {
 	return cancel
 }
 
+// applyOrPark applies an event in a replay (a catch-up or a rebuild), as the
+// live handler does: a transient failure stops the replay, anything else is
+// retried and then parked, and a panic is parked at once — a replay must not
+// crash-loop the process any more than live delivery may.
 func (r *Runtime) applyOrPark(ctx context.Context, name string, a Applier, env eventstore.Envelope, d *eventstore.Decoded, decodeErr error) error {
 	err := decodeErr
 	for attempt := 1; attempt <= r.cfg.Attempts && decodeErr == nil; attempt++ {
-		if err = a.Apply(ctx, Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
+		if err = applySafely(ctx, a, Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
 			return nil
+		}
+		if Panicked(err) {
+			break
 		}
 		if transient(ctx, err) {
 			return err
@@ -172,6 +180,13 @@ func (r *Runtime) applyOrPark(ctx context.Context, name string, a Applier, env e
 		return err
 	}
 	return r.park(ctx, name, env, err)
+}
+
+// applySafely is Apply with a panic turned into an error (a replay has no
+// Watermill message for the router's Recoverer to wrap).
+func applySafely(ctx context.Context, a Applier, e Event) (err error) {
+	defer panics.Recover(&err)
+	return a.Apply(ctx, e)
 }
 
 // Rebuild replays the log into a fresh generation of each named projector

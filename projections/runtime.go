@@ -402,21 +402,27 @@ func transient(ctx context.Context, err error) bool {
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// Panicked reports whether err is a panic recovered by Watermill's Recoverer.
+// Panicked reports whether err is a recovered panic: by Watermill's
+// Recoverer (live delivery) or by a replay (applySafely).
 func Panicked(err error) bool {
-	var p middleware.RecoveredPanicError
-	return errors.As(err, &p)
+	var w middleware.RecoveredPanicError
+	var p *panics.Error
+	return errors.As(err, &w) || errors.As(err, &p)
 }
 
 // failure is what is kept and logged of a failure. A recovered panic keeps
 // its stack and, of its value, a runtime error's message or else only its
 // type: a value built by code could hold the event's personal data.
 func failure(err error) string {
-	var p middleware.RecoveredPanicError
-	if !errors.As(err, &p) {
-		return err.Error()
+	var w middleware.RecoveredPanicError
+	if errors.As(err, &w) {
+		return "panic: " + panics.Describe(w.V) + "\n" + w.Stacktrace
 	}
-	return "panic: " + panics.Describe(p.V) + "\n" + p.Stacktrace
+	var p *panics.Error
+	if errors.As(err, &p) {
+		return p.Error() + "\n" + p.Stack
+	}
+	return err.Error()
 }
 
 func (r *Runtime) park(ctx context.Context, name string, env eventstore.Envelope, cause error) error {

@@ -88,9 +88,10 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 			return Opened{}, err
 		}
 	}
-	// A number is claimed only for an open that will not be refused (so
-	// refusals leave no gaps), and a command run again after a crash takes
-	// the number its first attempt claimed, if it got that far.
+	// A number is claimed only for an open the grace does not refuse (so
+	// refusals leave no gaps; the one exception is a claim that itself
+	// outlasts the 2-minute grace), and a command run again after a crash
+	// takes the number its first attempt claimed, if it got that far.
 	if err := ticket.ConfirmOpen(ticket.Ticket{}, reservedAt, a.clock()); err != nil {
 		return Opened{}, err
 	}
@@ -117,8 +118,18 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 	if err != nil {
 		return Opened{}, err
 	}
-	if _, err := a.store.Append(ctx, ticket.Stream(id), eventstore.NoStream, a.meta(cmd.Meta, cmd.Guild, "open", now), events...); err != nil {
+	res, err := a.store.Append(ctx, ticket.Stream(id), eventstore.NoStream, a.meta(cmd.Meta, cmd.Guild, "open", now), events...)
+	if err != nil {
 		return Opened{}, fmt.Errorf("open ticket: %w", err)
+	}
+	if res.AlreadyStored {
+		// Another delivery of the same command opened it meanwhile (with the
+		// number it claimed): answer with that ticket's number.
+		t, err := a.Ticket(ctx, id)
+		if err != nil {
+			return Opened{}, err
+		}
+		return Opened{Ticket: id, Number: t.Number(), Again: true}, nil
 	}
 	return Opened{Ticket: id, Number: number, Again: reserved.AlreadyStored}, nil
 }

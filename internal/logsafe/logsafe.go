@@ -116,6 +116,9 @@ func (h Handler) clean(a slog.Attr) slog.Attr {
 	case slog.KindString:
 		return slog.String(a.Key, h.redact(v.String()))
 	case slog.KindAny:
+		if b, ok := v.Any().([]byte); ok { // printed as text by the handlers
+			return slog.String(a.Key, h.redact(string(b)))
+		}
 		// errors, URLs, structs: judged by how they would print.
 		s := v.String()
 		if r := h.redact(s); r != s {

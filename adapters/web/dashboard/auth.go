@@ -44,10 +44,28 @@ func (d *Dashboard) clearCookie(c *fiber.Ctx) {
 // its query, re-encoded, or "/guilds". It refuses what a browser could read
 // as another site or a server as another header: a control character or DEL
 // (browsers drop tabs and newlines, so "/\t/evil" is "//evil"), a backslash
-// (read as a slash), a scheme or host, a path starting "//" at any level of
-// percent-decoding, text that is not UTF-8, and the login routes. What it
+// (read as a slash), a scheme or host, "//" or a dot segment anywhere in the
+// path at any level of percent-decoding, text that is not UTF-8, and the login
+// routes in any case. What it
 // keeps is written out percent-encoded, so the Location header is plain
 // ASCII whatever Unicode the path held.
+// hasDotSegment reports a "." or ".." path segment: a browser resolves them
+// ("/.//evil" becomes "//evil"), so a kept path has none.
+func hasDotSegment(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// isAuthRoute reports the login routes, which Fiber matches whatever the case.
+func isAuthRoute(p string) bool {
+	p = strings.ToLower(path.Clean(p))
+	return p == "/auth" || strings.HasPrefix(p, "/auth/")
+}
+
 func safeNext(next string) string {
 	const home = "/guilds"
 	if !strings.HasPrefix(next, "/") || !utf8.ValidString(next) || strings.ContainsFunc(next, unsafeInPath) {
@@ -58,8 +76,8 @@ func safeNext(next string) string {
 		return home
 	}
 	for p := u.Path; ; {
-		if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !utf8.ValidString(p) || strings.ContainsFunc(p, unsafeInPath) ||
-			path.Clean(p) == "/auth" || strings.HasPrefix(path.Clean(p), "/auth/") {
+		if !strings.HasPrefix(p, "/") || strings.Contains(p, "//") || hasDotSegment(p) || !utf8.ValidString(p) ||
+			strings.ContainsFunc(p, unsafeInPath) || isAuthRoute(p) {
 			return home
 		}
 		decoded, err := url.PathUnescape(p)

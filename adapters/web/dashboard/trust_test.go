@@ -71,6 +71,10 @@ func TestLoginGoesBackOnlyToALocalPath(t *testing.T) {
 		{"a scheme without slashes", "https:evil.example", "/guilds"},
 		{"an overlong UTF-8 slash", "/%C0%AF/evil.example", "/guilds"},
 		{"a login route", "/auth/logout", "/guilds"},
+		{"a login route in capitals", "/AUTH/login", "/guilds"},
+		{"a dot segment before a second slash", "/.//evil.example", "/guilds"},
+		{"a dot-dot segment before a second slash", "/a/..//evil.example", "/guilds"},
+		{"a double slash further on", "/guilds//evil.example", "/guilds"},
 		{"fullwidth slashes stay a local path, encoded", "/%EF%BC%8F%EF%BC%8Fevil.example", "/%EF%BC%8F%EF%BC%8Fevil.example"},
 		{"a page with its query", url.QueryEscape("/guilds/1/tickets?status=open&q=café"), "/guilds/1/tickets?q=caf%C3%A9&status=open"},
 	} {
