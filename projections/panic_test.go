@@ -120,7 +120,9 @@ func TestAPanicDuringTheCatchUpAtStartParksTheEvent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p := panicky{&seen{poison: func(e projections.Event) bool { return e.Type == "ticket.opened.v1" && e.Version == 1 && e.Position < 20 }}}
+	p := panicky{&seen{poison: func(e projections.Event) bool {
+		return e.Type == "ticket.opened.v1" && e.Version == 1 && e.Position < 20
+	}}}
 	rt := env.Projections(t, p) // Start catches up in one pass, and must not panic
 	env.Caught(t, rt)
 	parked, err := rt.Parked(ctx)
