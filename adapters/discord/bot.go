@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/websocket"
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
@@ -96,22 +98,46 @@ func New(cfg Config, a *app.App, store *eventstore.Store, readers Readers, logge
 	if cfg.Token == "" {
 		return b, nil
 	}
-	opts := []bot.ConfigOpt{
-		// disgo logs whole REST bodies and gateway payloads at debug (message
-		// content, close reasons, interaction tokens): withheld at every level.
-		bot.WithLogger(logsafe.Withhold(b.logger, logsafe.LibraryKeys...)),
+	// disgo logs whole REST bodies and gateway payloads at debug (message
+	// content, close reasons, interaction tokens): withheld at every level.
+	libLogger := logsafe.Withhold(b.logger, logsafe.LibraryKeys...)
+	// The gateway is built here rather than by disgo.New, which would first
+	// ask Discord's REST API for its URL (GET /gateway) and fail the start
+	// during an outage; the URL is configured anyway. Its events go to the
+	// client's event manager, as disgo's own wiring does.
+	var client *bot.Client
+	gw := gateway.New(cfg.Token, func(g gateway.Gateway, t gateway.EventType, seq int, ev gateway.EventData) {
+		client.EventManager.HandleGatewayEvent(g, t, seq, ev)
+	}, gateway.WithURL(cfg.GatewayURL), gateway.WithIntents(Intents), gateway.WithLogger(libLogger),
+		gateway.WithCompression(gateway.CompressionNone), gateway.WithAutoReconnect(true),
+		gateway.WithDefaultRateLimiterConfigOpts(gateway.WithRateLimiterLogger(libLogger)),
+		gateway.WithDialer(recordingDialer(&b.gatewayErr)))
+	client, err := disgo.New(cfg.Token,
+		bot.WithLogger(libLogger),
 		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second})),
-		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds | cache.FlagChannels | cache.FlagRoles)),
+		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds|cache.FlagChannels|cache.FlagRoles)),
 		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()),
-		bot.WithGatewayConfigOpts(gateway.WithURL(cfg.GatewayURL), gateway.WithIntents(Intents),
-			gateway.WithCompression(gateway.CompressionNone), gateway.WithAutoReconnect(true)),
-	}
-	client, err := disgo.New(cfg.Token, opts...)
+		bot.WithGateway(gw))
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	b.client, b.gateway = client, true
 	return b, nil
+}
+
+// recordingDialer is the gateway's websocket dialer, keeping the last
+// connection failure in last (disgo retries inside Open without returning
+// it), so that Health can say why the gateway is down.
+func recordingDialer(last *atomic.Pointer[error]) *websocket.Dialer {
+	d := *websocket.DefaultDialer
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			last.Store(&err)
+		}
+		return conn, err
+	}
+	return &d
 }
 
 // Open starts connecting the gateway (when a token is configured) and

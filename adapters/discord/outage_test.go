@@ -12,13 +12,13 @@ import (
 	"github.com/ticketify/ticketify/internal/testenv"
 )
 
-// During a Discord gateway outage at start the program is not dark: HTTP
-// serves at once, /healthz answers 503 naming the gateway, interactions and
-// the dashboard work, and the gateway connects in the background when
-// Discord is back.
-func TestTheProgramServesDuringAGatewayOutageAndConnectsLater(t *testing.T) {
+// During a Discord outage at start (gateway refused, REST answering 503)
+// the program is not dark: HTTP serves at once, /healthz answers 503 naming
+// the gateway, interactions and the dashboard work, and the gateway
+// connects in the background when Discord is back.
+func TestTheProgramServesDuringADiscordOutageAndConnectsLater(t *testing.T) {
 	start := time.Now()
-	w := testenv.NewWorld(t, testenv.WithGatewayDown)
+	w := testenv.NewWorld(t, testenv.WithDiscordDown)
 	if took := time.Since(start); took > 20*time.Second {
 		t.Fatalf("the program took %s to start with the gateway down", took)
 	}
@@ -33,6 +33,7 @@ func TestTheProgramServesDuringAGatewayOutageAndConnectsLater(t *testing.T) {
 	content, _ := run(t, w, w.Fake.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", "outage"))))
 	mustContain(t, "an open during the gateway outage", content, "opened")
 
+	w.Fake.ClearFaults()
 	w.Fake.SetGatewayOpen(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -175,7 +175,7 @@ func auditCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	if err != nil {
 		return err
 	}
-	n, mismatches, err := server.AuditReader(rt).Verify(ctx, st.Store)
+	n, mismatches, err := server.AuditReader(rt).Verify(ctx, st.Store, st.Log)
 	if err != nil {
 		return err
 	}

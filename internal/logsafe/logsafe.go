@@ -5,8 +5,9 @@
 //
 // It is a slog.Handler wrapper, so it also covers the libraries that log
 // through the program's logger (disgo, Watermill, FerretDB): every message
-// and string value loses the configured secrets and the tokens Discord puts
-// in URLs (interaction and webhook tokens), and attributes under withheld
+// and string value loses the configured secrets, the tokens Discord puts in
+// URLs (interaction and webhook tokens) and user ids in REST paths, and
+// attributes under withheld
 // keys — where libraries put request and response bodies, gateway payloads
 // and panic values — keep only their size.
 package logsafe
@@ -31,6 +32,15 @@ var LibraryKeys = []string{"body", "data", "payload", "arg", "interaction", "var
 // tokenInURL finds the secret segment of Discord URLs: interaction and
 // webhook tokens (/interactions/<id>/<token>/…, /webhooks/<id>/<token>…).
 var tokenInURL = regexp.MustCompile(`(/(?:interactions|webhooks)/[0-9]+/)[^/?#\s"']+`)
+
+// tokenParam finds the same tokens as disgo's rate-limit bucket keys name
+// them ("…+interaction.token=<token>").
+var tokenParam = regexp.MustCompile(`((?:interaction|webhook)\.token=)[^\s"'+&,;]+`)
+
+// userInPath finds user ids in REST paths (/guilds/G/members/<user>,
+// /channels/C/permissions/<user or role>, /users/<user>): a user id is
+// personal data.
+var userInPath = regexp.MustCompile(`(/(?:members|users|permissions|recipients)/)[0-9]{15,21}`)
 
 // Handler is a slog.Handler that redacts before passing records on.
 type Handler struct {
@@ -136,6 +146,12 @@ func (h Handler) redact(s string) string {
 	}
 	if strings.Contains(s, "/interactions/") || strings.Contains(s, "/webhooks/") {
 		s = tokenInURL.ReplaceAllString(s, "${1}"+Withheld)
+	}
+	if strings.Contains(s, ".token=") {
+		s = tokenParam.ReplaceAllString(s, "${1}"+Withheld)
+	}
+	if strings.Contains(s, "/members/") || strings.Contains(s, "/users/") || strings.Contains(s, "/permissions/") || strings.Contains(s, "/recipients/") {
+		s = userInPath.ReplaceAllString(s, "${1}"+Withheld)
 	}
 	return s
 }

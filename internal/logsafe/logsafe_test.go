@@ -19,9 +19,11 @@ func TestSecretsAndURLTokensNeverReachTheLog(t *testing.T) {
 		"err", errors.New(`Post "`+url+`": EOF`),
 		"raw", []byte("Authorization: Bot "+token),
 		"hook", "https://discord.com/api/webhooks/99/d2ViaG9vay10b2tlbg?wait=true",
-		slog.Group("inner", "token", token), "note", "short")
+		slog.Group("inner", "token", token), "note", "short",
+		"hash", "PATCH+/webhooks/{application.id}/{interaction.token}/messages/@original+interaction.token=aXRvay5idXJzdC4zNQ",
+		"endpoint", "/guilds/1577141130586226000/members/1577141130586226695 and /channels/1/permissions/1577141130586226696")
 	got := out.String()
-	for _, leak := range []string{token, "aW50ZXJhY3Rpb24tdG9rZW4", "d2ViaG9vay10b2tlbg"} {
+	for _, leak := range []string{token, "aW50ZXJhY3Rpb24tdG9rZW4", "d2ViaG9vay10b2tlbg", "aXRvay5idXJzdC4zNQ", "1577141130586226695", "1577141130586226696"} {
 		if strings.Contains(got, leak) {
 			t.Errorf("the log holds %q:\n%s", leak, got)
 		}

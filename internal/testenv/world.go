@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -60,10 +62,11 @@ const (
 	gatewayDownKey = "test:gateway-down"
 )
 
-// WithGatewayDown starts the program during a Discord gateway outage: the
-// fake refuses gateway connections until SetGatewayOpen(true), and NewWorld
-// does not wait for the bot to connect.
-func WithGatewayDown(env map[string]string) { env[gatewayDownKey] = "1" }
+// WithDiscordDown starts the program during a Discord outage: the fake
+// refuses gateway connections until SetGatewayOpen(true) and answers every
+// REST request 503 until ClearFaults, and NewWorld does not wait for the
+// bot to connect.
+func WithDiscordDown(env map[string]string) { env[gatewayDownKey] = "1" }
 
 // WithRequestsPerMinute sets the dashboard's rate limit (tests of it).
 func WithRequestsPerMinute(n int) WorldOption {
@@ -116,6 +119,7 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 	gatewayDown := env[gatewayDownKey] != ""
 	if gatewayDown {
 		fake.SetGatewayOpen(false)
+		fake.FailNext("", "/", http.StatusServiceUnavailable, math.MaxInt)
 	}
 	so := server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond,
 		RequestsPerMinute: 100_000}

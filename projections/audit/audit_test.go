@@ -118,7 +118,7 @@ func TestVerifyFindsATamperedEvent(t *testing.T) {
 	id := history(t, env)
 	env.Caught(t, rt)
 	ctx := context.Background()
-	n, mismatches, err := reader(rt).Verify(ctx, env.Store)
+	n, mismatches, err := reader(rt).Verify(ctx, env.Store, env.Log)
 	must(t, err)
 	if n == 0 || len(mismatches) != 0 {
 		t.Fatalf("an untouched log: %d streams, mismatches %+v", n, mismatches)
@@ -138,7 +138,7 @@ func TestVerifyFindsATamperedEvent(t *testing.T) {
 		t.Fatal("the tampering did not happen")
 	}
 	fresh := testenv.NewAppOn(t, env.Conn) // a process without caches
-	_, mismatches, err = reader(rt).Verify(ctx, fresh.Store)
+	_, mismatches, err = reader(rt).Verify(ctx, fresh.Store, fresh.Log)
 	must(t, err)
 	if len(mismatches) == 0 || mismatches[0].Stream != ticket.Stream(id) || mismatches[0].Version != 2 {
 		t.Fatalf("tampering not found: %+v", mismatches)
@@ -213,5 +213,32 @@ func TestACachedTimelineShowsNewEntries(t *testing.T) {
 	must(t, err)
 	if len(after.Entries) != len(before.Entries)+1 || after.Entries[0].Type != "ticket.reopened.v1" {
 		t.Fatalf("after a reopen the cached timeline shows %d entries (was %d), newest %s", len(after.Entries), len(before.Entries), after.Entries[0].Type)
+	}
+}
+
+// The log keeps each event twice: in its commit, which projections and
+// rebuilds read, and in its stream's copy, which decisions and exports read.
+// Rewriting only the commit would change what a rebuild shows without
+// touching the chain computed from the stream: the verifier compares them.
+func TestVerifyFindsACommitThatDiffersFromItsStreamCopy(t *testing.T) {
+	env := testenv.NewApp(t)
+	rt := env.Projections(t, audit.Projector{})
+	id := history(t, env)
+	env.Caught(t, rt)
+	ctx := context.Background()
+	h, err := env.Store.Load(ctx, ticket.Stream(id))
+	must(t, err)
+	claim := h.Envelopes[1]
+	res, err := env.Conn.DB.Collection("events").UpdateOne(ctx, bson.D{{Key: "_id", Value: commitKey(claim.CommitPosition)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "ev.0.data", Value: `{"ticket":"` + string(id) + `","by":"666"}`}}}})
+	must(t, err)
+	if res.ModifiedCount != 1 {
+		t.Fatal("the tampering did not happen")
+	}
+	fresh := testenv.NewAppOn(t, env.Conn)
+	_, mismatches, err := reader(rt).Verify(ctx, fresh.Store, fresh.Log)
+	must(t, err)
+	if len(mismatches) != 1 || mismatches[0].Stream != ticket.Stream(id) || mismatches[0].Version != 2 {
+		t.Fatalf("a commit rewritten alone: mismatches %+v, want the claim", mismatches)
 	}
 }

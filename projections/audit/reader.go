@@ -1,9 +1,11 @@
 package audit
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -138,10 +140,18 @@ type StreamLoader interface {
 	Load(ctx context.Context, stream string) (eventstore.History, error)
 }
 
+// CommitReader reads commits by their position in the log.
+type CommitReader interface {
+	ReadLog(ctx context.Context, topic string, from int64, max int) ([]eventstore.StoredCommit, error)
+}
+
 // Verify recomputes the hash chain of every audited stream from the log and
 // compares it with what the timeline recorded when the events were new. A
-// changed, removed or inserted event shows up as a mismatch.
-func (r *Reader) Verify(ctx context.Context, store StreamLoader) (streams int, mismatches []Mismatch, err error) {
+// changed, removed or inserted event shows up as a mismatch. Each event is
+// stored twice — in its commit, which projections read, and in its stream's
+// copy, which decisions and exports read — and both must be the same: an
+// edit of either copy is a mismatch.
+func (r *Reader) Verify(ctx context.Context, store StreamLoader, commits CommitReader) (streams int, mismatches []Mismatch, err error) {
 	t, err := r.target(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -175,6 +185,12 @@ func (r *Reader) Verify(ctx context.Context, store StreamLoader) (streams int, m
 			}
 			e := projections.Event{Envelope: env, Event: hist.Events[i]}
 			prev = link(prev, e)
+			if same, err := sameAsCommit(ctx, commits, env); err != nil {
+				return streams, mismatches, err
+			} else if !same {
+				mismatches = append(mismatches, Mismatch{Stream: h.Stream, Version: env.Version, Position: env.Position,
+					Stored: "the commit's copy", Computed: "differs from the stream's copy"})
+			}
 			if !audited(e) {
 				continue
 			}
@@ -192,6 +208,34 @@ func (r *Reader) Verify(ctx context.Context, store StreamLoader) (streams int, m
 		streams++
 	}
 	return streams, mismatches, nil
+}
+
+// sameAsCommit reports whether an event read from its stream is, field for
+// field, the event in its commit.
+func sameAsCommit(ctx context.Context, commits CommitReader, env eventstore.Envelope) (bool, error) {
+	cs, err := commits.ReadLog(ctx, env.Topic, env.CommitPosition, 1)
+	if err != nil {
+		return false, err
+	}
+	if len(cs) != 1 || cs[0].Position != env.CommitPosition {
+		return false, nil
+	}
+	envs := cs[0].Envelopes()
+	if env.Index >= len(envs) {
+		return false, nil
+	}
+	c := envs[env.Index]
+	return c.ID == env.ID && c.Type == env.Type && bytes.Equal(c.Data, env.Data) && sameSealed(c.Sealed, env.Sealed) &&
+		maps.Equal(c.Metadata, env.Metadata) && c.Stream == env.Stream && c.Version == env.Version && c.Position == env.Position &&
+		c.CommitID == env.CommitID && c.OccurredAt.Equal(env.OccurredAt) && c.Guild == env.Guild && c.Actor == env.Actor &&
+		c.Correlation == env.Correlation && c.Causation == env.Causation, nil
+}
+
+func sameSealed(a, b *eventstore.Sealed) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.KeyID == b.KeyID && a.KeyGen == b.KeyGen && bytes.Equal(a.Nonce, b.Nonce) && bytes.Equal(a.Ciphertext, b.Ciphertext)
 }
 
 // storedHash returns the hash the timeline recorded for an event.
