@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
 )
 

@@ -3,7 +3,7 @@ package projections
 import (
 	"context"
 
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // NewJournal returns a projector generation's journal, as the runtime makes

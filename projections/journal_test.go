@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
 )
 

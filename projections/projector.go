@@ -6,7 +6,7 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // Event is a stored event decoded for a projector.

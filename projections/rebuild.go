@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/mongodb"
-	"github.com/ticketify/ticketify/internal/panics"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/panics"
 )
 
 // Replay applies the whole log, up to and including event position upTo (0:

@@ -20,8 +20,8 @@ import (
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
-	"github.com/ticketify/ticketify/internal/mongodb"
-	"github.com/ticketify/ticketify/internal/panics"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/panics"
 )
 
 // Log is what the runtime reads from the event log.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // BenchmarkInteractions measures interactions end to end — a signed POST to

@@ -31,7 +31,7 @@ import (
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
-	"github.com/ticketify/ticketify/internal/logsafe"
+	"github.com/ticketify/ticketify/internal/platform/logsafe"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )

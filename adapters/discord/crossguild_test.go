@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/ticketify/ticketify/domain/ticket"
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // A button or form names its ticket in its custom id, which anyone can

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // FuzzInteractionsEndpoint throws arbitrary bodies at /interactions, signed

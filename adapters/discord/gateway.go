@@ -17,7 +17,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
-	"github.com/ticketify/ticketify/internal/panics"
+	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 

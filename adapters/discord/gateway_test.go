@@ -10,8 +10,8 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/member"
 	"github.com/ticketify/ticketify/domain/ticket"
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // captured returns the ticket's captured message events.

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 func head(t *testing.T, w *testenv.World) int64 {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // During a Discord outage at start (gateway refused, REST answering 503)

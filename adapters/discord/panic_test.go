@@ -3,8 +3,8 @@ package discord_test
 import (
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // A panic in a command's handler is a bug, not an outage: the person gets

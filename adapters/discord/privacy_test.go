@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // TestAServerManagerCanEraseTheServerFromPrivacy: before removing the bot,

@@ -21,8 +21,8 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/mongodb"
-	"github.com/ticketify/ticketify/internal/panics"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/projections"
 )
 

@@ -13,8 +13,8 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
 

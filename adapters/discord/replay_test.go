@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // A signed interaction is only good around the time it was signed: a

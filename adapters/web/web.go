@@ -15,7 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/realclientip/realclientip-go"
 
-	"github.com/ticketify/ticketify/internal/panics"
+	"github.com/ticketify/ticketify/internal/platform/panics"
 )
 
 // Check is one named health check: nil means healthy.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/ticketify/ticketify/internal/config"
+	"github.com/ticketify/ticketify/internal/platform/config"
 )
 
 // command is one command line of ticketify, for `ticketify help` and

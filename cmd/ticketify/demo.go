@@ -12,10 +12,10 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/ticketify/ticketify/adapters/discord"
-	"github.com/ticketify/ticketify/internal/config"
-	"github.com/ticketify/ticketify/internal/demo"
-	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/server"
+	"github.com/ticketify/ticketify/internal/testkit/demo"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 )
 
 // runDemo runs everything embedded against the fake Discord, fills a sample

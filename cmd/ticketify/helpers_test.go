@@ -6,7 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 type mongologCheckpoints = mongolog.Checkpoints

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/demo"
+	"github.com/ticketify/ticketify/internal/testkit/demo"
 )
 
 // syncBuffer is a bytes.Buffer safe for the program's goroutines.

@@ -19,8 +19,8 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/profile"
 	"github.com/ticketify/ticketify/internal/app"
-	"github.com/ticketify/ticketify/internal/config"
-	"github.com/ticketify/ticketify/internal/privacy"
+	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/server"
 )
 

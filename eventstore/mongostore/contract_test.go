@@ -7,8 +7,8 @@ import (
 
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/eventstore/storetest"
-	"github.com/ticketify/ticketify/internal/mongodb"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

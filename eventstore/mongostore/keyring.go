@@ -16,7 +16,7 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // Keyring stores data keys in their own collection, each wrapped (AES-GCM)

@@ -19,8 +19,8 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/eventstore/storetest"
-	"github.com/ticketify/ticketify/internal/mongodb"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 var now = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)

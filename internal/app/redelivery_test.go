@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/ticketify/ticketify/internal/app"
-	"github.com/ticketify/ticketify/internal/mongodb"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // dyingNumbers is the sequence of a process that dies right after claiming

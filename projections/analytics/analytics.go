@@ -9,7 +9,7 @@ package analytics
 import (
 	"time"
 
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // Name is the projector's name and consumer group.

@@ -8,7 +8,7 @@ package audit
 import (
 	"time"
 
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // Name is the projector's name and consumer group.

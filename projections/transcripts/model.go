@@ -6,7 +6,7 @@ package transcripts
 import (
 	"time"
 
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // Name is the projector's name and consumer group.

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections"
 )
 

@@ -25,7 +25,7 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 	_ "modernc.org/sqlite" // the driver FerretDB's SQLite backend uses; we open the same files
 
-	"github.com/ticketify/ticketify/internal/datadir"
+	"github.com/ticketify/ticketify/internal/platform/datadir"
 )
 
 // Backend is FerretDB's storage.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/adapters/mongo/embedded"
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // A data directory whose path is too long for a Unix socket (sun_path holds

@@ -19,9 +19,9 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
-	"github.com/ticketify/ticketify/internal/config"
-	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/server"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 )
 
 // benchSite is the program serving a guild of many tickets, one of them

@@ -15,8 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ticketify/ticketify/domain"
-	"github.com/ticketify/ticketify/internal/fakediscord"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // chromium finds a Chromium to drive: locally its absence skips the browser

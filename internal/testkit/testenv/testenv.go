@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/adapters/mongo/embedded"
-	"github.com/ticketify/ticketify/internal/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // Backend is a kind of server tests run against.

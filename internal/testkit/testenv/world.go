@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
-	"github.com/ticketify/ticketify/internal/config"
-	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/server"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 )
 
 // World is the whole program running in-process against the fake Discord:

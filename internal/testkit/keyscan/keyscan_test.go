@@ -15,9 +15,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/config"
-	"github.com/ticketify/ticketify/internal/keyscan"
-	"github.com/ticketify/ticketify/internal/privacy"
+	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/platform/config"
+	"github.com/ticketify/ticketify/internal/testkit/keyscan"
 )
 
 // TestNoTrackedFileHoldsAPrivateKey reads every file git tracks (as staged,

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 )
 
 // World is the demo's Discord.

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ticketify/ticketify/internal/logsafe"
+	"github.com/ticketify/ticketify/internal/platform/logsafe"
 )
 
 // Config is the program's configuration.

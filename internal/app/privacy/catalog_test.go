@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/privacy"
-	"github.com/ticketify/ticketify/internal/testenv"
+	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 func TestEveryPersonalEventTypeIsDocumented(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketify/ticketify/internal/logsafe"
+	"github.com/ticketify/ticketify/internal/platform/logsafe"
 )
 
 func TestSecretsAndURLTokensNeverReachTheLog(t *testing.T) {
