@@ -15,6 +15,7 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
@@ -65,6 +66,11 @@ type actor struct {
 	roles        []domain.RoleID
 	manageServer bool
 	source       domain.Source
+}
+
+// member is the actor as the settings' rules need them.
+func (a actor) member() guild.Member {
+	return guild.Member{User: a.user, Roles: a.roles, ManageServer: a.manageServer}
 }
 
 func (a actor) meta() app.Meta {

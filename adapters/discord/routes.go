@@ -79,49 +79,41 @@ func (b *Bot) routes() *handler.Mux {
 		r.SlashCommand("/transcript", b.ticketCmd("ticket transcript", false, b.transcript))
 	})
 	r.Route("/setup", func(r handler.Router) {
-		r.SlashCommand("/staff-role", b.setupCmd("setup staff-role", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+		r.SlashCommand("/staff-role", b.setupCmd("setup staff-role", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			roles := []domain.RoleID{domain.RoleID(d.Role("role").ID)}
 			for _, n := range []string{"role2", "role3"} {
 				if r, ok := d.OptRole(n); ok {
 					roles = append(roles, domain.RoleID(r.ID))
 				}
 			}
-			evs, err := s.SetStaffRoles(roles)
-			return evs, "Staff roles saved.", err
+			return "Staff roles saved.", b.app.SetStaffRoles(ctx, a.guild, a.member(), roles, a.meta())
 		}))
-		r.SlashCommand("/category-add", b.setupCmd("setup category-add", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+		r.SlashCommand("/category-add", b.setupCmd("setup category-add", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			c := guild.Category{Key: d.String("key"), Name: d.String("name")}
 			if ch, ok := d.OptChannel("discord-category"); ok {
 				c.DiscordCategory = domain.ChannelID(ch.ID)
 			}
-			evs, err := s.AddCategory(c)
-			return evs, fmt.Sprintf("Category **%s** added.", c.Name), err
+			return fmt.Sprintf("Category **%s** added.", c.Name), b.app.AddCategory(ctx, a.guild, a.member(), c, a.meta())
 		}))
-		r.SlashCommand("/category-question", b.setupCmd("setup category-question", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
-			c, ok := s.Category(d.String("key"))
-			if !ok {
-				return nil, "", domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", d.String("key")))
-			}
-			c.Questions = append(c.Questions, guild.Question{Label: d.String("label"), Required: d.Bool("required"), Long: d.Bool("long")})
-			evs, err := s.UpdateCategory(c)
-			return evs, fmt.Sprintf("Question added to **%s** (%d of %d).", c.Name, len(c.Questions), guild.MaxQuestions), err
+		r.SlashCommand("/category-question", b.setupCmd("setup category-question", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			q := guild.Question{Label: d.String("label"), Required: d.Bool("required"), Long: d.Bool("long")}
+			c, err := b.app.AddQuestion(ctx, a.guild, a.member(), d.String("key"), q, a.meta())
+			return fmt.Sprintf("Question added to **%s** (%d of %d).", c.Name, len(c.Questions), guild.MaxQuestions), err
 		}))
-		r.SlashCommand("/category-remove", b.setupCmd("setup category-remove", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
-			evs, err := s.RemoveCategory(d.String("key"))
-			return evs, "Category removed.", err
+		r.SlashCommand("/category-remove", b.setupCmd("setup category-remove", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			return "Category removed.", b.app.RemoveCategory(ctx, a.guild, a.member(), d.String("key"), a.meta())
 		}))
-		r.SlashCommand("/log-channel", b.setupCmd("setup log-channel", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
+		r.SlashCommand("/log-channel", b.setupCmd("setup log-channel", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			ch := domain.ChannelID(d.Channel("channel").ID)
-			evs, err := s.SetLogChannel(ch)
-			return evs, fmt.Sprintf("Close summaries will go to <#%s>.", ch), err
+			return fmt.Sprintf("Close summaries will go to <#%s>.", ch), b.app.SetLogChannel(ctx, a.guild, a.member(), ch, a.meta())
 		}))
-		r.SlashCommand("/limit", b.setupCmd("setup limit", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
-			evs, err := s.SetTicketLimit(d.Int("tickets"))
-			return evs, fmt.Sprintf("Members may now have %d open ticket(s).", d.Int("tickets")), err
+		r.SlashCommand("/limit", b.setupCmd("setup limit", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			n := d.Int("tickets")
+			return fmt.Sprintf("Members may now have %d open ticket(s).", n), b.app.SetTicketLimit(ctx, a.guild, a.member(), n, a.meta())
 		}))
-		r.SlashCommand("/retention", b.setupCmd("setup retention", func(d discord.SlashCommandInteractionData, s guild.Settings) ([]domain.Event, string, error) {
-			evs, err := s.SetRetention(d.Int("days"))
-			return evs, fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", d.Int("days")), err
+		r.SlashCommand("/retention", b.setupCmd("setup retention", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			days := d.Int("days")
+			return fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
 		}))
 		r.SlashCommand("/panel", b.cmdPanel)
 		r.SlashCommand("/show", b.cmdShowSettings)
@@ -178,7 +170,7 @@ func (b *Bot) ticketCmd(usage string, publicReply bool, w ticketWork) handler.Sl
 			if err != nil {
 				return reply{}, err
 			}
-			p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+			p, err := b.app.Participant(ctx, a.guild, a.member())
 			if err != nil {
 				return reply{}, err
 			}
@@ -208,7 +200,7 @@ func (b *Bot) btnTicket(usage string, w func(ctx context.Context, a actor, id do
 // that ticket's own server and channel (a custom id can be forged, or a
 // message copied elsewhere).
 func (b *Bot) buttonParticipant(ctx context.Context, a actor) (ticket.Participant, error) {
-	p, err := b.app.Participant(ctx, a.guild, a.user, a.roles, a.manageServer)
+	p, err := b.app.Participant(ctx, a.guild, a.member())
 	p.Channel = a.channel
 	return p, err
 }
@@ -359,39 +351,21 @@ func (b *Bot) modalClose(e *handler.ModalEvent) error {
 	})
 }
 
-// setupCmd runs a settings decision; only staff may.
-func (b *Bot) setupCmd(usage string, decide func(discord.SlashCommandInteractionData, guild.Settings) ([]domain.Event, string, error)) handler.SlashCommandHandler {
+// setupCmd runs a /setup subcommand: a settings use case, whose answer is
+// what it says when it succeeds.
+func (b *Bot) setupCmd(usage string, change func(context.Context, actor, discord.SlashCommandInteractionData) (string, error)) handler.SlashCommandHandler {
 	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 		return b.run(e, usage, domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
-			var done string
-			err := b.app.UpdateGuild(ctx, a.guild, a.meta(), func(s guild.Settings) ([]domain.Event, error) {
-				if !s.IsStaff(a.roles, a.manageServer) {
-					return nil, domain.Refuse(domain.ErrForbidden, "only staff can change Ticketify's settings")
-				}
-				evs, msg, err := decide(d, s)
-				done = msg
-				return evs, err
-			})
+			done, err := change(ctx, a, d)
 			return ephemeral("✅ %s", done), err
 		})
 	}
 }
 
-func (b *Bot) staffOnly(ctx context.Context, a actor) (guild.Settings, error) {
-	s, err := b.app.Settings(ctx, a.guild)
-	if err != nil {
-		return s, err
-	}
-	if !s.IsStaff(a.roles, a.manageServer) {
-		return s, domain.Refuse(domain.ErrForbidden, "only staff can do that")
-	}
-	return s, nil
-}
-
 // cmdPanel posts the "Open ticket" panel.
 func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 	return b.run(e, "setup panel", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
-		if _, err := b.staffOnly(ctx, a); err != nil {
+		if _, err := b.app.StaffSettings(ctx, a.guild, a.member()); err != nil {
 			return reply{}, err
 		}
 		ch := snowflake.ID(a.channel)
@@ -411,7 +385,7 @@ func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.Command
 
 func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 	return b.run(e, "setup show", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
-		s, err := b.staffOnly(ctx, a)
+		s, err := b.app.StaffSettings(ctx, a.guild, a.member())
 		if err != nil {
 			return reply{}, err
 		}
@@ -446,34 +420,24 @@ func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
 	}
 	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 		return b.run(e, usage, domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
-			target := d.Mentionable("target")
+			var who app.BlacklistTarget
 			var done string
-			err := b.app.UpdateGuild(ctx, a.guild, a.meta(), func(s guild.Settings) ([]domain.Event, error) {
-				if !s.IsStaff(a.roles, a.manageServer) {
-					return nil, domain.Refuse(domain.ErrForbidden, "only staff can change the blacklist")
-				}
-				switch t := target.(type) {
-				case discord.Role:
-					done = fmt.Sprintf("<@&%s>", t.ID)
-					if add {
-						return s.BlacklistRole(domain.RoleID(t.ID))
-					}
-					return s.UnblacklistRole(domain.RoleID(t.ID))
-				case discord.User:
-					done = fmt.Sprintf("<@%s>", t.ID)
-					if add {
-						return s.BlacklistUser(domain.UserID(t.ID))
-					}
-					return s.UnblacklistUser(domain.UserID(t.ID))
-				case discord.ResolvedMember:
-					done = fmt.Sprintf("<@%s>", t.User.ID)
-					if add {
-						return s.BlacklistUser(domain.UserID(t.User.ID))
-					}
-					return s.UnblacklistUser(domain.UserID(t.User.ID))
-				}
-				return nil, domain.Refuse(domain.ErrInvalid, "pick a user or a role")
-			})
+			switch t := d.Mentionable("target").(type) {
+			case discord.Role:
+				who, done = app.BlacklistTarget{Role: domain.RoleID(t.ID)}, fmt.Sprintf("<@&%s>", t.ID)
+			case discord.User:
+				who, done = app.BlacklistTarget{User: domain.UserID(t.ID)}, fmt.Sprintf("<@%s>", t.ID)
+			case discord.ResolvedMember:
+				who, done = app.BlacklistTarget{User: domain.UserID(t.User.ID)}, fmt.Sprintf("<@%s>", t.User.ID)
+			default:
+				return reply{}, domain.Refuse(domain.ErrInvalid, "pick a user or a role")
+			}
+			var err error
+			if add {
+				err = b.app.Blacklist(ctx, a.guild, a.member(), who, a.meta())
+			} else {
+				err = b.app.Unblacklist(ctx, a.guild, a.member(), who, a.meta())
+			}
 			if add {
 				return ephemeral("⛔ %s may no longer open tickets.", done), err
 			}
@@ -484,7 +448,7 @@ func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
 
 func (b *Bot) cmdBlacklistList(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 	return b.run(e, "blacklist list", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
-		s, err := b.staffOnly(ctx, a)
+		s, err := b.app.StaffSettings(ctx, a.guild, a.member())
 		if err != nil {
 			return reply{}, err
 		}

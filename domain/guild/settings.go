@@ -154,6 +154,34 @@ func sortedKeys[K interface{ ~uint64 }](m map[K]bool) []K {
 	return out
 }
 
+// Member is someone asking to change a server's settings, with what Discord
+// says about them in that server: who may change what is the settings' own
+// rule (mayConfigure), so every door — slash command, dashboard, API —
+// applies the same one.
+type Member struct {
+	User         domain.UserID
+	Roles        []domain.RoleID
+	ManageServer bool
+}
+
+// mayConfigure is the rule for every settings change: staff only (Manage
+// Server, or one of the staff roles).
+func (s Settings) mayConfigure(by Member) error {
+	if by.User.IsZero() || !s.IsStaff(by.Roles, by.ManageServer) {
+		return domain.Refuse(domain.ErrForbidden, "only staff can change Ticketify's settings")
+	}
+	return nil
+}
+
+// MayRead tells whether a member may see the settings and the blacklist
+// (/setup show, /blacklist list): the same staff rule.
+func (s Settings) MayRead(by Member) error {
+	if by.User.IsZero() || !s.IsStaff(by.Roles, by.ManageServer) {
+		return domain.Refuse(domain.ErrForbidden, "only staff can see Ticketify's settings")
+	}
+	return nil
+}
+
 // IsStaff reports whether a member with these roles acts as staff. Members
 // with Discord's Manage Server permission always do.
 func (s Settings) IsStaff(roles []domain.RoleID, manageServer bool) bool {
@@ -198,7 +226,10 @@ func (s Settings) RecordBotRemoved() ([]domain.Event, error) {
 }
 
 // SetStaffRoles replaces the staff roles.
-func (s Settings) SetStaffRoles(roles []domain.RoleID) ([]domain.Event, error) {
+func (s Settings) SetStaffRoles(by Member, roles []domain.RoleID) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	roles = slices.Clone(roles)
 	slices.Sort(roles)
 	roles = slices.Compact(roles)
@@ -239,7 +270,10 @@ func validateCategory(c Category) error {
 }
 
 // AddCategory adds a ticket category.
-func (s Settings) AddCategory(c Category) ([]domain.Event, error) {
+func (s Settings) AddCategory(by Member, c Category) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if err := validateCategory(c); err != nil {
 		return nil, err
 	}
@@ -253,7 +287,10 @@ func (s Settings) AddCategory(c Category) ([]domain.Event, error) {
 }
 
 // UpdateCategory changes an existing category, identified by its key.
-func (s Settings) UpdateCategory(c Category) ([]domain.Event, error) {
+func (s Settings) UpdateCategory(by Member, c Category) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if err := validateCategory(c); err != nil {
 		return nil, err
 	}
@@ -264,8 +301,24 @@ func (s Settings) UpdateCategory(c Category) ([]domain.Event, error) {
 	return []domain.Event{CategoryUpdated{Guild: s.id, Category: c, Previous: prev}}, nil
 }
 
+// AddQuestion adds a question to a category's form.
+func (s Settings) AddQuestion(by Member, key string, q Question) ([]domain.Event, error) {
+	c, ok := s.Category(key)
+	if !ok {
+		if err := s.mayConfigure(by); err != nil {
+			return nil, err
+		}
+		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+	}
+	c.Questions = append(slices.Clone(c.Questions), q)
+	return s.UpdateCategory(by, c)
+}
+
 // RemoveCategory removes a category.
-func (s Settings) RemoveCategory(key string) ([]domain.Event, error) {
+func (s Settings) RemoveCategory(by Member, key string) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	prev, ok := s.Category(key)
 	if !ok {
 		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
@@ -274,7 +327,10 @@ func (s Settings) RemoveCategory(key string) ([]domain.Event, error) {
 }
 
 // SetTicketLimit sets how many tickets a member may have open at once.
-func (s Settings) SetTicketLimit(limit int) ([]domain.Event, error) {
+func (s Settings) SetTicketLimit(by Member, limit int) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if limit < 1 || limit > MaxTicketLimit {
 		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the open ticket limit is between 1 and %d", MaxTicketLimit))
 	}
@@ -285,7 +341,10 @@ func (s Settings) SetTicketLimit(limit int) ([]domain.Event, error) {
 }
 
 // BlacklistUser stops a user from opening tickets.
-func (s Settings) BlacklistUser(u domain.UserID) ([]domain.Event, error) {
+func (s Settings) BlacklistUser(by Member, u domain.UserID) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if u.IsZero() {
 		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
 	}
@@ -296,7 +355,10 @@ func (s Settings) BlacklistUser(u domain.UserID) ([]domain.Event, error) {
 }
 
 // UnblacklistUser lets a user open tickets again.
-func (s Settings) UnblacklistUser(u domain.UserID) ([]domain.Event, error) {
+func (s Settings) UnblacklistUser(by Member, u domain.UserID) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if !s.blacklistUsers[u] {
 		return nil, domain.Refuse(domain.ErrUnchanged, "that user is not blacklisted")
 	}
@@ -304,7 +366,10 @@ func (s Settings) UnblacklistUser(u domain.UserID) ([]domain.Event, error) {
 }
 
 // BlacklistRole stops members with a role from opening tickets.
-func (s Settings) BlacklistRole(r domain.RoleID) ([]domain.Event, error) {
+func (s Settings) BlacklistRole(by Member, r domain.RoleID) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if r.IsZero() {
 		return nil, domain.Refuse(domain.ErrInvalid, "which role?")
 	}
@@ -315,7 +380,10 @@ func (s Settings) BlacklistRole(r domain.RoleID) ([]domain.Event, error) {
 }
 
 // UnblacklistRole lifts a role blacklisting.
-func (s Settings) UnblacklistRole(r domain.RoleID) ([]domain.Event, error) {
+func (s Settings) UnblacklistRole(by Member, r domain.RoleID) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if !s.blacklistRoles[r] {
 		return nil, domain.Refuse(domain.ErrUnchanged, "that role is not blacklisted")
 	}
@@ -323,7 +391,10 @@ func (s Settings) UnblacklistRole(r domain.RoleID) ([]domain.Event, error) {
 }
 
 // SetRetention sets how many days closed transcripts are kept (1 to 90).
-func (s Settings) SetRetention(days int) ([]domain.Event, error) {
+func (s Settings) SetRetention(by Member, days int) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if days < 1 || days > MaxRetentionDays {
 		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("transcripts are kept between 1 and %d days", MaxRetentionDays))
 	}
@@ -334,7 +405,10 @@ func (s Settings) SetRetention(days int) ([]domain.Event, error) {
 }
 
 // SetLogChannel sets (or, with zero, clears) the log channel.
-func (s Settings) SetLogChannel(c domain.ChannelID) ([]domain.Event, error) {
+func (s Settings) SetLogChannel(by Member, c domain.ChannelID) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
 	if c == s.logChannel {
 		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the log channel")
 	}

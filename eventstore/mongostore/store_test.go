@@ -148,7 +148,7 @@ func TestUpdateLoopRetriesConcurrentCommandsAndIsIdempotent(t *testing.T) {
 			defer wg.Done()
 			_, err := store.Update(ctx, guild.Stream(g), eventstore.Meta{At: now, CommandID: fmt.Sprintf("bl-%d", i)},
 				func(h eventstore.History) ([]domain.Event, error) {
-					return guild.FromHistory(g, h.Events).BlacklistUser(domain.UserID(100 + i))
+					return guild.FromHistory(g, h.Events).BlacklistUser(guild.Member{User: 1, ManageServer: true}, domain.UserID(100+i))
 				})
 			if err != nil {
 				t.Error(err)
@@ -164,7 +164,7 @@ func TestUpdateLoopRetriesConcurrentCommandsAndIsIdempotent(t *testing.T) {
 	decided := 0
 	decide := func(h eventstore.History) ([]domain.Event, error) {
 		decided++
-		return guild.FromHistory(g, h.Events).SetRetention(30)
+		return guild.FromHistory(g, h.Events).SetRetention(guild.Member{User: 1, ManageServer: true}, 30)
 	}
 	first, err := store.Update(ctx, guild.Stream(g), eventstore.Meta{At: now, CommandID: "interaction-1"}, decide)
 	if err != nil {
@@ -184,7 +184,7 @@ func TestAMissingStreamEntryIsRepairedFromTheLog(t *testing.T) {
 	const g domain.GuildID = 5
 	for _, days := range []int{10, 20} {
 		if _, err := store.Update(ctx, guild.Stream(g), eventstore.Meta{At: now}, func(h eventstore.History) ([]domain.Event, error) {
-			return guild.FromHistory(g, h.Events).SetRetention(days)
+			return guild.FromHistory(g, h.Events).SetRetention(guild.Member{User: 1, ManageServer: true}, days)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +196,7 @@ func TestAMissingStreamEntryIsRepairedFromTheLog(t *testing.T) {
 	}
 	fresh, _, _ := newStore(t, conn) // no stream cache
 	if _, err := fresh.Update(ctx, guild.Stream(g), eventstore.Meta{At: now}, func(h eventstore.History) ([]domain.Event, error) {
-		return guild.FromHistory(g, h.Events).SetLogChannel(77)
+		return guild.FromHistory(g, h.Events).SetLogChannel(guild.Member{User: 1, ManageServer: true}, 77)
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"github.com/google/uuid"
 	"sync"
 	"time"
@@ -175,31 +174,15 @@ func (a *App) Ticket(ctx context.Context, id domain.TicketID) (ticket.Ticket, er
 	return ticket.FromHistory(h.Events), nil
 }
 
-// Participant tells whether a member acts as staff in a guild; the ticket
-// decisions refuse tickets of other guilds (ticket.Ticket.Admits).
-func (a *App) Participant(ctx context.Context, g domain.GuildID, u domain.UserID, roles []domain.RoleID, manageServer bool) (ticket.Participant, error) {
+// Participant is a member of a guild as the ticket decisions need them:
+// whether the guild's settings make them staff, and which guild they act
+// from (the decisions refuse tickets of other guilds, ticket.Ticket.Admits).
+func (a *App) Participant(ctx context.Context, g domain.GuildID, by guild.Member) (ticket.Participant, error) {
 	s, err := a.Settings(ctx, g)
 	if err != nil {
 		return ticket.Participant{}, err
 	}
-	return ticket.Participant{User: u, Staff: s.IsStaff(roles, manageServer), Guild: g}, nil
-}
-
-// UpdateGuild applies a settings decision.
-func (a *App) UpdateGuild(ctx context.Context, g domain.GuildID, m Meta, decide func(guild.Settings) ([]domain.Event, error)) error {
-	_, err := a.store.Update(ctx, guild.Stream(g), a.meta(m, g, "", a.clock()), func(h eventstore.History) ([]domain.Event, error) {
-		return decide(guild.FromHistory(g, h.Events))
-	})
-	a.guilds.mu.Lock()
-	fs := a.guilds.fs
-	a.guilds.mu.Unlock()
-	for _, f := range fs {
-		f(g)
-	}
-	if err != nil {
-		return fmt.Errorf("guild %s: %w", g, err)
-	}
-	return nil
+	return ticket.Participant{User: by.User, Staff: s.IsStaff(by.Roles, by.ManageServer), Guild: g}, nil
 }
 
 // RecordUsage records one use of a command or component.

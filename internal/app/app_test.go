@@ -106,7 +106,7 @@ func TestAClosedTicketFreesTheSlotAndReopenRespectsTheLimit(t *testing.T) {
 func TestBlacklistedMembersCannotOpenAndNothingIsStored(t *testing.T) {
 	env := testenv.NewApp(t)
 	ctx := context.Background()
-	if err := env.App.UpdateGuild(ctx, g, app.Meta{}, func(s guild.Settings) ([]domain.Event, error) { return s.BlacklistUser(member) }); err != nil {
+	if err := env.App.Blacklist(ctx, g, guild.Member{User: staffU, ManageServer: true}, app.BlacklistTarget{User: member}, app.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	head := env.Head(t)

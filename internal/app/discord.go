@@ -16,14 +16,14 @@ import (
 
 // RecordBotJoined records the bot being in a guild (GUILD_CREATE).
 func (a *App) RecordBotJoined(ctx context.Context, g domain.GuildID, name string, owner domain.UserID) error {
-	return a.UpdateGuild(ctx, g, Meta{Actor: domain.Actor{Source: domain.SourceDiscord}}, func(s guild.Settings) ([]domain.Event, error) {
+	return a.updateGuild(ctx, g, Meta{Actor: domain.Actor{Source: domain.SourceDiscord}}, func(s guild.Settings) ([]domain.Event, error) {
 		return s.RecordBotJoined(name, owner)
 	})
 }
 
 // RecordBotRemoved records the bot removed from a guild (GUILD_DELETE).
 func (a *App) RecordBotRemoved(ctx context.Context, g domain.GuildID) error {
-	return a.UpdateGuild(ctx, g, Meta{Actor: domain.Actor{Source: domain.SourceDiscord}}, func(s guild.Settings) ([]domain.Event, error) {
+	return a.updateGuild(ctx, g, Meta{Actor: domain.Actor{Source: domain.SourceDiscord}}, func(s guild.Settings) ([]domain.Event, error) {
 		return s.RecordBotRemoved()
 	})
 }

@@ -32,13 +32,13 @@ func must(t testing.TB, err error) {
 func history(t testing.TB, env *testenv.AppEnv) domain.TicketID {
 	t.Helper()
 	ctx := context.Background()
-	must(t, env.App.UpdateGuild(ctx, g, app.Meta{Actor: domain.Actor{User: 1, Source: domain.SourceDashboard}}, func(s guild.Settings) ([]domain.Event, error) {
-		days := 30
-		if s.RetentionDays() == 30 {
-			days = 60
-		}
-		return s.SetRetention(days)
-	}))
+	settings, err := env.App.Settings(ctx, g)
+	must(t, err)
+	days := 30
+	if settings.RetentionDays() == 30 {
+		days = 60
+	}
+	must(t, env.App.SetRetention(ctx, g, guild.Member{User: 1, ManageServer: true}, days, app.Meta{Actor: domain.Actor{User: 1, Source: domain.SourceDashboard}}))
 	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: 100, Topic: "secret topic", Meta: app.Meta{Actor: domain.Actor{User: 100, Source: domain.SourceSlashCommand}}})
 	must(t, err)
 	staff := ticket.Participant{User: 9, Staff: true, Guild: g}

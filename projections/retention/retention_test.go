@@ -36,6 +36,9 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 const g domain.GuildID = 55
 
+// admin may change the server's settings (Manage Server).
+var admin = guild.Member{User: 1, ManageServer: true}
+
 var staff = ticket.Participant{User: 9, Staff: true, Guild: g}
 
 func must(t testing.TB, err error) {
@@ -69,9 +72,7 @@ func start(t *testing.T, conn *mongodb.Conn, c *clock) *process {
 	}
 	env := testenv.NewAppClock(t, conn, c.now)
 	rt := env.Projections(t, projectors...)
-	err := env.App.UpdateGuild(context.Background(), g, app.Meta{}, func(s guild.Settings) ([]domain.Event, error) {
-		return s.AddCategory(guild.Category{Key: "help", Name: "Help", Questions: []guild.Question{{Label: "What happened?"}}})
-	})
+	err := env.App.AddCategory(context.Background(), g, admin, guild.Category{Key: "help", Name: "Help", Questions: []guild.Question{{Label: "What happened?"}}}, app.Meta{})
 	if err != nil && !errors.Is(err, domain.ErrConflict) {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestAServersRetentionMovesItsJobs(t *testing.T) {
 	c := &clock{}
 	p := start(t, testenv.SQLite(t), c)
 	setRetention := func(days int) {
-		must(t, p.env.App.UpdateGuild(ctx, g, app.Meta{}, func(s guild.Settings) ([]domain.Event, error) { return s.SetRetention(days) }))
+		must(t, p.env.App.SetRetention(ctx, g, admin, days, app.Meta{}))
 	}
 	c.t = closedAt.Add(-2 * time.Hour)
 	setRetention(30)
@@ -322,11 +323,11 @@ func scenario(t *testing.T, p *process, c *clock) {
 	reopened := closedTicket(t, p.env, c, 200)
 	c.t = day(3)
 	must(t, p.env.App.Reopen(ctx, reopened, staff, app.Meta{}))
-	must(t, p.env.App.UpdateGuild(ctx, g, app.Meta{}, func(s guild.Settings) ([]domain.Event, error) { return s.SetRetention(5) }))
+	must(t, p.env.App.SetRetention(ctx, g, admin, 5, app.Meta{}))
 	c.t = day(5)
 	p.runDue(t)
 	closedTicket(t, p.env, c, 300)
-	must(t, p.env.App.UpdateGuild(ctx, g, app.Meta{}, func(s guild.Settings) ([]domain.Event, error) { return s.SetRetention(40) }))
+	must(t, p.env.App.SetRetention(ctx, g, admin, 40, app.Meta{}))
 }
 
 func TestRebuildEqualsLiveAndDeliveryOrderDoesNotMatter(t *testing.T) {

@@ -32,8 +32,9 @@ type staffCtx struct {
 	guild    domain.GuildID
 	name     string
 	settings guild.Settings
-	by       ticket.Participant
-	manages  bool // Manage Server (or owner, or Administrator) there
+	member   guild.Member       // as the settings' rules see them
+	by       ticket.Participant // as the ticket decisions see them
+	manages  bool               // Manage Server (or owner, or Administrator) there
 }
 
 // errNoAccess is the one answer for a guild the user may not see, whether
@@ -80,10 +81,12 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 			return nil, err
 		}
 	}
-	if !settings.IsStaff(roles, manage) {
+	member := guild.Member{User: user, Roles: roles, ManageServer: manage}
+	if settings.MayRead(member) != nil { // the dashboard is for staff: the settings' own rule
 		return nil, errNoAccess
 	}
-	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, by: ticket.Participant{User: user, Staff: true, Guild: g}, manages: manage}, nil
+	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, member: member,
+		by: ticket.Participant{User: user, Staff: true, Guild: g}, manages: manage}, nil
 }
 
 // settingsFresh is how long a guild's settings are reused between requests:

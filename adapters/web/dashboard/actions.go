@@ -136,87 +136,80 @@ func statusOf(err error) int {
 	return fiber.StatusUnprocessableEntity
 }
 
-// settingsChange decides one settings change, as /setup and /blacklist do.
+// settingsChange runs one settings change: the same use cases as /setup and
+// /blacklist, so both doors apply the same rules.
 func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string, in input) (notice, error) {
-	var done notice
-	decide := func(g guild.Settings) ([]domain.Event, error) {
-		if !g.BotPresent() {
-			return nil, domain.Refuse(domain.ErrForbidden, "Ticketify is not in this server")
-		}
-		switch what {
-		case "staff-roles":
-			var roles []domain.RoleID
-			for _, r := range splitList(in("roles")) {
-				id, err := domain.ParseRoleID(r)
-				if err != nil {
-					return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
-				}
-				roles = append(roles, id)
-			}
-			done = noticeStaffRoles
-			return g.SetStaffRoles(roles)
-		case "limit":
-			done = noticeLimit
-			return g.SetTicketLimit(atoi(in("limit")))
-		case "retention":
-			done = noticeRetention
-			return g.SetRetention(atoi(in("days")))
-		case "log-channel":
-			ch, err := domain.ParseChannelID(in("channel"))
+	g, by, m := s.guild, s.member, meta(s)
+	switch what {
+	case "staff-roles":
+		var roles []domain.RoleID
+		for _, r := range splitList(in("roles")) {
+			id, err := domain.ParseRoleID(r)
 			if err != nil {
-				return nil, domain.Refuse(domain.ErrInvalid, "choose a text channel")
+				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
 			}
-			done = noticeLogChannel
-			return g.SetLogChannel(ch)
-		case "category-add":
-			c := guild.Category{Key: strings.TrimSpace(in("key")), Name: strings.TrimSpace(in("name"))}
-			if dc := strings.TrimSpace(in("discord_category")); dc != "" {
-				id, err := domain.ParseChannelID(dc)
-				if err != nil {
-					return nil, domain.Refuse(domain.ErrInvalid, "the Discord category must be a channel id")
-				}
-				c.DiscordCategory = id
+			roles = append(roles, id)
+		}
+		return noticeStaffRoles, d.app.SetStaffRoles(ctx, g, by, roles, m)
+	case "limit":
+		return noticeLimit, d.app.SetTicketLimit(ctx, g, by, atoi(in("limit")), m)
+	case "retention":
+		return noticeRetention, d.app.SetRetention(ctx, g, by, atoi(in("days")), m)
+	case "log-channel":
+		ch, err := domain.ParseChannelID(in("channel"))
+		if err != nil {
+			return "", domain.Refuse(domain.ErrInvalid, "choose a text channel")
+		}
+		return noticeLogChannel, d.app.SetLogChannel(ctx, g, by, ch, m)
+	case "category-add":
+		c := guild.Category{Key: strings.TrimSpace(in("key")), Name: strings.TrimSpace(in("name"))}
+		if dc := strings.TrimSpace(in("discord_category")); dc != "" {
+			id, err := domain.ParseChannelID(dc)
+			if err != nil {
+				return "", domain.Refuse(domain.ErrInvalid, "the Discord category must be a channel id")
 			}
-			for _, q := range strings.Split(in("questions"), "\n") {
-				if q = strings.TrimSpace(q); q != "" {
-					c.Questions = append(c.Questions, guild.Question{Label: q, Required: true})
-				}
+			c.DiscordCategory = id
+		}
+		return noticeCategoryAdded, d.app.AddCategory(ctx, g, by, c, m)
+	case "category-question":
+		q := guild.Question{Label: strings.TrimSpace(in("label")), Required: checked(in("required")), Long: checked(in("long"))}
+		_, err := d.app.AddQuestion(ctx, g, by, strings.TrimSpace(in("key")), q, m)
+		return noticeQuestionAdded, err
+	case "category-remove":
+		return noticeCategoryRemoved, d.app.RemoveCategory(ctx, g, by, strings.TrimSpace(in("key")), m)
+	case "blacklist-add", "blacklist-remove":
+		var who app.BlacklistTarget
+		if u := strings.TrimSpace(in("user")); u != "" {
+			id, err := domain.ParseUserID(u)
+			if err != nil {
+				return "", domain.Refuse(domain.ErrInvalid, "a user id is a number like 123456789012345678")
 			}
-			done = noticeCategoryAdded
-			return g.AddCategory(c)
-		case "category-remove":
-			done = noticeCategoryRemoved
-			return g.RemoveCategory(strings.TrimSpace(in("key")))
-		case "blacklist-add", "blacklist-remove":
-			add := what == "blacklist-add"
-			if u := strings.TrimSpace(in("user")); u != "" {
-				id, err := domain.ParseUserID(u)
-				if err != nil {
-					return nil, domain.Refuse(domain.ErrInvalid, "a user id is a number like 123456789012345678")
-				}
-				if add {
-					done = noticeUserBlacklisted
-					return g.BlacklistUser(id)
-				}
-				done = noticeUserAllowed
-				return g.UnblacklistUser(id)
-			}
+			who.User = id
+		} else {
 			id, err := domain.ParseRoleID(strings.TrimSpace(in("role")))
 			if err != nil {
-				return nil, domain.Refuse(domain.ErrInvalid, "give a user id or choose a role")
+				return "", domain.Refuse(domain.ErrInvalid, "give a user id or choose a role")
 			}
-			if add {
-				done = noticeRoleBlacklisted
-				return g.BlacklistRole(id)
-			}
-			done = noticeRoleAllowed
-			return g.UnblacklistRole(id)
+			who.Role = id
 		}
-		return nil, errUnknownAction
+		if what == "blacklist-add" {
+			done := noticeRoleBlacklisted
+			if !who.User.IsZero() {
+				done = noticeUserBlacklisted
+			}
+			return done, d.app.Blacklist(ctx, g, by, who, m)
+		}
+		done := noticeRoleAllowed
+		if !who.User.IsZero() {
+			done = noticeUserAllowed
+		}
+		return done, d.app.Unblacklist(ctx, g, by, who, m)
 	}
-	err := d.app.UpdateGuild(ctx, s.guild, meta(s), decide) // the settings cache forgets the guild (WatchGuilds)
-	return done, err
+	return "", errUnknownAction
 }
+
+// checked reads a checkbox (a form's "on", or JSON's true).
+func checked(v string) bool { return v == "on" || v == "true" || v == "1" }
 
 func splitList(s string) []string {
 	var out []string

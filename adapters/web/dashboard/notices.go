@@ -26,6 +26,7 @@ const (
 	noticeRetention        notice = "retention-saved"
 	noticeLogChannel       notice = "log-channel-saved"
 	noticeCategoryAdded    notice = "category-added"
+	noticeQuestionAdded    notice = "question-added"
 	noticeCategoryRemoved  notice = "category-removed"
 	noticeUserBlacklisted  notice = "user-blacklisted"
 	noticeUserAllowed      notice = "user-unblacklisted"
@@ -63,6 +64,7 @@ var notices = map[notice]noticeText{
 	noticeRetention:          {text: "Transcript retention saved."},
 	noticeLogChannel:         {text: "Log channel saved."},
 	noticeCategoryAdded:      {text: "Category added."},
+	noticeQuestionAdded:      {text: "Question added."},
 	noticeCategoryRemoved:    {text: "Category removed."},
 	noticeUserBlacklisted:    {text: "User blacklisted."},
 	noticeUserAllowed:        {text: "User removed from the blacklist."},

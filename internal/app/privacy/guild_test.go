@@ -38,8 +38,8 @@ func guildScenario(t *testing.T, env *testenv.AppEnv) {
 	as := func(u domain.UserID) app.Meta {
 		return app.Meta{Actor: domain.Actor{User: u, Source: domain.SourceSlashCommand}}
 	}
-	must(t, env.App.UpdateGuild(ctx, g, as(staff), func(s guild.Settings) ([]domain.Event, error) { return s.RecordBotJoined("Server", staff) }))
-	must(t, env.App.UpdateGuild(ctx, g, as(staff), func(s guild.Settings) ([]domain.Event, error) { return s.SetStaffRoles([]domain.RoleID{77}) }))
+	must(t, env.App.RecordBotJoined(ctx, g, "Server", staff))
+	must(t, env.App.SetStaffRoles(ctx, g, guild.Member{User: staff, ManageServer: true}, []domain.RoleID{77}, as(staff)))
 	s := ticket.Participant{User: staff, Staff: true, Guild: g}
 	for i, u := range []domain.UserID{mia, bo} {
 		o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: u, Topic: "topic of " + u.String(), Meta: as(u)})

@@ -176,7 +176,7 @@ func newImportFixture(t *testing.T) importFixture {
 	rtA := a.Projections(t, subjects.Projector{})
 	guildScenario(t, a)
 	as := app.Meta{Actor: domain.Actor{User: staff, Source: domain.SourceSlashCommand}}
-	must(t, a.App.UpdateGuild(ctx, other, as, func(s guild.Settings) ([]domain.Event, error) { return s.RecordBotJoined("Other", staff) }))
+	must(t, a.App.RecordBotJoined(ctx, other, "Other", staff))
 	o, err := a.App.OpenTicket(ctx, app.OpenTicket{Guild: other, Opener: bo, Topic: "elsewhere", Meta: as})
 	must(t, err)
 	must(t, a.App.RecordUsage(ctx, other, bo, "ticket open", as))

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/eventstore"
+)
+
+// A server's settings, changed by a member of it. Each use case is named for
+// what it changes and takes who asks (guild.Member: their roles and Manage
+// Server permission as Discord reports them); guild.Settings decides whether
+// they may. Discord's /setup and /blacklist, the dashboard and its API all
+// call these.
+
+// SetStaffRoles replaces the server's staff roles.
+func (a *App) SetStaffRoles(ctx context.Context, g domain.GuildID, by guild.Member, roles []domain.RoleID, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetStaffRoles(by, roles) })
+}
+
+// AddCategory adds a ticket category.
+func (a *App) AddCategory(ctx context.Context, g domain.GuildID, by guild.Member, c guild.Category, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.AddCategory(by, c) })
+}
+
+// AddQuestion adds a question to a category's form and returns the category
+// as it now is.
+func (a *App) AddQuestion(ctx context.Context, g domain.GuildID, by guild.Member, key string, q guild.Question, m Meta) (guild.Category, error) {
+	var updated guild.Category
+	err := a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) {
+		evs, err := s.AddQuestion(by, key, q)
+		if err == nil {
+			updated = evs[0].(guild.CategoryUpdated).Category
+		}
+		return evs, err
+	})
+	return updated, err
+}
+
+// RemoveCategory removes a ticket category.
+func (a *App) RemoveCategory(ctx context.Context, g domain.GuildID, by guild.Member, key string, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.RemoveCategory(by, key) })
+}
+
+// SetTicketLimit sets how many tickets a member may have open at once.
+func (a *App) SetTicketLimit(ctx context.Context, g domain.GuildID, by guild.Member, limit int, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetTicketLimit(by, limit) })
+}
+
+// SetRetention sets how many days closed tickets' transcripts are kept.
+func (a *App) SetRetention(ctx context.Context, g domain.GuildID, by guild.Member, days int, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetRetention(by, days) })
+}
+
+// SetLogChannel sets (or, with zero, clears) the channel close summaries go to.
+func (a *App) SetLogChannel(ctx context.Context, g domain.GuildID, by guild.Member, ch domain.ChannelID, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetLogChannel(by, ch) })
+}
+
+// BlacklistTarget is whom a blacklist change is about: a user or a role.
+type BlacklistTarget struct {
+	User domain.UserID
+	Role domain.RoleID
+}
+
+// Blacklist stops a user, or the members with a role, from opening tickets.
+func (a *App) Blacklist(ctx context.Context, g domain.GuildID, by guild.Member, who BlacklistTarget, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) {
+		if !who.User.IsZero() {
+			return s.BlacklistUser(by, who.User)
+		}
+		return s.BlacklistRole(by, who.Role)
+	})
+}
+
+// Unblacklist lifts a blacklisting.
+func (a *App) Unblacklist(ctx context.Context, g domain.GuildID, by guild.Member, who BlacklistTarget, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) {
+		if !who.User.IsZero() {
+			return s.UnblacklistUser(by, who.User)
+		}
+		return s.UnblacklistRole(by, who.Role)
+	})
+}
+
+// StaffSettings returns a server's settings for a member allowed to see them
+// (/setup show, /blacklist list).
+func (a *App) StaffSettings(ctx context.Context, g domain.GuildID, by guild.Member) (guild.Settings, error) {
+	s, err := a.Settings(ctx, g)
+	if err != nil {
+		return s, err
+	}
+	return s, s.MayRead(by)
+}
+
+// updateGuild applies a settings decision through the update loop and tells
+// the watchers (caches of settings) that the guild changed.
+func (a *App) updateGuild(ctx context.Context, g domain.GuildID, m Meta, decide func(guild.Settings) ([]domain.Event, error)) error {
+	_, err := a.store.Update(ctx, guild.Stream(g), a.meta(m, g, "", a.clock()), func(h eventstore.History) ([]domain.Event, error) {
+		return decide(guild.FromHistory(g, h.Events))
+	})
+	a.guilds.mu.Lock()
+	fs := a.guilds.fs
+	a.guilds.mu.Unlock()
+	for _, f := range fs {
+		f(g)
+	}
+	if err != nil {
+		return fmt.Errorf("guild %s: %w", g, err)
+	}
+	return nil
+}
