@@ -466,6 +466,18 @@ func (t Ticket) ExpiresAt(retentionDays int) time.Time {
 	return t.closedAt.AddDate(0, 0, retentionDays)
 }
 
+// TranscriptDue decides whether retention must delete the ticket's
+// transcript now, given its server's current retention, and says why in
+// words for the audit timeline. An open (reopened) ticket, one already
+// expired, or one whose server extended its retention is not due — a
+// retention job only nominates a ticket; this decides.
+func (t Ticket) TranscriptDue(retentionDays int, now time.Time) (because string, due bool) {
+	if !t.Exists() || t.status != StatusClosed || t.expired || now.Before(t.ExpiresAt(retentionDays)) {
+		return "", false
+	}
+	return fmt.Sprintf("retention: closed %s, this server keeps transcripts %d days", t.closedAt.UTC().Format(time.DateOnly), retentionDays), true
+}
+
 // ExpireTranscript decides the retention deletion of a closed ticket.
 func (t Ticket) ExpireTranscript(retentionDays int, now time.Time) ([]domain.Event, error) {
 	if !t.Exists() {

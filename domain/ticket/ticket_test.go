@@ -430,3 +430,27 @@ func TestEveryDecisionRefusesATicketFromElsewhere(t *testing.T) {
 		t.Fatal("a ticket elsewhere must look missing (ErrNotFound)")
 	}
 }
+
+// A retention job only nominates a ticket; the ticket decides: due from its
+// close plus its server's retention, never while open or once expired.
+func TestATranscriptIsDueAfterItsServersRetention(t *testing.T) {
+	closedTk := ticket.FromHistory([]domain.Event{opened, closed})
+	if _, due := closedTk.TranscriptDue(30, closed.At.AddDate(0, 0, 30).Add(-time.Second)); due {
+		t.Fatal("due a second early")
+	}
+	because, due := closedTk.TranscriptDue(30, closed.At.AddDate(0, 0, 30))
+	if !due || because != "retention: closed 2026-11-01, this server keeps transcripts 30 days" {
+		t.Fatalf("at 30 days: due %v, because %q", due, because)
+	}
+	if _, due := closedTk.TranscriptDue(90, closed.At.AddDate(0, 0, 30)); due {
+		t.Fatal("due although the server keeps transcripts 90 days")
+	}
+	reopened := ticket.FromHistory([]domain.Event{opened, closed, ticket.Reopened{Ticket: tid, By: staffU, At: t0.Add(2 * time.Hour)}})
+	if _, due := reopened.TranscriptDue(1, t0.AddDate(1, 0, 0)); due {
+		t.Fatal("a reopened ticket is due")
+	}
+	expired := ticket.FromHistory([]domain.Event{opened, closed, ticket.TranscriptExpired{Ticket: tid, ClosedAt: closed.At, RetentionDays: 30, At: closed.At.AddDate(0, 0, 30)}})
+	if _, due := expired.TranscriptDue(30, t0.AddDate(1, 0, 0)); due {
+		t.Fatal("an expired ticket is due again")
+	}
+}

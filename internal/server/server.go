@@ -207,7 +207,7 @@ type Server struct {
 	Analytics   *analytics.Reader
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
-	Retention   *retention.Runner
+	Retention   *app.Retention
 	Dashboard   *dashboard.Dashboard
 	Exporter    *privacy.Exporter
 	Eraser      *privacy.Eraser
@@ -323,10 +323,10 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if s.Reactor != nil {
 		go s.Reactor.RunSchedule(runCtx, opts.ScheduleEvery)
 	}
-	s.Retention = &retention.Runner{App: st.App, Keys: st.Keys, Clock: opts.Clock, Logger: logger,
-		Target: func(ctx context.Context) (projections.Target, error) {
+	s.Retention = &app.Retention{App: st.App, Keys: st.Keys, Clock: opts.Clock, Logger: logger,
+		Jobs: retention.NewReader(func(ctx context.Context) (projections.Target, error) {
 			return s.Projections.Target(ctx, retention.Projector{})
-		}}
+		})}
 	go s.Retention.Run(runCtx, opts.RetentionEvery)
 	if !DiscordConfig(cfg).Enabled() {
 		logger.Warn("Discord is not configured (DISCORD_TOKEN, DISCORD_PUBLIC_KEY): serving without a bot")

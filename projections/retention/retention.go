@@ -1,17 +1,16 @@
-// Package retention deletes closed tickets' transcripts when their guild's
-// retention period (default and at most 90 days) has passed. A projector
-// keeps one job per closed ticket; the Runner performs the due ones by
-// destroying the ticket's data keys — every copy of the messages, answers
-// and reasons becomes unreadable, backups included — and appending
-// ticket.transcript_expired.v1, the deletion receipt the audit timeline
-// shows. Reopening a ticket before then cancels its job.
+// Package retention keeps the retention jobs: one per closed ticket, due when
+// its guild's retention period (default and at most 90 days) has passed.
+// The application's retention (app.Retention) reads the due ones (Reader)
+// and decides and performs each deletion: destroying the ticket's data keys
+// — every copy of the messages, answers and reasons becomes unreadable,
+// backups included — and appending ticket.transcript_expired.v1, the
+// deletion receipt the audit timeline shows. Reopening a ticket before then
+// cancels its job.
 package retention
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -23,9 +22,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
-	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -190,109 +187,37 @@ func (a *applier) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Shredder destroys data keys (mongostore.Keyring).
-type Shredder interface {
-	DestroyScope(ctx context.Context, scope domain.Scope, now time.Time) (int, error)
+// Reader reads the due jobs of the live generation: the candidates the
+// application's retention (app.Retention) decides on.
+type Reader struct {
+	target func(ctx context.Context) (projections.Target, error)
 }
 
-// Runner performs due retention jobs.
-type Runner struct {
-	App    *app.App
-	Keys   Shredder
-	Target func(ctx context.Context) (projections.Target, error)
-	Clock  func() time.Time
-	Logger *slog.Logger
+// NewReader returns a reader of the jobs' live generation.
+func NewReader(target func(ctx context.Context) (projections.Target, error)) *Reader {
+	return &Reader{target: target}
 }
 
-// RunDue expires every ticket whose retention has passed and returns how
-// many it expired. Jobs survive restarts (they are projected from events),
-// so a window missed while the program was down is caught up here. The job
-// only nominates a ticket: the decision is the ticket's own, taken on its
-// stream with the guild's current retention, so a projection that is
-// behind can never expire a reopened ticket or one whose server extended
-// its retention.
-func (r *Runner) RunDue(ctx context.Context) (int, error) {
-	t, err := r.Target(ctx)
+// Due lists the tickets whose job is due at now, earliest first, at most
+// limit (a query on the one secondary index, due).
+func (r *Reader) Due(ctx context.Context, now time.Time, limit int) ([]domain.TicketID, error) {
+	t, err := r.target(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	now := r.Clock()
 	cur, err := t.Conn.DB.Collection(t.Collection("retention_jobs")).Find(ctx,
 		bson.D{{Key: "due", Value: bson.D{{Key: "$lte", Value: now}}}},
-		options.Find().SetSort(bson.D{{Key: "due", Value: 1}}).SetLimit(runBatch))
+		options.Find().SetSort(bson.D{{Key: "due", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return 0, fmt.Errorf("retention jobs: %w", mongodb.Classify(err))
+		return nil, mongodb.Classify(err)
 	}
 	var jobs []job
 	if err := cur.All(ctx, &jobs); err != nil {
-		return 0, fmt.Errorf("retention jobs: %w", mongodb.Classify(err))
+		return nil, mongodb.Classify(err)
 	}
-	expired := 0
-	for _, j := range jobs {
-		done, err := r.expire(ctx, domain.TicketID(j.ID), now)
-		if err != nil {
-			return expired, fmt.Errorf("retention of ticket %s: %w", j.ID, err)
-		}
-		if done {
-			expired++
-		}
+	ids := make([]domain.TicketID, len(jobs))
+	for i, j := range jobs {
+		ids[i] = domain.TicketID(j.ID)
 	}
-	return expired, nil
-}
-
-// runBatch bounds one RunDue; Run goes on while batches come back full.
-const runBatch = 500
-
-func (r *Runner) expire(ctx context.Context, id domain.TicketID, now time.Time) (bool, error) {
-	tk, err := r.App.Ticket(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	s, err := r.App.Settings(ctx, tk.Guild())
-	if err != nil {
-		return false, err
-	}
-	days := s.RetentionDays()
-	if tk.Status() != ticket.StatusClosed || tk.TranscriptExpired() || now.Before(tk.ExpiresAt(days)) {
-		return false, nil // reopened, already done, or retention extended
-	}
-	// Keys first: if the process dies before the receipt, the job is still
-	// there and both steps run again (each is idempotent).
-	n, err := r.Keys.DestroyScope(ctx, domain.TicketScope(id), now)
-	if err != nil {
-		return false, err
-	}
-	because := fmt.Sprintf("retention: closed %s, this server keeps transcripts %d days", tk.ClosedAt().UTC().Format(time.DateOnly), days)
-	err = r.App.ExpireTranscript(ctx, id, app.Meta{CommandID: "retention/" + string(id),
-		Actor: domain.Actor{Source: domain.SourceAutomation, Because: because}})
-	if err != nil && !errors.Is(err, domain.ErrUnchanged) {
-		return false, err
-	}
-	if r.Logger != nil {
-		r.Logger.Info("transcript expired", "ticket", id, "keys_destroyed", n)
-	}
-	return true, nil
-}
-
-// Run performs due jobs now and then every interval until ctx ends.
-func (r *Runner) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		for {
-			var n int
-			err := panics.Call(func() (err error) { n, err = r.RunDue(ctx); return err })
-			if err != nil && ctx.Err() == nil && r.Logger != nil {
-				r.Logger.Error("retention", "err", err)
-			}
-			if err != nil || n < runBatch {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	return ids, nil
 }

@@ -61,7 +61,7 @@ func day(n int) time.Time { return closedAt.AddDate(0, 0, n) }
 type process struct {
 	env    *testenv.AppEnv
 	rt     *projections.Runtime
-	runner *retention.Runner
+	runner *app.Retention
 }
 
 var projectors = []projections.Projector{retention.Projector{}, ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}}
@@ -76,8 +76,8 @@ func start(t *testing.T, conn *mongodb.Conn, c *clock) *process {
 	if err != nil && !errors.Is(err, domain.ErrConflict) {
 		t.Fatal(err)
 	}
-	return &process{env: env, rt: rt, runner: &retention.Runner{App: env.App, Keys: env.Keys, Clock: c.now,
-		Target: func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, retention.Projector{}) }}}
+	return &process{env: env, rt: rt, runner: &app.Retention{App: env.App, Keys: env.Keys, Clock: c.now,
+		Jobs: retention.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, retention.Projector{}) })}}
 }
 
 // runDue lets the projections catch up, then runs the due jobs.
