@@ -5,15 +5,13 @@ import (
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/handler"
-
-	"github.com/ticketify/ticketify/domain"
 )
 
 // AddPanickingCommand registers /name, whose work panics with a value that
 // carries text — as a bug in a handler would — for tests of recovery.
 func (b *Bot) AddPanickingCommand(name, carried string) {
 	b.router.SlashCommand("/"+name, func(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-		return b.run(e, name, domain.SourceSlashCommand, false, func(context.Context, actor) (reply, error) {
+		return b.do(e.Ctx, e, func(context.Context, actor) (reply, error) {
 			panic("handling " + carried)
 		})
 	})

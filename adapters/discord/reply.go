@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/disgoorg/disgo/bot"
@@ -116,93 +117,232 @@ func actorOf(e interaction, source domain.Source) (actor, bool) {
 // work is a command's body: it runs the use case and says what to answer.
 type work func(ctx context.Context, a actor) (reply, error)
 
-// run answers an interaction: directly when the work finishes within
-// AckAfter, otherwise it defers (inside Discord's 3 seconds) and edits the
-// answer in when the work is done. Every use is counted for analytics.
+// answering is the disgo handler middleware every route runs behind
+// (routes.go: Use). It answers within Discord's 3 seconds: the route's
+// handler runs in its own goroutine, and if it has not answered after
+// AckAfter the middleware defers (publicly for the commands whose answer is
+// public) and the handler's answer is then edited in. An error the handler
+// returns becomes its reply (toReply), a panic the error reply; every use of
+// a known route is counted for analytics, after the work, except a refusal
+// of a ticket elsewhere (that appends nothing at all).
 //
-// It returns at once and answers from its own goroutine: disgo dispatches
-// every event, gateway ones included, one at a time under one lock, so a
-// handler that waited here would stall the gateway (heartbeats included).
-//
-// A panic anywhere in it — the work, the answer, the usage count — is
-// recovered (the person gets the error reply, the log gets the stack) and
-// never takes the process down.
-func (b *Bot) run(e interaction, usage string, source domain.Source, publicDefer bool, w work) (err error) {
-	defer panics.Recover(&err)
-	a, inGuild := actorOf(e, source)
-	if !inGuild {
-		return e.CreateMessage(ephemeral("Ticketify works inside servers.").create())
-	}
-	go func() {
-		err := func() (err error) {
-			defer panics.Recover(&err)
-			return b.answer(e, a, usage, publicDefer, w)
+// It returns at once: disgo dispatches every event, gateway ones included,
+// one at a time under one lock, so a handler that waited here would stall
+// the gateway (heartbeats included).
+func (b *Bot) answering(next handler.Handler) handler.Handler {
+	return func(e *handler.InteractionEvent) (err error) {
+		defer panics.Recover(&err)
+		use := useOf(e)
+		a, inGuild := actorOf(e, use.source)
+		if !inGuild {
+			return e.CreateMessage(ephemeral("Ticketify works inside servers.").create())
+		}
+		r := &responder{e: e, respond: e.Respond, ephemeralDefer: !use.publicDefer}
+		created := *e.InteractionCreate
+		created.Respond = r.answer
+		ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), actorKey{}, a), 60*time.Second)
+		unknown := new(bool)
+		ctx = context.WithValue(ctx, unknownKey{}, unknown)
+		ev := &handler.InteractionEvent{InteractionCreate: &created, Vars: e.Vars, Ctx: ctx}
+		late := time.AfterFunc(b.cfg.AckAfter, r.deferNow)
+		go func() {
+			defer cancel()
+			err := func() (err error) { defer panics.Recover(&err); return next(ev) }()
+			late.Stop()
+			if err != nil {
+				if aerr := b.answerWith(ctx, r, b.toReply(reply{}, err, a)); aerr != nil {
+					b.logger.Warn("answering an interaction failed", "interaction", a.id, "err", aerr)
+				}
+			}
+			if *unknown || errors.Is(err, ticket.ErrNotHere) {
+				if !*unknown {
+					b.logger.Info("refused an interaction for a ticket elsewhere", "interaction", a.id, "command", use.name)
+				}
+				return
+			}
+			if err := b.recordUse(ctx, ev, a, use.name); err != nil {
+				b.logger.Warn("recording command usage failed", "command", use.name, "err", err)
+			}
 		}()
-		if err != nil {
-			b.logger.Warn("answering an interaction failed", "interaction", a.id, "err", err)
-		}
-	}()
-	return nil
-}
-
-// protect runs a command's work, turning a panic into an error.
-func protect(ctx context.Context, a actor, w work) (r reply, err error) {
-	defer panics.Recover(&err)
-	return w(ctx, a)
-}
-
-func (b *Bot) answer(e interaction, a actor, usage string, publicDefer bool, w work) error {
-	type result struct {
-		r   reply
-		err error
+		return nil
 	}
-	done := make(chan result, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		r, err := protect(ctx, a, w)
-		done <- result{r, err}
-		// The use is counted after the work (beside the answer, not before
-		// it), except a button or form naming another server's or channel's
-		// ticket: that refusal appends nothing at all.
-		if errors.Is(err, ticket.ErrNotHere) {
-			b.logger.Info("refused an interaction for a ticket elsewhere", "interaction", a.id, "command", usage)
-			return
-		}
-		if err := b.recordUse(ctx, e, a, usage); err != nil {
-			b.logger.Warn("recording command usage failed", "command", usage, "err", err)
-		}
-	}()
-	select {
-	case out := <-done:
-		r := b.toReply(out.r, out.err, a)
-		if m, ok := e.(modalAnswerer); ok && r.modal != nil {
+}
+
+type actorKey struct{}
+type unknownKey struct{}
+
+// actorIn is the actor the answering middleware found for the interaction.
+func actorIn(ctx context.Context) actor {
+	a, _ := ctx.Value(actorKey{}).(actor)
+	return a
+}
+
+// markUnknown tells the answering middleware that no route knew the
+// interaction, so no use is counted.
+func markUnknown(ctx context.Context) {
+	if u, ok := ctx.Value(unknownKey{}).(*bool); ok {
+		*u = true
+	}
+}
+
+// do runs a route's work and answers with its reply; an error is answered
+// by the middleware.
+func (b *Bot) do(ctx context.Context, e interaction, w work) error {
+	r, err := w(ctx, actorIn(ctx))
+	if err != nil {
+		return err
+	}
+	return b.answerWith(ctx, e, r)
+}
+
+// answerer is how a reply is sent: the interaction (its responses pass
+// through the middleware's responder) or the responder itself.
+type answerer interface {
+	CreateMessage(discord.MessageCreate, ...rest.RequestOpt) error
+	UpdateInteractionResponse(discord.MessageUpdate, ...rest.RequestOpt) (*discord.Message, error)
+}
+
+// answerWith sends a reply — a form, or a message — then runs its then and
+// edits the answer with what that returns.
+func (b *Bot) answerWith(ctx context.Context, e answerer, r reply) error {
+	if r.modal != nil {
+		if m, ok := e.(modalAnswerer); ok {
 			return m.Modal(*r.modal)
 		}
-		if err := e.CreateMessage(r.create()); err != nil {
-			return err
+	}
+	if err := e.CreateMessage(r.create()); err != nil {
+		return err
+	}
+	if r.then == nil {
+		return nil
+	}
+	next, ok := r.then(ctx)
+	if !ok {
+		return nil
+	}
+	_, err := e.UpdateInteractionResponse(next.update())
+	return err
+}
+
+// use is what a route's use is counted as, and how a slow answer defers.
+type use struct {
+	name        string
+	source      domain.Source
+	publicDefer bool // the answer is public: so is the "thinking…" deferral
+}
+
+// uses names the routes reached by custom id (buttons, menus, forms).
+var uses = []struct {
+	prefix string
+	use    use
+}{
+	{idClaim, use{"button:claim", domain.SourceButton, true}},
+	{idReopen, use{"button:reopen", domain.SourceButton, true}},
+	{idClose, use{"button:close", domain.SourceButton, false}},
+	{idCloseForm, use{"modal:close", domain.SourceModal, true}},
+	{idPanelOpen, use{"button:open", domain.SourceButton, false}},
+	{idPanelCategory, use{"select:category", domain.SourceButton, false}},
+	{idOpenForm, use{"modal:open", domain.SourceModal, false}},
+	{idEraseGuild, use{"button:erase-guild", domain.SourceButton, false}},
+	{idEraseForm, use{"modal:erase-guild", domain.SourceModal, false}},
+}
+
+// publicCommands are the slash commands whose answer everyone in the
+// channel sees.
+var publicCommands = map[string]bool{"ticket close": true, "ticket claim": true, "ticket unclaim": true, "ticket add": true,
+	"ticket remove": true, "ticket rename": true, "ticket priority": true, "ticket reopen": true}
+
+// useOf names an interaction's use from its command path or custom id.
+func useOf(e *handler.InteractionEvent) use {
+	switch i := e.Interaction.(type) {
+	case discord.ApplicationCommandInteraction:
+		name := i.Data.CommandName()
+		if d, ok := i.Data.(discord.SlashCommandInteractionData); ok {
+			name = strings.ReplaceAll(strings.TrimPrefix(d.CommandPath(), "/"), "/", " ")
 		}
-		return b.follow(e, r)
-	case <-time.After(b.cfg.AckAfter):
+		return use{name, domain.SourceSlashCommand, publicCommands[name]}
+	case discord.ComponentInteraction:
+		return useOfCustomID(i.Data.CustomID(), domain.SourceButton)
+	case discord.ModalSubmitInteraction:
+		return useOfCustomID(i.Data.CustomID, domain.SourceModal)
 	}
-	if err := e.DeferCreateMessage(!publicDefer); err != nil {
+	return use{"unknown", domain.SourceDiscord, false}
+}
+
+func useOfCustomID(id string, source domain.Source) use {
+	for _, u := range uses {
+		if id == u.prefix || (strings.HasSuffix(u.prefix, "/") && strings.HasPrefix(id, u.prefix)) {
+			return u.use
+		}
+	}
+	return use{"unknown", source, false}
+}
+
+// responder stands between a route's handler and Discord: the handler
+// answers as if it had all the time it needs; after AckAfter the responder
+// has deferred, and turns the handler's answer into an edit of the
+// deferred one.
+type responder struct {
+	e              *handler.InteractionEvent // the event as disgo gave it (its REST methods)
+	respond        events.InteractionResponderFunc
+	ephemeralDefer bool
+
+	mu       sync.Mutex
+	deferred bool
+	answered bool
+}
+
+// deferNow sends the "thinking…" answer, unless the handler answered.
+func (r *responder) deferNow() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.answered || r.deferred {
+		return
+	}
+	r.deferred = true
+	_ = r.e.DeferCreateMessage(r.ephemeralDefer)
+}
+
+// answer is the handler's Respond.
+func (r *responder) answer(t discord.InteractionResponseType, data discord.InteractionResponseData, opts ...rest.RequestOpt) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.answered {
+		return discord.ErrInteractionAlreadyReplied
+	}
+	r.answered = true
+	if !r.deferred {
+		return r.respond(t, data, opts...)
+	}
+	m, ok := data.(discord.MessageCreate)
+	if t == discord.InteractionResponseTypeModal || !ok { // a form cannot follow a deferral
+		m = ephemeral("That took longer than Discord allows for opening a form; please try again.").create()
+	}
+	if !r.ephemeralDefer && m.Flags.Has(discord.MessageFlagEphemeral) {
+		// A private answer after a public deferral: replace it with a private note.
+		_ = r.e.DeleteInteractionResponse()
+		_, err := r.e.CreateFollowupMessage(m)
 		return err
 	}
-	out := <-done
-	r := b.toReply(out.r, out.err, a)
-	if r.modal != nil { // a form cannot follow a deferral
-		r = ephemeral("That took longer than Discord allows for opening a form; please try again.")
-	}
-	if publicDefer && r.ephemeral {
-		// A refusal after a public deferral: replace it with a private note.
-		_ = e.DeleteInteractionResponse()
-		_, err := e.CreateFollowupMessage(r.create())
-		return err
-	}
-	if _, err := e.UpdateInteractionResponse(r.update()); err != nil {
-		return err
-	}
-	return b.follow(e, r)
+	_, err := r.e.UpdateInteractionResponse(updateOf(m))
+	return err
+}
+
+// CreateMessage answers with a message, as the interaction would.
+func (r *responder) CreateMessage(m discord.MessageCreate, opts ...rest.RequestOpt) error {
+	return r.answer(discord.InteractionResponseTypeCreateMessage, m, opts...)
+}
+
+// UpdateInteractionResponse edits the answer.
+func (r *responder) UpdateInteractionResponse(m discord.MessageUpdate, opts ...rest.RequestOpt) (*discord.Message, error) {
+	return r.e.UpdateInteractionResponse(m, opts...)
+}
+
+// updateOf is a message as an edit of the deferred answer.
+func updateOf(m discord.MessageCreate) discord.MessageUpdate {
+	content, embeds, components := m.Content, m.Embeds, m.Components
+	return discord.MessageUpdate{Content: &content, Embeds: &embeds, Components: &components, Files: m.Files,
+		AllowedMentions: m.AllowedMentions}
 }
 
 // recordUse counts a command's use and records the user's profile when it
@@ -214,21 +354,6 @@ func (b *Bot) recordUse(ctx context.Context, e interaction, a actor, usage strin
 	}
 	b.observe(ctx, e.User())
 	return nil
-}
-
-// follow runs a reply's then and edits the answer with its result.
-func (b *Bot) follow(e interaction, r reply) error {
-	if r.then == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	next, ok := r.then(ctx)
-	if !ok {
-		return nil
-	}
-	_, err := e.UpdateInteractionResponse(next.update())
-	return err
 }
 
 // toReply maps an error to what the person sees, once for every command.
@@ -260,6 +385,7 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 
 // notFound answers interactions no route knows.
 func (b *Bot) notFound(e *handler.InteractionEvent) error {
+	markUnknown(e.Ctx)
 	b.logger.Info("unknown interaction", "interaction", e.ID().String(), "type", e.Type())
 	return e.CreateMessage(ephemeral("I don't know that command or button. It may be from an older version of Ticketify.").create())
 }

@@ -41,45 +41,45 @@ func (b *Bot) routes() *handler.Mux {
 	r := handler.New()
 	r.Route("/ticket", func(r handler.Router) {
 		r.SlashCommand("/open", b.cmdOpen)
-		r.SlashCommand("/close", b.ticketCmd("ticket close", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/close", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			reason := d.String("reason")
 			if err := b.app.Close(ctx, id, p, reason, a.meta()); err != nil {
 				return reply{}, err
 			}
 			return public("🔒 Ticket closed by <@%s>%s", a.user, reasonSuffix(reason)), nil
 		}))
-		r.SlashCommand("/claim", b.ticketCmd("ticket claim", true, func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/claim", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
 		}))
-		r.SlashCommand("/unclaim", b.ticketCmd("ticket unclaim", true, func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/unclaim", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("↩️ <@%s> unclaimed this ticket.", a.user), b.app.Unclaim(ctx, id, p, a.meta())
 		}))
-		r.SlashCommand("/add", b.ticketCmd("ticket add", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/add", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			who := domain.UserID(d.User("user").ID)
 			return public("➕ <@%s> added <@%s>.", a.user, who), b.app.AddMember(ctx, id, p, who, a.meta())
 		}))
-		r.SlashCommand("/remove", b.ticketCmd("ticket remove", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/remove", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			who := domain.UserID(d.User("user").ID)
 			return public("➖ <@%s> removed <@%s>.", a.user, who), b.app.RemoveMember(ctx, id, p, who, a.meta())
 		}))
-		r.SlashCommand("/rename", b.ticketCmd("ticket rename", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/rename", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			name := ticket.NormalizeName(d.String("name"))
 			return public("✏️ <@%s> renamed this ticket to **%s**.", a.user, name), b.app.Rename(ctx, id, p, name, a.meta())
 		}))
-		r.SlashCommand("/priority", b.ticketCmd("ticket priority", true, func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/priority", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			level, err := ticket.ParsePriority(d.String("level"))
 			if err != nil {
 				return reply{}, domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
 			}
 			return public("🚩 <@%s> set the priority to **%s**.", a.user, level), b.app.SetPriority(ctx, id, p, level, a.meta())
 		}))
-		r.SlashCommand("/reopen", b.ticketCmd("ticket reopen", true, func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+		r.SlashCommand("/reopen", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
 		}))
-		r.SlashCommand("/transcript", b.ticketCmd("ticket transcript", false, b.transcript))
+		r.SlashCommand("/transcript", b.ticketCmd(b.transcript))
 	})
 	r.Route("/setup", func(r handler.Router) {
-		r.SlashCommand("/staff-role", b.setupCmd("setup staff-role", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+		r.SlashCommand("/staff-role", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			roles := []domain.RoleID{domain.RoleID(d.Role("role").ID)}
 			for _, n := range []string{"role2", "role3"} {
 				if r, ok := d.OptRole(n); ok {
@@ -88,30 +88,30 @@ func (b *Bot) routes() *handler.Mux {
 			}
 			return "Staff roles saved.", b.app.SetStaffRoles(ctx, a.guild, a.member(), roles, a.meta())
 		}))
-		r.SlashCommand("/category-add", b.setupCmd("setup category-add", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+		r.SlashCommand("/category-add", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			c := guild.Category{Key: d.String("key"), Name: d.String("name")}
 			if ch, ok := d.OptChannel("discord-category"); ok {
 				c.DiscordCategory = domain.ChannelID(ch.ID)
 			}
 			return fmt.Sprintf("Category **%s** added.", c.Name), b.app.AddCategory(ctx, a.guild, a.member(), c, a.meta())
 		}))
-		r.SlashCommand("/category-question", b.setupCmd("setup category-question", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+		r.SlashCommand("/category-question", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			q := guild.Question{Label: d.String("label"), Required: d.Bool("required"), Long: d.Bool("long")}
 			c, err := b.app.AddQuestion(ctx, a.guild, a.member(), d.String("key"), q, a.meta())
 			return fmt.Sprintf("Question added to **%s** (%d of %d).", c.Name, len(c.Questions), guild.MaxQuestions), err
 		}))
-		r.SlashCommand("/category-remove", b.setupCmd("setup category-remove", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+		r.SlashCommand("/category-remove", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			return "Category removed.", b.app.RemoveCategory(ctx, a.guild, a.member(), d.String("key"), a.meta())
 		}))
-		r.SlashCommand("/log-channel", b.setupCmd("setup log-channel", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+		r.SlashCommand("/log-channel", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			ch := domain.ChannelID(d.Channel("channel").ID)
 			return fmt.Sprintf("Close summaries will go to <#%s>.", ch), b.app.SetLogChannel(ctx, a.guild, a.member(), ch, a.meta())
 		}))
-		r.SlashCommand("/limit", b.setupCmd("setup limit", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+		r.SlashCommand("/limit", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("tickets")
 			return fmt.Sprintf("Members may now have %d open ticket(s).", n), b.app.SetTicketLimit(ctx, a.guild, a.member(), n, a.meta())
 		}))
-		r.SlashCommand("/retention", b.setupCmd("setup retention", func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+		r.SlashCommand("/retention", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			days := d.Int("days")
 			return fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
 		}))
@@ -127,10 +127,10 @@ func (b *Bot) routes() *handler.Mux {
 	r.ButtonComponent(idPanelOpen, b.btnPanelOpen)
 	r.SelectMenuComponent(idPanelCategory, b.selPanelCategory)
 	r.Modal(idOpenForm+"{category}", b.modalOpen)
-	r.ButtonComponent(idClaim+"{ticket}", b.btnTicket("button:claim", func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
+	r.ButtonComponent(idClaim+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
 		return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
 	}))
-	r.ButtonComponent(idReopen+"{ticket}", b.btnTicket("button:reopen", func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
+	r.ButtonComponent(idReopen+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
 		return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
 	}))
 	r.ButtonComponent(idClose+"{ticket}", b.btnClose)
@@ -138,6 +138,7 @@ func (b *Bot) routes() *handler.Mux {
 	r.ButtonComponent(idEraseGuild, b.btnEraseGuild)
 	r.Modal(idEraseForm, b.modalEraseGuild)
 	r.NotFound(b.notFound)
+	r.Use(b.answering)
 	r.Error(b.errorHandler)
 	return r
 }
@@ -163,9 +164,9 @@ func (b *Bot) ticketInChannel(ctx context.Context, ch domain.ChannelID) (domain.
 type ticketWork func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error)
 
 // ticketCmd runs a /ticket subcommand on the ticket of the current channel.
-func (b *Bot) ticketCmd(usage string, publicReply bool, w ticketWork) handler.SlashCommandHandler {
+func (b *Bot) ticketCmd(w ticketWork) handler.SlashCommandHandler {
 	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-		return b.run(e, usage, domain.SourceSlashCommand, publicReply, func(ctx context.Context, a actor) (reply, error) {
+		return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 			id, err := b.ticketInChannel(ctx, a.channel)
 			if err != nil {
 				return reply{}, err
@@ -179,9 +180,9 @@ func (b *Bot) ticketCmd(usage string, publicReply bool, w ticketWork) handler.Sl
 	}
 }
 
-func (b *Bot) btnTicket(usage string, w func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error)) handler.ButtonComponentHandler {
+func (b *Bot) btnTicket(w func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error)) handler.ButtonComponentHandler {
 	return func(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
-		return b.run(e, usage, domain.SourceButton, true, func(ctx context.Context, a actor) (reply, error) {
+		return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 			id, err := domain.ParseTicketID(e.Vars["ticket"])
 			if err != nil {
 				return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
@@ -207,7 +208,7 @@ func (b *Bot) buttonParticipant(ctx context.Context, a actor) (ticket.Participan
 
 // cmdOpen is /ticket open [topic] [category].
 func (b *Bot) cmdOpen(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-	return b.run(e, "ticket open", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		return b.openFlow(ctx, a, d.String("category"), d.String("topic"))
 	})
 }
@@ -282,13 +283,13 @@ func formModal(c guild.Category) discord.ModalCreate {
 }
 
 func (b *Bot) btnPanelOpen(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
-	return b.run(e, "button:open", domain.SourceButton, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		return b.openFlow(ctx, a, "", "")
 	})
 }
 
 func (b *Bot) selPanelCategory(d discord.SelectMenuInteractionData, e *handler.ComponentEvent) error {
-	return b.run(e, "select:category", domain.SourceButton, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		values := e.StringSelectMenuInteractionData().Values
 		if len(values) != 1 {
 			return reply{}, domain.Refuse(domain.ErrInvalid, "pick one category")
@@ -298,7 +299,7 @@ func (b *Bot) selPanelCategory(d discord.SelectMenuInteractionData, e *handler.C
 }
 
 func (b *Bot) modalOpen(e *handler.ModalEvent) error {
-	return b.run(e, "modal:open", domain.SourceModal, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		var answers []string
 		for i := range guild.MaxQuestions {
 			v, ok := e.Data.OptText(fmt.Sprintf("q%d", i))
@@ -313,7 +314,7 @@ func (b *Bot) modalOpen(e *handler.ModalEvent) error {
 
 // btnClose asks for a close reason in a modal.
 func (b *Bot) btnClose(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
-	return b.run(e, "button:close", domain.SourceButton, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		id, err := domain.ParseTicketID(e.Vars["ticket"])
 		if err != nil {
 			return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
@@ -334,7 +335,7 @@ func (b *Bot) btnClose(_ discord.ButtonInteractionData, e *handler.ComponentEven
 }
 
 func (b *Bot) modalClose(e *handler.ModalEvent) error {
-	return b.run(e, "modal:close", domain.SourceModal, true, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		id, err := domain.ParseTicketID(e.Vars["ticket"])
 		if err != nil {
 			return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no ticket")
@@ -353,9 +354,9 @@ func (b *Bot) modalClose(e *handler.ModalEvent) error {
 
 // setupCmd runs a /setup subcommand: a settings use case, whose answer is
 // what it says when it succeeds.
-func (b *Bot) setupCmd(usage string, change func(context.Context, actor, discord.SlashCommandInteractionData) (string, error)) handler.SlashCommandHandler {
+func (b *Bot) setupCmd(change func(context.Context, actor, discord.SlashCommandInteractionData) (string, error)) handler.SlashCommandHandler {
 	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-		return b.run(e, usage, domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+		return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 			done, err := change(ctx, a, d)
 			return ephemeral("✅ %s", done), err
 		})
@@ -364,7 +365,7 @@ func (b *Bot) setupCmd(usage string, change func(context.Context, actor, discord
 
 // cmdPanel posts the "Open ticket" panel.
 func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-	return b.run(e, "setup panel", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		if _, err := b.app.StaffSettings(ctx, a.guild, a.member()); err != nil {
 			return reply{}, err
 		}
@@ -384,7 +385,7 @@ func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.Command
 }
 
 func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-	return b.run(e, "setup show", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		s, err := b.app.StaffSettings(ctx, a.guild, a.member())
 		if err != nil {
 			return reply{}, err
@@ -414,12 +415,8 @@ func mentions[T fmt.Stringer](ids []T, format string) string {
 }
 
 func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
-	usage := "blacklist remove"
-	if add {
-		usage = "blacklist add"
-	}
 	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-		return b.run(e, usage, domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+		return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 			var who app.BlacklistTarget
 			var done string
 			switch t := d.Mentionable("target").(type) {
@@ -447,7 +444,7 @@ func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
 }
 
 func (b *Bot) cmdBlacklistList(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-	return b.run(e, "blacklist list", domain.SourceSlashCommand, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		s, err := b.app.StaffSettings(ctx, a.guild, a.member())
 		if err != nil {
 			return reply{}, err
@@ -458,7 +455,7 @@ func (b *Bot) cmdBlacklistList(_ discord.SlashCommandInteractionData, e *handler
 }
 
 func (b *Bot) cmdPrivacy(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-	return b.run(e, "privacy", domain.SourceSlashCommand, false, func(_ context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(_ context.Context, a actor) (reply, error) {
 		link := "the dashboard's **My data** page"
 		if b.cfg.DashboardURL != "" {
 			link = fmt.Sprintf("[My data](%s/me)", strings.TrimRight(b.cfg.DashboardURL, "/"))
@@ -485,7 +482,7 @@ func (b *Bot) SetGuildEraser(f GuildEraser) { b.eraseGuild = f }
 
 // btnEraseGuild asks the server's manager to confirm in a form.
 func (b *Bot) btnEraseGuild(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
-	return b.run(e, "button:erase-guild", domain.SourceButton, false, func(_ context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(_ context.Context, a actor) (reply, error) {
 		if !a.manageServer {
 			return reply{}, domain.Refuse(domain.ErrForbidden, "only someone with Manage Server can erase this server's data")
 		}
@@ -498,7 +495,7 @@ func (b *Bot) btnEraseGuild(_ discord.ButtonInteractionData, e *handler.Componen
 }
 
 func (b *Bot) modalEraseGuild(e *handler.ModalEvent) error {
-	return b.run(e, "modal:erase-guild", domain.SourceModal, false, func(ctx context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		if !a.manageServer || b.eraseGuild == nil {
 			return reply{}, domain.Refuse(domain.ErrForbidden, "only someone with Manage Server can erase this server's data")
 		}
