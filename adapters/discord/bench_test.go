@@ -1,7 +1,6 @@
 package discord_test
 
 import (
-	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,12 +28,7 @@ func BenchmarkInteractions(b *testing.B) {
 			b.StopTimer()
 			m := w.Fake.NewUser("idle" + itoa(i%100) + itoa(i/100))
 			w.Fake.AddMember(w.Guild.ID, m)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			if err := w.Srv.Projections.WaitCaughtUp(ctx); err != nil {
-				b.Fatal(err)
-			}
-			cancel()
-			time.Sleep(200 * time.Millisecond) // the reactor's channel and welcome message
+			w.Settle(b) // the previous open's projections, channel and welcome message
 			b.StartTimer()
 			res := w.Deliver(b, w.Fake.SlashCommand(w.As(m, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
 			took = append(took, res.Took)

@@ -29,7 +29,8 @@ type Config struct {
 	// inside Discord's 3 seconds. Default 2s.
 	AckAfter time.Duration
 	// DeleteClosedAfter is how long a closed ticket's channel stays; 0 keeps it
-	// (locked) forever. Default 24h.
+	// (locked) forever. The adapter takes it as given: the program's default
+	// (24h) is TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER's, in internal/platform/config.
 	DeleteClosedAfter time.Duration
 	// DashboardURL is linked from /privacy.
 	DashboardURL string

@@ -108,7 +108,7 @@ func TestAGatewayOutageIsBackFilledWithoutHolesOrDuplicates(t *testing.T) {
 	}
 	after := f.PostMessage(ch.ID, w.Member, "after the outage")
 	w.WaitFor(t, "every message captured", func() bool { return len(postedIDs(captured(t, w, tk.ID()))) >= 8 })
-	time.Sleep(300 * time.Millisecond) // let any duplicate land, if one were coming
+	w.Settle(t) // a duplicate, if one were coming, is in the log by now
 	got := postedIDs(captured(t, w, tk.ID()))
 	var want []domain.MessageID
 	for _, m := range f.Messages(ch.ID) {

@@ -38,7 +38,7 @@ func TestA429StormIsWaitedOutAndEachActionHappensOnce(t *testing.T) {
 	f.RateLimitNext("POST", "/channels/", 200*time.Millisecond, 3)
 	f.FailNext("POST", "/channels/", 502, 2)
 	ch := openTicket(t, w, "storm")
-	time.Sleep(500 * time.Millisecond)
+	w.Settle(t) // every retry done: a duplicate would be there now
 	created := 0
 	for _, c := range f.Calls("POST", "/guilds/") {
 		if c.Status == 201 {
@@ -98,7 +98,10 @@ func TestRenamesRespectDiscordsTwoPerTenMinutes(t *testing.T) {
 	// intermediate names, but never renames more than twice in 10 minutes.
 	renames := func() int { return len(f.Calls("PATCH", "/channels/")) }
 	w.WaitFor(t, "two renames applied", func() bool { return renames() == 2 })
-	time.Sleep(500 * time.Millisecond)
+	w.Settle(t)
+	if err := w.Srv.Reactor.RunDue(context.Background()); err != nil { // the scheduled rename's turn
+		t.Fatal(err)
+	}
 	if n := renames(); n != 2 {
 		t.Fatalf("%d renames reached Discord within 10 minutes", n)
 	}
@@ -120,7 +123,9 @@ func TestAClosedChannelIsDeletedAfterTheDelay(t *testing.T) {
 	mustContain(t, "close", content, "closed")
 	w.WaitFor(t, "the channel locked", func() bool { return len(f.Messages(ch.ID)) == 2 })
 	w.Clock.Advance(59 * time.Minute)
-	time.Sleep(200 * time.Millisecond)
+	if err := w.Srv.Reactor.RunDue(context.Background()); err != nil { // the scheduled deletion's turn
+		t.Fatal(err)
+	}
 	if _, ok := f.Channel(ch.ID); !ok {
 		t.Fatal("deleted before the delay")
 	}
@@ -130,7 +135,7 @@ func TestAClosedChannelIsDeletedAfterTheDelay(t *testing.T) {
 		got := lifecycle(t, w, tk.ID())
 		return got[len(got)-1] == "ticket.channel_removed.v1"
 	})
-	time.Sleep(200 * time.Millisecond)
+	w.Settle(t) // the CHANNEL_DELETE that followed is recorded by now, if it were a loss
 	for _, e := range lifecycle(t, w, tk.ID()) {
 		if e == "ticket.channel_lost.v1" {
 			t.Fatal("the bot's own deletion was recorded as a channel lost by hand")
@@ -164,11 +169,14 @@ func TestTheReactorDoesNothingTwiceWhenEverythingIsDeliveredAgain(t *testing.T) 
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	time.Sleep(time.Second)
-	cp, _ := w.Srv.Checkpoints.Load(ctx, eventstore.DefaultTopic, "discord-reactor")
-	if cp.Position <= 1 {
-		t.Fatal("the rewound reactor did not run")
+	head, err := w.Srv.Log.Head(ctx, eventstore.DefaultTopic)
+	if err != nil {
+		t.Fatal(err)
 	}
+	w.WaitFor(t, "the rewound reactor to go through the whole log again", func() bool {
+		cp, _ := w.Srv.Checkpoints.Load(ctx, eventstore.DefaultTopic, "discord-reactor")
+		return cp.Position > head
+	})
 	created := 0
 	for _, c := range f.Calls("POST", "/guilds/") {
 		if c.Status == 201 {
@@ -194,8 +202,11 @@ func TestATranscriptIsDeletedNinetyDaysAfterTheClose(t *testing.T) {
 		tr, err := w.Srv.Transcripts.Get(ctx, string(tk.ID()))
 		return err == nil && tr.CloseReason == "solved"
 	})
+	w.Settle(t) // every message of the ticket (the bot's welcome too) is captured before the clock jumps
 	w.Clock.Advance(89 * 24 * time.Hour)
-	time.Sleep(300 * time.Millisecond) // several retention runs
+	if _, err := w.Srv.Retention.RunDue(ctx); err != nil { // a retention run on day 89
+		t.Fatal(err)
+	}
 	if _, err := w.Srv.Transcripts.Get(ctx, string(tk.ID())); err != nil {
 		t.Fatalf("day 89: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
@@ -219,4 +220,45 @@ func WithMongoDB(uri, database string) WorldOption {
 		env["TICKETIFY_MONGODB_URI"] = uri
 		env["TICKETIFY_DATABASE"] = database
 	}
+}
+
+// Settle waits until the program has done everything the log asks of it:
+// the log's head stays put, every projector has applied it, and the Discord
+// reactor's checkpoint has reached it. A test that asserts something did
+// NOT happen (no second channel, no third rename) waits for this instead of
+// sleeping.
+func (w *World) Settle(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	var last int64 = -1
+	stable := 0
+	Eventually(t, 30*time.Second, "the program to settle", func() bool {
+		head, err := w.Srv.Log.Head(ctx, eventstore.DefaultTopic)
+		if err != nil {
+			return false
+		}
+		if head == last {
+			stable++
+		} else {
+			last, stable = head, 0
+		}
+		if stable < 3 || head == 0 {
+			return stable >= 3 && head == 0
+		}
+		commits, err := w.Srv.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
+		if err != nil || len(commits) != 1 {
+			return false
+		}
+		end := commits[0].LastEvent()
+		waitCtx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		if w.Srv.Projections.WaitApplied(waitCtx, end) != nil {
+			return false
+		}
+		if w.Srv.Reactor == nil {
+			return true
+		}
+		cp, err := w.Srv.Checkpoints.Load(ctx, eventstore.DefaultTopic, w.Srv.Reactor.Name())
+		return err == nil && cp.Event >= end
+	})
 }
