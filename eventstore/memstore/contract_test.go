@@ -5,7 +5,12 @@ import (
 
 	"github.com/ticketify/ticketify/eventstore/memstore"
 	"github.com/ticketify/ticketify/eventstore/storetest"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
+
+// TestMain stops the embedded FerretDB the comparisons with the MongoDB
+// implementations start.
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 var _ storetest.Log = (*memstore.Log)(nil)
 

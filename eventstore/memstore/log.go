@@ -1,7 +1,9 @@
-// Package memstore keeps the event log in memory, for tests of use cases
-// that do not test the database. The log passes the same contract
-// (eventstore/storetest) as the MongoDB log. Nothing survives the process,
-// and one value is one "database": there is no second process to share it with.
+// Package memstore keeps the event log, the data keys and the ticket-number
+// claims in memory, for tests of use cases that do not test the database.
+// The log passes the same contract (eventstore/storetest) as the MongoDB log;
+// Keyring and Sequence answer like mongostore.Keyring and mongodb.Sequence.
+// Nothing survives the process, and one value is one "database": there is no
+// second process to share it with.
 package memstore
 
 import (
