@@ -28,17 +28,10 @@ func openLog(t *testing.T, conn *mongodb.Conn) *mongostore.Log {
 func TestContract(t *testing.T) {
 	for _, b := range testenv.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			conns := map[storetest.Log]*mongodb.Conn{}
-			storetest.Run(t, storetest.Factory{
-				New: func(t *testing.T) storetest.Log {
-					conn := b.Connect(t)
-					log := openLog(t, conn)
-					conns[log] = conn
-					return log
-				},
-				SecondProcess: func(t *testing.T, first storetest.Log) storetest.Log {
-					return openLog(t, conns[first])
-				},
+			storetest.Run(t, func(t *testing.T) storetest.Log { return openLog(t, b.Connect(t)) })
+			storetest.RunShared(t, func(t *testing.T) (storetest.Log, storetest.Log) {
+				conn := b.Connect(t)
+				return openLog(t, conn), openLog(t, conn)
 			})
 		})
 	}

@@ -10,7 +10,9 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
@@ -24,8 +26,30 @@ const (
 
 var staff = ticket.Participant{User: staffU, Staff: true, Guild: g}
 
+// onEveryStore runs a test on the in-memory store and on embedded FerretDB,
+// for the use cases whose point is how the store answers concurrent or
+// repeated commands; the other tests run on the in-memory store only.
+func onEveryStore(t *testing.T, test func(t *testing.T, store *eventstore.Store, numbers app.Numbers)) {
+	t.Run("memory", func(t *testing.T) {
+		env := testenv.NewMemApp(t)
+		test(t, env.Store, env.Numbers)
+	})
+	t.Run("ferretdb-sqlite", func(t *testing.T) {
+		env := testenv.NewApp(t)
+		seq, err := mongodb.OpenSequence(context.Background(), env.Conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		test(t, env.Store, seq)
+	})
+}
+
 func TestTwentyConcurrentOpensByOneMemberWithLimitOne(t *testing.T) {
-	env := testenv.NewApp(t)
+	onEveryStore(t, twentyConcurrentOpens)
+}
+
+func twentyConcurrentOpens(t *testing.T, store *eventstore.Store, numbers app.Numbers) {
+	a := app.New(store, numbers, nil)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	results := make([]error, 20)
@@ -34,7 +58,7 @@ func TestTwentyConcurrentOpensByOneMemberWithLimitOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			opened[i], results[i] = env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member, Topic: "help"})
+			opened[i], results[i] = a.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member, Topic: "help"})
 		}()
 	}
 	wg.Wait()
@@ -59,7 +83,7 @@ func TestTwentyConcurrentOpensByOneMemberWithLimitOne(t *testing.T) {
 	var open int
 	for i, o := range opened {
 		if results[i] == nil {
-			tk, err := env.App.Ticket(ctx, o.Ticket)
+			tk, err := a.Ticket(ctx, o.Ticket)
 			if err != nil || tk.Status() != ticket.StatusOpen {
 				t.Fatalf("the opened ticket: %+v, %v", tk, err)
 			}
@@ -72,7 +96,7 @@ func TestTwentyConcurrentOpensByOneMemberWithLimitOne(t *testing.T) {
 }
 
 func TestAClosedTicketFreesTheSlotAndReopenRespectsTheLimit(t *testing.T) {
-	env := testenv.NewApp(t)
+	env := testenv.NewMemApp(t)
 	ctx := context.Background()
 	first, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member})
 	if err != nil {
@@ -104,7 +128,7 @@ func TestAClosedTicketFreesTheSlotAndReopenRespectsTheLimit(t *testing.T) {
 }
 
 func TestBlacklistedMembersCannotOpenAndNothingIsStored(t *testing.T) {
-	env := testenv.NewApp(t)
+	env := testenv.NewMemApp(t)
 	ctx := context.Background()
 	if err := env.App.Blacklist(ctx, g, guild.Member{User: staffU, ManageServer: true}, app.BlacklistTarget{User: member}, app.Meta{}); err != nil {
 		t.Fatal(err)
@@ -119,7 +143,7 @@ func TestBlacklistedMembersCannotOpenAndNothingIsStored(t *testing.T) {
 }
 
 func TestARetriedOpenCommandOpensOneTicket(t *testing.T) {
-	env := testenv.NewApp(t)
+	env := testenv.NewMemApp(t)
 	ctx := context.Background()
 	cmd := app.OpenTicket{Guild: g, Opener: member, Topic: "x", Meta: app.Meta{CommandID: "interaction-42"}}
 	first, err := env.App.OpenTicket(ctx, cmd)
@@ -133,7 +157,7 @@ func TestARetriedOpenCommandOpensOneTicket(t *testing.T) {
 }
 
 func TestMessagesSeenTwiceAreStoredOnce(t *testing.T) {
-	env := testenv.NewApp(t)
+	env := testenv.NewMemApp(t)
 	ctx := context.Background()
 	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: member})
 	if err != nil {

@@ -5,22 +5,21 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
-	"github.com/ticketify/ticketify/internal/platform/mongodb"
-	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // dyingNumbers is the sequence of a process that dies right after claiming
 // a number: the claim is stored, the open goes no further.
 type dyingNumbers struct {
-	*mongodb.Sequence
+	app.Numbers
 	die bool
 }
 
 var errKilled = errors.New("killed")
 
 func (d *dyingNumbers) Claim(ctx context.Context, key, claimant string) (int64, error) {
-	n, err := d.Sequence.Claim(ctx, key, claimant)
+	n, err := d.Numbers.Claim(ctx, key, claimant)
 	if err == nil && d.die {
 		d.die = false
 		return 0, errKilled
@@ -32,14 +31,13 @@ func (d *dyingNumbers) Claim(ctx context.Context, key, claimant string) (int64, 
 // again with the same command id (Discord delivering the interaction
 // again), completes with that slot and that number: one ticket, no gap.
 func TestARedeliveredOpenReusesTheNumberItsFirstAttemptClaimed(t *testing.T) {
-	env := testenv.NewApp(t)
+	onEveryStore(t, redeliveredOpen)
+}
+
+func redeliveredOpen(t *testing.T, store *eventstore.Store, seq app.Numbers) {
 	ctx := context.Background()
-	seq, err := mongodb.OpenSequence(ctx, env.Conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	numbers := &dyingNumbers{Sequence: seq, die: true}
-	a := app.New(env.Store, numbers, nil)
+	numbers := &dyingNumbers{Numbers: seq, die: true}
+	a := app.New(store, numbers, nil)
 	cmd := app.OpenTicket{Guild: g, Opener: member, Topic: "help", Meta: app.Meta{CommandID: "interaction-1"}}
 	if _, err := a.OpenTicket(ctx, cmd); !errors.Is(err, errKilled) {
 		t.Fatalf("first attempt: %v, want it killed", err)
