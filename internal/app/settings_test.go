@@ -54,7 +54,7 @@ func TestSettingsUseCases(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			env := testenv.NewApp(t)
+			env := testenv.NewMemApp(t)
 			must(t, env.App.AddCategory(ctx, g, admin, guild.Category{Key: "billing", Name: "Billing"}, app.Meta{}))
 			before := env.Head(t)
 			if err := c.do(env.App, member); !errors.Is(err, domain.ErrForbidden) {
@@ -71,7 +71,7 @@ func TestSettingsUseCases(t *testing.T) {
 			}
 		})
 	}
-	env := testenv.NewApp(t)
+	env := testenv.NewMemApp(t)
 	if _, err := env.App.StaffSettings(ctx, g, member); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("a member reads the settings: %v", err)
 	}
