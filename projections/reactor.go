@@ -39,16 +39,12 @@ func (r *Runtime) startReactors(ctx context.Context, router *message.Router) err
 			return err
 		}
 		if cp == (mongolog.Checkpoint{Position: 1}) { // never ran: begin at the head, not at history
-			head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
+			last, head, err := r.cfg.Log.LastEvent(ctx, eventstore.DefaultTopic)
 			if err != nil {
 				return err
 			}
 			if head > 0 {
-				commits, err := r.cfg.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
-				if err != nil {
-					return err
-				}
-				cp = mongolog.Checkpoint{Position: head + 1, Event: commits[0].LastEvent()}
+				cp = mongolog.Checkpoint{Position: head + 1, Event: last}
 				if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, re.Name(), cp); err != nil {
 					return err
 				}

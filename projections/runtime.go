@@ -28,6 +28,7 @@ import (
 type Log interface {
 	mongolog.Log
 	Head(ctx context.Context, topic string) (int64, error)
+	LastEvent(ctx context.Context, topic string) (event, commit int64, err error)
 	Prefetch(ctx context.Context, topic string, from int64, batch int) <-chan mongostore.Batch
 }
 
@@ -459,15 +460,11 @@ func (r *Runtime) Parked(ctx context.Context) ([]ParkedEvent, error) {
 // WaitCaughtUp blocks until every projector has applied everything the log
 // held when it was called: read-your-writes for views.
 func (r *Runtime) WaitCaughtUp(ctx context.Context) error {
-	head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
-	if err != nil || head == 0 {
+	last, _, err := r.cfg.Log.LastEvent(ctx, eventstore.DefaultTopic)
+	if err != nil || last == 0 {
 		return err
 	}
-	commits, err := r.cfg.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
-	if err != nil || len(commits) == 0 {
-		return err
-	}
-	return r.WaitApplied(ctx, commits[0].LastEvent())
+	return r.WaitApplied(ctx, last)
 }
 
 // WaitApplied blocks until every projector has applied (or parked) the

@@ -241,19 +241,15 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 
 // indexBehind says how many events the subject index has not applied yet.
 func indexBehind(ctx context.Context, st *server.Storage) (int64, error) {
-	head, err := st.Log.Head(ctx, eventstore.DefaultTopic)
-	if err != nil || head == 0 {
-		return 0, err
-	}
-	commits, err := st.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
-	if err != nil || len(commits) == 0 {
+	last, _, err := st.Log.LastEvent(ctx, eventstore.DefaultTopic)
+	if err != nil || last == 0 {
 		return 0, err
 	}
 	cp, err := st.Checkpoints.Load(ctx, eventstore.DefaultTopic, subjects.Name)
 	if err != nil {
 		return 0, err
 	}
-	return max(commits[0].LastEvent()-cp.Event, 0), nil
+	return max(last-cp.Event, 0), nil
 }
 
 // eraseCmd is `ticketify erase user USER_ID` and `ticketify erase guild GUILD_ID`.
