@@ -9,9 +9,9 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
-	"github.com/ticketify/ticketify/adapters/bus"
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/eventstore/eventmsg"
 )
 
 // Reactor turns events into side effects outside the store (Discord calls).
@@ -59,7 +59,7 @@ func (r *Runtime) startReactors(ctx context.Context, router *message.Router) err
 		}
 		re := re
 		router.AddConsumerHandler(re.Name(), eventstore.DefaultTopic, sub, func(msg *message.Message) error {
-			env, err := bus.ToEnvelope(msg)
+			env, err := eventmsg.ToEnvelope(msg)
 			if err != nil {
 				r.cfg.Logger.Error("reactor got a message that is not an event; skipping it", "reactor", re.Name(), "message", msg.UUID, "err", err)
 				return nil

@@ -16,9 +16,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/ticketify/ticketify/adapters/bus"
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/eventstore/eventmsg"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/platform/panics"
@@ -341,7 +341,7 @@ func (r *Runtime) Health() error {
 func (r *Runtime) handler(name string, a Applier) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		ctx := msg.Context()
-		env, err := bus.ToEnvelope(msg)
+		env, err := eventmsg.ToEnvelope(msg)
 		if err != nil {
 			return r.park(ctx, name, eventstore.Envelope{Record: eventstore.Record{ID: msg.UUID}}, err)
 		}
