@@ -25,7 +25,7 @@ import (
 	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/server"
-	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
 )
 
@@ -397,7 +397,7 @@ func parseAsOf(text string) (time.Time, error) {
 
 // openForExport opens the storage and a (not started) projection runtime to
 // read the subject index, warning when the index lags the log.
-func openForExport(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*server.Storage, *projections.Runtime, error) {
+func openForExport(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*server.Storage, *runner.Runtime, error) {
 	st, err := server.OpenStorage(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err
