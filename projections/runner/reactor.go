@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/eventmsg"
@@ -21,7 +20,7 @@ const reactorRedelivery = time.Second
 func (r *Runtime) AddReactor(re projections.Reactor) { r.reactors = append(r.reactors, re) }
 
 // startReactors adds every reactor's handler to the router.
-func (r *Runtime) startReactors(ctx context.Context, router *message.Router) error {
+func (r *Runtime) startReactors(ctx context.Context, router *message.Router, mw []message.HandlerMiddleware) error {
 	for _, re := range r.reactors {
 		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, re.Name())
 		if err != nil {
@@ -43,7 +42,7 @@ func (r *Runtime) startReactors(ctx context.Context, router *message.Router) err
 		if err != nil {
 			return fmt.Errorf("subscriber of %s: %w", re.Name(), err)
 		}
-		router.AddConsumerHandler(re.Name(), eventstore.DefaultTopic, sub, r.reactorHandler(re))
+		router.AddConsumerHandler(re.Name(), eventstore.DefaultTopic, sub, r.reactorHandler(re)).AddMiddleware(mw...)
 	}
 	return nil
 }
@@ -51,7 +50,7 @@ func (r *Runtime) startReactors(ctx context.Context, router *message.Router) err
 // reactorHandler turns a message into a React call. A message that is not
 // an event, or an event this build cannot decode, has no effect to perform:
 // it is skipped. A reactor's error is returned, so the message is delivered
-// again later; a panic is parked.
+// again later; a panic is parked by the middleware.
 func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		env, err := eventmsg.ToEnvelope(msg)
@@ -64,15 +63,7 @@ func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandle
 			r.cfg.Logger.Warn("reactor cannot decode an event; it has no effect to perform", "reactor", re.Name(), "type", env.Type, "err", err)
 			return nil
 		}
-		_, err = middleware.Recoverer(func(*message.Message) ([]*message.Message, error) {
-			return nil, re.React(msg.Context(), projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased})
-		})(msg)
-		if panicked(err) {
-			// A panic would come back at every delivery: park the event
-			// like a projector's poison event and go on.
-			return r.park(msg.Context(), re.Name(), env, err)
-		}
-		if err != nil {
+		if err := re.React(msg.Context(), projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
 			return fmt.Errorf("reactor %s at %d: %w", re.Name(), env.Position, err)
 		}
 		return nil

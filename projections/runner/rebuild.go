@@ -142,32 +142,37 @@ func (r *Runtime) catchUp(ctx context.Context, ps []projections.Projector, appli
 	return nil
 }
 
-// applyOrPark applies an event in a replay (a catch-up or a rebuild), as the
-// live handler does: a transient failure stops the replay, anything else is
-// retried and then parked, and a panic is parked at once — a replay must not
-// crash-loop the process any more than live delivery may.
+// applyOrPark applies an event in a replay (a catch-up or a rebuild) with
+// the live middleware's rules (middleware.go): a transient failure stops the
+// replay, a panic is parked at once — a replay must not crash-loop the
+// process any more than live delivery may — and anything else is tried
+// Attempts times and then parked.
+//
+// It is written out rather than run through the router's middleware because
+// a replay has no Watermill messages: it decodes each event once for every
+// projector it feeds, and a message per event and projector would be built
+// only to be taken apart again. It does not pause between attempts: a replay
+// holds the log position of every projector it feeds.
 func (r *Runtime) applyOrPark(ctx context.Context, name string, a projections.Applier, env eventstore.Envelope, d *eventstore.Decoded, decodeErr error) error {
 	err := decodeErr
 	for attempt := 1; attempt <= r.cfg.Attempts && decodeErr == nil; attempt++ {
 		if err = applySafely(ctx, a, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
 			return nil
 		}
-		if panicked(err) {
+		if isPanic(err) || transient(err) || ctx.Err() != nil {
 			break
 		}
-		if transient(ctx, err) {
-			return err
-		}
 	}
-	if transient(ctx, err) {
+	if !isPanic(err) && (transient(err) || ctx.Err() != nil) {
 		return err
 	}
-	return r.park(ctx, name, env, err)
+	return r.parking.park(ctx, name, env, err.Error())
 }
 
-// applySafely is Apply with a panic turned into an error (a replay has no
-// Watermill message for the router's Recoverer to wrap).
+// applySafely is Apply with a panic turned into a panicked error, as the
+// router's Recoverer and classify do for live delivery.
 func applySafely(ctx context.Context, a projections.Applier, e projections.Event) (err error) {
+	defer func() { err = asPanicked(err) }()
 	defer panics.Recover(&err)
 	return a.Apply(ctx, e)
 }

@@ -7,7 +7,8 @@
 // and Checkpoints, and messages become envelopes through eventstore/eventmsg,
 // the mapping every transport shares.
 //
-// An event a projector cannot apply after retries, or that panics, is parked
+// Failures go through Watermill's router middleware (see middleware.go): an
+// event a projector cannot apply after retries, or that panics, is parked
 // and reported, never silently skipped; a database outage is not poison.
 package runner
 
@@ -22,7 +23,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -30,7 +30,6 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/eventmsg"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
-	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -118,7 +117,7 @@ type Runtime struct {
 	projectors []projections.Projector
 	reactors   []projections.Reactor
 	meta       *mongo.Collection
-	parked     *mongo.Collection
+	parking    *parking
 
 	mu       sync.Mutex
 	router   *message.Router
@@ -147,27 +146,12 @@ const TargetTTL = 2 * time.Second
 // MetaCollection records each projector's live generation and version.
 const MetaCollection = "projections"
 
-// ParkedCollection holds events projectors could not apply.
-const ParkedCollection = "parked_events"
-
 type metaDoc struct {
 	ID         string    `bson:"_id"`
 	Version    int       `bson:"version"`
 	Generation int       `bson:"generation"`
 	RebuiltAt  time.Time `bson:"rebuilt_at,omitzero"`
 	Head       int64     `bson:"head"`
-}
-
-// ParkedEvent is an event a projector could not apply.
-type ParkedEvent struct {
-	ID        string    `bson:"_id"`
-	Projector string    `bson:"projector"`
-	Position  int64     `bson:"position"`
-	EventID   string    `bson:"event_id"`
-	Type      string    `bson:"type"`
-	Stream    string    `bson:"stream"`
-	Error     string    `bson:"error"`
-	ParkedAt  time.Time `bson:"parked_at"`
 }
 
 // New returns a runtime for the given projectors.
@@ -199,8 +183,9 @@ func New(ctx context.Context, cfg Config, ps ...projections.Projector) (*Runtime
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{cfg: cfg, projectors: ps, meta: meta, parked: parked, appliers: map[string]projections.Applier{},
+	r := &Runtime{cfg: cfg, projectors: ps, meta: meta, appliers: map[string]projections.Applier{},
 		applied: map[string]*atomic.Int64{}, pending: map[string]*atomic.Int64{}, flushMu: map[string]*sync.Mutex{}}
+	r.parking = &parking{coll: parked, logger: cfg.Logger, parked: r.parked}
 	for _, p := range ps {
 		r.applied[p.Name()], r.pending[p.Name()], r.flushMu[p.Name()] = new(atomic.Int64), new(atomic.Int64), new(sync.Mutex)
 	}
@@ -290,6 +275,10 @@ func (r *Runtime) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	projectorMiddleware, reactorMiddleware, err := r.middleware()
+	if err != nil {
+		return err
+	}
 	journals, err := projections.OpenJournals(ctx, r.cfg.Conn)
 	if err != nil {
 		return err
@@ -327,9 +316,9 @@ func (r *Runtime) Start(ctx context.Context) error {
 		r.mu.Lock()
 		r.appliers[name] = applier
 		r.mu.Unlock()
-		router.AddConsumerHandler(name, eventstore.DefaultTopic, sub, r.handler(name, applier))
+		router.AddConsumerHandler(name, eventstore.DefaultTopic, sub, r.handler(name, applier)).AddMiddleware(projectorMiddleware...)
 	}
-	if err := r.startReactors(ctx, router); err != nil {
+	if err := r.startReactors(ctx, router, reactorMiddleware); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -375,53 +364,25 @@ func (r *Runtime) Health() error {
 	return nil
 }
 
-// handler turns a message into an Apply call. A transient failure (the
-// database did not answer) nacks the message so it is delivered again; any
-// other failure is retried and then parked, and the projector moves on. A
-// panic becomes an error through Watermill's Recoverer and is parked at once
-// (it would panic again): it never takes the process down, and so never
-// crash-loops it from an unmoved checkpoint.
+// handler turns a message into an Apply call. What happens when it fails —
+// retries, parking, redelivery — is the router middleware's (middleware.go).
 func (r *Runtime) handler(name string, a projections.Applier) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		ctx := msg.Context()
 		env, err := eventmsg.ToEnvelope(msg)
 		if err != nil {
-			return r.park(ctx, name, eventstore.Envelope{Record: eventstore.Record{ID: msg.UUID}}, err)
+			return permanent{err} // it would not become an event by trying again
 		}
-		apply := middleware.Recoverer(func(*message.Message) ([]*message.Message, error) {
-			return nil, r.apply(ctx, a, env)
-		})
-		var lastErr error
-		for attempt := 1; attempt <= r.cfg.Attempts; attempt++ {
-			_, lastErr = apply(msg)
-			if lastErr == nil {
-				r.pending[name].Store(env.Position)
-				return nil
-			}
-			if panicked(lastErr) {
-				break
-			}
-			if transient(ctx, lastErr) {
-				return lastErr
-			}
-			if attempt < r.cfg.Attempts {
-				select {
-				case <-time.After(r.cfg.RetryDelay):
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
+		d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
+		if err != nil {
+			return err
 		}
-		return r.park(ctx, name, env, lastErr)
+		if err := a.Apply(ctx, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
+			return err
+		}
+		r.pending[name].Store(env.Position)
+		return nil
 	}
-}
-
-func (r *Runtime) apply(ctx context.Context, a projections.Applier, env eventstore.Envelope) error {
-	d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
-	if err != nil {
-		return err
-	}
-	return a.Apply(ctx, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased})
 }
 
 // flush writes a projector's buffered changes; the events they came from
@@ -439,63 +400,12 @@ func (r *Runtime) flush(ctx context.Context, name string, a projections.Applier)
 	return nil
 }
 
-func transient(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, mongodb.ErrUnavailable) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// panicked reports whether err is a recovered panic: by Watermill's
-// Recoverer (live delivery) or by a replay (applySafely).
-func panicked(err error) bool {
-	var w middleware.RecoveredPanicError
-	var p *panics.Error
-	return errors.As(err, &w) || errors.As(err, &p)
-}
-
-// failure is what is kept and logged of a failure. A recovered panic keeps
-// its stack and, of its value, a runtime error's message or else only its
-// type: a value built by code could hold the event's personal data.
-func failure(err error) string {
-	var w middleware.RecoveredPanicError
-	if errors.As(err, &w) {
-		return "panic: " + panics.Describe(w.V) + "\n" + w.Stacktrace
+// parked records that a consumer group parked the event at position pos:
+// for a projector, the event counts as applied at its next flush.
+func (r *Runtime) parked(group string, pos int64) {
+	if p, ok := r.pending[group]; ok && pos > p.Load() {
+		p.Store(pos)
 	}
-	var p *panics.Error
-	if errors.As(err, &p) {
-		return p.Error() + "\n" + p.Stack
-	}
-	return err.Error()
-}
-
-func (r *Runtime) park(ctx context.Context, name string, env eventstore.Envelope, cause error) error {
-	p := ParkedEvent{
-		ID: fmt.Sprintf("%s/%020d/%s", name, env.Position, env.ID), Projector: name, Position: env.Position,
-		EventID: env.ID, Type: env.Type, Stream: env.Stream, Error: failure(cause), ParkedAt: time.Now().UTC(),
-	}
-	_, err := r.parked.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true))
-	if err != nil {
-		// Not parked, so not skipped: the message is delivered again.
-		return fmt.Errorf("park event %s for %s: %w", env.ID, name, mongodb.Classify(err))
-	}
-	r.cfg.Logger.Error("projection parked an event it cannot apply",
-		"projection", name, "position", env.Position, "event", env.ID, "type", env.Type, "error", p.Error)
-	if p, ok := r.pending[name]; ok && env.Position > p.Load() {
-		p.Store(env.Position)
-	}
-	return nil
-}
-
-// Parked lists parked events, oldest first.
-func (r *Runtime) Parked(ctx context.Context) ([]ParkedEvent, error) {
-	cur, err := r.parked.Find(ctx, bson.D{})
-	if err != nil {
-		return nil, mongodb.Classify(err)
-	}
-	var out []ParkedEvent
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongodb.Classify(err)
-	}
-	return out, nil
 }
 
 // WaitCaughtUp blocks until every projector has applied everything the log
