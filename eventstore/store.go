@@ -94,15 +94,7 @@ func (s *Store) Load(ctx context.Context, stream string) (History, error) {
 
 // Append encodes events and appends them to a stream as one commit.
 func (s *Store) Append(ctx context.Context, stream string, expected Revision, meta Meta, events ...domain.Event) (AppendResult, error) {
-	c, err := s.commit(ctx, stream, meta, events)
-	if err != nil {
-		return AppendResult{}, err
-	}
-	res, err := s.log.Append(ctx, c, expected)
-	if err != nil {
-		return AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
-	}
-	return res, nil
+	return s.append(ctx, "append to", stream, expected, meta, nil, events)
 }
 
 // Import appends events recorded by another instance (an export being
@@ -112,19 +104,25 @@ func (s *Store) Import(ctx context.Context, stream string, expected Revision, me
 	if len(ids) != len(events) {
 		return AppendResult{}, fmt.Errorf("import to %s: %d ids for %d events", stream, len(ids), len(events))
 	}
+	return s.append(ctx, "import to", stream, expected, meta, ids, events)
+}
+
+// append is Append and Import: it builds the commit (with the events' ids
+// when given) and appends it; op names the operation in errors.
+func (s *Store) append(ctx context.Context, op, stream string, expected Revision, meta Meta, ids []string, events []domain.Event) (AppendResult, error) {
 	c, err := s.commit(ctx, stream, meta, events, ids)
 	if err != nil {
 		return AppendResult{}, err
 	}
 	res, err := s.log.Append(ctx, c, expected)
 	if err != nil {
-		return AppendResult{}, fmt.Errorf("import to %s: %w", stream, err)
+		return AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, err)
 	}
 	return res, nil
 }
 
-// commit builds a commit of events; ids, when given, are the events' ids.
-func (s *Store) commit(ctx context.Context, stream string, meta Meta, events []domain.Event, ids ...[]string) (Commit, error) {
+// commit builds a commit of events; ids, when not nil, are the events' ids.
+func (s *Store) commit(ctx context.Context, stream string, meta Meta, events []domain.Event, ids []string) (Commit, error) {
 	if meta.At.IsZero() {
 		return Commit{}, fmt.Errorf("append to %s: %w: meta.At is zero (time is passed in)", stream, ErrInvalidCommit)
 	}
@@ -145,8 +143,8 @@ func (s *Store) commit(ctx context.Context, stream string, meta Meta, events []d
 	}
 	for i, e := range events {
 		id := ""
-		if len(ids) > 0 && i < len(ids[0]) {
-			id = ids[0][i]
+		if i < len(ids) {
+			id = ids[i]
 		}
 		rec, err := s.codec.EncodeAs(ctx, e, id)
 		if err != nil {

@@ -9,11 +9,11 @@ import (
 // NewJournal returns a projector generation's journal, as the runtime makes
 // it, with records split into parts above maxBytes.
 func NewJournal(ctx context.Context, conn *mongodb.Conn, projector string, generation, maxBytes int) (*Journal, error) {
-	coll, err := conn.Collection(ctx, JournalCollection)
+	js, err := OpenJournals(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
-	j := newJournal(coll, projector, generation, conn.Flavor == mongodb.FlavorFerretDB)
+	j := js.Of(projector, generation)
 	j.maxBytes = maxBytes
 	return j, nil
 }

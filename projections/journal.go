@@ -103,11 +103,26 @@ func decodeEntries(b []byte) ([]journalEntry, error) {
 	return out, nil
 }
 
-// newJournal returns the journal of a projector's generation; its Docs
-// register themselves when opened on a target that carries it.
-func newJournal(coll *mongo.Collection, projector string, generation int, ferret bool) *Journal {
-	j := &Journal{coll: coll, id: journalID(projector, generation), batch: 1000, maxBytes: maxJournalBytes}
-	if ferret {
+// Journals is the collection of the live generations' journals.
+type Journals struct {
+	coll   *mongo.Collection
+	ferret bool
+}
+
+// OpenJournals prepares the journal collection.
+func OpenJournals(ctx context.Context, conn *mongodb.Conn) (*Journals, error) {
+	coll, err := conn.Collection(ctx, JournalCollection)
+	if err != nil {
+		return nil, err
+	}
+	return &Journals{coll: coll, ferret: conn.Flavor == mongodb.FlavorFerretDB}, nil
+}
+
+// Of returns the journal of a projector's generation; the generation's Docs
+// register themselves with it when opened on a Target that carries it.
+func (js *Journals) Of(projector string, generation int) *Journal {
+	j := &Journal{coll: js.coll, id: journalID(projector, generation), batch: 1000, maxBytes: maxJournalBytes}
+	if js.ferret {
 		j.batch = maxUpdatesFerretDB
 	}
 	return j

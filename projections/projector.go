@@ -18,7 +18,7 @@ type Event struct {
 }
 
 // Applier applies events to one generation of a projector's collections.
-// Apply may buffer its writes; Flush writes them. The runtime flushes before
+// Apply may buffer its writes; Flush writes them. The runner flushes before
 // it lets a checkpoint move past an event, so a crash never loses an update
 // the checkpoint claims.
 type Applier interface {
@@ -37,13 +37,27 @@ type Target struct {
 	// Fresh says the generation's collections start empty (a rebuild), so a
 	// document not written yet need not be looked for (see Docs).
 	Fresh bool
-	// Journal, set by the runtime for a live generation it applies events
+	// Journal, set by the runner for a live generation it applies events
 	// to, makes each flush of the applier's Docs land whole (see Journal).
 	Journal *Journal
 }
 
 // Collection returns the name of a collection of this generation.
 func (t Target) Collection(base string) string { return fmt.Sprintf("%s.g%d", base, t.Generation) }
+
+// DropGeneration drops a generation of a projector: its journal, then its
+// collections.
+func DropGeneration(ctx context.Context, conn *mongodb.Conn, p Projector, t Target) error {
+	if err := dropJournal(ctx, conn, p.Name(), t.Generation); err != nil { // first: it could recreate documents
+		return err
+	}
+	for _, base := range p.Collections() {
+		if err := conn.DB.Collection(t.Collection(base)).Drop(ctx); err != nil {
+			return fmt.Errorf("drop %s: %w", t.Collection(base), mongodb.Classify(err))
+		}
+	}
+	return nil
+}
 
 // Projector builds one read model.
 type Projector interface {

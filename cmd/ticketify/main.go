@@ -25,7 +25,7 @@ import (
 	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/server"
-	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
 )
 
@@ -241,19 +241,15 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 
 // indexBehind says how many events the subject index has not applied yet.
 func indexBehind(ctx context.Context, st *server.Storage) (int64, error) {
-	head, err := st.Log.Head(ctx, eventstore.DefaultTopic)
-	if err != nil || head == 0 {
-		return 0, err
-	}
-	commits, err := st.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
-	if err != nil || len(commits) == 0 {
+	last, _, err := st.Log.LastEvent(ctx, eventstore.DefaultTopic)
+	if err != nil || last == 0 {
 		return 0, err
 	}
 	cp, err := st.Checkpoints.Load(ctx, eventstore.DefaultTopic, subjects.Name)
 	if err != nil {
 		return 0, err
 	}
-	return max(commits[0].LastEvent()-cp.Event, 0), nil
+	return max(last-cp.Event, 0), nil
 }
 
 // eraseCmd is `ticketify erase user USER_ID` and `ticketify erase guild GUILD_ID`.
@@ -401,7 +397,7 @@ func parseAsOf(text string) (time.Time, error) {
 
 // openForExport opens the storage and a (not started) projection runtime to
 // read the subject index, warning when the index lags the log.
-func openForExport(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*server.Storage, *projections.Runtime, error) {
+func openForExport(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*server.Storage, *runner.Runtime, error) {
 	st, err := server.OpenStorage(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err

@@ -23,6 +23,7 @@ import (
 	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
@@ -131,7 +132,7 @@ func TestKilledBetweenAppendAndDeliveryViewsConverge(t *testing.T) {
 	restarted := startChild(t, childEnv...)
 	waitHealthy(t, addr, restarted)
 
-	replayRT, err := projections.New(ctx, projections.Config{Conn: conn, Log: writer.Log, Checkpoints: mustCheckpoints(t, writer), Store: writer.Store}, ticketviews.Projector{})
+	replayRT, err := runner.New(ctx, runner.Config{Conn: conn, Log: writer.Log, Checkpoints: mustCheckpoints(t, writer), Store: writer.Store}, ticketviews.Projector{})
 	if err != nil {
 		t.Fatal(err)
 	}

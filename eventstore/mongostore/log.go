@@ -305,6 +305,24 @@ func (l *Log) Head(ctx context.Context, topic string) (int64, error) {
 	return mongodb.LastDense(0, exists)
 }
 
+// LastEvent returns the global position of a topic's last event and the
+// position of the commit that holds it (0, 0 when the topic is empty): where
+// a consumer that has seen everything stands.
+func (l *Log) LastEvent(ctx context.Context, topic string) (event, commit int64, err error) {
+	head, err := l.Head(ctx, topic)
+	if err != nil || head == 0 {
+		return 0, 0, err
+	}
+	commits, err := l.ReadLog(ctx, topic, head, 1)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(commits) == 0 { // Head found it: only a log being emptied under us gets here
+		return 0, 0, fmt.Errorf("last event of %s: commit %d vanished", topic, head)
+	}
+	return commits[0].LastEvent(), head, nil
+}
+
 // Wait returns a channel closed at the next append to topic by this process.
 // Readers in other processes poll; see the subscriber's PollInterval.
 func (l *Log) Wait(topic string) <-chan struct{} {

@@ -177,6 +177,24 @@ func TestUpdateLoopRetriesConcurrentCommandsAndIsIdempotent(t *testing.T) {
 	}
 }
 
+func TestLastEventIsWhereAConsumerThatSawEverythingStands(t *testing.T) {
+	conn := testenv.SQLite(t)
+	store, log, _ := newStore(t, conn)
+	ctx := context.Background()
+	if ev, c, err := log.LastEvent(ctx, eventstore.DefaultTopic); ev != 0 || c != 0 || err != nil {
+		t.Fatalf("an empty log: event %d, commit %d, %v", ev, c, err)
+	}
+	const g domain.GuildID = 9
+	for i, days := range []int{30, 40} {
+		if _, err := store.Append(ctx, guild.Stream(g), eventstore.Any, eventstore.Meta{At: now}, guild.RetentionSet{Guild: g, Days: days}, guild.TicketLimitSet{Guild: g, Limit: i + 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ev, c, err := log.LastEvent(ctx, ""); ev != 4 || c != 2 || err != nil {
+		t.Fatalf("two commits of two events: event %d, commit %d, %v; want 4, 2", ev, c, err)
+	}
+}
+
 func TestAMissingStreamEntryIsRepairedFromTheLog(t *testing.T) {
 	conn := testenv.SQLite(t)
 	store, _, _ := newStore(t, conn)

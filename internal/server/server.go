@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
@@ -33,6 +35,7 @@ import (
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/retention"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
@@ -142,18 +145,37 @@ func Projectors() []projections.Projector {
 		retention.Projector{}, subjects.Projector{}}
 }
 
-// NewRuntime returns the projection runtime over the storage.
-func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slog.Logger) (*projections.Runtime, error) {
+// The runner reads the MongoDB log and its consumer groups' checkpoints
+// through its own small interfaces.
+var (
+	_ runner.Log         = (*mongostore.Log)(nil)
+	_ runner.Checkpoints = (*mongolog.Checkpoints)(nil)
+)
+
+// NewRuntime returns the projection runtime over the storage: live delivery
+// through the MongoDB log's subscribers.
+func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slog.Logger) (*runner.Runtime, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return projections.New(ctx, projections.Config{
-		Conn: s.Conn, Log: s.Log, Checkpoints: s.Checkpoints, Store: s.Store, Logger: logger, PollInterval: cfg.PollInterval,
+	return runner.New(ctx, runner.Config{
+		Conn: s.Conn, Log: s.Log, Checkpoints: s.Checkpoints, Store: s.Store, Logger: logger,
+		Subscribers: LogSubscribers(s.Log, s.Checkpoints, cfg.PollInterval, logger),
 	}, Projectors()...)
 }
 
+// LogSubscribers makes each consumer group's subscriber on the MongoDB log
+// itself (adapters/bus/mongolog), polling for other processes' appends every
+// poll (0: the subscriber's default).
+func LogSubscribers(log mongolog.Log, cps *mongolog.Checkpoints, poll time.Duration, logger *slog.Logger) runner.Subscribers {
+	return func(g runner.ConsumerGroup) (message.Subscriber, error) {
+		return mongolog.NewSubscriber(log, cps, mongolog.SubscriberConfig{ConsumerGroup: g.Name, PollInterval: poll,
+			NackResendSleep: g.Redelivery, BeforeCheckpoint: g.BeforeCheckpoint, Logger: watermill.NewSlogLogger(logger)})
+	}
+}
+
 // Exporter writes people's exports from the subject index's live generation.
-func (s *Storage) Exporter(rt *projections.Runtime, clock func() time.Time) *privacy.Exporter {
+func (s *Storage) Exporter(rt *runner.Runtime, clock func() time.Time) *privacy.Exporter {
 	if clock == nil {
 		clock = time.Now
 	}
@@ -163,7 +185,7 @@ func (s *Storage) Exporter(rt *projections.Runtime, clock func() time.Time) *pri
 
 // Eraser erases people's and servers' data; forget drops what in-memory
 // caches remember of a person (may be nil).
-func (s *Storage) Eraser(rt *projections.Runtime, clock func() time.Time, logger *slog.Logger, forget func(domain.UserID)) *privacy.Eraser {
+func (s *Storage) Eraser(rt *runner.Runtime, clock func() time.Time, logger *slog.Logger, forget func(domain.UserID)) *privacy.Eraser {
 	if clock == nil {
 		clock = time.Now
 	}
@@ -193,14 +215,14 @@ func (s *Storage) Importer() *privacy.Importer {
 }
 
 // AuditReader reads the audit timeline's live generation.
-func AuditReader(rt *projections.Runtime) *audit.Reader {
+func AuditReader(rt *runner.Runtime) *audit.Reader {
 	return audit.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, audit.Projector{}) })
 }
 
 // Server is the running program.
 type Server struct {
 	*Storage
-	Projections *projections.Runtime
+	Projections *runner.Runtime
 	TicketViews *ticketviews.Reader
 	Transcripts *transcripts.Reader
 	Audit       *audit.Reader

@@ -16,6 +16,7 @@ import (
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -49,7 +50,7 @@ func history(t testing.TB, env *testenv.AppEnv) domain.TicketID {
 	return o.Ticket
 }
 
-func reader(rt *projections.Runtime) *audit.Reader {
+func reader(rt *runner.Runtime) *audit.Reader {
 	return audit.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, audit.Projector{}) })
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/retention"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -60,7 +61,7 @@ func day(n int) time.Time { return closedAt.AddDate(0, 0, n) }
 // retention relies on and the runner.
 type process struct {
 	env    *testenv.AppEnv
-	rt     *projections.Runtime
+	rt     *runner.Runtime
 	runner *app.Retention
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
 )
 
@@ -48,7 +49,7 @@ func scenario(t *testing.T, env *testenv.AppEnv) []domain.TicketID {
 	return ids
 }
 
-func readerFor(rt *projections.Runtime) *subjects.Reader {
+func readerFor(rt *runner.Runtime) *subjects.Reader {
 	return subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) })
 }
 

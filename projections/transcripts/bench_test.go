@@ -11,7 +11,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
-	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
@@ -27,7 +27,7 @@ var contents = []string{
 
 // loaded is a ticket of n messages read back through the reader, the way the
 // dashboard and /ticket transcript get it.
-func loaded(b *testing.B, env *testenv.AppEnv, rt *projections.Runtime, n int) transcripts.Transcript {
+func loaded(b *testing.B, env *testenv.AppEnv, rt *runner.Runtime, n int) transcripts.Transcript {
 	b.Helper()
 	ctx := context.Background()
 	opener := domain.UserID(1000 + n) // one open ticket per member

@@ -19,6 +19,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
@@ -59,7 +60,7 @@ func conversation(t testing.TB, env *testenv.AppEnv, opener domain.UserID) domai
 	return o.Ticket
 }
 
-func readerFor(rt *projections.Runtime) *transcripts.Reader {
+func readerFor(rt *runner.Runtime) *transcripts.Reader {
 	return transcripts.NewReader(func(ctx context.Context) (projections.Target, error) {
 		return rt.Target(ctx, transcripts.Projector{})
 	})

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
@@ -27,13 +28,10 @@ import (
 // SubscriptionsCollection holds checkpoints and leases.
 const SubscriptionsCollection = "subscriptions"
 
-// Checkpoint is where a consumer group stands in a topic: the next record to
-// deliver is record Index of the commit at Position.
-type Checkpoint struct {
-	Position int64 // commit position, from 1
-	Index    int
-	Event    int64 // global position of the last acknowledged record (0: none)
-}
+// Checkpoint is where a consumer group stands in a topic (the log's own
+// notion, eventstore.Checkpoint): the next record to deliver is record Index
+// of the commit at Position.
+type Checkpoint = eventstore.Checkpoint
 
 type checkpointDoc struct {
 	ID        string    `bson:"_id"`
@@ -168,6 +166,32 @@ func (l *Lease) Renew(ctx context.Context) error {
 	_, err = l.c.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: leaseKey(l.topic, l.group, l.epoch)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: time.Now().Add(l.ttl).UTC()}}}})
 	return mongodb.Classify(err)
+}
+
+// Hold takes a group's lease for owner, as TryAcquire, and keeps it —
+// renewing it every ttl/4 — until release is called, which also releases
+// it. held is false, and release nil, when another member holds the lease.
+// For work on a group outside a subscriber: a catch-up, a rebuild.
+func (c *Checkpoints) Hold(ctx context.Context, topic, group, owner string, ttl time.Duration) (release func(), held bool, err error) {
+	lease, _, err := c.TryAcquire(ctx, topic, group, owner, ttl, 0)
+	if err != nil || lease == nil {
+		return nil, false, err
+	}
+	renewCtx, stop := context.WithCancel(ctx)
+	go func() {
+		for {
+			select {
+			case <-renewCtx.Done():
+				return
+			case <-time.After(ttl / 4):
+				_ = lease.Renew(renewCtx) // a failed renewal is tried again at the next tick
+			}
+		}
+	}()
+	return func() {
+		stop()
+		_ = lease.Release(context.WithoutCancel(ctx))
+	}, true, nil
 }
 
 // Release ends the lease at once so another member can take over.

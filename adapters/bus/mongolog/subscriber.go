@@ -11,8 +11,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 
-	"github.com/ticketify/ticketify/adapters/bus"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/eventstore/eventmsg"
 )
 
 // SubscriberConfig configures a Subscriber. Zero values take the defaults.
@@ -328,7 +328,7 @@ func (sub *subscription) save(final bool) {
 // deliver sends one message until it is acked; false when the subscription ends.
 func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) bool {
 	for {
-		msg := bus.ToMessage(env)
+		msg := eventmsg.ToMessage(env)
 		msgCtx, cancel := context.WithCancel(ctx)
 		msg.SetContext(msgCtx)
 		select {

@@ -17,6 +17,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app/privacy"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
@@ -29,7 +30,7 @@ var miasData = []string{"my corrected secret topic", "mia-unique-username", "Mia
 
 type world struct {
 	env    *testenv.AppEnv
-	rt     *projections.Runtime
+	rt     *runner.Runtime
 	eraser *privacy.Eraser
 	x      *privacy.Exporter
 	mine   domain.TicketID // opened by Mia

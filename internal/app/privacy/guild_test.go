@@ -24,6 +24,7 @@ import (
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/analytics"
+	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
@@ -57,7 +58,7 @@ func guildScenario(t *testing.T, env *testenv.AppEnv) {
 	}
 }
 
-func exportGuild(t *testing.T, env *testenv.AppEnv, rt *projections.Runtime, key ed25519.PrivateKey) string {
+func exportGuild(t *testing.T, env *testenv.AppEnv, rt *runner.Runtime, key ed25519.PrivateKey) string {
 	t.Helper()
 	x := &privacy.Exporter{Codec: env.Store.Codec(), Clock: time.Now, Store: env.Store,
 		Index: subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) })}

@@ -26,6 +26,7 @@ import (
 	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 func TestMain(m *testing.M) {
@@ -438,7 +439,7 @@ func BenchmarkRebuild(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rt, err := projections.New(ctx, projections.Config{Conn: s.env.Conn, Log: s.env.Log, Checkpoints: cps, Store: s.env.Store,
+		rt, err := runner.New(ctx, runner.Config{Conn: s.env.Conn, Log: s.env.Log, Checkpoints: cps, Store: s.env.Store,
 			Logger: slog.New(slog.DiscardHandler)}, append(all, readLogOnly{})...)
 		if err != nil {
 			b.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
-	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 // BenchmarkProjectionsCatchUp times what a restart after downtime does: a
@@ -35,8 +35,8 @@ func BenchmarkProjectionsCatchUp(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				rt, err := projections.New(ctx, projections.Config{Conn: s.env.Conn, Log: cold.Log, Checkpoints: cps, Store: cold.Store,
-					Logger: logger()}, server.Projectors()...)
+				rt, err := runner.New(ctx, runner.Config{Conn: s.env.Conn, Log: cold.Log, Checkpoints: cps, Store: cold.Store,
+					Logger: logger(), Subscribers: server.LogSubscribers(cold.Log, cps, 0, logger())}, server.Projectors()...)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -11,29 +11,31 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 // Projections starts a projection runtime for the given projectors; it stops
 // with the test.
-func (e *AppEnv) Projections(t testing.TB, ps ...projections.Projector) *projections.Runtime {
+func (e *AppEnv) Projections(t testing.TB, ps ...projections.Projector) *runner.Runtime {
 	t.Helper()
 	return e.ProjectionsAndReactors(t, nil, ps...)
 }
 
 // ProjectionsAndReactors starts a projection runtime for the given reactors
 // and projectors; it stops with the test.
-func (e *AppEnv) ProjectionsAndReactors(t testing.TB, reactors []projections.Reactor, ps ...projections.Projector) *projections.Runtime {
+func (e *AppEnv) ProjectionsAndReactors(t testing.TB, reactors []projections.Reactor, ps ...projections.Projector) *runner.Runtime {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cps, err := mongolog.OpenCheckpoints(ctx, e.Conn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := projections.New(ctx, projections.Config{
-		Conn: e.Conn, Log: e.Log, Checkpoints: cps, Store: e.Store, PollInterval: 20 * time.Millisecond,
-		RetryDelay: 10 * time.Millisecond,
-		Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	rt, err := runner.New(ctx, runner.Config{
+		Conn: e.Conn, Log: e.Log, Checkpoints: cps, Store: e.Store, RetryDelay: 10 * time.Millisecond, Logger: logger,
+		Subscribers: server.LogSubscribers(e.Log, cps, 20*time.Millisecond, logger),
 	}, ps...)
 	if err != nil {
 		t.Fatal(err)
@@ -52,18 +54,18 @@ func (e *AppEnv) ProjectionsAndReactors(t testing.TB, reactors []projections.Rea
 }
 
 // Caught waits until the runtime applied everything appended so far.
-func (e *AppEnv) Caught(t testing.TB, rt *projections.Runtime) {
+func (e *AppEnv) Caught(t testing.TB, rt *runner.Runtime) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	commits, err := e.Log.ReadLog(ctx, "", e.Head(t), 1)
+	last, _, err := e.Log.LastEvent(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(commits) == 0 {
+	if last == 0 {
 		return
 	}
-	if err := rt.WaitApplied(ctx, commits[0].LastEvent()); err != nil {
+	if err := rt.WaitApplied(ctx, last); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package projections
+package runner
 
 import (
 	"context"
@@ -7,22 +7,22 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/platform/panics"
+	"github.com/ticketify/ticketify/projections"
 )
 
 // Replay applies the whole log, up to and including event position upTo (0:
 // up to the head), to a target, and returns the consumer checkpoint right
 // after the last event applied. It runs no side effects: projectors write
 // only their own collections.
-func (r *Runtime) Replay(ctx context.Context, p Projector, t Target, upTo int64) (mongolog.Checkpoint, error) {
+func (r *Runtime) Replay(ctx context.Context, p projections.Projector, t projections.Target, upTo int64) (eventstore.Checkpoint, error) {
 	a, err := p.Open(ctx, t)
 	if err != nil {
-		return mongolog.Checkpoint{Position: 1}, fmt.Errorf("open projection %s generation %d: %w", p.Name(), t.Generation, err)
+		return eventstore.Checkpoint{Position: 1}, fmt.Errorf("open projection %s generation %d: %w", p.Name(), t.Generation, err)
 	}
-	l := &lane{name: p.Name(), a: a, cp: mongolog.Checkpoint{Position: 1}}
+	l := &lane{name: p.Name(), a: a, cp: eventstore.Checkpoint{Position: 1}}
 	err = r.replay(ctx, []*lane{l}, upTo)
 	return l.cp, err
 }
@@ -30,8 +30,8 @@ func (r *Runtime) Replay(ctx context.Context, p Projector, t Target, upTo int64)
 // lane is one projector in a shared replay, with its own checkpoint.
 type lane struct {
 	name string
-	a    Applier
-	cp   mongolog.Checkpoint
+	a    projections.Applier
+	cp   eventstore.Checkpoint
 }
 
 // replay reads the log once, from the earliest lane's checkpoint, decodes
@@ -56,11 +56,11 @@ func (r *Runtime) replay(ctx context.Context, lanes []*lane, upTo int64) error {
 	}
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	for batch := range r.cfg.Log.Prefetch(readCtx, eventstore.DefaultTopic, from, 512) {
-		if batch.Err != nil {
-			return batch.Err
+	for batch := range prefetch(readCtx, r.cfg.Log, eventstore.DefaultTopic, from, 512) {
+		if batch.err != nil {
+			return batch.err
 		}
-		for _, c := range batch.Commits {
+		for _, c := range batch.commits {
 			for i, env := range c.Envelopes() {
 				if upTo > 0 && env.Position > upTo {
 					return flush()
@@ -78,12 +78,12 @@ func (r *Runtime) replay(ctx context.Context, lanes []*lane, upTo int64) error {
 					if err := r.applyOrPark(ctx, l.name, l.a, env, decoded, decodeErr); err != nil {
 						return err
 					}
-					l.cp = mongolog.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
+					l.cp = eventstore.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
 				}
 			}
 			for _, l := range lanes {
 				if c.Position >= l.cp.Position {
-					l.cp = mongolog.Checkpoint{Position: c.Position + 1, Event: l.cp.Event}
+					l.cp = eventstore.Checkpoint{Position: c.Position + 1, Event: l.cp.Event}
 				}
 			}
 		}
@@ -102,8 +102,8 @@ const catchUpThreshold = 256
 // shared pass over the log, holding each one's consumer group lease; one
 // whose lease another process holds is being consumed there and is left
 // alone.
-func (r *Runtime) catchUp(ctx context.Context, ps []Projector, appliers map[string]Applier) error {
-	head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
+func (r *Runtime) catchUp(ctx context.Context, ps []projections.Projector, appliers map[string]projections.Applier) error {
+	_, head, err := r.cfg.Log.LastEvent(ctx, eventstore.DefaultTopic)
 	if err != nil {
 		return err
 	}
@@ -116,15 +116,14 @@ func (r *Runtime) catchUp(ctx context.Context, ps []Projector, appliers map[stri
 		if head-cp.Position < catchUpThreshold {
 			continue
 		}
-		lease, _, err := r.cfg.Checkpoints.TryAcquire(ctx, eventstore.DefaultTopic, p.Name(), "catch-up-"+uuid.NewString(), time.Minute, 0)
+		release, held, err := r.cfg.Checkpoints.Hold(ctx, eventstore.DefaultTopic, p.Name(), "catch-up-"+uuid.NewString(), time.Minute)
 		if err != nil {
 			return err
 		}
-		if lease == nil {
+		if !held {
 			continue
 		}
-		defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
-		defer renewWhile(ctx, lease)()
+		defer release()
 		lanes = append(lanes, &lane{name: p.Name(), a: appliers[p.Name()], cp: cp})
 	}
 	if len(lanes) == 0 {
@@ -143,48 +142,37 @@ func (r *Runtime) catchUp(ctx context.Context, ps []Projector, appliers map[stri
 	return nil
 }
 
-// renewWhile keeps a lease alive until the returned stop is called.
-func renewWhile(ctx context.Context, lease *mongolog.Lease) (stop func()) {
-	renewCtx, cancel := context.WithCancel(ctx)
-	go func() {
-		for {
-			select {
-			case <-renewCtx.Done():
-				return
-			case <-time.After(15 * time.Second):
-				_ = lease.Renew(renewCtx)
-			}
-		}
-	}()
-	return cancel
-}
-
-// applyOrPark applies an event in a replay (a catch-up or a rebuild), as the
-// live handler does: a transient failure stops the replay, anything else is
-// retried and then parked, and a panic is parked at once — a replay must not
-// crash-loop the process any more than live delivery may.
-func (r *Runtime) applyOrPark(ctx context.Context, name string, a Applier, env eventstore.Envelope, d *eventstore.Decoded, decodeErr error) error {
+// applyOrPark applies an event in a replay (a catch-up or a rebuild) with
+// the live middleware's rules (middleware.go): a transient failure stops the
+// replay, a panic is parked at once — a replay must not crash-loop the
+// process any more than live delivery may — and anything else is tried
+// Attempts times and then parked.
+//
+// It is written out rather than run through the router's middleware because
+// a replay has no Watermill messages: it decodes each event once for every
+// projector it feeds, and a message per event and projector would be built
+// only to be taken apart again. It does not pause between attempts: a replay
+// holds the log position of every projector it feeds.
+func (r *Runtime) applyOrPark(ctx context.Context, name string, a projections.Applier, env eventstore.Envelope, d *eventstore.Decoded, decodeErr error) error {
 	err := decodeErr
 	for attempt := 1; attempt <= r.cfg.Attempts && decodeErr == nil; attempt++ {
-		if err = applySafely(ctx, a, Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
+		if err = applySafely(ctx, a, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
 			return nil
 		}
-		if Panicked(err) {
+		if isPanic(err) || transient(err) || ctx.Err() != nil {
 			break
 		}
-		if transient(ctx, err) {
-			return err
-		}
 	}
-	if transient(ctx, err) {
+	if !isPanic(err) && (transient(err) || ctx.Err() != nil) {
 		return err
 	}
-	return r.park(ctx, name, env, err)
+	return r.parking.park(ctx, name, env, err.Error())
 }
 
-// applySafely is Apply with a panic turned into an error (a replay has no
-// Watermill message for the router's Recoverer to wrap).
-func applySafely(ctx context.Context, a Applier, e Event) (err error) {
+// applySafely is Apply with a panic turned into a panicked error, as the
+// router's Recoverer and classify do for live delivery.
+func applySafely(ctx context.Context, a projections.Applier, e projections.Event) (err error) {
+	defer func() { err = asPanicked(err) }()
 	defer panics.Recover(&err)
 	return a.Apply(ctx, e)
 }
@@ -196,13 +184,13 @@ func applySafely(ctx context.Context, a Applier, e Event) (err error) {
 // process consumes them.
 func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 	for _, n := range names {
-		if !slices.ContainsFunc(r.projectors, func(p Projector) bool { return p.Name() == n }) {
+		if !slices.ContainsFunc(r.projectors, func(p projections.Projector) bool { return p.Name() == n }) {
 			return fmt.Errorf("rebuild: there is no projection %q", n)
 		}
 	}
 	type rebuilding struct {
-		p        Projector
-		old, new Target
+		p        projections.Projector
+		old, new projections.Target
 		lane     *lane
 	}
 	var all []rebuilding
@@ -210,15 +198,14 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 		if len(names) > 0 && !slices.Contains(names, p.Name()) {
 			continue
 		}
-		lease, _, err := r.cfg.Checkpoints.TryAcquire(ctx, eventstore.DefaultTopic, p.Name(), "rebuild-"+uuid.NewString(), time.Minute, 0)
+		release, held, err := r.cfg.Checkpoints.Hold(ctx, eventstore.DefaultTopic, p.Name(), "rebuild-"+uuid.NewString(), time.Minute)
 		if err != nil {
 			return fmt.Errorf("rebuild %s: %w", p.Name(), err)
 		}
-		if lease == nil {
+		if !held {
 			return fmt.Errorf("rebuild: projection %s is being consumed by a running ticketify; stop it first", p.Name())
 		}
-		defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
-		defer renewWhile(ctx, lease)()
+		defer release()
 		cur, err := r.loadMeta(ctx, p.Name())
 		if err != nil {
 			return err
@@ -227,16 +214,16 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 		if cur != nil {
 			old = cur.Generation
 		}
-		next := Target{Conn: r.cfg.Conn, Generation: old + 1, Store: r.cfg.Store, Fresh: true}
-		if err := dropGeneration(ctx, r.cfg.Conn, p, next); err != nil { // left over by an interrupted rebuild
+		next := projections.Target{Conn: r.cfg.Conn, Generation: old + 1, Store: r.cfg.Store, Fresh: true}
+		if err := projections.DropGeneration(ctx, r.cfg.Conn, p, next); err != nil { // left over by an interrupted rebuild
 			return err
 		}
 		a, err := p.Open(ctx, next)
 		if err != nil {
 			return fmt.Errorf("rebuild %s: open generation %d: %w", p.Name(), next.Generation, err)
 		}
-		all = append(all, rebuilding{p: p, old: Target{Conn: r.cfg.Conn, Generation: old}, new: next,
-			lane: &lane{name: p.Name(), a: a, cp: mongolog.Checkpoint{Position: 1}}})
+		all = append(all, rebuilding{p: p, old: projections.Target{Conn: r.cfg.Conn, Generation: old}, new: next,
+			lane: &lane{name: p.Name(), a: a, cp: eventstore.Checkpoint{Position: 1}}})
 	}
 	lanes := make([]*lane, len(all))
 	for i, b := range all {
@@ -261,7 +248,7 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 		}
 		r.cfg.Logger.Info("projection rebuilt", "projection", b.p.Name(), "generation", b.new.Generation, "events", cp.Event, "took", time.Since(start).Round(time.Millisecond))
 		if b.old.Generation > 0 {
-			if err := dropGeneration(ctx, r.cfg.Conn, b.p, b.old); err != nil {
+			if err := projections.DropGeneration(ctx, r.cfg.Conn, b.p, b.old); err != nil {
 				return err
 			}
 		}
@@ -269,14 +256,35 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 	return nil
 }
 
-func dropGeneration(ctx context.Context, conn *mongodb.Conn, p Projector, t Target) error {
-	if err := dropJournal(ctx, conn, p.Name(), t.Generation); err != nil { // first: it could recreate documents
-		return err
-	}
-	for _, base := range p.Collections() {
-		if err := conn.DB.Collection(t.Collection(base)).Drop(ctx); err != nil {
-			return fmt.Errorf("drop %s: %w", t.Collection(base), mongodb.Classify(err))
+// batch is one read of the log by prefetch.
+type batch struct {
+	commits []eventstore.StoredCommit
+	err     error
+}
+
+// prefetch reads a topic from position from up to the head as it is when
+// each read starts, one batch ahead of the consumer: the next batch's
+// lookups run while the consumer handles the current one. The channel closes
+// at the head (an empty read), on an error (sent as the last batch), or when
+// ctx ends.
+func prefetch(ctx context.Context, log Log, topic string, from int64, size int) <-chan batch {
+	out := make(chan batch, 1)
+	go func() {
+		defer close(out)
+		for {
+			commits, err := log.ReadLog(ctx, topic, from, size)
+			if len(commits) > 0 || err != nil {
+				select {
+				case out <- batch{commits: commits, err: err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil || len(commits) == 0 {
+				return
+			}
+			from = commits[len(commits)-1].Position + 1
 		}
-	}
-	return nil
+	}()
+	return out
 }

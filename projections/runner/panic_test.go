@@ -1,4 +1,4 @@
-package projections_test
+package runner_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 // seen records the events a projector or reactor got, and panics on the
@@ -84,7 +85,7 @@ func TestAPanicParksTheEventAndTheProjectorGoesOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byWho := map[string]projections.ParkedEvent{}
+	byWho := map[string]runner.ParkedEvent{}
 	for _, pe := range parked {
 		byWho[pe.Projector] = pe
 	}

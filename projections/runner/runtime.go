@@ -1,4 +1,16 @@
-package projections
+// Package runner runs projectors and reactors (package projections): live
+// delivery through Watermill, from a subscriber per consumer group that the
+// composition root's factory makes (the MongoDB log subscriber,
+// adapters/bus/mongolog, or any other transport), and catch-up, rebuild and
+// replay by reading the log itself. It depends on no transport: the log and
+// the consumer groups' checkpoints and leases are the small interfaces Log
+// and Checkpoints, and messages become envelopes through eventstore/eventmsg,
+// the mapping every transport shares.
+//
+// Failures go through Watermill's router middleware (see middleware.go): an
+// event a projector cannot apply after retries, or that panics, is parked
+// and reported, never silently skipped; a database outage is not poison.
+package runner
 
 import (
 	"context"
@@ -11,38 +23,73 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/ticketify/ticketify/adapters/bus"
-	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/eventstore/mongostore"
+	"github.com/ticketify/ticketify/eventstore/eventmsg"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
-	"github.com/ticketify/ticketify/internal/platform/panics"
+	"github.com/ticketify/ticketify/projections"
 )
 
-// Log is what the runtime reads from the event log.
+// Log is what the runtime reads from the event log itself, besides live
+// delivery: catch-up, rebuild and replay read commits in order; read-your-
+// writes and a new reactor need the last event (eventstore/mongostore.Log).
 type Log interface {
-	mongolog.Log
-	Head(ctx context.Context, topic string) (int64, error)
-	Prefetch(ctx context.Context, topic string, from int64, batch int) <-chan mongostore.Batch
+	// ReadLog returns up to max commits of a topic from position from, in
+	// order and without gaps.
+	ReadLog(ctx context.Context, topic string, from int64, max int) ([]eventstore.StoredCommit, error)
+	// LastEvent returns the global position of a topic's last event and the
+	// position of its commit (0, 0 when the topic is empty).
+	LastEvent(ctx context.Context, topic string) (event, commit int64, err error)
 }
+
+// Checkpoints stores where each consumer group stands in the log and who
+// consumes it (adapters/bus/mongolog.Checkpoints). The runtime moves a
+// group's checkpoint after a catch-up or a rebuild, holding the group's
+// lease; live delivery resumes from it.
+type Checkpoints interface {
+	Load(ctx context.Context, topic, group string) (eventstore.Checkpoint, error)
+	Save(ctx context.Context, topic, group string, cp eventstore.Checkpoint) error
+	// Hold takes the group's lease for owner and keeps it until release is
+	// called; held is false when another member holds it.
+	Hold(ctx context.Context, topic, group, owner string, ttl time.Duration) (release func(), held bool, err error)
+}
+
+// ConsumerGroup is what the runtime tells a transport about the consumer
+// group whose subscriber it asks for.
+type ConsumerGroup struct {
+	// Name is the group: a projector's or a reactor's name.
+	Name string
+	// BeforeCheckpoint, when set, must run and succeed before the transport
+	// records that the group consumed a message (saves its checkpoint): a
+	// projector buffers its writes and flushes them here, so a checkpoint
+	// never claims what is not written.
+	BeforeCheckpoint func(ctx context.Context) error
+	// Redelivery is the pause before a nacked message is delivered again.
+	Redelivery time.Duration
+}
+
+// Subscribers returns the subscriber of one consumer group. The runtime
+// subscribes it to eventstore.DefaultTopic; its router closes it. Messages
+// must carry envelopes as eventmsg.ToMessage makes them, in log order.
+type Subscribers func(ConsumerGroup) (message.Subscriber, error)
 
 // Config wires the runtime. Zero durations take defaults.
 type Config struct {
 	Conn        *mongodb.Conn
 	Log         Log
-	Checkpoints *mongolog.Checkpoints
+	Checkpoints Checkpoints
 	Store       *eventstore.Store
+	// Subscribers makes the live subscribers; Start needs it (a runtime that
+	// only rebuilds, replays or lists parked events does not).
+	Subscribers Subscribers
 	Logger      *slog.Logger
-	// PollInterval is how often other processes' appends are looked for; default 100ms.
-	PollInterval time.Duration
 	// Attempts is how often an event is tried before it is parked; default 3.
 	Attempts int
-	// RetryDelay is the pause between attempts; default 200ms.
+	// RetryDelay is the pause between attempts, and before a nacked event is
+	// delivered again; default 200ms.
 	RetryDelay time.Duration
 }
 
@@ -50,31 +97,31 @@ type Config struct {
 func (c Config) Validate() error {
 	var errs []error
 	if c.Conn == nil {
-		errs = append(errs, errors.New("projections: Conn is required"))
+		errs = append(errs, errors.New("runner: Conn is required"))
 	}
 	if c.Log == nil {
-		errs = append(errs, errors.New("projections: Log is required"))
+		errs = append(errs, errors.New("runner: Log is required"))
 	}
 	if c.Checkpoints == nil {
-		errs = append(errs, errors.New("projections: Checkpoints is required"))
+		errs = append(errs, errors.New("runner: Checkpoints is required"))
 	}
 	if c.Store == nil {
-		errs = append(errs, errors.New("projections: Store is required"))
+		errs = append(errs, errors.New("runner: Store is required"))
 	}
 	return errors.Join(errs...)
 }
 
-// Runtime runs projectors.
+// Runtime runs projectors and reactors.
 type Runtime struct {
 	cfg        Config
-	projectors []Projector
-	reactors   []Reactor
+	projectors []projections.Projector
+	reactors   []projections.Reactor
 	meta       *mongo.Collection
-	parked     *mongo.Collection
+	parking    *parking
 
 	mu       sync.Mutex
 	router   *message.Router
-	appliers map[string]Applier
+	appliers map[string]projections.Applier
 	applied  map[string]*atomic.Int64 // highest event position written (or parked), per projector
 	pending  map[string]*atomic.Int64 // highest event position applied in memory, not yet flushed
 	flushMu  map[string]*sync.Mutex
@@ -87,7 +134,7 @@ type Runtime struct {
 
 // cachedTarget is a projector's live generation as last read.
 type cachedTarget struct {
-	t  Target
+	t  projections.Target
 	at time.Time
 }
 
@@ -99,9 +146,6 @@ const TargetTTL = 2 * time.Second
 // MetaCollection records each projector's live generation and version.
 const MetaCollection = "projections"
 
-// ParkedCollection holds events projectors could not apply.
-const ParkedCollection = "parked_events"
-
 type metaDoc struct {
 	ID         string    `bson:"_id"`
 	Version    int       `bson:"version"`
@@ -110,28 +154,13 @@ type metaDoc struct {
 	Head       int64     `bson:"head"`
 }
 
-// ParkedEvent is an event a projector could not apply.
-type ParkedEvent struct {
-	ID        string    `bson:"_id"`
-	Projector string    `bson:"projector"`
-	Position  int64     `bson:"position"`
-	EventID   string    `bson:"event_id"`
-	Type      string    `bson:"type"`
-	Stream    string    `bson:"stream"`
-	Error     string    `bson:"error"`
-	ParkedAt  time.Time `bson:"parked_at"`
-}
-
 // New returns a runtime for the given projectors.
-func New(ctx context.Context, cfg Config, ps ...Projector) (*Runtime, error) {
+func New(ctx context.Context, cfg Config, ps ...projections.Projector) (*Runtime, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 100 * time.Millisecond
 	}
 	if cfg.Attempts <= 0 {
 		cfg.Attempts = 3
@@ -142,7 +171,7 @@ func New(ctx context.Context, cfg Config, ps ...Projector) (*Runtime, error) {
 	seen := map[string]bool{}
 	for _, p := range ps {
 		if seen[p.Name()] {
-			return nil, fmt.Errorf("projections: two projectors named %q", p.Name())
+			return nil, fmt.Errorf("runner: two projectors named %q", p.Name())
 		}
 		seen[p.Name()] = true
 	}
@@ -154,8 +183,9 @@ func New(ctx context.Context, cfg Config, ps ...Projector) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{cfg: cfg, projectors: ps, meta: meta, parked: parked, appliers: map[string]Applier{},
+	r := &Runtime{cfg: cfg, projectors: ps, meta: meta, appliers: map[string]projections.Applier{},
 		applied: map[string]*atomic.Int64{}, pending: map[string]*atomic.Int64{}, flushMu: map[string]*sync.Mutex{}}
+	r.parking = &parking{coll: parked, logger: cfg.Logger, parked: r.parked}
 	for _, p := range ps {
 		r.applied[p.Name()], r.pending[p.Name()], r.flushMu[p.Name()] = new(atomic.Int64), new(atomic.Int64), new(sync.Mutex)
 	}
@@ -178,7 +208,7 @@ func (r *Runtime) saveMeta(ctx context.Context, d metaDoc) error {
 
 // Target returns the live target of a projector (its current generation),
 // read at most every TargetTTL.
-func (r *Runtime) Target(ctx context.Context, p Projector) (Target, error) {
+func (r *Runtime) Target(ctx context.Context, p projections.Projector) (projections.Target, error) {
 	r.targetsMu.Lock()
 	c, ok := r.targets[p.Name()]
 	r.targetsMu.Unlock()
@@ -205,23 +235,26 @@ func (r *Runtime) forgetTargets() {
 	r.targetsMu.Unlock()
 }
 
-func (r *Runtime) liveTarget(ctx context.Context, p Projector) (Target, error) {
+func (r *Runtime) liveTarget(ctx context.Context, p projections.Projector) (projections.Target, error) {
 	d, err := r.loadMeta(ctx, p.Name())
 	if err != nil {
-		return Target{}, err
+		return projections.Target{}, err
 	}
 	if d == nil {
 		d = &metaDoc{ID: p.Name(), Version: p.Version(), Generation: 1}
 		if err := r.saveMeta(ctx, *d); err != nil {
-			return Target{}, err
+			return projections.Target{}, err
 		}
 	}
-	return Target{Conn: r.cfg.Conn, Generation: d.Generation, Store: r.cfg.Store}, nil
+	return projections.Target{Conn: r.cfg.Conn, Generation: d.Generation, Store: r.cfg.Store}, nil
 }
 
 // Start brings every projector up to date and runs them until ctx ends or
 // Close is called. A projector whose Version changed is rebuilt first.
 func (r *Runtime) Start(ctx context.Context) error {
+	if r.cfg.Subscribers == nil {
+		return errors.New("runner: Start needs Config.Subscribers")
+	}
 	var changed []string
 	for _, p := range r.projectors {
 		d, err := r.loadMeta(ctx, p.Name())
@@ -242,17 +275,21 @@ func (r *Runtime) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	journals, err := r.cfg.Conn.Collection(ctx, JournalCollection)
+	projectorMiddleware, reactorMiddleware, err := r.middleware()
 	if err != nil {
 		return err
 	}
-	appliers := map[string]Applier{}
+	journals, err := projections.OpenJournals(ctx, r.cfg.Conn)
+	if err != nil {
+		return err
+	}
+	appliers := map[string]projections.Applier{}
 	for _, p := range r.projectors {
 		t, err := r.liveTarget(ctx, p)
 		if err != nil {
 			return err
 		}
-		t.Journal = newJournal(journals, p.Name(), t.Generation, r.cfg.Conn.Flavor == mongodb.FlavorFerretDB)
+		t.Journal = journals.Of(p.Name(), t.Generation)
 		if appliers[p.Name()], err = p.Open(ctx, t); err != nil {
 			return fmt.Errorf("open projection %s: %w", p.Name(), err)
 		}
@@ -261,31 +298,27 @@ func (r *Runtime) Start(ctx context.Context) error {
 		return fmt.Errorf("catch up projections: %w", err)
 	}
 	for _, p := range r.projectors {
-		a := appliers[p.Name()]
-		name, applier := p.Name(), a
-		sub, err := mongolog.NewSubscriber(r.cfg.Log, r.cfg.Checkpoints, mongolog.SubscriberConfig{
-			ConsumerGroup: p.Name(), PollInterval: r.cfg.PollInterval, NackResendSleep: r.cfg.RetryDelay,
-			Logger: watermill.NewSlogLogger(r.cfg.Logger),
+		name, applier := p.Name(), appliers[p.Name()]
+		sub, err := r.cfg.Subscribers(ConsumerGroup{Name: name, Redelivery: r.cfg.RetryDelay,
 			// Writes are buffered across events and flushed right before the
-			// checkpoint moves, at most every 250ms or 256 events and at once
-			// when caught up: a crash loses nothing the checkpoint claims.
+			// checkpoint moves: a crash loses nothing the checkpoint claims.
 			BeforeCheckpoint: func(ctx context.Context) error { return r.flush(ctx, name, applier) },
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("subscriber of %s: %w", name, err)
 		}
-		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, p.Name())
+		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, name)
 		if err != nil {
 			return err
 		}
-		r.applied[p.Name()].Store(cp.Event)
-		r.pending[p.Name()].Store(cp.Event)
+		r.applied[name].Store(cp.Event)
+		r.pending[name].Store(cp.Event)
 		r.mu.Lock()
-		r.appliers[p.Name()] = a
+		r.appliers[name] = applier
 		r.mu.Unlock()
-		router.AddConsumerHandler(p.Name(), eventstore.DefaultTopic, sub, r.handler(p.Name(), a))
+		router.AddConsumerHandler(name, eventstore.DefaultTopic, sub, r.handler(name, applier)).AddMiddleware(projectorMiddleware...)
 	}
-	if err := r.startReactors(ctx, router); err != nil {
+	if err := r.startReactors(ctx, router, reactorMiddleware); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -331,58 +364,30 @@ func (r *Runtime) Health() error {
 	return nil
 }
 
-// handler turns a message into an Apply call. A transient failure (the
-// database did not answer) nacks the message so it is delivered again; any
-// other failure is retried and then parked, and the projector moves on. A
-// panic becomes an error through Watermill's Recoverer and is parked at once
-// (it would panic again): it never takes the process down, and so never
-// crash-loops it from an unmoved checkpoint.
-func (r *Runtime) handler(name string, a Applier) message.NoPublishHandlerFunc {
+// handler turns a message into an Apply call. What happens when it fails —
+// retries, parking, redelivery — is the router middleware's (middleware.go).
+func (r *Runtime) handler(name string, a projections.Applier) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		ctx := msg.Context()
-		env, err := bus.ToEnvelope(msg)
+		env, err := eventmsg.ToEnvelope(msg)
 		if err != nil {
-			return r.park(ctx, name, eventstore.Envelope{Record: eventstore.Record{ID: msg.UUID}}, err)
+			return permanent{err} // it would not become an event by trying again
 		}
-		apply := middleware.Recoverer(func(*message.Message) ([]*message.Message, error) {
-			return nil, r.apply(ctx, a, env)
-		})
-		var lastErr error
-		for attempt := 1; attempt <= r.cfg.Attempts; attempt++ {
-			_, lastErr = apply(msg)
-			if lastErr == nil {
-				r.pendingPos(name).Store(env.Position)
-				return nil
-			}
-			if Panicked(lastErr) {
-				break
-			}
-			if transient(ctx, lastErr) {
-				return lastErr
-			}
-			if attempt < r.cfg.Attempts {
-				select {
-				case <-time.After(r.cfg.RetryDelay):
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
+		d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
+		if err != nil {
+			return err
 		}
-		return r.park(ctx, name, env, lastErr)
+		if err := a.Apply(ctx, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
+			return err
+		}
+		r.pending[name].Store(env.Position)
+		return nil
 	}
-}
-
-func (r *Runtime) apply(ctx context.Context, a Applier, env eventstore.Envelope) error {
-	d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
-	if err != nil {
-		return err
-	}
-	return a.Apply(ctx, Event{Envelope: env, Event: d.Event, Erased: d.Erased})
 }
 
 // flush writes a projector's buffered changes; the events they came from
 // then count as applied (WaitApplied).
-func (r *Runtime) flush(ctx context.Context, name string, a Applier) error {
+func (r *Runtime) flush(ctx context.Context, name string, a projections.Applier) error {
 	pending := r.pending[name].Load() // read first: what is flushed below includes at least this
 	r.flushMu[name].Lock()
 	defer r.flushMu[name].Unlock()
@@ -395,79 +400,22 @@ func (r *Runtime) flush(ctx context.Context, name string, a Applier) error {
 	return nil
 }
 
-func (r *Runtime) pendingPos(name string) *atomic.Int64 { return r.pending[name] }
-
-func transient(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, mongodb.ErrUnavailable) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// Panicked reports whether err is a recovered panic: by Watermill's
-// Recoverer (live delivery) or by a replay (applySafely).
-func Panicked(err error) bool {
-	var w middleware.RecoveredPanicError
-	var p *panics.Error
-	return errors.As(err, &w) || errors.As(err, &p)
-}
-
-// failure is what is kept and logged of a failure. A recovered panic keeps
-// its stack and, of its value, a runtime error's message or else only its
-// type: a value built by code could hold the event's personal data.
-func failure(err error) string {
-	var w middleware.RecoveredPanicError
-	if errors.As(err, &w) {
-		return "panic: " + panics.Describe(w.V) + "\n" + w.Stacktrace
+// parked records that a consumer group parked the event at position pos:
+// for a projector, the event counts as applied at its next flush.
+func (r *Runtime) parked(group string, pos int64) {
+	if p, ok := r.pending[group]; ok && pos > p.Load() {
+		p.Store(pos)
 	}
-	var p *panics.Error
-	if errors.As(err, &p) {
-		return p.Error() + "\n" + p.Stack
-	}
-	return err.Error()
-}
-
-func (r *Runtime) park(ctx context.Context, name string, env eventstore.Envelope, cause error) error {
-	p := ParkedEvent{
-		ID: fmt.Sprintf("%s/%020d/%s", name, env.Position, env.ID), Projector: name, Position: env.Position,
-		EventID: env.ID, Type: env.Type, Stream: env.Stream, Error: failure(cause), ParkedAt: time.Now().UTC(),
-	}
-	_, err := r.parked.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true))
-	if err != nil {
-		// Not parked, so not skipped: the message is delivered again.
-		return fmt.Errorf("park event %s for %s: %w", env.ID, name, mongodb.Classify(err))
-	}
-	r.cfg.Logger.Error("projection parked an event it cannot apply",
-		"projection", name, "position", env.Position, "event", env.ID, "type", env.Type, "error", p.Error)
-	if p, ok := r.pending[name]; ok && env.Position > p.Load() {
-		p.Store(env.Position)
-	}
-	return nil
-}
-
-// Parked lists parked events, oldest first.
-func (r *Runtime) Parked(ctx context.Context) ([]ParkedEvent, error) {
-	cur, err := r.parked.Find(ctx, bson.D{})
-	if err != nil {
-		return nil, mongodb.Classify(err)
-	}
-	var out []ParkedEvent
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongodb.Classify(err)
-	}
-	return out, nil
 }
 
 // WaitCaughtUp blocks until every projector has applied everything the log
 // held when it was called: read-your-writes for views.
 func (r *Runtime) WaitCaughtUp(ctx context.Context) error {
-	head, err := r.cfg.Log.Head(ctx, eventstore.DefaultTopic)
-	if err != nil || head == 0 {
+	last, _, err := r.cfg.Log.LastEvent(ctx, eventstore.DefaultTopic)
+	if err != nil || last == 0 {
 		return err
 	}
-	commits, err := r.cfg.Log.ReadLog(ctx, eventstore.DefaultTopic, head, 1)
-	if err != nil || len(commits) == 0 {
-		return err
-	}
-	return r.WaitApplied(ctx, commits[0].LastEvent())
+	return r.WaitApplied(ctx, last)
 }
 
 // WaitApplied blocks until every projector has applied (or parked) the

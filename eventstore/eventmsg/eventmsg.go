@@ -1,7 +1,14 @@
-// Package bus maps stored events to Watermill messages and back, the same
-// way for every transport (the MongoDB log subscriber here, NATS JetStream
-// for fan-out), so projectors and reactors never depend on the transport.
-package bus
+// Package eventmsg is the message form of a stored event: it maps an
+// eventstore.Envelope to a Watermill message and back.
+//
+// It lives beside the store, not with a transport, because both ends of
+// every transport use it: a transport's subscriber (adapters/bus/mongolog,
+// or any other) turns the log's records into messages with ToMessage, and
+// the projection runner (projections/runner), which knows no transport,
+// turns the messages it is handed back into envelopes with ToEnvelope. The
+// envelope belongs to the store, so its wire form does too; the store
+// itself (package eventstore) stays free of Watermill.
+package eventmsg
 
 import (
 	"encoding/json"
