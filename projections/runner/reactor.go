@@ -49,7 +49,8 @@ func (r *Runtime) startReactors(ctx context.Context, router *message.Router, mw 
 
 // reactorHandler turns a message into a React call. A message that is not
 // an event, or an event this build cannot decode, has no effect to perform:
-// it is skipped. A reactor's error is returned, so the message is delivered
+// it is skipped — unless decoding failed only because the database did not
+// answer (the data key lookup), which is retried like a reactor's error. A reactor's error is returned, so the message is delivered
 // again later; a panic is parked by the middleware.
 func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
@@ -59,6 +60,11 @@ func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandle
 			return nil
 		}
 		d, err := r.cfg.Store.Codec().Decode(msg.Context(), env.Record)
+		if err != nil && transient(err) {
+			// The key lookup did not reach the database: the event is fine,
+			// its effect must still happen — delivered again later.
+			return fmt.Errorf("reactor %s at %d: %w", re.Name(), env.Position, err)
+		}
 		if err != nil {
 			r.cfg.Logger.Warn("reactor cannot decode an event; it has no effect to perform", "reactor", re.Name(), "type", env.Type, "err", err)
 			return nil
