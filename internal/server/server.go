@@ -32,6 +32,7 @@ import (
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/names"
 	"github.com/ticketify/ticketify/projections/retention"
 	"github.com/ticketify/ticketify/projections/subjects"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -139,7 +140,7 @@ func (s *Storage) Close() {
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
 	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{},
-		retention.Projector{}, subjects.Projector{}}
+		retention.Projector{}, subjects.Projector{}, names.Projector{}}
 }
 
 // NewRuntime returns the projection runtime over the storage.
@@ -346,7 +347,10 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		ClientSecret: cfg.DiscordClientSecret, APIURL: cfg.DiscordAPIURL, SecretKey: st.SecretKey, DemoLogin: opts.DemoLogin,
 		Clock: opts.Clock, RequestsPerMinute: opts.RequestsPerMinute},
 		st.App, st.Conn, dashboard.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts, Audit: s.Audit,
-			Analytics: s.Analytics, Sync: s.Projections}, dir, logger)
+			Analytics: s.Analytics, Sync: s.Projections,
+			Names: names.NewReader(func(ctx context.Context) (projections.Target, error) {
+				return s.Projections.Target(ctx, names.Projector{})
+			})}, dir, logger)
 	if err == nil {
 		s.Dashboard.SetExporter(s.Exporter)
 		s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, s.Dashboard.ForgetName)

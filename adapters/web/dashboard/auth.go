@@ -478,6 +478,7 @@ func (d *Dashboard) refreshProfile(c *fiber.Ctx) error {
 	if err := d.sessions.replace(ctx, sess); err != nil {
 		return d.unavailable(c, err)
 	}
+	_ = d.waitViews(ctx) // the new name reaches the names before they are read again
 	d.ForgetName(user)
 	return back(c, "/me", noticeProfileRefreshed)
 }

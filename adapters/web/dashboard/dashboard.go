@@ -33,6 +33,7 @@ import (
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/names"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -104,6 +105,7 @@ type Readers struct {
 	Transcripts *transcripts.Reader
 	Audit       *audit.Reader
 	Analytics   *analytics.Reader
+	Names       *names.Reader
 	// Sync, when set, lets a dashboard action wait for the views to show it.
 	Sync interface {
 		WaitCaughtUp(ctx context.Context) error
@@ -128,9 +130,6 @@ type Dashboard struct {
 
 	settingsMu sync.Mutex
 	settings   map[domain.GuildID]cachedSettings
-
-	namesMu   sync.Mutex
-	nameCache map[string]cachedName
 
 	exporter      UserExporter
 	guildExporter GuildExporter
@@ -176,7 +175,7 @@ func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read R
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, app: a, read: read, dir: dir, sessions: s, logger: logger.With("component", "dashboard"),
-		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, settings: map[domain.GuildID]cachedSettings{}, nameCache: map[string]cachedName{}, rendered: map[string]renderedTranscript{},
+		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, settings: map[domain.GuildID]cachedSettings{}, rendered: map[string]renderedTranscript{},
 		secure: public.Scheme == "https" || !isLoopback(public.Hostname())}
 	a.WatchGuilds(d.forgetSettings)
 	d.oauth = &oauth2.Config{
