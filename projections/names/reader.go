@@ -7,9 +7,8 @@ import (
 	"sync"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/platform/cache"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections"
 )
@@ -32,23 +31,13 @@ const readsAtOnce = 8
 // Reader resolves user ids to display names from the live generation.
 type Reader struct {
 	target func(ctx context.Context) (projections.Target, error)
-	// recent holds names read lately, by user id ("" for no name).
-	recent *lru.Cache[string, cachedName]
-	now    func() time.Time
-}
-
-type cachedName struct {
-	name string
-	read time.Time
+	// namesByUser holds names read lately ("" for no name), by user id.
+	namesByUser *cache.Timed[string, string]
 }
 
 // NewReader returns a Reader.
 func NewReader(target func(ctx context.Context) (projections.Target, error)) *Reader {
-	recent, err := lru.New[string, cachedName](cachedUsers)
-	if err != nil {
-		panic(err) // only for a size below 1
-	}
-	return &Reader{target: target, recent: recent, now: time.Now}
+	return &Reader{target: target, namesByUser: cache.NewTimed[string, string](cachedUsers, Fresh, time.Now)}
 }
 
 // Names returns the display names of the given user ids that have one. An
@@ -56,7 +45,7 @@ func NewReader(target func(ctx context.Context) (projections.Target, error)) *Re
 // (the error says why for the latter), so a page shows it as an id.
 func (r *Reader) Names(ctx context.Context, ids ...string) (map[string]string, error) {
 	out := map[string]string{}
-	now := r.now()
+	now := time.Now()
 	var missing []string
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -67,9 +56,9 @@ func (r *Reader) Names(ctx context.Context, ids ...string) (map[string]string, e
 		if _, err := domain.ParseUserID(id); err != nil {
 			continue
 		}
-		if c, ok := r.recent.Get(id); ok && now.Sub(c.read) < freshness(c.name) {
-			if c.name != "" {
-				out[id] = c.name
+		if name, age, ok := r.namesByUser.GetWithAge(id); ok && age < freshness(name) {
+			if name != "" {
+				out[id] = name
 			}
 			continue
 		}
@@ -106,7 +95,7 @@ func (r *Reader) Names(ctx context.Context, ids ...string) (map[string]string, e
 		if errs[i] != nil {
 			continue // not remembered: read again next time
 		}
-		r.recent.Add(id, cachedName{name: found[i], read: now})
+		r.namesByUser.AddAt(id, found[i], now) // as of before the reads
 		if found[i] != "" {
 			out[id] = found[i]
 		}
@@ -124,4 +113,4 @@ func freshness(name string) time.Duration {
 // Forget drops what the reader remembers of a person, so their next page
 // shows what the projection holds now (after they refreshed their profile,
 // or were erased).
-func (r *Reader) Forget(user domain.UserID) { r.recent.Remove(user.String()) }
+func (r *Reader) Forget(user domain.UserID) { r.namesByUser.Remove(user.String()) }
