@@ -156,7 +156,7 @@ func (d *Dashboard) denied(c *fiber.Ctx, err error) error {
 // fail answers an error: JSON for the API, a page for browsers.
 func (d *Dashboard) fail(c *fiber.Ctx, status int, message string) error {
 	if isAPI(c) {
-		return c.Status(status).JSON(fiber.Map{"error": message})
+		return c.Status(status).JSON(apiError{Error: message})
 	}
 	c.Status(status)
 	return d.render(c, "error", page{Title: "Error", Data: map[string]any{"Status": status, "Message": message}})

@@ -402,7 +402,7 @@ func (d *Dashboard) requireUser(c *fiber.Ctx) error {
 		d.clearCookie(c) // expired or unknown
 	}
 	if isAPI(c) {
-		return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": "log in first"})
+		return c.Status(fiber.StatusUnauthorized).JSON(apiError{Error: "log in first"})
 	}
 	if c.Method() != fiber.MethodGet {
 		return d.fail(c, fiber.StatusUnauthorized, "Your session expired. Please log in again.")
