@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"slices"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/ticketify/ticketify/internal/platform/cache"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections"
 )
@@ -26,7 +26,7 @@ var (
 type Reader struct {
 	target func(ctx context.Context) (projections.Target, error)
 	// chunks holds transcript chunks as read, by "<generation>/<chunk id>".
-	chunks *lru.Cache[string, cachedChunk]
+	chunks *cache.Weighted[string, cachedChunk]
 }
 
 type cachedChunk struct {
@@ -34,17 +34,13 @@ type cachedChunk struct {
 	entries []Entry // shared: never modified
 }
 
-// maxCachedEntries bounds the chunk cache: as many chunks as hold this many
-// entries when full (ChunkSize each).
+// maxCachedEntries bounds the chunk cache by the entries its chunks hold.
 const maxCachedEntries = 200_000
 
 // NewReader returns a Reader.
 func NewReader(target func(ctx context.Context) (projections.Target, error)) *Reader {
-	chunks, err := lru.New[string, cachedChunk](maxCachedEntries / ChunkSize)
-	if err != nil {
-		panic(err) // only for a size below 1
-	}
-	return &Reader{target: target, chunks: chunks}
+	return &Reader{target: target, chunks: cache.NewWeighted[string](maxCachedEntries, maxCachedEntries,
+		func(c cachedChunk) int { return len(c.entries) })}
 }
 
 // chunk returns chunk n of the header, from the cache when its version

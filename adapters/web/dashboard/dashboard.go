@@ -136,7 +136,8 @@ type Dashboard struct {
 	guildExporter GuildExporter
 	eraser        Eraser
 
-	renderedByTicket *renderedTranscripts
+	// renderedByTicket holds the last rendering of tickets' transcripts.
+	renderedByTicket *cache.Weighted[string, renderedTranscript]
 }
 
 //go:embed templates/*.html
@@ -169,7 +170,7 @@ func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read R
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, app: a, read: read, dir: dir, sessions: s, logger: logger.With("component", "dashboard"),
-		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, renderedByTicket: newRenderedTranscripts(),
+		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, renderedByTicket: newRenderedCache(),
 		rolesByMember:   cache.NewTimed[string, []domain.RoleID](cachedMembers, rolesFresh, cfg.Clock),
 		settingsByGuild: cache.NewTimed[domain.GuildID, guild.Settings](cachedGuilds, settingsFresh, time.Now),
 		secure:          public.Scheme == "https" || !isLoopback(public.Hostname())}

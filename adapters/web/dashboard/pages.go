@@ -13,16 +13,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/hashicorp/golang-lru/v2/simplelru"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/platform/cache"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -501,11 +500,15 @@ func (d *Dashboard) showTicket(c *fiber.Ctx, s *staffCtx, v ticketviews.View, do
 // renderedCacheEntries the number of transcripts in it.
 const renderedCacheBytes, renderedCacheEntries = 64 << 20, 10_000
 
+func newRenderedCache() *cache.Weighted[string, renderedTranscript] {
+	return cache.NewWeighted[string](renderedCacheEntries, renderedCacheBytes, func(r renderedTranscript) int { return len(r.html) })
+}
+
 // renderEntries renders a transcript's entries, reusing the last rendering
 // of the same revision (a 1,000-message transcript takes ~20 ms to render).
 func (d *Dashboard) renderEntries(tr transcripts.Transcript) (template.HTML, error) {
 	if tr.Revision != "" {
-		if r, ok := d.renderedByTicket.get(tr.Ticket); ok && r.revision == tr.Revision {
+		if r, ok := d.renderedByTicket.Get(tr.Ticket); ok && r.revision == tr.Revision {
 			return r.html, nil
 		}
 	}
@@ -515,7 +518,7 @@ func (d *Dashboard) renderEntries(tr transcripts.Transcript) (template.HTML, err
 	}
 	html := template.HTML(buf.String()) //nolint:gosec // rendered by the transcripts package, escaped there
 	if tr.Revision != "" {
-		d.renderedByTicket.add(tr.Ticket, renderedTranscript{revision: tr.Revision, html: html})
+		d.renderedByTicket.Add(tr.Ticket, renderedTranscript{revision: tr.Revision, html: html})
 	}
 	return html, nil
 }
@@ -523,44 +526,6 @@ func (d *Dashboard) renderEntries(tr transcripts.Transcript) (template.HTML, err
 type renderedTranscript struct {
 	revision string
 	html     template.HTML
-}
-
-// renderedTranscripts holds the last rendering of tickets' transcripts, by
-// ticket, least recently used out first. golang-lru bounds the number of
-// entries, not their size, and renderings range from bytes to megabytes, so
-// the budget of bytes is kept here, under one lock with the LRU (simplelru
-// is the library's LRU without a lock of its own).
-type renderedTranscripts struct {
-	mu    sync.Mutex
-	lru   *simplelru.LRU[string, renderedTranscript]
-	bytes int
-}
-
-func newRenderedTranscripts() *renderedTranscripts {
-	r := &renderedTranscripts{}
-	l, err := simplelru.NewLRU(renderedCacheEntries, func(_ string, v renderedTranscript) { r.bytes -= len(v.html) })
-	if err != nil {
-		panic(err) // only for a size below 1
-	}
-	r.lru = l
-	return r
-}
-
-func (r *renderedTranscripts) get(ticket string) (renderedTranscript, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lru.Get(ticket)
-}
-
-func (r *renderedTranscripts) add(ticket string, v renderedTranscript) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lru.Remove(ticket) // its bytes leave the budget (the eviction callback)
-	r.lru.Add(ticket, v)
-	r.bytes += len(v.html)
-	for r.bytes > renderedCacheBytes && r.lru.Len() > 1 {
-		r.lru.RemoveOldest()
-	}
 }
 
 func (d *Dashboard) transcriptFile(format string) staffHandler {

@@ -1,7 +1,9 @@
-// Package cache is the one in-memory cache with an expiry that Ticketify's
-// readers and adapters share: a bounded least-recently-used cache from
-// github.com/hashicorp/golang-lru/v2 whose entries remember when they were
-// stored. Caches without an expiry use that library's lru.Cache directly.
+// Package cache holds the two wrappers over github.com/hashicorp/golang-lru/v2
+// that Ticketify's readers and adapters share where that library's plain
+// lru.Cache (bounded by a number of entries, used directly elsewhere) is not
+// enough: Timed, whose entries remember when they were stored, for caches
+// with an expiry; and Weighted, bounded by the total weight of its values
+// (bytes, entries) as well.
 //
 // Why not the library's expirable.LRU: it starts a goroutine per cache that
 // never ends (a ticker at a hundredth of the TTL: every 20 ms for a 2 s TTL),

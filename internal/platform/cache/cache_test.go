@@ -45,3 +45,36 @@ func TestATimedCacheDropsTheLeastRecentlyUsedWhenFull(t *testing.T) {
 		t.Fatal("the recently used entry 1 was dropped")
 	}
 }
+
+func TestAWeightedCacheStaysWithinItsWeight(t *testing.T) {
+	c := cache.NewWeighted[string, string](10, 10, func(s string) int { return len(s) })
+	c.Add("a", "aaaa")
+	c.Add("b", "bbbb")
+	c.Get("a") // b is now the least recently used
+	c.Add("c", "cccc")
+	if _, ok := c.Get("b"); ok || c.Weight() != 8 || c.Len() != 2 {
+		t.Fatalf("after 12 units in a cache of 10: b kept %v, weight %d, len %d", ok, c.Weight(), c.Len())
+	}
+	c.Add("a", "a") // replacing a value replaces its weight
+	if c.Weight() != 5 {
+		t.Fatalf("weight %d after replacing a, want 5", c.Weight())
+	}
+	c.Add("big", "twelve bytes")
+	if v, ok := c.Get("big"); !ok || v != "twelve bytes" || c.Len() != 1 || c.Weight() != 12 {
+		t.Fatalf("a value heavier than the bound: kept %v, len %d, weight %d", ok, c.Len(), c.Weight())
+	}
+	c.Remove("big")
+	if c.Len() != 0 || c.Weight() != 0 {
+		t.Fatalf("after Remove: len %d, weight %d", c.Len(), c.Weight())
+	}
+}
+
+func TestAWeightedCacheIsBoundedInValuesToo(t *testing.T) {
+	c := cache.NewWeighted[int, int](2, 100, func(int) int { return 1 })
+	for i := range 3 {
+		c.Add(i, i)
+	}
+	if _, ok := c.Get(0); ok || c.Len() != 2 || c.Weight() != 2 {
+		t.Fatalf("3 values in a cache of 2: the oldest kept %v, len %d, weight %d", ok, c.Len(), c.Weight())
+	}
+}
