@@ -90,7 +90,7 @@ func New(cfg Config, a *app.App, store *eventstore.Store, readers Readers, logge
 		return nil, err
 	}
 	b := &Bot{cfg: cfg, app: a, store: store, views: views, scripts: readers.Transcripts, logger: logger.With("component", "discord"),
-		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}}
+		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}, profiles: newProfiles()}
 	if cfg.PublicKey != "" {
 		b.publicKey, _ = cfg.publicKey()
 	}

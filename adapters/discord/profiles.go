@@ -2,9 +2,9 @@ package discord
 
 import (
 	"context"
-	"sync"
 
 	"github.com/disgoorg/disgo/discord"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/profile"
@@ -14,11 +14,19 @@ import (
 // profiles remembers the last snapshot recorded per user, so that only a
 // changed name or avatar costs a stream load and an append.
 type profiles struct {
-	mu   sync.Mutex
-	seen map[domain.UserID]profile.Personal
+	lastRecorded *lru.Cache[domain.UserID, profile.Personal]
 }
 
+// profilesRemembered bounds the users remembered.
 const profilesRemembered = 50_000
+
+func newProfiles() profiles {
+	c, err := lru.New[domain.UserID, profile.Personal](profilesRemembered)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return profiles{lastRecorded: c}
+}
 
 // observe records what Discord shows of the person using Ticketify (their
 // name and avatar appear on the dashboard and in exports); the profile
@@ -32,10 +40,7 @@ func (b *Bot) observe(ctx context.Context, u discord.User) {
 		seen.Avatar = *u.Avatar
 	}
 	id := domain.UserID(u.ID)
-	b.profiles.mu.Lock()
-	last, ok := b.profiles.seen[id]
-	b.profiles.mu.Unlock()
-	if ok && last == seen {
+	if last, ok := b.profiles.lastRecorded.Get(id); ok && last == seen {
 		return
 	}
 	err := b.app.ObserveProfile(ctx, id, seen, app.Meta{Actor: domain.Actor{User: id, Source: domain.SourceDiscord}})
@@ -43,10 +48,5 @@ func (b *Bot) observe(ctx context.Context, u discord.User) {
 		b.logger.Warn("profile not recorded", "err", err)
 		return
 	}
-	b.profiles.mu.Lock()
-	if b.profiles.seen == nil || len(b.profiles.seen) >= profilesRemembered {
-		b.profiles.seen = map[domain.UserID]profile.Personal{}
-	}
-	b.profiles.seen[id] = seen
-	b.profiles.mu.Unlock()
+	b.profiles.lastRecorded.Add(id, seen)
 }

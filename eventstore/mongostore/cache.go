@@ -1,9 +1,10 @@
 package mongostore
 
 import (
-	"container/list"
 	"slices"
 	"sync"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 
 	"github.com/ticketify/ticketify/eventstore"
 )
@@ -11,30 +12,42 @@ import (
 // streamCache remembers, per stream, the commits read so far and the latest
 // revision, least recently used first out. It is only an accelerator: a stale
 // entry makes an append fail with a conflict, which drops the entry.
+//
+// The LRU is golang-lru's simplelru, which has no lock of its own: appended
+// reads an entry and writes it back, and the one mutex here makes that a
+// single step.
 type streamCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	items map[string]*list.Element
+	mu      sync.Mutex
+	streams *simplelru.LRU[string, cachedStream] // nil: caching is off
 }
 
 type cachedStream struct {
-	name    string
 	commits []eventstore.StoredCommit // nil when only the revision is known
 	rev     eventstore.Revision
 }
 
+// newStreamCache returns a cache of at most max streams; a negative max
+// turns caching off.
 func newStreamCache(max int) *streamCache {
-	return &streamCache{max: max, order: list.New(), items: map[string]*list.Element{}}
+	if max < 0 {
+		return &streamCache{}
+	}
+	streams, err := simplelru.NewLRU[string, cachedStream](max, nil)
+	if err != nil {
+		panic(err) // max is 0: Config.withDefaults makes it 20,000
+	}
+	return &streamCache{streams: streams}
 }
 
 // commits returns a copy of the cached commits of a stream.
 func (c *streamCache) commits(stream string) []eventstore.StoredCommit {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.items[stream]; ok {
-		c.order.MoveToFront(e)
-		return slices.Clone(e.Value.(*cachedStream).commits)
+	if c.streams == nil {
+		return nil
+	}
+	if cs, ok := c.streams.Get(stream); ok {
+		return slices.Clone(cs.commits)
 	}
 	return nil
 }
@@ -43,9 +56,11 @@ func (c *streamCache) commits(stream string) []eventstore.StoredCommit {
 func (c *streamCache) revision(stream string) (eventstore.Revision, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.items[stream]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*cachedStream).rev, true
+	if c.streams == nil {
+		return eventstore.NoStream, false
+	}
+	if cs, ok := c.streams.Get(stream); ok {
+		return cs.rev, true
 	}
 	return eventstore.NoStream, false
 }
@@ -53,21 +68,10 @@ func (c *streamCache) revision(stream string) (eventstore.Revision, bool) {
 func (c *streamCache) put(stream string, commits []eventstore.StoredCommit, rev eventstore.Revision) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.max < 0 {
+	if c.streams == nil {
 		return
 	}
-	if e, ok := c.items[stream]; ok {
-		cs := e.Value.(*cachedStream)
-		cs.commits, cs.rev = commits, rev
-		c.order.MoveToFront(e)
-		return
-	}
-	c.items[stream] = c.order.PushFront(&cachedStream{name: stream, commits: commits, rev: rev})
-	for c.order.Len() > c.max {
-		last := c.order.Back()
-		c.order.Remove(last)
-		delete(c.items, last.Value.(*cachedStream).name)
-	}
+	c.streams.Add(stream, cachedStream{commits: commits, rev: rev})
 }
 
 // appended records a commit this process appended: the revision moves on and,
@@ -75,29 +79,28 @@ func (c *streamCache) put(stream string, commits []eventstore.StoredCommit, rev 
 func (c *streamCache) appended(sc eventstore.StoredCommit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.max < 0 {
+	if c.streams == nil {
 		return
 	}
-	e, ok := c.items[sc.Stream]
+	cs, ok := c.streams.Get(sc.Stream)
 	if !ok {
-		c.items[sc.Stream] = c.order.PushFront(&cachedStream{name: sc.Stream, rev: sc.Revision()})
+		c.streams.Add(sc.Stream, cachedStream{rev: sc.Revision()})
 		return
 	}
-	cs := e.Value.(*cachedStream)
 	if int64(len(cs.commits)) == sc.Seq-1 && cs.commits != nil {
 		cs.commits = append(cs.commits, sc)
 	} else {
 		cs.commits = nil
 	}
 	cs.rev = sc.Revision()
-	c.order.MoveToFront(e)
+	c.streams.Add(sc.Stream, cs)
 }
 
 func (c *streamCache) forget(stream string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.items[stream]; ok {
-		c.order.Remove(e)
-		delete(c.items, stream)
+	if c.streams == nil {
+		return
 	}
+	c.streams.Remove(stream)
 }

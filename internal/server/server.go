@@ -34,6 +34,7 @@ import (
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/names"
 	"github.com/ticketify/ticketify/projections/retention"
 	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
@@ -142,7 +143,7 @@ func (s *Storage) Close() {
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
 	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{},
-		retention.Projector{}, subjects.Projector{}}
+		retention.Projector{}, subjects.Projector{}, names.Projector{}}
 }
 
 // The runner reads the MongoDB log and its consumer groups' checkpoints
@@ -368,7 +369,10 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		ClientSecret: cfg.DiscordClientSecret, APIURL: cfg.DiscordAPIURL, SecretKey: st.SecretKey, DemoLogin: opts.DemoLogin,
 		Clock: opts.Clock, RequestsPerMinute: opts.RequestsPerMinute},
 		st.App, st.Conn, dashboard.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts, Audit: s.Audit,
-			Analytics: s.Analytics, Sync: s.Projections}, dir, logger)
+			Analytics: s.Analytics, Sync: s.Projections,
+			Names: names.NewReader(func(ctx context.Context) (projections.Target, error) {
+				return s.Projections.Target(ctx, names.Projector{})
+			})}, dir, logger)
 	if err == nil {
 		s.Dashboard.SetExporter(s.Exporter)
 		s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, s.Dashboard.ForgetName)

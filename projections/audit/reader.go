@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -21,14 +21,17 @@ import (
 // the entry count their scope's index gives them.
 type Reader struct {
 	target func(ctx context.Context) (projections.Target, error)
-
-	mu    sync.Mutex
-	pages map[string]cachedPage // "<generation>/<scope>/<n>"
+	// timelinePages holds timeline pages as read, by "<generation>/<scope>/<n>".
+	timelinePages *lru.Cache[string, cachedPage]
 }
 
 // NewReader returns a Reader.
 func NewReader(target func(ctx context.Context) (projections.Target, error)) *Reader {
-	return &Reader{target: target, pages: map[string]cachedPage{}}
+	timelinePages, err := lru.New[string, cachedPage](maxCachedPages)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &Reader{target: target, timelinePages: timelinePages}
 }
 
 // Query selects timeline entries. Guild is required; Ticket narrows to one
@@ -50,9 +53,7 @@ type Page struct {
 // the index's count says it did not change.
 func (r *Reader) page(ctx context.Context, coll *mongo.Collection, gen int, idx *index, i int) ([]Entry, error) {
 	key := fmt.Sprintf("%d/%s/%d", gen, idx.ID, idx.Pages[i])
-	r.mu.Lock()
-	c, ok := r.pages[key]
-	r.mu.Unlock()
+	c, ok := r.timelinePages.Get(key)
 	if ok && i < len(idx.Counts) && c.count == idx.Counts[i] {
 		return c.entries, nil
 	}
@@ -60,12 +61,7 @@ func (r *Reader) page(ctx context.Context, coll *mongo.Collection, gen int, idx 
 	if err != nil || p == nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	if len(r.pages) >= maxCachedPages {
-		clear(r.pages)
-	}
-	r.pages[key] = cachedPage{count: len(p.Entries), entries: p.Entries}
-	r.mu.Unlock()
+	r.timelinePages.Add(key, cachedPage{count: len(p.Entries), entries: p.Entries})
 	return p.Entries, nil
 }
 

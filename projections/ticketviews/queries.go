@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
@@ -25,9 +26,8 @@ type TargetFunc func(ctx context.Context) (projections.Target, error)
 // Reader answers queries from the live generation.
 type Reader struct {
 	target TargetFunc
-
-	mu    sync.Mutex
-	pages map[string]cachedPage // "<generation>/<guild>/<n>"
+	// listPages holds list pages as read, by "<generation>/<guild>/<n>".
+	listPages *lru.Cache[string, cachedPage]
 }
 
 // cachedPage is a list page as read, under the version its content implies.
@@ -41,7 +41,11 @@ const maxCachedPages = 4096
 
 // NewReader returns a Reader.
 func NewReader(target TargetFunc) *Reader {
-	return &Reader{target: target, pages: map[string]cachedPage{}}
+	listPages, err := lru.New[string, cachedPage](maxCachedPages)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &Reader{target: target, listPages: listPages}
 }
 
 func (r *Reader) colls(ctx context.Context) (views, lists *mongo.Collection, err error) {
@@ -194,9 +198,7 @@ func (r *Reader) pagesOf(ctx context.Context, guild string) ([][]Summary, error)
 	sem := make(chan struct{}, 8)
 	for i := range g.Pages {
 		key := fmt.Sprintf("%d/%s/%d", gen, guild, i)
-		r.mu.Lock()
-		c, ok := r.pages[key]
-		r.mu.Unlock()
+		c, ok := r.listPages.Get(key)
 		if ok && int(i) < len(g.PageV) && c.version == g.PageV[i] {
 			pages[i] = c.tickets
 			continue
@@ -211,15 +213,10 @@ func (r *Reader) pagesOf(ctx context.Context, guild string) ([][]Summary, error)
 				return
 			}
 			pages[i] = p.Tickets
-			r.mu.Lock()
-			if len(r.pages) >= maxCachedPages {
-				clear(r.pages)
-			}
 			// Cached under the version of what was read: if the index was
 			// ahead of the page, the next read sees the difference and
 			// reads the page again.
-			r.pages[key] = cachedPage{version: pageVersion(p.Tickets), tickets: p.Tickets}
-			r.mu.Unlock()
+			r.listPages.Add(key, cachedPage{version: pageVersion(p.Tickets), tickets: p.Tickets})
 		}()
 	}
 	wg.Wait()

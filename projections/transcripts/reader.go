@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/ticketify/ticketify/internal/platform/cache"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections"
 )
@@ -25,10 +25,8 @@ var (
 // header read plus the chunks that changed.
 type Reader struct {
 	target func(ctx context.Context) (projections.Target, error)
-
-	mu      sync.Mutex
-	chunks  map[string]cachedChunk // "<generation>/<chunk id>"
-	entries int                    // entries cached
+	// chunks holds transcript chunks as read, by "<generation>/<chunk id>".
+	chunks *cache.Weighted[string, cachedChunk]
 }
 
 type cachedChunk struct {
@@ -36,12 +34,13 @@ type cachedChunk struct {
 	entries []Entry // shared: never modified
 }
 
-// maxCachedEntries bounds the chunk cache.
+// maxCachedEntries bounds the chunk cache by the entries its chunks hold.
 const maxCachedEntries = 200_000
 
 // NewReader returns a Reader.
 func NewReader(target func(ctx context.Context) (projections.Target, error)) *Reader {
-	return &Reader{target: target, chunks: map[string]cachedChunk{}}
+	return &Reader{target: target, chunks: cache.NewWeighted[string](maxCachedEntries, maxCachedEntries,
+		func(c cachedChunk) int { return len(c.entries) })}
 }
 
 // chunk returns chunk n of the header, from the cache when its version
@@ -52,9 +51,7 @@ func (r *Reader) chunk(ctx context.Context, coll *mongo.Collection, gen int, h *
 	if n < len(h.ChunkV) {
 		want = h.ChunkV[n]
 	}
-	r.mu.Lock()
-	c, ok := r.chunks[key]
-	r.mu.Unlock()
+	c, ok := r.chunks.Get(key)
 	if ok && c.version == want {
 		return c.entries, true, nil
 	}
@@ -63,14 +60,7 @@ func (r *Reader) chunk(ctx context.Context, coll *mongo.Collection, gen int, h *
 		return nil, false, err
 	}
 	v := chunkVersion(doc.Entries)
-	r.mu.Lock()
-	if r.entries > maxCachedEntries {
-		clear(r.chunks)
-		r.entries = 0
-	}
-	r.chunks[key] = cachedChunk{version: v, entries: doc.Entries}
-	r.entries += len(doc.Entries)
-	r.mu.Unlock()
+	r.chunks.Add(key, cachedChunk{version: v, entries: doc.Entries})
 	return doc.Entries, v == want, nil
 }
 

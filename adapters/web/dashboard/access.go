@@ -93,61 +93,40 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 // a change made here is seen at once, one made on Discord within this time.
 const settingsFresh = 2 * time.Second
 
-type cachedSettings struct {
-	s  guild.Settings
-	at time.Time
-}
+// cachedGuilds bounds the guilds whose settings, and cachedMembers the
+// guild members whose roles, are remembered.
+const cachedGuilds, cachedMembers = 10_000, 10_000
 
 func (d *Dashboard) settingsOf(ctx context.Context, g domain.GuildID) (guild.Settings, error) {
-	d.settingsMu.Lock()
-	c, ok := d.settings[g]
-	d.settingsMu.Unlock()
-	if ok && time.Since(c.at) < settingsFresh {
-		return c.s, nil
+	if s, ok := d.settingsByGuild.Get(g); ok {
+		return s, nil
 	}
 	s, err := d.app.Settings(ctx, g)
 	if err != nil {
 		return s, err
 	}
-	d.settingsMu.Lock()
-	if len(d.settings) > 10_000 {
-		clear(d.settings)
-	}
-	d.settings[g] = cachedSettings{s: s, at: time.Now()}
-	d.settingsMu.Unlock()
+	d.settingsByGuild.Add(g, s)
 	return s, nil
 }
 
 // forgetSettings makes the next request read a guild's settings again.
-func (d *Dashboard) forgetSettings(g domain.GuildID) {
-	d.settingsMu.Lock()
-	delete(d.settings, g)
-	d.settingsMu.Unlock()
-}
+func (d *Dashboard) forgetSettings(g domain.GuildID) { d.settingsByGuild.Remove(g) }
 
 func (d *Dashboard) memberRoles(ctx context.Context, g domain.GuildID, u domain.UserID) ([]domain.RoleID, error) {
 	key := g.String() + "/" + u.String()
-	d.rolesMu.Lock()
-	c, ok := d.roles[key]
-	d.rolesMu.Unlock()
-	age := d.cfg.Clock().Sub(c.at)
+	cached, age, ok := d.rolesByMember.GetWithAge(key) // stale ones serve within staleGrace
 	if ok && age < rolesFresh {
-		return c.roles, nil
+		return cached, nil
 	}
 	roles, err := d.dir.MemberRoles(ctx, g, u)
 	if err != nil {
 		d.logger.Warn("member roles not read", "guild", g, "err", err)
 		if ok && age < rolesFresh+staleGrace {
-			return c.roles, nil
+			return cached, nil
 		}
 		return nil, fmt.Errorf("%w: roles in guild %s not read: %w", errStale, g, err)
 	}
-	d.rolesMu.Lock()
-	if len(d.roles) > 10_000 {
-		clear(d.roles)
-	}
-	d.roles[key] = cachedRoles{roles: roles, at: d.cfg.Clock()}
-	d.rolesMu.Unlock()
+	d.rolesByMember.Add(key, roles)
 	return roles, nil
 }
 
@@ -180,7 +159,7 @@ func (d *Dashboard) denied(c *fiber.Ctx, err error) error {
 // fail answers an error: JSON for the API, a page for browsers.
 func (d *Dashboard) fail(c *fiber.Ctx, status int, message string) error {
 	if isAPI(c) {
-		return c.Status(status).JSON(fiber.Map{"error": message})
+		return c.Status(status).JSON(apiError{Error: message})
 	}
 	c.Status(status)
 	return d.render(c, "error", page{Title: "Error", Data: map[string]any{"Status": status, "Message": message}})

@@ -11,12 +11,11 @@ import (
 	"github.com/ticketify/ticketify/projections/audit"
 )
 
-// The JSON API: the same data and the same access rules as the pages.
+// The JSON API: the same data and the same access rules as the pages, in
+// the API's own types (apitypes.go), described in docs/openapi.yaml.
 
 func (d *Dashboard) apiMe(c *fiber.Ctx) error {
-	s := current(c)
-	return c.JSON(fiber.Map{"id": s.User, "username": s.Username, "global_name": s.GlobalName, "avatar": s.Avatar,
-		"session_expires": s.Expires, "csrf_token": s.CSRF})
+	return c.JSON(toAPIMe(current(c)))
 }
 
 func (d *Dashboard) apiGuilds(c *fiber.Ctx) error {
@@ -24,11 +23,7 @@ func (d *Dashboard) apiGuilds(c *fiber.Ctx) error {
 	if err != nil {
 		return d.denied(c, err)
 	}
-	out := make([]fiber.Map, 0, len(gs))
-	for _, g := range gs {
-		out = append(out, fiber.Map{"id": g.ID, "name": g.Name})
-	}
-	return c.JSON(fiber.Map{"guilds": out})
+	return c.JSON(toAPIGuilds(gs))
 }
 
 func (d *Dashboard) apiTickets(c *fiber.Ctx, s *staffCtx) error {
@@ -36,7 +31,7 @@ func (d *Dashboard) apiTickets(c *fiber.Ctx, s *staffCtx) error {
 	if err != nil {
 		return d.unavailable(c, err)
 	}
-	return c.JSON(list)
+	return c.JSON(toAPITicketPage(list))
 }
 
 func (d *Dashboard) apiTicket(c *fiber.Ctx, s *staffCtx) error {
@@ -44,7 +39,7 @@ func (d *Dashboard) apiTicket(c *fiber.Ctx, s *staffCtx) error {
 	if err != nil {
 		return d.failed(c, err)
 	}
-	return c.JSON(v)
+	return c.JSON(toAPITicket(v))
 }
 
 func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
@@ -67,7 +62,7 @@ func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
 		return d.unavailable(c, err)
 	}
 	_ = d.waitViews(c.UserContext())
-	return c.JSON(fiber.Map{"ok": true, "message": done.String()})
+	return c.JSON(apiOK{OK: true, Message: done.String()})
 }
 
 func (d *Dashboard) apiAudit(c *fiber.Ctx, s *staffCtx) error {
@@ -76,7 +71,7 @@ func (d *Dashboard) apiAudit(c *fiber.Ctx, s *staffCtx) error {
 	if err != nil {
 		return d.unavailable(c, err)
 	}
-	return c.JSON(tl)
+	return c.JSON(toAPIAuditPage(tl))
 }
 
 func (d *Dashboard) apiAnalytics(c *fiber.Ctx, s *staffCtx) error {
@@ -84,11 +79,11 @@ func (d *Dashboard) apiAnalytics(c *fiber.Ctx, s *staffCtx) error {
 	if err != nil {
 		return d.failed(c, err)
 	}
-	return c.JSON(fiber.Map{"guild": s.guild.String(), "from": from, "to": to, "days": days})
+	return c.JSON(toAPIAnalytics(s.guild.String(), from, to, days))
 }
 
 func (d *Dashboard) apiSettings(c *fiber.Ctx, s *staffCtx) error {
-	return c.JSON(settingsOf(s.settings))
+	return c.JSON(toAPISettings(s.settings))
 }
 
 func (d *Dashboard) apiSettingsChange(c *fiber.Ctx, s *staffCtx) error {
@@ -110,7 +105,7 @@ func (d *Dashboard) apiSettingsChange(c *fiber.Ctx, s *staffCtx) error {
 	if err != nil {
 		return d.unavailable(c, err)
 	}
-	return c.JSON(fiber.Map{"ok": true, "message": done.String(), "settings": settingsOf(g)})
+	return c.JSON(apiSettingsChanged{OK: true, Message: done.String(), Settings: toAPISettings(g)})
 }
 
 // waitViews lets the views catch up with what a dashboard action appended,

@@ -402,7 +402,7 @@ func (d *Dashboard) requireUser(c *fiber.Ctx) error {
 		d.clearCookie(c) // expired or unknown
 	}
 	if isAPI(c) {
-		return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": "log in first"})
+		return c.Status(fiber.StatusUnauthorized).JSON(apiError{Error: "log in first"})
 	}
 	if c.Method() != fiber.MethodGet {
 		return d.fail(c, fiber.StatusUnauthorized, "Your session expired. Please log in again.")
@@ -478,6 +478,7 @@ func (d *Dashboard) refreshProfile(c *fiber.Ctx) error {
 	if err := d.sessions.replace(ctx, sess); err != nil {
 		return d.unavailable(c, err)
 	}
+	_ = d.waitViews(ctx) // the new name reaches the names before they are read again
 	d.ForgetName(user)
 	return back(c, "/me", noticeProfileRefreshed)
 }

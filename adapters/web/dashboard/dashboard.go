@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,11 +27,14 @@ import (
 
 	"github.com/ticketify/ticketify/adapters/web"
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/platform/cache"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/names"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -104,6 +106,7 @@ type Readers struct {
 	Transcripts *transcripts.Reader
 	Audit       *audit.Reader
 	Analytics   *analytics.Reader
+	Names       *names.Reader
 	// Sync, when set, lets a dashboard action wait for the views to show it.
 	Sync interface {
 		WaitCaughtUp(ctx context.Context) error
@@ -123,27 +126,18 @@ type Dashboard struct {
 	pages    map[string]*template.Template
 	secure   bool // cookies are Secure (not on plain-http localhost)
 
-	rolesMu sync.Mutex
-	roles   map[string]cachedRoles // "<guild>/<user>"
-
-	settingsMu sync.Mutex
-	settings   map[domain.GuildID]cachedSettings
-
-	namesMu   sync.Mutex
-	nameCache map[string]cachedName
+	// rolesByMember holds members' roles read through the bot, by
+	// "<guild>/<user>", aged by the dashboard's clock.
+	rolesByMember *cache.Timed[string, []domain.RoleID]
+	// settingsByGuild holds guilds' settings for settingsFresh.
+	settingsByGuild *cache.Timed[domain.GuildID, guild.Settings]
 
 	exporter      UserExporter
 	guildExporter GuildExporter
 	eraser        Eraser
 
-	renderMu      sync.Mutex
-	rendered      map[string]renderedTranscript // by ticket
-	renderedBytes int
-}
-
-type cachedRoles struct {
-	roles []domain.RoleID
-	at    time.Time
+	// renderedByTicket holds the last rendering of tickets' transcripts.
+	renderedByTicket *cache.Weighted[string, renderedTranscript]
 }
 
 //go:embed templates/*.html
@@ -176,8 +170,10 @@ func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read R
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, app: a, read: read, dir: dir, sessions: s, logger: logger.With("component", "dashboard"),
-		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, roles: map[string]cachedRoles{}, settings: map[domain.GuildID]cachedSettings{}, nameCache: map[string]cachedName{}, rendered: map[string]renderedTranscript{},
-		secure: public.Scheme == "https" || !isLoopback(public.Hostname())}
+		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, renderedByTicket: newRenderedCache(),
+		rolesByMember:   cache.NewTimed[string, []domain.RoleID](cachedMembers, rolesFresh, cfg.Clock),
+		settingsByGuild: cache.NewTimed[domain.GuildID, guild.Settings](cachedGuilds, settingsFresh, time.Now),
+		secure:          public.Scheme == "https" || !isLoopback(public.Hostname())}
 	a.WatchGuilds(d.forgetSettings)
 	d.oauth = &oauth2.Config{
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,

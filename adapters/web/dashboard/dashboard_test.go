@@ -445,6 +445,28 @@ func TestDeleteMyDataErasesMeAndEndsMySession(t *testing.T) {
 	})
 }
 
+func TestPagesNamePeopleUntilTheyAreErased(t *testing.T) {
+	w := testenv.NewWorld(t)
+	setStaffRole(t, w)
+	openTicket(t, w, w.Member, "who am I")
+	member := newSite(t, w)
+	member.login(w.Member)
+	staff := newSite(t, w)
+	staff.login(w.Staff)
+	list := "/guilds/" + w.Guild.ID.String() + "/tickets"
+	w.WaitFor(t, "the opener's name on the tickets list", func() bool {
+		_, body := staff.get(list)
+		return strings.Contains(body, "Mia Member")
+	})
+	res, _ := member.post("/me/erase", url.Values{"csrf": {member.csrf()}, "confirm": {"ERASE"}}, nil)
+	if res.Request.URL.Path != "/login" {
+		t.Fatalf("the erasure ended at %s", res.Request.URL)
+	}
+	if _, body := staff.get(list); strings.Contains(body, "Mia Member") || !strings.Contains(body, "user "+w.Member.ID.String()) {
+		t.Fatalf("after her erasure the tickets list still names her: %.2000s", body)
+	}
+}
+
 func TestOnlyAServerManagerCanEraseTheServer(t *testing.T) {
 	w := testenv.NewWorld(t)
 	setStaffRole(t, w)

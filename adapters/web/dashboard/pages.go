@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,6 +21,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/platform/cache"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -204,85 +204,19 @@ func (d *Dashboard) render(c *fiber.Ctx, name string, p page) error {
 	return c.Send(buf.Bytes())
 }
 
-// namesFresh is how long a resolved name is reused: names change rarely,
-// and each lookup is a profile stream read.
-const namesFresh = time.Minute
-
-type cachedName struct {
-	name string // "" when Discord never showed us this person
-	at   time.Time
-}
-
-// names resolves user ids to the names Discord last showed (profiles).
+// names resolves user ids to the names Discord last showed of them (the
+// display-names projection). A name that cannot be read now shows as the
+// id; the page does not fail for it.
 func (d *Dashboard) names(ctx context.Context, ids ...string) map[string]string {
-	out := map[string]string{}
-	now := d.cfg.Clock()
-	var missing []domain.UserID
-	seen := map[string]bool{}
-	d.namesMu.Lock()
-	for _, id := range ids {
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		if c, ok := d.nameCache[id]; ok && now.Sub(c.at) < namesFresh {
-			if c.name != "" {
-				out[id] = c.name
-			}
-			continue
-		}
-		if u, err := domain.ParseUserID(id); err == nil {
-			missing = append(missing, u)
-		}
-	}
-	d.namesMu.Unlock()
-	if len(missing) == 0 {
-		return out
-	}
-	found := make([]string, len(missing))
-	read := make([]bool, len(missing)) // false: the read failed, try again next time
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, u := range missing {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			p, err := d.app.Profile(ctx, u)
-			if err != nil {
-				return
-			}
-			cur := p.Current()
-			found[i], read[i] = cur.GlobalName, true
-			if found[i] == "" {
-				found[i] = cur.Username
-			}
-		}()
-	}
-	wg.Wait()
-	d.namesMu.Lock()
-	defer d.namesMu.Unlock()
-	if len(d.nameCache) > 50_000 {
-		clear(d.nameCache)
-	}
-	for i, u := range missing {
-		if !read[i] {
-			continue
-		}
-		d.nameCache[u.String()] = cachedName{name: found[i], at: now}
-		if found[i] != "" {
-			out[u.String()] = found[i]
-		}
+	out, err := d.read.Names.Names(ctx, ids...)
+	if err != nil {
+		d.logger.Debug("names not read", "err", err)
 	}
 	return out
 }
 
-// ForgetName drops a cached name (after a profile is corrected or erased).
-func (d *Dashboard) ForgetName(u domain.UserID) {
-	d.namesMu.Lock()
-	delete(d.nameCache, u.String())
-	d.namesMu.Unlock()
-}
+// ForgetName drops a remembered name (after a profile is corrected or erased).
+func (d *Dashboard) ForgetName(u domain.UserID) { d.read.Names.Forget(u) }
 
 func (d *Dashboard) loginPage(c *fiber.Ctx) error {
 	if sess, _ := d.sessions.get(c.UserContext(), c.Cookies(cookieName)); sess != nil && sess.Kind == "user" {
@@ -361,6 +295,7 @@ func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
 	if _, err := d.eraser.EraseUser(c.UserContext(), user, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
 		return d.unavailable(c, err)
 	}
+	_ = d.waitViews(c.UserContext()) // the receipt reaches the names before they are read again
 	d.ForgetName(user)
 	d.clearCookie(c)
 	return back(c, "/login", noticeErased)
@@ -561,17 +496,19 @@ func (d *Dashboard) showTicket(c *fiber.Ctx, s *staffCtx, v ticketviews.View, do
 	return d.render(c, "ticket", p)
 }
 
-// renderedCacheBytes bounds the cache of rendered transcripts.
-const renderedCacheBytes = 64 << 20
+// renderedCacheBytes bounds the cache of rendered transcripts, and
+// renderedCacheEntries the number of transcripts in it.
+const renderedCacheBytes, renderedCacheEntries = 64 << 20, 10_000
+
+func newRenderedCache() *cache.Weighted[string, renderedTranscript] {
+	return cache.NewWeighted[string](renderedCacheEntries, renderedCacheBytes, func(r renderedTranscript) int { return len(r.html) })
+}
 
 // renderEntries renders a transcript's entries, reusing the last rendering
 // of the same revision (a 1,000-message transcript takes ~20 ms to render).
 func (d *Dashboard) renderEntries(tr transcripts.Transcript) (template.HTML, error) {
 	if tr.Revision != "" {
-		d.renderMu.Lock()
-		r, ok := d.rendered[tr.Ticket]
-		d.renderMu.Unlock()
-		if ok && r.revision == tr.Revision {
+		if r, ok := d.renderedByTicket.Get(tr.Ticket); ok && r.revision == tr.Revision {
 			return r.html, nil
 		}
 	}
@@ -581,14 +518,7 @@ func (d *Dashboard) renderEntries(tr transcripts.Transcript) (template.HTML, err
 	}
 	html := template.HTML(buf.String()) //nolint:gosec // rendered by the transcripts package, escaped there
 	if tr.Revision != "" {
-		d.renderMu.Lock()
-		if d.renderedBytes+len(html) > renderedCacheBytes {
-			clear(d.rendered)
-			d.renderedBytes = 0
-		}
-		d.renderedBytes += len(html) - len(d.rendered[tr.Ticket].html)
-		d.rendered[tr.Ticket] = renderedTranscript{revision: tr.Revision, html: html}
-		d.renderMu.Unlock()
+		d.renderedByTicket.Add(tr.Ticket, renderedTranscript{revision: tr.Revision, html: html})
 	}
 	return html, nil
 }
