@@ -19,6 +19,7 @@ import (
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/names"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -44,7 +45,7 @@ func as(u domain.UserID) app.Meta {
 // scenario records profiles and erasures. The runtime, when given, catches
 // up before each erasure, so the live projection has shown the names the
 // erasures then remove (a rebuild never decodes them).
-func scenario(t *testing.T, env *testenv.AppEnv, rt *projections.Runtime) {
+func scenario(t *testing.T, env *testenv.AppEnv, rt *runner.Runtime) {
 	t.Helper()
 	ctx := context.Background()
 	caught := func() {
@@ -75,7 +76,7 @@ func scenario(t *testing.T, env *testenv.AppEnv, rt *projections.Runtime) {
 	must(t, env.App.CompleteErasure(ctx, domainprivacy.GuildErased{Request: id, Guild: 77, At: time.Now()}, id, as(dee)))
 }
 
-func reader(rt *projections.Runtime) *names.Reader {
+func reader(rt *runner.Runtime) *names.Reader {
 	return names.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, names.Projector{}) })
 }
 
