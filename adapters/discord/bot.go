@@ -68,28 +68,33 @@ type ViewsSync interface {
 	WaitCaughtUp(ctx context.Context) error
 }
 
-// SetViewsSync lets message capture tell a channel that is not a ticket's
-// from one whose ticket the views have not caught up with yet.
-func (b *Bot) SetViewsSync(v ViewsSync) { b.synced = v }
-
 // Intents the bot asks for: guilds and channels, members leaving, messages
 // in ticket channels and — privileged — their content, for transcripts.
 const Intents = gateway.IntentGuilds | gateway.IntentGuildMembers | gateway.IntentGuildMessages | gateway.IntentMessageContent
 
-// Readers are the views the adapter answers from.
-type Readers struct {
+// Deps are what the adapter works with: the use cases, the views it answers
+// from, and the services of /privacy. All may be zero for a bot that only
+// registers commands.
+type Deps struct {
+	App         *app.App
+	Store       *eventstore.Store
 	Tickets     *ticketviews.Reader
 	Transcripts *transcripts.Reader
+	// Sync lets message capture tell a channel that is not a ticket's from
+	// one whose ticket the views have not caught up with yet.
+	Sync ViewsSync
+	// EraseGuild, when set, enables /privacy's "Erase this server's data".
+	EraseGuild GuildEraser
 }
 
 // New builds the adapter. It does not connect yet.
-func New(cfg Config, a *app.App, store *eventstore.Store, readers Readers, logger *slog.Logger) (*Bot, error) {
-	views := readers.Tickets
+func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, app: a, store: store, views: views, scripts: readers.Transcripts, logger: logger.With("component", "discord"),
+	b := &Bot{cfg: cfg, app: deps.App, store: deps.Store, views: deps.Tickets, scripts: deps.Transcripts,
+		synced: deps.Sync, eraseGuild: deps.EraseGuild, logger: logger.With("component", "discord"),
 		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}, profiles: newProfiles()}
 	if cfg.PublicKey != "" {
 		b.publicKey, _ = cfg.publicKey()

@@ -477,9 +477,6 @@ func (b *Bot) cmdPrivacy(_ discord.SlashCommandInteractionData, e *handler.Comma
 // GuildEraser erases a server's ticket data (privacy.Eraser.EraseGuild).
 type GuildEraser func(ctx context.Context, g domain.GuildID, by domain.Actor) (tickets int, err error)
 
-// SetGuildEraser enables /privacy's "Erase this server's data".
-func (b *Bot) SetGuildEraser(f GuildEraser) { b.eraseGuild = f }
-
 // btnEraseGuild asks the server's manager to confirm in a form.
 func (b *Bot) btnEraseGuild(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
 	return b.do(e.Ctx, e, func(_ context.Context, a actor) (reply, error) {

@@ -104,7 +104,7 @@ func discordCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, arg
 	if cfg.DiscordToken == "" {
 		return errors.New("discord: DISCORD_TOKEN is required to register commands")
 	}
-	bot, err := discord.New(server.DiscordConfig(cfg), nil, nil, discord.Readers{}, logger)
+	bot, err := discord.New(server.DiscordConfig(cfg), discord.Deps{}, logger)
 	if err != nil {
 		return err
 	}

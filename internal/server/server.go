@@ -321,13 +321,32 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	s.Analytics = analytics.NewReader(func(ctx context.Context) (projections.Target, error) {
 		return s.Projections.Target(ctx, analytics.Projector{})
 	})
+	displayNames := names.NewReader(func(ctx context.Context) (projections.Target, error) {
+		return s.Projections.Target(ctx, names.Projector{})
+	})
+	// The privacy rights' use cases, before the adapters that offer them.
+	s.Exporter = st.Exporter(s.Projections, opts.Clock)
+	s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, displayNames.Forget)
+	var guildExporter dashboard.GuildExporter
+	if key, kerr := privacy.SigningKey(cfg.DataDir); kerr != nil {
+		logger.Warn("server exports are off: no signing key", "err", kerr)
+	} else {
+		guildExporter = func(ctx context.Context, w io.Writer, g domain.GuildID) error {
+			_, err := s.Exporter.ExportGuild(ctx, w, g, time.Time{}, key)
+			return err
+		}
+	}
 	dcfg := DiscordConfig(cfg)
 	dcfg.Clock = opts.Clock
-	if s.Discord, err = discord.New(dcfg, st.App, st.Store, discord.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts}, logger); err != nil {
+	if s.Discord, err = discord.New(dcfg, discord.Deps{App: st.App, Store: st.Store, Tickets: s.TicketViews,
+		Transcripts: s.Transcripts, Sync: s.Projections,
+		EraseGuild: func(ctx context.Context, g domain.GuildID, by domain.Actor) (int, error) {
+			r, err := s.Eraser.EraseGuild(ctx, g, app.Meta{Actor: by})
+			return r.Tickets, err
+		}}, logger); err != nil {
 		s.abort()
 		return nil, err
 	}
-	s.Discord.SetViewsSync(s.Projections)
 	if cfg.DiscordToken != "" {
 		if s.Reactor, err = discord.NewReactor(ctx, s.Discord, st.Conn, opts.Clock); err != nil {
 			s.abort()
@@ -360,7 +379,6 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		{Name: "discord", Check: s.Discord.Health},
 	}, cfg.TrustedProxies...)
 	s.http.Post("/interactions", s.Discord.InteractionsHandler())
-	s.Exporter = st.Exporter(s.Projections, opts.Clock)
 	var dir dashboard.Directory
 	if d := s.Discord.Directory(); d != nil {
 		dir = directory{d}
@@ -368,28 +386,9 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	s.Dashboard, err = dashboard.New(ctx, dashboard.Config{PublicURL: cfg.PublicURL, ClientID: cfg.DiscordClientID,
 		ClientSecret: cfg.DiscordClientSecret, APIURL: cfg.DiscordAPIURL, SecretKey: st.SecretKey, DemoLogin: opts.DemoLogin,
 		Clock: opts.Clock, RequestsPerMinute: opts.RequestsPerMinute},
-		st.App, st.Conn, dashboard.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts, Audit: s.Audit,
-			Analytics: s.Analytics, Sync: s.Projections,
-			Names: names.NewReader(func(ctx context.Context) (projections.Target, error) {
-				return s.Projections.Target(ctx, names.Projector{})
-			})}, dir, logger)
-	if err == nil {
-		s.Dashboard.SetExporter(s.Exporter)
-		s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, s.Dashboard.ForgetName)
-		s.Dashboard.SetEraser(s.Eraser)
-		s.Discord.SetGuildEraser(func(ctx context.Context, g domain.GuildID, by domain.Actor) (int, error) {
-			r, err := s.Eraser.EraseGuild(ctx, g, app.Meta{Actor: by})
-			return r.Tickets, err
-		})
-		if key, kerr := privacy.SigningKey(cfg.DataDir); kerr != nil {
-			logger.Warn("server exports are off: no signing key", "err", kerr)
-		} else {
-			s.Dashboard.SetGuildExporter(func(ctx context.Context, w io.Writer, g domain.GuildID) error {
-				_, err := s.Exporter.ExportGuild(ctx, w, g, time.Time{}, key)
-				return err
-			})
-		}
-	}
+		st.App, dashboard.Services{Exporter: s.Exporter, GuildExporter: guildExporter, Eraser: s.Eraser},
+		st.Conn, dashboard.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts, Audit: s.Audit,
+			Analytics: s.Analytics, Sync: s.Projections, Names: displayNames}, dir, logger)
 	if err != nil {
 		s.abort()
 		return nil, err

@@ -82,9 +82,6 @@ type UserExporter interface {
 	ExportUserZIP(ctx context.Context, w io.Writer, user domain.UserID, asOf time.Time) (privacy.Manifest, error)
 }
 
-// SetExporter enables "Download my data".
-func (d *Dashboard) SetExporter(x UserExporter) { d.exporter = x }
-
 // Eraser erases a person's or a server's data (privacy.Eraser).
 type Eraser interface {
 	EraseUser(ctx context.Context, user domain.UserID, m app.Meta) (privacy.Receipt, error)
@@ -94,11 +91,13 @@ type Eraser interface {
 // GuildExporter writes a server's signed export (a ZIP).
 type GuildExporter func(ctx context.Context, w io.Writer, g domain.GuildID) error
 
-// SetGuildExporter enables a server's export for its managers.
-func (d *Dashboard) SetGuildExporter(x GuildExporter) { d.guildExporter = x }
-
-// SetEraser enables "Delete my data" and a server's erasure.
-func (d *Dashboard) SetEraser(x Eraser) { d.eraser = x }
+// Services are the privacy rights' use cases the dashboard offers; a nil one
+// hides its buttons.
+type Services struct {
+	Exporter      UserExporter  // "Download my data"
+	GuildExporter GuildExporter // a server's signed export, for its managers
+	Eraser        Eraser        // "Delete my data" and a server's erasure
+}
 
 // Readers are the views the dashboard shows.
 type Readers struct {
@@ -147,7 +146,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // New returns the dashboard. It creates the sessions collection.
-func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read Readers, dir Directory, logger *slog.Logger) (*Dashboard, error) {
+func New(ctx context.Context, cfg Config, a *app.App, services Services, conn *mongodb.Conn, read Readers, dir Directory, logger *slog.Logger) (*Dashboard, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -170,6 +169,7 @@ func New(ctx context.Context, cfg Config, a *app.App, conn *mongodb.Conn, read R
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, app: a, read: read, dir: dir, sessions: s, logger: logger.With("component", "dashboard"),
+		exporter: services.Exporter, guildExporter: services.GuildExporter, eraser: services.Eraser,
 		pages: pages, http: &http.Client{Timeout: 10 * time.Second}, renderedByTicket: newRenderedCache(),
 		rolesByMember:   cache.NewTimed[string, []domain.RoleID](cachedMembers, rolesFresh, cfg.Clock),
 		settingsByGuild: cache.NewTimed[domain.GuildID, guild.Settings](cachedGuilds, settingsFresh, time.Now),
