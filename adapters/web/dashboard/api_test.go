@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
@@ -147,11 +148,20 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 		{"retention", map[string]any{"days": 30}},
 		{"limit", map[string]any{"limit": 3}},
 		{"log-channel", map[string]any{"channel": w.Lobby.ID.String()}},
-		{"category-add", map[string]any{"key": "billing", "name": "Billing", "discord_category": parent.ID.String(), "questions": "Order number?"}},
+		{"category-add", map[string]any{"key": "billing", "name": "Billing", "discord_category": parent.ID.String()}},
+		{"category-question", map[string]any{"key": "billing", "label": "Order number?", "required": false, "long": true}},
 		{"blacklist-add", map[string]any{"user": "123456789012345678"}},
 		{"blacklist-add", map[string]any{"role": "223456789012345678"}},
 	} {
 		api.call(owner, http.MethodPost, g+"/settings/"+change.what, change.in, http.StatusOK)
+	}
+	settings, err := w.Srv.App.Settings(context.Background(), domain.GuildID(w.Guild.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As /setup category-question does: the question is as asked (optional, a long answer).
+	if c, _ := settings.Category("billing"); len(c.Questions) != 1 || c.Questions[0].Required || !c.Questions[0].Long {
+		t.Fatalf("the dashboard's question is %+v, want one optional long-answer question", c.Questions)
 	}
 	api.call(owner, http.MethodPost, g+"/settings/limit", map[string]any{"limit": -1}, http.StatusUnprocessableEntity)
 	api.call(owner, http.MethodPost, g+"/settings/nonsense", map[string]any{}, http.StatusNotFound)
