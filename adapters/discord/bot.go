@@ -61,7 +61,20 @@ type Bot struct {
 
 	profiles   profiles
 	eraseGuild GuildEraser
+
+	// busy counts the work under way outside disgo's dispatch: interactions
+	// being answered (and their usage recorded) and gateway facts queued or
+	// being recorded. Close waits for it; Idle reports it.
+	busy atomic.Int64
+	// work is the context interactions are answered under; Close cancels it
+	// when the work under way outlasts closeGrace.
+	work       context.Context
+	cancelWork context.CancelFunc
 }
+
+// closeGrace is how long Close lets the work under way finish before it
+// cancels what is left (a reply waiting for a channel Discord never makes).
+const closeGrace = 5 * time.Second
 
 // ViewsSync waits until the views have applied everything already in the log.
 type ViewsSync interface {
@@ -96,6 +109,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 	b := &Bot{cfg: cfg, app: deps.App, store: deps.Store, views: deps.Tickets, scripts: deps.Transcripts,
 		synced: deps.Sync, eraseGuild: deps.EraseGuild, logger: logger.With("component", "discord"),
 		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}, profiles: newProfiles()}
+	b.work, b.cancelWork = context.WithCancel(context.Background())
 	if cfg.PublicKey != "" {
 		b.publicKey, _ = cfg.publicKey()
 	}
@@ -188,9 +202,37 @@ func (b *Bot) connect(ctx context.Context) {
 	}
 }
 
-// Close disconnects.
+// Idle waits until no interaction is being answered and every gateway fact
+// received is recorded, or ctx ends.
+func (b *Bot) Idle(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for b.busy.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("discord: %d pieces of work still under way: %w", b.busy.Load(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Close disconnects, after letting the interactions under way finish and
+// the facts already received be recorded for up to closeGrace; what is left
+// then is cancelled. Call it before the projections stop: a reply may wait
+// for a view.
 func (b *Bot) Close(ctx context.Context) {
 	b.stopConnecting()
+	grace, cancel := context.WithTimeout(ctx, closeGrace)
+	err := b.Idle(grace)
+	cancel()
+	if err != nil {
+		b.logger.Warn("stopping with work under way; cancelling it", "err", err)
+		b.cancelWork()
+		b.stop()
+		_ = b.Idle(ctx)
+	}
+	b.cancelWork()
 	if b.client != nil {
 		// Only the gateway: disgo v0.19.0's REST rate limiter Close holds its
 		// buckets mutex while waiting for every bucket, and a request in flight

@@ -42,7 +42,7 @@ func TestButtonsAndFormsNamingATicketElsewhereAreRefusedAndAppendNothing(t *test
 		"slash close in a forged channel":   f.SlashCommand(forgedChannel, "ticket", fakediscord.Sub("close", fakediscord.Str("reason", "pwned"))),
 		"slash claim in a forged channel":   f.SlashCommand(forgedChannel, "ticket", fakediscord.Sub("claim")),
 	}
-	waitQuiet(t, w)
+	w.Settle(t)
 	before := head(t, w)
 	for name, in := range attempts {
 		res := w.Deliver(t, in)
@@ -55,9 +55,13 @@ func TestButtonsAndFormsNamingATicketElsewhereAreRefusedAndAppendNothing(t *test
 			t.Errorf("%s: answered %q (ephemeral %v), want a private refusal", name, content, eph)
 		}
 	}
-	waitQuiet(t, w)
+	w.Settle(t)
 	if h := head(t, w); h != before {
-		t.Fatalf("refused requests appended %d commits", h-before)
+		commits, _ := w.Srv.Log.ReadLog(ctx, "", before+1, int(h-before))
+		for _, c := range commits {
+			t.Errorf("appended: stream %s by %s (%s): %d records, first %s", c.Stream, c.Actor.User, c.Actor.Source, len(c.Records), c.Records[0].Type)
+		}
+		t.Fatalf("refused requests appended %d commits (mallory %s, staff %s, member %s)", h-before, mallory.ID, w.Staff.ID, w.Member.ID)
 	}
 	after, err := w.Srv.App.Ticket(ctx, tk.ID())
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
@@ -46,7 +45,7 @@ func FuzzInteractionsEndpoint(f *testing.F) {
 			// A valid interaction: whatever it did, it was entitled to. Let its
 			// work (usage counting, the reactor) finish so that the next input
 			// is judged alone.
-			waitQuiet(t, w)
+			w.Settle(t)
 			return
 		case 400, 401:
 		default:
@@ -60,23 +59,4 @@ func FuzzInteractionsEndpoint(f *testing.F) {
 			t.Fatalf("a refused request (%d) appended %d commits", res.Status, after-before)
 		}
 	})
-}
-
-// waitQuiet waits until the log's head stays put for a while.
-func waitQuiet(t *testing.T, w *testenv.World) {
-	t.Helper()
-	ctx := context.Background()
-	last, _ := w.Srv.Log.Head(ctx, "")
-	for stable := 0; stable < 3; {
-		time.Sleep(50 * time.Millisecond)
-		h, err := w.Srv.Log.Head(ctx, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h == last {
-			stable++
-		} else {
-			last, stable = h, 0
-		}
-	}
 }

@@ -105,6 +105,7 @@ func (q *factQueue) pop() (queuedFact, bool) {
 
 // fact queues a Discord-side fact.
 func (b *Bot) fact(what string, record func(ctx context.Context) error) {
+	b.busy.Add(1)
 	b.facts.push(queuedFact{what: what, record: record})
 }
 
@@ -122,28 +123,34 @@ func (b *Bot) recordFacts(ctx context.Context) {
 				continue
 			}
 		}
-		for attempt := 1; ; attempt++ {
-			callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			err := recordFact(callCtx, f)
-			cancel()
-			var bug *panics.Error
-			if errors.As(err, &bug) { // it would panic again: drop it, loudly
-				b.logger.Error("recording a discord fact panicked; dropped", "fact", f.what, "err", err, "stack", bug.Stack)
-				break
-			}
-			var rule *domain.RuleError
-			if err == nil || errors.As(err, &rule) {
-				if err != nil {
-					b.logger.Info("discord fact refused", "fact", f.what, "reason", err)
-				}
-				break
-			}
-			if attempt == 10 || ctx.Err() != nil {
-				b.logger.Error("recording a discord fact failed", "fact", f.what, "err", err)
-				break
-			}
-			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+		b.recordQueued(ctx, f)
+	}
+}
+
+// recordQueued records one fact, retrying while the database is down.
+func (b *Bot) recordQueued(ctx context.Context, f queuedFact) {
+	defer b.busy.Add(-1)
+	for attempt := 1; ; attempt++ {
+		callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := recordFact(callCtx, f)
+		cancel()
+		var bug *panics.Error
+		if errors.As(err, &bug) { // it would panic again: drop it, loudly
+			b.logger.Error("recording a discord fact panicked; dropped", "fact", f.what, "err", err, "stack", bug.Stack)
+			return
 		}
+		var rule *domain.RuleError
+		if err == nil || errors.As(err, &rule) {
+			if err != nil {
+				b.logger.Info("discord fact refused", "fact", f.what, "reason", err)
+			}
+			return
+		}
+		if attempt == 10 || ctx.Err() != nil {
+			b.logger.Error("recording a discord fact failed", "fact", f.what, "err", err)
+			return
+		}
+		time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
 	}
 }
 

@@ -20,7 +20,7 @@ func TestSignedInteractionsWithStaleOrBogusTimestampsAreRefused(t *testing.T) {
 	now := w.Clock.Now()
 	open := f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open"))
 	body, _ := json.Marshal(open)
-	waitQuiet(t, w)
+	w.Settle(t)
 	before := head(t, w)
 	for name, ts := range map[string]string{
 		"the epoch's first second": "1",
@@ -36,7 +36,7 @@ func TestSignedInteractionsWithStaleOrBogusTimestampsAreRefused(t *testing.T) {
 			t.Errorf("%s (%q): status %d, want 401", name, ts, status)
 		}
 	}
-	waitQuiet(t, w)
+	w.Settle(t)
 	if h := head(t, w); h != before {
 		t.Fatalf("refused interactions appended %d commits", h-before)
 	}

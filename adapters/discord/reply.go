@@ -140,12 +140,14 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		r := &responder{e: e, respond: e.Respond, ephemeralDefer: !use.publicDefer}
 		created := *e.InteractionCreate
 		created.Respond = r.answer
-		ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), actorKey{}, a), 60*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithValue(b.work, actorKey{}, a), 60*time.Second)
 		unknown := new(bool)
 		ctx = context.WithValue(ctx, unknownKey{}, unknown)
 		ev := &handler.InteractionEvent{InteractionCreate: &created, Vars: e.Vars, Ctx: ctx}
 		late := time.AfterFunc(b.cfg.AckAfter, r.deferNow)
+		b.busy.Add(1)
 		go func() {
+			defer b.busy.Add(-1)
 			defer cancel()
 			err := func() (err error) { defer panics.Recover(&err); return next(ev) }()
 			late.Stop()

@@ -32,6 +32,12 @@ type Keyring struct {
 	mu      sync.Mutex
 	current map[string]cachedKey // key id → current key
 	byGen   map[string]cachedKey // "id#gen" → key
+	// destroys counts the starts and ends of Destroy. A key read from the
+	// database is cached only if no Destroy started or ended meanwhile:
+	// otherwise a read that found the key alive just before the tombstone
+	// was written would put it back in the cache after Destroy cleared it,
+	// and data erased in the database would go on opening here.
+	destroys uint64
 }
 
 // KeyCacheTTL bounds how long a process keeps using a key it read: a key
@@ -108,6 +114,7 @@ func (k *Keyring) DataKey(ctx context.Context, owner domain.DataOwner) (eventsto
 		k.mu.Unlock()
 		return c.DataKey, nil
 	}
+	epoch := k.destroys
 	k.mu.Unlock()
 	for gen := int64(1); ; {
 		d, err := k.find(ctx, genID(id, gen))
@@ -133,10 +140,12 @@ func (k *Keyring) DataKey(ctx context.Context, owner domain.DataOwner) (eventsto
 			return eventstore.DataKey{}, err
 		}
 		k.mu.Lock()
-		c := cachedKey{dk, time.Now()}
-		sweep(k.current)
-		sweep(k.byGen)
-		k.current[id], k.byGen[d.ID] = c, c
+		if k.destroys == epoch {
+			c := cachedKey{dk, time.Now()}
+			sweep(k.current)
+			sweep(k.byGen)
+			k.current[id], k.byGen[d.ID] = c, c
+		}
 		k.mu.Unlock()
 		return dk, nil
 	}
@@ -195,6 +204,7 @@ func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.
 		k.mu.Unlock()
 		return c.DataKey, nil
 	}
+	epoch := k.destroys
 	k.mu.Unlock()
 	d, err := k.find(ctx, gid)
 	if err != nil {
@@ -208,10 +218,26 @@ func (k *Keyring) Lookup(ctx context.Context, id string, gen int64) (eventstore.
 		return eventstore.DataKey{}, err
 	}
 	k.mu.Lock()
-	sweep(k.byGen)
-	k.byGen[gid] = cachedKey{dk, time.Now()}
+	if k.destroys == epoch {
+		sweep(k.byGen)
+		k.byGen[gid] = cachedKey{dk, time.Now()}
+	}
 	k.mu.Unlock()
 	return dk, nil
+}
+
+// forget drops a key's every generation from the cache and bumps the
+// destroy count, so that no read already under way caches it again.
+func (k *Keyring) forget(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.destroys++
+	delete(k.current, id)
+	for gid, c := range k.byGen {
+		if c.ID == id {
+			delete(k.byGen, gid)
+		}
+	}
 }
 
 // DestroyScope shreds every key of a scope — every person's key for one
@@ -276,14 +302,8 @@ func (k *Keyring) DestroySubject(ctx context.Context, subject domain.UserID, now
 // Destroy shreds every generation of a key: the data it sealed is erased
 // wherever its ciphertext lives. Destroying twice is a no-op.
 func (k *Keyring) Destroy(ctx context.Context, id string, now time.Time) error {
-	k.mu.Lock()
-	delete(k.current, id)
-	for gid, c := range k.byGen {
-		if c.ID == id {
-			delete(k.byGen, gid)
-		}
-	}
-	k.mu.Unlock()
+	k.forget(id)
+	defer k.forget(id) // and what a read racing the tombstones cached
 	for gen := int64(1); ; gen++ {
 		d, err := k.find(ctx, genID(id, gen))
 		if err != nil {

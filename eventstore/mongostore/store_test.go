@@ -268,3 +268,48 @@ func TestTheDataDirectoryIsLocked(t *testing.T) {
 		t.Fatalf("a second server on the same directory: %v, want ErrDataDirInUse", err)
 	}
 }
+
+// Readers look a key up while it is destroyed. A read that found it alive
+// just before the tombstone must not put it back in this process's cache:
+// once Destroy returns, the key opens nothing here (retention and erasure
+// promise exactly that).
+func TestAKeyReadWhileItIsDestroyedIsNotCachedAgain(t *testing.T) {
+	conn := testenv.SQLite(t)
+	ctx := context.Background()
+	keys, err := mongostore.OpenKeyring(ctx, conn, testKEK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		owner := domain.DataOwner{Subject: domain.UserID(1000 + round), Scope: domain.TicketScope(tid)}
+		dk, err := keys.DataKey(ctx, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var readers sync.WaitGroup
+		for range 4 {
+			readers.Add(1)
+			go func() {
+				defer readers.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						_, _ = keys.Lookup(ctx, dk.ID, dk.Gen)
+					}
+				}
+			}()
+		}
+		time.Sleep(2 * time.Millisecond)
+		if err := keys.Destroy(ctx, dk.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		close(stop)
+		readers.Wait()
+		if _, err := keys.Lookup(ctx, dk.ID, dk.Gen); !errors.Is(err, eventstore.ErrKeyDestroyed) {
+			t.Fatalf("round %d: after Destroy the key still opens here (err %v)", round, err)
+		}
+	}
+}

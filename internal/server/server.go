@@ -433,8 +433,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.http.ShutdownWithContext(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
+	s.Discord.Close(ctx) // while the views and the reactor still run: a reply may wait for them
 	s.stop()
-	s.Discord.Close(ctx)
 	if err := s.Projections.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("projections: %w", err))
 	}

@@ -223,8 +223,9 @@ func WithMongoDB(uri, database string) WorldOption {
 }
 
 // Settle waits until the program has done everything the log asks of it:
-// the log's head stays put, every projector has applied it, and the Discord
-// reactor's checkpoint has reached it. A test that asserts something did
+// no interaction is being answered and every gateway event received is
+// recorded, the log's head stays put, every projector has applied it, and
+// the Discord reactor's checkpoint has reached it. A test that asserts something did
 // NOT happen (no second channel, no third rename) waits for this instead of
 // sleeping.
 func (w *World) Settle(t testing.TB) {
@@ -241,6 +242,12 @@ func (w *World) Settle(t testing.TB) {
 			stable++
 		} else {
 			last, stable = head, 0
+		}
+		idleCtx, cancelIdle := context.WithTimeout(ctx, time.Second)
+		defer cancelIdle()
+		if w.Srv.Discord.Idle(idleCtx) != nil {
+			stable = 0
+			return false
 		}
 		if stable < 3 || head == 0 {
 			return stable >= 3 && head == 0
