@@ -36,6 +36,7 @@ type Settings struct {
 	blacklistRoles map[domain.RoleID]bool
 	retentionDays  int
 	logChannel     domain.ChannelID
+	automation     automation
 }
 
 // New returns the settings of a guild with no history: defaults, bot absent.
@@ -54,6 +55,7 @@ func FromHistory(id domain.GuildID, history []domain.Event) Settings {
 
 func (s Settings) apply(e domain.Event) Settings {
 	s.version++
+	s.automation = s.automation.apply(e)
 	switch e := e.(type) {
 	case BotJoined:
 		s.present, s.everJoined = true, true

@@ -93,12 +93,40 @@ type ClosedPersonal struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Closed records the ticket being closed.
+// Closed records the ticket being closed. By is zero and Cause says why
+// when the ticket closed by itself (the commit's actor says it in words).
 type Closed struct {
 	Ticket   domain.TicketID `json:"ticket"`
 	By       domain.UserID   `json:"by"`
 	At       time.Time       `json:"at"`
+	Cause    Cause           `json:"cause,omitempty"`
 	Personal ClosedPersonal  `json:"personal"`
+}
+
+// Cause is what closed a ticket that nobody closed by hand.
+type Cause string
+
+// Causes of an automatic close.
+const (
+	CauseInactivity Cause = "inactivity"  // the auto-close rule
+	CauseOpenerLeft Cause = "opener_left" // the opener left the server
+)
+
+// InactivityWarned records the warning that the ticket will close for
+// inactivity at ClosesAt unless its opener writes or someone keeps it open.
+type InactivityWarned struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	ClosesAt time.Time       `json:"closes_at"`
+	Idle     time.Time       `json:"idle_since"` // the activity the period runs from
+	At       time.Time       `json:"at"`
+}
+
+// KeptOpen records someone pressing "Keep open" on a warning: the
+// inactivity period starts again.
+type KeptOpen struct {
+	Ticket domain.TicketID `json:"ticket"`
+	By     domain.UserID   `json:"by"`
+	At     time.Time       `json:"at"`
 }
 
 // Reopened records a closed ticket opened again.
@@ -218,6 +246,8 @@ func (Reopened) EventType() string          { return "ticket.reopened.v1" }
 func (ChannelLost) EventType() string       { return "ticket.channel_lost.v1" }
 func (TranscriptExpired) EventType() string { return "ticket.transcript_expired.v1" }
 func (ChannelRemoved) EventType() string    { return "ticket.channel_removed.v1" }
+func (InactivityWarned) EventType() string  { return "ticket.inactivity_warned.v1" }
+func (KeptOpen) EventType() string          { return "ticket.kept_open.v1" }
 func (DiscordActionFailed) EventType() string {
 	return "ticket.discord_action_failed.v1"
 }
@@ -277,6 +307,7 @@ func Events() []domain.Event {
 	return []domain.Event{
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
+		InactivityWarned{}, KeptOpen{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}
 }

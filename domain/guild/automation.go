@@ -1,0 +1,208 @@
+package guild
+
+import (
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Bounds of the auto-close rule.
+const (
+	MinAutoCloseAfter = time.Hour
+	MaxAutoCloseAfter = 30 * 24 * time.Hour
+	// DefaultWarnBefore is how long before closing the warning is posted,
+	// unless the period is shorter than twice that (then half the period).
+	DefaultWarnBefore = 24 * time.Hour
+)
+
+// AutoClose is when an inactive ticket closes by itself: After without a
+// message from its opener (zero: never). A warning with a "Keep open"
+// button comes WarnBefore earlier (zero: the default). With OnlyWaiting,
+// only tickets waiting on the opener close: the last message is not theirs.
+type AutoClose struct {
+	AfterMinutes      int  `json:"after_minutes"`
+	WarnBeforeMinutes int  `json:"warn_before_minutes,omitempty"`
+	OnlyWaiting       bool `json:"only_waiting,omitempty"`
+}
+
+// Enabled reports whether the rule closes anything.
+func (a AutoClose) Enabled() bool { return a.AfterMinutes > 0 }
+
+// After is the inactivity period.
+func (a AutoClose) After() time.Duration { return time.Duration(a.AfterMinutes) * time.Minute }
+
+// WarnBefore is how long before closing the warning comes: as set, or 24 h,
+// or half the period when that is shorter than 48 h.
+func (a AutoClose) WarnBefore() time.Duration {
+	if a.WarnBeforeMinutes > 0 {
+		return time.Duration(a.WarnBeforeMinutes) * time.Minute
+	}
+	return min(DefaultWarnBefore, a.After()/2)
+}
+
+// String says the rule in words: "after 72 h (warning 24 h before)".
+func (a AutoClose) String() string {
+	if !a.Enabled() {
+		return "off"
+	}
+	s := fmt.Sprintf("after %s without a message from the opener (warning %s before)", Hours(a.After()), Hours(a.WarnBefore()))
+	if a.OnlyWaiting {
+		s += ", only when the last message is not the opener's"
+	}
+	return s
+}
+
+// Hours writes a period the way people say it: "72 h", "90 min", "1 h 30 min".
+func Hours(d time.Duration) string {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
+	default:
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+}
+
+func (a AutoClose) validate() error {
+	if !a.Enabled() {
+		if a.AfterMinutes < 0 || a.WarnBeforeMinutes != 0 || a.OnlyWaiting {
+			return domain.Refuse(domain.ErrInvalid, "auto-close is off: leave the warning and the waiting option unset")
+		}
+		return nil
+	}
+	if a.After() < MinAutoCloseAfter || a.After() > MaxAutoCloseAfter {
+		return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("auto-close takes a period from %s to %d days", Hours(MinAutoCloseAfter), int(MaxAutoCloseAfter/(24*time.Hour))))
+	}
+	if a.WarnBeforeMinutes < 0 || a.WarnBefore() >= a.After() {
+		return domain.Refuse(domain.ErrInvalid, "the warning comes before the close: shorter than the period itself")
+	}
+	return nil
+}
+
+// AutoCloseSet records the auto-close rule of the server (Category empty)
+// or a category's own rule. Inherit removes a category's own rule: its
+// tickets follow the server's again.
+type AutoCloseSet struct {
+	Guild    domain.GuildID `json:"guild"`
+	Category string         `json:"category,omitempty"`
+	Rule     AutoClose      `json:"rule"`
+	Inherit  bool           `json:"inherit,omitempty"`
+	Previous AutoClose      `json:"previous"`
+}
+
+// CloseOnLeaveSet records whether a member leaving the server closes the
+// tickets they opened.
+type CloseOnLeaveSet struct {
+	Guild   domain.GuildID `json:"guild"`
+	Enabled bool           `json:"enabled"`
+}
+
+// WARNING: these names are stored; never change them.
+func (AutoCloseSet) EventType() string    { return "guild.auto_close_set.v1" }
+func (CloseOnLeaveSet) EventType() string { return "guild.close_on_leave_set.v1" }
+
+// automation is the part of Settings this file folds.
+type automation struct {
+	autoClose    AutoClose
+	byCategory   map[string]AutoClose
+	closeOnLeave bool
+}
+
+func (a automation) apply(e domain.Event) automation {
+	switch e := e.(type) {
+	case AutoCloseSet:
+		if e.Category == "" {
+			a.autoClose = e.Rule
+			return a
+		}
+		a.byCategory = maps.Clone(a.byCategory)
+		if a.byCategory == nil {
+			a.byCategory = map[string]AutoClose{}
+		}
+		if e.Inherit {
+			delete(a.byCategory, e.Category)
+		} else {
+			a.byCategory[e.Category] = e.Rule
+		}
+	case CategoryRemoved:
+		if _, ok := a.byCategory[e.Previous.Key]; ok {
+			a.byCategory = maps.Clone(a.byCategory)
+			delete(a.byCategory, e.Previous.Key)
+		}
+	case CloseOnLeaveSet:
+		a.closeOnLeave = e.Enabled
+	}
+	return a
+}
+
+// AutoClose returns the server's own auto-close rule.
+func (s Settings) AutoClose() AutoClose { return s.automation.autoClose }
+
+// CategoryAutoClose returns a category's own rule, if it has one.
+func (s Settings) CategoryAutoClose(category string) (AutoClose, bool) {
+	r, ok := s.automation.byCategory[category]
+	return r, ok
+}
+
+// AutoCloseFor returns the rule a ticket of a category follows: the
+// category's own, or else the server's.
+func (s Settings) AutoCloseFor(category string) AutoClose {
+	if r, ok := s.automation.byCategory[category]; ok {
+		return r
+	}
+	return s.automation.autoClose
+}
+
+// CloseOnLeave reports whether a member leaving closes their tickets.
+func (s Settings) CloseOnLeave() bool { return s.automation.closeOnLeave }
+
+// SetAutoClose sets the server's auto-close rule (category empty) or a
+// category's own.
+func (s Settings) SetAutoClose(by Member, category string, rule AutoClose) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	if err := rule.validate(); err != nil {
+		return nil, err
+	}
+	prev := s.automation.autoClose
+	if category != "" {
+		if _, ok := s.Category(category); !ok {
+			return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
+		}
+		prev = s.AutoCloseFor(category) // what its tickets followed
+		if _, own := s.CategoryAutoClose(category); own && prev == rule {
+			return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already has that auto-close rule", category))
+		}
+	} else if prev == rule {
+		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the server's auto-close rule")
+	}
+	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Rule: rule, Previous: prev}}, nil
+}
+
+// InheritAutoClose removes a category's own auto-close rule.
+func (s Settings) InheritAutoClose(by Member, category string) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	prev, own := s.CategoryAutoClose(category)
+	if !own {
+		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already follows the server's auto-close rule", category))
+	}
+	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Inherit: true, Rule: s.automation.autoClose, Previous: prev}}, nil
+}
+
+// SetCloseOnLeave sets whether a member leaving closes their tickets.
+func (s Settings) SetCloseOnLeave(by Member, enabled bool) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	if s.automation.closeOnLeave == enabled {
+		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
+	}
+	return []domain.Event{CloseOnLeaveSet{Guild: s.id, Enabled: enabled}}, nil
+}

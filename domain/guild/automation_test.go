@@ -1,0 +1,136 @@
+package guild_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+)
+
+func TestAutoCloseSettings(t *testing.T) {
+	billing := guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}
+	h72 := guild.AutoClose{AfterMinutes: 72 * 60}
+	cases := []struct {
+		name  string
+		given []domain.Event
+		when  func(guild.Settings) ([]domain.Event, error)
+		then  []domain.Event
+		err   error
+	}{
+		{name: "the server's rule, with the previous one",
+			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetAutoClose(staff, "", h72) },
+			then: []domain.Event{guild.AutoCloseSet{Guild: g, Rule: h72}}},
+		{name: "less than an hour is refused",
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetAutoClose(staff, "", guild.AutoClose{AfterMinutes: 59})
+			},
+			err: domain.ErrInvalid},
+		{name: "more than 30 days is refused",
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetAutoClose(staff, "", guild.AutoClose{AfterMinutes: 30*24*60 + 1})
+			},
+			err: domain.ErrInvalid},
+		{name: "a warning as long as the period is refused",
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetAutoClose(staff, "", guild.AutoClose{AfterMinutes: 120, WarnBeforeMinutes: 120})
+			},
+			err: domain.ErrInvalid},
+		{name: "off with options is refused",
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetAutoClose(staff, "", guild.AutoClose{OnlyWaiting: true})
+			},
+			err: domain.ErrInvalid},
+		{name: "a member who is not staff may not",
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetAutoClose(guild.Member{User: 99}, "", h72)
+			},
+			err: domain.ErrForbidden},
+		{name: "the same rule again changes nothing",
+			given: []domain.Event{guild.AutoCloseSet{Guild: g, Rule: h72}},
+			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetAutoClose(staff, "", h72) },
+			err:   domain.ErrUnchanged},
+		{name: "a category's own rule starts from the server's",
+			given: []domain.Event{billing, guild.AutoCloseSet{Guild: g, Rule: h72}},
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetAutoClose(staff, "billing", guild.AutoClose{})
+			},
+			then: []domain.Event{guild.AutoCloseSet{Guild: g, Category: "billing", Rule: guild.AutoClose{}, Previous: h72}}},
+		{name: "an unknown category is refused",
+			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetAutoClose(staff, "nope", h72) },
+			err:  domain.ErrNotFound},
+		{name: "a category without its own rule has nothing to inherit",
+			given: []domain.Event{billing},
+			when:  func(s guild.Settings) ([]domain.Event, error) { return s.InheritAutoClose(staff, "billing") },
+			err:   domain.ErrUnchanged},
+		{name: "close on leave is set once",
+			given: []domain.Event{guild.CloseOnLeaveSet{Guild: g, Enabled: true}},
+			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetCloseOnLeave(staff, true) },
+			err:   domain.ErrUnchanged},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.when(guild.FromHistory(g, c.given))
+			if c.err != nil {
+				if !errors.Is(err, c.err) || got != nil {
+					t.Fatalf("got %v, %v; want refusal %v", got, err, c.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, c.then) {
+				t.Fatalf("got %#v, %v; want %#v", got, err, c.then)
+			}
+		})
+	}
+}
+
+func TestACategoryFollowsTheServersRuleUnlessItHasItsOwn(t *testing.T) {
+	h72 := guild.AutoClose{AfterMinutes: 72 * 60}
+	h4 := guild.AutoClose{AfterMinutes: 4 * 60, OnlyWaiting: true}
+	s := guild.FromHistory(g, []domain.Event{
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}},
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "bugs", Name: "Bugs"}},
+		guild.AutoCloseSet{Guild: g, Rule: h72},
+		guild.AutoCloseSet{Guild: g, Category: "billing", Rule: h4},
+	})
+	if s.AutoCloseFor("billing") != h4 || s.AutoCloseFor("bugs") != h72 {
+		t.Fatalf("billing %v, bugs %v", s.AutoCloseFor("billing"), s.AutoCloseFor("bugs"))
+	}
+	evs, err := s.InheritAutoClose(staff, "billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := guild.FromHistory(g, append([]domain.Event{
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}},
+		guild.AutoCloseSet{Guild: g, Rule: h72},
+		guild.AutoCloseSet{Guild: g, Category: "billing", Rule: h4}}, evs...)); after.AutoCloseFor("billing") != h72 {
+		t.Fatalf("after inheriting: %v", after.AutoCloseFor("billing"))
+	}
+	removed := guild.FromHistory(g, []domain.Event{
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}},
+		guild.AutoCloseSet{Guild: g, Category: "billing", Rule: h4},
+		guild.CategoryRemoved{Guild: g, Previous: guild.Category{Key: "billing", Name: "Billing"}},
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing again"}},
+	})
+	if _, own := removed.CategoryAutoClose("billing"); own {
+		t.Fatal("a category added again under a removed one's key inherited its rule")
+	}
+}
+
+func TestTheWarningComesADayBeforeOrHalfwayThroughAShortPeriod(t *testing.T) {
+	for _, c := range []struct {
+		rule guild.AutoClose
+		want time.Duration
+	}{
+		{guild.AutoClose{AfterMinutes: 72 * 60}, 24 * time.Hour},
+		{guild.AutoClose{AfterMinutes: 48 * 60}, 24 * time.Hour},
+		{guild.AutoClose{AfterMinutes: 12 * 60}, 6 * time.Hour},
+		{guild.AutoClose{AfterMinutes: 72 * 60, WarnBeforeMinutes: 90}, 90 * time.Minute},
+	} {
+		if got := c.rule.WarnBefore(); got != c.want {
+			t.Errorf("%v: warning %v before, want %v", c.rule, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package ticket
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+)
+
+// Inactivity is what the auto-close rule looks at: when the ticket was last
+// active for the rule (opened, reopened, a message from its opener, "Keep
+// open") and whether it waits on its opener. It is folded from the ticket's
+// lifecycle and messages streams together, in any order — it keeps the
+// latest times — so the application (deciding) and the timers projection
+// (scheduling) fold it alike. Its fields are stored by that projection.
+type Inactivity struct {
+	Opener   domain.UserID `bson:"opener" json:"opener"`
+	Category string        `bson:"category" json:"category"`
+	Open     bool          `bson:"open" json:"open"`
+	// Since is the latest activity: the period runs from it.
+	Since time.Time `bson:"since" json:"since"`
+	// LastHuman is when the latest message by a person (no bot) was
+	// posted; WaitingOnOpener says it was not the opener's.
+	LastHuman       time.Time `bson:"last_human" json:"last_human"`
+	WaitingOnOpener bool      `bson:"waiting" json:"waiting"`
+	// WarnedAt is the latest warning; it counts only if it came after Since.
+	WarnedAt time.Time `bson:"warned_at" json:"warned_at"`
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// With folds one event of the ticket's streams.
+func (in Inactivity) With(e domain.Event) Inactivity {
+	switch e := e.(type) {
+	case Opened:
+		in.Opener, in.Category, in.Open = e.Opener, e.Category, true
+		in.Since = later(in.Since, e.At)
+	case CategoryChanged:
+		in.Category = e.Category
+	case Reopened:
+		in.Open = true
+		in.Since = later(in.Since, e.At)
+	case Closed:
+		in.Open = false
+	case ChannelLost:
+		if e.WasOpen {
+			in.Open = false
+		}
+	case KeptOpen:
+		in.Since = later(in.Since, e.At)
+	case InactivityWarned:
+		in.WarnedAt = later(in.WarnedAt, e.At)
+	case MessagePosted:
+		if e.Bot {
+			break
+		}
+		if e.Author == in.Opener {
+			in.Since = later(in.Since, e.At)
+		}
+		if !e.At.Before(in.LastHuman) {
+			in.LastHuman, in.WaitingOnOpener = e.At, e.Author != in.Opener
+		}
+	}
+	return in
+}
+
+// InactivityOf folds a ticket's lifecycle and messages events.
+func InactivityOf(lifecycle, messages []domain.Event) Inactivity {
+	var in Inactivity
+	for _, e := range lifecycle {
+		in = in.With(e)
+	}
+	for _, e := range messages {
+		in = in.With(e)
+	}
+	return in
+}
+
+// Step is what the auto-close rule asks of a ticket.
+type Step int
+
+// Steps of the auto-close rule.
+const (
+	StepNone  Step = iota // nothing, ever, as things stand
+	StepWarn              // post the warning
+	StepClose             // close
+)
+
+func (s Step) String() string {
+	switch s {
+	case StepWarn:
+		return "warn"
+	case StepClose:
+		return "close"
+	}
+	return "none"
+}
+
+// warned reports whether a warning stands for the current idle period.
+func (in Inactivity) warned() bool { return !in.WarnedAt.IsZero() && !in.WarnedAt.Before(in.Since) }
+
+// Next returns the next step the rule asks for and when it is due. A warning
+// is due WarnBefore ahead of the deadline; the close at the deadline, but
+// never sooner than WarnBefore after the warning, so that turning the rule on
+// (or shortening it) over old tickets warns them all before any closes.
+func (in Inactivity) Next(rule guild.AutoClose) (Step, time.Time) {
+	if !in.Open || !rule.Enabled() || (rule.OnlyWaiting && !in.WaitingOnOpener) {
+		return StepNone, time.Time{}
+	}
+	deadline := in.Since.Add(rule.After())
+	if !in.warned() {
+		return StepWarn, deadline.Add(-rule.WarnBefore())
+	}
+	return StepClose, later(deadline, in.WarnedAt.Add(rule.WarnBefore()))
+}
+
+// DecideInactivity decides what the auto-close rule asks of the ticket now:
+// nothing, the warning, or closing, and says why in words for the audit
+// timeline and the channel.
+func (t Ticket) DecideInactivity(in Inactivity, rule guild.AutoClose, now time.Time) (events []domain.Event, because string) {
+	if !t.Exists() || t.status != StatusOpen {
+		return nil, ""
+	}
+	step, due := in.Next(rule)
+	if step == StepNone || now.Before(due) {
+		return nil, ""
+	}
+	idle := now.Sub(in.Since).Truncate(time.Minute)
+	waiting := ""
+	if rule.OnlyWaiting {
+		waiting = ", waiting on the opener"
+	}
+	if step == StepWarn {
+		closesAt := later(in.Since.Add(rule.After()), now.Add(rule.WarnBefore()))
+		return []domain.Event{InactivityWarned{Ticket: t.id, ClosesAt: closesAt, Idle: in.Since, At: now}},
+			fmt.Sprintf("no message from the opener for %s%s; auto-close after %s", guild.Hours(idle), waiting, guild.Hours(rule.After()))
+	}
+	return []domain.Event{Closed{Ticket: t.id, At: now, Cause: CauseInactivity}},
+		fmt.Sprintf("inactive %s%s", guild.Hours(rule.After()), waiting)
+}
+
+// KeepOpen decides someone pressing "Keep open" on a warning: the opener,
+// an added member or staff. It needs a warning standing.
+func (t Ticket) KeepOpen(by Participant, in Inactivity, now time.Time) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("keep open"); err != nil {
+		return nil, err
+	}
+	if !by.Staff && !t.IsParticipant(by.User) {
+		return nil, domain.Refuse(domain.ErrForbidden, "only the ticket's members and staff can keep it open")
+	}
+	if !in.warned() {
+		return nil, domain.Refuse(domain.ErrUnchanged, "this ticket is not about to close")
+	}
+	return []domain.Event{KeptOpen{Ticket: t.id, By: by.User, At: now}}, nil
+}
+
+// CloseForLeaving decides the close of a ticket whose opener left the
+// server, when the server asks for it. Another member's ticket, or a closed
+// one, is left as it is.
+func (t Ticket) CloseForLeaving(user domain.UserID, now time.Time) []domain.Event {
+	if !t.Exists() || t.status != StatusOpen || t.opener != user {
+		return nil
+	}
+	return []domain.Event{Closed{Ticket: t.id, At: now, Cause: CauseOpenerLeft}}
+}

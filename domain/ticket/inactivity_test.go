@@ -1,0 +1,162 @@
+package ticket_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/ticket"
+)
+
+var h72 = guild.AutoClose{AfterMinutes: 72 * 60}
+
+func posted(by domain.UserID, at time.Time) ticket.MessagePosted {
+	return ticket.MessagePosted{Ticket: tid, Author: by, At: at}
+}
+
+// decide folds the given events of both streams and asks the rule at now.
+func decide(rule guild.AutoClose, lifecycle, messages []domain.Event, now time.Time) ([]domain.Event, string) {
+	return ticket.FromHistory(lifecycle).DecideInactivity(ticket.InactivityOf(lifecycle, messages), rule, now)
+}
+
+func TestAutoCloseWarnsADayBeforeAndClosesAtTheDeadline(t *testing.T) {
+	given := []domain.Event{opened}
+	// 48 h without a message from the opener: the warning is due, not before.
+	if evs, _ := decide(h72, given, nil, t0.Add(48*time.Hour-time.Minute)); evs != nil {
+		t.Fatalf("a minute early: %#v", evs)
+	}
+	evs, because := decide(h72, given, nil, t0.Add(48*time.Hour))
+	want := []domain.Event{ticket.InactivityWarned{Ticket: tid, ClosesAt: t0.Add(72 * time.Hour), Idle: t0, At: t0.Add(48 * time.Hour)}}
+	if !reflect.DeepEqual(evs, want) || !strings.Contains(because, "48 h") {
+		t.Fatalf("warning: %#v (%q)", evs, because)
+	}
+	warned := append(given, evs...)
+	if evs, _ := decide(h72, warned, nil, t0.Add(72*time.Hour-time.Minute)); evs != nil {
+		t.Fatalf("closed early: %#v", evs)
+	}
+	evs, because = decide(h72, warned, nil, t0.Add(72*time.Hour))
+	if !reflect.DeepEqual(evs, []domain.Event{ticket.Closed{Ticket: tid, At: t0.Add(72 * time.Hour), Cause: ticket.CauseInactivity}}) || because != "inactive 72 h" {
+		t.Fatalf("close: %#v (%q)", evs, because)
+	}
+}
+
+func TestAMessageFromTheOpenerStartsThePeriodAgainAndOneFromStaffDoesNot(t *testing.T) {
+	warn := ticket.InactivityWarned{Ticket: tid, ClosesAt: t0.Add(72 * time.Hour), Idle: t0, At: t0.Add(48 * time.Hour)}
+	given := []domain.Event{opened, warn}
+	fromOpener := []domain.Event{posted(opener, t0.Add(50*time.Hour))}
+	if evs, _ := decide(h72, given, fromOpener, t0.Add(72*time.Hour)); evs != nil {
+		t.Fatalf("the opener wrote, yet: %#v", evs)
+	}
+	// The new period runs from their message: warned again 48 h after it.
+	if evs, _ := decide(h72, given, fromOpener, t0.Add(98*time.Hour)); len(evs) != 1 || reflect.TypeOf(evs[0]) != reflect.TypeOf(ticket.InactivityWarned{}) {
+		t.Fatalf("no new warning: %#v", evs)
+	}
+	fromStaff := []domain.Event{posted(staffU, t0.Add(50*time.Hour)), ticket.MessagePosted{Ticket: tid, Author: 1, Bot: true, At: t0.Add(51 * time.Hour)}}
+	if evs, _ := decide(h72, given, fromStaff, t0.Add(72*time.Hour)); len(evs) != 1 || reflect.TypeOf(evs[0]) != reflect.TypeOf(ticket.Closed{}) {
+		t.Fatalf("staff and a bot wrote, the opener did not: %#v", evs)
+	}
+}
+
+func TestNothingFiresWhileAutoCloseIsOffOrTheTicketIsClosed(t *testing.T) {
+	far := t0.Add(365 * 24 * time.Hour)
+	if evs, _ := decide(guild.AutoClose{}, []domain.Event{opened}, nil, far); evs != nil {
+		t.Fatalf("off: %#v", evs)
+	}
+	if evs, _ := decide(h72, []domain.Event{opened, closed}, nil, far); evs != nil {
+		t.Fatalf("closed: %#v", evs)
+	}
+	if step, _ := ticket.InactivityOf([]domain.Event{opened}, nil).Next(guild.AutoClose{}); step != ticket.StepNone {
+		t.Fatalf("off: next step %v", step)
+	}
+}
+
+func TestTurningAutoCloseOnOverOldTicketsWarnsBeforeAnyCloses(t *testing.T) {
+	now := t0.Add(30 * 24 * time.Hour) // the ticket has been quiet for a month
+	evs, _ := decide(h72, []domain.Event{opened}, nil, now)
+	if len(evs) != 1 || evs[0].(ticket.InactivityWarned).ClosesAt != now.Add(24*time.Hour) {
+		t.Fatalf("want a warning closing in 24 h: %#v", evs)
+	}
+	warned := append([]domain.Event{opened}, evs...)
+	if evs, _ := decide(h72, warned, nil, now.Add(23*time.Hour)); evs != nil {
+		t.Fatalf("closed before the warning's 24 h: %#v", evs)
+	}
+	if evs, _ := decide(h72, warned, nil, now.Add(24*time.Hour)); len(evs) != 1 {
+		t.Fatalf("not closed after the warning's 24 h: %#v", evs)
+	}
+}
+
+func TestOnlyWaitingClosesOnlyWhenTheLastWordIsNotTheOpeners(t *testing.T) {
+	rule := guild.AutoClose{AfterMinutes: 72 * 60, OnlyWaiting: true}
+	far := t0.Add(10 * 24 * time.Hour)
+	openerLast := []domain.Event{posted(staffU, t0.Add(time.Hour)), posted(opener, t0.Add(2*time.Hour))}
+	if evs, _ := decide(rule, []domain.Event{opened}, openerLast, far); evs != nil {
+		t.Fatalf("the opener had the last word: %#v", evs)
+	}
+	staffLast := []domain.Event{posted(opener, t0.Add(time.Hour)), posted(staffU, t0.Add(2*time.Hour))}
+	evs, because := decide(rule, []domain.Event{opened}, staffLast, far)
+	if len(evs) != 1 || !strings.Contains(because, "waiting on the opener") {
+		t.Fatalf("staff had the last word: %#v (%q)", evs, because)
+	}
+	// Folded in another order (messages replayed first), the same answer.
+	if a, b := ticket.InactivityOf([]domain.Event{opened}, staffLast), ticket.InactivityOf(nil, append(append([]domain.Event{}, staffLast...), opened)); a.WaitingOnOpener != b.WaitingOnOpener {
+		t.Fatalf("order matters: %+v vs %+v", a, b)
+	}
+}
+
+func TestKeepOpen(t *testing.T) {
+	warn := ticket.InactivityWarned{Ticket: tid, ClosesAt: t0.Add(72 * time.Hour), Idle: t0, At: t0.Add(48 * time.Hour)}
+	at := t0.Add(49 * time.Hour)
+	run(t, []scenario{
+		{name: "the opener keeps a warned ticket open",
+			given: []domain.Event{opened, warn},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.KeepOpen(owner, ticket.InactivityOf([]domain.Event{opened, warn}, nil), at)
+			},
+			then: []domain.Event{ticket.KeptOpen{Ticket: tid, By: opener, At: at}}},
+		{name: "staff may too",
+			given: []domain.Event{opened, warn},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.KeepOpen(staff, ticket.InactivityOf([]domain.Event{opened, warn}, nil), at)
+			},
+			then: []domain.Event{ticket.KeptOpen{Ticket: tid, By: staffU, At: at}}},
+		{name: "a stranger may not",
+			given: []domain.Event{opened, warn},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.KeepOpen(nobody, ticket.InactivityOf([]domain.Event{opened, warn}, nil), at)
+			},
+			err: domain.ErrForbidden},
+		{name: "without a warning standing there is nothing to keep open",
+			given: []domain.Event{opened, warn},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.KeepOpen(owner, ticket.InactivityOf([]domain.Event{opened, warn}, []domain.Event{posted(opener, at)}), at)
+			},
+			err: domain.ErrUnchanged},
+		{name: "a ticket of another server is not here",
+			given: []domain.Event{opened, warn},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.KeepOpen(ticket.Participant{User: opener, Guild: 999}, ticket.InactivityOf([]domain.Event{opened, warn}, nil), at)
+			},
+			err: ticket.ErrNotHere},
+	})
+	// Kept open: the period runs again from the button.
+	kept := []domain.Event{opened, warn, ticket.KeptOpen{Ticket: tid, By: opener, At: at}}
+	if step, due := ticket.InactivityOf(kept, nil).Next(h72); step != ticket.StepWarn || !due.Equal(at.Add(48*time.Hour)) {
+		t.Fatalf("after keep open: %v at %v", step, due)
+	}
+}
+
+func TestLeavingClosesOnlyTheLeaversOpenTickets(t *testing.T) {
+	at := t0.Add(time.Hour)
+	if got := ticket.FromHistory([]domain.Event{opened}).CloseForLeaving(opener, at); !reflect.DeepEqual(got, []domain.Event{ticket.Closed{Ticket: tid, At: at, Cause: ticket.CauseOpenerLeft}}) {
+		t.Fatalf("the opener left: %#v", got)
+	}
+	if got := ticket.FromHistory([]domain.Event{opened}).CloseForLeaving(friend, at); got != nil {
+		t.Fatalf("someone else left: %#v", got)
+	}
+	if got := ticket.FromHistory([]domain.Event{opened, closed}).CloseForLeaving(opener, at); got != nil {
+		t.Fatalf("already closed: %#v", got)
+	}
+}
