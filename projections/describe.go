@@ -60,6 +60,9 @@ func describe(e Event, personal bool) string {
 	case ticket.PrioritySet:
 		return fmt.Sprintf("%s set the priority to %s (was %s)", u(ev.By), ev.Priority, ev.Previous)
 	case ticket.Closed:
+		if ev.By.IsZero() && ev.Cause != "" {
+			return fmt.Sprintf("the ticket closed automatically: %s", orCause(e.Actor.Because, ev.Cause))
+		}
 		if r := erasedOr(ev.Personal.Reason); r != "" {
 			return fmt.Sprintf("%s closed the ticket: %s", u(ev.By), r)
 		}
@@ -109,6 +112,24 @@ func describe(e Event, personal bool) string {
 		return fmt.Sprintf("transcript retention set to %d days (was %d)", ev.Days, ev.Previous)
 	case guild.LogChannelSet:
 		return fmt.Sprintf("log channel set to <#%s> (was <#%s>)", ev.Channel, ev.Previous)
+	case guild.AutoCloseSet:
+		where := "the server"
+		if ev.Category != "" {
+			where = "category " + ev.Category
+		}
+		if ev.Inherit {
+			return fmt.Sprintf("%s follows the server's auto-close rule again (%s; was %s)", where, ev.Rule, ev.Previous)
+		}
+		return fmt.Sprintf("auto-close for %s set: %s (was %s)", where, ev.Rule, ev.Previous)
+	case guild.CloseOnLeaveSet:
+		if ev.Enabled {
+			return "a member leaving the server now closes their tickets"
+		}
+		return "a member leaving the server no longer closes their tickets"
+	case ticket.InactivityWarned:
+		return fmt.Sprintf("warned that the ticket closes at %s for inactivity", ev.ClosesAt.UTC().Format("2006-01-02 15:04 MST"))
+	case ticket.KeptOpen:
+		return fmt.Sprintf("%s kept the ticket open", u(ev.By))
 	case member.TicketReserved:
 		return fmt.Sprintf("ticket %s took one of %s's open slots", ev.Ticket, u(ev.User))
 	case member.TicketReleased:
@@ -121,6 +142,15 @@ func describe(e Event, personal bool) string {
 		return fmt.Sprintf("%s's profile was seen", u(ev.User))
 	}
 	return e.Type
+}
+
+// orCause is why a ticket closed by itself: the words its commit gives, or
+// else its cause.
+func orCause(because string, c ticket.Cause) string {
+	if because != "" {
+		return because
+	}
+	return strings.ReplaceAll(string(c), "_", " ")
 }
 
 func roles(rs []domain.RoleID) string {

@@ -1,6 +1,8 @@
 package discord
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 
@@ -20,6 +22,7 @@ func Commands() []discord.ApplicationCommandCreate {
 		return discord.ApplicationCommandOptionUser{Name: name, Description: desc, Required: true}
 	}
 	minRetention, maxRetention, minLimit, maxLimit := 1, guild.MaxRetentionDays, 1, guild.MaxTicketLimit
+	minAutoClose, maxAutoClose, minWarn := 0, int(guild.MaxAutoCloseAfter/time.Hour), 1
 	priorities := []discord.ApplicationCommandOptionChoiceString{
 		{Name: "low", Value: "low"}, {Name: "normal", Value: "normal"}, {Name: "high", Value: "high"}, {Name: "urgent", Value: "urgent"}}
 	guildOnly := []discord.InteractionContextType{discord.InteractionContextTypeGuild}
@@ -59,6 +62,14 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionInt{Name: "tickets", Description: "How many", Required: true, MinValue: &minLimit, MaxValue: &maxLimit}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "retention", Description: "Days closed transcripts are kept (at most 90)", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionInt{Name: "days", Description: "Days", Required: true, MinValue: &minRetention, MaxValue: &maxRetention}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "auto-close", Description: "Close tickets whose opener has not written for a while", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionInt{Name: "hours", Description: "Hours without a message from the opener (0: off; at most 720)", Required: true, MinValue: &minAutoClose, MaxValue: &maxAutoClose},
+					str("category", "Only for this category's key (default: the whole server)", false, 32),
+					discord.ApplicationCommandOptionInt{Name: "warn-hours", Description: "Warn this many hours before (default 24, or half the period)", MinValue: &minWarn, MaxValue: &maxAutoClose},
+					discord.ApplicationCommandOptionBool{Name: "only-waiting", Description: "Only when the last message is not the opener's"},
+					discord.ApplicationCommandOptionBool{Name: "inherit", Description: "The category follows the server's rule again"}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "close-on-leave", Description: "Close a member's tickets when they leave the server", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "panel", Description: "Post an \"Open ticket\" panel", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionChannel{Name: "channel", Description: "Where (default: here)", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildText}}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "show", Description: "Show the current settings"},

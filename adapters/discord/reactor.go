@@ -103,7 +103,22 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			return r.rename(ctx, t, ch)
 		})
 	case ticket.Closed:
-		return r.do(ctx, ev.Ticket, "close", func(ctx context.Context) error { return r.closed(ctx, ev, e.Version) })
+		return r.do(ctx, ev.Ticket, "close", func(ctx context.Context) error { return r.closed(ctx, ev, e.Actor.Because, e.Version) })
+	case ticket.InactivityWarned:
+		return r.onChannel(ctx, ev.Ticket, "warn of auto-close", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			if t.Status() != ticket.StatusOpen {
+				return nil
+			}
+			_, err := r.rest.CreateMessage(ch, discord.MessageCreate{
+				Content: fmt.Sprintf("⏰ <@%s>, this ticket closes <t:%d:R> for inactivity (%s) unless you write here or keep it open.",
+					t.Opener(), ev.ClosesAt.Unix(), e.Actor.Because),
+				Components:      []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton("Keep open", idKeepOpen+string(t.ID())))},
+				Nonce:           nonce("warned", string(t.ID()), strconv.FormatInt(e.Version, 10)),
+				EnforceNonce:    true,
+				AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
+			}, rest.WithCtx(ctx))
+			return err
+		})
 	case ticket.Reopened:
 		return r.do(ctx, ev.Ticket, "reopen", func(ctx context.Context) error { return r.reopened(ctx, ev.Ticket) })
 	}
@@ -340,7 +355,7 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 
 // closed locks the channel, says so with a Reopen button, posts the summary
 // to the log channel and schedules the channel's deletion.
-func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) error {
+func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, version int64) error {
 	t, err := r.bot.app.Ticket(ctx, ev.Ticket)
 	if err != nil {
 		return err
@@ -361,7 +376,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) e
 			}
 		}
 		if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-			Content:    fmt.Sprintf("🔒 Closed by <@%s>%s", ev.By, reasonSuffix(ev.Personal.Reason)),
+			Content:    closedLine(ev, because),
 			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton("Reopen", idReopen+string(t.ID())))},
 			Nonce:      nonce("closed", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},
@@ -375,8 +390,8 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) e
 			return err
 		}
 		embed := discord.Embed{Title: fmt.Sprintf("Ticket #%d closed", t.Number()), Color: 0xED4245, Fields: []discord.EmbedField{
-			{Name: "Opened by", Value: fmt.Sprintf("<@%s>", t.Opener())}, {Name: "Closed by", Value: fmt.Sprintf("<@%s>", ev.By)},
-			{Name: "Reason", Value: orDash(ev.Personal.Reason)},
+			{Name: "Opened by", Value: fmt.Sprintf("<@%s>", t.Opener())}, {Name: "Closed by", Value: closer(ev)},
+			{Name: "Reason", Value: orDash(closeReason(ev, because))},
 			{Name: "Opened", Value: fmt.Sprintf("<t:%d:f>", t.OpenedAt().Unix())}, {Name: "Closed", Value: fmt.Sprintf("<t:%d:f>", ev.At.Unix())}}}
 		_, err = r.rest.CreateMessage(log, discord.MessageCreate{Embeds: []discord.Embed{embed},
 			Files: []*discord.File{file},
@@ -387,6 +402,30 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, version int64) e
 		}
 	}
 	return nil
+}
+
+// closedLine is what the channel is told when the ticket closes.
+func closedLine(ev ticket.Closed, because string) string {
+	if ev.By.IsZero() {
+		return "🔒 Closed automatically" + reasonSuffix(because)
+	}
+	return fmt.Sprintf("🔒 Closed by <@%s>%s", ev.By, reasonSuffix(ev.Personal.Reason))
+}
+
+// closer names who closed a ticket, for the log channel.
+func closer(ev ticket.Closed) string {
+	if ev.By.IsZero() {
+		return "Ticketify (automatic)"
+	}
+	return fmt.Sprintf("<@%s>", ev.By)
+}
+
+// closeReason is the reason given, or for an automatic close, why.
+func closeReason(ev ticket.Closed, because string) string {
+	if ev.By.IsZero() {
+		return because
+	}
+	return ev.Personal.Reason
 }
 
 func orDash(s string) string {

@@ -240,6 +240,7 @@ var uses = []struct {
 }{
 	{idClaim, use{"button:claim", domain.SourceButton, true}},
 	{idReopen, use{"button:reopen", domain.SourceButton, true}},
+	{idKeepOpen, use{"button:keep-open", domain.SourceButton, true}},
 	{idClose, use{"button:close", domain.SourceButton, false}},
 	{idCloseForm, use{"modal:close", domain.SourceModal, true}},
 	{idPanelOpen, use{"button:open", domain.SourceButton, false}},

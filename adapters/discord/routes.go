@@ -31,6 +31,7 @@ const (
 	idClose         = "/ticket/close/"
 	idCloseForm     = "/form/close/"
 	idReopen        = "/ticket/reopen/"
+	idKeepOpen      = "/ticket/keep-open/"
 	idEraseGuild    = "/privacy/erase-guild"
 	idEraseForm     = "/form/erase-guild"
 	closeReasonID   = "reason"
@@ -115,6 +116,15 @@ func (b *Bot) routes() *handler.Mux {
 			days := d.Int("days")
 			return fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
 		}))
+		r.SlashCommand("/auto-close", b.setupCmd(b.setupAutoClose))
+		r.SlashCommand("/close-on-leave", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			on := d.Bool("enabled")
+			said := "Members leaving the server no longer close their tickets."
+			if on {
+				said = "A member leaving the server now closes the tickets they opened."
+			}
+			return said, b.app.SetCloseOnLeave(ctx, a.guild, a.member(), on, a.meta())
+		}))
 		r.SlashCommand("/panel", b.cmdPanel)
 		r.SlashCommand("/show", b.cmdShowSettings)
 	})
@@ -132,6 +142,9 @@ func (b *Bot) routes() *handler.Mux {
 	}))
 	r.ButtonComponent(idReopen+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
 		return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
+	}))
+	r.ButtonComponent(idKeepOpen+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
+		return public("⏳ <@%s> kept this ticket open; the inactivity period starts again.", a.user), b.app.KeepOpen(ctx, id, p, a.meta())
 	}))
 	r.ButtonComponent(idClose+"{ticket}", b.btnClose)
 	r.Modal(idCloseForm+"{ticket}", b.modalClose)
@@ -396,11 +409,45 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		if s.LogChannel() != 0 {
 			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
 		}
+		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()))
 		for _, c := range s.Categories() {
-			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)\n", c.Name, c.Key, len(c.Questions))
+			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
+			if own, ok := s.CategoryAutoClose(c.Key); ok {
+				fmt.Fprintf(&sb, "; auto-close %s", own)
+			}
+			sb.WriteString("\n")
 		}
 		return ephemeral("%s", sb.String()), nil
 	})
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// setupAutoClose is /setup auto-close hours [category] [warn-hours]
+// [only-waiting] [inherit].
+func (b *Bot) setupAutoClose(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+	category := d.String("category")
+	if d.Bool("inherit") {
+		if category == "" {
+			return "", domain.Refuse(domain.ErrInvalid, "inherit is for a category: name its key")
+		}
+		return fmt.Sprintf("Category `%s` now follows the server's auto-close rule.", category),
+			b.app.InheritAutoClose(ctx, a.guild, a.member(), category, a.meta())
+	}
+	rule := guild.AutoClose{AfterMinutes: d.Int("hours") * 60, OnlyWaiting: d.Bool("only-waiting")}
+	if w, ok := d.OptInt("warn-hours"); ok {
+		rule.WarnBeforeMinutes = w * 60
+	}
+	where := "this server's tickets"
+	if category != "" {
+		where = fmt.Sprintf("category `%s`", category)
+	}
+	return fmt.Sprintf("Auto-close for %s: %s.", where, rule), b.app.SetAutoClose(ctx, a.guild, a.member(), category, rule, a.meta())
 }
 
 func mentions[T fmt.Stringer](ids []T, format string) string {

@@ -22,9 +22,9 @@ const (
 // button comes WarnBefore earlier (zero: the default). With OnlyWaiting,
 // only tickets waiting on the opener close: the last message is not theirs.
 type AutoClose struct {
-	AfterMinutes      int  `json:"after_minutes"`
-	WarnBeforeMinutes int  `json:"warn_before_minutes,omitempty"`
-	OnlyWaiting       bool `json:"only_waiting,omitempty"`
+	AfterMinutes      int  `bson:"after_minutes" json:"after_minutes"`
+	WarnBeforeMinutes int  `bson:"warn_before_minutes,omitempty" json:"warn_before_minutes,omitempty"`
+	OnlyWaiting       bool `bson:"only_waiting,omitempty" json:"only_waiting,omitempty"`
 }
 
 // Enabled reports whether the rule closes anything.
@@ -105,57 +105,78 @@ type CloseOnLeaveSet struct {
 func (AutoCloseSet) EventType() string    { return "guild.auto_close_set.v1" }
 func (CloseOnLeaveSet) EventType() string { return "guild.close_on_leave_set.v1" }
 
+// AutoCloseRules are a server's auto-close rules: its own and its
+// categories' own. The settings fold them, and so does the timers
+// projection, which schedules from them without loading the settings.
+type AutoCloseRules struct {
+	Server     AutoClose            `bson:"server" json:"server"`
+	ByCategory map[string]AutoClose `bson:"by_category,omitempty" json:"by_category,omitempty"`
+}
+
+// With folds one event of the guild's stream.
+func (r AutoCloseRules) With(e domain.Event) AutoCloseRules {
+	switch e := e.(type) {
+	case AutoCloseSet:
+		if e.Category == "" {
+			r.Server = e.Rule
+			return r
+		}
+		r.ByCategory = maps.Clone(r.ByCategory)
+		if r.ByCategory == nil {
+			r.ByCategory = map[string]AutoClose{}
+		}
+		if e.Inherit {
+			delete(r.ByCategory, e.Category)
+		} else {
+			r.ByCategory[e.Category] = e.Rule
+		}
+	case CategoryRemoved:
+		if _, ok := r.ByCategory[e.Previous.Key]; ok {
+			r.ByCategory = maps.Clone(r.ByCategory)
+			delete(r.ByCategory, e.Previous.Key)
+		}
+	}
+	return r
+}
+
+// For returns the rule a ticket of a category follows: the category's own,
+// or else the server's.
+func (r AutoCloseRules) For(category string) AutoClose {
+	if own, ok := r.ByCategory[category]; ok {
+		return own
+	}
+	return r.Server
+}
+
 // automation is the part of Settings this file folds.
 type automation struct {
-	autoClose    AutoClose
-	byCategory   map[string]AutoClose
+	rules        AutoCloseRules
 	closeOnLeave bool
 }
 
 func (a automation) apply(e domain.Event) automation {
-	switch e := e.(type) {
-	case AutoCloseSet:
-		if e.Category == "" {
-			a.autoClose = e.Rule
-			return a
-		}
-		a.byCategory = maps.Clone(a.byCategory)
-		if a.byCategory == nil {
-			a.byCategory = map[string]AutoClose{}
-		}
-		if e.Inherit {
-			delete(a.byCategory, e.Category)
-		} else {
-			a.byCategory[e.Category] = e.Rule
-		}
-	case CategoryRemoved:
-		if _, ok := a.byCategory[e.Previous.Key]; ok {
-			a.byCategory = maps.Clone(a.byCategory)
-			delete(a.byCategory, e.Previous.Key)
-		}
-	case CloseOnLeaveSet:
+	a.rules = a.rules.With(e)
+	if e, ok := e.(CloseOnLeaveSet); ok {
 		a.closeOnLeave = e.Enabled
 	}
 	return a
 }
 
 // AutoClose returns the server's own auto-close rule.
-func (s Settings) AutoClose() AutoClose { return s.automation.autoClose }
+func (s Settings) AutoClose() AutoClose { return s.automation.rules.Server }
+
+// AutoCloseRules returns the server's and its categories' rules.
+func (s Settings) AutoCloseRules() AutoCloseRules { return s.automation.rules }
 
 // CategoryAutoClose returns a category's own rule, if it has one.
 func (s Settings) CategoryAutoClose(category string) (AutoClose, bool) {
-	r, ok := s.automation.byCategory[category]
+	r, ok := s.automation.rules.ByCategory[category]
 	return r, ok
 }
 
 // AutoCloseFor returns the rule a ticket of a category follows: the
 // category's own, or else the server's.
-func (s Settings) AutoCloseFor(category string) AutoClose {
-	if r, ok := s.automation.byCategory[category]; ok {
-		return r
-	}
-	return s.automation.autoClose
-}
+func (s Settings) AutoCloseFor(category string) AutoClose { return s.automation.rules.For(category) }
 
 // CloseOnLeave reports whether a member leaving closes their tickets.
 func (s Settings) CloseOnLeave() bool { return s.automation.closeOnLeave }
@@ -169,7 +190,7 @@ func (s Settings) SetAutoClose(by Member, category string, rule AutoClose) ([]do
 	if err := rule.validate(); err != nil {
 		return nil, err
 	}
-	prev := s.automation.autoClose
+	prev := s.automation.rules.Server
 	if category != "" {
 		if _, ok := s.Category(category); !ok {
 			return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
@@ -193,7 +214,7 @@ func (s Settings) InheritAutoClose(by Member, category string) ([]domain.Event, 
 	if !own {
 		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already follows the server's auto-close rule", category))
 	}
-	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Inherit: true, Rule: s.automation.autoClose, Previous: prev}}, nil
+	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Inherit: true, Rule: s.automation.rules.Server, Previous: prev}}, nil
 }
 
 // SetCloseOnLeave sets whether a member leaving closes their tickets.

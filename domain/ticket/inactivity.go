@@ -24,8 +24,11 @@ type Inactivity struct {
 	// posted; WaitingOnOpener says it was not the opener's.
 	LastHuman       time.Time `bson:"last_human" json:"last_human"`
 	WaitingOnOpener bool      `bson:"waiting" json:"waiting"`
-	// WarnedAt is the latest warning; it counts only if it came after Since.
+	// WarnedAt is the latest warning; it stands if it came after Since and
+	// strictly after KeptAt, the latest "Keep open" (pressed on a warning,
+	// it answers that warning even within the same instant).
 	WarnedAt time.Time `bson:"warned_at" json:"warned_at"`
+	KeptAt   time.Time `bson:"kept_at" json:"kept_at"`
 }
 
 func later(a, b time.Time) time.Time {
@@ -54,6 +57,7 @@ func (in Inactivity) With(e domain.Event) Inactivity {
 		}
 	case KeptOpen:
 		in.Since = later(in.Since, e.At)
+		in.KeptAt = later(in.KeptAt, e.At)
 	case InactivityWarned:
 		in.WarnedAt = later(in.WarnedAt, e.At)
 	case MessagePosted:
@@ -103,7 +107,9 @@ func (s Step) String() string {
 }
 
 // warned reports whether a warning stands for the current idle period.
-func (in Inactivity) warned() bool { return !in.WarnedAt.IsZero() && !in.WarnedAt.Before(in.Since) }
+func (in Inactivity) warned() bool {
+	return !in.WarnedAt.IsZero() && !in.WarnedAt.Before(in.Since) && in.WarnedAt.After(in.KeptAt)
+}
 
 // Next returns the next step the rule asks for and when it is due. A warning
 // is due WarnBefore ahead of the deadline; the close at the deadline, but

@@ -54,6 +54,22 @@ func (a *App) SetRetention(ctx context.Context, g domain.GuildID, by guild.Membe
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetRetention(by, days) })
 }
 
+// SetAutoClose sets the server's auto-close rule (category empty) or a
+// category's own; tickets already waiting follow it at once.
+func (a *App) SetAutoClose(ctx context.Context, g domain.GuildID, by guild.Member, category string, rule guild.AutoClose, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetAutoClose(by, category, rule) })
+}
+
+// InheritAutoClose makes a category follow the server's auto-close rule again.
+func (a *App) InheritAutoClose(ctx context.Context, g domain.GuildID, by guild.Member, category string, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.InheritAutoClose(by, category) })
+}
+
+// SetCloseOnLeave sets whether a member leaving closes the tickets they opened.
+func (a *App) SetCloseOnLeave(ctx context.Context, g domain.GuildID, by guild.Member, enabled bool, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCloseOnLeave(by, enabled) })
+}
+
 // SetLogChannel sets (or, with zero, clears) the channel close summaries go to.
 func (a *App) SetLogChannel(ctx context.Context, g domain.GuildID, by guild.Member, ch domain.ChannelID, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetLogChannel(by, ch) })

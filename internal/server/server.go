@@ -39,6 +39,7 @@ import (
 	"github.com/ticketify/ticketify/projections/runner"
 	"github.com/ticketify/ticketify/projections/subjects"
 	"github.com/ticketify/ticketify/projections/ticketviews"
+	"github.com/ticketify/ticketify/projections/timers"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
@@ -143,7 +144,7 @@ func (s *Storage) Close() {
 // Projectors returns every projector of this build.
 func Projectors() []projections.Projector {
 	return []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{},
-		retention.Projector{}, subjects.Projector{}, names.Projector{}}
+		retention.Projector{}, subjects.Projector{}, names.Projector{}, timers.Projector{}}
 }
 
 // The runner reads the MongoDB log and its consumer groups' checkpoints
@@ -231,6 +232,7 @@ type Server struct {
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
 	Retention   *app.Retention
+	Automation  *app.Automation
 	Dashboard   *dashboard.Dashboard
 	Exporter    *privacy.Exporter
 	Eraser      *privacy.Eraser
@@ -255,6 +257,9 @@ type Options struct {
 	// RetentionEvery is how often due retention deletions run; default 5m.
 	// They also run at every start, which catches up a missed window.
 	RetentionEvery time.Duration
+	// AutomationEvery is how often due automated steps (auto-close) are
+	// looked for; default 30s.
+	AutomationEvery time.Duration
 	// DemoLogin enables the dashboard's "Log in as demo admin" button; only
 	// `ticketify demo` sets it.
 	DemoLogin func(ctx context.Context) error
@@ -284,6 +289,9 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	}
 	if opts.RetentionEvery <= 0 {
 		opts.RetentionEvery = 5 * time.Minute
+	}
+	if opts.AutomationEvery <= 0 {
+		opts.AutomationEvery = 30 * time.Second
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -354,6 +362,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		}
 		s.Projections.AddReactor(s.Reactor)
 	}
+	s.Projections.AddReactor(app.LeavingPolicy{App: st.App})
 	if err := s.Projections.Start(runCtx); err != nil {
 		s.abort()
 		return nil, err
@@ -370,6 +379,16 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 			return s.Projections.Target(ctx, retention.Projector{})
 		})}
 	go s.Retention.Run(runCtx, opts.RetentionEvery)
+	cursor, err := timers.OpenCursor(ctx, st.Conn)
+	if err != nil {
+		s.abort()
+		return nil, err
+	}
+	s.Automation = &app.Automation{App: st.App, Cursor: cursor, Synced: s.Projections, Clock: opts.Clock, Logger: logger,
+		Timers: timers.NewReader(func(ctx context.Context) (projections.Target, error) {
+			return s.Projections.Target(ctx, timers.Projector{})
+		})}
+	go s.Automation.Run(runCtx, opts.AutomationEvery)
 	if !DiscordConfig(cfg).Enabled() {
 		logger.Warn("Discord is not configured (DISCORD_TOKEN, DISCORD_PUBLIC_KEY): serving without a bot")
 	}

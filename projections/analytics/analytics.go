@@ -25,6 +25,7 @@ type contribution struct {
 	Resolution    int64                  `bson:"resolution_ms,omitempty"`     // set on the day of the first close
 	Claimed       mongodb.SortedMap[int] `bson:"claimed,omitempty"`           // staff → claims that day
 	ClosedBy      mongodb.SortedMap[int] `bson:"closed_by,omitempty"`         // staff → closes that day
+	AutoClosed    mongodb.SortedMap[int] `bson:"auto_closed,omitempty"`       // cause → closes by automation that day
 }
 
 // net is what a contribution does to the open backlog.
@@ -62,9 +63,10 @@ type days struct {
 
 // fact is something that happened to a ticket, in its stream order.
 type fact struct {
-	Kind string    `bson:"kind"` // opened, closed, reopened, claimed
-	At   time.Time `bson:"at"`
-	By   string    `bson:"by,omitempty"`
+	Kind  string    `bson:"kind"` // opened, closed, reopened, claimed
+	At    time.Time `bson:"at"`
+	By    string    `bson:"by,omitempty"`
+	Cause string    `bson:"cause,omitempty"` // closed by automation: why (ticket.Cause)
 }
 
 // ticketState is what the projector remembers of a ticket.

@@ -187,6 +187,10 @@ func fold(st *ticketState, e projections.Event) {
 	case ticket.Claimed:
 		st.Facts = append(st.Facts, fact{Kind: "claimed", At: stored(e.OccurredAt), By: ev.By.String()})
 	case ticket.Closed:
+		if ev.By.IsZero() {
+			st.Facts = append(st.Facts, fact{Kind: "closed", At: stored(ev.At), Cause: string(ev.Cause)})
+			break
+		}
 		st.Facts = append(st.Facts, fact{Kind: "closed", At: stored(ev.At), By: ev.By.String()})
 	case ticket.ChannelLost:
 		if ev.WasOpen {
@@ -248,6 +252,12 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 				}
 				x.ClosedBy[f.By]++
 			}
+			if f.Cause != "" {
+				if x.AutoClosed == nil {
+					x.AutoClosed = mongodb.SortedMap[int]{}
+				}
+				x.AutoClosed[f.Cause]++
+			}
 			if firstClose.IsZero() {
 				firstClose = f.At
 				if !opened.IsZero() {
@@ -302,7 +312,7 @@ func sameContribution(a, b contribution) bool {
 		return true
 	}
 	return a.Opened == b.Opened && a.Closed == b.Closed && a.Reopened == b.Reopened && a.FirstResponse == b.FirstResponse &&
-		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy)
+		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy) && eq(a.AutoClosed, b.AutoClosed)
 }
 
 // Flush implements projections.Applier.

@@ -15,15 +15,18 @@ import (
 
 // Day is one UTC day of a guild's numbers.
 type Day struct {
-	Day       string           `json:"day"`
-	Opened    int              `json:"opened"`
-	Closed    int              `json:"closed"`
-	Reopened  int              `json:"reopened"`
-	Backlog   int              `json:"backlog"` // open tickets at the end of the day
-	Commands  map[string]int   `json:"commands"`
-	FirstResp Percentiles      `json:"first_response"`
-	Resolve   Percentiles      `json:"resolution"`
-	Staff     map[string]Staff `json:"staff"`
+	Day    string `json:"day"`
+	Opened int    `json:"opened"`
+	Closed int    `json:"closed"`
+	// AutoClosed counts the closes by automation, by cause (inactivity,
+	// opener_left); they are part of Closed.
+	AutoClosed map[string]int   `json:"auto_closed"`
+	Reopened   int              `json:"reopened"`
+	Backlog    int              `json:"backlog"` // open tickets at the end of the day
+	Commands   map[string]int   `json:"commands"`
+	FirstResp  Percentiles      `json:"first_response"`
+	Resolve    Percentiles      `json:"resolution"`
+	Staff      map[string]Staff `json:"staff"`
 }
 
 // Percentiles of durations in milliseconds over the tickets of a day.
@@ -193,6 +196,12 @@ func add(v *Day, ch *dayChunk, first, resolve *[]int64) {
 			s := v.Staff[who]
 			s.Claimed += n
 			v.Staff[who] = s
+		}
+		for cause, n := range c.AutoClosed {
+			if v.AutoClosed == nil {
+				v.AutoClosed = map[string]int{}
+			}
+			v.AutoClosed[cause] += n
 		}
 		for who, n := range c.ClosedBy {
 			s := v.Staff[who]

@@ -161,6 +161,24 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			return "", domain.Refuse(domain.ErrInvalid, "choose a text channel")
 		}
 		return noticeLogChannel, d.app.SetLogChannel(ctx, g, by, ch, m)
+	case "auto-close":
+		category := strings.TrimSpace(in("category"))
+		if checked(in("inherit")) {
+			return noticeAutoClose, d.app.InheritAutoClose(ctx, g, by, category, m)
+		}
+		hours := atoi(in("hours"))
+		if hours < 0 {
+			return "", domain.Refuse(domain.ErrInvalid, "give the hours without a message from the opener (0: off)")
+		}
+		rule := guild.AutoClose{AfterMinutes: hours * 60, OnlyWaiting: checked(in("only_waiting"))}
+		if w := strings.TrimSpace(in("warn_hours")); w != "" {
+			if rule.WarnBeforeMinutes = atoi(w) * 60; rule.WarnBeforeMinutes <= 0 {
+				return "", domain.Refuse(domain.ErrInvalid, "the warning comes at least an hour before")
+			}
+		}
+		return noticeAutoClose, d.app.SetAutoClose(ctx, g, by, category, rule, m)
+	case "close-on-leave":
+		return noticeCloseOnLeave, d.app.SetCloseOnLeave(ctx, g, by, checked(in("enabled")), m)
 	case "category-add":
 		c := guild.Category{Key: strings.TrimSpace(in("key")), Name: strings.TrimSpace(in("name"))}
 		if dc := strings.TrimSpace(in("discord_category")); dc != "" {
@@ -244,15 +262,30 @@ type settingsView struct {
 	TicketLimit      int        `json:"ticket_limit"`
 	RetentionDays    int        `json:"retention_days"`
 	LogChannel       string     `json:"log_channel,omitempty"`
+	AutoClose        autoClose  `json:"auto_close"`
+	CloseOnLeave     bool       `json:"close_on_leave"`
 	BlacklistedUsers []string   `json:"blacklisted_users"`
 	BlacklistedRoles []string   `json:"blacklisted_roles"`
 }
 
 type category struct {
-	Key             string   `json:"key"`
-	Name            string   `json:"name"`
-	DiscordCategory string   `json:"discord_category,omitempty"`
-	Questions       []string `json:"questions"`
+	Key             string     `json:"key"`
+	Name            string     `json:"name"`
+	DiscordCategory string     `json:"discord_category,omitempty"`
+	Questions       []string   `json:"questions"`
+	AutoClose       *autoClose `json:"auto_close,omitempty"` // its own rule, if any
+}
+
+// autoClose is an auto-close rule as the form edits it.
+type autoClose struct {
+	Hours       int    `json:"hours"` // 0: off
+	WarnHours   int    `json:"warn_hours"`
+	OnlyWaiting bool   `json:"only_waiting"`
+	Said        string `json:"said"` // the rule in words
+}
+
+func autoCloseOf(r guild.AutoClose) autoClose {
+	return autoClose{Hours: r.AfterMinutes / 60, WarnHours: int(r.WarnBefore().Hours()), OnlyWaiting: r.OnlyWaiting, Said: r.String()}
 }
 
 func settingsOf(g guild.Settings) settingsView {
@@ -269,11 +302,16 @@ func settingsOf(g guild.Settings) settingsView {
 		for _, q := range c.Questions {
 			cv.Questions = append(cv.Questions, q.Label)
 		}
+		if own, ok := g.CategoryAutoClose(c.Key); ok {
+			r := autoCloseOf(own)
+			cv.AutoClose = &r
+		}
 		v.Categories = append(v.Categories, cv)
 	}
 	if !g.LogChannel().IsZero() {
 		v.LogChannel = g.LogChannel().String()
 	}
+	v.AutoClose, v.CloseOnLeave = autoCloseOf(g.AutoClose()), g.CloseOnLeave()
 	for _, u := range g.BlacklistedUsers() {
 		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())
 	}

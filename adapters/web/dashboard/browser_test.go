@@ -291,6 +291,30 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.RetentionDays() != 30 {
 			t.Fatalf("a refused value changed retention to %d", s.RetentionDays())
 		}
+		// Automation: auto-close after 72 h, only when waiting on the member; close on leave.
+		do(t, ctx, "auto-close", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("auto-close-hours")),
+			chromedp.SetValue(chromedp.ID("auto-close-hours"), "72"), chromedp.Click(chromedp.ID("auto-close-waiting")),
+			chromedp.Submit(chromedp.CSS("#form-auto-close button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		s, err = w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID))
+		must(t, err)
+		if r := s.AutoClose(); r.AfterMinutes != 72*60 || !r.OnlyWaiting {
+			t.Fatalf("auto-close %+v after the form", r)
+		}
+		if got := text(t, ctx, "#auto-close-said"); !strings.Contains(got, "after 72 h") {
+			t.Fatalf("the page says %q", got)
+		}
+		do(t, ctx, "auto-close refused", chromedp.SetValue(chromedp.ID("auto-close-hours"), "800"),
+			ok(chromedp.Evaluate[bool](`document.querySelector("#auto-close-hours").removeAttribute("max") === undefined`)),
+			chromedp.Submit(chromedp.CSS("#form-auto-close button")), chromedp.WaitVisible(chromedp.CSS(".flash.err")))
+		if got := text(t, ctx, ".flash.err"); !strings.Contains(got, "30 days") {
+			t.Fatalf("the refusal says %q", got)
+		}
+		do(t, ctx, "close on leave", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("close-on-leave")),
+			chromedp.Click(chromedp.ID("close-on-leave")),
+			chromedp.Submit(chromedp.CSS("#form-close-on-leave button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !s.CloseOnLeave() || s.AutoClose().AfterMinutes != 72*60 {
+			t.Fatalf("close on leave %v, auto-close %+v", s.CloseOnLeave(), s.AutoClose())
+		}
 		do(t, ctx, "audit", chromedp.Navigate(g+"/audit?type=guild.retention_set.v1"), chromedp.WaitVisible(chromedp.ID("timeline")))
 		screenshot(t, ctx, "audit")
 		if got := text(t, ctx, "#timeline"); !strings.Contains(got, "dashboard") || !strings.Contains(got, "30") {

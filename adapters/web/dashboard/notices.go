@@ -25,6 +25,8 @@ const (
 	noticeLimit            notice = "limit-saved"
 	noticeRetention        notice = "retention-saved"
 	noticeLogChannel       notice = "log-channel-saved"
+	noticeAutoClose        notice = "auto-close-saved"
+	noticeCloseOnLeave     notice = "close-on-leave-saved"
 	noticeCategoryAdded    notice = "category-added"
 	noticeQuestionAdded    notice = "question-added"
 	noticeCategoryRemoved  notice = "category-removed"
@@ -63,6 +65,8 @@ var notices = map[notice]noticeText{
 	noticeLimit:              {text: "Ticket limit saved."},
 	noticeRetention:          {text: "Transcript retention saved."},
 	noticeLogChannel:         {text: "Log channel saved."},
+	noticeAutoClose:          {text: "Auto-close saved."},
+	noticeCloseOnLeave:       {text: "Closing on leave saved."},
 	noticeCategoryAdded:      {text: "Category added."},
 	noticeQuestionAdded:      {text: "Question added."},
 	noticeCategoryRemoved:    {text: "Category removed."},

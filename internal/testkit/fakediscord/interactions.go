@@ -67,6 +67,7 @@ const (
 	OptionSubCommand               = 1
 	OptionString                   = 3
 	OptionInteger                  = 4
+	OptionBoolean                  = 5
 	OptionUser                     = 6
 	OptionRole                     = 8
 	OptionChannel                  = 7
@@ -175,6 +176,11 @@ func Str(name, value string) map[string]any {
 // Int is an integer option.
 func Int(name string, value int) map[string]any {
 	return map[string]any{"name": name, "type": OptionInteger, "value": value}
+}
+
+// BoolOpt is a boolean option.
+func BoolOpt(name string, value bool) map[string]any {
+	return map[string]any{"name": name, "type": OptionBoolean, "value": value}
 }
 
 // UserOpt is a user option.

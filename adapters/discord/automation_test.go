@@ -1,0 +1,208 @@
+package discord_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/member"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
+	"github.com/ticketify/ticketify/projections/audit"
+)
+
+// messagesWith returns the channel's messages containing a text.
+func messagesWith(w *testenv.World, ch fakediscord.Snowflake, text string) []fakediscord.Message {
+	var out []fakediscord.Message
+	for _, m := range w.Fake.Messages(ch) {
+		if strings.Contains(m.Content, text) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// travel moves the program's clock and lets the automation look.
+func travel(t *testing.T, w *testenv.World, d time.Duration) {
+	t.Helper()
+	w.Settle(t)
+	w.Clock.Advance(d)
+	if _, err := w.Srv.Automation.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.Settle(t)
+}
+
+func status(t *testing.T, w *testenv.World, id domain.TicketID) ticket.Status {
+	t.Helper()
+	tk, err := w.Srv.App.Ticket(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk.Status()
+}
+
+func TestAnInactiveTicketIsWarnedADayBeforeAndClosedAtTheDeadline(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 72))))
+	mustContain(t, "setup auto-close", content, "after 72 h")
+	ch := openTicket(t, w, "quiet")
+	tk := ticketInChannel(t, w, ch)
+
+	travel(t, w, 48*time.Hour-2*time.Minute)
+	if n := len(messagesWith(w, ch.ID, "closes")); n != 0 {
+		t.Fatalf("warned %d times before the 48th hour", n)
+	}
+	travel(t, w, 3*time.Minute)
+	warnings := messagesWith(w, ch.ID, "closes <t:")
+	if len(warnings) != 1 || !strings.Contains(string(warnings[0].Components[0]), "/ticket/keep-open/"+string(tk.ID())) {
+		t.Fatalf("want one warning with a Keep open button, got %+v", warnings)
+	}
+	// The opener answers, a minute later: the period starts again from their message.
+	w.Clock.Advance(time.Minute)
+	f.PostMessage(ch.ID, w.Member, "still waiting for the refund")
+	w.WaitFor(t, "the answer captured", func() bool { return len(captured(t, w, tk.ID())) >= 3 })
+	travel(t, w, 24*time.Hour) // past the first deadline
+	if s := status(t, w, tk.ID()); s != ticket.StatusOpen {
+		t.Fatalf("closed although the opener wrote: %s", s)
+	}
+	// 48 h after the answer: warned again; 72 h after it: closed, saying why.
+	travel(t, w, 24*time.Hour+time.Minute) // due times are kept to the minute
+	if n := len(messagesWith(w, ch.ID, "closes <t:")); n != 2 {
+		t.Fatalf("%d warnings after the second quiet period, want 2", n)
+	}
+	travel(t, w, 24*time.Hour+time.Minute)
+	if s := status(t, w, tk.ID()); s != ticket.StatusClosed {
+		t.Fatalf("not closed at the deadline: %s", s)
+	}
+	w.WaitFor(t, "the close said in the channel", func() bool {
+		return len(messagesWith(w, ch.ID, "Closed automatically: inactive 72 h")) == 1
+	})
+	// The timeline says so, with its reason.
+	page, err := w.Srv.Audit.Timeline(context.Background(), audit.Query{Guild: w.Guild.ID.String(), Ticket: string(tk.ID())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, e := range page.Entries {
+		said = append(said, e.Text+" (because: "+e.Because+")")
+	}
+	all := strings.Join(said, "\n")
+	for _, want := range []string{"warned that the ticket closes", "closed automatically: inactive 72 h"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the timeline lacks %q:\n%s", want, all)
+		}
+	}
+}
+
+func TestKeepOpenStartsThePeriodAgainAndNothingFiresWhileDisabled(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 24))))
+	ch := openTicket(t, w, "keep me")
+	tk := ticketInChannel(t, w, ch)
+	travel(t, w, 12*time.Hour+time.Minute) // half of a 24 h period: the warning
+	if len(messagesWith(w, ch.ID, "closes <t:")) != 1 {
+		t.Fatal("no warning at half the period")
+	}
+	content, _ := run(t, w, f.Button(w.As(w.Member, ch.ID), "/ticket/keep-open/"+string(tk.ID()), nil))
+	mustContain(t, "keep open", content, "kept this ticket open")
+	// Pressed again with no warning standing: refused, nothing appended.
+	content, _ = run(t, w, f.Button(w.As(w.Member, ch.ID), "/ticket/keep-open/"+string(tk.ID()), nil))
+	mustContain(t, "keep open twice", content, "not about to close")
+	travel(t, w, 12*time.Hour) // the first deadline passes
+	if s := status(t, w, tk.ID()); s != ticket.StatusOpen {
+		t.Fatalf("closed although kept open: %s", s)
+	}
+	// Disabled: nothing fires, however long it waits.
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 0))))
+	mustContain(t, "disable", content, "off")
+	before := len(messagesWith(w, ch.ID, "closes <t:"))
+	travel(t, w, 30*24*time.Hour)
+	if s := status(t, w, tk.ID()); s != ticket.StatusOpen || len(messagesWith(w, ch.ID, "closes <t:")) != before {
+		t.Fatalf("disabled, yet: status %s, warnings %d → %d", s, before, len(messagesWith(w, ch.ID, "closes <t:")))
+	}
+	// Enabled again over the month-old ticket: warned now, closed only after the warning's time.
+	run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 24))))
+	travel(t, w, time.Minute)
+	if n := len(messagesWith(w, ch.ID, "closes <t:")); n != before+1 {
+		t.Fatalf("re-enabled: %d warnings, want %d", n, before+1)
+	}
+	travel(t, w, 11*time.Hour)
+	if s := status(t, w, tk.ID()); s != ticket.StatusOpen {
+		t.Fatalf("closed before the warning had stood 12 h: %s", s)
+	}
+	travel(t, w, time.Hour+time.Minute)
+	if s := status(t, w, tk.ID()); s != ticket.StatusClosed {
+		t.Fatalf("not closed after the warning's 12 h: %s", s)
+	}
+}
+
+func TestOutOfRangeAutoCloseIsRefusedPrivately(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	before := head(t, w)
+	content, eph := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 4), fakediscord.Int("warn-hours", 4))))
+	mustContain(t, "warning as long as the period", content, "before the close")
+	if !eph {
+		t.Fatal("the refusal was public")
+	}
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 4))))
+	mustContain(t, "a member", content, "only staff")
+	w.Settle(t)
+	commits, _ := w.Srv.Log.ReadLog(context.Background(), "", before+1, 100)
+	for _, c := range commits {
+		if strings.HasPrefix(c.Stream, "guild/") {
+			t.Fatalf("a refused setting appended to %s", c.Stream)
+		}
+	}
+}
+
+func TestALeavingOpenerClosesTheirTicketsWhenTheServerAsks(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	ch := openTicket(t, w, "bye")
+	tk := ticketInChannel(t, w, ch)
+	// Off by default: the staff member's own ticket stays open when they leave.
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Staff, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", "mine"))))
+	mustContain(t, "staff opens", content, "opened")
+	w.Settle(t)
+	staffTicket := openTicketOf(t, w, w.Staff)
+	f.RemoveMember(w.Guild.ID, w.Staff.ID)
+	w.Settle(t)
+	if s := status(t, w, staffTicket); s != ticket.StatusOpen {
+		t.Fatalf("closed with the setting off: %s", s)
+	}
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("close-on-leave", fakediscord.BoolOpt("enabled", true))))
+	mustContain(t, "close-on-leave", content, "now closes")
+	f.RemoveMember(w.Guild.ID, w.Member.ID)
+	w.WaitFor(t, "the ticket closed", func() bool { return status(t, w, tk.ID()) == ticket.StatusClosed })
+	w.WaitFor(t, "the close said in the channel", func() bool {
+		return len(messagesWith(w, ch.ID, "Closed automatically: the opener left the server")) == 1
+	})
+	if s := status(t, w, staffTicket); s != ticket.StatusOpen {
+		t.Fatalf("a departure recorded while the setting was off closed a ticket later: %s", s)
+	}
+}
+
+// openTicketOf returns the open ticket a user opened.
+func openTicketOf(t *testing.T, w *testenv.World, u fakediscord.User) domain.TicketID {
+	t.Helper()
+	h, err := w.Srv.Store.Load(context.Background(), member.Stream(domain.GuildID(w.Guild.ID), domain.UserID(u.ID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := member.FromHistory(domain.GuildID(w.Guild.ID), domain.UserID(u.ID), h.Events).Reservations()
+	if len(rs) != 1 {
+		t.Fatalf("%s holds %d tickets", u.Username, len(rs))
+	}
+	return rs[0].Ticket
+}
