@@ -41,7 +41,7 @@ func (c *clock) advance(d time.Duration) {
 // memCursor keeps the automation's cursor in memory.
 type memCursor struct{ at time.Time }
 
-func (m *memCursor) Load(context.Context) (time.Time, error)  { return m.at, nil }
+func (m *memCursor) Load(context.Context) (time.Time, error)    { return m.at, nil }
 func (m *memCursor) Save(_ context.Context, at time.Time) error { m.at = at; return nil }
 
 type world struct {
