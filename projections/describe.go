@@ -128,6 +128,22 @@ func describe(e Event, personal bool) string {
 		return "a member leaving the server no longer closes their tickets"
 	case ticket.InactivityWarned:
 		return fmt.Sprintf("warned that the ticket closes at %s for inactivity", ev.ClosesAt.UTC().Format("2006-01-02 15:04 MST"))
+	case ticket.CloseRequested:
+		s := fmt.Sprintf("%s asked the opener to agree to close", u(ev.By))
+		if r := erasedOr(ev.Personal.Reason); r != "" {
+			s += ": " + r
+		}
+		if !ev.Deadline.IsZero() {
+			s += fmt.Sprintf(" (closes without an answer at %s)", ev.Deadline.UTC().Format("2006-01-02 15:04 MST"))
+		}
+		return s
+	case ticket.CloseRequestAnswered:
+		if ev.Accepted {
+			return fmt.Sprintf("%s accepted the close request", u(ev.By))
+		}
+		return fmt.Sprintf("%s denied the close request", u(ev.By))
+	case ticket.CloseRequestExpired:
+		return "the close request got no answer by its deadline"
 	case ticket.KeptOpen:
 		return fmt.Sprintf("%s kept the ticket open", u(ev.By))
 	case member.TicketReserved:

@@ -206,3 +206,61 @@ func openTicketOf(t *testing.T, w *testenv.World, u fakediscord.User) domain.Tic
 	}
 	return rs[0].Ticket
 }
+
+func TestACloseRequestIsAcceptedDeniedOrExpires(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	ch := openTicket(t, w, "is it done?")
+	tk := ticketInChannel(t, w, ch)
+	id := string(tk.ID())
+	content, eph := run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close-request")))
+	mustContain(t, "a member asking", content, "only staff")
+	if !eph {
+		t.Fatal("the refusal was public")
+	}
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("close-request", fakediscord.Str("after", "soon"))))
+	mustContain(t, "a bad deadline", content, "like 90m")
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("close-request", fakediscord.Str("reason", "the refund went out"))))
+	mustContain(t, "request", content, "Close request sent")
+	w.WaitFor(t, "the request in the channel", func() bool { return len(messagesWith(w, ch.ID, "asks whether this ticket can be closed")) == 1 })
+	// Someone else in the channel may not answer for the opener.
+	eve := f.NewUser("Eve")
+	content, _ = run(t, w, f.Button(w.As(eve, ch.ID), "/ticket/close-request/accept/"+id+"/1", nil))
+	mustContain(t, "a stranger accepting", content, "only the ticket's opener")
+	content, _ = run(t, w, f.Button(w.As(w.Member, ch.ID), "/ticket/close-request/deny/"+id+"/1", nil))
+	mustContain(t, "deny", content, "keep this ticket open")
+	w.WaitFor(t, "staff told", func() bool {
+		return len(messagesWith(w, ch.ID, "<@"+w.Staff.ID.String()+">: <@"+w.Member.ID.String()+"> denied the close request")) == 1
+	})
+	if s := status(t, w, tk.ID()); s != ticket.StatusOpen {
+		t.Fatalf("denied, yet %s", s)
+	}
+	// A second request, with a deadline nobody meets: it closes, saying why.
+	run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("close-request", fakediscord.Str("after", "2h"))))
+	w.WaitFor(t, "the second request", func() bool { return len(messagesWith(w, ch.ID, "Without an answer it closes")) == 1 })
+	content, _ = run(t, w, f.Button(w.As(w.Member, ch.ID), "/ticket/close-request/accept/"+id+"/1", nil))
+	mustContain(t, "the first request's button", content, "replaced by a newer one")
+	travel(t, w, time.Hour)
+	if s := status(t, w, tk.ID()); s != ticket.StatusOpen {
+		t.Fatalf("closed before the deadline: %s", s)
+	}
+	travel(t, w, time.Hour+time.Minute)
+	if s := status(t, w, tk.ID()); s != ticket.StatusClosed {
+		t.Fatalf("not closed at the deadline: %s", s)
+	}
+	w.WaitFor(t, "the close said", func() bool {
+		return len(messagesWith(w, ch.ID, "Closed automatically: no answer to the close request by its deadline")) == 1
+	})
+
+	// Accepted: the ticket closes in the opener's name.
+	ch2 := openTicket(t, w, "another one")
+	tk2 := ticketInChannel(t, w, ch2)
+	run(t, w, f.SlashCommand(w.As(w.Staff, ch2.ID), "ticket", fakediscord.Sub("close-request")))
+	w.WaitFor(t, "the request", func() bool { return len(messagesWith(w, ch2.ID, "asks whether")) == 1 })
+	content, _ = run(t, w, f.Button(w.As(w.Member, ch2.ID), "/ticket/close-request/accept/"+string(tk2.ID())+"/1", nil))
+	mustContain(t, "accept", content, "accepted the close request")
+	w.WaitFor(t, "closed by the opener", func() bool {
+		return status(t, w, tk2.ID()) == ticket.StatusClosed && len(messagesWith(w, ch2.ID, "Closed by <@"+w.Member.ID.String()+">")) == 1
+	})
+}

@@ -32,6 +32,8 @@ func Commands() []discord.ApplicationCommandCreate {
 				str("topic", "What do you need help with?", false, 200), str("category", "The kind of ticket (its key)", false, 32)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "close", Description: "Close this ticket", Options: []discord.ApplicationCommandOption{
 				str("reason", "Why it is closed", false, 1024)}},
+			discord.ApplicationCommandOptionSubCommand{Name: "close-request", Description: "Ask the opener to agree to close (staff)", Options: []discord.ApplicationCommandOption{
+				str("reason", "Why you think it can close", false, 1024), str("after", "Close anyway without an answer after, e.g. 24h, 2d, 90m", false, 16)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "claim", Description: "Take this ticket (staff)"},
 			discord.ApplicationCommandOptionSubCommand{Name: "unclaim", Description: "Give this ticket back (staff)"},
 			discord.ApplicationCommandOptionSubCommand{Name: "add", Description: "Add someone to this ticket (staff)", Options: []discord.ApplicationCommandOption{user("user", "Who to add")}},

@@ -104,6 +104,46 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 		})
 	case ticket.Closed:
 		return r.do(ctx, ev.Ticket, "close", func(ctx context.Context) error { return r.closed(ctx, ev, e.Actor.Because, e.Version) })
+	case ticket.CloseRequested:
+		return r.onChannel(ctx, ev.Ticket, "post close request", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			if p, ok := t.PendingCloseRequest(); !ok || p.N != ev.N {
+				return nil // answered or replaced meanwhile
+			}
+			text := fmt.Sprintf("🔔 <@%s>, <@%s> asks whether this ticket can be closed%s", t.Opener(), ev.By, reasonSuffix(ev.Personal.Reason))
+			if !ev.Deadline.IsZero() {
+				text += fmt.Sprintf("\nWithout an answer it closes <t:%d:R>.", ev.Deadline.Unix())
+			}
+			ids := string(t.ID()) + "/" + strconv.Itoa(ev.N)
+			_, err := r.rest.CreateMessage(ch, discord.MessageCreate{Content: text,
+				Components: []discord.LayoutComponent{discord.NewActionRow(
+					discord.NewSuccessButton("Accept and close", idAcceptClose+ids), discord.NewSecondaryButton("Keep it open", idDenyClose+ids))},
+				Nonce: nonce("close-request", string(t.ID()), strconv.Itoa(ev.N)), EnforceNonce: true,
+				AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
+			}, rest.WithCtx(ctx))
+			return err
+		})
+	case ticket.CloseRequestAnswered:
+		if ev.Accepted {
+			return nil // the close that follows says it
+		}
+		return r.onChannel(ctx, ev.Ticket, "say a close request was denied", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			requester := domain.UserID(0)
+			h, err := r.bot.store.Load(ctx, ticket.Stream(t.ID()))
+			if err != nil {
+				return err
+			}
+			for _, x := range h.Events {
+				if q, ok := x.(ticket.CloseRequested); ok && q.N == ev.N {
+					requester = q.By
+				}
+			}
+			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
+				Content: fmt.Sprintf("📨 <@%s>: <@%s> denied the close request; the ticket stays open.", requester, ev.By),
+				Nonce:   nonce("close-denied", string(t.ID()), strconv.Itoa(ev.N)), EnforceNonce: true,
+				AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(requester)}},
+			}, rest.WithCtx(ctx))
+			return err
+		})
 	case ticket.InactivityWarned:
 		return r.onChannel(ctx, ev.Ticket, "warn of auto-close", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
 			if t.Status() != ticket.StatusOpen {

@@ -241,6 +241,8 @@ var uses = []struct {
 	{idClaim, use{"button:claim", domain.SourceButton, true}},
 	{idReopen, use{"button:reopen", domain.SourceButton, true}},
 	{idKeepOpen, use{"button:keep-open", domain.SourceButton, true}},
+	{idAcceptClose, use{"button:close-request-accept", domain.SourceButton, true}},
+	{idDenyClose, use{"button:close-request-deny", domain.SourceButton, true}},
 	{idClose, use{"button:close", domain.SourceButton, false}},
 	{idCloseForm, use{"modal:close", domain.SourceModal, true}},
 	{idPanelOpen, use{"button:open", domain.SourceButton, false}},

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ const (
 	idCloseForm     = "/form/close/"
 	idReopen        = "/ticket/reopen/"
 	idKeepOpen      = "/ticket/keep-open/"
+	idAcceptClose   = "/ticket/close-request/accept/" // + ticket id + "/" + request number
+	idDenyClose     = "/ticket/close-request/deny/"
 	idEraseGuild    = "/privacy/erase-guild"
 	idEraseForm     = "/form/erase-guild"
 	closeReasonID   = "reason"
@@ -76,6 +79,13 @@ func (b *Bot) routes() *handler.Mux {
 		}))
 		r.SlashCommand("/reopen", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
+		}))
+		r.SlashCommand("/close-request", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			after, err := parseAfter(d.String("after"))
+			if err != nil {
+				return reply{}, err
+			}
+			return ephemeral("Close request sent: the opener can accept or deny it."), b.app.RequestClose(ctx, id, p, d.String("reason"), after, a.meta())
 		}))
 		r.SlashCommand("/transcript", b.ticketCmd(b.transcript))
 	})
@@ -146,6 +156,8 @@ func (b *Bot) routes() *handler.Mux {
 	r.ButtonComponent(idKeepOpen+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
 		return public("⏳ <@%s> kept this ticket open; the inactivity period starts again.", a.user), b.app.KeepOpen(ctx, id, p, a.meta())
 	}))
+	r.ButtonComponent(idAcceptClose+"{ticket}/{n}", b.btnAnswerCloseRequest(true))
+	r.ButtonComponent(idDenyClose+"{ticket}/{n}", b.btnAnswerCloseRequest(false))
 	r.ButtonComponent(idClose+"{ticket}", b.btnClose)
 	r.Modal(idCloseForm+"{ticket}", b.modalClose)
 	r.ButtonComponent(idEraseGuild, b.btnEraseGuild)
@@ -419,6 +431,41 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		}
 		return ephemeral("%s", sb.String()), nil
 	})
+}
+
+// parseAfter reads a close request's deadline: Go durations ("90m",
+// "24h") and whole days ("2d"); empty is none.
+func parseAfter(s string) (time.Duration, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	if s == "" {
+		return 0, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	return 0, domain.Refuse(domain.ErrInvalid, "after is a time like 90m, 24h or 2d")
+}
+
+// btnAnswerCloseRequest is the Accept or Deny button of a close request.
+func (b *Bot) btnAnswerCloseRequest(accept bool) handler.ButtonComponentHandler {
+	return func(data discord.ButtonInteractionData, e *handler.ComponentEvent) error {
+		n, err := strconv.Atoi(e.Vars["n"])
+		if err != nil || n < 1 {
+			return b.do(e.Ctx, e, func(context.Context, actor) (reply, error) {
+				return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no close request")
+			})
+		}
+		return b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
+			if accept {
+				return public("✅ <@%s> accepted the close request.", a.user), b.app.AnswerCloseRequest(ctx, id, p, n, true, a.meta())
+			}
+			return public("↩️ <@%s> would rather keep this ticket open.", a.user), b.app.AnswerCloseRequest(ctx, id, p, n, false, a.meta())
+		})(data, e)
+	}
 }
 
 func onOff(b bool) string {

@@ -79,6 +79,7 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	fmt.Fprintf(stdout, `
 Ticketify demo is running (seeded in %s).
   server:       %q with %d staff and %d members, 12 tickets opened through signed interactions
+  automation:   auto-close after 72 h is on; a member left, which closed their tickets automatically
   dashboard:    http://%s  (press "Log in as demo admin")
   fake Discord: %s
   data:         %s (%s)

@@ -110,7 +110,44 @@ type Cause string
 const (
 	CauseInactivity Cause = "inactivity"  // the auto-close rule
 	CauseOpenerLeft Cause = "opener_left" // the opener left the server
+	// CauseCloseRequestExpired: a close request with a deadline got no answer.
+	CauseCloseRequestExpired Cause = "close_request_expired"
 )
+
+// CloseRequestPersonal is why staff ask to close: sealed under their key.
+type CloseRequestPersonal struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// CloseRequested records staff asking the opener to agree to close. N
+// numbers the ticket's requests (a later one replaces an unanswered one);
+// with a Deadline, no answer by then closes the ticket.
+type CloseRequested struct {
+	Ticket   domain.TicketID      `json:"ticket"`
+	N        int                  `json:"n"`
+	By       domain.UserID        `json:"by"`
+	Deadline time.Time            `json:"deadline,omitzero"`
+	At       time.Time            `json:"at"`
+	Personal CloseRequestPersonal `json:"personal"`
+}
+
+// CloseRequestAnswered records the opener (or staff, overriding) accepting
+// or denying close request N. An accepted request is followed by Closed.
+type CloseRequestAnswered struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	N        int             `json:"n"`
+	By       domain.UserID   `json:"by"`
+	Accepted bool            `json:"accepted"`
+	At       time.Time       `json:"at"`
+}
+
+// CloseRequestExpired records close request N passing its deadline
+// unanswered; Closed follows.
+type CloseRequestExpired struct {
+	Ticket domain.TicketID `json:"ticket"`
+	N      int             `json:"n"`
+	At     time.Time       `json:"at"`
+}
 
 // InactivityWarned records the warning that the ticket will close for
 // inactivity at ClosesAt unless its opener writes or someone keeps it open.
@@ -248,6 +285,11 @@ func (TranscriptExpired) EventType() string { return "ticket.transcript_expired.
 func (ChannelRemoved) EventType() string    { return "ticket.channel_removed.v1" }
 func (InactivityWarned) EventType() string  { return "ticket.inactivity_warned.v1" }
 func (KeptOpen) EventType() string          { return "ticket.kept_open.v1" }
+func (CloseRequested) EventType() string    { return "ticket.close_requested.v1" }
+func (CloseRequestAnswered) EventType() string {
+	return "ticket.close_request_answered.v1"
+}
+func (CloseRequestExpired) EventType() string { return "ticket.close_request_expired.v1" }
 func (DiscordActionFailed) EventType() string {
 	return "ticket.discord_action_failed.v1"
 }
@@ -259,6 +301,9 @@ func (MessageDeleted) EventType() string { return "ticket.message_deleted.v1" }
 func (e Opened) DataOwner() domain.DataOwner  { return owner(e.Opener, e.Ticket) }
 func (e Renamed) DataOwner() domain.DataOwner { return owner(e.By, e.Ticket) }
 func (e Closed) DataOwner() domain.DataOwner  { return owner(e.By, e.Ticket) }
+func (e CloseRequested) DataOwner() domain.DataOwner {
+	return owner(e.By, e.Ticket)
+}
 func (e MessagePosted) DataOwner() domain.DataOwner {
 	return owner(e.Author, e.Ticket)
 }
@@ -307,7 +352,7 @@ func Events() []domain.Event {
 	return []domain.Event{
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
-		InactivityWarned{}, KeptOpen{},
+		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}
 }

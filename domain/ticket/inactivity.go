@@ -29,6 +29,10 @@ type Inactivity struct {
 	// it answers that warning even within the same instant).
 	WarnedAt time.Time `bson:"warned_at" json:"warned_at"`
 	KeptAt   time.Time `bson:"kept_at" json:"kept_at"`
+	// Request is the unanswered close request's number and RequestDue its
+	// deadline (zero: none, or no deadline).
+	Request    int       `bson:"request,omitempty" json:"request,omitempty"`
+	RequestDue time.Time `bson:"request_due,omitzero" json:"request_due,omitzero"`
 }
 
 func later(a, b time.Time) time.Time {
@@ -50,10 +54,22 @@ func (in Inactivity) With(e domain.Event) Inactivity {
 		in.Open = true
 		in.Since = later(in.Since, e.At)
 	case Closed:
-		in.Open = false
+		in.Open, in.Request, in.RequestDue = false, 0, time.Time{}
 	case ChannelLost:
 		if e.WasOpen {
-			in.Open = false
+			in.Open, in.Request, in.RequestDue = false, 0, time.Time{}
+		}
+	case CloseRequested:
+		if e.N > in.Request {
+			in.Request, in.RequestDue = e.N, e.Deadline
+		}
+	case CloseRequestAnswered:
+		if e.N == in.Request {
+			in.RequestDue = time.Time{}
+		}
+	case CloseRequestExpired:
+		if e.N == in.Request {
+			in.RequestDue = time.Time{}
 		}
 	case KeptOpen:
 		in.Since = later(in.Since, e.At)
@@ -91,9 +107,10 @@ type Step int
 
 // Steps of the auto-close rule.
 const (
-	StepNone  Step = iota // nothing, ever, as things stand
-	StepWarn              // post the warning
-	StepClose             // close
+	StepNone          Step = iota // nothing, ever, as things stand
+	StepWarn                      // post the warning
+	StepClose                     // close
+	StepExpireRequest             // close: a close request's deadline passed unanswered
 )
 
 func (s Step) String() string {
@@ -102,6 +119,8 @@ func (s Step) String() string {
 		return "warn"
 	case StepClose:
 		return "close"
+	case StepExpireRequest:
+		return "expire-request"
 	}
 	return "none"
 }
@@ -111,11 +130,21 @@ func (in Inactivity) warned() bool {
 	return !in.WarnedAt.IsZero() && !in.WarnedAt.Before(in.Since) && in.WarnedAt.After(in.KeptAt)
 }
 
-// Next returns the next step the rule asks for and when it is due. A warning
+// Next returns the next automated step and when it is due: a close
+// request's deadline, or the auto-close rule's step, whichever comes first.
+func (in Inactivity) Next(rule guild.AutoClose) (Step, time.Time) {
+	step, due := in.nextInactivity(rule)
+	if in.Open && !in.RequestDue.IsZero() && (step == StepNone || !due.Before(in.RequestDue)) {
+		return StepExpireRequest, in.RequestDue
+	}
+	return step, due
+}
+
+// nextInactivity returns the auto-close rule's next step. A warning
 // is due WarnBefore ahead of the deadline; the close at the deadline, but
 // never sooner than WarnBefore after the warning, so that turning the rule on
 // (or shortening it) over old tickets warns them all before any closes.
-func (in Inactivity) Next(rule guild.AutoClose) (Step, time.Time) {
+func (in Inactivity) nextInactivity(rule guild.AutoClose) (Step, time.Time) {
 	if !in.Open || !rule.Enabled() || (rule.OnlyWaiting && !in.WaitingOnOpener) {
 		return StepNone, time.Time{}
 	}
@@ -126,16 +155,22 @@ func (in Inactivity) Next(rule guild.AutoClose) (Step, time.Time) {
 	return StepClose, later(deadline, in.WarnedAt.Add(rule.WarnBefore()))
 }
 
-// DecideInactivity decides what the auto-close rule asks of the ticket now:
-// nothing, the warning, or closing, and says why in words for the audit
-// timeline and the channel.
-func (t Ticket) DecideInactivity(in Inactivity, rule guild.AutoClose, now time.Time) (events []domain.Event, because string) {
+// DecideAutomation decides what happens to the ticket by itself now:
+// nothing, the auto-close warning, the auto-close, or closing on a close
+// request's deadline; and says why in words for the audit timeline and the
+// channel.
+func (t Ticket) DecideAutomation(in Inactivity, rule guild.AutoClose, now time.Time) (events []domain.Event, because string) {
 	if !t.Exists() || t.status != StatusOpen {
 		return nil, ""
 	}
 	step, due := in.Next(rule)
 	if step == StepNone || now.Before(due) {
 		return nil, ""
+	}
+	if step == StepExpireRequest {
+		return []domain.Event{CloseRequestExpired{Ticket: t.id, N: in.Request, At: now},
+				Closed{Ticket: t.id, At: now, Cause: CauseCloseRequestExpired}},
+			"no answer to the close request by its deadline"
 	}
 	idle := now.Sub(in.Since).Truncate(time.Minute)
 	waiting := ""

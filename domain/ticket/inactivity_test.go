@@ -19,7 +19,7 @@ func posted(by domain.UserID, at time.Time) ticket.MessagePosted {
 
 // decide folds the given events of both streams and asks the rule at now.
 func decide(rule guild.AutoClose, lifecycle, messages []domain.Event, now time.Time) ([]domain.Event, string) {
-	return ticket.FromHistory(lifecycle).DecideInactivity(ticket.InactivityOf(lifecycle, messages), rule, now)
+	return ticket.FromHistory(lifecycle).DecideAutomation(ticket.InactivityOf(lifecycle, messages), rule, now)
 }
 
 func TestAutoCloseWarnsADayBeforeAndClosesAtTheDeadline(t *testing.T) {
@@ -158,5 +158,71 @@ func TestLeavingClosesOnlyTheLeaversOpenTickets(t *testing.T) {
 	}
 	if got := ticket.FromHistory([]domain.Event{opened, closed}).CloseForLeaving(opener, at); got != nil {
 		t.Fatalf("already closed: %#v", got)
+	}
+}
+
+func TestCloseRequests(t *testing.T) {
+	at := t0.Add(time.Hour)
+	req := ticket.CloseRequested{Ticket: tid, N: 1, By: staffU, Deadline: at.Add(24 * time.Hour), At: at, Personal: ticket.CloseRequestPersonal{Reason: "solved?"}}
+	run(t, []scenario{
+		{name: "staff ask, with a deadline",
+			given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.RequestClose(staff, "solved?", 24*time.Hour, at)
+			},
+			then: []domain.Event{req}},
+		{name: "a member may not ask",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.RequestClose(owner, "", 0, at) },
+			err:   domain.ErrForbidden},
+		{name: "a closed ticket cannot be asked",
+			given: []domain.Event{opened, closed},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.RequestClose(staff, "", 0, at) },
+			err:   domain.ErrConflict},
+		{name: "a deadline of a minute is refused",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.RequestClose(staff, "", time.Minute, at) },
+			err:   domain.ErrInvalid},
+		{name: "a second request replaces the first",
+			given: []domain.Event{opened, req},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.RequestClose(staff, "", 0, at) },
+			then:  []domain.Event{ticket.CloseRequested{Ticket: tid, N: 2, By: staffU, At: at}}},
+		{name: "the opener accepts: the ticket closes",
+			given: []domain.Event{opened, req},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AnswerCloseRequest(owner, 1, true, at) },
+			then: []domain.Event{ticket.CloseRequestAnswered{Ticket: tid, N: 1, By: opener, Accepted: true, At: at},
+				ticket.Closed{Ticket: tid, By: opener, At: at}}},
+		{name: "the opener denies",
+			given: []domain.Event{opened, req},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AnswerCloseRequest(owner, 1, false, at) },
+			then:  []domain.Event{ticket.CloseRequestAnswered{Ticket: tid, N: 1, By: opener, At: at}}},
+		{name: "someone else may not answer",
+			given: []domain.Event{opened, req},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AnswerCloseRequest(nobody, 1, true, at) },
+			err:   domain.ErrForbidden},
+		{name: "a replaced request cannot be answered",
+			given: []domain.Event{opened, req, ticket.CloseRequested{Ticket: tid, N: 2, By: staffU, At: at}},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AnswerCloseRequest(owner, 1, true, at) },
+			err:   domain.ErrConflict},
+		{name: "an answered request cannot be answered again",
+			given: []domain.Event{opened, req, ticket.CloseRequestAnswered{Ticket: tid, N: 1, By: opener, At: at}},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AnswerCloseRequest(staff, 1, true, at) },
+			err:   domain.ErrConflict},
+	})
+	// Unanswered by the deadline: it closes, saying why; answered, nothing happens.
+	evs, because := decide(guild.AutoClose{}, []domain.Event{opened, req}, nil, req.Deadline)
+	if len(evs) != 2 || evs[1].(ticket.Closed).Cause != ticket.CauseCloseRequestExpired || because == "" {
+		t.Fatalf("at the deadline: %#v (%q)", evs, because)
+	}
+	if evs, _ := decide(guild.AutoClose{}, []domain.Event{opened, req}, nil, req.Deadline.Add(-time.Minute)); evs != nil {
+		t.Fatalf("before the deadline: %#v", evs)
+	}
+	denied := []domain.Event{opened, req, ticket.CloseRequestAnswered{Ticket: tid, N: 1, By: opener, At: at}}
+	if evs, _ := decide(guild.AutoClose{}, denied, nil, req.Deadline.Add(time.Hour)); evs != nil {
+		t.Fatalf("denied, yet at the deadline: %#v", evs)
+	}
+	// The deadline comes before an auto-close step due later.
+	if step, due := ticket.InactivityOf([]domain.Event{opened, req}, nil).Next(h72); step != ticket.StepExpireRequest || !due.Equal(req.Deadline) {
+		t.Fatalf("next: %v at %v", step, due)
 	}
 }

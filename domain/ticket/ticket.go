@@ -41,6 +41,8 @@ type Ticket struct {
 	closedAt    time.Time
 	channelLost bool
 	expired     bool
+	requests    int             // close requests made
+	pending     *CloseRequested // the unanswered close request, if any
 	version     int64
 }
 
@@ -80,13 +82,18 @@ func (t Ticket) apply(e domain.Event) Ticket {
 	case PrioritySet:
 		t.priority = e.Priority
 	case Closed:
-		t.status, t.closedAt = StatusClosed, e.At
+		t.status, t.closedAt, t.pending = StatusClosed, e.At, nil
+	case CloseRequested:
+		t.requests = max(t.requests, e.N)
+		t.pending = &e
+	case CloseRequestAnswered, CloseRequestExpired:
+		t.pending = nil
 	case Reopened:
 		t.status, t.closedAt = StatusOpen, time.Time{}
 	case ChannelLost:
 		t.channelLost = true
 		if e.WasOpen {
-			t.status, t.closedAt = StatusClosed, e.At
+			t.status, t.closedAt, t.pending = StatusClosed, e.At, nil
 		}
 	case TranscriptExpired:
 		t.expired = true

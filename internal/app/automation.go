@@ -31,12 +31,12 @@ func (a *App) inactivityOf(ctx context.Context, id domain.TicketID) (eventstore.
 	return h, msgs.Events, nil
 }
 
-// RunInactivity performs the auto-close step due for a ticket now, if any —
+// RunAutomation performs the auto-close step due for a ticket now, if any —
 // the warning or the close — and reports whether it did. It decides on the
 // ticket's streams and its server's current rule; the command id names the
 // step and the idle period it is for, so a crash and a retry, or two
 // processes at once, append it once.
-func (a *App) RunInactivity(ctx context.Context, id domain.TicketID) (bool, error) {
+func (a *App) RunAutomation(ctx context.Context, id domain.TicketID) (bool, error) {
 	h, msgs, err := a.inactivityOf(ctx, id)
 	if err != nil {
 		return false, err
@@ -55,7 +55,7 @@ func (a *App) RunInactivity(ctx context.Context, id domain.TicketID) (bool, erro
 	rule := s.AutoCloseFor(t.Category())
 	now := a.clock()
 	in := ticket.InactivityOf(h.Events, msgs)
-	planned, because := t.DecideInactivity(in, rule, now)
+	planned, because := t.DecideAutomation(in, rule, now)
 	if planned == nil {
 		return false, nil
 	}
@@ -71,17 +71,38 @@ func (a *App) RunInactivity(ctx context.Context, id domain.TicketID) (bool, erro
 		if s2, _ := again.Next(rule); s2 != step || !again.Since.Equal(in.Since) {
 			return nil, nil
 		}
-		evs, _ := t.DecideInactivity(again, rule, now)
+		evs, _ := t.DecideAutomation(again, rule, now)
 		acted = evs != nil
 		return evs, nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("ticket %s: %w", id, err)
 	}
-	if step == ticket.StepClose && (acted || res.AlreadyStored) {
+	if step != ticket.StepWarn && (acted || res.AlreadyStored) {
 		return acted, a.release(ctx, t, "closed: "+because, Meta{CommandID: m.CommandID})
 	}
 	return acted, nil
+}
+
+// RequestClose records staff asking the opener to agree to close; after,
+// when not zero, closes the ticket if nobody answers in time.
+func (a *App) RequestClose(ctx context.Context, id domain.TicketID, by ticket.Participant, reason string, after time.Duration, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		return t.RequestClose(by, reason, after, now)
+	})
+	return err
+}
+
+// AnswerCloseRequest records the answer to close request n; accepting
+// closes the ticket.
+func (a *App) AnswerCloseRequest(ctx context.Context, id domain.TicketID, by ticket.Participant, n int, accept bool, m Meta) error {
+	t, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		return t.AnswerCloseRequest(by, n, accept, now)
+	})
+	if err != nil || !accept {
+		return err
+	}
+	return a.release(ctx, t, "closed: close request accepted", m)
 }
 
 // KeepOpen records someone pressing "Keep open" on an auto-close warning.
@@ -159,7 +180,7 @@ type CaughtUp interface {
 
 // Automation performs the steps tickets take by themselves: it reads the
 // minutes the timers projection filed tickets under since its cursor, up to
-// now, and decides each ticket (RunInactivity). Work per tick is what is
+// now, and decides each ticket (RunAutomation). Work per tick is what is
 // due, never a scan of the open tickets.
 //
 // The cursor moves only when the projections had applied the whole log just
@@ -216,7 +237,7 @@ func (r *Automation) RunDue(ctx context.Context) (int, error) {
 	return acted, nil
 }
 
-// decide runs RunInactivity for every ticket, a few at once; it returns the
+// decide runs RunAutomation for every ticket, a few at once; it returns the
 // first failure (a refusal is a decision, not a failure).
 func (r *Automation) decide(ctx context.Context, ids []domain.TicketID) (int, error) {
 	workers := r.Workers
@@ -236,7 +257,7 @@ func (r *Automation) decide(ctx context.Context, ids []domain.TicketID) (int, er
 			defer wg.Done()
 			for id := range next {
 				var did bool
-				err := panics.Call(func() (err error) { did, err = r.App.RunInactivity(ctx, id); return err })
+				err := panics.Call(func() (err error) { did, err = r.App.RunAutomation(ctx, id); return err })
 				var rule *domain.RuleError
 				if errors.As(err, &rule) {
 					err = nil

@@ -26,6 +26,7 @@ type contribution struct {
 	Claimed       mongodb.SortedMap[int] `bson:"claimed,omitempty"`           // staff → claims that day
 	ClosedBy      mongodb.SortedMap[int] `bson:"closed_by,omitempty"`         // staff → closes that day
 	AutoClosed    mongodb.SortedMap[int] `bson:"auto_closed,omitempty"`       // cause → closes by automation that day
+	CloseRequests mongodb.SortedMap[int] `bson:"close_requests,omitempty"`    // outcome (accepted, denied, expired) → count
 }
 
 // net is what a contribution does to the open backlog.

@@ -192,6 +192,14 @@ func fold(st *ticketState, e projections.Event) {
 			break
 		}
 		st.Facts = append(st.Facts, fact{Kind: "closed", At: stored(ev.At), By: ev.By.String()})
+	case ticket.CloseRequestAnswered:
+		outcome := "denied"
+		if ev.Accepted {
+			outcome = "accepted"
+		}
+		st.Facts = append(st.Facts, fact{Kind: "close-request", At: stored(ev.At), Cause: outcome})
+	case ticket.CloseRequestExpired:
+		st.Facts = append(st.Facts, fact{Kind: "close-request", At: stored(ev.At), Cause: "expired"})
 	case ticket.ChannelLost:
 		if ev.WasOpen {
 			st.Facts = append(st.Facts, fact{Kind: "closed", At: stored(ev.At)})
@@ -243,6 +251,12 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 				x.Claimed = mongodb.SortedMap[int]{}
 			}
 			x.Claimed[f.By]++
+		case "close-request":
+			x := c(f.At)
+			if x.CloseRequests == nil {
+				x.CloseRequests = mongodb.SortedMap[int]{}
+			}
+			x.CloseRequests[f.Cause]++
 		case "closed":
 			x := c(f.At)
 			x.Closed++
@@ -312,7 +326,7 @@ func sameContribution(a, b contribution) bool {
 		return true
 	}
 	return a.Opened == b.Opened && a.Closed == b.Closed && a.Reopened == b.Reopened && a.FirstResponse == b.FirstResponse &&
-		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy) && eq(a.AutoClosed, b.AutoClosed)
+		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy) && eq(a.AutoClosed, b.AutoClosed) && eq(a.CloseRequests, b.CloseRequests)
 }
 
 // Flush implements projections.Applier.

@@ -20,13 +20,16 @@ type Day struct {
 	Closed int    `json:"closed"`
 	// AutoClosed counts the closes by automation, by cause (inactivity,
 	// opener_left); they are part of Closed.
-	AutoClosed map[string]int   `json:"auto_closed"`
-	Reopened   int              `json:"reopened"`
-	Backlog    int              `json:"backlog"` // open tickets at the end of the day
-	Commands   map[string]int   `json:"commands"`
-	FirstResp  Percentiles      `json:"first_response"`
-	Resolve    Percentiles      `json:"resolution"`
-	Staff      map[string]Staff `json:"staff"`
+	AutoClosed map[string]int `json:"auto_closed"`
+	// CloseRequests counts the close requests settled that day, by outcome
+	// (accepted, denied, expired).
+	CloseRequests map[string]int   `json:"close_requests"`
+	Reopened      int              `json:"reopened"`
+	Backlog       int              `json:"backlog"` // open tickets at the end of the day
+	Commands      map[string]int   `json:"commands"`
+	FirstResp     Percentiles      `json:"first_response"`
+	Resolve       Percentiles      `json:"resolution"`
+	Staff         map[string]Staff `json:"staff"`
 }
 
 // Percentiles of durations in milliseconds over the tickets of a day.
@@ -202,6 +205,12 @@ func add(v *Day, ch *dayChunk, first, resolve *[]int64) {
 				v.AutoClosed = map[string]int{}
 			}
 			v.AutoClosed[cause] += n
+		}
+		for outcome, n := range c.CloseRequests {
+			if v.CloseRequests == nil {
+				v.CloseRequests = map[string]int{}
+			}
+			v.CloseRequests[outcome] += n
 		}
 		for who, n := range c.ClosedBy {
 			s := v.Staff[who]

@@ -146,6 +146,17 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 			}
 		}
 	}
+	// Automation: quiet tickets close after three days (warned a day before),
+	// and a member leaving closes their tickets — which one of them does.
+	for _, in := range []fakediscord.Interaction{
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 72))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("close-on-leave", fakediscord.BoolOpt("enabled", true))),
+	} {
+		if _, err := w.deliver(ctx, in); err != nil {
+			return err
+		}
+	}
+	f.RemoveMember(w.Guild.ID, w.Members[len(w.Members)-1].ID)
 	return nil
 }
 
