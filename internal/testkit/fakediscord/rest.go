@@ -49,6 +49,12 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		s.writeError(rec, http.StatusUnauthorized, codeUnauthorized, "401: Unauthorized")
 		return
 	}
+	if !public {
+		if wait, over := s.overGlobalLimit(); over {
+			s.writeRateLimited(rec, wait, true)
+			return
+		}
+	}
 	s.route(rec, r, seg, body)
 }
 

@@ -65,6 +65,12 @@ type Server struct {
 	gatewayOpen bool
 	oauth       *oauthState
 	slow        time.Duration
+	// globalLimit is Discord's global limit on a bot's requests per second
+	// (0: none); recent holds the wall-clock times of the last second's
+	// requests, and limited counts the requests answered 429 for it.
+	globalLimit int
+	recent      []time.Time
+	limited     int
 	files       map[Snowflake][]byte
 }
 
@@ -76,6 +82,46 @@ type guildState struct {
 
 // Option configures the fake.
 type Option func(*Server)
+
+// SetGlobalRateLimit enforces Discord's global rate limit: more than n
+// requests by the bot within a second are answered 429 with "global": true
+// (0: no limit). Rates are measured on the wall clock, not the fake's clock:
+// they are real throughput, and tests freeze the fake's clock.
+func (s *Server) SetGlobalRateLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.globalLimit, s.recent = n, nil
+}
+
+// GloballyLimited returns how many requests were answered 429 for the
+// global rate limit.
+func (s *Server) GloballyLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
+// overGlobalLimit records a bot request and tells whether it exceeds the
+// global limit, and for how long the client must wait.
+func (s *Server) overGlobalLimit() (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.globalLimit <= 0 {
+		return 0, false
+	}
+	now := time.Now()
+	i := 0
+	for i < len(s.recent) && now.Sub(s.recent[i]) >= time.Second {
+		i++
+	}
+	s.recent = s.recent[i:]
+	if len(s.recent) >= s.globalLimit {
+		s.limited++
+		return time.Second - now.Sub(s.recent[0]), true
+	}
+	s.recent = append(s.recent, now)
+	return 0, false
+}
 
 // WithClock makes the fake read time from now (for rate-limit windows).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
