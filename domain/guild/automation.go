@@ -101,7 +101,15 @@ type CloseOnLeaveSet struct {
 	Enabled bool           `json:"enabled"`
 }
 
+// FeedbackSet records whether the opener is asked to rate a ticket when it
+// closes.
+type FeedbackSet struct {
+	Guild   domain.GuildID `json:"guild"`
+	Enabled bool           `json:"enabled"`
+}
+
 // WARNING: these names are stored; never change them.
+func (FeedbackSet) EventType() string     { return "guild.feedback_set.v1" }
 func (AutoCloseSet) EventType() string    { return "guild.auto_close_set.v1" }
 func (CloseOnLeaveSet) EventType() string { return "guild.close_on_leave_set.v1" }
 
@@ -152,12 +160,16 @@ func (r AutoCloseRules) For(category string) AutoClose {
 type automation struct {
 	rules        AutoCloseRules
 	closeOnLeave bool
+	feedback     bool
 }
 
 func (a automation) apply(e domain.Event) automation {
 	a.rules = a.rules.With(e)
-	if e, ok := e.(CloseOnLeaveSet); ok {
+	switch e := e.(type) {
+	case CloseOnLeaveSet:
 		a.closeOnLeave = e.Enabled
+	case FeedbackSet:
+		a.feedback = e.Enabled
 	}
 	return a
 }
@@ -215,6 +227,20 @@ func (s Settings) InheritAutoClose(by Member, category string) ([]domain.Event, 
 		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already follows the server's auto-close rule", category))
 	}
 	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Inherit: true, Rule: s.automation.rules.Server, Previous: prev}}, nil
+}
+
+// Feedback reports whether openers are asked to rate their closed tickets.
+func (s Settings) Feedback() bool { return s.automation.feedback }
+
+// SetFeedback sets whether openers are asked to rate their closed tickets.
+func (s Settings) SetFeedback(by Member, enabled bool) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	if s.automation.feedback == enabled {
+		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
+	}
+	return []domain.Event{FeedbackSet{Guild: s.id, Enabled: enabled}}, nil
 }
 
 // SetCloseOnLeave sets whether a member leaving closes their tickets.

@@ -226,3 +226,37 @@ func TestCloseRequests(t *testing.T) {
 		t.Fatalf("next: %v at %v", step, due)
 	}
 }
+
+func TestRatings(t *testing.T) {
+	at := closed.At.Add(time.Hour)
+	run(t, []scenario{
+		{name: "the opener rates a closed ticket",
+			given: []domain.Event{opened, closed},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rate(owner, 4, " quick! ", at) },
+			then:  []domain.Event{ticket.Rated{Ticket: tid, By: opener, Stars: 4, At: at, Personal: ticket.RatedPersonal{Comment: "quick!"}}}},
+		{name: "and may change it within 24 hours",
+			given: []domain.Event{opened, closed, ticket.Rated{Ticket: tid, By: opener, Stars: 4, At: at}},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Rate(owner, 2, "", closed.At.Add(24*time.Hour))
+			},
+			then: []domain.Event{ticket.Rated{Ticket: tid, By: opener, Stars: 2, At: closed.At.Add(24 * time.Hour)}}},
+		{name: "but not after",
+			given: []domain.Event{opened, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Rate(owner, 2, "", closed.At.Add(24*time.Hour+time.Second))
+			},
+			err: domain.ErrConflict},
+		{name: "staff may not rate",
+			given: []domain.Event{opened, closed},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rate(staff, 5, "", at) },
+			err:   domain.ErrForbidden},
+		{name: "an open ticket is not rated",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rate(owner, 5, "", at) },
+			err:   domain.ErrConflict},
+		{name: "six stars do not exist",
+			given: []domain.Event{opened, closed},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rate(owner, 6, "", at) },
+			err:   domain.ErrInvalid},
+	})
+}

@@ -43,6 +43,7 @@ type Ticket struct {
 	expired     bool
 	requests    int             // close requests made
 	pending     *CloseRequested // the unanswered close request, if any
+	rating      int
 	version     int64
 }
 
@@ -88,6 +89,8 @@ func (t Ticket) apply(e domain.Event) Ticket {
 		t.pending = &e
 	case CloseRequestAnswered, CloseRequestExpired:
 		t.pending = nil
+	case Rated:
+		t.rating = e.Stars
 	case Reopened:
 		t.status, t.closedAt = StatusOpen, time.Time{}
 	case ChannelLost:

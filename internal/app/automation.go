@@ -105,6 +105,14 @@ func (a *App) AnswerCloseRequest(ctx context.Context, id domain.TicketID, by tic
 	return a.release(ctx, t, "closed: close request accepted", m)
 }
 
+// Rate records the opener's rating of their closed ticket.
+func (a *App) Rate(ctx context.Context, id domain.TicketID, by ticket.Participant, stars int, comment string, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		return t.Rate(by, stars, comment, now)
+	})
+	return err
+}
+
 // KeepOpen records someone pressing "Keep open" on an auto-close warning.
 func (a *App) KeepOpen(ctx context.Context, id domain.TicketID, by ticket.Participant, m Meta) error {
 	_, msgs, err := a.inactivityOf(ctx, id)
@@ -197,6 +205,10 @@ type Automation struct {
 	Clock   func() time.Time
 	Logger  *slog.Logger
 	Workers int // tickets decided at once; default 4
+
+	// running makes the ticks of one process take turns: a tick started
+	// while another is deciding would decide the same tickets again.
+	running sync.Mutex
 }
 
 // AutomationSkew is how far behind "now" the cursor stays: longer than any
@@ -208,6 +220,8 @@ const AutomationFirstLook = 7 * 24 * time.Hour
 
 // RunDue performs every step due now and returns how many it performed.
 func (r *Automation) RunDue(ctx context.Context) (int, error) {
+	r.running.Lock()
+	defer r.running.Unlock()
 	now := r.Clock()
 	from, err := r.Cursor.Load(ctx)
 	if err != nil {

@@ -65,6 +65,11 @@ func (a *App) InheritAutoClose(ctx context.Context, g domain.GuildID, by guild.M
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.InheritAutoClose(by, category) })
 }
 
+// SetFeedback sets whether openers are asked to rate their closed tickets.
+func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member, enabled bool, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetFeedback(by, enabled) })
+}
+
 // SetCloseOnLeave sets whether a member leaving closes the tickets they opened.
 func (a *App) SetCloseOnLeave(ctx context.Context, g domain.GuildID, by guild.Member, enabled bool, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCloseOnLeave(by, enabled) })

@@ -27,6 +27,8 @@ type contribution struct {
 	ClosedBy      mongodb.SortedMap[int] `bson:"closed_by,omitempty"`         // staff → closes that day
 	AutoClosed    mongodb.SortedMap[int] `bson:"auto_closed,omitempty"`       // cause → closes by automation that day
 	CloseRequests mongodb.SortedMap[int] `bson:"close_requests,omitempty"`    // outcome (accepted, denied, expired) → count
+	Rating        int                    `bson:"rating,omitempty"`            // the ticket's latest rating, on the day it was given
+	RatedStaff    []string               `bson:"rated_staff,omitempty"`       // who claimed or closed it, credited with that rating
 }
 
 // net is what a contribution does to the open backlog.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,6 +199,8 @@ func fold(st *ticketState, e projections.Event) {
 			outcome = "accepted"
 		}
 		st.Facts = append(st.Facts, fact{Kind: "close-request", At: stored(ev.At), Cause: outcome})
+	case ticket.Rated:
+		st.Facts = append(st.Facts, fact{Kind: "rated", At: stored(ev.At), Cause: strconv.Itoa(ev.Stars)})
 	case ticket.CloseRequestExpired:
 		st.Facts = append(st.Facts, fact{Kind: "close-request", At: stored(ev.At), Cause: "expired"})
 	case ticket.ChannelLost:
@@ -238,6 +241,8 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 		return byDay[d]
 	}
 	var opened, firstClose time.Time
+	var rated fact // the latest rating
+	staff := map[string]bool{}
 	for _, f := range st.Facts {
 		switch f.Kind {
 		case "opened":
@@ -251,6 +256,8 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 				x.Claimed = mongodb.SortedMap[int]{}
 			}
 			x.Claimed[f.By]++
+		case "rated":
+			rated = f
 		case "close-request":
 			x := c(f.At)
 			if x.CloseRequests == nil {
@@ -279,6 +286,19 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 				}
 			}
 		}
+	}
+	for _, f := range st.Facts {
+		if (f.Kind == "claimed" || f.Kind == "closed") && f.By != "" && f.By != st.Opener {
+			staff[f.By] = true
+		}
+	}
+	if stars, err := strconv.Atoi(rated.Cause); err == nil && rated.Kind == "rated" {
+		x := c(rated.At)
+		x.Rating = stars
+		for who := range staff {
+			x.RatedStaff = append(x.RatedStaff, who)
+		}
+		slices.Sort(x.RatedStaff)
 	}
 	var first time.Time
 	for who, at := range st.Answers {
@@ -326,7 +346,8 @@ func sameContribution(a, b contribution) bool {
 		return true
 	}
 	return a.Opened == b.Opened && a.Closed == b.Closed && a.Reopened == b.Reopened && a.FirstResponse == b.FirstResponse &&
-		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy) && eq(a.AutoClosed, b.AutoClosed) && eq(a.CloseRequests, b.CloseRequests)
+		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy) && eq(a.AutoClosed, b.AutoClosed) && eq(a.CloseRequests, b.CloseRequests) &&
+		a.Rating == b.Rating && slices.Equal(a.RatedStaff, b.RatedStaff)
 }
 
 // Flush implements projections.Applier.

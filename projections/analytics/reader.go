@@ -24,6 +24,7 @@ type Day struct {
 	// CloseRequests counts the close requests settled that day, by outcome
 	// (accepted, denied, expired).
 	CloseRequests map[string]int   `json:"close_requests"`
+	Ratings       Ratings          `json:"ratings"`
 	Reopened      int              `json:"reopened"`
 	Backlog       int              `json:"backlog"` // open tickets at the end of the day
 	Commands      map[string]int   `json:"commands"`
@@ -39,10 +40,29 @@ type Percentiles struct {
 	P90    int64 `json:"p90_ms"`
 }
 
-// Staff counts what one staff member did on a day.
+// Staff counts what one staff member did on a day, and the ratings of the
+// tickets they claimed or closed.
 type Staff struct {
-	Claimed int `json:"claimed"`
-	Closed  int `json:"closed"`
+	Claimed int     `json:"claimed"`
+	Closed  int     `json:"closed"`
+	Ratings Ratings `json:"ratings"`
+}
+
+// Ratings are the ratings given on a day: how many, their average and how
+// many of each star count (Distribution[0] is one star).
+type Ratings struct {
+	Count        int     `json:"count"`
+	Average      float64 `json:"average"`
+	Distribution [5]int  `json:"distribution"`
+}
+
+func (r *Ratings) add(stars int) {
+	if stars < 1 || stars > 5 {
+		return
+	}
+	r.Distribution[stars-1]++
+	r.Average = (r.Average*float64(r.Count) + float64(stars)) / float64(r.Count+1)
+	r.Count++
 }
 
 // Reader reads analytics from the live generation.
@@ -205,6 +225,14 @@ func add(v *Day, ch *dayChunk, first, resolve *[]int64) {
 				v.AutoClosed = map[string]int{}
 			}
 			v.AutoClosed[cause] += n
+		}
+		if c.Rating > 0 {
+			v.Ratings.add(c.Rating)
+			for _, who := range c.RatedStaff {
+				s := v.Staff[who]
+				s.Ratings.add(c.Rating)
+				v.Staff[who] = s
+			}
 		}
 		for outcome, n := range c.CloseRequests {
 			if v.CloseRequests == nil {

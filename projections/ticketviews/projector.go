@@ -147,8 +147,11 @@ func fold(v *View, e projections.Event) {
 		}
 	case ticket.TranscriptExpired:
 		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason, v.Name, v.NamedBy = true, "", nil, "", ticket.DefaultName(v.Number), ""
+		v.RatingComment = ""
 	case ticket.ChannelRemoved:
 		v.Channel = ""
+	case ticket.Rated:
+		v.Rating, v.RatingComment = ev.Stars, ev.Personal.Comment
 	case ticket.DiscordActionFailed:
 		v.LastFailure = ev.Action + ": " + ev.Error
 	case ticket.MessagePosted:
@@ -177,7 +180,7 @@ func (a *applier) scrub(ctx context.Context, r projections.Erasure) error {
 			continue
 		}
 		if r.Owns(v.Opener) {
-			v.Topic, v.Answers = "", nil
+			v.Topic, v.Answers, v.RatingComment = "", nil, ""
 		}
 		if r.Owns(v.ClosedBy) {
 			v.CloseReason = ""

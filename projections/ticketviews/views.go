@@ -20,25 +20,29 @@ type Answer struct {
 
 // View is everything staff see about one ticket.
 type View struct {
-	ID                string     `bson:"_id" json:"id"`
-	Guild             string     `bson:"guild" json:"guild"`
-	Number            int64      `bson:"number" json:"number"`
-	Status            string     `bson:"status" json:"status"`
-	Opener            string     `bson:"opener" json:"opener"`
-	Claimer           string     `bson:"claimer,omitempty" json:"claimer,omitempty"`
-	Members           []string   `bson:"members" json:"members"`
-	Category          string     `bson:"category" json:"category"`
-	Priority          string     `bson:"priority" json:"priority"`
-	Channel           string     `bson:"channel,omitempty" json:"channel,omitempty"`
-	Name              string     `bson:"name" json:"name"`
-	Topic             string     `bson:"topic,omitempty" json:"topic,omitempty"`
-	Answers           []Answer   `bson:"answers,omitempty" json:"answers,omitempty"`
-	OpenedAt          time.Time  `bson:"opened_at" json:"opened_at"`
-	ClosedAt          *time.Time `bson:"closed_at,omitempty" json:"closed_at,omitempty"`
-	ClosedBy          string     `bson:"closed_by,omitempty" json:"closed_by,omitempty"`
-	CloseReason       string     `bson:"close_reason,omitempty" json:"close_reason,omitempty"`
-	ChannelLost       bool       `bson:"channel_lost,omitempty" json:"channel_lost,omitempty"`
-	TranscriptExpired bool       `bson:"transcript_expired,omitempty" json:"transcript_expired,omitempty"`
+	ID          string     `bson:"_id" json:"id"`
+	Guild       string     `bson:"guild" json:"guild"`
+	Number      int64      `bson:"number" json:"number"`
+	Status      string     `bson:"status" json:"status"`
+	Opener      string     `bson:"opener" json:"opener"`
+	Claimer     string     `bson:"claimer,omitempty" json:"claimer,omitempty"`
+	Members     []string   `bson:"members" json:"members"`
+	Category    string     `bson:"category" json:"category"`
+	Priority    string     `bson:"priority" json:"priority"`
+	Channel     string     `bson:"channel,omitempty" json:"channel,omitempty"`
+	Name        string     `bson:"name" json:"name"`
+	Topic       string     `bson:"topic,omitempty" json:"topic,omitempty"`
+	Answers     []Answer   `bson:"answers,omitempty" json:"answers,omitempty"`
+	OpenedAt    time.Time  `bson:"opened_at" json:"opened_at"`
+	ClosedAt    *time.Time `bson:"closed_at,omitempty" json:"closed_at,omitempty"`
+	ClosedBy    string     `bson:"closed_by,omitempty" json:"closed_by,omitempty"`
+	CloseReason string     `bson:"close_reason,omitempty" json:"close_reason,omitempty"`
+	ChannelLost bool       `bson:"channel_lost,omitempty" json:"channel_lost,omitempty"`
+	// Rating is the opener's latest rating (1-5, 0 when none) and
+	// RatingComment their comment (their personal data).
+	Rating            int    `bson:"rating,omitempty" json:"rating,omitempty"`
+	RatingComment     string `bson:"rating_comment,omitempty" json:"rating_comment,omitempty"`
+	TranscriptExpired bool   `bson:"transcript_expired,omitempty" json:"transcript_expired,omitempty"`
 	// LastFailure is the last Discord action that failed for good, for staff.
 	LastFailure string `bson:"last_failure,omitempty" json:"last_failure,omitempty"`
 	// Erased is true when some of the ticket's personal data was erased.

@@ -221,3 +221,35 @@ func BenchmarkAutomationTick(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAutomationThousandDue measures one tick that finds 1,000 tickets
+// due at once (their warnings), without Discord: the decisions and appends.
+func BenchmarkAutomationThousandDue(b *testing.B) {
+	const n = 1000
+	conn := testenv.SQLite(b)
+	w := newWorld(b, conn)
+	ctx := context.Background()
+	if err := w.env.App.SetTicketLimit(ctx, g, admin, guild.MaxTicketLimit, app.Meta{}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		w.open(b, domain.UserID(10_000+i/guild.MaxTicketLimit))
+	}
+	if err := w.env.App.SetAutoClose(ctx, g, admin, "", guild.AutoClose{AfterMinutes: 24 * 60}, app.Meta{}); err != nil {
+		b.Fatal(err)
+	}
+	w.env.Caught(b, w.rt)
+	if _, err := w.auto.RunDue(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		w.clock.advance(12*time.Hour + time.Minute)
+		w.env.Caught(b, w.rt)
+		start := time.Now()
+		acted, err := w.auto.RunDue(ctx)
+		if err != nil || acted != n {
+			b.Fatalf("acted on %d of %d: %v", acted, n, err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s/1000-due")
+	}
+}

@@ -179,6 +179,8 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		return noticeAutoClose, d.app.SetAutoClose(ctx, g, by, category, rule, m)
 	case "close-on-leave":
 		return noticeCloseOnLeave, d.app.SetCloseOnLeave(ctx, g, by, checked(in("enabled")), m)
+	case "feedback":
+		return noticeFeedback, d.app.SetFeedback(ctx, g, by, checked(in("enabled")), m)
 	case "category-add":
 		c := guild.Category{Key: strings.TrimSpace(in("key")), Name: strings.TrimSpace(in("name"))}
 		if dc := strings.TrimSpace(in("discord_category")); dc != "" {
@@ -264,6 +266,7 @@ type settingsView struct {
 	LogChannel       string     `json:"log_channel,omitempty"`
 	AutoClose        autoClose  `json:"auto_close"`
 	CloseOnLeave     bool       `json:"close_on_leave"`
+	Feedback         bool       `json:"feedback"`
 	BlacklistedUsers []string   `json:"blacklisted_users"`
 	BlacklistedRoles []string   `json:"blacklisted_roles"`
 }
@@ -311,7 +314,7 @@ func settingsOf(g guild.Settings) settingsView {
 	if !g.LogChannel().IsZero() {
 		v.LogChannel = g.LogChannel().String()
 	}
-	v.AutoClose, v.CloseOnLeave = autoCloseOf(g.AutoClose()), g.CloseOnLeave()
+	v.AutoClose, v.CloseOnLeave, v.Feedback = autoCloseOf(g.AutoClose()), g.CloseOnLeave(), g.Feedback()
 	for _, u := range g.BlacklistedUsers() {
 		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())
 	}

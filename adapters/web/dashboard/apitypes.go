@@ -205,6 +205,9 @@ type apiDay struct {
 	Day           string              `json:"day"`
 	Opened        int                 `json:"opened"`
 	Closed        int                 `json:"closed"`
+	AutoClosed    map[string]int      `json:"auto_closed"`
+	CloseRequests map[string]int      `json:"close_requests"`
+	Ratings       apiRatings          `json:"ratings"`
 	Reopened      int                 `json:"reopened"`
 	Backlog       int                 `json:"backlog"`
 	Commands      map[string]int      `json:"commands"`
@@ -222,24 +225,40 @@ type apiPercentiles struct {
 
 // apiStaff is what one staff member did on a day.
 type apiStaff struct {
-	Claimed int `json:"claimed"`
-	Closed  int `json:"closed"`
+	Claimed int        `json:"claimed"`
+	Closed  int        `json:"closed"`
+	Ratings apiRatings `json:"ratings"`
 }
 
 func toAPIAnalytics(guild, from, to string, days []analytics.Day) apiAnalytics {
 	out := apiAnalytics{Guild: guild, From: from, To: to, Days: make([]apiDay, 0, len(days))}
 	for _, d := range days {
 		day := apiDay{Day: d.Day, Opened: d.Opened, Closed: d.Closed, Reopened: d.Reopened, Backlog: d.Backlog,
-			Commands: map[string]int{}, Staff: map[string]apiStaff{},
+			Commands: map[string]int{}, Staff: map[string]apiStaff{}, AutoClosed: map[string]int{}, CloseRequests: map[string]int{},
+			Ratings:       toAPIRatings(d.Ratings),
 			FirstResponse: apiPercentiles{Count: d.FirstResp.Count, Median: d.FirstResp.Median, P90: d.FirstResp.P90},
 			Resolution:    apiPercentiles{Count: d.Resolve.Count, Median: d.Resolve.Median, P90: d.Resolve.P90}}
 		maps.Copy(day.Commands, d.Commands)
+		maps.Copy(day.AutoClosed, d.AutoClosed)
+		maps.Copy(day.CloseRequests, d.CloseRequests)
 		for who, s := range d.Staff {
-			day.Staff[who] = apiStaff{Claimed: s.Claimed, Closed: s.Closed}
+			day.Staff[who] = apiStaff{Claimed: s.Claimed, Closed: s.Closed, Ratings: toAPIRatings(s.Ratings)}
 		}
 		out.Days = append(out.Days, day)
 	}
 	return out
+}
+
+// apiRatings are the ratings of a day: how many, their average, and how
+// many of each star count.
+type apiRatings struct {
+	Count        int     `json:"count"`
+	Average      float64 `json:"average"`
+	Distribution []int   `json:"distribution"`
+}
+
+func toAPIRatings(r analytics.Ratings) apiRatings {
+	return apiRatings{Count: r.Count, Average: r.Average, Distribution: r.Distribution[:]}
 }
 
 // apiSettings is a server's settings.

@@ -315,6 +315,12 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !s.CloseOnLeave() || s.AutoClose().AfterMinutes != 72*60 {
 			t.Fatalf("close on leave %v, auto-close %+v", s.CloseOnLeave(), s.AutoClose())
 		}
+		do(t, ctx, "feedback", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("feedback")),
+			chromedp.Click(chromedp.ID("feedback")),
+			chromedp.Submit(chromedp.CSS("#form-feedback button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !s.Feedback() {
+			t.Fatal("asking for ratings is still off after the form")
+		}
 		do(t, ctx, "audit", chromedp.Navigate(g+"/audit?type=guild.retention_set.v1"), chromedp.WaitVisible(chromedp.ID("timeline")))
 		screenshot(t, ctx, "audit")
 		if got := text(t, ctx, "#timeline"); !strings.Contains(got, "dashboard") || !strings.Contains(got, "30") {

@@ -27,6 +27,7 @@ const (
 	noticeLogChannel       notice = "log-channel-saved"
 	noticeAutoClose        notice = "auto-close-saved"
 	noticeCloseOnLeave     notice = "close-on-leave-saved"
+	noticeFeedback         notice = "feedback-saved"
 	noticeCategoryAdded    notice = "category-added"
 	noticeQuestionAdded    notice = "question-added"
 	noticeCategoryRemoved  notice = "category-removed"
@@ -67,6 +68,7 @@ var notices = map[notice]noticeText{
 	noticeLogChannel:         {text: "Log channel saved."},
 	noticeAutoClose:          {text: "Auto-close saved."},
 	noticeCloseOnLeave:       {text: "Closing on leave saved."},
+	noticeFeedback:           {text: "Ratings setting saved."},
 	noticeCategoryAdded:      {text: "Category added."},
 	noticeQuestionAdded:      {text: "Question added."},
 	noticeCategoryRemoved:    {text: "Category removed."},

@@ -85,6 +85,7 @@ func mentioned(texts ...string) []string {
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
+		"stars": func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
 		"time": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:

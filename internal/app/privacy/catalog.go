@@ -19,6 +19,7 @@ var PersonalEvents = []PersonalEvent{
 	{"ticket.topic_corrected.v1", "a topic as staff corrected it, and the one it replaced", "the person who opened the ticket, per ticket"},
 	{"ticket.renamed.v1", "the channel name typed, and the previous one", "the person who renamed, per ticket"},
 	{"ticket.closed.v1", "the close reason", "the person who closed, per ticket"},
+	{"ticket.rated.v1", "the comment given with a rating of a ticket", "the person who opened the ticket, per ticket"},
 	{"ticket.close_requested.v1", "why staff asked to close", "the staff member who asked, per ticket"},
 	{"profile.observed.v1", "the user name, display name and avatar hash Discord showed", "the person, in their profile scope"},
 }

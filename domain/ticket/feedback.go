@@ -1,0 +1,67 @@
+package ticket
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Feedback bounds.
+const (
+	// FeedbackWindow is how long after the close the opener may rate, or
+	// change their rating.
+	FeedbackWindow     = 24 * time.Hour
+	MaxFeedbackComment = 1000
+)
+
+// RatedPersonal is the opener's comment: sealed under their key.
+type RatedPersonal struct {
+	Comment string `json:"comment,omitempty"`
+}
+
+// Rated records the opener's rating of a closed ticket, 1 to 5 stars. A
+// later rating within the window replaces it.
+type Rated struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	By       domain.UserID   `json:"by"`
+	Stars    int             `json:"stars"`
+	At       time.Time       `json:"at"`
+	Personal RatedPersonal   `json:"personal"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (Rated) EventType() string { return "ticket.rated.v1" }
+
+// DataOwner implements domain.PersonalEvent: the comment is the opener's.
+func (e Rated) DataOwner() domain.DataOwner { return owner(e.By, e.Ticket) }
+
+// Rating returns the ticket's latest rating, 0 when none.
+func (t Ticket) Rating() int { return t.rating }
+
+// Rate decides the opener's rating of their closed ticket: 1 to 5 stars
+// and an optional comment, changeable for FeedbackWindow after the close.
+func (t Ticket) Rate(by Participant, stars int, comment string, now time.Time) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if by.User != t.opener {
+		return nil, domain.Refuse(domain.ErrForbidden, "only the person who opened this ticket can rate it")
+	}
+	if t.status != StatusClosed {
+		return nil, domain.Refuse(domain.ErrConflict, "a ticket is rated once it is closed")
+	}
+	if now.After(t.closedAt.Add(FeedbackWindow)) {
+		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ratings can be given or changed for %d hours after the close", int(FeedbackWindow.Hours())))
+	}
+	if stars < 1 || stars > 5 {
+		return nil, domain.Refuse(domain.ErrInvalid, "a rating is 1 to 5 stars")
+	}
+	comment = strings.TrimSpace(comment)
+	if len(comment) > MaxFeedbackComment {
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a comment is at most %d characters", MaxFeedbackComment))
+	}
+	return []domain.Event{Rated{Ticket: t.id, By: by.User, Stars: stars, At: now, Personal: RatedPersonal{Comment: comment}}}, nil
+}
