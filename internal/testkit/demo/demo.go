@@ -51,11 +51,18 @@ var stories = []story{
 	{category: "billing", answer: "#10555", chat: []string{"I need an invoice with my company's VAT number."}, claim: true},
 }
 
+// What the demo's first opener says with their rating, and why staff ask
+// the second to agree to close.
+const (
+	ratingComment      = "Refunded within minutes, thank you!"
+	closeRequestReason = "The fix is out in 2.4.1"
+)
+
 // Texts lists what the demo's people write and type (topics, form
 // answers, messages, close reasons): tests look for them where they must
 // never be, such as the logs.
 func Texts() []string {
-	var out []string
+	out := []string{ratingComment, closeRequestReason}
 	for _, s := range stories {
 		out = append(out, s.topic, s.answer, s.reason)
 		out = append(out, s.chat...)
@@ -101,6 +108,7 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-question", fakediscord.Str("key", "billing"), fakediscord.Str("label", "Order number"), map[string]any{"name": "required", "type": 5, "value": true})),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "bugs"), fakediscord.Str("name", "Bug report"))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "other"), fakediscord.Str("name", "Something else"))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("feedback", fakediscord.BoolOpt("enabled", true))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel")),
 	}
 	for _, in := range steps {
@@ -157,7 +165,57 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 		}
 	}
 	f.RemoveMember(w.Guild.ID, w.Members[len(w.Members)-1].ID)
-	return nil
+	// The first ticket's opener rates it; staff ask the second's to agree to close.
+	first, err := w.waitChannel(ctx, 1)
+	if err != nil {
+		return err
+	}
+	rate, err := w.waitButton(ctx, first.ID, "/ticket/rate/")
+	if err != nil {
+		return err
+	}
+	opener := w.Members[0]
+	stars := strings.TrimPrefix(rate, "/ticket/rate/")
+	stars = stars[:strings.LastIndex(stars, "/")+1] + "5"
+	if _, err := w.deliver(ctx, f.ModalSubmit(as(opener, first.ID), "/form/rate/"+stars, [][2]string{{"comment", ratingComment}})); err != nil {
+		return err
+	}
+	second, err := w.waitChannel(ctx, 2)
+	if err != nil {
+		return err
+	}
+	_, err = w.deliver(ctx, f.SlashCommand(as(w.Staff[1%len(w.Staff)], second.ID), "ticket",
+		fakediscord.Sub("close-request", fakediscord.Str("reason", closeRequestReason), fakediscord.Str("after", "2d"))))
+	return err
+}
+
+// waitButton returns the custom id of the first button in a channel whose id
+// starts with prefix, once the bot has posted it.
+func (w *World) waitButton(ctx context.Context, ch fakediscord.Snowflake, prefix string) (string, error) {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range w.Fake.Messages(ch) {
+			for _, row := range m.Components {
+				var r struct {
+					Components []struct {
+						CustomID string `json:"custom_id"`
+					} `json:"components"`
+				}
+				_ = json.Unmarshal(row, &r)
+				for _, c := range r.Components {
+					if strings.HasPrefix(c.CustomID, prefix) {
+						return c.CustomID, nil
+					}
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return "", fmt.Errorf("demo: no %s button in channel %s", prefix, ch)
 }
 
 func (w *World) deliver(ctx context.Context, in fakediscord.Interaction) (string, error) {
