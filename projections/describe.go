@@ -155,6 +155,13 @@ func describe(e Event, personal bool) string {
 			return "openers are now asked to rate their closed tickets"
 		}
 		return "openers are no longer asked to rate their closed tickets"
+	case ticket.StaffReminded:
+		return "the staff roles were reminded that the ticket waits for an answer"
+	case guild.ReminderSet:
+		if ev.AfterMinutes == 0 {
+			return "staff reminders turned off"
+		}
+		return fmt.Sprintf("staff are reminded after %d minutes without an answer (was %d)", ev.AfterMinutes, ev.Previous)
 	case ticket.KeptOpen:
 		return fmt.Sprintf("%s kept the ticket open", u(ev.By))
 	case member.TicketReserved:

@@ -317,3 +317,35 @@ func TestTheOpenerRatesTheClosedTicketAndTheAnalyticsCountIt(t *testing.T) {
 		t.Fatalf("rating %d after the change, want 5", v.Rating)
 	}
 }
+
+func TestStaffArePingedOnceWhenATicketWaitsForAnAnswer(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("reminder", fakediscord.Int("minutes", 3))))
+	mustContain(t, "too short a reminder", content, "5 minutes to 7 days")
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("reminder", fakediscord.Int("minutes", 30))))
+	mustContain(t, "reminder", content, "30 min")
+	ch := openTicket(t, w, "hello?")
+	travel(t, w, 29*time.Minute)
+	if n := len(messagesWith(w, ch.ID, "waiting for a staff answer")); n != 0 {
+		t.Fatalf("pinged %d times before 30 minutes", n)
+	}
+	travel(t, w, 2*time.Minute)
+	pings := messagesWith(w, ch.ID, "waiting for a staff answer")
+	if len(pings) != 1 || !strings.Contains(pings[0].Content, "<@&"+w.StaffRole.ID.String()+">") {
+		t.Fatalf("want one ping of the staff role, got %+v", pings)
+	}
+	travel(t, w, 3*time.Hour)
+	if n := len(messagesWith(w, ch.ID, "waiting for a staff answer")); n != 1 {
+		t.Fatalf("pinged %d times for one wait", n)
+	}
+	// Staff answer, the opener writes again: a new wait, a new reminder.
+	f.PostMessage(ch.ID, w.Staff, "Looking into it")
+	w.Clock.Advance(time.Minute)
+	f.PostMessage(ch.ID, w.Member, "any news?")
+	travel(t, w, 31*time.Minute)
+	if n := len(messagesWith(w, ch.ID, "waiting for a staff answer")); n != 2 {
+		t.Fatalf("%d pings after the second wait, want 2", n)
+	}
+}

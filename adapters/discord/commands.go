@@ -23,6 +23,7 @@ func Commands() []discord.ApplicationCommandCreate {
 	}
 	minRetention, maxRetention, minLimit, maxLimit := 1, guild.MaxRetentionDays, 1, guild.MaxTicketLimit
 	minAutoClose, maxAutoClose, minWarn := 0, int(guild.MaxAutoCloseAfter/time.Hour), 1
+	maxReminder := int(guild.MaxReminder / time.Minute)
 	priorities := []discord.ApplicationCommandOptionChoiceString{
 		{Name: "low", Value: "low"}, {Name: "normal", Value: "normal"}, {Name: "high", Value: "high"}, {Name: "urgent", Value: "urgent"}}
 	guildOnly := []discord.InteractionContextType{discord.InteractionContextTypeGuild}
@@ -70,6 +71,8 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionInt{Name: "warn-hours", Description: "Warn this many hours before (default 24, or half the period)", MinValue: &minWarn, MaxValue: &maxAutoClose},
 					discord.ApplicationCommandOptionBool{Name: "only-waiting", Description: "Only when the last message is not the opener's"},
 					discord.ApplicationCommandOptionBool{Name: "inherit", Description: "The category follows the server's rule again"}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "reminder", Description: "Ping the staff roles when a ticket waits for a staff answer", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionInt{Name: "minutes", Description: "Minutes without a staff answer (0: off; 5 to 10080)", Required: true, MinValue: &minAutoClose, MaxValue: &maxReminder}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "feedback", Description: "Ask openers to rate their ticket when it closes", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "close-on-leave", Description: "Close a member's tickets when they leave the server", Options: []discord.ApplicationCommandOption{

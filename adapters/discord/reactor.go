@@ -144,6 +144,26 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			}, rest.WithCtx(ctx))
 			return err
 		})
+	case ticket.StaffReminded:
+		return r.onChannel(ctx, ev.Ticket, "remind staff", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			s, err := r.bot.app.Settings(ctx, t.Guild())
+			if err != nil || t.Status() != ticket.StatusOpen {
+				return err
+			}
+			roles := make([]snowflake.ID, 0, len(s.StaffRoles()))
+			mention := ""
+			for _, role := range s.StaffRoles() {
+				roles = append(roles, snowflake.ID(role))
+				mention += fmt.Sprintf("<@&%s> ", role)
+			}
+			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
+				Content:         fmt.Sprintf("🔔 %sthis ticket is waiting for a staff answer (%s).", mention, e.Actor.Because),
+				Nonce:           nonce("reminded", string(t.ID()), strconv.FormatInt(e.Version, 10)),
+				EnforceNonce:    true,
+				AllowedMentions: &discord.AllowedMentions{Roles: roles},
+			}, rest.WithCtx(ctx))
+			return err
+		})
 	case ticket.InactivityWarned:
 		return r.onChannel(ctx, ev.Ticket, "warn of auto-close", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
 			if t.Status() != ticket.StatusOpen {

@@ -130,6 +130,14 @@ func (b *Bot) routes() *handler.Mux {
 			return fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
 		}))
 		r.SlashCommand("/auto-close", b.setupCmd(b.setupAutoClose))
+		r.SlashCommand("/reminder", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			n := d.Int("minutes")
+			said := "Staff are no longer reminded of tickets waiting for an answer."
+			if n > 0 {
+				said = fmt.Sprintf("Staff roles are pinged once when a ticket has waited %s for a staff answer.", guild.Hours(time.Duration(n)*time.Minute))
+			}
+			return said, b.app.SetReminder(ctx, a.guild, a.member(), n, a.meta())
+		}))
 		r.SlashCommand("/feedback", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
 			said := "Openers are no longer asked to rate their tickets."
@@ -483,7 +491,7 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		if s.LogChannel() != 0 {
 			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
 		}
-		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.Feedback()))
+		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.Feedback()), reminderSaid(s.Reminder()))
 		for _, c := range s.Categories() {
 			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
 			if own, ok := s.CategoryAutoClose(c.Key); ok {
@@ -528,6 +536,13 @@ func (b *Bot) btnAnswerCloseRequest(accept bool) handler.ButtonComponentHandler 
 			return public("↩️ <@%s> would rather keep this ticket open.", a.user), b.app.AnswerCloseRequest(ctx, id, p, n, false, a.meta())
 		})(data, e)
 	}
+}
+
+func reminderSaid(d time.Duration) string {
+	if d == 0 {
+		return "off"
+	}
+	return "after " + guild.Hours(d) + " without a staff answer"
 }
 
 func onOff(b bool) string {

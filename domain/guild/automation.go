@@ -119,6 +119,64 @@ func (CloseOnLeaveSet) EventType() string { return "guild.close_on_leave_set.v1"
 type AutoCloseRules struct {
 	Server     AutoClose            `bson:"server" json:"server"`
 	ByCategory map[string]AutoClose `bson:"by_category,omitempty" json:"by_category,omitempty"`
+	// RemindAfterMinutes is the staff reminder (0: none): ping the staff
+	// roles once when a ticket has waited this long for a staff answer.
+	RemindAfterMinutes int `bson:"remind_after,omitempty" json:"remind_after,omitempty"`
+}
+
+// Automation is what happens by itself to a ticket of one category: its
+// auto-close rule and the server's staff reminder.
+type Automation struct {
+	AutoClose   AutoClose
+	RemindAfter time.Duration // 0: no reminder
+}
+
+// Automation returns what a ticket of a category follows.
+func (r AutoCloseRules) Automation(category string) Automation {
+	return Automation{AutoClose: r.For(category), RemindAfter: time.Duration(r.RemindAfterMinutes) * time.Minute}
+}
+
+// Bounds of the staff reminder.
+const (
+	MinReminder = 5 * time.Minute
+	MaxReminder = 7 * 24 * time.Hour
+)
+
+// ReminderSet records the staff reminder: after how many minutes without a
+// staff answer the staff roles are pinged in the ticket (0: off).
+type ReminderSet struct {
+	Guild        domain.GuildID `json:"guild"`
+	AfterMinutes int            `json:"after_minutes"`
+	Previous     int            `json:"previous"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (ReminderSet) EventType() string { return "guild.reminder_set.v1" }
+
+// Reminder returns the staff reminder's delay, zero when off.
+func (s Settings) Reminder() time.Duration {
+	return time.Duration(s.automation.rules.RemindAfterMinutes) * time.Minute
+}
+
+// AutomationFor returns what a ticket of a category follows.
+func (s Settings) AutomationFor(category string) Automation {
+	return s.automation.rules.Automation(category)
+}
+
+// SetReminder sets the staff reminder (0 minutes: off).
+func (s Settings) SetReminder(by Member, minutes int) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	d := time.Duration(minutes) * time.Minute
+	if minutes != 0 && (d < MinReminder || d > MaxReminder) {
+		return nil, domain.Refuse(domain.ErrInvalid, "a reminder comes after 5 minutes to 7 days without a staff answer (0: off)")
+	}
+	if minutes == s.automation.rules.RemindAfterMinutes {
+		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the reminder")
+	}
+	return []domain.Event{ReminderSet{Guild: s.id, AfterMinutes: minutes, Previous: s.automation.rules.RemindAfterMinutes}}, nil
 }
 
 // With folds one event of the guild's stream.
@@ -138,6 +196,8 @@ func (r AutoCloseRules) With(e domain.Event) AutoCloseRules {
 		} else {
 			r.ByCategory[e.Category] = e.Rule
 		}
+	case ReminderSet:
+		r.RemindAfterMinutes = e.AfterMinutes
 	case CategoryRemoved:
 		if _, ok := r.ByCategory[e.Previous.Key]; ok {
 			r.ByCategory = maps.Clone(r.ByCategory)

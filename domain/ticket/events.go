@@ -149,6 +149,18 @@ type CloseRequestExpired struct {
 	At     time.Time       `json:"at"`
 }
 
+// StaffReminded records the staff roles pinged once because the ticket
+// has waited for a staff answer since WaitingSince.
+type StaffReminded struct {
+	Ticket       domain.TicketID `json:"ticket"`
+	WaitingSince time.Time       `json:"waiting_since"`
+	At           time.Time       `json:"at"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (StaffReminded) EventType() string { return "ticket.staff_reminded.v1" }
+
 // InactivityWarned records the warning that the ticket will close for
 // inactivity at ClosesAt unless its opener writes or someone keeps it open.
 type InactivityWarned struct {
@@ -352,7 +364,7 @@ func Events() []domain.Event {
 	return []domain.Event{
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
-		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{},
+		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}
 }

@@ -33,6 +33,15 @@ type Inactivity struct {
 	// deadline (zero: none, or no deadline).
 	Request    int       `bson:"request,omitempty" json:"request,omitempty"`
 	RequestDue time.Time `bson:"request_due,omitzero" json:"request_due,omitzero"`
+	// OpenedAt is the latest open or reopen. WaitingForStaff says the
+	// opener has had no answer since WaitingSince (the open, or their first
+	// message after someone else's); a message by another person (not a
+	// bot) is the answer. RemindedFor is the WaitingSince of the last staff
+	// reminder: one per wait.
+	OpenedAt        time.Time `bson:"opened_at" json:"opened_at"`
+	WaitingForStaff bool      `bson:"waiting_staff,omitempty" json:"waiting_staff,omitempty"`
+	WaitingSince    time.Time `bson:"waiting_since,omitzero" json:"waiting_since,omitzero"`
+	RemindedFor     time.Time `bson:"reminded_for,omitzero" json:"reminded_for,omitzero"`
 }
 
 func later(a, b time.Time) time.Time {
@@ -48,11 +57,15 @@ func (in Inactivity) With(e domain.Event) Inactivity {
 	case Opened:
 		in.Opener, in.Category, in.Open = e.Opener, e.Category, true
 		in.Since = later(in.Since, e.At)
+		in = in.waitFrom(e.At)
 	case CategoryChanged:
 		in.Category = e.Category
 	case Reopened:
 		in.Open = true
 		in.Since = later(in.Since, e.At)
+		in = in.waitFrom(e.At)
+	case StaffReminded:
+		in.RemindedFor = later(in.RemindedFor, e.WaitingSince)
 	case Closed:
 		in.Open, in.Request, in.RequestDue = false, 0, time.Time{}
 	case ChannelLost:
@@ -83,10 +96,27 @@ func (in Inactivity) With(e domain.Event) Inactivity {
 		if e.Author == in.Opener {
 			in.Since = later(in.Since, e.At)
 		}
+		if !e.At.Before(in.OpenedAt) { // what came before an open or reopen waits for nothing
+			switch {
+			case e.Author != in.Opener:
+				in.WaitingForStaff = false
+			case !in.WaitingForStaff:
+				in.WaitingForStaff, in.WaitingSince = true, e.At
+			}
+		}
 		if !e.At.Before(in.LastHuman) {
 			in.LastHuman, in.WaitingOnOpener = e.At, e.Author != in.Opener
 		}
 	}
+	return in
+}
+
+// waitFrom starts a wait for staff at an open or a reopen.
+func (in Inactivity) waitFrom(at time.Time) Inactivity {
+	if at.Before(in.OpenedAt) {
+		return in
+	}
+	in.OpenedAt, in.WaitingForStaff, in.WaitingSince = at, true, at
 	return in
 }
 
@@ -111,6 +141,7 @@ const (
 	StepWarn                      // post the warning
 	StepClose                     // close
 	StepExpireRequest             // close: a close request's deadline passed unanswered
+	StepRemind                    // ping the staff roles: no staff answer for a while
 )
 
 func (s Step) String() string {
@@ -121,6 +152,8 @@ func (s Step) String() string {
 		return "close"
 	case StepExpireRequest:
 		return "expire-request"
+	case StepRemind:
+		return "remind"
 	}
 	return "none"
 }
@@ -130,12 +163,18 @@ func (in Inactivity) warned() bool {
 	return !in.WarnedAt.IsZero() && !in.WarnedAt.Before(in.Since) && in.WarnedAt.After(in.KeptAt)
 }
 
-// Next returns the next automated step and when it is due: a close
-// request's deadline, or the auto-close rule's step, whichever comes first.
-func (in Inactivity) Next(rule guild.AutoClose) (Step, time.Time) {
-	step, due := in.nextInactivity(rule)
+// Next returns the next automated step and when it is due, whichever comes
+// first: the staff reminder, a close request's deadline, the auto-close
+// rule's step.
+func (in Inactivity) Next(a guild.Automation) (Step, time.Time) {
+	step, due := in.nextInactivity(a.AutoClose)
 	if in.Open && !in.RequestDue.IsZero() && (step == StepNone || !due.Before(in.RequestDue)) {
-		return StepExpireRequest, in.RequestDue
+		step, due = StepExpireRequest, in.RequestDue
+	}
+	if in.Open && a.RemindAfter > 0 && in.WaitingForStaff && !in.RemindedFor.Equal(in.WaitingSince) {
+		if remind := in.WaitingSince.Add(a.RemindAfter); step == StepNone || remind.Before(due) {
+			step, due = StepRemind, remind
+		}
 	}
 	return step, due
 }
@@ -155,17 +194,35 @@ func (in Inactivity) nextInactivity(rule guild.AutoClose) (Step, time.Time) {
 	return StepClose, later(deadline, in.WarnedAt.Add(rule.WarnBefore()))
 }
 
+// Occurrence names which occurrence of a step is due: the idle period of a
+// warning or close, the close request, the wait a reminder is for. A step
+// is performed once per occurrence (the application's command ids).
+func (in Inactivity) Occurrence(step Step) string {
+	switch step {
+	case StepExpireRequest:
+		return fmt.Sprintf("request-%d", in.Request)
+	case StepRemind:
+		return fmt.Sprint(in.WaitingSince.UnixMilli())
+	}
+	return fmt.Sprint(in.Since.UnixMilli())
+}
+
 // DecideAutomation decides what happens to the ticket by itself now:
 // nothing, the auto-close warning, the auto-close, or closing on a close
 // request's deadline; and says why in words for the audit timeline and the
 // channel.
-func (t Ticket) DecideAutomation(in Inactivity, rule guild.AutoClose, now time.Time) (events []domain.Event, because string) {
+func (t Ticket) DecideAutomation(in Inactivity, a guild.Automation, now time.Time) (events []domain.Event, because string) {
 	if !t.Exists() || t.status != StatusOpen {
 		return nil, ""
 	}
-	step, due := in.Next(rule)
+	rule := a.AutoClose
+	step, due := in.Next(a)
 	if step == StepNone || now.Before(due) {
 		return nil, ""
+	}
+	if step == StepRemind {
+		return []domain.Event{StaffReminded{Ticket: t.id, WaitingSince: in.WaitingSince, At: now}},
+			fmt.Sprintf("no staff answer for %s", guild.Hours(now.Sub(in.WaitingSince).Truncate(time.Minute)))
 	}
 	if step == StepExpireRequest {
 		return []domain.Event{CloseRequestExpired{Ticket: t.id, N: in.Request, At: now},

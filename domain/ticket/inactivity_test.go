@@ -19,7 +19,7 @@ func posted(by domain.UserID, at time.Time) ticket.MessagePosted {
 
 // decide folds the given events of both streams and asks the rule at now.
 func decide(rule guild.AutoClose, lifecycle, messages []domain.Event, now time.Time) ([]domain.Event, string) {
-	return ticket.FromHistory(lifecycle).DecideAutomation(ticket.InactivityOf(lifecycle, messages), rule, now)
+	return ticket.FromHistory(lifecycle).DecideAutomation(ticket.InactivityOf(lifecycle, messages), guild.Automation{AutoClose: rule}, now)
 }
 
 func TestAutoCloseWarnsADayBeforeAndClosesAtTheDeadline(t *testing.T) {
@@ -68,7 +68,7 @@ func TestNothingFiresWhileAutoCloseIsOffOrTheTicketIsClosed(t *testing.T) {
 	if evs, _ := decide(h72, []domain.Event{opened, closed}, nil, far); evs != nil {
 		t.Fatalf("closed: %#v", evs)
 	}
-	if step, _ := ticket.InactivityOf([]domain.Event{opened}, nil).Next(guild.AutoClose{}); step != ticket.StepNone {
+	if step, _ := ticket.InactivityOf([]domain.Event{opened}, nil).Next(guild.Automation{}); step != ticket.StepNone {
 		t.Fatalf("off: next step %v", step)
 	}
 }
@@ -143,7 +143,7 @@ func TestKeepOpen(t *testing.T) {
 	})
 	// Kept open: the period runs again from the button.
 	kept := []domain.Event{opened, warn, ticket.KeptOpen{Ticket: tid, By: opener, At: at}}
-	if step, due := ticket.InactivityOf(kept, nil).Next(h72); step != ticket.StepWarn || !due.Equal(at.Add(48*time.Hour)) {
+	if step, due := ticket.InactivityOf(kept, nil).Next(guild.Automation{AutoClose: h72}); step != ticket.StepWarn || !due.Equal(at.Add(48*time.Hour)) {
 		t.Fatalf("after keep open: %v at %v", step, due)
 	}
 }
@@ -222,7 +222,7 @@ func TestCloseRequests(t *testing.T) {
 		t.Fatalf("denied, yet at the deadline: %#v", evs)
 	}
 	// The deadline comes before an auto-close step due later.
-	if step, due := ticket.InactivityOf([]domain.Event{opened, req}, nil).Next(h72); step != ticket.StepExpireRequest || !due.Equal(req.Deadline) {
+	if step, due := ticket.InactivityOf([]domain.Event{opened, req}, nil).Next(guild.Automation{AutoClose: h72}); step != ticket.StepExpireRequest || !due.Equal(req.Deadline) {
 		t.Fatalf("next: %v at %v", step, due)
 	}
 }
@@ -259,4 +259,31 @@ func TestRatings(t *testing.T) {
 			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rate(owner, 6, "", at) },
 			err:   domain.ErrInvalid},
 	})
+}
+
+func TestStaffAreRemindedOnceAWaitWhenNobodyAnswers(t *testing.T) {
+	remind := guild.Automation{RemindAfter: 30 * time.Minute}
+	next := func(messages ...domain.Event) (ticket.Step, time.Time) {
+		return ticket.InactivityOf([]domain.Event{opened}, messages).Next(remind)
+	}
+	if step, due := next(); step != ticket.StepRemind || !due.Equal(t0.Add(30*time.Minute)) {
+		t.Fatalf("a new ticket: %v at %v", step, due)
+	}
+	// Staff answered: nothing to remind of, until the opener writes again.
+	if step, _ := next(posted(staffU, t0.Add(10*time.Minute))); step != ticket.StepNone {
+		t.Fatalf("answered, yet %v", step)
+	}
+	again := t0.Add(time.Hour)
+	if step, due := next(posted(staffU, t0.Add(10*time.Minute)), posted(opener, again), posted(opener, again.Add(time.Minute))); step != ticket.StepRemind || !due.Equal(again.Add(30*time.Minute)) {
+		t.Fatalf("waiting again since the opener's first new message: %v at %v", step, due)
+	}
+	// Reminded: not again for the same wait.
+	lifecycle := []domain.Event{opened, ticket.StaffReminded{Ticket: tid, WaitingSince: t0, At: t0.Add(30 * time.Minute)}}
+	if step, _ := ticket.InactivityOf(lifecycle, nil).Next(remind); step != ticket.StepNone {
+		t.Fatalf("reminded twice: %v", step)
+	}
+	evs, because := ticket.FromHistory([]domain.Event{opened}).DecideAutomation(ticket.InactivityOf([]domain.Event{opened}, nil), remind, t0.Add(31*time.Minute))
+	if len(evs) != 1 || !strings.Contains(because, "no staff answer for 31 min") {
+		t.Fatalf("reminder: %#v (%q)", evs, because)
+	}
 }

@@ -52,7 +52,7 @@ func (a *App) RunAutomation(ctx context.Context, id domain.TicketID) (bool, erro
 	if !s.BotPresent() {
 		return false, nil // nobody could read a warning: nothing closes while the bot is away
 	}
-	rule := s.AutoCloseFor(t.Category())
+	rule := s.AutomationFor(t.Category())
 	now := a.clock()
 	in := ticket.InactivityOf(h.Events, msgs)
 	planned, because := t.DecideAutomation(in, rule, now)
@@ -60,7 +60,7 @@ func (a *App) RunAutomation(ctx context.Context, id domain.TicketID) (bool, erro
 		return false, nil
 	}
 	step, _ := in.Next(rule)
-	m := a.meta(Meta{CommandID: fmt.Sprintf("inactivity/%s/%s/%d", id, step, in.Since.UnixMilli()),
+	m := a.meta(Meta{CommandID: fmt.Sprintf("inactivity/%s/%s/%s", id, step, in.Occurrence(step)),
 		Actor: domain.Actor{Source: domain.SourceAutomation, Because: because}}, t.Guild(), "", now)
 	acted := false
 	res, err := a.store.Update(ctx, ticket.Stream(id), m, func(h eventstore.History) ([]domain.Event, error) {
@@ -68,7 +68,7 @@ func (a *App) RunAutomation(ctx context.Context, id domain.TicketID) (bool, erro
 		// in between wins.
 		t = ticket.FromHistory(h.Events)
 		again := ticket.InactivityOf(h.Events, msgs)
-		if s2, _ := again.Next(rule); s2 != step || !again.Since.Equal(in.Since) {
+		if s2, _ := again.Next(rule); s2 != step || again.Occurrence(step) != in.Occurrence(step) {
 			return nil, nil
 		}
 		evs, _ := t.DecideAutomation(again, rule, now)
@@ -78,7 +78,7 @@ func (a *App) RunAutomation(ctx context.Context, id domain.TicketID) (bool, erro
 	if err != nil {
 		return false, fmt.Errorf("ticket %s: %w", id, err)
 	}
-	if step != ticket.StepWarn && (acted || res.AlreadyStored) {
+	if (step == ticket.StepClose || step == ticket.StepExpireRequest) && (acted || res.AlreadyStored) {
 		return acted, a.release(ctx, t, "closed: "+because, Meta{CommandID: m.CommandID})
 	}
 	return acted, nil

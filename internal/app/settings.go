@@ -65,6 +65,12 @@ func (a *App) InheritAutoClose(ctx context.Context, g domain.GuildID, by guild.M
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.InheritAutoClose(by, category) })
 }
 
+// SetReminder sets after how many minutes without a staff answer the staff
+// roles are pinged in a ticket (0: never).
+func (a *App) SetReminder(ctx context.Context, g domain.GuildID, by guild.Member, minutes int, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetReminder(by, minutes) })
+}
+
 // SetFeedback sets whether openers are asked to rate their closed tickets.
 func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member, enabled bool, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetFeedback(by, enabled) })

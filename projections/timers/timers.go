@@ -236,7 +236,7 @@ func equalRules(a, b guild.AutoCloseRules) bool {
 // the minute of the event that moved it.
 func (a *applier) file(ctx context.Context, t *ticketDoc, rules guild.AutoCloseRules, at time.Time) error {
 	var minute Minute
-	if step, due := t.In.Next(rules.For(t.In.Category)); step != ticket.StepNone {
+	if step, due := t.In.Next(rules.Automation(t.In.Category)); step != ticket.StepNone {
 		minute = max(MinuteOf(due), MinuteOf(at))
 	}
 	if int64(minute) == t.Minute {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -179,6 +180,12 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		return noticeAutoClose, d.app.SetAutoClose(ctx, g, by, category, rule, m)
 	case "close-on-leave":
 		return noticeCloseOnLeave, d.app.SetCloseOnLeave(ctx, g, by, checked(in("enabled")), m)
+	case "reminder":
+		n := atoi(in("minutes"))
+		if n < 0 {
+			return "", domain.Refuse(domain.ErrInvalid, "give the minutes without a staff answer (0: off)")
+		}
+		return noticeReminder, d.app.SetReminder(ctx, g, by, n, m)
 	case "feedback":
 		return noticeFeedback, d.app.SetFeedback(ctx, g, by, checked(in("enabled")), m)
 	case "category-add":
@@ -267,6 +274,7 @@ type settingsView struct {
 	AutoClose        autoClose  `json:"auto_close"`
 	CloseOnLeave     bool       `json:"close_on_leave"`
 	Feedback         bool       `json:"feedback"`
+	ReminderMinutes  int        `json:"reminder_minutes"`
 	BlacklistedUsers []string   `json:"blacklisted_users"`
 	BlacklistedRoles []string   `json:"blacklisted_roles"`
 }
@@ -315,6 +323,7 @@ func settingsOf(g guild.Settings) settingsView {
 		v.LogChannel = g.LogChannel().String()
 	}
 	v.AutoClose, v.CloseOnLeave, v.Feedback = autoCloseOf(g.AutoClose()), g.CloseOnLeave(), g.Feedback()
+	v.ReminderMinutes = int(g.Reminder() / time.Minute)
 	for _, u := range g.BlacklistedUsers() {
 		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())
 	}

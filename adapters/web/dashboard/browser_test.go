@@ -321,6 +321,12 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !s.Feedback() {
 			t.Fatal("asking for ratings is still off after the form")
 		}
+		do(t, ctx, "reminder", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("reminder")),
+			chromedp.SetValue(chromedp.ID("reminder"), "45"),
+			chromedp.Submit(chromedp.CSS("#form-reminder button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.Reminder() != 45*time.Minute {
+			t.Fatalf("reminder %s after the form, want 45m", s.Reminder())
+		}
 		do(t, ctx, "audit", chromedp.Navigate(g+"/audit?type=guild.retention_set.v1"), chromedp.WaitVisible(chromedp.ID("timeline")))
 		screenshot(t, ctx, "audit")
 		if got := text(t, ctx, "#timeline"); !strings.Contains(got, "dashboard") || !strings.Contains(got, "30") {

@@ -28,6 +28,7 @@ const (
 	noticeAutoClose        notice = "auto-close-saved"
 	noticeCloseOnLeave     notice = "close-on-leave-saved"
 	noticeFeedback         notice = "feedback-saved"
+	noticeReminder         notice = "reminder-saved"
 	noticeCategoryAdded    notice = "category-added"
 	noticeQuestionAdded    notice = "question-added"
 	noticeCategoryRemoved  notice = "category-removed"
@@ -69,6 +70,7 @@ var notices = map[notice]noticeText{
 	noticeAutoClose:          {text: "Auto-close saved."},
 	noticeCloseOnLeave:       {text: "Closing on leave saved."},
 	noticeFeedback:           {text: "Ratings setting saved."},
+	noticeReminder:           {text: "Staff reminder saved."},
 	noticeCategoryAdded:      {text: "Category added."},
 	noticeQuestionAdded:      {text: "Question added."},
 	noticeCategoryRemoved:    {text: "Category removed."},
