@@ -157,6 +157,8 @@ func describe(e Event, personal bool) string {
 		return "openers are no longer asked to rate their closed tickets"
 	case ticket.StaffReminded:
 		return "the staff roles were reminded that the ticket waits for an answer"
+	case guild.SupportHoursSet:
+		return fmt.Sprintf("support hours set: %s (was %s)", ev.Hours, ev.Previous)
 	case guild.ReminderSet:
 		if ev.AfterMinutes == 0 {
 			return "staff reminders turned off"

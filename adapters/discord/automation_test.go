@@ -349,3 +349,36 @@ func TestStaffArePingedOnceWhenATicketWaitsForAnAnswer(t *testing.T) {
 		t.Fatalf("%d pings after the second wait, want 2", n)
 	}
 }
+
+func TestOutsideSupportHoursAnOpenGetsANoticeOrIsRefused(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("support-hours",
+		fakediscord.Str("days", "mon-fri"), fakediscord.Str("zone", "Atlantis/Capital"), fakediscord.Str("from", "09:00"), fakediscord.Str("to", "17:00"))))
+	mustContain(t, "an unknown zone", content, "not a time zone")
+	// Hours that are never now: one hour a day, on the day of the week it is not.
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	now := w.Clock.Now().In(loc)
+	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}[(now.Weekday()+3)%7]
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("support-hours",
+		fakediscord.Str("days", days), fakediscord.Str("zone", "Asia/Tokyo"), fakediscord.Str("from", "10:00"), fakediscord.Str("to", "11:00"))))
+	mustContain(t, "hours set", content, "Support hours:")
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", "late"))))
+	mustContain(t, "an open outside hours", content, "Our team is away right now; they are back <t:")
+	// Refuse: the next open is refused and nothing is opened.
+	run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("support-hours",
+		fakediscord.Str("days", days), fakediscord.Str("zone", "Asia/Tokyo"), fakediscord.Str("from", "10:00"), fakediscord.Str("to", "11:00"),
+		fakediscord.Str("outside", "refuse"))))
+	w.Settle(t)
+	before := len(f.Channels(w.Guild.ID))
+	content, eph := run(t, w, f.SlashCommand(w.As(w.Staff, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", "refused"))))
+	mustContain(t, "a refused open", content, "support is closed right now")
+	if !eph {
+		t.Fatal("the refusal was public")
+	}
+	w.Settle(t)
+	if n := len(f.Channels(w.Guild.ID)); n != before {
+		t.Fatalf("a refused open created a channel (%d → %d)", before, n)
+	}
+}

@@ -71,6 +71,13 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionInt{Name: "warn-hours", Description: "Warn this many hours before (default 24, or half the period)", MinValue: &minWarn, MaxValue: &maxAutoClose},
 					discord.ApplicationCommandOptionBool{Name: "only-waiting", Description: "Only when the last message is not the opener's"},
 					discord.ApplicationCommandOptionBool{Name: "inherit", Description: "The category follows the server's rule again"}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "support-hours", Description: "When staff answer; outside them an open gets a notice or is refused", Options: []discord.ApplicationCommandOption{
+					str("days", "Days, like mon-fri or mon,wed,sat (none: no support hours)", true, 40),
+					str("zone", "IANA time zone, like Europe/Berlin", false, 64),
+					str("from", "Opening time, like 09:00", false, 5), str("to", "Closing time, like 17:00", false, 5),
+					str("holidays", "Closed dates, like 2026-12-25,2026-12-26", false, 1200),
+					discord.ApplicationCommandOptionString{Name: "outside", Description: "Outside hours, opens get a notice or are refused",
+						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "notice", Value: "notice"}, {Name: "refuse", Value: "refuse"}}}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "reminder", Description: "Ping the staff roles when a ticket waits for a staff answer", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionInt{Name: "minutes", Description: "Minutes without a staff answer (0: off; 5 to 10080)", Required: true, MinValue: &minAutoClose, MaxValue: &maxReminder}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "feedback", Description: "Ask openers to rate their ticket when it closes", Options: []discord.ApplicationCommandOption{

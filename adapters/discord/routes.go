@@ -130,6 +130,13 @@ func (b *Bot) routes() *handler.Mux {
 			return fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
 		}))
 		r.SlashCommand("/auto-close", b.setupCmd(b.setupAutoClose))
+		r.SlashCommand("/support-hours", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			h, err := guild.ParseSupportHours(d.String("zone"), d.String("days"), d.String("from"), d.String("to"), d.String("holidays"), d.String("outside") == "refuse")
+			if err != nil {
+				return "", err
+			}
+			return "Support hours: " + h.String() + ".", b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
+		}))
 		r.SlashCommand("/reminder", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")
 			said := "Staff are no longer reminded of tickets waiting for an answer."
@@ -287,17 +294,29 @@ func (b *Bot) open(ctx context.Context, a actor, category, topic string, answers
 	}
 	// Answer now; the reactor creates the channel, and the answer is edited
 	// to link it once it exists.
-	r := ephemeral("🎫 Ticket #%d opened; its channel appears in a moment.", o.Number)
+	r := ephemeral("🎫 Ticket #%d opened; its channel appears in a moment.%s", o.Number, awayNotice(o))
 	r.then = func(ctx context.Context) (reply, bool) {
 		for ctx.Err() == nil {
 			if v, err := b.views.Get(ctx, string(o.Ticket)); err == nil && v.Channel != "" {
-				return ephemeral("🎫 Ticket #%d opened: <#%s>", o.Number, v.Channel), true
+				return ephemeral("🎫 Ticket #%d opened: <#%s>%s", o.Number, v.Channel, awayNotice(o)), true
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 		return reply{}, false
 	}
 	return r, nil
+}
+
+// awayNotice tells a member who opened outside support hours when staff are
+// back.
+func awayNotice(o app.Opened) string {
+	switch {
+	case !o.OutsideHours:
+		return ""
+	case o.NextOpening.IsZero():
+		return "\n🌙 Our team is away right now; they will answer when they are back."
+	}
+	return fmt.Sprintf("\n🌙 Our team is away right now; they are back <t:%d:F> (<t:%d:R>).", o.NextOpening.Unix(), o.NextOpening.Unix())
 }
 
 func categoryPicker(cats []guild.Category) reply {
@@ -491,7 +510,7 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		if s.LogChannel() != 0 {
 			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
 		}
-		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.Feedback()), reminderSaid(s.Reminder()))
+		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n**Support hours:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.Feedback()), reminderSaid(s.Reminder()), s.SupportHours())
 		for _, c := range s.Categories() {
 			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
 			if own, ok := s.CategoryAutoClose(c.Key); ok {

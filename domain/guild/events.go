@@ -125,6 +125,6 @@ func Events() []domain.Event {
 	return []domain.Event{
 		BotJoined{}, BotRemoved{}, StaffRolesSet{}, CategoryAdded{}, CategoryUpdated{}, CategoryRemoved{},
 		TicketLimitSet{}, UserBlacklisted{}, UserUnblacklisted{}, RoleBlacklisted{}, RoleUnblacklisted{},
-		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, FeedbackSet{}, ReminderSet{},
+		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{},
 	}
 }

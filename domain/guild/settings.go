@@ -37,6 +37,7 @@ type Settings struct {
 	retentionDays  int
 	logChannel     domain.ChannelID
 	automation     automation
+	hours          SupportHours
 }
 
 // New returns the settings of a guild with no history: defaults, bot absent.
@@ -86,6 +87,8 @@ func (s Settings) apply(e domain.Event) Settings {
 		s.retentionDays = e.Days
 	case LogChannelSet:
 		s.logChannel = e.Channel
+	case SupportHoursSet:
+		s.hours = e.Hours
 	}
 	return s
 }

@@ -65,6 +65,12 @@ func (a *App) InheritAutoClose(ctx context.Context, g domain.GuildID, by guild.M
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.InheritAutoClose(by, category) })
 }
 
+// SetSupportHours sets the server's support hours (no open day: none).
+func (a *App) SetSupportHours(ctx context.Context, g domain.GuildID, by guild.Member, h guild.SupportHours, m Meta) error {
+	_, known := zone(h.Zone)
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetSupportHours(by, h, known) })
+}
+
 // SetReminder sets after how many minutes without a staff answer the staff
 // roles are pinged in a ticket (0: never).
 func (a *App) SetReminder(ctx context.Context, g domain.GuildID, by guild.Member, minutes int, m Meta) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	_ "time/tzdata" // support hours name IANA zones: known on every machine, whatever it has installed
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/member"
@@ -29,6 +30,20 @@ type Opened struct {
 	Number int64
 	// Again is true when the command had already opened this ticket.
 	Again bool
+	// OutsideHours says it was opened outside the server's support hours,
+	// which open again at NextOpening (zero: not within a year).
+	OutsideHours bool
+	NextOpening  time.Time
+}
+
+// zone loads a support-hours time zone (the program embeds the time zone
+// database, time/tzdata, so every IANA name is known everywhere).
+func zone(name string) (*time.Location, bool) {
+	if name == "" || name == "Local" {
+		return nil, false
+	}
+	loc, err := time.LoadLocation(name)
+	return loc, err == nil
 }
 
 // TicketNumberKey names a guild's ticket-number sequence.
@@ -42,6 +57,15 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 	settings, err := a.Settings(ctx, cmd.Guild)
 	if err != nil {
 		return Opened{}, err
+	}
+	var outside bool
+	var next time.Time
+	if h := settings.SupportHours(); h.Enabled() {
+		if loc, ok := zone(h.Zone); ok {
+			if outside, next, err = h.Admit(now, loc); err != nil {
+				return Opened{}, err
+			}
+		}
 	}
 	id := a.newID(now)
 	req := ticket.OpenRequest{Ticket: id, Opener: cmd.Opener, Roles: cmd.Roles,
@@ -131,7 +155,7 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 		}
 		return Opened{Ticket: id, Number: t.Number(), Again: true}, nil
 	}
-	return Opened{Ticket: id, Number: number, Again: reserved.AlreadyStored}, nil
+	return Opened{Ticket: id, Number: number, Again: reserved.AlreadyStored, OutsideHours: outside, NextOpening: next}, nil
 }
 
 func (a *App) storedReservation(ctx context.Context, c eventstore.StoredCommit) (domain.TicketID, time.Time, error) {

@@ -1,7 +1,8 @@
 // Package analytics projects daily numbers per guild: tickets opened, closed
-// and reopened, commands and buttons used, first-response and resolution
-// times, the open backlog at the end of each day, and what each staff member
-// claimed and closed. Counting is exactly once under duplicate or reordered
+// and reopened (closed automatically, by cause), close requests by outcome,
+// ratings, commands and buttons used, first-response times (also counting
+// only support hours) and resolution times, the open backlog at the end of
+// each day, and what each staff member claimed, closed and was rated. Counting is exactly once under duplicate or reordered
 // delivery: every number is either guarded by its stream's version or kept
 // as a ticket's contribution under the ticket's id.
 package analytics
@@ -9,6 +10,7 @@ package analytics
 import (
 	"time"
 
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
@@ -18,17 +20,21 @@ const Name = "analytics"
 
 // contribution is what one ticket adds to one day.
 type contribution struct {
-	Opened        int                    `bson:"opened,omitempty"`
-	Closed        int                    `bson:"closed,omitempty"`
-	Reopened      int                    `bson:"reopened,omitempty"`
-	FirstResponse int64                  `bson:"first_response_ms,omitempty"` // set on the day of the first staff answer
-	Resolution    int64                  `bson:"resolution_ms,omitempty"`     // set on the day of the first close
-	Claimed       mongodb.SortedMap[int] `bson:"claimed,omitempty"`           // staff → claims that day
-	ClosedBy      mongodb.SortedMap[int] `bson:"closed_by,omitempty"`         // staff → closes that day
-	AutoClosed    mongodb.SortedMap[int] `bson:"auto_closed,omitempty"`       // cause → closes by automation that day
-	CloseRequests mongodb.SortedMap[int] `bson:"close_requests,omitempty"`    // outcome (accepted, denied, expired) → count
-	Rating        int                    `bson:"rating,omitempty"`            // the ticket's latest rating, on the day it was given
-	RatedStaff    []string               `bson:"rated_staff,omitempty"`       // who claimed or closed it, credited with that rating
+	Opened        int   `bson:"opened,omitempty"`
+	Closed        int   `bson:"closed,omitempty"`
+	Reopened      int   `bson:"reopened,omitempty"`
+	FirstResponse int64 `bson:"first_response_ms,omitempty"` // set on the day of the first staff answer
+	// FirstResponseInHours is the part of FirstResponse within the server's
+	// support hours (as they stood at the ticket's latest event); 0 for a
+	// ticket answered at once outside them, -1 when there is no answer yet.
+	FirstResponseInHours int64                  `bson:"first_response_in_hours_ms,omitempty"`
+	Resolution           int64                  `bson:"resolution_ms,omitempty"`  // set on the day of the first close
+	Claimed              mongodb.SortedMap[int] `bson:"claimed,omitempty"`        // staff → claims that day
+	ClosedBy             mongodb.SortedMap[int] `bson:"closed_by,omitempty"`      // staff → closes that day
+	AutoClosed           mongodb.SortedMap[int] `bson:"auto_closed,omitempty"`    // cause → closes by automation that day
+	CloseRequests        mongodb.SortedMap[int] `bson:"close_requests,omitempty"` // outcome (accepted, denied, expired) → count
+	Rating               int                    `bson:"rating,omitempty"`         // the ticket's latest rating, on the day it was given
+	RatedStaff           []string               `bson:"rated_staff,omitempty"`    // who claimed or closed it, credited with that rating
 }
 
 // net is what a contribution does to the open backlog.
@@ -62,6 +68,13 @@ type days struct {
 	ID   string   `bson:"_id"` // "g/<guild>"
 	Days []string `bson:"days"`
 	Net  []int    `bson:"net"` // parallel to Days
+}
+
+// hoursDoc is a server's support hours, folded from its settings stream.
+type hoursDoc struct {
+	ID    string             `bson:"_id"` // "h/<guild>"
+	Hours guild.SupportHours `bson:"hours"`
+	V     int64              `bson:"v"`
 }
 
 // fact is something that happened to a ticket, in its stream order.

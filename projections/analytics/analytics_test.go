@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
@@ -72,15 +73,17 @@ func twoDays(t *testing.T, env *testenv.AppEnv, c *clock) {
 func wantDays() []analytics.Day {
 	return []analytics.Day{
 		{Day: "2026-11-02", Opened: 2, Closed: 1, Backlog: 1,
-			Commands:  map[string]int{"ticket open": 2, "ticket claim": 1, "ticket close": 1},
-			FirstResp: analytics.Percentiles{Count: 1, Median: 5 * 60_000, P90: 5 * 60_000},
-			Resolve:   analytics.Percentiles{Count: 1, Median: 2 * 3_600_000, P90: 2 * 3_600_000},
-			Staff:     map[string]analytics.Staff{"901": {Claimed: 1, Closed: 1}}},
+			Commands:         map[string]int{"ticket open": 2, "ticket claim": 1, "ticket close": 1},
+			FirstResp:        analytics.Percentiles{Count: 1, Median: 5 * 60_000, P90: 5 * 60_000},
+			FirstRespInHours: analytics.Percentiles{Count: 1, Median: 5 * 60_000, P90: 5 * 60_000}, // no support hours: all of it
+			Resolve:          analytics.Percentiles{Count: 1, Median: 2 * 3_600_000, P90: 2 * 3_600_000},
+			Staff:            map[string]analytics.Staff{"901": {Claimed: 1, Closed: 1}}},
 		{Day: "2026-11-03", Opened: 1, Closed: 2, Reopened: 1, Backlog: 1,
-			Commands:  map[string]int{"ticket open": 1},
-			FirstResp: analytics.Percentiles{Count: 1, Median: (22*60 + 10) * 60_000, P90: (22*60 + 10) * 60_000},
-			Resolve:   analytics.Percentiles{Count: 1, Median: 23 * 3_600_000, P90: 23 * 3_600_000},
-			Staff:     map[string]analytics.Staff{"901": {Closed: 1}, "902": {Closed: 1}}},
+			Commands:         map[string]int{"ticket open": 1},
+			FirstResp:        analytics.Percentiles{Count: 1, Median: (22*60 + 10) * 60_000, P90: (22*60 + 10) * 60_000},
+			FirstRespInHours: analytics.Percentiles{Count: 1, Median: (22*60 + 10) * 60_000, P90: (22*60 + 10) * 60_000},
+			Resolve:          analytics.Percentiles{Count: 1, Median: 23 * 3_600_000, P90: 23 * 3_600_000},
+			Staff:            map[string]analytics.Staff{"901": {Closed: 1}, "902": {Closed: 1}}},
 	}
 }
 
@@ -182,5 +185,31 @@ func TestAFirstResponseCapturedLateMovesToItsDay(t *testing.T) {
 	}
 	if days[0].Backlog != 1 || days[1].Backlog != 1 {
 		t.Fatalf("backlog %d, %d", days[0].Backlog, days[1].Backlog)
+	}
+}
+
+// A ticket opened after hours and answered the next morning: its first
+// response took 15 h 30 min, of which 30 min were support hours.
+func TestTheFirstResponseWithinSupportHours(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: at(2, 8, 0)}
+	env := testenv.NewAppClock(t, testenv.SQLite(t), c.now)
+	h := guild.SupportHours{Zone: "Europe/Berlin"}
+	for d := time.Monday; d <= time.Friday; d++ {
+		h.Week[d] = guild.Span{From: 9 * 60, To: 17 * 60}
+	}
+	must(t, env.App.SetSupportHours(ctx, g, guild.Member{User: 1, ManageServer: true}, h, app.Meta{}))
+	c.t = at(2, 17, 0) // Monday 18:00 in Berlin
+	o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: 1})
+	must(t, err)
+	c.t = at(3, 8, 30) // Tuesday 09:30 in Berlin
+	must(t, env.App.RecordMessagePosted(ctx, g, ticket.PostedMessage{Ticket: o.Ticket, Channel: 1, Message: 1, Author: 901, At: c.t, Content: "morning!"}))
+	rt := env.Projections(t, analytics.Projector{})
+	env.Caught(t, rt)
+	r := analytics.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, analytics.Projector{}) })
+	days, err := r.Range(ctx, g.String(), "2026-11-03", "2026-11-03")
+	must(t, err)
+	if len(days) != 1 || days[0].FirstResp.Median != (15*60+30)*60_000 || days[0].FirstRespInHours.Median != 30*60_000 {
+		t.Fatalf("first response %+v, within hours %+v", days[0].FirstResp, days[0].FirstRespInHours)
 	}
 }

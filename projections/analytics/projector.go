@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/domain/usage"
 	"github.com/ticketify/ticketify/eventstore"
@@ -126,6 +127,9 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 	if strings.HasPrefix(e.Stream, "usage/") {
 		return a.usage(ctx, e)
 	}
+	if g, ok := strings.CutPrefix(e.Stream, "guild/"); ok {
+		return a.hours(ctx, e, g)
+	}
 	id, messages, ok := projections.TicketStream(e.Stream)
 	if !ok {
 		return nil
@@ -152,6 +156,26 @@ func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 		a.docs.Changed(st.ID)
 	}
 	return a.contribute(ctx, st)
+}
+
+// hours keeps a server's support hours, guarded by its stream's version.
+func (a *applier) hours(ctx context.Context, e projections.Event, g string) error {
+	h, err := load(ctx, a, "h/"+g, func() *hoursDoc { return &hoursDoc{ID: "h/" + g} })
+	if err != nil {
+		return err
+	}
+	events, err := projections.Pending(ctx, a.store, e, h.V)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	for _, ev := range events {
+		if set, ok := ev.Event.(guild.SupportHoursSet); ok {
+			h.Hours = set.Hours
+		}
+	}
+	h.V = e.Version
+	a.docs.Changed(h.ID)
+	return nil
 }
 
 // usage counts a command use, guarded by the day's usage stream version.
@@ -307,7 +331,16 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 		}
 	}
 	if !first.IsZero() && !opened.IsZero() {
-		c(first).FirstResponse = max(1, first.Sub(opened).Milliseconds())
+		x := c(first)
+		x.FirstResponse = max(1, first.Sub(opened).Milliseconds())
+		h, err := load(ctx, a, "h/"+st.Guild, func() *hoursDoc { return &hoursDoc{ID: "h/" + st.Guild} })
+		if err != nil {
+			return err
+		}
+		x.FirstResponseInHours = x.FirstResponse
+		if loc, err := time.LoadLocation(h.Hours.Zone); err == nil && h.Hours.Enabled() {
+			x.FirstResponseInHours = h.Hours.Within(opened, first, loc).Milliseconds()
+		}
 	}
 	days := make([]string, 0, len(byDay))
 	for d := range byDay {
@@ -345,7 +378,7 @@ func sameContribution(a, b contribution) bool {
 		}
 		return true
 	}
-	return a.Opened == b.Opened && a.Closed == b.Closed && a.Reopened == b.Reopened && a.FirstResponse == b.FirstResponse &&
+	return a.Opened == b.Opened && a.Closed == b.Closed && a.Reopened == b.Reopened && a.FirstResponse == b.FirstResponse && a.FirstResponseInHours == b.FirstResponseInHours &&
 		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy) && eq(a.AutoClosed, b.AutoClosed) && eq(a.CloseRequests, b.CloseRequests) &&
 		a.Rating == b.Rating && slices.Equal(a.RatedStaff, b.RatedStaff)
 }

@@ -23,14 +23,16 @@ type Day struct {
 	AutoClosed map[string]int `json:"auto_closed"`
 	// CloseRequests counts the close requests settled that day, by outcome
 	// (accepted, denied, expired).
-	CloseRequests map[string]int   `json:"close_requests"`
-	Ratings       Ratings          `json:"ratings"`
-	Reopened      int              `json:"reopened"`
-	Backlog       int              `json:"backlog"` // open tickets at the end of the day
-	Commands      map[string]int   `json:"commands"`
-	FirstResp     Percentiles      `json:"first_response"`
-	Resolve       Percentiles      `json:"resolution"`
-	Staff         map[string]Staff `json:"staff"`
+	CloseRequests map[string]int `json:"close_requests"`
+	Ratings       Ratings        `json:"ratings"`
+	Reopened      int            `json:"reopened"`
+	Backlog       int            `json:"backlog"` // open tickets at the end of the day
+	Commands      map[string]int `json:"commands"`
+	FirstResp     Percentiles    `json:"first_response"`
+	// FirstRespInHours counts only the time within support hours.
+	FirstRespInHours Percentiles      `json:"first_response_in_hours"`
+	Resolve          Percentiles      `json:"resolution"`
+	Staff            map[string]Staff `json:"staff"`
 }
 
 // Percentiles of durations in milliseconds over the tickets of a day.
@@ -196,20 +198,21 @@ func summarize(d *day, chunks []*dayChunk) Day {
 	for k, n := range d.Commands {
 		v.Commands[k] = n
 	}
-	var first, resolve []int64
+	var first, inHours, resolve []int64
 	for _, c := range chunks {
-		add(&v, c, &first, &resolve)
+		add(&v, c, &first, &inHours, &resolve)
 	}
-	v.FirstResp, v.Resolve = percentiles(first), percentiles(resolve)
+	v.FirstResp, v.FirstRespInHours, v.Resolve = percentiles(first), percentiles(inHours), percentiles(resolve)
 	return v
 }
 
-func add(v *Day, ch *dayChunk, first, resolve *[]int64) {
+func add(v *Day, ch *dayChunk, first, inHours, resolve *[]int64) {
 	for _, c := range ch.Tickets {
 		v.Opened += c.Opened
 		v.Closed += c.Closed
 		v.Reopened += c.Reopened
 		if c.FirstResponse > 0 {
+			*inHours = append(*inHours, c.FirstResponseInHours)
 			*first = append(*first, c.FirstResponse)
 		}
 		if c.Resolution > 0 {

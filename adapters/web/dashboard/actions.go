@@ -180,6 +180,12 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		return noticeAutoClose, d.app.SetAutoClose(ctx, g, by, category, rule, m)
 	case "close-on-leave":
 		return noticeCloseOnLeave, d.app.SetCloseOnLeave(ctx, g, by, checked(in("enabled")), m)
+	case "support-hours":
+		h, err := guild.ParseSupportHours(in("zone"), in("days"), in("from"), in("to"), in("holidays"), in("outside") == "refuse")
+		if err != nil {
+			return "", err
+		}
+		return noticeSupportHours, d.app.SetSupportHours(ctx, g, by, h, m)
 	case "reminder":
 		n := atoi(in("minutes"))
 		if n < 0 {
@@ -275,6 +281,7 @@ type settingsView struct {
 	CloseOnLeave     bool       `json:"close_on_leave"`
 	Feedback         bool       `json:"feedback"`
 	ReminderMinutes  int        `json:"reminder_minutes"`
+	SupportHours     string     `json:"support_hours"` // in words
 	BlacklistedUsers []string   `json:"blacklisted_users"`
 	BlacklistedRoles []string   `json:"blacklisted_roles"`
 }
@@ -324,6 +331,7 @@ func settingsOf(g guild.Settings) settingsView {
 	}
 	v.AutoClose, v.CloseOnLeave, v.Feedback = autoCloseOf(g.AutoClose()), g.CloseOnLeave(), g.Feedback()
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
+	v.SupportHours = g.SupportHours().String()
 	for _, u := range g.BlacklistedUsers() {
 		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())
 	}

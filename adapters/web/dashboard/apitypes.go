@@ -202,18 +202,20 @@ type apiAnalytics struct {
 
 // apiDay is one UTC day of a server's numbers.
 type apiDay struct {
-	Day           string              `json:"day"`
-	Opened        int                 `json:"opened"`
-	Closed        int                 `json:"closed"`
-	AutoClosed    map[string]int      `json:"auto_closed"`
-	CloseRequests map[string]int      `json:"close_requests"`
-	Ratings       apiRatings          `json:"ratings"`
-	Reopened      int                 `json:"reopened"`
-	Backlog       int                 `json:"backlog"`
-	Commands      map[string]int      `json:"commands"`
-	FirstResponse apiPercentiles      `json:"first_response"`
-	Resolution    apiPercentiles      `json:"resolution"`
-	Staff         map[string]apiStaff `json:"staff"`
+	Day           string         `json:"day"`
+	Opened        int            `json:"opened"`
+	Closed        int            `json:"closed"`
+	AutoClosed    map[string]int `json:"auto_closed"`
+	CloseRequests map[string]int `json:"close_requests"`
+	Ratings       apiRatings     `json:"ratings"`
+	Reopened      int            `json:"reopened"`
+	Backlog       int            `json:"backlog"`
+	Commands      map[string]int `json:"commands"`
+	FirstResponse apiPercentiles `json:"first_response"`
+	// FirstResponseInHours counts only the time within support hours.
+	FirstResponseInHours apiPercentiles      `json:"first_response_in_hours"`
+	Resolution           apiPercentiles      `json:"resolution"`
+	Staff                map[string]apiStaff `json:"staff"`
 }
 
 // apiPercentiles are durations in milliseconds over a day's tickets.
@@ -235,9 +237,10 @@ func toAPIAnalytics(guild, from, to string, days []analytics.Day) apiAnalytics {
 	for _, d := range days {
 		day := apiDay{Day: d.Day, Opened: d.Opened, Closed: d.Closed, Reopened: d.Reopened, Backlog: d.Backlog,
 			Commands: map[string]int{}, Staff: map[string]apiStaff{}, AutoClosed: map[string]int{}, CloseRequests: map[string]int{},
-			Ratings:       toAPIRatings(d.Ratings),
-			FirstResponse: apiPercentiles{Count: d.FirstResp.Count, Median: d.FirstResp.Median, P90: d.FirstResp.P90},
-			Resolution:    apiPercentiles{Count: d.Resolve.Count, Median: d.Resolve.Median, P90: d.Resolve.P90}}
+			Ratings:              toAPIRatings(d.Ratings),
+			FirstResponse:        apiPercentiles{Count: d.FirstResp.Count, Median: d.FirstResp.Median, P90: d.FirstResp.P90},
+			FirstResponseInHours: apiPercentiles{Count: d.FirstRespInHours.Count, Median: d.FirstRespInHours.Median, P90: d.FirstRespInHours.P90},
+			Resolution:           apiPercentiles{Count: d.Resolve.Count, Median: d.Resolve.Median, P90: d.Resolve.P90}}
 		maps.Copy(day.Commands, d.Commands)
 		maps.Copy(day.AutoClosed, d.AutoClosed)
 		maps.Copy(day.CloseRequests, d.CloseRequests)

@@ -321,6 +321,20 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !s.Feedback() {
 			t.Fatal("asking for ratings is still off after the form")
 		}
+		do(t, ctx, "support hours", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("hours-days")),
+			chromedp.SetValue(chromedp.ID("hours-days"), "mon-fri"), chromedp.SetValue(chromedp.ID("hours-zone"), "Mars/Olympus"),
+			chromedp.SetValue(chromedp.ID("hours-from"), "09:00"), chromedp.SetValue(chromedp.ID("hours-to"), "17:00"),
+			chromedp.Submit(chromedp.CSS("#form-support-hours button")), chromedp.WaitVisible(chromedp.CSS(".flash.err")))
+		if got := text(t, ctx, ".flash.err"); !strings.Contains(got, "not a time zone") {
+			t.Fatalf("an unknown zone: %q", got)
+		}
+		do(t, ctx, "support hours", chromedp.SetValue(chromedp.ID("hours-days"), "mon-fri"), chromedp.SetValue(chromedp.ID("hours-zone"), "Europe/Berlin"),
+			chromedp.SetValue(chromedp.ID("hours-from"), "09:00"), chromedp.SetValue(chromedp.ID("hours-to"), "17:00"),
+			chromedp.SetValue(chromedp.ID("hours-holidays"), "2026-12-25"),
+			chromedp.Submit(chromedp.CSS("#form-support-hours button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if got := text(t, ctx, "#support-hours-said"); !strings.Contains(got, "Mon 09:00–17:00") || !strings.Contains(got, "Europe/Berlin") {
+			t.Fatalf("the page says %q", got)
+		}
 		do(t, ctx, "reminder", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("reminder")),
 			chromedp.SetValue(chromedp.ID("reminder"), "45"),
 			chromedp.Submit(chromedp.CSS("#form-reminder button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))

@@ -29,6 +29,7 @@ const (
 	noticeCloseOnLeave     notice = "close-on-leave-saved"
 	noticeFeedback         notice = "feedback-saved"
 	noticeReminder         notice = "reminder-saved"
+	noticeSupportHours     notice = "support-hours-saved"
 	noticeCategoryAdded    notice = "category-added"
 	noticeQuestionAdded    notice = "question-added"
 	noticeCategoryRemoved  notice = "category-removed"
@@ -71,6 +72,7 @@ var notices = map[notice]noticeText{
 	noticeCloseOnLeave:       {text: "Closing on leave saved."},
 	noticeFeedback:           {text: "Ratings setting saved."},
 	noticeReminder:           {text: "Staff reminder saved."},
+	noticeSupportHours:       {text: "Support hours saved."},
 	noticeCategoryAdded:      {text: "Category added."},
 	noticeQuestionAdded:      {text: "Question added."},
 	noticeCategoryRemoved:    {text: "Category removed."},

@@ -1,0 +1,284 @@
+package guild
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Span is a day's support hours in the server's local wall time: minutes
+// after midnight, From before To (To at most 24:00). The zero Span is a
+// closed day.
+type Span struct {
+	From int `bson:"from" json:"from"`
+	To   int `bson:"to" json:"to"`
+}
+
+// Open reports whether the day has hours.
+func (s Span) Open() bool { return s.To > s.From }
+
+func (s Span) String() string {
+	if !s.Open() {
+		return "closed"
+	}
+	return fmt.Sprintf("%02d:%02d–%02d:%02d", s.From/60, s.From%60, s.To/60, s.To%60)
+}
+
+// SupportHours are when a server's staff answer: per weekday (Sunday
+// first, as time.Weekday), in an IANA time zone, with holiday dates
+// (YYYY-MM-DD, local) closed all day. Outside them an open gets a notice
+// with the next opening, or — with Refuse — is refused. No open day at
+// all means no support hours (always open).
+type SupportHours struct {
+	Zone     string   `bson:"zone" json:"zone"`
+	Week     [7]Span  `bson:"week" json:"week"`
+	Holidays []string `bson:"holidays,omitempty" json:"holidays,omitempty"`
+	Refuse   bool     `bson:"refuse,omitempty" json:"refuse,omitempty"`
+}
+
+// Enabled reports whether the server has support hours.
+func (h SupportHours) Enabled() bool {
+	return slices.ContainsFunc(h.Week[:], func(s Span) bool { return s.Open() })
+}
+
+// window returns the day's hours as instants; zero when closed.
+func (h SupportHours) window(day time.Time, loc *time.Location) (from, to time.Time, open bool) {
+	y, m, d := day.In(loc).Date()
+	if slices.Contains(h.Holidays, fmt.Sprintf("%04d-%02d-%02d", y, m, d)) {
+		return time.Time{}, time.Time{}, false
+	}
+	s := h.Week[time.Date(y, m, d, 12, 0, 0, 0, loc).Weekday()]
+	if !s.Open() {
+		return time.Time{}, time.Time{}, false
+	}
+	// Built from wall-clock fields, so a DST change moves the instants, not
+	// the hours.
+	return time.Date(y, m, d, s.From/60, s.From%60, 0, 0, loc), time.Date(y, m, d, s.To/60, s.To%60, 0, 0, loc), true
+}
+
+// OpenAt reports whether support is open at t (always, without hours).
+func (h SupportHours) OpenAt(t time.Time, loc *time.Location) bool {
+	if !h.Enabled() {
+		return true
+	}
+	from, to, open := h.window(t, loc)
+	return open && !t.Before(from) && t.Before(to)
+}
+
+// NextOpening returns when support next opens at or after t (t itself
+// when open); zero when it never does within a year (every day a holiday).
+func (h SupportHours) NextOpening(t time.Time, loc *time.Location) time.Time {
+	if h.OpenAt(t, loc) {
+		return t
+	}
+	y, m, d := t.In(loc).Date()
+	for i := 0; i <= 366; i++ {
+		from, _, open := h.window(time.Date(y, m, d+i, 12, 0, 0, 0, loc), loc)
+		if open && !from.Before(t) {
+			return from
+		}
+	}
+	return time.Time{}
+}
+
+// Within returns how much of [from, to) falls within support hours: the
+// time staff were expected to answer in. Without hours it is the whole.
+func (h SupportHours) Within(from, to time.Time, loc *time.Location) time.Duration {
+	if !to.After(from) {
+		return 0
+	}
+	if !h.Enabled() {
+		return to.Sub(from)
+	}
+	var total time.Duration
+	y, m, d := from.In(loc).Date()
+	for i := 0; ; i++ {
+		day := time.Date(y, m, d+i, 12, 0, 0, 0, loc)
+		if day.Add(-12 * time.Hour).After(to) {
+			return total
+		}
+		a, b, open := h.window(day, loc)
+		if !open {
+			continue
+		}
+		a, b = later(a, from), earlier(b, to)
+		if b.After(a) {
+			total += b.Sub(a)
+		}
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// Admit decides an open at now: outside support hours it is refused, when
+// the server says so, or let through with a notice (outside, and when
+// support opens next).
+func (h SupportHours) Admit(now time.Time, loc *time.Location) (outside bool, next time.Time, err error) {
+	if h.OpenAt(now, loc) {
+		return false, time.Time{}, nil
+	}
+	next = h.NextOpening(now, loc)
+	if h.Refuse {
+		when := "not for a while"
+		if !next.IsZero() {
+			when = fmt.Sprintf("again <t:%d:F>", next.Unix())
+		}
+		return true, next, domain.Refuse(domain.ErrConflict, "support is closed right now, so tickets cannot be opened; it opens "+when)
+	}
+	return true, next, nil
+}
+
+// ParseSupportHours reads support hours as people type them (/setup
+// support-hours and the dashboard): days ("mon-fri",
+// "mon,wed,sat", "none"), from and to ("09:00"), holidays
+// ("2026-12-25,2026-12-26").
+func ParseSupportHours(zoneName, days, from, to, holidays string, refuse bool) (SupportHours, error) {
+	h := SupportHours{Zone: strings.TrimSpace(zoneName), Refuse: refuse}
+	days = strings.ToLower(strings.TrimSpace(days))
+	if days == "none" || days == "" {
+		return SupportHours{}, nil
+	}
+	clock := func(s string) (int, error) {
+		t, err := time.Parse("15:04", strings.TrimSpace(s))
+		if s == "24:00" {
+			return 24 * 60, nil
+		}
+		if err != nil {
+			return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a time like 09:00", s))
+		}
+		return t.Hour()*60 + t.Minute(), nil
+	}
+	f, err := clock(from)
+	if err != nil {
+		return h, err
+	}
+	t, err := clock(to)
+	if err != nil {
+		return h, err
+	}
+	names := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+	index := func(n string) (int, error) {
+		for i, x := range names {
+			if strings.HasPrefix(strings.TrimSpace(n), x) {
+				return i, nil
+			}
+		}
+		return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a day (mon, tue, …)", n))
+	}
+	for _, part := range strings.Split(days, ",") {
+		a, b, isRange := strings.Cut(part, "-")
+		i, err := index(a)
+		if err != nil {
+			return h, err
+		}
+		j := i
+		if isRange {
+			if j, err = index(b); err != nil {
+				return h, err
+			}
+		}
+		for d := i; ; d = (d + 1) % 7 {
+			h.Week[d] = Span{From: f, To: t}
+			if d == j {
+				break
+			}
+		}
+	}
+	for _, day := range strings.Split(holidays, ",") {
+		if day = strings.TrimSpace(day); day != "" {
+			h.Holidays = append(h.Holidays, day)
+		}
+	}
+	return h, nil
+}
+
+// SupportHoursSet records a server's support hours (no open day: none).
+type SupportHoursSet struct {
+	Guild    domain.GuildID `json:"guild"`
+	Hours    SupportHours   `json:"hours"`
+	Previous SupportHours   `json:"previous"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (SupportHoursSet) EventType() string { return "guild.support_hours_set.v1" }
+
+// SupportHours returns the server's support hours.
+func (s Settings) SupportHours() SupportHours { return s.hours }
+
+// SetSupportHours sets the server's support hours. zoneKnown says whether
+// the time zone is one the application knows (the domain reads no time
+// zone database).
+func (s Settings) SetSupportHours(by Member, h SupportHours, zoneKnown bool) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	if h.Enabled() && (h.Zone == "" || !zoneKnown) {
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a time zone: use an IANA name like Europe/Berlin or America/New_York", h.Zone))
+	}
+	for d, span := range h.Week {
+		if span != (Span{}) && (span.From < 0 || span.To > 24*60 || span.From >= span.To) {
+			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%s: hours run from an earlier to a later time of the same day", time.Weekday(d)))
+		}
+	}
+	h.Holidays = slices.Clone(h.Holidays)
+	for i, day := range h.Holidays {
+		day = strings.TrimSpace(day)
+		if _, err := time.Parse(time.DateOnly, day); err != nil {
+			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a date like 2026-12-25", day))
+		}
+		h.Holidays[i] = day
+	}
+	slices.Sort(h.Holidays)
+	h.Holidays = slices.Compact(h.Holidays)
+	if len(h.Holidays) > 100 {
+		return nil, domain.Refuse(domain.ErrInvalid, "at most 100 holidays")
+	}
+	if !h.Enabled() {
+		h = SupportHours{}
+	}
+	if equalHours(h, s.hours) {
+		return nil, domain.Refuse(domain.ErrUnchanged, "those are already the support hours")
+	}
+	return []domain.Event{SupportHoursSet{Guild: s.id, Hours: h, Previous: s.hours}}, nil
+}
+
+func equalHours(a, b SupportHours) bool {
+	return a.Zone == b.Zone && a.Week == b.Week && a.Refuse == b.Refuse && slices.Equal(a.Holidays, b.Holidays)
+}
+
+// String says the hours in words.
+func (h SupportHours) String() string {
+	if !h.Enabled() {
+		return "none (always open)"
+	}
+	var days []string
+	for d, span := range h.Week {
+		if span.Open() {
+			days = append(days, fmt.Sprintf("%s %s", time.Weekday(d).String()[:3], span))
+		}
+	}
+	s := strings.Join(days, ", ") + " (" + h.Zone + ")"
+	if len(h.Holidays) > 0 {
+		s += fmt.Sprintf("; %d holiday(s)", len(h.Holidays))
+	}
+	if h.Refuse {
+		s += "; opens outside them are refused"
+	}
+	return s
+}
