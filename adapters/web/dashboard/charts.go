@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html/template"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,12 +36,33 @@ const (
 func charts(days []analytics.Day) []chart {
 	labels := make([]string, len(days))
 	opened, closed, backlog := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
-	first, resolve := make([]float64, len(days)), make([]float64, len(days))
+	first, firstP90, inHours := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
+	resolve, resolveP90, rating := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
+	auto := make([]float64, len(days))
+	var stars [5]float64
+	// A day without any of a measure is a gap in its line, not a zero.
+	orGap := func(p analytics.Percentiles, v int64, unit float64) float64 {
+		if p.Count == 0 {
+			return math.NaN()
+		}
+		return float64(v) / unit
+	}
 	for i, d := range days {
 		labels[i] = d.Day
 		opened[i], closed[i], backlog[i] = float64(d.Opened), float64(d.Closed), float64(d.Backlog)
-		first[i] = float64(d.FirstResp.Median) / 60000
-		resolve[i] = float64(d.Resolve.Median) / 3600000
+		first[i], firstP90[i] = orGap(d.FirstResp, d.FirstResp.Median, 60000), orGap(d.FirstResp, d.FirstResp.P90, 60000)
+		inHours[i] = orGap(d.FirstRespInHours, d.FirstRespInHours.Median, 60000)
+		resolve[i], resolveP90[i] = orGap(d.Resolve, d.Resolve.Median, 3600000), orGap(d.Resolve, d.Resolve.P90, 3600000)
+		rating[i] = math.NaN()
+		if d.Ratings.Count > 0 {
+			rating[i] = d.Ratings.Average
+		}
+		for _, n := range d.AutoClosed {
+			auto[i] += float64(n)
+		}
+		for s, n := range d.Ratings.Distribution {
+			stars[s] += float64(n)
+		}
 	}
 	cmds := summarize(days).Commands
 	names := make([]string, 0, len(cmds))
@@ -58,10 +80,15 @@ func charts(days []analytics.Day) []chart {
 		counts[i] = float64(cmds[n])
 	}
 	return []chart{
-		{"Tickets opened and closed per day", bars("opened-closed", labels, series{"opened", "s1", opened}, series{"closed", "s2", closed})},
+		{"Tickets opened and closed per day (closed automatically among them)", bars("opened-closed", labels,
+			series{"opened", "s1", opened}, series{"closed", "s2", closed}, series{"closed automatically", "s3", auto})},
 		{"Open backlog at the end of each day", line("backlog", labels, true, series{"backlog", "s3", backlog})},
-		{"First response, median (minutes)", line("first-response", labels, false, series{"first response", "s4", first})},
-		{"Resolution, median (hours)", line("resolution", labels, false, series{"resolution", "s5", resolve})},
+		{"First response (minutes): median, 90th percentile, median within support hours", line("first-response", labels, false,
+			series{"median", "s4", first}, series{"p90", "s1", firstP90}, series{"median within hours", "s2", inHours})},
+		{"Resolution (hours): median and 90th percentile", line("resolution", labels, false,
+			series{"median", "s5", resolve}, series{"p90", "s1", resolveP90})},
+		{"Average rating per day (1–5)", line("rating", labels, false, series{"average", "s4", rating})},
+		{"Ratings in this range, by stars", hbars("ratings", []string{"★", "★★", "★★★", "★★★★", "★★★★★"}, stars[:])},
 		{"Commands and buttons used", hbars("commands", names, counts)},
 	}
 }
@@ -70,7 +97,9 @@ func maxOf(ss ...series) float64 {
 	m := 0.0
 	for _, s := range ss {
 		for _, v := range s.Values {
-			m = max(m, v)
+			if !math.IsNaN(v) {
+				m = max(m, v)
+			}
 		}
 	}
 	if m == 0 {
@@ -165,12 +194,26 @@ func line(id string, labels []string, counts bool, ss ...series) template.HTML {
 	}
 	frame(&b, id, top, labels)
 	for _, s := range ss {
+		// One polyline per run of days with a value: a gap where there is none.
 		var pts []string
+		flush := func() {
+			if len(pts) > 0 {
+				fmt.Fprintf(&b, `<polyline class="%s line" points="%s"/>`, s.Class, strings.Join(pts, " "))
+			}
+			pts = nil
+		}
 		for i, v := range s.Values {
+			if math.IsNaN(v) {
+				flush()
+				continue
+			}
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", xAt(i, len(s.Values)), yAt(v, top)))
 		}
-		fmt.Fprintf(&b, `<polyline class="%s line" points="%s"/>`, s.Class, strings.Join(pts, " "))
+		flush()
 		for i, v := range s.Values {
+			if math.IsNaN(v) {
+				continue
+			}
 			fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="2.5" data-day="%s" data-series="%s" data-value="%s"><title>%s %s: %s</title></circle>`,
 				s.Class, xAt(i, len(s.Values)), yAt(v, top), labels[i], s.Name, num(v), labels[i], s.Name, num(v))
 		}
