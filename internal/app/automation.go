@@ -31,10 +31,11 @@ func (a *App) inactivityOf(ctx context.Context, id domain.TicketID) (eventstore.
 	return h, msgs.Events, nil
 }
 
-// RunAutomation performs the auto-close step due for a ticket now, if any —
-// the warning or the close — and reports whether it did. It decides on the
-// ticket's streams and its server's current rule; the command id names the
-// step and the idle period it is for, so a crash and a retry, or two
+// RunAutomation performs the automated step due for a ticket now, if any —
+// a staff reminder, the auto-close warning or close, a close request's
+// expiry — and reports whether it did. It decides on the ticket's streams
+// and its server's current settings; the command id names the step and its
+// occurrence (ticket.Inactivity.Occurrence), so a crash and a retry, or two
 // processes at once, append it once.
 func (a *App) RunAutomation(ctx context.Context, id domain.TicketID) (bool, error) {
 	h, msgs, err := a.inactivityOf(ctx, id)
@@ -115,18 +116,19 @@ func (a *App) Rate(ctx context.Context, id domain.TicketID, by ticket.Participan
 
 // KeepOpen records someone pressing "Keep open" on an auto-close warning.
 func (a *App) KeepOpen(ctx context.Context, id domain.TicketID, by ticket.Participant, m Meta) error {
-	_, msgs, err := a.inactivityOf(ctx, id)
+	h, msgs, err := a.inactivityOf(ctx, id)
 	if err != nil {
 		return err
 	}
-	_, err = a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
-		h, err := a.store.Load(ctx, ticket.Stream(id))
-		if err != nil {
-			return nil, err
-		}
-		return t.KeepOpen(by, ticket.InactivityOf(h.Events, msgs), now)
-	})
-	return err
+	now := a.clock()
+	_, err = a.store.Update(ctx, ticket.Stream(id), a.meta(m, ticket.FromHistory(h.Events).Guild(), "", now),
+		func(h eventstore.History) ([]domain.Event, error) {
+			return ticket.FromHistory(h.Events).KeepOpen(by, ticket.InactivityOf(h.Events, msgs), now)
+		})
+	if err != nil {
+		return fmt.Errorf("ticket %s: %w", id, err)
+	}
+	return nil
 }
 
 // CloseForLeaving closes the tickets a member opened in a server they left,

@@ -1,6 +1,5 @@
-// Package timers schedules what happens to a ticket by itself: the
-// auto-close warning and close (and, as they come, the other automated
-// steps). It folds each open ticket's inactivity (ticket.Inactivity) and
+// Package timers schedules what happens to a ticket by itself: staff
+// reminders, the auto-close warning and close, a close request's deadline. It folds each open ticket's inactivity (ticket.Inactivity) and
 // its server's rules (guild.AutoCloseRules), asks the domain when the next
 // step is due (Inactivity.Next), and files the ticket under that minute.
 //
@@ -51,25 +50,68 @@ const (
 type ticketDoc struct {
 	ID     string            `bson:"_id"` // ticket id
 	Guild  string            `bson:"guild"`
+	Number int64             `bson:"number"`
 	In     ticket.Inactivity `bson:"in"`
 	Minute int64             `bson:"minute,omitempty"` // filed under; 0: nothing due
 	V      int64             `bson:"v"`                // lifecycle stream applied
 	MV     int64             `bson:"mv"`               // messages stream applied
 }
 
-// guildDoc is a server's rules and its open tickets (to re-file them when
-// a rule changes).
+// guildDoc is a server's rules and where its open tickets are listed (to
+// re-file them when a rule changes): in chunks of OpenChunk ticket numbers,
+// so that an open or a close rewrites one small chunk, never a list of every
+// open ticket.
 type guildDoc struct {
-	ID    string               `bson:"_id"` // guild id
-	Rules guild.AutoCloseRules `bson:"rules"`
-	Open  []string             `bson:"open,omitempty"`
-	V     int64                `bson:"v"`
+	ID     string               `bson:"_id"` // guild id
+	Rules  guild.AutoCloseRules `bson:"rules"`
+	Chunks []int64              `bson:"chunks,omitempty"` // sorted: chunks with open tickets
+	V      int64                `bson:"v"`
 }
 
-// minuteDoc lists the tickets with a step due within one minute: after
-// Start-1min, by Start.
+// OpenChunk is how many ticket numbers share a chunk of a guild's open list.
+const OpenChunk = 256
+
+// openChunk lists the open tickets numbered [N·256, N·256+256) of a guild.
+type openChunk struct {
+	ID   string   `bson:"_id"` // "o/<guild>/<n>"
+	Open []string `bson:"open"`
+}
+
+func chunkID(g string, n int64) string { return "o/" + g + "/" + strconv.FormatInt(n, 10) }
+
+// listOpen adds a ticket to (or removes it from) its guild's open list.
+func (a *applier) listOpen(ctx context.Context, g *guildDoc, t *ticketDoc, open bool) error {
+	n := t.Number / OpenChunk
+	c, err := projections.Load(ctx, a.guilds, chunkID(g.ID, n), func() *openChunk { return &openChunk{ID: chunkID(g.ID, n)} })
+	if err != nil {
+		return err
+	}
+	c.Open = slices.DeleteFunc(c.Open, func(x string) bool { return x == t.ID })
+	if open {
+		c.Open = append(c.Open, t.ID)
+	}
+	i, listed := slices.BinarySearch(g.Chunks, n)
+	switch {
+	case len(c.Open) == 0:
+		a.guilds.Delete(c.ID)
+		if listed {
+			g.Chunks = slices.Delete(g.Chunks, i, i+1)
+			a.guilds.Changed(g.ID)
+		}
+	default:
+		a.guilds.Changed(c.ID)
+		if !listed {
+			g.Chunks = slices.Insert(g.Chunks, i, n)
+			a.guilds.Changed(g.ID)
+		}
+	}
+	return nil
+}
+
+// minuteDoc lists the tickets with a step due within one minute: after the
+// minute before it starts, at the latest when it starts (MinuteOf).
 type minuteDoc struct {
-	ID      string   `bson:"_id"` // the minute: Unix seconds of its end, see minuteID
+	ID      string   `bson:"_id"` // the minute (Minute, Unix time / 60) in decimal
 	Tickets []string `bson:"tickets,omitempty"`
 }
 
@@ -165,7 +207,7 @@ func (a *applier) applyTicket(ctx context.Context, e projections.Event, id strin
 	for _, ev := range events {
 		t.In = t.In.With(ev.Event)
 		if o, ok := ev.Event.(ticket.Opened); ok {
-			t.Guild = o.Guild.String()
+			t.Guild, t.Number = o.Guild.String(), o.Number
 		}
 	}
 	*applied = e.Version
@@ -178,12 +220,9 @@ func (a *applier) applyTicket(ctx context.Context, e projections.Event, id strin
 		return err
 	}
 	if t.In.Open != wasOpen {
-		if t.In.Open {
-			g.Open = append(g.Open, id)
-		} else {
-			g.Open = slices.DeleteFunc(g.Open, func(x string) bool { return x == id })
+		if err := a.listOpen(ctx, g, t, t.In.Open); err != nil {
+			return err
 		}
-		a.guilds.Changed(g.ID)
 	}
 	return a.file(ctx, t, g.Rules, e.OccurredAt)
 }
@@ -208,20 +247,26 @@ func (a *applier) applyGuild(ctx context.Context, e projections.Event, id string
 	}
 	// A rule changed: every open ticket of the server is filed again, at
 	// once — tickets already waiting follow the new rule.
-	for _, tid := range g.Open {
-		t, err := a.ticketOf(ctx, tid)
+	for _, n := range slices.Clone(g.Chunks) {
+		c, err := projections.Load(ctx, a.guilds, chunkID(id, n), func() *openChunk { return &openChunk{ID: chunkID(id, n)} })
 		if err != nil {
 			return err
 		}
-		if err := a.file(ctx, t, g.Rules, e.OccurredAt); err != nil {
-			return err
+		for _, tid := range slices.Clone(c.Open) {
+			t, err := a.ticketOf(ctx, tid)
+			if err != nil {
+				return err
+			}
+			if err := a.file(ctx, t, g.Rules, e.OccurredAt); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
 func equalRules(a, b guild.AutoCloseRules) bool {
-	if a.Server != b.Server || len(a.ByCategory) != len(b.ByCategory) {
+	if a.Server != b.Server || a.RemindAfterMinutes != b.RemindAfterMinutes || len(a.ByCategory) != len(b.ByCategory) {
 		return false
 	}
 	for k, v := range a.ByCategory {

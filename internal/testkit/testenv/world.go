@@ -122,7 +122,7 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 		fake.SetGatewayOpen(false)
 		fake.FailNext("", "/", http.StatusServiceUnavailable, math.MaxInt)
 	}
-	so := server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond, AutomationEvery: 50 * time.Millisecond,
+	so := server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond, AutomationEvery: time.Second,
 		RequestsPerMinute: 100_000}
 	if n, err := strconv.Atoi(env[rateKey]); err == nil {
 		so.RequestsPerMinute = n
