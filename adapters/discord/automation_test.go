@@ -83,6 +83,10 @@ func TestAnInactiveTicketIsWarnedADayBeforeAndClosedAtTheDeadline(t *testing.T) 
 	w.WaitFor(t, "the close said in the channel", func() bool {
 		return len(messagesWith(w, ch.ID, "Closed automatically: inactive 72 h")) == 1
 	})
+	v, err := w.Srv.TicketViews.Get(context.Background(), string(tk.ID()))
+	if err != nil || v.ClosedBy != "" || v.CloseReason != "closed automatically: inactive 72 h" {
+		t.Fatalf("the ticket's view: closed by %q, reason %q (%v)", v.ClosedBy, v.CloseReason, err)
+	}
 	// The timeline says so, with its reason.
 	page, err := w.Srv.Audit.Timeline(context.Background(), audit.Query{Guild: w.Guild.ID.String(), Ticket: string(tk.ID())})
 	if err != nil {

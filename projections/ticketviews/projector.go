@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
@@ -96,6 +97,15 @@ func (a *applier) view(ctx context.Context, id string) (*View, error) {
 
 func idString(s interface{ String() string }) string { return s.String() }
 
+// automaticReason is why a ticket closed by itself: its commit's words, or
+// else its cause.
+func automaticReason(because string, c ticket.Cause) string {
+	if because != "" {
+		return because
+	}
+	return strings.ReplaceAll(string(c), "_", " ")
+}
+
 // fold applies one event. Fields fed by both of a ticket's streams take the
 // latest time, so the result does not depend on how deliveries interleave.
 func fold(v *View, e projections.Event) {
@@ -137,6 +147,9 @@ func fold(v *View, e projections.Event) {
 	case ticket.Closed:
 		t := ev.At.UTC()
 		v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusClosed.String(), &t, idString(ev.By), ev.Personal.Reason
+		if ev.By.IsZero() { // closed by itself: why, in the automation's words (no one's personal data)
+			v.ClosedBy, v.CloseReason = "", "closed automatically: "+automaticReason(e.Actor.Because, ev.Cause)
+		}
 	case ticket.Reopened:
 		v.Status, v.ClosedAt, v.ClosedBy, v.CloseReason = ticket.StatusOpen.String(), nil, "", ""
 	case ticket.ChannelLost:
