@@ -41,6 +41,12 @@ func TestButtonsAndFormsNamingATicketElsewhereAreRefusedAndAppendNothing(t *test
 		"close form from another channel":   f.ModalSubmit(fromLobby, "/form/close/"+id, [][2]string{{"reason", "wrong place"}}),
 		"slash close in a forged channel":   f.SlashCommand(forgedChannel, "ticket", fakediscord.Sub("close", fakediscord.Str("reason", "pwned"))),
 		"slash claim in a forged channel":   f.SlashCommand(forgedChannel, "ticket", fakediscord.Sub("claim")),
+		"keep open from another server":     f.Button(fromEvil, "/ticket/keep-open/"+id, nil),
+		"accept a close request elsewhere":  f.Button(fromEvil, "/ticket/close-request/accept/"+id+"/1", nil),
+		"deny a close request elsewhere":    f.Button(fromLobby, "/ticket/close-request/deny/"+id+"/1", nil),
+		"rate from another server":          f.Button(fromEvil, "/ticket/rate/"+id+"/1", nil),
+		"rating form from another channel":  f.ModalSubmit(fromLobby, "/form/rate/"+id+"/1", [][2]string{{"comment", "forged"}}),
+		"slash close-request, forged":       f.SlashCommand(forgedChannel, "ticket", fakediscord.Sub("close-request")),
 	}
 	w.Settle(t)
 	before := head(t, w)
