@@ -182,12 +182,32 @@ func (a *applier) guildOf(ctx context.Context, id string) (*guildDoc, error) {
 // Apply implements projections.Applier.
 func (a *applier) Apply(ctx context.Context, e projections.Event) error {
 	if id, messages, ok := projections.TicketStream(e.Stream); ok {
+		if !moves(e.Event) {
+			// Nothing to schedule: not even the apply-once guard is written.
+			// The next event that matters reads the gap back (Pending) and
+			// folds these as the no-ops they are, live and in a rebuild alike.
+			return nil
+		}
 		return a.applyTicket(ctx, e, id, messages)
 	}
 	if g, ok := strings.CutPrefix(e.Stream, "guild/"); ok {
 		return a.applyGuild(ctx, e, g)
 	}
 	return nil
+}
+
+// moves tells whether a ticket's event can change what is scheduled for it
+// (see ticket.Inactivity.With): most events of a busy ticket — a bot's
+// message, an edit, a claim, a rename — cannot.
+func moves(e domain.Event) bool {
+	switch e := e.(type) {
+	case ticket.MessagePosted:
+		return !e.Bot
+	case ticket.Opened, ticket.CategoryChanged, ticket.Reopened, ticket.Closed, ticket.ChannelLost, ticket.KeptOpen,
+		ticket.InactivityWarned, ticket.CloseRequested, ticket.CloseRequestAnswered, ticket.CloseRequestExpired, ticket.StaffReminded:
+		return true
+	}
+	return false
 }
 
 func (a *applier) applyTicket(ctx context.Context, e projections.Event, id string, messages bool) error {
