@@ -74,6 +74,13 @@ func WithRequestsPerMinute(n int) WorldOption {
 	return func(env map[string]string) { env[rateKey] = strconv.Itoa(n) }
 }
 
+// WithClosedChannelsKept sets how long a closed ticket's channel stays
+// (the world's default is an hour), for tests that act in a channel a
+// day after its close.
+func WithClosedChannelsKept(d time.Duration) WorldOption {
+	return func(env map[string]string) { env["TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER"] = d.String() }
+}
+
 // WithDemoLogin starts the program as `ticketify demo` does: the dashboard
 // offers "Log in as demo admin", which logs in the guild's owner.
 func WithDemoLogin(env map[string]string) { env[demoLoginKey] = "1" }
