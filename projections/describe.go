@@ -151,8 +151,10 @@ func describe(e Event, personal bool) string {
 		}
 		return s
 	case guild.FeedbackSet:
-		if ev.Enabled {
-			return "openers are now asked to rate their closed tickets"
+		if f := ev.Feedback(); f.ByDM {
+			return "openers are now asked by direct message to rate their closed tickets"
+		} else if f.Enabled {
+			return "openers are now asked in the ticket's channel to rate their closed tickets"
 		}
 		return "openers are no longer asked to rate their closed tickets"
 	case ticket.StaffReminded:

@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -277,7 +278,7 @@ func TestTheOpenerRatesTheClosedTicketAndTheAnalyticsCountIt(t *testing.T) {
 	ctx := context.Background()
 	staffSetup(t, w)
 	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("feedback", fakediscord.BoolOpt("enabled", true))))
-	mustContain(t, "feedback on", content, "now asked to rate")
+	mustContain(t, "feedback on", content, "asked in the ticket's channel to rate it")
 	ch := openTicket(t, w, "rate me")
 	tk := ticketInChannel(t, w, ch)
 	id := string(tk.ID())
@@ -322,6 +323,82 @@ func TestTheOpenerRatesTheClosedTicketAndTheAnalyticsCountIt(t *testing.T) {
 	if v, _ := w.Srv.TicketViews.Get(ctx, id); v.Rating != 5 {
 		t.Fatalf("rating %d after the change, want 5", v.Rating)
 	}
+}
+
+func TestTheOpenerCanBeAskedForARatingByDirectMessage(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ctx := context.Background()
+	staffSetup(t, w)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup",
+		fakediscord.Sub("feedback", fakediscord.BoolOpt("enabled", true), fakediscord.Str("where", "dm"))))
+	mustContain(t, "feedback by DM", content, "by direct message")
+	ch := openTicket(t, w, "ask me privately")
+	tk := ticketInChannel(t, w, ch)
+	id := string(tk.ID())
+	run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("close")))
+	var dm fakediscord.Snowflake
+	w.WaitFor(t, "the question in the opener's DMs", func() bool {
+		dm = f.DMChannel(w.Member.ID)
+		return dm != 0 && len(messagesWith(w, dm, "How did we do?")) == 1
+	})
+	asked := messagesWith(w, dm, "How did we do?")[0]
+	mustContain(t, "the DM", asked.Content, fmt.Sprintf("ticket #%d in Ticketify Test Server", tk.Number()))
+	w.Settle(t)
+	if n := len(messagesWith(w, ch.ID, "how did we do?")); n != 0 {
+		t.Fatalf("asked in the channel too (%d)", n)
+	}
+
+	// The opener answers in the DM: no server, no ticket channel.
+	inDM := fakediscord.Actor{Channel: dm, User: w.Member}
+	if res := w.Deliver(t, f.Button(inDM, "/ticket/rate/"+id+"/2", &asked)); res.Response.Type != fakediscord.ResponseModal {
+		t.Fatalf("the star in the DM answered %d, want the form", res.Response.Type)
+	}
+	content, _ = run(t, w, f.ModalSubmit(inDM, "/form/rate/"+id+"/2", [][2]string{{"comment", "slow but fine"}}))
+	mustContain(t, "rated by DM", content, "★★☆☆☆")
+	w.Settle(t)
+	if v, _ := w.Srv.TicketViews.Get(ctx, id); v.Rating != 2 || v.RatingComment != "slow but fine" {
+		t.Fatalf("the ticket shows rating %d %q", v.Rating, v.RatingComment)
+	}
+
+	// Someone else's DM naming the ticket finds nothing and appends nothing;
+	// nothing but a rating is done from a DM.
+	before := head(t, w)
+	content, _ = run(t, w, f.ModalSubmit(fakediscord.Actor{Channel: dm, User: w.Staff}, "/form/rate/"+id+"/5", nil))
+	mustContain(t, "a stranger's rating", content, "no such ticket")
+	content, _ = run(t, w, f.Button(inDM, "/ticket/reopen/"+id, nil))
+	mustContain(t, "reopen from a DM", content, "works inside servers")
+	w.Settle(t)
+	if after := head(t, w); after != before {
+		t.Fatalf("refusals appended: head %d → %d", before, after)
+	}
+
+	// An opener who does not accept DMs is asked in the channel; the refusal
+	// is recorded once, on the ticket's timeline.
+	f.SetDMsOpen(w.Member.ID, false)
+	ch2 := openTicket(t, w, "no DMs please")
+	tk2 := ticketInChannel(t, w, ch2)
+	run(t, w, f.SlashCommand(w.As(w.Staff, ch2.ID), "ticket", fakediscord.Sub("close")))
+	w.WaitFor(t, "the question in the channel", func() bool { return len(messagesWith(w, ch2.ID, "how did we do?")) == 1 })
+	w.Settle(t)
+	if n := len(messagesWith(w, dm, "How did we do?")); n != 1 {
+		t.Fatalf("%d questions in the closed DMs, want the first ticket's only", n)
+	}
+	page, err := w.Srv.Audit.Timeline(ctx, audit.Query{Guild: w.Guild.ID.String(), Ticket: string(tk2.ID())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusals int
+	for _, e := range page.Entries {
+		if strings.Contains(e.Text, "ask for a rating by direct message") && strings.Contains(e.Text, "Cannot send messages to this user") {
+			refusals++
+		}
+	}
+	if refusals != 1 {
+		t.Fatalf("the timeline records the refused DM %d times", refusals)
+	}
+	content, _ = run(t, w, f.ModalSubmit(w.As(w.Member, ch2.ID), "/form/rate/"+string(tk2.ID())+"/5", nil))
+	mustContain(t, "rated in the channel", content, "★★★★★")
 }
 
 func TestStaffArePingedOnceWhenATicketWaitsForAnAnswer(t *testing.T) {

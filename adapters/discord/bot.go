@@ -29,6 +29,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/websocket"
 
+	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/platform/logsafe"
@@ -387,4 +388,16 @@ func (b *Bot) serveInteraction(c *fiber.Ctx, in discord.Interaction) error {
 		b.logger.Error("interaction not acknowledged within 3s", "interaction", in.ID().String())
 		return c.Status(fiber.StatusServiceUnavailable).SendString("timed out")
 	}
+}
+
+// guildName is a server's name as the gateway's cache knows it, "" when it
+// does not.
+func (b *Bot) guildName(g domain.GuildID) string {
+	if b.client == nil {
+		return ""
+	}
+	if gd, ok := b.client.Caches.Guild(snowflake.ID(g)); ok {
+		return gd.Name
+	}
+	return ""
 }

@@ -81,7 +81,9 @@ func Commands() []discord.ApplicationCommandCreate {
 				discord.ApplicationCommandOptionSubCommand{Name: "reminder", Description: "Ping the staff roles when a ticket waits for a staff answer", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionInt{Name: "minutes", Description: "Minutes without a staff answer (0: off; 5 to 10080)", Required: true, MinValue: &minAutoClose, MaxValue: &maxReminder}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "feedback", Description: "Ask openers to rate their ticket when it closes", Options: []discord.ApplicationCommandOption{
-					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
+					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true},
+					discord.ApplicationCommandOptionString{Name: "where", Description: "In the ticket's channel (default) or by direct message",
+						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "channel", Value: "channel"}, {Name: "direct message", Value: "dm"}}}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "close-on-leave", Description: "Close a member's tickets when they leave the server", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "panel", Description: "Post an \"Open ticket\" panel", Options: []discord.ApplicationCommandOption{

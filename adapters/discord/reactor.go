@@ -443,10 +443,10 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 		}, rest.WithCtx(ctx)); err != nil {
 			return err
 		}
-		if s.Feedback() && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer
-			if err := r.askRating(ctx, t, ch, version); err != nil {
-				return err
-			}
+	}
+	if f := s.Feedback(); f.Enabled && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer
+		if err := r.askRating(ctx, t, f, version); err != nil {
+			return err
 		}
 	}
 	if log := snowflake.ID(s.LogChannel()); log != 0 {
@@ -494,19 +494,63 @@ func closeReason(ev ticket.Closed, because string) string {
 }
 
 // askRating asks the opener to rate the ticket they opened: five star
-// buttons under the close, usable for ticket.FeedbackWindow.
-func (r *Reactor) askRating(ctx context.Context, t ticket.Ticket, ch snowflake.ID, version int64) error {
-	var buttons []discord.InteractiveComponent
-	for n := 1; n <= 5; n++ {
-		buttons = append(buttons, discord.NewSecondaryButton(strings.Repeat("★", n), idRate+string(t.ID())+"/"+strconv.Itoa(n)))
+// buttons, usable for ticket.FeedbackWindow, by direct message when the
+// guild chose so, else (or when the DM cannot be sent) under the close in
+// the ticket's channel. A refused DM is recorded on the ticket once: the
+// nonce keeps a redelivered close from asking twice, and the refusal is
+// not retried.
+func (r *Reactor) askRating(ctx context.Context, t ticket.Ticket, f guild.Feedback, version int64) error {
+	if f.ByDM {
+		err := r.askRatingByDM(ctx, t, version)
+		if err == nil || !permanent(err) {
+			return err
+		}
+		if err := r.bot.app.RecordActionFailed(ctx, t.ID(), "ask for a rating by direct message", describe(err)); err != nil {
+			return err
+		}
+	}
+	ch := snowflake.ID(t.Channel())
+	if ch == 0 || t.ChannelLost() || t.Status() != ticket.StatusClosed {
+		return nil
 	}
 	_, err := r.rest.CreateMessage(ch, discord.MessageCreate{
 		Content:    fmt.Sprintf("⭐ <@%s>, how did we do? Rate this ticket (you can change it for %d hours).", t.Opener(), int(ticket.FeedbackWindow.Hours())),
-		Components: []discord.LayoutComponent{discord.NewActionRow(buttons...)},
+		Components: []discord.LayoutComponent{ratingButtons(t.ID())},
 		Nonce:      nonce("rate", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 		AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
 	}, rest.WithCtx(ctx))
 	return err
+}
+
+// askRatingByDM sends the rating question to the opener's direct messages,
+// naming the server and the ticket (nothing else of it: a DM outlives the
+// ticket's channel).
+func (r *Reactor) askRatingByDM(ctx context.Context, t ticket.Ticket, version int64) error {
+	dm, err := r.rest.CreateDMChannel(snowflake.ID(t.Opener()), rest.WithCtx(ctx))
+	if err != nil {
+		return err
+	}
+	where := "a server"
+	if name := r.bot.guildName(t.Guild()); name != "" {
+		where = name
+	}
+	_, err = r.rest.CreateMessage(dm.ID(), discord.MessageCreate{
+		Content: fmt.Sprintf("⭐ Your ticket #%d in %s was closed. How did we do? Rate it (you can change it for %d hours).",
+			t.Number(), where, int(ticket.FeedbackWindow.Hours())),
+		Components: []discord.LayoutComponent{ratingButtons(t.ID())},
+		Nonce:      nonce("rate-dm", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
+		AllowedMentions: &discord.AllowedMentions{},
+	}, rest.WithCtx(ctx))
+	return err
+}
+
+// ratingButtons are the five stars of a rating question.
+func ratingButtons(id domain.TicketID) discord.ActionRowComponent {
+	var buttons []discord.InteractiveComponent
+	for n := 1; n <= 5; n++ {
+		buttons = append(buttons, discord.NewSecondaryButton(strings.Repeat("★", n), idRate+string(id)+"/"+strconv.Itoa(n)))
+	}
+	return discord.NewActionRow(buttons...)
 }
 
 func orDash(s string) string {

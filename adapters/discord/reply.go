@@ -134,7 +134,7 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		defer panics.Recover(&err)
 		use := useOf(e)
 		a, inGuild := actorOf(e, use.source)
-		if !inGuild {
+		if !inGuild && !use.direct {
 			return e.CreateMessage(ephemeral("Ticketify works inside servers.").create())
 		}
 		r := &responder{e: e, respond: e.Respond, ephemeralDefer: !use.publicDefer}
@@ -231,6 +231,10 @@ type use struct {
 	name        string
 	source      domain.Source
 	publicDefer bool // the answer is public: so is the "thinking…" deferral
+	// direct routes also answer in a direct message with the bot, where
+	// the interaction has no server: their handlers take the participant
+	// as Direct (buttonParticipant) and the decision admits only the opener.
+	direct bool
 }
 
 // uses names the routes reached by custom id (buttons, menus, forms).
@@ -238,20 +242,20 @@ var uses = []struct {
 	prefix string
 	use    use
 }{
-	{idClaim, use{"button:claim", domain.SourceButton, true}},
-	{idReopen, use{"button:reopen", domain.SourceButton, true}},
-	{idKeepOpen, use{"button:keep-open", domain.SourceButton, true}},
-	{idRate, use{"button:rate", domain.SourceButton, false}},
-	{idRateForm, use{"modal:rate", domain.SourceModal, false}},
-	{idAcceptClose, use{"button:close-request-accept", domain.SourceButton, true}},
-	{idDenyClose, use{"button:close-request-deny", domain.SourceButton, true}},
-	{idClose, use{"button:close", domain.SourceButton, false}},
-	{idCloseForm, use{"modal:close", domain.SourceModal, true}},
-	{idPanelOpen, use{"button:open", domain.SourceButton, false}},
-	{idPanelCategory, use{"select:category", domain.SourceButton, false}},
-	{idOpenForm, use{"modal:open", domain.SourceModal, false}},
-	{idEraseGuild, use{"button:erase-guild", domain.SourceButton, false}},
-	{idEraseForm, use{"modal:erase-guild", domain.SourceModal, false}},
+	{idClaim, use{name: "button:claim", source: domain.SourceButton, publicDefer: true}},
+	{idReopen, use{name: "button:reopen", source: domain.SourceButton, publicDefer: true}},
+	{idKeepOpen, use{name: "button:keep-open", source: domain.SourceButton, publicDefer: true}},
+	{idRate, use{name: "button:rate", source: domain.SourceButton, direct: true}},
+	{idRateForm, use{name: "modal:rate", source: domain.SourceModal, direct: true}},
+	{idAcceptClose, use{name: "button:close-request-accept", source: domain.SourceButton, publicDefer: true}},
+	{idDenyClose, use{name: "button:close-request-deny", source: domain.SourceButton, publicDefer: true}},
+	{idClose, use{name: "button:close", source: domain.SourceButton, publicDefer: false}},
+	{idCloseForm, use{name: "modal:close", source: domain.SourceModal, publicDefer: true}},
+	{idPanelOpen, use{name: "button:open", source: domain.SourceButton, publicDefer: false}},
+	{idPanelCategory, use{name: "select:category", source: domain.SourceButton, publicDefer: false}},
+	{idOpenForm, use{name: "modal:open", source: domain.SourceModal, publicDefer: false}},
+	{idEraseGuild, use{name: "button:erase-guild", source: domain.SourceButton, publicDefer: false}},
+	{idEraseForm, use{name: "modal:erase-guild", source: domain.SourceModal, publicDefer: false}},
 }
 
 // publicCommands are the slash commands whose answer everyone in the
@@ -267,13 +271,13 @@ func useOf(e *handler.InteractionEvent) use {
 		if d, ok := i.Data.(discord.SlashCommandInteractionData); ok {
 			name = strings.ReplaceAll(strings.TrimPrefix(d.CommandPath(), "/"), "/", " ")
 		}
-		return use{name, domain.SourceSlashCommand, publicCommands[name]}
+		return use{name: name, source: domain.SourceSlashCommand, publicDefer: publicCommands[name]}
 	case discord.ComponentInteraction:
 		return useOfCustomID(i.Data.CustomID(), domain.SourceButton)
 	case discord.ModalSubmitInteraction:
 		return useOfCustomID(i.Data.CustomID, domain.SourceModal)
 	}
-	return use{"unknown", domain.SourceDiscord, false}
+	return use{name: "unknown", source: domain.SourceDiscord}
 }
 
 func useOfCustomID(id string, source domain.Source) use {
@@ -282,7 +286,7 @@ func useOfCustomID(id string, source domain.Source) use {
 			return u.use
 		}
 	}
-	return use{"unknown", source, false}
+	return use{name: "unknown", source: source}
 }
 
 // responder stands between a route's handler and Discord: the handler
@@ -356,6 +360,9 @@ func updateOf(m discord.MessageCreate) discord.MessageUpdate {
 // changed.
 func (b *Bot) recordUse(ctx context.Context, e interaction, a actor, usage string) (err error) {
 	defer panics.Recover(&err)
+	if a.guild.IsZero() {
+		return nil // a direct message: no server to count it for (the rating itself is counted)
+	}
 	if err := b.app.RecordUsage(ctx, a.guild, a.user, usage, a.meta()); err != nil {
 		return err
 	}

@@ -146,12 +146,15 @@ func (b *Bot) routes() *handler.Mux {
 			return said, b.app.SetReminder(ctx, a.guild, a.member(), n, a.meta())
 		}))
 		r.SlashCommand("/feedback", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
-			on := d.Bool("enabled")
+			f := guild.Feedback{Enabled: d.Bool("enabled"), ByDM: d.String("where") == "dm"}
 			said := "Openers are no longer asked to rate their tickets."
-			if on {
-				said = "Openers are now asked to rate their ticket when it closes."
+			switch {
+			case f.Enabled && f.ByDM:
+				said = "Openers are now asked by direct message to rate their ticket when it closes (in its channel when they do not accept direct messages)."
+			case f.Enabled:
+				said = "Openers are now asked in the ticket's channel to rate it when it closes."
 			}
-			return said, b.app.SetFeedback(ctx, a.guild, a.member(), on, a.meta())
+			return said, b.app.SetFeedback(ctx, a.guild, a.member(), f, a.meta())
 		}))
 		r.SlashCommand("/close-on-leave", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
@@ -254,6 +257,9 @@ func (b *Bot) btnTicket(w func(ctx context.Context, a actor, id domain.TicketID,
 // that ticket's own server and channel (a custom id can be forged, or a
 // message copied elsewhere).
 func (b *Bot) buttonParticipant(ctx context.Context, a actor) (ticket.Participant, error) {
+	if a.guild.IsZero() { // a direct message: only routes marked direct get here
+		return ticket.Participant{User: a.user, Direct: true}, nil
+	}
 	p, err := b.app.Participant(ctx, a.guild, a.member())
 	p.Channel = a.channel
 	return p, err
@@ -510,7 +516,7 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		if s.LogChannel() != 0 {
 			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
 		}
-		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n**Support hours:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.Feedback()), reminderSaid(s.Reminder()), s.SupportHours())
+		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n**Support hours:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), s.Feedback(), reminderSaid(s.Reminder()), s.SupportHours())
 		for _, c := range s.Categories() {
 			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
 			if own, ok := s.CategoryAutoClose(c.Key); ok {

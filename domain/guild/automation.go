@@ -101,12 +101,37 @@ type CloseOnLeaveSet struct {
 	Enabled bool           `json:"enabled"`
 }
 
+// Feedback is whether the opener is asked to rate a ticket when it closes,
+// and where.
+type Feedback struct {
+	Enabled bool
+	// ByDM asks by direct message rather than in the ticket's channel. When
+	// the opener does not accept direct messages from the bot, the failure
+	// is recorded on the ticket and the question is asked in the channel.
+	ByDM bool
+}
+
+// String says the setting the way /setup show and the timeline do.
+func (f Feedback) String() string {
+	switch {
+	case !f.Enabled:
+		return "off"
+	case f.ByDM:
+		return "on, by direct message"
+	}
+	return "on, in the ticket's channel"
+}
+
 // FeedbackSet records whether the opener is asked to rate a ticket when it
-// closes.
+// closes, and where (ByDM arrived later: older events ask in the channel).
 type FeedbackSet struct {
 	Guild   domain.GuildID `json:"guild"`
 	Enabled bool           `json:"enabled"`
+	ByDM    bool           `json:"by_dm,omitempty"`
 }
+
+// Feedback returns the setting the event sets.
+func (e FeedbackSet) Feedback() Feedback { return Feedback{Enabled: e.Enabled, ByDM: e.Enabled && e.ByDM} }
 
 // WARNING: these names are stored; never change them.
 func (FeedbackSet) EventType() string     { return "guild.feedback_set.v1" }
@@ -220,7 +245,7 @@ func (r AutoCloseRules) For(category string) AutoClose {
 type automation struct {
 	rules        AutoCloseRules
 	closeOnLeave bool
-	feedback     bool
+	feedback     Feedback
 }
 
 func (a automation) apply(e domain.Event) automation {
@@ -229,7 +254,7 @@ func (a automation) apply(e domain.Event) automation {
 	case CloseOnLeaveSet:
 		a.closeOnLeave = e.Enabled
 	case FeedbackSet:
-		a.feedback = e.Enabled
+		a.feedback = e.Feedback()
 	}
 	return a
 }
@@ -289,18 +314,21 @@ func (s Settings) InheritAutoClose(by Member, category string) ([]domain.Event, 
 	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Inherit: true, Rule: s.automation.rules.Server, Previous: prev}}, nil
 }
 
-// Feedback reports whether openers are asked to rate their closed tickets.
-func (s Settings) Feedback() bool { return s.automation.feedback }
+// Feedback reports whether openers are asked to rate their closed
+// tickets, and where.
+func (s Settings) Feedback() Feedback { return s.automation.feedback }
 
-// SetFeedback sets whether openers are asked to rate their closed tickets.
-func (s Settings) SetFeedback(by Member, enabled bool) ([]domain.Event, error) {
+// SetFeedback sets whether openers are asked to rate their closed tickets,
+// and where (asking nobody, it asks nowhere).
+func (s Settings) SetFeedback(by Member, f Feedback) ([]domain.Event, error) {
 	if err := s.mayConfigure(by); err != nil {
 		return nil, err
 	}
-	if s.automation.feedback == enabled {
+	f.ByDM = f.Enabled && f.ByDM
+	if s.automation.feedback == f {
 		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
 	}
-	return []domain.Event{FeedbackSet{Guild: s.id, Enabled: enabled}}, nil
+	return []domain.Event{FeedbackSet{Guild: s.id, Enabled: f.Enabled, ByDM: f.ByDM}}, nil
 }
 
 // SetCloseOnLeave sets whether a member leaving closes their tickets.

@@ -69,6 +69,23 @@ func TestAutoCloseSettings(t *testing.T) {
 			given: []domain.Event{guild.CloseOnLeaveSet{Guild: g, Enabled: true}},
 			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetCloseOnLeave(staff, true) },
 			err:   domain.ErrUnchanged},
+		{name: "feedback asked in the channel moves to direct messages",
+			given: []domain.Event{guild.FeedbackSet{Guild: g, Enabled: true}},
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetFeedback(staff, guild.Feedback{Enabled: true, ByDM: true})
+			},
+			then: []domain.Event{guild.FeedbackSet{Guild: g, Enabled: true, ByDM: true}}},
+		{name: "feedback off asks nowhere, whatever the place said",
+			given: []domain.Event{guild.FeedbackSet{Guild: g, Enabled: true, ByDM: true}},
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetFeedback(staff, guild.Feedback{ByDM: true})
+			},
+			then: []domain.Event{guild.FeedbackSet{Guild: g}}},
+		{name: "feedback off twice changes nothing",
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetFeedback(staff, guild.Feedback{ByDM: true})
+			},
+			err: domain.ErrUnchanged},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

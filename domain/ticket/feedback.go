@@ -43,8 +43,10 @@ func (t Ticket) Rating() int { return t.rating }
 
 // Rate decides the opener's rating of their closed ticket: 1 to 5 stars
 // and an optional comment, changeable for FeedbackWindow after the close.
+// The opener may rate from the ticket's channel or from the direct message
+// that asked them.
 func (t Ticket) Rate(by Participant, stars int, comment string, now time.Time) ([]domain.Event, error) {
-	if err := t.Admits(by); err != nil {
+	if err := t.admitsOpenerByDM(by); err != nil {
 		return nil, err
 	}
 	if by.User != t.opener {

@@ -254,6 +254,18 @@ func TestRatings(t *testing.T) {
 			given: []domain.Event{opened},
 			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rate(owner, 5, "", at) },
 			err:   domain.ErrConflict},
+		{name: "the opener rates from the direct message that asked them",
+			given: []domain.Event{opened, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Rate(ticket.Participant{User: opener, Direct: true}, 3, "", at)
+			},
+			then: []domain.Event{ticket.Rated{Ticket: tid, By: opener, Stars: 3, At: at}}},
+		{name: "anyone else's direct message finds no ticket",
+			given: []domain.Event{opened, closed},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Rate(ticket.Participant{User: staffU, Direct: true}, 5, "", at)
+			},
+			err: ticket.ErrNotHere},
 		{name: "six stars do not exist",
 			given: []domain.Event{opened, closed},
 			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rate(owner, 6, "", at) },

@@ -186,11 +186,24 @@ var ErrNotHere = fmt.Errorf("%w: no such ticket here", domain.ErrNotFound)
 // request came from the ticket's channel. Every decision that takes a
 // Participant starts with it.
 func (t Ticket) Admits(by Participant) error {
-	if !t.Exists() || by.Guild.IsZero() || by.Guild != t.guild {
+	if !t.Exists() || by.Direct || by.Guild.IsZero() || by.Guild != t.guild {
 		return domain.Refuse(ErrNotHere, "there is no such ticket in this server")
 	}
 	if !by.Channel.IsZero() && by.Channel != t.channel {
 		return domain.Refuse(ErrNotHere, "this button or form belongs to a ticket in another channel")
+	}
+	return nil
+}
+
+// admitsOpenerByDM is Admits for what the opener may also do from a direct
+// message with the bot: there no server or channel ties the request to the
+// ticket, the opener does.
+func (t Ticket) admitsOpenerByDM(by Participant) error {
+	if !by.Direct {
+		return t.Admits(by)
+	}
+	if !t.Exists() || by.User.IsZero() || by.User != t.opener || by.Staff {
+		return domain.Refuse(ErrNotHere, "there is no such ticket of yours")
 	}
 	return nil
 }

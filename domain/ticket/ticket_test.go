@@ -387,6 +387,7 @@ func TestEveryDecisionRefusesATicketFromElsewhere(t *testing.T) {
 	foreignAdmin := ticket.Participant{User: staffU, Staff: true, Guild: guildG + 1}
 	otherChannel := ticket.Participant{User: staffU, Staff: true, Guild: guildG, Channel: chanC + 1}
 	noGuild := ticket.Participant{User: staffU, Staff: true}
+	byDM := ticket.Participant{User: opener, Guild: guildG, Direct: true} // the opener, but from a DM
 	decisions := map[string]func(ticket.Ticket, ticket.Participant) ([]domain.Event, error){
 		"claim":   func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Claim(p) },
 		"unclaim": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Unclaim(p) },
@@ -415,7 +416,7 @@ func TestEveryDecisionRefusesATicketFromElsewhere(t *testing.T) {
 			given = append(given, closed)
 		}
 		for who, p := range map[string]ticket.Participant{"another server's admin": foreignAdmin,
-			"staff in another channel": otherChannel, "someone from no server": noGuild} {
+			"staff in another channel": otherChannel, "someone from no server": noGuild, "the opener by DM": byDM} {
 			scenarios = append(scenarios, scenario{name: name + " by " + who, given: given, err: ticket.ErrNotHere,
 				when: func(tk ticket.Ticket) ([]domain.Event, error) { return decide(tk, p) }})
 		}

@@ -91,4 +91,9 @@ type Participant struct {
 	// be the ticket's own, since its custom id (which names the ticket) is
 	// only ever posted there.
 	Channel domain.ChannelID
+	// Direct is a request from a direct message with the bot (the rating
+	// asked for by DM): no server, no channel. Only the opener is admitted
+	// from there, and only to what an opener may do by DM (Rate); every
+	// other decision refuses it as from no server.
+	Direct bool
 }

@@ -77,9 +77,10 @@ func (a *App) SetReminder(ctx context.Context, g domain.GuildID, by guild.Member
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetReminder(by, minutes) })
 }
 
-// SetFeedback sets whether openers are asked to rate their closed tickets.
-func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member, enabled bool, m Meta) error {
-	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetFeedback(by, enabled) })
+// SetFeedback sets whether openers are asked to rate their closed tickets,
+// and where.
+func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member, f guild.Feedback, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetFeedback(by, f) })
 }
 
 // SetCloseOnLeave sets whether a member leaving closes the tickets they opened.

@@ -193,7 +193,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		}
 		return noticeReminder, d.app.SetReminder(ctx, g, by, n, m)
 	case "feedback":
-		return noticeFeedback, d.app.SetFeedback(ctx, g, by, checked(in("enabled")), m)
+		return noticeFeedback, d.app.SetFeedback(ctx, g, by, guild.Feedback{Enabled: checked(in("enabled")), ByDM: in("where") == "dm"}, m)
 	case "category-add":
 		c := guild.Category{Key: strings.TrimSpace(in("key")), Name: strings.TrimSpace(in("name"))}
 		if dc := strings.TrimSpace(in("discord_category")); dc != "" {
@@ -280,6 +280,7 @@ type settingsView struct {
 	AutoClose        autoClose  `json:"auto_close"`
 	CloseOnLeave     bool       `json:"close_on_leave"`
 	Feedback         bool       `json:"feedback"`
+	FeedbackByDM     bool       `json:"feedback_by_dm"`
 	ReminderMinutes  int        `json:"reminder_minutes"`
 	SupportHours     string     `json:"support_hours"` // in words
 	BlacklistedUsers []string   `json:"blacklisted_users"`
@@ -329,7 +330,8 @@ func settingsOf(g guild.Settings) settingsView {
 	if !g.LogChannel().IsZero() {
 		v.LogChannel = g.LogChannel().String()
 	}
-	v.AutoClose, v.CloseOnLeave, v.Feedback = autoCloseOf(g.AutoClose()), g.CloseOnLeave(), g.Feedback()
+	v.AutoClose, v.CloseOnLeave = autoCloseOf(g.AutoClose()), g.CloseOnLeave()
+	v.Feedback, v.FeedbackByDM = g.Feedback().Enabled, g.Feedback().ByDM
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
 	v.SupportHours = g.SupportHours().String()
 	for _, u := range g.BlacklistedUsers() {

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
@@ -316,10 +317,10 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 			t.Fatalf("close on leave %v, auto-close %+v", s.CloseOnLeave(), s.AutoClose())
 		}
 		do(t, ctx, "feedback", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("feedback")),
-			chromedp.Click(chromedp.ID("feedback")),
+			chromedp.Click(chromedp.ID("feedback")), chromedp.SetValue(chromedp.ID("feedback-where"), "dm"),
 			chromedp.Submit(chromedp.CSS("#form-feedback button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
-		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !s.Feedback() {
-			t.Fatal("asking for ratings is still off after the form")
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.Feedback() != (guild.Feedback{Enabled: true, ByDM: true}) {
+			t.Fatalf("asking for ratings after the form: %+v", s.Feedback())
 		}
 		do(t, ctx, "support hours", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("hours-days")),
 			chromedp.SetValue(chromedp.ID("hours-days"), "mon-fri"), chromedp.SetValue(chromedp.ID("hours-zone"), "Mars/Olympus"),

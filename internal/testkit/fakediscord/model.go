@@ -98,6 +98,7 @@ type Overwrite struct {
 // Channel types.
 const (
 	ChannelText     = 0
+	ChannelDM       = 1
 	ChannelCategory = 4
 )
 
@@ -115,6 +116,7 @@ type Channel struct {
 	RateLimitPerUser     int         `json:"rate_limit_per_user"`
 	ParentID             *Snowflake  `json:"parent_id"`
 	Flags                int         `json:"flags"`
+	Recipients           []User      `json:"recipients,omitempty"` // a direct message channel's
 }
 
 // Attachment is https://discord.com/developers/docs/resources/message#attachment-object.

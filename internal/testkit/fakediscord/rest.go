@@ -22,6 +22,9 @@ const (
 	codeUnknownWebhook = 10015
 	codeUnauthorized   = 0
 	codeInvalidBody    = 50035
+	// codeCannotMessageUser: the user does not accept direct messages.
+	codeCannotMessageUser = 50007
+	codeInvalidRecipient  = 50033
 )
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
@@ -163,6 +166,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, seg []string, bod
 		s.writeJSON(w, 200, map[string]any{"url": s.GatewayURL()})
 	case m == "GET" && match(seg, "users", "@me"):
 		s.usersMe(w, r)
+	case m == "POST" && match(seg, "users", "@me", "channels"):
+		s.createDM(w, body)
 	case m == "GET" && match(seg, "users", "@me", "guilds"):
 		s.usersMeGuilds(w, r)
 	case m == "GET" && match(seg, "applications", "@me"):
@@ -558,6 +563,11 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, channel S
 		s.writeError(w, 404, codeUnknownChannel, "Unknown Channel")
 		return
 	}
+	if c.Type == ChannelDM && len(c.Recipients) == 1 && s.dmsClosed[c.Recipients[0].ID] {
+		s.mu.Unlock()
+		s.writeError(w, 403, codeCannotMessageUser, "Cannot send messages to this user")
+		return
+	}
 	nonceKey := ""
 	if req.Nonce != nil && req.EnforceNonce {
 		nonceKey = channel.String() + "/" + strings.Trim(string(mustJSON(req.Nonce)), `"`)
@@ -585,6 +595,33 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, channel S
 	s.mu.Unlock()
 	s.dispatch("MESSAGE_CREATE", gm)
 	s.writeJSON(w, 200, m)
+}
+
+// createDM is POST /users/@me/channels: the bot's direct message channel
+// with a user, the same one every time
+// (https://discord.com/developers/docs/resources/user#create-dm).
+func (s *Server) createDM(w http.ResponseWriter, body []byte) {
+	var req struct {
+		RecipientID Snowflake `json:"recipient_id"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.RecipientID == 0 {
+		s.writeError(w, 400, codeInvalidBody, "Invalid Form Body")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[req.RecipientID]
+	if !ok {
+		s.writeError(w, 400, codeInvalidRecipient, "Invalid Recipient(s)")
+		return
+	}
+	id, ok := s.dms[u.ID]
+	if !ok {
+		id = s.nextID()
+		s.dms[u.ID] = id
+		s.channels[id] = &Channel{ID: id, Type: ChannelDM, Recipients: []User{u}, PermissionOverwrites: []Overwrite{}}
+	}
+	s.writeJSON(w, 200, s.channels[id])
 }
 
 func mustJSON(v any) []byte {

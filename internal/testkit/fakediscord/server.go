@@ -72,6 +72,12 @@ type Server struct {
 	recent      []time.Time
 	limited     int
 	files       map[Snowflake][]byte
+	// users are the users NewUser made; dms maps a user to their direct
+	// message channel with the bot, and dmsClosed holds the users who do not
+	// accept direct messages from it (Discord answers 50007).
+	users     map[Snowflake]User
+	dms       map[Snowflake]Snowflake
+	dmsClosed map[Snowflake]bool
 }
 
 type guildState struct {
@@ -154,6 +160,7 @@ func Start(opts ...Option) (*Server, error) {
 		nonces: map[string]*Message{}, commands: map[string][]json.RawMessage{}, renames: map[Snowflake][]time.Time{},
 		responses: map[Snowflake]chan InteractionResponse{}, originals: map[string]*Message{}, followups: map[string][]*Message{},
 		sessions: map[string]*session{}, gatewayOpen: true, oauth: newOAuthState(), files: map[Snowflake][]byte{},
+		users: map[Snowflake]User{}, dms: map[Snowflake]Snowflake{}, dmsClosed: map[Snowflake]bool{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -301,7 +308,27 @@ func (s *Server) addMemberLocked(g *guildState, u User, roles []Snowflake) *Memb
 // NewUser returns a user with a fresh id.
 func (s *Server) NewUser(username string) User {
 	name := username
-	return User{ID: s.NewID(), Username: strings.ToLower(username), Discriminator: "0", GlobalName: &name}
+	u := User{ID: s.NewID(), Username: strings.ToLower(username), Discriminator: "0", GlobalName: &name}
+	s.mu.Lock()
+	s.users[u.ID] = u
+	s.mu.Unlock()
+	return u
+}
+
+// SetDMsOpen sets whether a user accepts direct messages from the bot (by
+// default they do); a message to one who does not is answered 403 50007.
+func (s *Server) SetDMsOpen(user Snowflake, open bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dmsClosed[user] = !open
+}
+
+// DMChannel is the user's direct message channel with the bot, 0 until the
+// bot opened it.
+func (s *Server) DMChannel(user Snowflake) Snowflake {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dms[user]
 }
 
 // AddCategory creates a category channel in a guild.
