@@ -131,7 +131,9 @@ type FeedbackSet struct {
 }
 
 // Feedback returns the setting the event sets.
-func (e FeedbackSet) Feedback() Feedback { return Feedback{Enabled: e.Enabled, ByDM: e.Enabled && e.ByDM} }
+func (e FeedbackSet) Feedback() Feedback {
+	return Feedback{Enabled: e.Enabled, ByDM: e.Enabled && e.ByDM}
+}
 
 // WARNING: these names are stored; never change them.
 func (FeedbackSet) EventType() string     { return "guild.feedback_set.v1" }
