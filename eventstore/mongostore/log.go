@@ -229,6 +229,12 @@ func lookupRun(ctx context.Context, n int, from int64, get func(context.Context,
 
 // ReadLog returns up to max commits of a topic from position from (inclusive),
 // in order and without gaps: it stops at the first position not yet written.
+//
+// A live subscriber reads at the head: the commits this process just wrote
+// come from the recent cache, and the first one it did not write is probed
+// alone — a window of ReadAhead lookups there would be ReadAhead misses, for
+// each of the process's subscribers on every wake. The window doubles while
+// the log goes on (a subscriber catching up reaches ReadAhead in four reads).
 func (l *Log) ReadLog(ctx context.Context, topic string, from int64, max int) ([]eventstore.StoredCommit, error) {
 	if topic == "" {
 		topic = eventstore.DefaultTopic
@@ -237,8 +243,14 @@ func (l *Log) ReadLog(ctx context.Context, topic string, from int64, max int) ([
 		from = 1
 	}
 	var out []eventstore.StoredCommit
+	window := 1
 	for len(out) < max {
-		n := min(l.cfg.ReadAhead, max-len(out))
+		if d, ok := l.recent.get(commitKey(topic, from)); ok {
+			out = append(out, d.toStored())
+			from++
+			continue
+		}
+		n := min(window, max-len(out))
 		docs, end, err := lookupRun(ctx, n, from, func(ctx context.Context, p int64) (*commitDoc, error) {
 			return l.findCommit(ctx, topic, p)
 		})
@@ -252,6 +264,7 @@ func (l *Log) ReadLog(ctx context.Context, topic string, from int64, max int) ([
 		if end {
 			break
 		}
+		window = min(window*2, l.cfg.ReadAhead)
 	}
 	return out, nil
 }
