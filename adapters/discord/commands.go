@@ -72,7 +72,7 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionBool{Name: "only-waiting", Description: "Only when the last message is not the opener's"},
 					discord.ApplicationCommandOptionBool{Name: "inherit", Description: "The category follows the server's rule again"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "support-hours", Description: "When staff answer; outside them an open gets a notice or is refused", Options: []discord.ApplicationCommandOption{
-					str("days", "Days, like mon-fri or mon,wed,sat (none: no support hours)", true, 40),
+					str("days", "Days like mon-fri, or with own hours: mon-fri 09:00-17:00; sat 10:00-14:00 (none: off)", true, 200),
 					str("zone", "IANA time zone, like Europe/Berlin", false, 64),
 					str("from", "Opening time, like 09:00", false, 5), str("to", "Closing time, like 17:00", false, 5),
 					str("holidays", "Closed dates, like 2026-12-25,2026-12-26", false, 1200),

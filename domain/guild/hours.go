@@ -144,58 +144,57 @@ func (h SupportHours) Admit(now time.Time, loc *time.Location) (outside bool, ne
 }
 
 // ParseSupportHours reads support hours as people type them (/setup
-// support-hours and the dashboard): days ("mon-fri",
-// "mon,wed,sat", "none"), from and to ("09:00"), holidays
-// ("2026-12-25,2026-12-26").
+// support-hours and the dashboard): days ("mon-fri", "mon,wed,sat",
+// "none"), from and to ("09:00"), holidays ("2026-12-25,2026-12-26").
+// Days with their own hours are groups separated by semicolons, each with
+// its span: "mon-fri 09:00-17:00; sat 10:00-14:00" (a group without one
+// takes from and to).
 func ParseSupportHours(zoneName, days, from, to, holidays string, refuse bool) (SupportHours, error) {
 	h := SupportHours{Zone: strings.TrimSpace(zoneName), Refuse: refuse}
 	days = strings.ToLower(strings.TrimSpace(days))
 	if days == "none" || days == "" {
 		return SupportHours{}, nil
 	}
-	clock := func(s string) (int, error) {
-		t, err := time.Parse("15:04", strings.TrimSpace(s))
-		if s == "24:00" {
-			return 24 * 60, nil
+	for _, group := range strings.Split(days, ";") {
+		fields := strings.Fields(group)
+		if len(fields) == 0 {
+			continue
 		}
-		if err != nil {
-			return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a time like 09:00", s))
+		list, own, hasOwn := strings.Join(fields, ""), "", false
+		if last := fields[len(fields)-1]; strings.Contains(last, ":") { // the group's own hours
+			list, own, hasOwn = strings.Join(fields[:len(fields)-1], ""), last, true
 		}
-		return t.Hour()*60 + t.Minute(), nil
-	}
-	f, err := clock(from)
-	if err != nil {
-		return h, err
-	}
-	t, err := clock(to)
-	if err != nil {
-		return h, err
-	}
-	names := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-	index := func(n string) (int, error) {
-		for i, x := range names {
-			if strings.HasPrefix(strings.TrimSpace(n), x) {
-				return i, nil
+		var span Span
+		var err error
+		if hasOwn {
+			a, b, ok := strings.Cut(strings.TrimSpace(own), "-")
+			if !ok {
+				return h, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not hours like 09:00-17:00", strings.TrimSpace(own)))
 			}
+			span, err = spanOf(a, b)
+		} else {
+			span, err = spanOf(from, to)
 		}
-		return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a day (mon, tue, …)", n))
-	}
-	for _, part := range strings.Split(days, ",") {
-		a, b, isRange := strings.Cut(part, "-")
-		i, err := index(a)
 		if err != nil {
 			return h, err
 		}
-		j := i
-		if isRange {
-			if j, err = index(b); err != nil {
+		for _, part := range strings.Split(list, ",") {
+			a, b, isRange := strings.Cut(part, "-")
+			i, err := weekdayOf(a)
+			if err != nil {
 				return h, err
 			}
-		}
-		for d := i; ; d = (d + 1) % 7 {
-			h.Week[d] = Span{From: f, To: t}
-			if d == j {
-				break
+			j := i
+			if isRange {
+				if j, err = weekdayOf(b); err != nil {
+					return h, err
+				}
+			}
+			for d := i; ; d = (d + 1) % 7 {
+				h.Week[d] = span
+				if d == j {
+					break
+				}
 			}
 		}
 	}
@@ -205,6 +204,38 @@ func ParseSupportHours(zoneName, days, from, to, holidays string, refuse bool) (
 		}
 	}
 	return h, nil
+}
+
+// spanOf reads a day's hours, "09:00" to "17:00" ("24:00" ends the day).
+func spanOf(from, to string) (Span, error) {
+	clock := func(s string) (int, error) {
+		s = strings.TrimSpace(s)
+		if s == "24:00" {
+			return 24 * 60, nil
+		}
+		t, err := time.Parse("15:04", s)
+		if err != nil {
+			return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a time like 09:00", s))
+		}
+		return t.Hour()*60 + t.Minute(), nil
+	}
+	f, err := clock(from)
+	if err != nil {
+		return Span{}, err
+	}
+	t, err := clock(to)
+	return Span{From: f, To: t}, err
+}
+
+// weekdayOf reads a day's name ("mon", "Monday") as a time.Weekday.
+func weekdayOf(name string) (int, error) {
+	name = strings.TrimSpace(name)
+	for i, x := range []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"} {
+		if strings.HasPrefix(name, x) {
+			return i, nil
+		}
+	}
+	return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a day (mon, tue, …)", name))
 }
 
 // SupportHoursSet records a server's support hours (no open day: none).

@@ -86,3 +86,33 @@ func TestSupportHoursAreValidated(t *testing.T) {
 		t.Fatalf("a member: %v", err)
 	}
 }
+
+func TestSupportHoursAreReadAsPeopleTypeThem(t *testing.T) {
+	office, _ := berlinOfficeHours(t)
+	office.Holidays = nil
+	saturday := office
+	saturday.Week[time.Saturday] = guild.Span{From: 10 * 60, To: 14 * 60}
+	for _, c := range []struct {
+		days, from, to string
+		want           guild.SupportHours
+	}{
+		{"mon-fri", "09:00", "17:00", office},
+		{"Mon, Tue, wed,thu ,fri", "09:00", "17:00", office},
+		{"mon-fri 09:00-17:00; sat 10:00-14:00", "", "", saturday},
+		{"mon-fri; sat 10:00-14:00", "09:00", "17:00", saturday},
+		{"none", "09:00", "17:00", guild.SupportHours{}},
+	} {
+		got, err := guild.ParseSupportHours("Europe/Berlin", c.days, c.from, c.to, "", false)
+		if c.days == "none" {
+			c.want.Zone = ""
+		}
+		if err != nil || got.Zone != c.want.Zone || got.Week != c.want.Week {
+			t.Errorf("%q %s–%s: got %v (%v), want %v", c.days, c.from, c.to, got, err, c.want)
+		}
+	}
+	for _, days := range []string{"mon-fri 9-5", "mon-fri", "someday 09:00-17:00", "mon-fri 09:00-25:00"} {
+		if _, err := guild.ParseSupportHours("Europe/Berlin", days, "", "", "", false); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("%q without a time for every day: %v", days, err)
+		}
+	}
+}
