@@ -127,6 +127,8 @@ type apiTicket struct {
 	ClosedAt          *time.Time  `json:"closed_at,omitempty"`
 	ClosedBy          string      `json:"closed_by,omitempty"`
 	CloseReason       string      `json:"close_reason,omitempty"`
+	Rating            int         `json:"rating,omitempty"`
+	RatingComment     string      `json:"rating_comment,omitempty"`
 	ChannelLost       bool        `json:"channel_lost,omitempty"`
 	TranscriptExpired bool        `json:"transcript_expired,omitempty"`
 	LastFailure       string      `json:"last_failure,omitempty"`
@@ -147,7 +149,7 @@ func toAPITicket(v ticketviews.View) apiTicket {
 	out := apiTicket{ID: v.ID, Guild: v.Guild, Number: v.Number, Status: v.Status, Opener: v.Opener, Claimer: v.Claimer,
 		Members: append([]string{}, v.Members...), Category: v.Category, Priority: v.Priority, Channel: v.Channel,
 		Name: v.Name, Topic: v.Topic, OpenedAt: v.OpenedAt, ClosedAt: v.ClosedAt, ClosedBy: v.ClosedBy,
-		CloseReason: v.CloseReason, ChannelLost: v.ChannelLost, TranscriptExpired: v.TranscriptExpired,
+		CloseReason: v.CloseReason, Rating: v.Rating, RatingComment: v.RatingComment, ChannelLost: v.ChannelLost, TranscriptExpired: v.TranscriptExpired,
 		LastFailure: v.LastFailure, Erased: v.Erased, MessageCount: v.MessageCount, LastMessageID: v.LastMessageID,
 		LastMessageAt: v.LastMessageAt, UpdatedAt: v.UpdatedAt}
 	for _, a := range v.Answers {
