@@ -8,6 +8,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/member"
 	"github.com/ticketify/ticketify/domain/profile"
+	"github.com/ticketify/ticketify/domain/tag"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/domain/usage"
 )
@@ -159,6 +160,15 @@ func describe(e Event, personal bool) string {
 		return "openers are no longer asked to rate their closed tickets"
 	case ticket.StaffReminded:
 		return "the staff roles were reminded that the ticket waits for an answer"
+	case ticket.TagPosted:
+		return fmt.Sprintf("%s posted the saved answer %q", u(ev.By), ev.Tag)
+	case tag.Saved:
+		if ev.Previous.Name == "" {
+			return fmt.Sprintf("tag %q added: %s", ev.Tag.Name, tagSummary(ev.Tag))
+		}
+		return fmt.Sprintf("tag %q changed: %s (was %s)", ev.Tag.Name, tagSummary(ev.Tag), tagSummary(ev.Previous))
+	case tag.Removed:
+		return fmt.Sprintf("tag %q removed (it said %s)", ev.Previous.Name, tagSummary(ev.Previous))
 	case guild.SupportHoursSet:
 		return fmt.Sprintf("support hours set: %s (was %s)", ev.Hours, ev.Previous)
 	case guild.ReminderSet:
@@ -200,4 +210,13 @@ func roles(rs []domain.RoleID) string {
 		parts = append(parts, "<@&"+r.String()+">")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// tagSummary quotes a tag's words, shortened: the timeline's before/after.
+func tagSummary(t tag.Tag) string {
+	words := strings.TrimSpace(strings.Join([]string{t.Text, t.Embed.Title, t.Embed.Description}, " "))
+	if r := []rune(words); len(r) > 80 {
+		words = string(r[:80]) + "…"
+	}
+	return fmt.Sprintf("%q", words)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/tag"
 )
 
 // Commands are the slash commands Ticketify registers.
@@ -98,6 +99,35 @@ func Commands() []discord.ApplicationCommandCreate {
 			discord.ApplicationCommandOptionSubCommand{Name: "list", Description: "Show the blacklist"},
 		}},
 		discord.SlashCommandCreate{Name: "privacy", Description: "What Ticketify stores about you, and your rights", Contexts: guildOnly},
+		// /tag posts and /tags manages: Discord does not let one command take
+		// both an option of its own and subcommands.
+		discord.SlashCommandCreate{Name: "tag", Description: "Post a saved answer in this ticket (staff)", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{
+			tagName(true)}},
+		discord.SlashCommandCreate{Name: "tags", Description: "Saved answers staff post with /tag", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{
+			discord.ApplicationCommandOptionSubCommand{Name: "add", Description: "Save a new answer", Options: tagOptions(false)},
+			discord.ApplicationCommandOptionSubCommand{Name: "edit", Description: "Change a saved answer (what you give replaces; - clears)", Options: tagOptions(true)},
+			discord.ApplicationCommandOptionSubCommand{Name: "remove", Description: "Remove a saved answer", Options: []discord.ApplicationCommandOption{tagName(true)}},
+			discord.ApplicationCommandOptionSubCommand{Name: "list", Description: "List the saved answers"},
+		}},
+	}
+}
+
+// tagName is a tag's name option, with autocomplete when it names one that
+// exists.
+func tagName(existing bool) discord.ApplicationCommandOption {
+	maxName := tag.MaxNameLength
+	return discord.ApplicationCommandOptionString{Name: "name", Description: "The tag's name", Required: true, Autocomplete: existing, MaxLength: &maxName}
+}
+
+// tagOptions are a tag's fields as /tags add and edit take them.
+func tagOptions(existing bool) []discord.ApplicationCommandOption {
+	maxText, maxTitle, maxColour := tag.MaxTextLength, tag.MaxEmbedTitle, 7
+	maxDescription := 4000 // an option's own limit (6,000 for all of a command's options)
+	return []discord.ApplicationCommandOption{tagName(existing),
+		discord.ApplicationCommandOptionString{Name: "text", Description: "The message", MaxLength: &maxText},
+		discord.ApplicationCommandOptionString{Name: "embed-title", Description: "An embed's title", MaxLength: &maxTitle},
+		discord.ApplicationCommandOptionString{Name: "embed-text", Description: "An embed's text", MaxLength: &maxDescription},
+		discord.ApplicationCommandOptionString{Name: "colour", Description: "The embed's colour, like #5865F2", MaxLength: &maxColour},
 	}
 }
 

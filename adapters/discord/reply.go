@@ -132,6 +132,9 @@ type work func(ctx context.Context, a actor) (reply, error)
 func (b *Bot) answering(next handler.Handler) handler.Handler {
 	return func(e *handler.InteractionEvent) (err error) {
 		defer panics.Recover(&err)
+		if _, ok := e.Interaction.(discord.AutocompleteInteraction); ok {
+			return b.autocompleting(next, e)
+		}
 		use := useOf(e)
 		a, inGuild := actorOf(e, use.source)
 		if !inGuild && !use.direct {
@@ -168,6 +171,28 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		}()
 		return nil
 	}
+}
+
+// autocompleting runs an autocomplete route. It has no deferral and is not
+// counted as a use: it answers within Discord's 3 seconds or not at all
+// (Discord then shows no suggestions). Like every route it runs beside
+// disgo's dispatch, never inside it.
+func (b *Bot) autocompleting(next handler.Handler, e *handler.InteractionEvent) error {
+	a, inGuild := actorOf(e, domain.SourceSlashCommand)
+	if !inGuild {
+		return e.Respond(discord.InteractionResponseTypeAutocompleteResult, discord.AutocompleteResult{Choices: []discord.AutocompleteChoice{}})
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(b.work, actorKey{}, a), 2500*time.Millisecond)
+	ev := &handler.InteractionEvent{InteractionCreate: e.InteractionCreate, Vars: e.Vars, Ctx: ctx}
+	b.busy.Add(1)
+	go func() {
+		defer b.busy.Add(-1)
+		defer cancel()
+		if err := func() (err error) { defer panics.Recover(&err); return next(ev) }(); err != nil {
+			b.logger.Warn("suggesting failed", "interaction", a.id, "err", err)
+		}
+	}()
+	return nil
 }
 
 type actorKey struct{}
@@ -261,7 +286,7 @@ var uses = []struct {
 // publicCommands are the slash commands whose answer everyone in the
 // channel sees.
 var publicCommands = map[string]bool{"ticket close": true, "ticket claim": true, "ticket unclaim": true, "ticket add": true,
-	"ticket remove": true, "ticket rename": true, "ticket priority": true, "ticket reopen": true}
+	"ticket remove": true, "ticket rename": true, "ticket priority": true, "ticket reopen": true, "tag": true}
 
 // useOf names an interaction's use from its command path or custom id.
 func useOf(e *handler.InteractionEvent) use {

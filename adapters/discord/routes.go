@@ -173,6 +173,7 @@ func (b *Bot) routes() *handler.Mux {
 		r.SlashCommand("/list", b.cmdBlacklistList)
 	})
 	r.SlashCommand("/privacy", b.cmdPrivacy)
+	b.tagRoutes(r)
 	r.ButtonComponent(idPanelOpen, b.btnPanelOpen)
 	r.SelectMenuComponent(idPanelCategory, b.selPanelCategory)
 	r.Modal(idOpenForm+"{category}", b.modalOpen)

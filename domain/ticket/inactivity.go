@@ -90,23 +90,30 @@ func (in Inactivity) With(e domain.Event) Inactivity {
 	case InactivityWarned:
 		in.WarnedAt = later(in.WarnedAt, e.At)
 	case MessagePosted:
-		if e.Bot {
-			break
+		if !e.Bot {
+			in = in.said(e.Author, e.At)
 		}
-		if e.Author == in.Opener {
-			in.Since = later(in.Since, e.At)
+	case TagPosted: // the bot posts it, for the staff member who chose it
+		in = in.said(e.By, e.At)
+	}
+	return in
+}
+
+// said folds a person's message (not a bot's) at a time.
+func (in Inactivity) said(author domain.UserID, at time.Time) Inactivity {
+	if author == in.Opener {
+		in.Since = later(in.Since, at)
+	}
+	if !at.Before(in.OpenedAt) { // what came before an open or reopen waits for nothing
+		switch {
+		case author != in.Opener:
+			in.WaitingForStaff = false
+		case !in.WaitingForStaff:
+			in.WaitingForStaff, in.WaitingSince = true, at
 		}
-		if !e.At.Before(in.OpenedAt) { // what came before an open or reopen waits for nothing
-			switch {
-			case e.Author != in.Opener:
-				in.WaitingForStaff = false
-			case !in.WaitingForStaff:
-				in.WaitingForStaff, in.WaitingSince = true, e.At
-			}
-		}
-		if !e.At.Before(in.LastHuman) {
-			in.LastHuman, in.WaitingOnOpener = e.At, e.Author != in.Opener
-		}
+	}
+	if !at.Before(in.LastHuman) {
+		in.LastHuman, in.WaitingOnOpener = at, author != in.Opener
 	}
 	return in
 }
@@ -123,11 +130,26 @@ func (in Inactivity) waitFrom(at time.Time) Inactivity {
 // InactivityOf folds a ticket's lifecycle and messages events.
 func InactivityOf(lifecycle, messages []domain.Event) Inactivity {
 	var in Inactivity
+	var tags []TagPosted
 	for _, e := range lifecycle {
+		if t, ok := e.(TagPosted); ok {
+			tags = append(tags, t)
+			continue
+		}
 		in = in.With(e)
 	}
+	// A posted tag is a staff answer among the messages: folded with them in
+	// the order they were said, not after them all.
 	for _, e := range messages {
+		if m, ok := e.(MessagePosted); ok {
+			for len(tags) > 0 && tags[0].At.Before(m.At) {
+				in, tags = in.With(tags[0]), tags[1:]
+			}
+		}
 		in = in.With(e)
+	}
+	for _, t := range tags {
+		in = in.With(t)
 	}
 	return in
 }

@@ -299,3 +299,37 @@ func TestStaffAreRemindedOnceAWaitWhenNobodyAnswers(t *testing.T) {
 		t.Fatalf("reminder: %#v (%q)", evs, because)
 	}
 }
+
+func TestATagPostedByStaffIsTheirAnswer(t *testing.T) {
+	at := t0.Add(10 * time.Minute)
+	run(t, []scenario{
+		{name: "staff post a saved answer",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.PostTag(staff, "refunds", at) },
+			then:  []domain.Event{ticket.TagPosted{Ticket: tid, Tag: "refunds", By: staffU, At: at}}},
+		{name: "a member may not",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.PostTag(owner, "refunds", at) },
+			err:   domain.ErrForbidden},
+		{name: "nor staff of another server",
+			given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.PostTag(ticket.Participant{User: staffU, Staff: true, Guild: guildG + 1}, "refunds", at)
+			},
+			err: ticket.ErrNotHere},
+	})
+	remind := guild.Automation{RemindAfter: 30 * time.Minute}
+	tagged := []domain.Event{opened, ticket.TagPosted{Ticket: tid, Tag: "refunds", By: staffU, At: at}}
+	if step, _ := ticket.InactivityOf(tagged, nil).Next(remind); step != ticket.StepNone {
+		t.Fatalf("a tag answered the opener, yet %v", step)
+	}
+	// Folded in the order things were said, whichever stream they are on:
+	// the opener wrote before the tag (answered), or after it (waiting).
+	if step, _ := ticket.InactivityOf(tagged, []domain.Event{posted(opener, at.Add(-time.Minute))}).Next(remind); step != ticket.StepNone {
+		t.Fatalf("the tag came after the opener's message, yet %v", step)
+	}
+	later := at.Add(time.Minute)
+	if step, due := ticket.InactivityOf(tagged, []domain.Event{posted(opener, later)}).Next(remind); step != ticket.StepRemind || !due.Equal(later.Add(30*time.Minute)) {
+		t.Fatalf("the opener wrote after the tag: %v at %v", step, due)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/ticketify/ticketify/domain/member"
 	"github.com/ticketify/ticketify/domain/privacy"
 	"github.com/ticketify/ticketify/domain/profile"
+	"github.com/ticketify/ticketify/domain/tag"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/domain/usage"
 	"github.com/ticketify/ticketify/eventstore"
@@ -76,7 +77,7 @@ func (a *App) WithClock(clock domain.Clock) *App {
 // AllEvents lists every event type the application stores, for the codec.
 func AllEvents() []domain.Event {
 	var all []domain.Event
-	for _, evs := range [][]domain.Event{ticket.Events(), guild.Events(), member.Events(), usage.Events(), profile.Events(), privacy.Events()} {
+	for _, evs := range [][]domain.Event{ticket.Events(), guild.Events(), member.Events(), usage.Events(), profile.Events(), privacy.Events(), tag.Events()} {
 		all = append(all, evs...)
 	}
 	return all

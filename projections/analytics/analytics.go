@@ -1,6 +1,6 @@
 // Package analytics projects daily numbers per guild: tickets opened, closed
 // and reopened (closed automatically, by cause), close requests by outcome,
-// ratings, commands and buttons used, first-response times (also counting
+// ratings, commands and buttons used, saved answers (tags) posted, first-response times (also counting
 // only support hours) and resolution times, the open backlog at the end of
 // each day, and what each staff member claimed, closed and was rated. Counting is exactly once under duplicate or reordered
 // delivery: every number is either guarded by its stream's version or kept
@@ -35,6 +35,7 @@ type contribution struct {
 	CloseRequests        mongodb.SortedMap[int] `bson:"close_requests,omitempty"` // outcome (accepted, denied, expired) → count
 	Rating               int                    `bson:"rating,omitempty"`         // the ticket's latest rating, on the day it was given
 	RatedStaff           []string               `bson:"rated_staff,omitempty"`    // who claimed or closed it, credited with that rating
+	Tags                 mongodb.SortedMap[int] `bson:"tags,omitempty"`           // tag → posts in the ticket that day
 }
 
 // net is what a contribution does to the open backlog.
@@ -79,7 +80,7 @@ type hoursDoc struct {
 
 // fact is something that happened to a ticket, in its stream order.
 type fact struct {
-	Kind  string    `bson:"kind"` // opened, closed, reopened, claimed
+	Kind  string    `bson:"kind"` // opened, closed, reopened, claimed, rated, close-request, tag
 	At    time.Time `bson:"at"`
 	By    string    `bson:"by,omitempty"`
 	Cause string    `bson:"cause,omitempty"` // closed by automation: why (ticket.Cause)

@@ -27,7 +27,8 @@ func (Projector) Name() string { return Name }
 // Version implements projections.Projector. Raising it rebuilds the
 // analytics over all history, which back-fills a newly added metric.
 // 3: the first response within support hours, for tickets answered before.
-func (Projector) Version() int { return 3 }
+// 4: tags posted (an answer too, for the first response).
+func (Projector) Version() int { return 4 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"analytics"} }
@@ -234,14 +235,20 @@ func fold(st *ticketState, e projections.Event) {
 		}
 	case ticket.Reopened:
 		st.Facts = append(st.Facts, fact{Kind: "reopened", At: stored(ev.At), By: ev.By.String()})
+	case ticket.TagPosted:
+		st.Facts = append(st.Facts, fact{Kind: "tag", At: stored(ev.At), By: ev.By.String(), Cause: ev.Tag})
+		answered(st, ev.By.String(), stored(ev.At)) // the bot posts it for them
 	case ticket.MessagePosted:
-		if ev.Bot {
-			return
+		if !ev.Bot {
+			answered(st, ev.Author.String(), stored(ev.At))
 		}
-		who, at := ev.Author.String(), stored(ev.At)
-		if prev, ok := st.Answers[who]; !ok || at.Before(prev) {
-			st.Answers[who] = at
-		}
+	}
+}
+
+// answered keeps each author's earliest message.
+func answered(st *ticketState, who string, at time.Time) {
+	if prev, ok := st.Answers[who]; !ok || at.Before(prev) {
+		st.Answers[who] = at
 	}
 }
 
@@ -283,6 +290,12 @@ func (a *applier) contribute(ctx context.Context, st *ticketState) error {
 			x.Claimed[f.By]++
 		case "rated":
 			rated = f
+		case "tag":
+			x := c(f.At)
+			if x.Tags == nil {
+				x.Tags = mongodb.SortedMap[int]{}
+			}
+			x.Tags[f.Cause]++
 		case "close-request":
 			x := c(f.At)
 			if x.CloseRequests == nil {
@@ -381,7 +394,7 @@ func sameContribution(a, b contribution) bool {
 	}
 	return a.Opened == b.Opened && a.Closed == b.Closed && a.Reopened == b.Reopened && a.FirstResponse == b.FirstResponse && a.FirstResponseInHours == b.FirstResponseInHours &&
 		a.Resolution == b.Resolution && eq(a.Claimed, b.Claimed) && eq(a.ClosedBy, b.ClosedBy) && eq(a.AutoClosed, b.AutoClosed) && eq(a.CloseRequests, b.CloseRequests) &&
-		a.Rating == b.Rating && slices.Equal(a.RatedStaff, b.RatedStaff)
+		a.Rating == b.Rating && slices.Equal(a.RatedStaff, b.RatedStaff) && eq(a.Tags, b.Tags)
 }
 
 // Flush implements projections.Applier.

@@ -28,7 +28,9 @@ type Day struct {
 	Reopened      int            `json:"reopened"`
 	Backlog       int            `json:"backlog"` // open tickets at the end of the day
 	Commands      map[string]int `json:"commands"`
-	FirstResp     Percentiles    `json:"first_response"`
+	// Tags counts the saved answers posted in tickets, by tag.
+	Tags      map[string]int `json:"tags"`
+	FirstResp Percentiles    `json:"first_response"`
 	// FirstRespInHours counts only the time within support hours.
 	FirstRespInHours Percentiles      `json:"first_response_in_hours"`
 	Resolve          Percentiles      `json:"resolution"`
@@ -236,6 +238,12 @@ func add(v *Day, ch *dayChunk, first, inHours, resolve *[]int64) {
 				s.Ratings.add(c.Rating)
 				v.Staff[who] = s
 			}
+		}
+		for name, n := range c.Tags {
+			if v.Tags == nil {
+				v.Tags = map[string]int{}
+			}
+			v.Tags[name] += n
 		}
 		for outcome, n := range c.CloseRequests {
 			if v.CloseRequests == nil {

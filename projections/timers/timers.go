@@ -204,7 +204,8 @@ func moves(e domain.Event) bool {
 	case ticket.MessagePosted:
 		return !e.Bot
 	case ticket.Opened, ticket.CategoryChanged, ticket.Reopened, ticket.Closed, ticket.ChannelLost, ticket.KeptOpen,
-		ticket.InactivityWarned, ticket.CloseRequested, ticket.CloseRequestAnswered, ticket.CloseRequestExpired, ticket.StaffReminded:
+		ticket.InactivityWarned, ticket.CloseRequested, ticket.CloseRequestAnswered, ticket.CloseRequestExpired, ticket.StaffReminded,
+		ticket.TagPosted: // a staff answer
 		return true
 	}
 	return false

@@ -213,6 +213,7 @@ type apiDay struct {
 	Reopened      int            `json:"reopened"`
 	Backlog       int            `json:"backlog"`
 	Commands      map[string]int `json:"commands"`
+	Tags          map[string]int `json:"tags"`
 	FirstResponse apiPercentiles `json:"first_response"`
 	// FirstResponseInHours counts only the time within support hours.
 	FirstResponseInHours apiPercentiles      `json:"first_response_in_hours"`
@@ -238,12 +239,13 @@ func toAPIAnalytics(guild, from, to string, days []analytics.Day) apiAnalytics {
 	out := apiAnalytics{Guild: guild, From: from, To: to, Days: make([]apiDay, 0, len(days))}
 	for _, d := range days {
 		day := apiDay{Day: d.Day, Opened: d.Opened, Closed: d.Closed, Reopened: d.Reopened, Backlog: d.Backlog,
-			Commands: map[string]int{}, Staff: map[string]apiStaff{}, AutoClosed: map[string]int{}, CloseRequests: map[string]int{},
+			Commands: map[string]int{}, Tags: map[string]int{}, Staff: map[string]apiStaff{}, AutoClosed: map[string]int{}, CloseRequests: map[string]int{},
 			Ratings:              toAPIRatings(d.Ratings),
 			FirstResponse:        apiPercentiles{Count: d.FirstResp.Count, Median: d.FirstResp.Median, P90: d.FirstResp.P90},
 			FirstResponseInHours: apiPercentiles{Count: d.FirstRespInHours.Count, Median: d.FirstRespInHours.Median, P90: d.FirstRespInHours.P90},
 			Resolution:           apiPercentiles{Count: d.Resolve.Count, Median: d.Resolve.Median, P90: d.Resolve.P90}}
 		maps.Copy(day.Commands, d.Commands)
+		maps.Copy(day.Tags, d.Tags)
 		maps.Copy(day.AutoClosed, d.AutoClosed)
 		maps.Copy(day.CloseRequests, d.CloseRequests)
 		for who, s := range d.Staff {

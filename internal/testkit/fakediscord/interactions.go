@@ -19,6 +19,7 @@ const (
 	InteractionPing               = 1
 	InteractionApplicationCommand = 2
 	InteractionMessageComponent   = 3
+	InteractionAutocomplete       = 4
 	InteractionModalSubmit        = 5
 )
 
@@ -57,6 +58,7 @@ const (
 	ResponseDeferredChannelMessage = 5
 	ResponseDeferredUpdateMessage  = 6
 	ResponseUpdateMessage          = 7
+	ResponseAutocompleteResult     = 8
 	ResponseModal                  = 9
 	MessageFlagEphemeral           = 1 << 6
 	ComponentActionRow             = 1
@@ -161,6 +163,22 @@ func nonNilMaps(v []map[string]any) []map[string]any {
 		return []map[string]any{}
 	}
 	return v
+}
+
+// Autocomplete builds the interaction Discord sends while someone types an
+// autocomplete option: the options so far, the one being typed marked by
+// Focused.
+func (s *Server) Autocomplete(a Actor, name string, options ...map[string]any) Interaction {
+	data := map[string]any{"id": s.NewID(), "name": name, "type": 1, "options": nonNilMaps(options)}
+	if a.Guild != 0 {
+		data["guild_id"] = a.Guild
+	}
+	return s.newInteraction(a, InteractionAutocomplete, data)
+}
+
+// Focused is a string option being typed.
+func Focused(name, typed string) map[string]any {
+	return map[string]any{"name": name, "type": OptionString, "value": typed, "focused": true}
 }
 
 // Sub is a subcommand option.
