@@ -13,12 +13,12 @@ import (
 )
 
 // run delivers an interaction and returns its (possibly deferred) answer.
-func run(t *testing.T, w *testenv.World, in fakediscord.Interaction) (string, bool) {
+func run(t testing.TB, w *testenv.World, in fakediscord.Interaction) (string, bool) {
 	t.Helper()
 	return w.Reply(t, in, w.Deliver(t, in))
 }
 
-func mustContain(t *testing.T, what, got, want string) {
+func mustContain(t testing.TB, what, got, want string) {
 	t.Helper()
 	if !strings.Contains(got, want) {
 		t.Fatalf("%s: got %q, want it to contain %q", what, got, want)
@@ -26,7 +26,7 @@ func mustContain(t *testing.T, what, got, want string) {
 }
 
 // openTicket opens a ticket as the member and returns its channel.
-func openTicket(t *testing.T, w *testenv.World, topic string) fakediscord.Channel {
+func openTicket(t testing.TB, w *testenv.World, topic string) fakediscord.Channel {
 	t.Helper()
 	before := len(w.Fake.Channels(w.Guild.ID))
 	content, _ := run(t, w, w.Fake.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", topic))))
@@ -43,7 +43,7 @@ func openTicket(t *testing.T, w *testenv.World, topic string) fakediscord.Channe
 	return ch
 }
 
-func staffSetup(t *testing.T, w *testenv.World) {
+func staffSetup(t testing.TB, w *testenv.World) {
 	t.Helper()
 	content, _ := run(t, w, w.Fake.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("staff-role", fakediscord.RoleOpt("role", w.StaffRole.ID))))
 	mustContain(t, "setup", content, "saved")

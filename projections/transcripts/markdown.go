@@ -124,3 +124,9 @@ func plain(s string) bool {
 var escaper = strings.NewReplacer("&", "&amp;", "'", "&#39;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "\x00", "\ufffd")
 
 func escape(s string) string { return escaper.Replace(s) }
+
+// Markdown renders text as Discord shows it (mentions as their ids), as
+// sanitized HTML: for previews of what the bot will post.
+func Markdown(s string) template.HTML {
+	return markdown(s, func(id string) string { return id })
+}

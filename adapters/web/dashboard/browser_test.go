@@ -349,6 +349,52 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("tags: a live preview, add, a refusal that keeps the typing, edit, remove", func(t *testing.T) {
+		do(t, ctx, "tags", chromedp.Navigate(g+"/tags"), chromedp.WaitVisible(chromedp.ID("tag-name")))
+		do(t, ctx, "type a tag", chromedp.SendKeys(chromedp.ID("tag-name"), "refunds"),
+			chromedp.SendKeys(chromedp.ID("tag-text"), "**Five** days"),
+			chromedp.SendKeys(chromedp.ID("tag-embed-title"), "Refunds"), chromedp.SendKeys(chromedp.ID("tag-colour"), "#ED4245"))
+		// The preview follows the typing: the embed appears with its colour.
+		if got := text(t, ctx, `#preview-new [data-field="embed_title"]`); got != "Refunds" {
+			t.Fatalf("the preview's embed title %q", got)
+		}
+		if got := eval[string](t, ctx, `(() => { const e = document.querySelector('#preview-new [data-field="embed"]'); return e.hidden ? "hidden" : e.style.borderLeftColor })()`); got != "rgb(237, 66, 69)" {
+			t.Fatalf("the preview's embed: %q", got)
+		}
+		screenshot(t, ctx, "tags")
+		do(t, ctx, "add", chromedp.Submit(chromedp.CSS("#form-tag-add button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		lib, err := w.Srv.App.Tags(bg, domain.GuildID(w.Guild.ID))
+		must(t, err)
+		if got, ok := lib.Get("refunds"); !ok || got.Text != "**Five** days" || got.Embed.Title != "Refunds" || got.Embed.Color != 0xED4245 {
+			t.Fatalf("the saved tag: %+v %v", got, ok)
+		}
+		// Saved, it is shown as Discord renders it: markdown, not asterisks.
+		if got := eval[string](t, ctx, `document.querySelector("#tag-refunds .discord-content strong")?.textContent ?? ""`); got != "Five" {
+			t.Fatalf("the saved tag's text is not rendered: %q", got)
+		}
+		do(t, ctx, "add it again", chromedp.SetValue(chromedp.ID("tag-name"), "refunds"), chromedp.SetValue(chromedp.ID("tag-text"), "typed twice"),
+			chromedp.Submit(chromedp.CSS("#form-tag-add button")), chromedp.WaitVisible(chromedp.CSS(".flash.err")))
+		if got := text(t, ctx, ".flash.err"); !strings.Contains(got, "already a tag") {
+			t.Fatalf("a name taken: %q", got)
+		}
+		if got := eval[string](t, ctx, `document.querySelector("#tag-text").value`); got != "typed twice" {
+			t.Fatalf("the refused form lost what was typed: %q", got)
+		}
+		do(t, ctx, "edit", chromedp.Navigate(g+"/tags"), chromedp.WaitVisible(chromedp.CSS("#tag-refunds summary")),
+			chromedp.Click(chromedp.CSS("#tag-refunds summary")), chromedp.WaitVisible(chromedp.CSS("#form-tag-edit-refunds textarea[name=text]")),
+			chromedp.SetValue(chromedp.CSS("#form-tag-edit-refunds textarea[name=text]"), "Three days."),
+			chromedp.Submit(chromedp.CSS("#form-tag-edit-refunds button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		lib, err = w.Srv.App.Tags(bg, domain.GuildID(w.Guild.ID))
+		must(t, err)
+		if got, _ := lib.Get("refunds"); got.Text != "Three days." || got.Embed.Title != "Refunds" {
+			t.Fatalf("the edited tag: %+v", got)
+		}
+		do(t, ctx, "remove", ok(acceptConfirm), chromedp.Click(chromedp.CSS("#form-tag-remove-refunds button")), chromedp.WaitVisible(chromedp.ID("no-tags")))
+		if lib, _ := w.Srv.App.Tags(bg, domain.GuildID(w.Guild.ID)); lib.Len() != 0 {
+			t.Fatalf("%d tags after the removal", lib.Len())
+		}
+	})
+
 	t.Run("another guild is forbidden", func(t *testing.T) {
 		do(t, ctx, "other guild", chromedp.Navigate(base+"/guilds/"+other.ID.String()+"/tickets"), chromedp.WaitVisible(chromedp.ID("error-message")))
 		if h := text(t, ctx, "h1"); h != "403" {

@@ -251,6 +251,8 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	get("/guilds/:guild/analytics.json", d.staff(d.analyticsFile("json")))
 	get("/guilds/:guild/settings", d.staff(d.settingsPage))
 	post("/guilds/:guild/settings/:what", d.staff(d.settingsForm))
+	get("/guilds/:guild/tags", d.staff(d.tagsPage))
+	post("/guilds/:guild/tags/:what", d.staff(d.tagsForm))
 
 	get("/api/v1/me", d.apiMe)
 	get("/api/v1/guilds", d.apiGuilds)

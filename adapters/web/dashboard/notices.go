@@ -37,6 +37,9 @@ const (
 	noticeUserAllowed      notice = "user-unblacklisted"
 	noticeRoleBlacklisted  notice = "role-blacklisted"
 	noticeRoleAllowed      notice = "role-unblacklisted"
+	noticeTagAdded         notice = "tag-added"
+	noticeTagSaved         notice = "tag-saved"
+	noticeTagRemoved       notice = "tag-removed"
 	noticeProfileRefreshed notice = "profile-refreshed"
 	noticeGuildErased      notice = "guild-erased"
 	noticeLoggedOut        notice = "logged-out"
@@ -74,6 +77,9 @@ var notices = map[notice]noticeText{
 	noticeReminder:           {text: "Staff reminder saved."},
 	noticeSupportHours:       {text: "Support hours saved."},
 	noticeCategoryAdded:      {text: "Category added."},
+	noticeTagAdded:           {text: "Tag added."},
+	noticeTagSaved:           {text: "Tag saved."},
+	noticeTagRemoved:         {text: "Tag removed."},
 	noticeQuestionAdded:      {text: "Question added."},
 	noticeCategoryRemoved:    {text: "Category removed."},
 	noticeUserBlacklisted:    {text: "User blacklisted."},

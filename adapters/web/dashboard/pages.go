@@ -119,7 +119,14 @@ func parsePages() (map[string]*template.Template, error) {
 			}
 			return base + "?" + v.Encode()
 		},
-		"add":  func(a, b int) int { return a + b },
+		"add":      func(a, b int) int { return a + b },
+		"markdown": transcripts.Markdown,
+		"colour": func(c int) string {
+			if c == 0 {
+				return ""
+			}
+			return fmt.Sprintf("#%06X", c)
+		},
 		"list": func(xs ...string) []string { return xs },
 		"timelineOf": func(entries []audit.Entry, p page) any {
 			return struct {

@@ -6,3 +6,31 @@ document.addEventListener("submit", function (e) {
     e.preventDefault();
   }
 });
+
+// Live previews of what the bot will post (tags): the fields as plain text,
+// the embed's colour on its edge. The server renders the saved tag with
+// Discord's markdown; this only follows the typing.
+document.addEventListener("input", function (e) {
+  var form = e.target.form;
+  var id = form && form.getAttribute("data-preview");
+  var preview = id && document.getElementById(id);
+  if (!preview) {
+    return;
+  }
+  var value = function (name) {
+    var f = form.elements.namedItem(name);
+    return f ? f.value : "";
+  };
+  ["text", "embed_title", "embed_text"].forEach(function (name) {
+    var el = preview.querySelector('[data-field="' + name + '"]');
+    if (el) {
+      el.textContent = value(name);
+    }
+  });
+  var embed = preview.querySelector('[data-field="embed"]');
+  if (embed) {
+    embed.hidden = !(value("embed_title") || value("embed_text"));
+    var colour = value("colour").trim();
+    embed.style.borderLeftColor = /^#?[0-9a-fA-F]{6}$/.test(colour) ? (colour[0] === "#" ? colour : "#" + colour) : "#1E1F22";
+  }
+});
