@@ -92,6 +92,32 @@ func (s *Store) Load(ctx context.Context, stream string) (History, error) {
 	return h, nil
 }
 
+// LoadSince reads a stream and decodes only its events after stream
+// version since, for a caller that keeps its own fold of the earlier ones
+// (the log caches the commits; decoding them all again is what it saves).
+func (s *Store) LoadSince(ctx context.Context, stream string, since int64) (History, error) {
+	commits, rev, err := s.log.ReadStream(ctx, stream)
+	if err != nil {
+		return History{}, fmt.Errorf("load %s: %w", stream, err)
+	}
+	h := History{Stream: stream, Revision: rev, commits: commits}
+	for _, c := range commits {
+		for _, env := range c.Envelopes() {
+			if env.Version <= since {
+				continue
+			}
+			d, err := s.codec.Decode(ctx, env.Record)
+			if err != nil {
+				return History{}, fmt.Errorf("load %s: %w", stream, err)
+			}
+			h.Events = append(h.Events, d.Event)
+			h.Erased = append(h.Erased, d.Erased)
+			h.Envelopes = append(h.Envelopes, env)
+		}
+	}
+	return h, nil
+}
+
 // Append encodes events and appends them to a stream as one commit.
 func (s *Store) Append(ctx context.Context, stream string, expected Revision, meta Meta, events ...domain.Event) (AppendResult, error) {
 	return s.append(ctx, "append to", stream, expected, meta, nil, events)

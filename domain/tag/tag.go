@@ -72,7 +72,20 @@ type Library struct {
 
 // FromHistory folds a library's events.
 func FromHistory(g domain.GuildID, events []domain.Event) Library {
-	l := Library{guild: g, tags: map[string]Tag{}}
+	return Library{guild: g, tags: map[string]Tag{}}.With(events...)
+}
+
+// With returns the library with later events folded in; the library it was
+// called on is unchanged (a cached fold stays valid for its readers).
+func (l Library) With(events ...domain.Event) Library {
+	if len(events) == 0 {
+		return l
+	}
+	tags := make(map[string]Tag, len(l.tags)+1)
+	for k, v := range l.tags {
+		tags[k] = v
+	}
+	l.tags = tags
 	for _, e := range events {
 		switch e := e.(type) {
 		case Saved:

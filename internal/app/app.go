@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/oklog/ulid"
 
 	"github.com/ticketify/ticketify/domain"
@@ -40,6 +41,10 @@ type App struct {
 	clock   domain.Clock
 	newID   func(time.Time) domain.TicketID
 	guilds  *watchers // shared by copies (WithClock)
+	// tagFolds keeps each recently used server's tag library as folded at a
+	// stream version: a read decodes only the events after it (/tag and its
+	// autocomplete read a library of up to 1,000 tags on every use).
+	tagFolds *lru.Cache[domain.GuildID, tagFold]
 }
 
 // watchers are told when a guild's settings change in this process.
@@ -61,7 +66,8 @@ func New(store *eventstore.Store, numbers Numbers, clock domain.Clock) *App {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &App{store: store, numbers: numbers, clock: clock, newID: newTicketID, guilds: &watchers{}}
+	folds, _ := lru.New[domain.GuildID, tagFold](1024) // errors only for a size ≤ 0
+	return &App{store: store, numbers: numbers, clock: clock, newID: newTicketID, guilds: &watchers{}, tagFolds: folds}
 }
 
 // WithClock returns the application reading time from clock.

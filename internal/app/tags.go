@@ -12,13 +12,31 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 )
 
-// Tags loads a server's saved answers.
+// tagFold is a tag library folded up to a stream version.
+type tagFold struct {
+	version int64
+	lib     tag.Library
+}
+
+// Tags loads a server's saved answers: the cached fold and what the stream
+// has after it.
 func (a *App) Tags(ctx context.Context, g domain.GuildID) (tag.Library, error) {
-	h, err := a.store.Load(ctx, tag.Stream(g))
+	fold, ok := a.tagFolds.Get(g)
+	if !ok {
+		fold = tagFold{lib: tag.FromHistory(g, nil)}
+	}
+	h, err := a.store.LoadSince(ctx, tag.Stream(g), fold.version)
 	if err != nil {
 		return tag.Library{}, fmt.Errorf("tags of %s: %w", g, err)
 	}
-	return tag.FromHistory(g, h.Events), nil
+	if len(h.Events) > 0 || !ok {
+		fold = tagFold{version: fold.version, lib: fold.lib.With(h.Events...)}
+		if n := len(h.Envelopes); n > 0 {
+			fold.version = h.Envelopes[n-1].Version
+		}
+		a.tagFolds.Add(g, fold)
+	}
+	return fold.lib, nil
 }
 
 // AddTag saves a new tag; staff only.
