@@ -12,6 +12,7 @@ import (
 
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/tag"
+	"github.com/ticketify/ticketify/domain/ticket"
 )
 
 // Commands are the slash commands Ticketify registers.
@@ -36,6 +37,8 @@ func Commands() []discord.ApplicationCommandCreate {
 				str("reason", "Why it is closed", false, 1024)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "close-request", Description: "Ask the opener to agree to close (staff)", Options: []discord.ApplicationCommandOption{
 				str("reason", "Why you think it can close", false, 1024), str("after", "Close anyway without an answer after, e.g. 24h, 2d, 90m", false, 16)}},
+			discord.ApplicationCommandOptionSubCommand{Name: "note", Description: "A private note for staff, on the dashboard; never in the channel (staff)", Options: []discord.ApplicationCommandOption{
+				str("text", "The note", true, ticket.MaxNoteLength)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "claim", Description: "Take this ticket (staff)"},
 			discord.ApplicationCommandOptionSubCommand{Name: "unclaim", Description: "Give this ticket back (staff)"},
 			discord.ApplicationCommandOptionSubCommand{Name: "add", Description: "Add someone to this ticket (staff)", Options: []discord.ApplicationCommandOption{user("user", "Who to add")}},

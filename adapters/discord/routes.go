@@ -80,6 +80,12 @@ func (b *Bot) routes() *handler.Mux {
 			}
 			return public("🚩 <@%s> set the priority to **%s**.", a.user, level), b.app.SetPriority(ctx, id, p, level, a.meta())
 		}))
+		r.SlashCommand("/note", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			if err := b.app.AddNote(ctx, id, p, d.String("text"), a.meta()); err != nil {
+				return reply{}, err
+			}
+			return ephemeral("📝 Note added. Staff read it on the ticket's dashboard page; it is not posted here."), nil
+		}))
 		r.SlashCommand("/reopen", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
 		}))

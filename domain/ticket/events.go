@@ -364,7 +364,7 @@ func Events() []domain.Event {
 	return []domain.Event{
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
-		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{}, TagPosted{},
+		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{}, TagPosted{}, NoteAdded{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}
 }

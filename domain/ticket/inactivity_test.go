@@ -333,3 +333,42 @@ func TestATagPostedByStaffIsTheirAnswer(t *testing.T) {
 		t.Fatalf("the opener wrote after the tag: %v at %v", step, due)
 	}
 }
+
+func TestStaffWritePrivateNotes(t *testing.T) {
+	at := t0.Add(time.Hour)
+	expired := ticket.TranscriptExpired{Ticket: tid, RetentionDays: 90}
+	run(t, []scenario{
+		{name: "staff write a note, trimmed",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddNote(staff, "  asked twice before  ", at) },
+			then:  []domain.Event{ticket.NoteAdded{Ticket: tid, By: staffU, At: at, Personal: ticket.NotePersonal{Text: "asked twice before"}}}},
+		{name: "on a closed ticket too",
+			given: []domain.Event{opened, closed},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddNote(staff, "refunded", at) },
+			then:  []domain.Event{ticket.NoteAdded{Ticket: tid, By: staffU, At: at, Personal: ticket.NotePersonal{Text: "refunded"}}}},
+		{name: "the opener may not",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddNote(owner, "let me in", at) },
+			err:   domain.ErrForbidden},
+		{name: "an empty note",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddNote(staff, " ", at) },
+			err:   domain.ErrInvalid},
+		{name: "a note too long",
+			given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.AddNote(staff, strings.Repeat("x", 2001), at)
+			},
+			err: domain.ErrInvalid},
+		{name: "a ticket whose transcript expired",
+			given: []domain.Event{opened, closed, expired},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.AddNote(staff, "late", at) },
+			err:   domain.ErrConflict},
+		{name: "staff of another server",
+			given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.AddNote(ticket.Participant{User: staffU, Staff: true, Guild: guildG + 1}, "x", at)
+			},
+			err: ticket.ErrNotHere},
+	})
+}

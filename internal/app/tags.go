@@ -86,3 +86,11 @@ func (a *App) PostTag(ctx context.Context, id domain.TicketID, by ticket.Partici
 	})
 	return t, err
 }
+
+// AddNote records a private staff note on a ticket.
+func (a *App) AddNote(ctx context.Context, id domain.TicketID, by ticket.Participant, text string, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, now time.Time) ([]domain.Event, error) {
+		return t.AddNote(by, text, now)
+	})
+	return err
+}

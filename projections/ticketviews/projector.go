@@ -161,10 +161,15 @@ func fold(v *View, e projections.Event) {
 	case ticket.TranscriptExpired:
 		v.TranscriptExpired, v.Topic, v.Answers, v.CloseReason, v.Name, v.NamedBy = true, "", nil, "", ticket.DefaultName(v.Number), ""
 		v.RatingComment = ""
+		for i := range v.Notes {
+			v.Notes[i].Text, v.Notes[i].Erased = "", true
+		}
 	case ticket.ChannelRemoved:
 		v.Channel = ""
 	case ticket.Rated:
 		v.Rating, v.RatingComment = ev.Stars, ev.Personal.Comment
+	case ticket.NoteAdded:
+		v.Notes = append(v.Notes, Note{By: idString(ev.By), At: ev.At.UTC(), Text: ev.Personal.Text, Erased: e.Erased})
 	case ticket.DiscordActionFailed:
 		v.LastFailure = ev.Action + ": " + ev.Error
 	case ticket.MessagePosted:
@@ -200,6 +205,11 @@ func (a *applier) scrub(ctx context.Context, r projections.Erasure) error {
 		}
 		if v.NamedBy != "" && r.Owns(v.NamedBy) {
 			v.Name = ticket.DefaultName(v.Number)
+		}
+		for i := range v.Notes {
+			if r.Owns(v.Notes[i].By) {
+				v.Notes[i].Text, v.Notes[i].Erased = "", true
+			}
 		}
 		v.Erased = true
 		a.views.Changed(id)

@@ -18,6 +18,14 @@ type Answer struct {
 	Answer   string `bson:"answer" json:"answer"`
 }
 
+// Note is a staff note as staff read it.
+type Note struct {
+	By     string    `bson:"by" json:"by"`
+	At     time.Time `bson:"at" json:"at"`
+	Text   string    `bson:"text,omitempty" json:"text,omitempty"`
+	Erased bool      `bson:"erased,omitempty" json:"erased,omitempty"`
+}
+
 // View is everything staff see about one ticket.
 type View struct {
 	ID          string     `bson:"_id" json:"id"`
@@ -43,6 +51,9 @@ type View struct {
 	Rating            int    `bson:"rating,omitempty" json:"rating,omitempty"`
 	RatingComment     string `bson:"rating_comment,omitempty" json:"rating_comment,omitempty"`
 	TranscriptExpired bool   `bson:"transcript_expired,omitempty" json:"transcript_expired,omitempty"`
+	// Notes are staff's private notes, oldest first; each text is its
+	// writer's personal data.
+	Notes []Note `bson:"notes,omitempty" json:"notes,omitempty"`
 	// LastFailure is the last Discord action that failed for good, for staff.
 	LastFailure string `bson:"last_failure,omitempty" json:"last_failure,omitempty"`
 	// Erased is true when some of the ticket's personal data was erased.

@@ -152,6 +152,8 @@ func fold(ctx context.Context, a book, h *header, e projections.Event) error {
 		})
 	case ticket.ChannelAttached, ticket.DiscordActionFailed:
 		return nil // not part of the conversation
+	case ticket.NoteAdded:
+		return nil // staff's private notes: on the dashboard's ticket page, never in a transcript
 	}
 	en := Entry{Position: e.Position, At: at, Kind: KindEvent, Event: e.Type, Actor: e.Actor.User, Text: projections.Describe(e), Erased: e.Erased}
 	if p, ok := e.Event.(domain.PersonalEvent); ok {

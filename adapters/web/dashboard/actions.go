@@ -74,6 +74,8 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 		return noticeClosed, d.app.Close(ctx, id, s.by, strings.TrimSpace(in("reason")), m)
 	case "reopen":
 		return noticeReopened, d.app.Reopen(ctx, id, s.by, m)
+	case "note":
+		return noticeNoteAdded, d.app.AddNote(ctx, id, s.by, in("text"), m)
 	case "topic":
 		return noticeTopic, d.app.CorrectTopic(ctx, id, s.by, in("topic"), m)
 	case "category":

@@ -172,6 +172,8 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 	api.call(owner, http.MethodPost, ticket+"/priority", map[string]any{"priority": "urgent"}, http.StatusOK)
 	api.call(owner, http.MethodPost, ticket+"/priority", map[string]any{"priority": "whenever"}, http.StatusUnprocessableEntity)
 	api.call(owner, http.MethodPost, ticket+"/teleport", map[string]any{}, http.StatusNotFound)
+	api.call(owner, http.MethodPost, ticket+"/note", map[string]any{"text": "asked about this twice"}, http.StatusOK)
+	api.call(owner, http.MethodPost, ticket+"/note", map[string]any{"text": " "}, http.StatusUnprocessableEntity)
 	api.call(owner, http.MethodPost, ticket+"/close", map[string]any{"reason": "fixed"}, http.StatusOK)
 	w.Deliver(t, w.Fake.ModalSubmit(w.As(w.Member, ch), "/form/rate/"+string(first)+"/4", [][2]string{{"comment", "kind"}}))
 	w.WaitFor(t, "the rating in the view", func() bool {
@@ -190,7 +192,7 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 			t.Errorf("GET %s shows the projector's %q", ticket, internal)
 		}
 	}
-	if v["closed_by"] == nil || v["close_reason"] != "fixed" || v["claimer"] == nil || v["channel"] == nil || v["rating"] != 4.0 || v["rating_comment"] != "kind" {
+	if v["closed_by"] == nil || v["close_reason"] != "fixed" || v["claimer"] == nil || v["channel"] == nil || v["rating"] != 4.0 || v["rating_comment"] != "kind" || len(v["notes"].([]any)) != 1 {
 		t.Fatalf("the ticket lacks what the scenario set: %v", v)
 	}
 	api.call(owner, http.MethodGet, g+"/tickets/01JD7Q4V3S8X2N6M5K4J3H2G1F", nil, http.StatusNotFound)

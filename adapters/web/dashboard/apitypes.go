@@ -129,6 +129,7 @@ type apiTicket struct {
 	CloseReason       string      `json:"close_reason,omitempty"`
 	Rating            int         `json:"rating,omitempty"`
 	RatingComment     string      `json:"rating_comment,omitempty"`
+	Notes             []apiNote   `json:"notes,omitempty"`
 	ChannelLost       bool        `json:"channel_lost,omitempty"`
 	TranscriptExpired bool        `json:"transcript_expired,omitempty"`
 	LastFailure       string      `json:"last_failure,omitempty"`
@@ -137,6 +138,14 @@ type apiTicket struct {
 	LastMessageID     string      `json:"last_message_id,omitempty"`
 	LastMessageAt     *time.Time  `json:"last_message_at,omitempty"`
 	UpdatedAt         time.Time   `json:"updated_at"`
+}
+
+// apiNote is a staff note.
+type apiNote struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Text   string    `json:"text,omitempty"`
+	Erased bool      `json:"erased,omitempty"`
 }
 
 // apiAnswer is an answered form question.
@@ -154,6 +163,9 @@ func toAPITicket(v ticketviews.View) apiTicket {
 		LastMessageAt: v.LastMessageAt, UpdatedAt: v.UpdatedAt}
 	for _, a := range v.Answers {
 		out.Answers = append(out.Answers, apiAnswer{Question: a.Question, Answer: a.Answer})
+	}
+	for _, n := range v.Notes {
+		out.Notes = append(out.Notes, apiNote{By: n.By, At: n.At, Text: n.Text, Erased: n.Erased})
 	}
 	return out
 }

@@ -37,6 +37,7 @@ const (
 	noticeUserAllowed      notice = "user-unblacklisted"
 	noticeRoleBlacklisted  notice = "role-blacklisted"
 	noticeRoleAllowed      notice = "role-unblacklisted"
+	noticeNoteAdded        notice = "note-added"
 	noticeTagAdded         notice = "tag-added"
 	noticeTagSaved         notice = "tag-saved"
 	noticeTagRemoved       notice = "tag-removed"
@@ -77,6 +78,7 @@ var notices = map[notice]noticeText{
 	noticeReminder:           {text: "Staff reminder saved."},
 	noticeSupportHours:       {text: "Support hours saved."},
 	noticeCategoryAdded:      {text: "Category added."},
+	noticeNoteAdded:          {text: "Note added."},
 	noticeTagAdded:           {text: "Tag added."},
 	noticeTagSaved:           {text: "Tag saved."},
 	noticeTagRemoved:         {text: "Tag removed."},
