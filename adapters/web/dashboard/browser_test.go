@@ -258,6 +258,20 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a staff note from the ticket page", func(t *testing.T) {
+		do(t, ctx, "note", chromedp.Navigate(g+"/tickets/"+string(first)), chromedp.WaitVisible(chromedp.ID("note")),
+			chromedp.SendKeys(chromedp.ID("note"), "called them <b>back</b>"), chromedp.Click(chromedp.ID("add-note")),
+			chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if got := text(t, ctx, "#notes .note p:last-child"); got != "called them <b>back</b>" {
+			t.Fatalf("the note on the page: %q (as text, markup and all)", got)
+		}
+		for _, m := range w.Fake.Messages(ch1) {
+			if strings.Contains(m.Content, "called them") {
+				t.Fatalf("the note reached the channel: %q", m.Content)
+			}
+		}
+	})
+
 	t.Run("analytics shows the numbers", func(t *testing.T) {
 		do(t, ctx, "analytics", chromedp.Navigate(g+"/analytics"), chromedp.WaitVisible(chromedp.ID("chart-opened-closed")))
 		screenshot(t, ctx, "analytics")
