@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -204,6 +205,9 @@ func (b *Bot) guildPresent(g snowflake.ID, name string, owner snowflake.ID, read
 }
 
 func (b *Bot) capture(ctx context.Context, guildID snowflake.ID, m discord.Message) error {
+	if m.Author.Bot && b.client != nil && m.Author.ID == b.client.ID() && strings.HasPrefix(string(m.Nonce), replyNoncePrefix) {
+		return nil // our post of a dashboard reply: recorded as the writer's (ticket.RepliedFromDashboard)
+	}
 	id, err := b.ticketOf(ctx, m.ChannelID)
 	if err != nil || id == "" {
 		return err

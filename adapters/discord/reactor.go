@@ -181,8 +181,33 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 		})
 	case ticket.Reopened:
 		return r.do(ctx, ev.Ticket, "reopen", func(ctx context.Context) error { return r.reopened(ctx, ev.Ticket) })
+	case ticket.RepliedFromDashboard:
+		return r.onChannel(ctx, ev.Ticket, "post a reply from the dashboard", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			if e.Erased || ev.Personal.Text == "" {
+				return nil // erased before it was posted: nothing to say
+			}
+			_, err := r.rest.CreateMessage(ch, discord.MessageCreate{
+				Content: fmt.Sprintf("💬 <@%s> (from the dashboard): %s", ev.By, ev.Personal.Text),
+				Nonce:   replyNonce(ev.Reply), EnforceNonce: true,
+				AllowedMentions: &discord.AllowedMentions{}, // their name shows; nobody is pinged
+			}, rest.WithCtx(ctx))
+			return err
+		})
 	}
 	return nil
+}
+
+// replyNoncePrefix marks the bot's posts of dashboard replies: the capture
+// of the channel's messages skips them, since the reply's own event is the
+// transcript's record of it, in its writer's name.
+const replyNoncePrefix = "rp"
+
+// replyNonce is the nonce of a dashboard reply's post (Discord allows 25
+// characters: a reply id is 26).
+func replyNonce(reply string) string {
+	h := fnv.New64a()
+	h.Write([]byte(reply))
+	return replyNoncePrefix + strconv.FormatUint(h.Sum64(), 36)
 }
 
 // do runs an action with bounded retries for transient failures; a failure

@@ -93,8 +93,9 @@ func (in Inactivity) With(e domain.Event) Inactivity {
 		if !e.Bot {
 			in = in.said(e.Author, e.At)
 		}
-	case TagPosted: // the bot posts it, for the staff member who chose it
-		in = in.said(e.By, e.At)
+	case TagPosted, RepliedFromDashboard: // the bot posts it, for the staff member who wrote or chose it
+		by, at := staffAnswer(e)
+		in = in.said(by, at)
 	}
 	return in
 }
@@ -130,28 +131,44 @@ func (in Inactivity) waitFrom(at time.Time) Inactivity {
 // InactivityOf folds a ticket's lifecycle and messages events.
 func InactivityOf(lifecycle, messages []domain.Event) Inactivity {
 	var in Inactivity
-	var tags []TagPosted
+	var answers []domain.Event // staff answers on the lifecycle stream
 	for _, e := range lifecycle {
-		if t, ok := e.(TagPosted); ok {
-			tags = append(tags, t)
+		if _, at := staffAnswer(e); !at.IsZero() {
+			answers = append(answers, e)
 			continue
 		}
 		in = in.With(e)
 	}
-	// A posted tag is a staff answer among the messages: folded with them in
-	// the order they were said, not after them all.
+	// A posted tag or a dashboard reply is a staff answer among the
+	// messages: folded with them in the order they were said, not after
+	// them all.
 	for _, e := range messages {
 		if m, ok := e.(MessagePosted); ok {
-			for len(tags) > 0 && tags[0].At.Before(m.At) {
-				in, tags = in.With(tags[0]), tags[1:]
+			for len(answers) > 0 {
+				if _, at := staffAnswer(answers[0]); !at.Before(m.At) {
+					break
+				}
+				in, answers = in.With(answers[0]), answers[1:]
 			}
 		}
 		in = in.With(e)
 	}
-	for _, t := range tags {
-		in = in.With(t)
+	for _, e := range answers {
+		in = in.With(e)
 	}
 	return in
+}
+
+// staffAnswer tells who answered and when, for a lifecycle event that is a
+// staff member's answer (a tag posted, a dashboard reply); zero otherwise.
+func staffAnswer(e domain.Event) (domain.UserID, time.Time) {
+	switch e := e.(type) {
+	case TagPosted:
+		return e.By, e.At
+	case RepliedFromDashboard:
+		return e.By, e.At
+	}
+	return 0, time.Time{}
 }
 
 // Step is what the auto-close rule asks of a ticket.

@@ -372,3 +372,29 @@ func TestStaffWritePrivateNotes(t *testing.T) {
 			err: ticket.ErrNotHere},
 	})
 }
+
+func TestStaffReplyFromTheDashboard(t *testing.T) {
+	at := t0.Add(time.Hour)
+	attached := ticket.ChannelAttached{Ticket: tid, Channel: chanC}
+	reply := func(p ticket.Participant) func(tk ticket.Ticket) ([]domain.Event, error) {
+		return func(tk ticket.Ticket) ([]domain.Event, error) { return tk.ReplyFromDashboard(p, "R1", " on it ", "Sam", at) }
+	}
+	run(t, []scenario{
+		{name: "staff reply in the open ticket's channel",
+			given: []domain.Event{opened, attached},
+			when:  reply(staff),
+			then: []domain.Event{ticket.RepliedFromDashboard{Ticket: tid, Reply: "R1", By: staffU, At: at,
+				Personal: ticket.ReplyPersonal{Text: "on it", AuthorName: "Sam"}}}},
+		{name: "not before the ticket has a channel", given: []domain.Event{opened}, when: reply(staff), err: domain.ErrConflict},
+		{name: "not in a closed ticket", given: []domain.Event{opened, attached, closed}, when: reply(staff), err: domain.ErrConflict},
+		{name: "not as a member", given: []domain.Event{opened, attached}, when: reply(owner), err: domain.ErrForbidden},
+		{name: "not from another server", given: []domain.Event{opened, attached},
+			when: reply(ticket.Participant{User: staffU, Staff: true, Guild: guildG + 1}), err: ticket.ErrNotHere},
+	})
+	// A reply is the staff member's answer for the ticket's clocks.
+	remind := guild.Automation{RemindAfter: 30 * time.Minute}
+	replied := []domain.Event{opened, ticket.RepliedFromDashboard{Ticket: tid, Reply: "R1", By: staffU, At: at}}
+	if step, _ := ticket.InactivityOf(replied, nil).Next(remind); step != ticket.StepNone {
+		t.Fatalf("answered from the dashboard, yet %v", step)
+	}
+}

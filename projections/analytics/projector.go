@@ -235,6 +235,8 @@ func fold(st *ticketState, e projections.Event) {
 		}
 	case ticket.Reopened:
 		st.Facts = append(st.Facts, fact{Kind: "reopened", At: stored(ev.At), By: ev.By.String()})
+	case ticket.RepliedFromDashboard:
+		answered(st, ev.By.String(), stored(ev.At)) // the bot posts it for them
 	case ticket.TagPosted:
 		st.Facts = append(st.Facts, fact{Kind: "tag", At: stored(ev.At), By: ev.By.String(), Cause: ev.Tag})
 		answered(st, ev.By.String(), stored(ev.At)) // the bot posts it for them

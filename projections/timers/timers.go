@@ -205,7 +205,7 @@ func moves(e domain.Event) bool {
 		return !e.Bot
 	case ticket.Opened, ticket.CategoryChanged, ticket.Reopened, ticket.Closed, ticket.ChannelLost, ticket.KeptOpen,
 		ticket.InactivityWarned, ticket.CloseRequested, ticket.CloseRequestAnswered, ticket.CloseRequestExpired, ticket.StaffReminded,
-		ticket.TagPosted: // a staff answer
+		ticket.TagPosted, ticket.RepliedFromDashboard: // a staff answer
 		return true
 	}
 	return false

@@ -65,6 +65,7 @@ type Entry struct {
 	MessageID   string       `bson:"message_id,omitempty" json:"message_id,omitempty"`
 	Author      string       `bson:"author,omitempty" json:"author,omitempty"`
 	Bot         bool         `bson:"bot,omitempty" json:"bot,omitempty"`
+	Source      string       `bson:"source,omitempty" json:"source,omitempty"` // "dashboard": written there, posted by the bot
 	Content     string       `bson:"content,omitempty" json:"content,omitempty"`
 	Attachments []Attachment `bson:"attachments,omitempty" json:"attachments,omitempty"`
 	Embeds      []Embed      `bson:"embeds,omitempty" json:"embeds,omitempty"`

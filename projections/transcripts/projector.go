@@ -154,6 +154,12 @@ func fold(ctx context.Context, a book, h *header, e projections.Event) error {
 		return nil // not part of the conversation
 	case ticket.NoteAdded:
 		return nil // staff's private notes: on the dashboard's ticket page, never in a transcript
+	case ticket.RepliedFromDashboard: // their message, which the bot posted (its own copy is not captured)
+		if name := ev.Personal.AuthorName; name != "" && !e.Erased && h.People[ev.By.String()].Name == "" {
+			h.People[ev.By.String()] = Person{Name: name}
+		}
+		return a.add(ctx, h, Entry{Position: e.Position, At: ev.At.UTC(), Kind: KindMessage,
+			Author: ev.By.String(), Content: ev.Personal.Text, Erased: e.Erased, Source: "dashboard"})
 	}
 	en := Entry{Position: e.Position, At: at, Kind: KindEvent, Event: e.Type, Actor: e.Actor.User, Text: projections.Describe(e), Erased: e.Erased}
 	if p, ok := e.Event.(domain.PersonalEvent); ok {

@@ -128,7 +128,7 @@ footer{color:#949ba4;font-size:12px;padding:0 24px 24px}
 </body></html>
 {{define "entries"}}{{range .T.Entries}}{{if eq .Kind "message"}}<div class="msg" id="m{{.MessageID}}">
 <div class="avatar" style="background:{{$.Color .Author}}">{{$.Initials .Author}}</div>
-<div><div><span class="name">{{$.Who .Author}}</span>{{if .Bot}}<span class="bot">BOT</span>{{end}}<span class="time">{{$.Time .At}}</span></div>
+<div><div><span class="name">{{$.Who .Author}}</span>{{if .Bot}}<span class="bot">BOT</span>{{end}}{{if .Source}}<span class="bot">via {{.Source}}</span>{{end}}<span class="time">{{$.Time .At}}</span></div>
 {{if .Erased}}<div class="content deleted">[erased]</div>{{else}}<div class="content{{if .Deleted}} deleted-msg{{end}}">{{$.Markdown .Content}}{{if .EditedAt}} <span class="edited">(edited)</span>{{end}}</div>
 {{range .Edits}}<div class="history">earlier ({{$.Time .At}}): {{.Content}}</div>{{end}}
 {{range .Embeds}}<div class="embed">{{if .Title}}<div class="name">{{.Title}}</div>{{end}}{{if .Description}}<div>{{$.Markdown .Description}}</div>{{end}}</div>{{end}}

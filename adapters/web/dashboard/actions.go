@@ -2,12 +2,15 @@ package dashboard
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/oklog/ulid"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
@@ -76,6 +79,20 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 		return noticeReopened, d.app.Reopen(ctx, id, s.by, m)
 	case "note":
 		return noticeNoteAdded, d.app.AddNote(ctx, id, s.by, in("text"), m)
+	case "reply":
+		reply := strings.TrimSpace(in("reply"))
+		if reply == "" { // the API may leave it out: then a retry is not recognised
+			reply = newReplyID()
+		}
+		if !replyIDs.MatchString(reply) {
+			return "", domain.Refuse(domain.ErrInvalid, "a reply id is 26 letters and digits (a ULID)")
+		}
+		m.CommandID = "dashboard/reply/" + reply
+		name := s.sess.GlobalName
+		if name == "" {
+			name = s.sess.Username
+		}
+		return noticeReplied, d.app.ReplyFromDashboard(ctx, id, s.by, reply, in("text"), name, m)
 	case "topic":
 		return noticeTopic, d.app.CorrectTopic(ctx, id, s.by, in("topic"), m)
 	case "category":
@@ -91,6 +108,11 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 }
 
 var errUnknownAction = errors.New("unknown action")
+
+// replyIDs are the ids of dashboard replies: ULIDs.
+var replyIDs = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
+
+func newReplyID() string { return ulid.MustNew(ulid.Now(), rand.Reader).String() }
 
 func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 	v, err := d.ticketIn(c, s)

@@ -174,6 +174,33 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 	api.call(owner, http.MethodPost, ticket+"/teleport", map[string]any{}, http.StatusNotFound)
 	api.call(owner, http.MethodPost, ticket+"/note", map[string]any{"text": "asked about this twice"}, http.StatusOK)
 	api.call(owner, http.MethodPost, ticket+"/note", map[string]any{"text": " "}, http.StatusUnprocessableEntity)
+	// A reply sent twice with its id (a retry) is recorded and posted once.
+	for range 2 {
+		api.call(owner, http.MethodPost, ticket+"/reply", map[string]any{"text": "hello from the API", "reply": "01JD7Q4V3S8X2N6M5K4J3H2G1F"}, http.StatusOK)
+	}
+	api.call(owner, http.MethodPost, ticket+"/reply", map[string]any{"text": "x", "reply": "not-a-ulid"}, http.StatusUnprocessableEntity)
+	w.WaitFor(t, "the reply in the channel and the transcript", func() bool {
+		posted := 0
+		for _, m := range w.Fake.Messages(ch) {
+			if strings.Contains(m.Content, "(from the dashboard): hello from the API") {
+				posted++
+			}
+		}
+		tr, err := w.Srv.Transcripts.Get(context.Background(), string(first))
+		if err != nil || posted != 1 {
+			return false
+		}
+		theirs, bots := 0, 0
+		for _, e := range tr.Entries {
+			switch {
+			case e.Source == "dashboard" && e.Author == w.Owner.ID.String() && e.Content == "hello from the API":
+				theirs++
+			case e.Bot && strings.Contains(e.Content, "hello from the API"):
+				bots++
+			}
+		}
+		return theirs == 1 && bots == 0
+	})
 	api.call(owner, http.MethodPost, ticket+"/close", map[string]any{"reason": "fixed"}, http.StatusOK)
 	w.Deliver(t, w.Fake.ModalSubmit(w.As(w.Member, ch), "/form/rate/"+string(first)+"/4", [][2]string{{"comment", "kind"}}))
 	w.WaitFor(t, "the rating in the view", func() bool {

@@ -146,7 +146,7 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 	member2 := w.Fake.NewUser("Bo Billing")
 	w.Fake.AddMember(w.Guild.ID, member2)
 	first := openTicket(t, w, w.Member, "printer on fire")
-	openTicket(t, w, member2, `billing question <img src=x onerror="window.__xss='topic'">`)
+	second := openTicket(t, w, member2, `billing question <img src=x onerror="window.__xss='topic'">`)
 	ch1 := channelOf(t, w, first)
 	// Message content is untrusted: these must stay text.
 	w.Fake.PostMessage(ch1, w.Member, `<script>window.__xss="script"</script>`)
@@ -269,6 +269,26 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 			if strings.Contains(m.Content, "called them") {
 				t.Fatalf("the note reached the channel: %q", m.Content)
 			}
+		}
+	})
+
+	t.Run("a reply from the ticket page", func(t *testing.T) {
+		do(t, ctx, "reply", chromedp.Navigate(g+"/tickets/"+string(second)), chromedp.WaitVisible(chromedp.ID("reply")),
+			chromedp.SendKeys(chromedp.ID("reply"), "We are **on it**."), chromedp.Click(chromedp.ID("send-reply")),
+			chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		ch2 := channelOf(t, w, second)
+		w.WaitFor(t, "the bot to post the reply in Sam's name", func() bool {
+			for _, m := range w.Fake.Messages(ch2) {
+				if m.Content == "💬 <@"+w.Staff.ID.String()+"> (from the dashboard): We are **on it**." {
+					return true
+				}
+			}
+			return false
+		})
+		// In the transcript on the page it is Sam's message, written on the dashboard.
+		do(t, ctx, "the transcript", chromedp.Navigate(g+"/tickets/"+string(second)), chromedp.WaitVisible(chromedp.ID("transcript")))
+		if got := eval[string](t, ctx, `[...document.querySelectorAll("#transcript .bot")].map(e => e.closest("div").innerText).join("|")`); !strings.Contains(got, "Sam Staff") || !strings.Contains(got, "via dashboard") {
+			t.Fatalf("the reply in the transcript: %q", got)
 		}
 	})
 

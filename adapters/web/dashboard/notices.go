@@ -38,6 +38,7 @@ const (
 	noticeRoleBlacklisted  notice = "role-blacklisted"
 	noticeRoleAllowed      notice = "role-unblacklisted"
 	noticeNoteAdded        notice = "note-added"
+	noticeReplied          notice = "replied"
 	noticeTagAdded         notice = "tag-added"
 	noticeTagSaved         notice = "tag-saved"
 	noticeTagRemoved       notice = "tag-removed"
@@ -79,6 +80,7 @@ var notices = map[notice]noticeText{
 	noticeSupportHours:       {text: "Support hours saved."},
 	noticeCategoryAdded:      {text: "Category added."},
 	noticeNoteAdded:          {text: "Note added."},
+	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
 	noticeTagAdded:           {text: "Tag added."},
 	noticeTagSaved:           {text: "Tag saved."},
 	noticeTagRemoved:         {text: "Tag removed."},

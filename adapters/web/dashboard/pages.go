@@ -472,7 +472,9 @@ func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
 // showTicket renders a ticket's page with its banners.
 func (d *Dashboard) showTicket(c *fiber.Ctx, s *staffCtx, v ticketviews.View, done, refused string) error {
 	ctx := c.UserContext()
-	data := map[string]any{"Ticket": v, "Categories": s.settings.Categories()}
+	// A reply's id is made with the form: sending it twice (a retry, a
+	// double click) records and posts it once.
+	data := map[string]any{"Ticket": v, "Categories": s.settings.Categories(), "ReplyID": newReplyID()}
 	tr, err := d.read.Transcripts.Get(ctx, v.ID)
 	switch {
 	case errors.Is(err, transcripts.ErrExpired):

@@ -1,0 +1,65 @@
+package ticket
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// MaxReplyLength bounds a reply written on the dashboard: a bot's message
+// is at most 2,000 characters, and the bot adds who wrote it.
+const MaxReplyLength = 1900
+
+// ReplyPersonal is a dashboard reply's text and its writer's name as the
+// transcript shows it: the writer's personal data.
+type ReplyPersonal struct {
+	Text       string `json:"text"`
+	AuthorName string `json:"author_name,omitempty"`
+}
+
+// RepliedFromDashboard records staff writing in the ticket from the
+// dashboard. The bot posts it in the channel in their name; the transcript
+// shows it as their message (source dashboard), and for the ticket's clocks
+// it is their answer. Reply identifies it (the bot's post carries it).
+type RepliedFromDashboard struct {
+	Ticket   domain.TicketID `json:"ticket"`
+	Reply    string          `json:"reply"`
+	By       domain.UserID   `json:"by"`
+	At       time.Time       `json:"at"`
+	Personal ReplyPersonal   `json:"personal"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (RepliedFromDashboard) EventType() string { return "ticket.replied_from_dashboard.v1" }
+
+// DataOwner implements domain.PersonalEvent: the text is its writer's.
+func (e RepliedFromDashboard) DataOwner() domain.DataOwner { return owner(e.By, e.Ticket) }
+
+// ReplyFromDashboard decides staff writing in the open ticket's channel
+// from the dashboard.
+func (t Ticket) ReplyFromDashboard(by Participant, reply, text, authorName string, now time.Time) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if err := mustBeStaff(by, "reply in"); err != nil {
+		return nil, err
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case t.status != StatusOpen:
+		return nil, domain.Refuse(domain.ErrConflict, "the ticket is closed: reopen it to reply")
+	case t.channel.IsZero() || t.channelLost:
+		return nil, domain.Refuse(domain.ErrConflict, "the ticket has no channel on Discord to reply in yet")
+	case text == "":
+		return nil, domain.Refuse(domain.ErrInvalid, "a reply needs a text")
+	case utf8.RuneCountInString(text) > MaxReplyLength:
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a reply is at most %d characters", MaxReplyLength))
+	case reply == "":
+		return nil, domain.Refuse(domain.ErrInvalid, "a reply needs an id")
+	}
+	return []domain.Event{RepliedFromDashboard{Ticket: t.id, Reply: reply, By: by.User, At: now, Personal: ReplyPersonal{Text: text, AuthorName: authorName}}}, nil
+}
