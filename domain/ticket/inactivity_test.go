@@ -377,7 +377,9 @@ func TestStaffReplyFromTheDashboard(t *testing.T) {
 	at := t0.Add(time.Hour)
 	attached := ticket.ChannelAttached{Ticket: tid, Channel: chanC}
 	reply := func(p ticket.Participant) func(tk ticket.Ticket) ([]domain.Event, error) {
-		return func(tk ticket.Ticket) ([]domain.Event, error) { return tk.ReplyFromDashboard(p, "R1", " on it ", "Sam", at) }
+		return func(tk ticket.Ticket) ([]domain.Event, error) {
+			return tk.ReplyFromDashboard(p, "R1", " on it ", "Sam", at)
+		}
 	}
 	run(t, []scenario{
 		{name: "staff reply in the open ticket's channel",
