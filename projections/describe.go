@@ -41,6 +41,9 @@ func describe(e Event, personal bool) string {
 	}
 	switch ev := e.Event.(type) {
 	case ticket.Opened:
+		if !ev.By.IsZero() {
+			return fmt.Sprintf("%s opened ticket #%d (%s) for %s", u(ev.By), ev.Number, ev.Category, u(ev.Opener))
+		}
 		return fmt.Sprintf("%s opened ticket #%d (%s)", u(ev.Opener), ev.Number, ev.Category)
 	case ticket.ChannelAttached:
 		return fmt.Sprintf("the channel <#%s> was created", ev.Channel)
@@ -96,7 +99,12 @@ func describe(e Event, personal bool) string {
 	case guild.CategoryAdded:
 		return fmt.Sprintf("category %q added", ev.Category.Name)
 	case guild.CategoryUpdated:
+		if ev.Category.Limit != ev.Previous.Limit {
+			return fmt.Sprintf("category %q: a member may have %s open (was %s)", ev.Category.Name, limitWords(ev.Category.Limit), limitWords(ev.Previous.Limit))
+		}
 		return fmt.Sprintf("category %q changed (%d question(s), was %d)", ev.Category.Name, len(ev.Category.Questions), len(ev.Previous.Questions))
+	case guild.OpenCooldownSet:
+		return fmt.Sprintf("a member waits %d minutes between opens (was %d)", ev.Minutes, ev.Previous)
 	case guild.CategoryRemoved:
 		return fmt.Sprintf("category %q removed", ev.Previous.Name)
 	case guild.TicketLimitSet:
@@ -223,4 +231,12 @@ func tagSummary(t tag.Tag) string {
 		words = string(r[:80]) + "…"
 	}
 	return fmt.Sprintf("%q", words)
+}
+
+// limitWords says a category's limit: "2", or "the server's limit" for 0.
+func limitWords(n int) string {
+	if n == 0 {
+		return "as many as the server's limit"
+	}
+	return fmt.Sprint(n)
 }

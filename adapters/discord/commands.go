@@ -26,6 +26,7 @@ func Commands() []discord.ApplicationCommandCreate {
 	minRetention, maxRetention, minLimit, maxLimit := 1, guild.MaxRetentionDays, 1, guild.MaxTicketLimit
 	minAutoClose, maxAutoClose, minWarn := 0, int(guild.MaxAutoCloseAfter/time.Hour), 1
 	maxReminder := int(guild.MaxReminder / time.Minute)
+	maxCooldown := int(guild.MaxOpenCooldown / time.Minute)
 	priorities := []discord.ApplicationCommandOptionChoiceString{
 		{Name: "low", Value: "low"}, {Name: "normal", Value: "normal"}, {Name: "high", Value: "high"}, {Name: "urgent", Value: "urgent"}}
 	guildOnly := []discord.InteractionContextType{discord.InteractionContextTypeGuild}
@@ -33,6 +34,8 @@ func Commands() []discord.ApplicationCommandCreate {
 		discord.SlashCommandCreate{Name: "ticket", Description: "Support tickets", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{
 			discord.ApplicationCommandOptionSubCommand{Name: "open", Description: "Open a ticket", Options: []discord.ApplicationCommandOption{
 				str("topic", "What do you need help with?", false, 200), str("category", "The kind of ticket (its key)", false, 32)}},
+			discord.ApplicationCommandOptionSubCommand{Name: "open-for", Description: "Open a ticket for a member (staff)", Options: []discord.ApplicationCommandOption{
+				user("user", "Whose ticket"), str("topic", "What it is about", false, 200), str("category", "The kind of ticket (its key)", false, 32)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "close", Description: "Close this ticket", Options: []discord.ApplicationCommandOption{
 				str("reason", "Why it is closed", false, 1024)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "close-request", Description: "Ask the opener to agree to close (staff)", Options: []discord.ApplicationCommandOption{
@@ -82,6 +85,11 @@ func Commands() []discord.ApplicationCommandCreate {
 					str("holidays", "Closed dates, like 2026-12-25,2026-12-26", false, 1200),
 					discord.ApplicationCommandOptionString{Name: "outside", Description: "Outside hours, opens get a notice or are refused",
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "notice", Value: "notice"}, {Name: "refuse", Value: "refuse"}}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "cooldown", Description: "How long a member waits between opening tickets", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionInt{Name: "minutes", Description: "Minutes (0: no wait; up to 10080)", Required: true, MinValue: &minAutoClose, MaxValue: &maxCooldown}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "category-limit", Description: "How many open tickets of a category one member may have", Options: []discord.ApplicationCommandOption{
+					str("category", "The category's key", true, 32),
+					discord.ApplicationCommandOptionInt{Name: "limit", Description: "0: only the server's limit", Required: true, MinValue: &minAutoClose, MaxValue: &maxLimit}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "reminder", Description: "Ping the staff roles when a ticket waits for a staff answer", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionInt{Name: "minutes", Description: "Minutes without a staff answer (0: off; 5 to 10080)", Required: true, MinValue: &minAutoClose, MaxValue: &maxReminder}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "feedback", Description: "Ask openers to rate their ticket when it closes", Options: []discord.ApplicationCommandOption{

@@ -48,6 +48,7 @@ func (b *Bot) routes() *handler.Mux {
 	r := handler.New()
 	r.Route("/ticket", func(r handler.Router) {
 		r.SlashCommand("/open", b.cmdOpen)
+		r.SlashCommand("/open-for", b.cmdOpenFor)
 		r.SlashCommand("/close", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			reason := d.String("reason")
 			if err := b.app.Close(ctx, id, p, reason, a.meta()); err != nil {
@@ -142,6 +143,22 @@ func (b *Bot) routes() *handler.Mux {
 				return "", err
 			}
 			return "Support hours: " + h.String() + ".", b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
+		}))
+		r.SlashCommand("/cooldown", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			n := d.Int("minutes")
+			said := "Members may open tickets one after another."
+			if n > 0 {
+				said = fmt.Sprintf("A member waits %s after opening a ticket before opening another.", guild.Hours(time.Duration(n)*time.Minute))
+			}
+			return said, b.app.SetOpenCooldown(ctx, a.guild, a.member(), n, a.meta())
+		}))
+		r.SlashCommand("/category-limit", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			key, n := d.String("category"), d.Int("limit")
+			said := fmt.Sprintf("Category %q follows the server's limit only.", key)
+			if n > 0 {
+				said = fmt.Sprintf("A member may have %d open ticket(s) of category %q.", n, key)
+			}
+			return said, b.app.SetCategoryLimit(ctx, a.guild, a.member(), key, n, a.meta())
 		}))
 		r.SlashCommand("/reminder", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")
@@ -305,19 +322,43 @@ func (b *Bot) open(ctx context.Context, a actor, category, topic string, answers
 	if err != nil {
 		return reply{}, err
 	}
-	// Answer now; the reactor creates the channel, and the answer is edited
-	// to link it once it exists.
-	r := ephemeral("🎫 Ticket #%d opened; its channel appears in a moment.%s", o.Number, awayNotice(o))
+	return b.openedReply(o, ""), nil
+}
+
+// cmdOpenFor is /ticket open-for <user> [topic] [category]: staff open a
+// ticket for a member (none of the member's limits, no form).
+func (b *Bot) cmdOpenFor(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
+		who, ok := d.OptUser("user")
+		if _, member := d.OptMember("user"); !ok || !member {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "that person is not a member of this server")
+		}
+		if who.Bot {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "a bot does not get tickets")
+		}
+		o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: domain.UserID(who.ID), By: a.member(),
+			Category: d.String("category"), Topic: d.String("topic"), Meta: a.meta()})
+		if err != nil {
+			return reply{}, err
+		}
+		return b.openedReply(o, fmt.Sprintf(" for <@%s>", who.ID)), nil
+	})
+}
+
+// openedReply answers an open at once; the reactor creates the channel, and
+// the answer is edited to link it once it exists.
+func (b *Bot) openedReply(o app.Opened, forWhom string) reply {
+	r := ephemeral("🎫 Ticket #%d opened%s; its channel appears in a moment.%s", o.Number, forWhom, awayNotice(o))
 	r.then = func(ctx context.Context) (reply, bool) {
 		for ctx.Err() == nil {
 			if v, err := b.views.Get(ctx, string(o.Ticket)); err == nil && v.Channel != "" {
-				return ephemeral("🎫 Ticket #%d opened: <#%s>%s", o.Number, v.Channel, awayNotice(o)), true
+				return ephemeral("🎫 Ticket #%d opened%s: <#%s>%s", o.Number, forWhom, v.Channel, awayNotice(o)), true
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 		return reply{}, false
 	}
-	return r, nil
+	return r
 }
 
 // awayNotice tells a member who opened outside support hours when staff are

@@ -20,6 +20,9 @@ type Category struct {
 	Name            string           `json:"name"`
 	DiscordCategory domain.ChannelID `json:"discord_category,omitzero"`
 	Questions       []Question       `json:"questions,omitempty"`
+	// Limit is how many open tickets of this category one member may have
+	// (0: only the server's limit).
+	Limit int `json:"limit,omitempty"`
 }
 
 // BotJoined records that the bot was added to the guild.
@@ -125,6 +128,6 @@ func Events() []domain.Event {
 	return []domain.Event{
 		BotJoined{}, BotRemoved{}, StaffRolesSet{}, CategoryAdded{}, CategoryUpdated{}, CategoryRemoved{},
 		TicketLimitSet{}, UserBlacklisted{}, UserUnblacklisted{}, RoleBlacklisted{}, RoleUnblacklisted{},
-		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{},
+		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{}, OpenCooldownSet{},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ticketify/ticketify/domain"
 )
@@ -38,6 +39,7 @@ type Settings struct {
 	logChannel     domain.ChannelID
 	automation     automation
 	hours          SupportHours
+	cooldown       time.Duration
 }
 
 // New returns the settings of a guild with no history: defaults, bot absent.
@@ -89,6 +91,8 @@ func (s Settings) apply(e domain.Event) Settings {
 		s.logChannel = e.Channel
 	case SupportHoursSet:
 		s.hours = e.Hours
+	case OpenCooldownSet:
+		s.cooldown = time.Duration(e.Minutes) * time.Minute
 	}
 	return s
 }

@@ -61,7 +61,10 @@ type Holdings struct {
 	user         domain.UserID
 	version      int64
 	reservations []Reservation
-	left         bool
+	// opens are every ticket the member took a slot for, released or not:
+	// the latest is when they last opened one (the open cooldown).
+	opens []Reservation
+	left  bool
 }
 
 // FromHistory folds a member stream.
@@ -73,6 +76,7 @@ func FromHistory(guild domain.GuildID, user domain.UserID, history []domain.Even
 		case TicketReserved:
 			h.reservations = slices.DeleteFunc(h.reservations, func(r Reservation) bool { return r.Ticket == e.Ticket })
 			h.reservations = append(h.reservations, Reservation{Ticket: e.Ticket, At: e.At})
+			h.opens = append(slices.DeleteFunc(h.opens, func(r Reservation) bool { return r.Ticket == e.Ticket }), Reservation{Ticket: e.Ticket, At: e.At})
 			h.left = false
 		case TicketReleased:
 			h.reservations = slices.DeleteFunc(h.reservations, func(r Reservation) bool { return r.Ticket == e.Ticket })
@@ -123,5 +127,18 @@ func (h Holdings) RecordLeft() []domain.Event {
 // an open whose own reservation is already stored.
 func (h Holdings) Without(t domain.TicketID) Holdings {
 	h.reservations = slices.DeleteFunc(slices.Clone(h.reservations), func(r Reservation) bool { return r.Ticket == t })
+	h.opens = slices.DeleteFunc(slices.Clone(h.opens), func(r Reservation) bool { return r.Ticket == t })
 	return h
+}
+
+// LastOpened returns when the member last took a slot for a ticket (zero:
+// never), whether that ticket is still open or not.
+func (h Holdings) LastOpened() time.Time {
+	var last time.Time
+	for _, r := range h.opens {
+		if r.At.After(last) {
+			last = r.At
+		}
+	}
+	return last
 }

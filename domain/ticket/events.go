@@ -31,7 +31,10 @@ type Opened struct {
 	Category string          `json:"category"`
 	Priority Priority        `json:"priority"`
 	At       time.Time       `json:"at"`
-	Personal OpenedPersonal  `json:"personal"`
+	// By is the staff member who opened it for the opener (zero: the
+	// opener did).
+	By       domain.UserID  `json:"by,omitzero"`
+	Personal OpenedPersonal `json:"personal"`
 }
 
 // ChannelAttached records the Discord channel created for the ticket.

@@ -19,10 +19,15 @@ const OpenGrace = 2 * time.Minute
 // DefaultCategory is the category of a guild that configured none.
 var DefaultCategory = guild.Category{Key: "general", Name: "General"}
 
-// OpenRequest is a member asking for a ticket.
+// OpenRequest is a member asking for a ticket, or staff opening one for
+// them (By, ByStaff).
 type OpenRequest struct {
-	Ticket   domain.TicketID
-	Opener   domain.UserID
+	Ticket domain.TicketID
+	Opener domain.UserID
+	// By is who asks when it is not the opener: staff opening a ticket for
+	// a member (/ticket open-for). ByStaff says they are staff.
+	By       domain.UserID
+	ByStaff  bool
 	Roles    []domain.RoleID // the opener's roles, for the role blacklist
 	Category string          // a category key; empty picks the only or the default one
 	Topic    string
@@ -70,39 +75,77 @@ func Slots(h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) in
 	return n
 }
 
-// Open decides a new ticket: the blacklist, the category and its form, and
-// the member's open ticket limit.
+// Open decides a new ticket: the blacklist, the category and its form, the
+// member's open ticket limits (the server's and the category's) and the wait
+// between their opens. Staff opening a ticket for a member are not held to
+// what stops the member (blacklist, limits, wait, form): they chose to.
 func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) (Opening, error) {
 	if req.Ticket.IsZero() || req.Opener.IsZero() {
 		return Opening{}, domain.Refuse(domain.ErrInvalid, "an open request needs a ticket id and an opener")
 	}
-	if banned, why := g.IsBlacklisted(req.Opener, req.Roles); banned {
+	forSomeone := !req.By.IsZero() && req.By != req.Opener
+	if forSomeone && !req.ByStaff {
+		return Opening{}, domain.Refuse(domain.ErrForbidden, "only staff can open a ticket for someone else")
+	}
+	if banned, why := g.IsBlacklisted(req.Opener, req.Roles); banned && !forSomeone {
 		return Opening{}, domain.Refuse(domain.ErrForbidden, why)
 	}
 	cat, err := pickCategory(g, req.Category)
 	if err != nil {
 		return Opening{}, err
 	}
-	answers, err := answerForm(cat, req.Answers)
-	if err != nil {
-		return Opening{}, err
+	var answers []Answer
+	if !forSomeone {
+		if answers, err = answerForm(cat, req.Answers); err != nil {
+			return Opening{}, err
+		}
 	}
 	topic := strings.TrimSpace(req.Topic)
 	if len(topic) > MaxTopicLength {
 		return Opening{}, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a topic is at most %d characters", MaxTopicLength))
 	}
+	if !forSomeone {
+		if err := withinLimits(cat, g, h, held, now); err != nil {
+			return Opening{}, err
+		}
+	}
+	opened := Opened{
+		Ticket: req.Ticket, Guild: g.ID(), Opener: req.Opener,
+		Category: cat.Key, Priority: PriorityNormal, At: now,
+		Personal: OpenedPersonal{Topic: topic, Answers: answers},
+	}
+	if forSomeone {
+		opened.By = req.By
+	}
+	return Opening{Reservation: h.Reserve(req.Ticket, now), opened: opened}, nil
+}
+
+// withinLimits checks a member's own open against the server's limit, the
+// category's and the wait between opens.
+func withinLimits(cat guild.Category, g guild.Settings, h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) error {
 	if open := Slots(h, held, now); open >= g.TicketLimit() {
-		return Opening{}, domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
+		return domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
 			"you already have %d open ticket(s); the limit in this server is %d", open, g.TicketLimit()))
 	}
-	return Opening{
-		Reservation: h.Reserve(req.Ticket, now),
-		opened: Opened{
-			Ticket: req.Ticket, Guild: g.ID(), Opener: req.Opener,
-			Category: cat.Key, Priority: PriorityNormal, At: now,
-			Personal: OpenedPersonal{Topic: topic, Answers: answers},
-		},
-	}, nil
+	if cat.Limit > 0 {
+		inCategory := 0
+		for _, r := range h.Reservations() {
+			if t, ok := held[r.Ticket]; ok && t.Exists() && t.Status() == StatusOpen && t.Category() == cat.Key {
+				inCategory++
+			}
+		}
+		if inCategory >= cat.Limit {
+			return domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
+				"you already have %d open %s ticket(s); the limit for that category is %d", inCategory, cat.Name, cat.Limit))
+		}
+	}
+	if wait := g.OpenCooldown(); wait > 0 {
+		if last := h.LastOpened(); !last.IsZero() && now.Before(last.Add(wait)) {
+			return domain.Refuse(domain.ErrConflict, fmt.Sprintf(
+				"you opened a ticket recently; you can open another <t:%d:R>", last.Add(wait).Unix()))
+		}
+	}
+	return nil
 }
 
 // ConfirmOpen guards the second step of an open: the ticket stream must

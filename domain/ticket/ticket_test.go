@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -453,5 +454,57 @@ func TestATranscriptIsDueAfterItsServersRetention(t *testing.T) {
 	expired := ticket.FromHistory([]domain.Event{opened, closed, ticket.TranscriptExpired{Ticket: tid, ClosedAt: closed.At, RetentionDays: 30, At: closed.At.AddDate(0, 0, 30)}})
 	if _, due := expired.TranscriptDue(30, t0.AddDate(1, 0, 0)); due {
 		t.Fatal("an expired ticket is due again")
+	}
+}
+
+func TestOpenCooldownCategoryLimitsAndOpeningForSomeone(t *testing.T) {
+	billing := guild.Category{Key: "billing", Name: "Billing", Limit: 1, Questions: []guild.Question{{Label: "Order number", Required: true}}}
+	other := domain.TicketID("01JD7Q4V3S8X2N6M5K4J3H2G1Z")
+	third := domain.TicketID("01JD7Q4V3S8X2N6M5K4J3H2G2A")
+	g := settings(guild.TicketLimitSet{Guild: guildG, Limit: 5, Previous: 1}, guild.CategoryAdded{Guild: guildG, Category: billing},
+		guild.CategoryAdded{Guild: guildG, Category: guild.Category{Key: "other", Name: "Other"}},
+		guild.OpenCooldownSet{Guild: guildG, Minutes: 30})
+	openBilling := ticket.Opened{Ticket: tid, Guild: guildG, Number: 1, Opener: opener, Category: "billing", At: t0}
+	holdings := member.FromHistory(guildG, opener, []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0}})
+	held := map[domain.TicketID]ticket.Ticket{tid: ticket.FromHistory([]domain.Event{openBilling})}
+	req := func(cat string) ticket.OpenRequest {
+		r := ticket.OpenRequest{Ticket: other, Opener: opener, Category: cat}
+		if cat == "billing" {
+			r.Answers = []string{"#1"}
+		}
+		return r
+	}
+	later := t0.Add(31 * time.Minute)
+
+	if _, err := ticket.Open(req("other"), g, holdings, held, t0.Add(29*time.Minute)); !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "<t:") {
+		t.Fatalf("within the wait: %v", err)
+	}
+	if _, err := ticket.Open(req("other"), g, holdings, held, later); err != nil {
+		t.Fatalf("after the wait: %v", err)
+	}
+	if _, err := ticket.Open(req("billing"), g, holdings, held, later); !errors.Is(err, domain.ErrForbidden) || !strings.Contains(err.Error(), "Billing") {
+		t.Fatalf("a second billing ticket: %v", err)
+	}
+	// The wait counts from the last open even once that ticket closed.
+	closedBilling := map[domain.TicketID]ticket.Ticket{tid: ticket.FromHistory([]domain.Event{openBilling, ticket.Closed{Ticket: tid, At: t0}})}
+	released := member.FromHistory(guildG, opener, []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0},
+		member.TicketReleased{Guild: guildG, User: opener, Ticket: tid}})
+	if _, err := ticket.Open(req("billing"), g, released, closedBilling, t0.Add(time.Minute)); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("closed at once and opened again: %v", err)
+	}
+
+	// Staff open for the member: none of the member's limits, no form.
+	forMember := ticket.OpenRequest{Ticket: third, Opener: opener, By: staffU, ByStaff: true, Category: "billing", Topic: "from a DM"}
+	got, err := ticket.Open(forMember, g, holdings, held, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("staff opening for the member: %v", err)
+	}
+	evs, _ := got.Numbered(2)
+	if o := evs[0].(ticket.Opened); o.By != staffU || o.Opener != opener || o.Personal.Topic != "from a DM" {
+		t.Fatalf("opened for the member: %+v", o)
+	}
+	forMember.ByStaff = false
+	if _, err := ticket.Open(forMember, g, holdings, held, t0.Add(time.Minute)); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("a member opening for another: %v", err)
 	}
 }

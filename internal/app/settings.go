@@ -77,6 +77,16 @@ func (a *App) SetReminder(ctx context.Context, g domain.GuildID, by guild.Member
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetReminder(by, minutes) })
 }
 
+// SetOpenCooldown sets how long a member waits between opens, in minutes.
+func (a *App) SetOpenCooldown(ctx context.Context, g domain.GuildID, by guild.Member, minutes int, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetOpenCooldown(by, minutes) })
+}
+
+// SetCategoryLimit sets how many open tickets of a category one member may have.
+func (a *App) SetCategoryLimit(ctx context.Context, g domain.GuildID, by guild.Member, category string, limit int, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCategoryLimit(by, category, limit) })
+}
+
 // SetFeedback sets whether openers are asked to rate their closed tickets,
 // and where.
 func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member, f guild.Feedback, m Meta) error {

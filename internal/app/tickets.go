@@ -8,15 +8,18 @@ import (
 	_ "time/tzdata" // support hours name IANA zones: known on every machine, whatever it has installed
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/member"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 )
 
-// OpenTicket is a member asking for a ticket.
+// OpenTicket is a member asking for a ticket, or staff opening one for a
+// member (By: who asks, when not the opener).
 type OpenTicket struct {
 	Guild    domain.GuildID
 	Opener   domain.UserID
+	By       guild.Member
 	Roles    []domain.RoleID
 	Category string
 	Topic    string
@@ -58,9 +61,10 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 	if err != nil {
 		return Opened{}, err
 	}
+	forSomeone := !cmd.By.User.IsZero() && cmd.By.User != cmd.Opener
 	var outside bool
 	var next time.Time
-	if h := settings.SupportHours(); h.Enabled() {
+	if h := settings.SupportHours(); h.Enabled() && !forSomeone { // staff opening for a member are the support
 		if loc, ok := zone(h.Zone); ok {
 			if outside, next, err = h.Admit(now, loc); err != nil {
 				return Opened{}, err
@@ -70,6 +74,9 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 	id := a.newID(now)
 	req := ticket.OpenRequest{Ticket: id, Opener: cmd.Opener, Roles: cmd.Roles,
 		Category: cmd.Category, Topic: cmd.Topic, Answers: cmd.Answers}
+	if forSomeone {
+		req.By, req.ByStaff = cmd.By.User, settings.IsStaff(cmd.By.Roles, cmd.By.ManageServer)
+	}
 
 	var opening ticket.Opening
 	reserved, err := a.store.Update(ctx, member.Stream(cmd.Guild, cmd.Opener), a.meta(cmd.Meta, cmd.Guild, "reserve", now),

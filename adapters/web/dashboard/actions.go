@@ -210,6 +210,14 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			return "", err
 		}
 		return noticeSupportHours, d.app.SetSupportHours(ctx, g, by, h, m)
+	case "cooldown":
+		n := atoi(in("minutes"))
+		if n < 0 {
+			return "", domain.Refuse(domain.ErrInvalid, "give the minutes a member waits between opens (0: none)")
+		}
+		return noticeCooldown, d.app.SetOpenCooldown(ctx, g, by, n, m)
+	case "category-limit":
+		return noticeCategoryLimit, d.app.SetCategoryLimit(ctx, g, by, strings.TrimSpace(in("key")), atoi(in("limit")), m)
 	case "reminder":
 		n := atoi(in("minutes"))
 		if n < 0 {
@@ -306,6 +314,7 @@ type settingsView struct {
 	Feedback         bool       `json:"feedback"`
 	FeedbackByDM     bool       `json:"feedback_by_dm"`
 	ReminderMinutes  int        `json:"reminder_minutes"`
+	CooldownMinutes  int        `json:"cooldown_minutes"`
 	SupportHours     string     `json:"support_hours"` // in words
 	BlacklistedUsers []string   `json:"blacklisted_users"`
 	BlacklistedRoles []string   `json:"blacklisted_roles"`
@@ -317,6 +326,7 @@ type category struct {
 	DiscordCategory string     `json:"discord_category,omitempty"`
 	Questions       []string   `json:"questions"`
 	AutoClose       *autoClose `json:"auto_close,omitempty"` // its own rule, if any
+	Limit           int        `json:"limit,omitempty"`      // open tickets of it per member (0: the server's limit)
 }
 
 // autoClose is an auto-close rule as the form edits it.
@@ -338,7 +348,7 @@ func settingsOf(g guild.Settings) settingsView {
 		v.StaffRoles = append(v.StaffRoles, r.String())
 	}
 	for _, c := range g.Categories() {
-		cv := category{Key: c.Key, Name: c.Name, Questions: []string{}}
+		cv := category{Key: c.Key, Name: c.Name, Questions: []string{}, Limit: c.Limit}
 		if !c.DiscordCategory.IsZero() {
 			cv.DiscordCategory = c.DiscordCategory.String()
 		}
@@ -357,6 +367,7 @@ func settingsOf(g guild.Settings) settingsView {
 	v.AutoClose, v.CloseOnLeave = autoCloseOf(g.AutoClose()), g.CloseOnLeave()
 	v.Feedback, v.FeedbackByDM = g.Feedback().Enabled, g.Feedback().ByDM
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
+	v.CooldownMinutes = int(g.OpenCooldown() / time.Minute)
 	v.SupportHours = g.SupportHours().String()
 	for _, u := range g.BlacklistedUsers() {
 		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())

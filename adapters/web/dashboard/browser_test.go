@@ -356,6 +356,12 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.Feedback() != (guild.Feedback{Enabled: true, ByDM: true}) {
 			t.Fatalf("asking for ratings after the form: %+v", s.Feedback())
 		}
+		do(t, ctx, "cooldown", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("cooldown")),
+			chromedp.SetValue(chromedp.ID("cooldown"), "15"),
+			chromedp.Submit(chromedp.CSS("#form-cooldown button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.OpenCooldown() != 15*time.Minute {
+			t.Fatalf("the wait between opens after the form: %v", s.OpenCooldown())
+		}
 		do(t, ctx, "support hours", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("hours-days")),
 			chromedp.SetValue(chromedp.ID("hours-days"), "mon-fri"), chromedp.SetValue(chromedp.ID("hours-zone"), "Mars/Olympus"),
 			chromedp.SetValue(chromedp.ID("hours-from"), "09:00"), chromedp.SetValue(chromedp.ID("hours-to"), "17:00"),

@@ -38,6 +38,8 @@ const (
 	noticeRoleBlacklisted  notice = "role-blacklisted"
 	noticeRoleAllowed      notice = "role-unblacklisted"
 	noticeNoteAdded        notice = "note-added"
+	noticeCooldown         notice = "cooldown-saved"
+	noticeCategoryLimit    notice = "category-limit-saved"
 	noticeReplied          notice = "replied"
 	noticeTagAdded         notice = "tag-added"
 	noticeTagSaved         notice = "tag-saved"
@@ -80,6 +82,8 @@ var notices = map[notice]noticeText{
 	noticeSupportHours:       {text: "Support hours saved."},
 	noticeCategoryAdded:      {text: "Category added."},
 	noticeNoteAdded:          {text: "Note added."},
+	noticeCooldown:           {text: "Wait between opens saved."},
+	noticeCategoryLimit:      {text: "Category limit saved."},
 	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
 	noticeTagAdded:           {text: "Tag added."},
 	noticeTagSaved:           {text: "Tag saved."},

@@ -21,5 +21,7 @@ var PersonalEvents = []PersonalEvent{
 	{"ticket.closed.v1", "the close reason", "the person who closed, per ticket"},
 	{"ticket.rated.v1", "the comment given with a rating of a ticket", "the person who opened the ticket, per ticket"},
 	{"ticket.close_requested.v1", "why staff asked to close", "the staff member who asked, per ticket"},
+	{"ticket.note_added.v1", "a private staff note (never posted, never in a transcript; the opener's export says one exists)", "the staff member who wrote it, per ticket"},
+	{"ticket.replied_from_dashboard.v1", "a reply staff wrote on the dashboard, and their name as the transcript shows it", "the staff member who wrote it, per ticket"},
 	{"profile.observed.v1", "the user name, display name and avatar hash Discord showed", "the person, in their profile scope"},
 }
