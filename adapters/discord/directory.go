@@ -77,3 +77,42 @@ func (d *Directory) GuildTextChannels(ctx context.Context, g domain.GuildID) ([]
 	slices.SortFunc(out, func(a, b Named) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
+
+// GuildCategories lists the guild's channel categories by name.
+func (d *Directory) GuildCategories(ctx context.Context, g domain.GuildID) ([]Named, error) {
+	chs, err := d.b.client.Rest.GetGuildChannels(snowflake.ID(g), rest.WithCtx(ctx))
+	if err != nil {
+		return nil, err
+	}
+	var out []Named
+	for _, c := range chs {
+		if c.Type() == discord.ChannelTypeGuildCategory {
+			out = append(out, Named{ID: c.ID().String(), Name: c.Name()})
+		}
+	}
+	slices.SortFunc(out, func(a, b Named) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// SearchMembers finds up to limit members whose user name or nickname
+// starts with query (Discord's member search), named as the server shows
+// them, with their user name.
+func (d *Directory) SearchMembers(ctx context.Context, g domain.GuildID, query string, limit int) ([]Named, error) {
+	query = strings.TrimSpace(query)
+	if query == "" {
+		return nil, nil
+	}
+	ms, err := d.b.client.Rest.SearchMembers(snowflake.ID(g), query, min(max(limit, 1), 25), rest.WithCtx(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Named, 0, len(ms))
+	for _, m := range ms {
+		name := m.EffectiveName()
+		if name != m.User.Username {
+			name += " (" + m.User.Username + ")"
+		}
+		out = append(out, Named{ID: m.User.ID.String(), Name: name})
+	}
+	return out, nil
+}

@@ -477,6 +477,14 @@ func (x directory) GuildTextChannels(ctx context.Context, g domain.GuildID) ([]d
 	return named(x.d.GuildTextChannels(ctx, g))
 }
 
+func (x directory) GuildCategories(ctx context.Context, g domain.GuildID) ([]dashboard.Named, error) {
+	return named(x.d.GuildCategories(ctx, g))
+}
+
+func (x directory) SearchMembers(ctx context.Context, g domain.GuildID, query string, limit int) ([]dashboard.Named, error) {
+	return named(x.d.SearchMembers(ctx, g, query, limit))
+}
+
 func named(in []discord.Named, err error) ([]dashboard.Named, error) {
 	out := make([]dashboard.Named, len(in))
 	for i, n := range in {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -386,6 +387,40 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		screenshot(t, ctx, "audit")
 		if got := text(t, ctx, "#timeline"); !strings.Contains(got, "dashboard") || !strings.Contains(got, "30") {
 			t.Fatalf("the audit shows %q", got)
+		}
+	})
+
+	t.Run("pickers name what they pick: a Discord category, a member found by name", func(t *testing.T) {
+		parent := w.Fake.AddCategory(w.Guild.ID, "Support Tickets")
+		do(t, ctx, "category with a Discord category", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("discord-category")),
+			chromedp.SetValue(chromedp.CSS("#form-category input[name=key]"), "support"), chromedp.SetValue(chromedp.CSS("#form-category input[name=name]"), "Support"),
+			chromedp.SetValue(chromedp.ID("discord-category"), parent.ID.String()),
+			chromedp.Submit(chromedp.CSS("#form-category button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		s, err := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID))
+		must(t, err)
+		if c, ok := s.Category("support"); !ok || c.DiscordCategory != domain.ChannelID(parent.ID) {
+			t.Fatalf("the category: %+v %v", c, ok)
+		}
+		do(t, ctx, "type a name", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("blacklist-user")),
+			chromedp.SendKeys(chromedp.ID("blacklist-user"), "bo"))
+		var offered string
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if offered = eval[string](t, ctx, `[...document.querySelectorAll("#member-names option")].map(o => o.value + "=" + o.label).join(",")`); offered != "" {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if offered != member2.ID.String()+"=Bo Billing (bo billing)" {
+			t.Fatalf("typing bo offers %q", offered)
+		}
+		do(t, ctx, "pick and blacklist", chromedp.SetValue(chromedp.ID("blacklist-user"), member2.ID.String()),
+			chromedp.Submit(chromedp.CSS("#form-blacklist button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !slices.Contains(s.BlacklistedUsers(), domain.UserID(member2.ID)) {
+			t.Fatalf("blacklisted: %v", s.BlacklistedUsers())
+		}
+		if got := text(t, ctx, "#blacklist"); !strings.Contains(got, "Bo Billing") {
+			t.Fatalf("the blacklist shows %q, not the member's name", got)
 		}
 	})
 

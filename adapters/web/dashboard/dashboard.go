@@ -62,12 +62,15 @@ type Config struct {
 }
 
 // Directory is what the dashboard asks Discord through the bot: a member's
-// roles (for staff roles), and a guild's roles and text channels (for the
-// settings forms). Nil without a bot: then only Manage Server grants access.
+// roles (for staff roles), and a guild's roles, text channels, categories
+// and members by name (for the settings forms' pickers). Nil without a bot:
+// then only Manage Server grants access, and the forms take ids.
 type Directory interface {
 	MemberRoles(ctx context.Context, g domain.GuildID, u domain.UserID) ([]domain.RoleID, error)
 	GuildRoles(ctx context.Context, g domain.GuildID) ([]Named, error)
 	GuildTextChannels(ctx context.Context, g domain.GuildID) ([]Named, error)
+	GuildCategories(ctx context.Context, g domain.GuildID) ([]Named, error)
+	SearchMembers(ctx context.Context, g domain.GuildID, query string, limit int) ([]Named, error)
 }
 
 // Named is a role or a channel.
@@ -250,6 +253,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	get("/guilds/:guild/analytics.csv", d.staff(d.analyticsFile("csv")))
 	get("/guilds/:guild/analytics.json", d.staff(d.analyticsFile("json")))
 	get("/guilds/:guild/settings", d.staff(d.settingsPage))
+	get("/guilds/:guild/members.json", d.staff(d.searchMembers))
 	post("/guilds/:guild/settings/:what", d.staff(d.settingsForm))
 	get("/guilds/:guild/tags", d.staff(d.tagsPage))
 	post("/guilds/:guild/tags/:what", d.staff(d.tagsForm))

@@ -690,7 +690,11 @@ func (d *Dashboard) showSettings(c *fiber.Ctx, s *staffCtx, done, refused string
 		if err != nil {
 			d.logger.Warn("guild channels not read", "guild", s.guild, "err", err)
 		}
-		data["Roles"], data["Channels"] = roles, channels
+		categories, err := d.dir.GuildCategories(ctx, s.guild)
+		if err != nil {
+			d.logger.Warn("guild categories not read", "guild", s.guild, "err", err)
+		}
+		data["Roles"], data["Channels"], data["DiscordCategories"] = roles, channels, categories
 	}
 	users := make([]string, 0)
 	for _, u := range s.settings.BlacklistedUsers() {
@@ -706,4 +710,20 @@ func atoi(s string) int {
 		return -1
 	}
 	return n
+}
+
+// searchMembers is GET …/members.json?q=: members whose name starts with q,
+// for the pickers that name a member (the blacklist). Staff only, like the
+// page that asks; nothing without a bot.
+func (d *Dashboard) searchMembers(c *fiber.Ctx, s *staffCtx) error {
+	out := []Named{}
+	if d.dir != nil {
+		found, err := d.dir.SearchMembers(c.UserContext(), s.guild, c.Query("q"), 10)
+		if err != nil {
+			return d.unavailable(c, err)
+		}
+		out = append(out, found...)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(out)
 }

@@ -188,6 +188,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, seg []string, bod
 		s.guildChannels(w, parseID(seg[1]))
 	case m == "POST" && match(seg, "guilds", "*", "channels"):
 		s.createChannel(w, parseID(seg[1]), body)
+	case m == "GET" && match(seg, "guilds", "*", "members", "search"):
+		s.searchMembers(w, r, parseID(seg[1]))
 	case m == "GET" && match(seg, "guilds", "*", "members", "*"):
 		s.getMember(w, parseID(seg[1]), parseID(seg[3]))
 	case m == "GET" && match(seg, "guilds", "*", "roles"):
@@ -476,6 +478,43 @@ func (s *Server) deleteOverwrite(w http.ResponseWriter, channel, target Snowflak
 	s.mu.Unlock()
 	s.dispatch("CHANNEL_UPDATE", cp)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// searchMembers is GET /guilds/{id}/members/search: members whose user
+// name or nickname starts with query, case-insensitively, at most limit
+// (1-1000, default 1) (https://discord.com/developers/docs/resources/guild#search-guild-members).
+func (s *Server) searchMembers(w http.ResponseWriter, r *http.Request, guild Snowflake) {
+	query := strings.ToLower(r.URL.Query().Get("query"))
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if r.URL.Query().Get("limit") == "" {
+		limit, err = 1, nil
+	}
+	if query == "" || err != nil || limit < 1 || limit > 1000 {
+		s.writeError(w, 400, codeInvalidBody, "Invalid Form Body")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.guilds[guild]
+	if !ok {
+		s.writeError(w, 404, codeUnknownGuild, "Unknown Guild")
+		return
+	}
+	var out []*Member
+	for _, m := range g.members {
+		if m.User == nil {
+			continue
+		}
+		nick := ""
+		if m.Nick != nil {
+			nick = strings.ToLower(*m.Nick)
+		}
+		if strings.HasPrefix(strings.ToLower(m.User.Username), query) || (nick != "" && strings.HasPrefix(nick, query)) {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Member) int { return strings.Compare(a.User.Username, b.User.Username) })
+	s.writeJSON(w, 200, nonNil(out[:min(limit, len(out))]))
 }
 
 func (s *Server) getMember(w http.ResponseWriter, guild, user Snowflake) {

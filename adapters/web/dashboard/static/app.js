@@ -34,3 +34,27 @@ document.addEventListener("input", function (e) {
     embed.style.borderLeftColor = /^#?[0-9a-fA-F]{6}$/.test(colour) ? (colour[0] === "#" ? colour : "#" + colour) : "#1E1F22";
   }
 });
+
+// Member pickers: as a name is typed, the server's members whose name
+// starts with it are offered; choosing one puts their id in the field.
+document.addEventListener("input", function (e) {
+  var field = e.target;
+  var url = field.getAttribute && field.getAttribute("data-members");
+  var list = url && document.getElementById(field.getAttribute("list"));
+  var typed = field.value ? field.value.trim() : "";
+  if (!list || typed === "" || /^[0-9]+$/.test(typed)) {
+    return;
+  }
+  fetch(url + "?q=" + encodeURIComponent(typed), { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : []; })
+    .then(function (members) {
+      list.replaceChildren.apply(list, members.map(function (m) {
+        var o = document.createElement("option");
+        o.value = m.id;
+        o.label = m.name;
+        o.textContent = m.name;
+        return o;
+      }));
+    })
+    .catch(function () {});
+});
