@@ -49,6 +49,17 @@ func describe(e Event, personal bool) string {
 		return fmt.Sprintf("the channel <#%s> was created", ev.Channel)
 	case ticket.Claimed:
 		return fmt.Sprintf("%s claimed the ticket", u(ev.By))
+	case ticket.Transferred:
+		if ev.From.IsZero() {
+			return fmt.Sprintf("%s handed the ticket to %s", u(ev.By), u(ev.To))
+		}
+		return fmt.Sprintf("%s handed the ticket from %s to %s", u(ev.By), u(ev.From), u(ev.To))
+	case guild.ClaimModeSet:
+		where := "in the server"
+		if ev.Category != "" {
+			where = fmt.Sprintf("in category %q", ev.Category)
+		}
+		return fmt.Sprintf("claiming %s is now %s (was %s)", where, ev.Mode, ev.Previous)
 	case ticket.Unclaimed:
 		return fmt.Sprintf("%s unclaimed the ticket (it was %s's)", u(ev.By), u(ev.Previous))
 	case ticket.MemberAdded:

@@ -43,6 +43,8 @@ func Commands() []discord.ApplicationCommandCreate {
 			discord.ApplicationCommandOptionSubCommand{Name: "note", Description: "A private note for staff, on the dashboard; never in the channel (staff)", Options: []discord.ApplicationCommandOption{
 				str("text", "The note", true, ticket.MaxNoteLength)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "claim", Description: "Take this ticket (staff)"},
+			discord.ApplicationCommandOptionSubCommand{Name: "transfer", Description: "Hand this ticket to another staff member (staff)", Options: []discord.ApplicationCommandOption{
+				user("user", "Who takes it over")}},
 			discord.ApplicationCommandOptionSubCommand{Name: "unclaim", Description: "Give this ticket back (staff)"},
 			discord.ApplicationCommandOptionSubCommand{Name: "add", Description: "Add someone to this ticket (staff)", Options: []discord.ApplicationCommandOption{user("user", "Who to add")}},
 			discord.ApplicationCommandOptionSubCommand{Name: "remove", Description: "Remove someone from this ticket (staff)", Options: []discord.ApplicationCommandOption{user("user", "Who to remove")}},
@@ -85,6 +87,10 @@ func Commands() []discord.ApplicationCommandCreate {
 					str("holidays", "Closed dates, like 2026-12-25,2026-12-26", false, 1200),
 					discord.ApplicationCommandOptionString{Name: "outside", Description: "Outside hours, opens get a notice or are refused",
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "notice", Value: "notice"}, {Name: "refuse", Value: "refuse"}}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "claim-mode", Description: "What claiming a ticket does to the other staff", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionString{Name: "mode", Description: "label: nothing; hide: others no longer see it; read-only: others only read", Required: true,
+						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "label", Value: "label"}, {Name: "hide", Value: "hide"}, {Name: "read-only", Value: "read-only"}}},
+					str("category", "Only this category (its key; default: the whole server)", false, 32)}},
 				discord.ApplicationCommandOptionSubCommand{Name: "cooldown", Description: "How long a member waits between opening tickets", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionInt{Name: "minutes", Description: "Minutes (0: no wait; up to 10080)", Required: true, MinValue: &minAutoClose, MaxValue: &maxCooldown}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "category-limit", Description: "How many open tickets of a category one member may have", Options: []discord.ApplicationCommandOption{

@@ -84,6 +84,18 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 	switch ev := e.Event.(type) {
 	case ticket.Opened:
 		return r.do(ctx, ev.Ticket, "create channel", func(ctx context.Context) error { return r.ensureChannel(ctx, ev.Ticket) })
+	case ticket.Claimed:
+		if ev.Mode.Restricts() {
+			return r.onChannel(ctx, ev.Ticket, "keep other staff out of a claimed ticket", r.claimPermissions(0))
+		}
+	case ticket.Unclaimed:
+		if ev.Mode.Restricts() {
+			return r.onChannel(ctx, ev.Ticket, "let staff back into an unclaimed ticket", r.claimPermissions(ev.Previous))
+		}
+	case ticket.Transferred:
+		if ev.Mode.Restricts() {
+			return r.onChannel(ctx, ev.Ticket, "hand the channel over", r.claimPermissions(ev.From))
+		}
 	case ticket.MemberAdded:
 		return r.onChannel(ctx, ev.Ticket, "add member", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
 			if !t.IsParticipant(ev.Member) {
@@ -375,8 +387,53 @@ func parentOf(s guild.Settings, category string) snowflake.ID {
 	return 0
 }
 
+// claimPermissions brings the channel's staff overwrites to the ticket's
+// claim as it stands now (so a redelivered or late event converges): staff
+// roles see and write, or — under a restricting claim — do not see (hide)
+// or only read (read-only) while the claimer writes; a former claimer who
+// is not otherwise in the ticket loses their own overwrite.
+func (r *Reactor) claimPermissions(former domain.UserID) func(context.Context, ticket.Ticket, snowflake.ID) error {
+	return func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+		s, err := r.bot.app.Settings(ctx, t.Guild())
+		if err != nil {
+			return err
+		}
+		staff := staffOverwrite(t)
+		for _, role := range s.StaffRoles() {
+			u := discord.RolePermissionOverwriteUpdate{Allow: &staff.Allow, Deny: &staff.Deny}
+			if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(role), u, rest.WithCtx(ctx)); err != nil {
+				return err
+			}
+		}
+		open := t.Status() == ticket.StatusOpen
+		if c := t.Claimer(); c != 0 && t.ClaimMode().Restricts() && !t.IsParticipant(c) {
+			if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(c), memberOverwrite(open), rest.WithCtx(ctx)); err != nil {
+				return err
+			}
+		}
+		if former != 0 && former != t.Claimer() && !t.IsParticipant(former) {
+			return ignoreNotFound(r.rest.DeletePermissionOverwrite(ch, snowflake.ID(former), rest.WithCtx(ctx)))
+		}
+		return nil
+	}
+}
+
+// staffOverwrite is what the staff roles may do in a ticket's channel,
+// given its claim.
+func staffOverwrite(t ticket.Ticket) discord.RolePermissionOverwrite {
+	if t.Claimer() != 0 {
+		switch t.ClaimMode() {
+		case guild.ClaimHides:
+			return discord.RolePermissionOverwrite{Deny: discord.PermissionViewChannel}
+		case guild.ClaimReadOnly:
+			return discord.RolePermissionOverwrite{Allow: read, Deny: discord.PermissionSendMessages}
+		}
+	}
+	return discord.RolePermissionOverwrite{Allow: talk}
+}
+
 // overwrites: nobody sees the channel but the opener, added members, staff
-// roles and the bot.
+// roles (as the ticket's claim lets them), its claimer and the bot.
 func overwrites(s guild.Settings, t ticket.Ticket, bot snowflake.ID) []discord.PermissionOverwrite {
 	open := t.Status() == ticket.StatusOpen
 	member := func(u domain.UserID) discord.PermissionOverwrite {
@@ -391,8 +448,12 @@ func overwrites(s guild.Settings, t ticket.Ticket, bot snowflake.ID) []discord.P
 	for _, u := range t.Members() {
 		out = append(out, member(u))
 	}
+	staff := staffOverwrite(t)
 	for _, role := range s.StaffRoles() {
-		out = append(out, discord.RolePermissionOverwrite{RoleID: snowflake.ID(role), Allow: talk})
+		out = append(out, discord.RolePermissionOverwrite{RoleID: snowflake.ID(role), Allow: staff.Allow, Deny: staff.Deny})
+	}
+	if c := t.Claimer(); c != 0 && t.ClaimMode().Restricts() && !t.IsParticipant(c) {
+		out = append(out, member(c))
 	}
 	return out
 }

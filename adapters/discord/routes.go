@@ -59,6 +59,26 @@ func (b *Bot) routes() *handler.Mux {
 		r.SlashCommand("/claim", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
 		}))
+		r.SlashCommand("/transfer", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			to, isMember := d.OptMember("user")
+			if !isMember {
+				return reply{}, domain.Refuse(domain.ErrInvalid, "that person is not a member of this server")
+			}
+			s, err := b.app.Settings(ctx, a.guild)
+			if err != nil {
+				return reply{}, err
+			}
+			roles := make([]domain.RoleID, 0, len(to.RoleIDs))
+			for _, r := range to.RoleIDs {
+				roles = append(roles, domain.RoleID(r))
+			}
+			manages := to.Permissions.Has(discord.PermissionManageGuild) || to.Permissions.Has(discord.PermissionAdministrator)
+			who := domain.UserID(to.User.ID)
+			if err := b.app.Transfer(ctx, id, p, who, s.IsStaff(roles, manages), a.meta()); err != nil {
+				return reply{}, err
+			}
+			return public("🤝 <@%s> handed this ticket to <@%s>.", a.user, who), nil
+		}))
 		r.SlashCommand("/unclaim", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("↩️ <@%s> unclaimed this ticket.", a.user), b.app.Unclaim(ctx, id, p, a.meta())
 		}))
@@ -143,6 +163,17 @@ func (b *Bot) routes() *handler.Mux {
 				return "", err
 			}
 			return "Support hours: " + h.String() + ".", b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
+		}))
+		r.SlashCommand("/claim-mode", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			mode, err := guild.ParseClaimMode(d.String("mode"))
+			if err != nil {
+				return "", err
+			}
+			where := "In this server"
+			if c := d.String("category"); c != "" {
+				where = fmt.Sprintf("In category %q", c)
+			}
+			return fmt.Sprintf("%s, claiming a ticket is now %s (for claims from now on).", where, mode), b.app.SetClaimMode(ctx, a.guild, a.member(), d.String("category"), mode, a.meta())
 		}))
 		r.SlashCommand("/cooldown", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")

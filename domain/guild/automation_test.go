@@ -81,6 +81,18 @@ func TestAutoCloseSettings(t *testing.T) {
 				return s.SetFeedback(staff, guild.Feedback{ByDM: true})
 			},
 			then: []domain.Event{guild.FeedbackSet{Guild: g}}},
+		{name: "claims hide tickets from other staff in one category",
+			given: []domain.Event{billing},
+			when: func(s guild.Settings) ([]domain.Event, error) {
+				return s.SetClaimMode(staff, "billing", guild.ClaimHides)
+			},
+			then: []domain.Event{guild.ClaimModeSet{Guild: g, Category: "billing", Mode: guild.ClaimHides}}},
+		{name: "the server's mode again changes nothing",
+			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetClaimMode(staff, "", guild.ClaimLabel) },
+			err:  domain.ErrUnchanged},
+		{name: "a claim mode for a category that does not exist",
+			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetClaimMode(staff, "nope", guild.ClaimHides) },
+			err:  domain.ErrNotFound},
 		{name: "feedback off twice changes nothing",
 			when: func(s guild.Settings) ([]domain.Event, error) {
 				return s.SetFeedback(staff, guild.Feedback{ByDM: true})
@@ -149,5 +161,16 @@ func TestTheWarningComesADayBeforeOrHalfwayThroughAShortPeriod(t *testing.T) {
 		if got := c.rule.WarnBefore(); got != c.want {
 			t.Errorf("%v: warning %v before, want %v", c.rule, got, c.want)
 		}
+	}
+}
+
+func TestACategoryClaimModeOverridesTheServers(t *testing.T) {
+	s := guild.FromHistory(g, []domain.Event{guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}},
+		guild.ClaimModeSet{Guild: g, Mode: guild.ClaimReadOnly}, guild.ClaimModeSet{Guild: g, Category: "billing", Mode: guild.ClaimLabel}})
+	if s.ClaimMode("billing") != guild.ClaimLabel || s.ClaimMode("other") != guild.ClaimReadOnly || s.ClaimMode("") != guild.ClaimReadOnly {
+		t.Fatalf("modes: billing %q, other %q, server %q", s.ClaimMode("billing"), s.ClaimMode("other"), s.ClaimMode(""))
+	}
+	if _, err := guild.ParseClaimMode("invisible"); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("an unknown mode: %v", err)
 	}
 }

@@ -40,6 +40,7 @@ type Settings struct {
 	automation     automation
 	hours          SupportHours
 	cooldown       time.Duration
+	claimModes     map[string]ClaimMode // by category key; "" is the server's
 }
 
 // New returns the settings of a guild with no history: defaults, bot absent.
@@ -93,6 +94,13 @@ func (s Settings) apply(e domain.Event) Settings {
 		s.hours = e.Hours
 	case OpenCooldownSet:
 		s.cooldown = time.Duration(e.Minutes) * time.Minute
+	case ClaimModeSet:
+		modes := make(map[string]ClaimMode, len(s.claimModes)+1)
+		for k, v := range s.claimModes {
+			modes[k] = v
+		}
+		modes[e.Category] = e.Mode
+		s.claimModes = modes
 	}
 	return s
 }

@@ -29,6 +29,9 @@ func (t Ticket) RequestClose(by Participant, reason string, after time.Duration,
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
+	if err := t.mayHandle(by, "ask to close"); err != nil {
+		return nil, err
+	}
 	if err := t.mustBeOpen("ask to close"); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 )
 
 // Answer is one answered question of a category's opening form.
@@ -47,6 +48,9 @@ type ChannelAttached struct {
 type Claimed struct {
 	Ticket domain.TicketID `json:"ticket"`
 	By     domain.UserID   `json:"by"`
+	// Mode is what the claim does to the other staff, as the server said
+	// when it was made (absent: a label).
+	Mode guild.ClaimMode `json:"mode,omitempty"`
 }
 
 // Unclaimed records the ticket going back to the pool.
@@ -54,7 +58,22 @@ type Unclaimed struct {
 	Ticket   domain.TicketID `json:"ticket"`
 	By       domain.UserID   `json:"by"`
 	Previous domain.UserID   `json:"previous"`
+	Mode     guild.ClaimMode `json:"mode,omitempty"` // of the claim it ends
 }
+
+// Transferred records a ticket handed from one staff member to another
+// (From zero: it was not claimed); the claim keeps its mode.
+type Transferred struct {
+	Ticket domain.TicketID `json:"ticket"`
+	By     domain.UserID   `json:"by"`
+	From   domain.UserID   `json:"from,omitzero"`
+	To     domain.UserID   `json:"to"`
+	Mode   guild.ClaimMode `json:"mode,omitempty"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (Transferred) EventType() string { return "ticket.transferred.v1" }
 
 // MemberAdded records a person added to the ticket.
 type MemberAdded struct {
@@ -367,7 +386,7 @@ func Events() []domain.Event {
 	return []domain.Event{
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
-		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{}, TagPosted{}, NoteAdded{}, RepliedFromDashboard{},
+		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{}, TagPosted{}, NoteAdded{}, RepliedFromDashboard{}, Transferred{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}
 }

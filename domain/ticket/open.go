@@ -214,6 +214,9 @@ func (t Ticket) Reopen(by Participant, g guild.Settings, h member.Holdings, held
 	if err := t.reopenable(by); err != nil {
 		return Reopening{}, err
 	}
+	if err := t.mayHandle(by, "reopen"); err != nil {
+		return Reopening{}, err
+	}
 	if !by.Staff {
 		if open := Slots(h, held, now); open >= g.TicketLimit() {
 			return Reopening{}, domain.Refuse(domain.ErrForbidden, fmt.Sprintf(

@@ -45,6 +45,9 @@ func (t Ticket) ReplyFromDashboard(by Participant, reply, text, authorName strin
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
+	if err := t.mayHandle(by, "reply in"); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "reply in"); err != nil {
 		return nil, err
 	}

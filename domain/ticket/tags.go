@@ -26,6 +26,9 @@ func (t Ticket) PostTag(by Participant, name string, now time.Time) ([]domain.Ev
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
+	if err := t.mayHandle(by, "post in"); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "post saved answers in"); err != nil {
 		return nil, err
 	}

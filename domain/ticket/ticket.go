@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 )
 
 // Stream returns the lifecycle stream of a ticket.
@@ -44,6 +45,7 @@ type Ticket struct {
 	requests    int             // close requests made
 	pending     *CloseRequested // the unanswered close request, if any
 	rating      int
+	claimMode   guild.ClaimMode // of the current claim
 	version     int64
 }
 
@@ -71,9 +73,11 @@ func (t Ticket) apply(e domain.Event) Ticket {
 	case ChannelAttached:
 		t.channel, t.channelLost = e.Channel, false
 	case Claimed:
-		t.claimer = e.By
+		t.claimer, t.claimMode = e.By, e.Mode
 	case Unclaimed:
-		t.claimer = 0
+		t.claimer, t.claimMode = 0, guild.ClaimLabel
+	case Transferred:
+		t.claimer, t.claimMode = e.To, e.Mode
 	case MemberAdded:
 		t.members = append(slices.Clone(t.members), e.Member)
 	case MemberRemoved:
@@ -230,7 +234,7 @@ func (t Ticket) AttachChannel(ch domain.ChannelID) ([]domain.Event, error) {
 }
 
 // Claim makes a staff member the ticket's handler.
-func (t Ticket) Claim(by Participant) ([]domain.Event, error) {
+func (t Ticket) Claim(by Participant, mode guild.ClaimMode) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
@@ -247,10 +251,11 @@ func (t Ticket) Claim(by Participant) ([]domain.Event, error) {
 	default:
 		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("<@%s> already claimed this ticket; unclaim it first", t.claimer))
 	}
-	return []domain.Event{Claimed{Ticket: t.id, By: by.User}}, nil
+	return []domain.Event{Claimed{Ticket: t.id, By: by.User, Mode: mode}}, nil
 }
 
-// Unclaim returns the ticket to the pool.
+// Unclaim returns the ticket to the pool: its claimer, any staff for a
+// claim that is a label, an admin always.
 func (t Ticket) Unclaim(by Participant) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
 		return nil, err
@@ -264,12 +269,58 @@ func (t Ticket) Unclaim(by Participant) ([]domain.Event, error) {
 	if t.claimer == 0 {
 		return nil, domain.Refuse(domain.ErrUnchanged, "nobody has claimed this ticket")
 	}
-	return []domain.Event{Unclaimed{Ticket: t.id, By: by.User, Previous: t.claimer}}, nil
+	if err := t.mayHandle(by, "unclaim"); err != nil {
+		return nil, err
+	}
+	return []domain.Event{Unclaimed{Ticket: t.id, By: by.User, Previous: t.claimer, Mode: t.claimMode}}, nil
+}
+
+// Transfer hands the ticket to another staff member (toStaff says they
+// are): its claimer, an admin, or any staff when it is unclaimed or the
+// claim is a label. A new claim takes mode; a claim handed on keeps its own.
+func (t Ticket) Transfer(by Participant, to domain.UserID, toStaff bool, mode guild.ClaimMode) ([]domain.Event, error) {
+	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if err := mustBeStaff(by, "transfer"); err != nil {
+		return nil, err
+	}
+	if err := t.mustBeOpen("transfer"); err != nil {
+		return nil, err
+	}
+	if err := t.mayHandle(by, "transfer"); err != nil {
+		return nil, err
+	}
+	switch {
+	case to.IsZero() || !toStaff:
+		return nil, domain.Refuse(domain.ErrInvalid, "a ticket is handed to a member of staff")
+	case to == t.claimer:
+		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("<@%s> already has this ticket", to))
+	}
+	if t.claimer != 0 {
+		mode = t.claimMode
+	}
+	return []domain.Event{Transferred{Ticket: t.id, By: by.User, From: t.claimer, To: to, Mode: mode}}, nil
+}
+
+// ClaimMode returns what the current claim does to the other staff.
+func (t Ticket) ClaimMode() guild.ClaimMode { return t.claimMode }
+
+// mayHandle keeps other staff off a ticket whose claim restricts them
+// (hide, read-only): only its claimer, or an admin, handles it then.
+func (t Ticket) mayHandle(by Participant, action string) error {
+	if t.claimer == 0 || !t.claimMode.Restricts() || by.User == t.claimer || by.Admin || !by.Staff {
+		return nil
+	}
+	return domain.Refuse(domain.ErrForbidden, fmt.Sprintf("<@%s> claimed this ticket; only they or an admin can %s it", t.claimer, action))
 }
 
 // AddMember gives someone access to the ticket.
 func (t Ticket) AddMember(by Participant, member domain.UserID) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if err := t.mayHandle(by, "add people to"); err != nil {
 		return nil, err
 	}
 	if err := mustBeStaff(by, "add people to"); err != nil {
@@ -290,6 +341,9 @@ func (t Ticket) AddMember(by Participant, member domain.UserID) ([]domain.Event,
 // RemoveMember takes someone's access away. The opener cannot be removed.
 func (t Ticket) RemoveMember(by Participant, member domain.UserID) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if err := t.mayHandle(by, "remove people from"); err != nil {
 		return nil, err
 	}
 	if err := mustBeStaff(by, "remove people from"); err != nil {
@@ -323,6 +377,9 @@ func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
+	if err := t.mayHandle(by, "rename"); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "rename"); err != nil {
 		return nil, err
 	}
@@ -344,6 +401,9 @@ func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
 // deleted).
 func (t Ticket) CorrectTopic(by Participant, topic string) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if err := t.mayHandle(by, "correct"); err != nil {
 		return nil, err
 	}
 	if err := mustBeStaff(by, "correct"); err != nil {
@@ -371,6 +431,9 @@ func (t Ticket) ChangeCategory(by Participant, category string) ([]domain.Event,
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
+	if err := t.mayHandle(by, "move"); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "recategorise"); err != nil {
 		return nil, err
 	}
@@ -391,6 +454,9 @@ func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) 
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
+	if err := t.mayHandle(by, "prioritise"); err != nil {
+		return nil, err
+	}
 	if err := mustBeStaff(by, "prioritise"); err != nil {
 		return nil, err
 	}
@@ -409,6 +475,9 @@ func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) 
 // Close closes the ticket. The opener and staff may close.
 func (t Ticket) Close(by Participant, reason string, now time.Time) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
+		return nil, err
+	}
+	if err := t.mayHandle(by, "close"); err != nil {
 		return nil, err
 	}
 	if !by.Staff && by.User != t.opener {

@@ -70,19 +70,19 @@ func run(t *testing.T, scenarios []scenario) {
 func TestClaimingAndMembers(t *testing.T) {
 	run(t, []scenario{
 		{name: "staff claims an open ticket", given: []domain.Event{opened},
-			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) },
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff, guild.ClaimLabel) },
 			then: []domain.Event{claimed}},
 		{name: "a member who is not staff cannot claim", given: []domain.Event{opened},
-			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(owner) }, err: domain.ErrForbidden},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(owner, guild.ClaimLabel) }, err: domain.ErrForbidden},
 		{name: "no claim on a closed ticket", given: []domain.Event{opened, closed},
-			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) }, err: domain.ErrConflict},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff, guild.ClaimLabel) }, err: domain.ErrConflict},
 		{name: "no claim on a ticket that does not exist",
-			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) }, err: domain.ErrNotFound},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff, guild.ClaimLabel) }, err: domain.ErrNotFound},
 		{name: "claiming twice changes nothing", given: []domain.Event{opened, claimed},
-			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff) }, err: domain.ErrUnchanged},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff, guild.ClaimLabel) }, err: domain.ErrUnchanged},
 		{name: "another staff member must unclaim first", given: []domain.Event{opened, claimed},
 			when: func(tk ticket.Ticket) ([]domain.Event, error) {
-				return tk.Claim(ticket.Participant{User: 999, Staff: true, Guild: guildG})
+				return tk.Claim(ticket.Participant{User: 999, Staff: true, Guild: guildG}, guild.ClaimLabel)
 			}, err: domain.ErrConflict},
 		{name: "unclaim names who held it", given: []domain.Event{opened, claimed},
 			when: func(tk ticket.Ticket) ([]domain.Event, error) {
@@ -390,7 +390,9 @@ func TestEveryDecisionRefusesATicketFromElsewhere(t *testing.T) {
 	noGuild := ticket.Participant{User: staffU, Staff: true}
 	byDM := ticket.Participant{User: opener, Guild: guildG, Direct: true} // the opener, but from a DM
 	decisions := map[string]func(ticket.Ticket, ticket.Participant) ([]domain.Event, error){
-		"claim":   func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Claim(p) },
+		"claim": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) {
+			return tk.Claim(p, guild.ClaimLabel)
+		},
 		"unclaim": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.Unclaim(p) },
 		"add":     func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) { return tk.AddMember(p, friend) },
 		"remove": func(tk ticket.Ticket, p ticket.Participant) ([]domain.Event, error) {
@@ -506,5 +508,68 @@ func TestOpenCooldownCategoryLimitsAndOpeningForSomeone(t *testing.T) {
 	forMember.ByStaff = false
 	if _, err := ticket.Open(forMember, g, holdings, held, t0.Add(time.Minute)); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("a member opening for another: %v", err)
+	}
+}
+
+func TestAClaimThatKeepsOtherStaffOut(t *testing.T) {
+	colleague := ticket.Participant{User: 999, Staff: true, Guild: guildG}
+	admin := ticket.Participant{User: 998, Staff: true, Admin: true, Guild: guildG}
+	hidden := ticket.Claimed{Ticket: tid, By: staffU, Mode: guild.ClaimHides}
+	labelled := ticket.Claimed{Ticket: tid, By: staffU}
+	run(t, []scenario{
+		{name: "a claim records the server's mode",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(staff, guild.ClaimReadOnly) },
+			then:  []domain.Event{ticket.Claimed{Ticket: tid, By: staffU, Mode: guild.ClaimReadOnly}}},
+		{name: "another staff member may not close a hidden claim",
+			given: []domain.Event{opened, hidden},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Close(colleague, "", t0) },
+			err:   domain.ErrForbidden},
+		{name: "nor rename it",
+			given: []domain.Event{opened, hidden},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Rename(colleague, "x") },
+			err:   domain.ErrForbidden},
+		{name: "nor unclaim it",
+			given: []domain.Event{opened, hidden},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Unclaim(colleague) },
+			err:   domain.ErrForbidden},
+		{name: "an admin may",
+			given: []domain.Event{opened, hidden},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Unclaim(admin) },
+			then:  []domain.Event{ticket.Unclaimed{Ticket: tid, By: 998, Previous: staffU, Mode: guild.ClaimHides}}},
+		{name: "the opener still closes their own ticket",
+			given: []domain.Event{opened, hidden},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Close(owner, "", t0) },
+			then:  []domain.Event{ticket.Closed{Ticket: tid, By: opener, At: t0}}},
+		{name: "a label keeps nobody out",
+			given: []domain.Event{opened, labelled},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.SetPriority(colleague, ticket.PriorityHigh) },
+			then:  []domain.Event{ticket.PrioritySet{Ticket: tid, By: 999, Priority: ticket.PriorityHigh, Previous: ticket.PriorityNormal}}},
+		{name: "the claimer hands it over; the claim keeps its mode",
+			given: []domain.Event{opened, hidden},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Transfer(staff, 999, true, guild.ClaimLabel) },
+			then:  []domain.Event{ticket.Transferred{Ticket: tid, By: staffU, From: staffU, To: 999, Mode: guild.ClaimHides}}},
+		{name: "a colleague may not take it",
+			given: []domain.Event{opened, hidden},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Transfer(colleague, 999, true, guild.ClaimLabel)
+			},
+			err: domain.ErrForbidden},
+		{name: "only to staff",
+			given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Transfer(staff, opener, false, guild.ClaimLabel)
+			},
+			err: domain.ErrInvalid},
+		{name: "an unclaimed ticket is assigned in the server's mode",
+			given: []domain.Event{opened},
+			when: func(tk ticket.Ticket) ([]domain.Event, error) {
+				return tk.Transfer(staff, 999, true, guild.ClaimReadOnly)
+			},
+			then: []domain.Event{ticket.Transferred{Ticket: tid, By: staffU, To: 999, Mode: guild.ClaimReadOnly}}},
+	})
+	after := ticket.FromHistory([]domain.Event{opened, hidden, ticket.Transferred{Ticket: tid, By: staffU, From: staffU, To: 999, Mode: guild.ClaimHides}})
+	if after.Claimer() != 999 || after.ClaimMode() != guild.ClaimHides {
+		t.Fatalf("after the transfer: claimer %v, mode %q", after.Claimer(), after.ClaimMode())
 	}
 }

@@ -83,6 +83,9 @@ func (p *Priority) UnmarshalText(b []byte) error {
 type Participant struct {
 	User  domain.UserID
 	Staff bool
+	// Admin (Manage Server, or the owner) overrides a claim that keeps other
+	// staff out.
+	Admin bool
 	// Guild is the server the request came from (the interaction's guild, the
 	// dashboard URL's guild). A ticket of another server is not theirs to
 	// touch, whatever their rights there: a refusal, as if it did not exist.

@@ -189,7 +189,7 @@ func (a *App) Participant(ctx context.Context, g domain.GuildID, by guild.Member
 	if err != nil {
 		return ticket.Participant{}, err
 	}
-	return ticket.Participant{User: by.User, Staff: s.IsStaff(by.Roles, by.ManageServer), Guild: g}, nil
+	return ticket.Participant{User: by.User, Staff: s.IsStaff(by.Roles, by.ManageServer), Admin: by.ManageServer, Guild: g}, nil
 }
 
 // RecordUsage records one use of a command or component.

@@ -210,9 +210,28 @@ func (a *App) updateTicket(ctx context.Context, id domain.TicketID, m Meta, suff
 	return t, nil
 }
 
-// Claim makes a staff member the ticket's handler.
+// Claim makes a staff member the ticket's handler, in the claim mode the
+// server sets for the ticket's category.
 func (a *App) Claim(ctx context.Context, id domain.TicketID, by ticket.Participant, m Meta) error {
-	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.Claim(by) })
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) {
+		s, err := a.Settings(ctx, t.Guild())
+		if err != nil {
+			return nil, err
+		}
+		return t.Claim(by, s.ClaimMode(t.Category()))
+	})
+	return err
+}
+
+// Transfer hands a ticket to another staff member (toStaff: they are).
+func (a *App) Transfer(ctx context.Context, id domain.TicketID, by ticket.Participant, to domain.UserID, toStaff bool, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) {
+		s, err := a.Settings(ctx, t.Guild())
+		if err != nil {
+			return nil, err
+		}
+		return t.Transfer(by, to, toStaff, s.ClaimMode(t.Category()))
+	})
 	return err
 }
 

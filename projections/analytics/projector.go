@@ -213,6 +213,8 @@ func fold(st *ticketState, e projections.Event) {
 		st.Facts = append(st.Facts, fact{Kind: "opened", At: stored(ev.At)})
 	case ticket.Claimed:
 		st.Facts = append(st.Facts, fact{Kind: "claimed", At: stored(e.OccurredAt), By: ev.By.String()})
+	case ticket.Transferred: // the one it is handed to claims it
+		st.Facts = append(st.Facts, fact{Kind: "claimed", At: stored(e.OccurredAt), By: ev.To.String()})
 	case ticket.Closed:
 		if ev.By.IsZero() {
 			st.Facts = append(st.Facts, fact{Kind: "closed", At: stored(ev.At), Cause: string(ev.Cause)})

@@ -129,6 +129,8 @@ func fold(v *View, e projections.Event) {
 		v.Claimer = idString(ev.By)
 	case ticket.Unclaimed:
 		v.Claimer = ""
+	case ticket.Transferred:
+		v.Claimer = idString(ev.To)
 	case ticket.MemberAdded:
 		v.Members = append(slices.DeleteFunc(v.Members, func(m string) bool { return m == idString(ev.Member) }), idString(ev.Member))
 	case ticket.MemberRemoved:

@@ -86,7 +86,7 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 		return nil, errNoAccess
 	}
 	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, member: member,
-		by: ticket.Participant{User: user, Staff: true, Guild: g}, manages: manage}, nil
+		by: ticket.Participant{User: user, Staff: true, Admin: manage, Guild: g}, manages: manage}, nil
 }
 
 // settingsFresh is how long a guild's settings are reused between requests:

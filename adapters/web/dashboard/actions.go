@@ -210,6 +210,12 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			return "", err
 		}
 		return noticeSupportHours, d.app.SetSupportHours(ctx, g, by, h, m)
+	case "claim-mode":
+		mode, err := guild.ParseClaimMode(in("mode"))
+		if err != nil {
+			return "", err
+		}
+		return noticeClaimMode, d.app.SetClaimMode(ctx, g, by, strings.TrimSpace(in("category")), mode, m)
 	case "cooldown":
 		n := atoi(in("minutes"))
 		if n < 0 {
@@ -315,6 +321,7 @@ type settingsView struct {
 	FeedbackByDM     bool       `json:"feedback_by_dm"`
 	ReminderMinutes  int        `json:"reminder_minutes"`
 	CooldownMinutes  int        `json:"cooldown_minutes"`
+	ClaimMode        string     `json:"claim_mode"`    // the server's: label, hide or read-only
 	SupportHours     string     `json:"support_hours"` // in words
 	BlacklistedUsers []string   `json:"blacklisted_users"`
 	BlacklistedRoles []string   `json:"blacklisted_roles"`
@@ -368,6 +375,10 @@ func settingsOf(g guild.Settings) settingsView {
 	v.Feedback, v.FeedbackByDM = g.Feedback().Enabled, g.Feedback().ByDM
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
 	v.CooldownMinutes = int(g.OpenCooldown() / time.Minute)
+	v.ClaimMode = string(g.ClaimMode(""))
+	if v.ClaimMode == "" {
+		v.ClaimMode = "label"
+	}
 	v.SupportHours = g.SupportHours().String()
 	for _, u := range g.BlacklistedUsers() {
 		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())

@@ -357,6 +357,12 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.Feedback() != (guild.Feedback{Enabled: true, ByDM: true}) {
 			t.Fatalf("asking for ratings after the form: %+v", s.Feedback())
 		}
+		do(t, ctx, "claim mode", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("claim-mode")),
+			chromedp.SetValue(chromedp.ID("claim-mode"), "read-only"),
+			chromedp.Submit(chromedp.CSS("#form-claim-mode button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.ClaimMode("") != guild.ClaimReadOnly {
+			t.Fatalf("the claim mode after the form: %q", s.ClaimMode(""))
+		}
 		do(t, ctx, "cooldown", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("cooldown")),
 			chromedp.SetValue(chromedp.ID("cooldown"), "15"),
 			chromedp.Submit(chromedp.CSS("#form-cooldown button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))

@@ -39,6 +39,7 @@ const (
 	noticeRoleAllowed      notice = "role-unblacklisted"
 	noticeNoteAdded        notice = "note-added"
 	noticeCooldown         notice = "cooldown-saved"
+	noticeClaimMode        notice = "claim-mode-saved"
 	noticeCategoryLimit    notice = "category-limit-saved"
 	noticeReplied          notice = "replied"
 	noticeTagAdded         notice = "tag-added"
@@ -83,6 +84,7 @@ var notices = map[notice]noticeText{
 	noticeCategoryAdded:      {text: "Category added."},
 	noticeNoteAdded:          {text: "Note added."},
 	noticeCooldown:           {text: "Wait between opens saved."},
+	noticeClaimMode:          {text: "Claim mode saved: it applies to claims from now on."},
 	noticeCategoryLimit:      {text: "Category limit saved."},
 	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
 	noticeTagAdded:           {text: "Tag added."},
