@@ -54,6 +54,13 @@ func describe(e Event, personal bool) string {
 			return fmt.Sprintf("%s handed the ticket to %s", u(ev.By), u(ev.To))
 		}
 		return fmt.Sprintf("%s handed the ticket from %s to %s", u(ev.By), u(ev.From), u(ev.To))
+	case guild.MessagesSet:
+		where := "the server's"
+		if ev.Category != "" {
+			where = fmt.Sprintf("category %q's", ev.Category)
+		}
+		return fmt.Sprintf("%s messages changed: welcome %q (was %q), close %q (was %q), %d role(s) pinged (was %d)", where,
+			ev.Messages.Welcome, ev.Previous.Welcome, ev.Messages.Close, ev.Previous.Close, len(ev.Messages.Ping), len(ev.Previous.Ping))
 	case guild.ClaimModeSet:
 		where := "in the server"
 		if ev.Category != "" {

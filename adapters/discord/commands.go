@@ -87,6 +87,12 @@ func Commands() []discord.ApplicationCommandCreate {
 					str("holidays", "Closed dates, like 2026-12-25,2026-12-26", false, 1200),
 					discord.ApplicationCommandOptionString{Name: "outside", Description: "Outside hours, opens get a notice or are refused",
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "notice", Value: "notice"}, {Name: "refuse", Value: "refuse"}}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "messages", Description: "The welcome, the roles pinged at an open and the close message, in your words", Options: []discord.ApplicationCommandOption{
+					str("category", "Only this category (its key; default: the whole server)", false, 32),
+					str("welcome", "Placeholders {user} {number} {category} {topic} {staff}; - clears", false, guild.MaxWelcomeLength),
+					str("close", "Added to the close; same placeholders; - clears", false, guild.MaxCloseLength),
+					discord.ApplicationCommandOptionRole{Name: "ping", Description: "A role pinged when a ticket opens (adds to those pinged)"},
+					discord.ApplicationCommandOptionBool{Name: "no-ping", Description: "Ping no role at an open"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "claim-mode", Description: "What claiming a ticket does to the other staff", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionString{Name: "mode", Description: "label: nothing; hide: others no longer see it; read-only: others only read", Required: true,
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "label", Value: "label"}, {Name: "hide", Value: "hide"}, {Name: "read-only", Value: "read-only"}}},

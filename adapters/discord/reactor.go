@@ -480,8 +480,21 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 			opened = o
 		}
 	}
-	embed := discord.Embed{Title: fmt.Sprintf("Ticket #%d", t.Number()), Color: 0x5865F2,
-		Description: fmt.Sprintf("Thanks <@%s>, staff will be with you shortly.", t.Opener())}
+	s, err := r.bot.app.Settings(ctx, t.Guild())
+	if err != nil {
+		return err
+	}
+	words := s.MessagesFor(t.Category())
+	description := fmt.Sprintf("Thanks <@%s>, staff will be with you shortly.", t.Opener())
+	if words.Welcome != "" {
+		description = guild.Fill(words.Welcome, placeholders(s, t, opened.Personal.Topic))
+	}
+	content, pinged := fmt.Sprintf("<@%s>", t.Opener()), make([]snowflake.ID, 0, len(words.Ping))
+	for _, role := range words.Ping {
+		content += fmt.Sprintf(" <@&%s>", role)
+		pinged = append(pinged, snowflake.ID(role))
+	}
+	embed := discord.Embed{Title: fmt.Sprintf("Ticket #%d", t.Number()), Color: 0x5865F2, Description: description}
 	if opened.Personal.Topic != "" {
 		embed.Fields = append(embed.Fields, discord.EmbedField{Name: "Topic", Value: opened.Personal.Topic})
 	}
@@ -489,14 +502,32 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 		embed.Fields = append(embed.Fields, discord.EmbedField{Name: a.Question, Value: a.Answer})
 	}
 	_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
-		Content: fmt.Sprintf("<@%s>", t.Opener()), Embeds: []discord.Embed{embed},
+		Content: content, Embeds: []discord.Embed{embed},
 		Components: []discord.LayoutComponent{discord.NewActionRow(
 			discord.NewSuccessButton("Claim", idClaim+string(t.ID())),
 			discord.NewDangerButton("Close", idClose+string(t.ID())))},
 		Nonce: nonce("welcome", string(t.ID()), ch.String()), EnforceNonce: true,
-		AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
+		AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}, Roles: pinged},
 	}, rest.WithCtx(ctx))
 	return err
+}
+
+// placeholders are a ticket's values for the server's messages
+// (guild.Placeholders); {staff} mentions the staff roles, which the
+// messages' allowed mentions never ping.
+func placeholders(s guild.Settings, t ticket.Ticket, topic string) map[string]string {
+	category := t.Category()
+	if c, ok := s.Category(category); ok {
+		category = c.Name
+	} else if category == ticket.DefaultCategory.Key {
+		category = ticket.DefaultCategory.Name
+	}
+	var staff []string
+	for _, role := range s.StaffRoles() {
+		staff = append(staff, fmt.Sprintf("<@&%s>", role))
+	}
+	return map[string]string{"{user}": fmt.Sprintf("<@%s>", t.Opener()), "{number}": strconv.FormatInt(t.Number(), 10),
+		"{category}": category, "{topic}": orDash(topic), "{staff}": orDash(strings.Join(staff, " "))}
 }
 
 // closed locks the channel, says so with a Reopen button, posts the summary
@@ -521,8 +552,12 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 				return err
 			}
 		}
+		line := closedLine(ev, because)
+		if words := s.MessagesFor(t.Category()); words.Close != "" {
+			line += "\n" + guild.Fill(words.Close, placeholders(s, t, t.Topic()))
+		}
 		if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-			Content:    closedLine(ev, because),
+			Content:    line,
 			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton("Reopen", idReopen+string(t.ID())))},
 			Nonce:      nonce("closed", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,6 +164,34 @@ func (b *Bot) routes() *handler.Mux {
 				return "", err
 			}
 			return "Support hours: " + h.String() + ".", b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
+		}))
+		r.SlashCommand("/messages", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			s, err := b.app.Settings(ctx, a.guild)
+			if err != nil {
+				return "", err
+			}
+			category := d.String("category")
+			m := s.MessagesFor(category)
+			m.Ping = slices.Clone(m.Ping)
+			clearable := func(v string) string {
+				if strings.TrimSpace(v) == "-" {
+					return ""
+				}
+				return v
+			}
+			if v, ok := d.OptString("welcome"); ok {
+				m.Welcome = clearable(v)
+			}
+			if v, ok := d.OptString("close"); ok {
+				m.Close = clearable(v)
+			}
+			if role, ok := d.OptRole("ping"); ok {
+				m.Ping = append(m.Ping, domain.RoleID(role.ID))
+			}
+			if d.Bool("no-ping") {
+				m.Ping = nil
+			}
+			return "Messages saved: the next tickets use them.", b.app.SetMessages(ctx, a.guild, a.member(), category, m, a.meta())
 		}))
 		r.SlashCommand("/claim-mode", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			mode, err := guild.ParseClaimMode(d.String("mode"))

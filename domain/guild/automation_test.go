@@ -3,6 +3,7 @@ package guild_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,32 @@ func TestACategoryClaimModeOverridesTheServers(t *testing.T) {
 	}
 	if _, err := guild.ParseClaimMode("invisible"); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("an unknown mode: %v", err)
+	}
+}
+
+func TestMessagesInTheServersWords(t *testing.T) {
+	s := guild.FromHistory(g, []domain.Event{guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}})
+	welcome := guild.Messages{Welcome: " Hi {user}, ticket {number} about {topic}; {staff} will help. ", Ping: []domain.RoleID{9, 7, 9}}
+	evs, err := s.SetMessages(staff, "billing", welcome)
+	want := []domain.Event{guild.MessagesSet{Guild: g, Category: "billing",
+		Messages: guild.Messages{Welcome: "Hi {user}, ticket {number} about {topic}; {staff} will help.", Ping: []domain.RoleID{7, 9}}}}
+	if err != nil || !reflect.DeepEqual(evs, want) {
+		t.Fatalf("got %#v, %v", evs, err)
+	}
+	s = guild.FromHistory(g, append([]domain.Event{guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}}, evs...))
+	if got := s.MessagesFor("billing").Welcome; got == "" || s.MessagesFor("other").Welcome != "" {
+		t.Fatalf("billing %q, other %q", got, s.MessagesFor("other").Welcome)
+	}
+	for name, m := range map[string]guild.Messages{
+		"an unknown placeholder": {Welcome: "Hi {username}"},
+		"a close too long":       {Close: strings.Repeat("x", guild.MaxCloseLength+1)},
+		"too many roles pinged":  {Ping: []domain.RoleID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}},
+	} {
+		if _, err := s.SetMessages(staff, "", m); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if got := guild.Fill("Hi {user}, #{number} {unknown}", map[string]string{"{user}": "<@1>", "{number}": "42"}); got != "Hi <@1>, #42 {unknown}" {
+		t.Fatalf("filled: %q", got)
 	}
 }

@@ -128,6 +128,6 @@ func Events() []domain.Event {
 	return []domain.Event{
 		BotJoined{}, BotRemoved{}, StaffRolesSet{}, CategoryAdded{}, CategoryUpdated{}, CategoryRemoved{},
 		TicketLimitSet{}, UserBlacklisted{}, UserUnblacklisted{}, RoleBlacklisted{}, RoleUnblacklisted{},
-		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{}, OpenCooldownSet{}, ClaimModeSet{},
+		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{}, OpenCooldownSet{}, ClaimModeSet{}, MessagesSet{},
 	}
 }

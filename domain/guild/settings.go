@@ -41,6 +41,7 @@ type Settings struct {
 	hours          SupportHours
 	cooldown       time.Duration
 	claimModes     map[string]ClaimMode // by category key; "" is the server's
+	messages       map[string]Messages  // by category key; "" is the server's
 }
 
 // New returns the settings of a guild with no history: defaults, bot absent.
@@ -101,6 +102,13 @@ func (s Settings) apply(e domain.Event) Settings {
 		}
 		modes[e.Category] = e.Mode
 		s.claimModes = modes
+	case MessagesSet:
+		msgs := make(map[string]Messages, len(s.messages)+1)
+		for k, v := range s.messages {
+			msgs[k] = v
+		}
+		msgs[e.Category] = e.Messages
+		s.messages = msgs
 	}
 	return s
 }

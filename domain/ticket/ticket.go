@@ -303,6 +303,10 @@ func (t Ticket) Transfer(by Participant, to domain.UserID, toStaff bool, mode gu
 	return []domain.Event{Transferred{Ticket: t.id, By: by.User, From: t.claimer, To: to, Mode: mode}}, nil
 }
 
+// Topic returns the ticket's topic as last given or corrected (the opener's
+// personal data: empty once erased).
+func (t Ticket) Topic() string { return t.topic }
+
 // ClaimMode returns what the current claim does to the other staff.
 func (t Ticket) ClaimMode() guild.ClaimMode { return t.claimMode }
 

@@ -77,6 +77,11 @@ func (a *App) SetReminder(ctx context.Context, g domain.GuildID, by guild.Member
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetReminder(by, minutes) })
 }
 
+// SetMessages sets the server's (category "") or a category's messages.
+func (a *App) SetMessages(ctx context.Context, g domain.GuildID, by guild.Member, category string, msgs guild.Messages, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetMessages(by, category, msgs) })
+}
+
 // SetClaimMode sets what claiming does, for the server (category "") or a category.
 func (a *App) SetClaimMode(ctx context.Context, g domain.GuildID, by guild.Member, category string, mode guild.ClaimMode, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetClaimMode(by, category, mode) })

@@ -210,6 +210,17 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			return "", err
 		}
 		return noticeSupportHours, d.app.SetSupportHours(ctx, g, by, h, m)
+	case "messages":
+		category := strings.TrimSpace(in("category"))
+		msgs := guild.Messages{Welcome: in("welcome"), Close: in("close")}
+		for _, r := range splitList(in("ping")) {
+			id, err := domain.ParseRoleID(r)
+			if err != nil {
+				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
+			}
+			msgs.Ping = append(msgs.Ping, id)
+		}
+		return noticeMessages, d.app.SetMessages(ctx, g, by, category, msgs, m)
 	case "claim-mode":
 		mode, err := guild.ParseClaimMode(in("mode"))
 		if err != nil {
@@ -321,7 +332,10 @@ type settingsView struct {
 	FeedbackByDM     bool       `json:"feedback_by_dm"`
 	ReminderMinutes  int        `json:"reminder_minutes"`
 	CooldownMinutes  int        `json:"cooldown_minutes"`
-	ClaimMode        string     `json:"claim_mode"`    // the server's: label, hide or read-only
+	ClaimMode        string     `json:"claim_mode"`        // the server's: label, hide or read-only
+	Welcome          string     `json:"welcome,omitempty"` // the server's messages
+	CloseMessage     string     `json:"close_message,omitempty"`
+	PingRoles        []string   `json:"ping_roles,omitempty"`
 	SupportHours     string     `json:"support_hours"` // in words
 	BlacklistedUsers []string   `json:"blacklisted_users"`
 	BlacklistedRoles []string   `json:"blacklisted_roles"`
@@ -375,6 +389,11 @@ func settingsOf(g guild.Settings) settingsView {
 	v.Feedback, v.FeedbackByDM = g.Feedback().Enabled, g.Feedback().ByDM
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
 	v.CooldownMinutes = int(g.OpenCooldown() / time.Minute)
+	words := g.MessagesFor("")
+	v.Welcome, v.CloseMessage = words.Welcome, words.Close
+	for _, r := range words.Ping {
+		v.PingRoles = append(v.PingRoles, r.String())
+	}
 	v.ClaimMode = string(g.ClaimMode(""))
 	if v.ClaimMode == "" {
 		v.ClaimMode = "label"

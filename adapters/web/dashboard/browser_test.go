@@ -430,6 +430,26 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("the welcome in the server's words, with a preview", func(t *testing.T) {
+		do(t, ctx, "type a welcome", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("welcome")),
+			chromedp.SendKeys(chromedp.ID("welcome"), "Hi {user}, ticket #{number} about **{topic}**"))
+		if got := text(t, ctx, `#preview-welcome [data-field="welcome"]`); got != "Hi @Mia Member, ticket #42 about **printer jam**" {
+			t.Fatalf("the live preview: %q", got)
+		}
+		do(t, ctx, "save", chromedp.Submit(chromedp.CSS("#form-messages button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.MessagesFor("").Welcome != "Hi {user}, ticket #{number} about **{topic}**" {
+			t.Fatalf("the saved welcome: %q", s.MessagesFor("").Welcome)
+		}
+		if got := eval[string](t, ctx, `document.querySelector('#preview-welcome [data-field="welcome"] strong')?.textContent ?? ""`); got != "printer jam" {
+			t.Fatalf("the saved welcome's preview is not rendered as Discord would: %q", got)
+		}
+		do(t, ctx, "a placeholder that does not exist", chromedp.SetValue(chromedp.ID("welcome"), "Hi {name}"),
+			chromedp.Submit(chromedp.CSS("#form-messages button")), chromedp.WaitVisible(chromedp.CSS(".flash.err")))
+		if got := text(t, ctx, ".flash.err"); !strings.Contains(got, "{name}, which is not a placeholder") {
+			t.Fatalf("the refusal: %q", got)
+		}
+	})
+
 	t.Run("tags: a live preview, add, a refusal that keeps the typing, edit, remove", func(t *testing.T) {
 		do(t, ctx, "tags", chromedp.Navigate(g+"/tags"), chromedp.WaitVisible(chromedp.ID("tag-name")))
 		do(t, ctx, "type a tag", chromedp.SendKeys(chromedp.ID("tag-name"), "refunds"),

@@ -40,6 +40,7 @@ const (
 	noticeNoteAdded        notice = "note-added"
 	noticeCooldown         notice = "cooldown-saved"
 	noticeClaimMode        notice = "claim-mode-saved"
+	noticeMessages         notice = "messages-saved"
 	noticeCategoryLimit    notice = "category-limit-saved"
 	noticeReplied          notice = "replied"
 	noticeTagAdded         notice = "tag-added"
@@ -85,6 +86,7 @@ var notices = map[notice]noticeText{
 	noticeNoteAdded:          {text: "Note added."},
 	noticeCooldown:           {text: "Wait between opens saved."},
 	noticeClaimMode:          {text: "Claim mode saved: it applies to claims from now on."},
+	noticeMessages:           {text: "Messages saved: the next tickets use them."},
 	noticeCategoryLimit:      {text: "Category limit saved."},
 	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
 	noticeTagAdded:           {text: "Tag added."},

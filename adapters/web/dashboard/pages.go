@@ -121,6 +121,11 @@ func parsePages() (map[string]*template.Template, error) {
 		},
 		"add":      func(a, b int) int { return a + b },
 		"markdown": transcripts.Markdown,
+		// sample fills a message's placeholders as the preview shows them.
+		"sample": func(text string) string {
+			return guild.Fill(text, map[string]string{"{user}": "@Mia Member", "{number}": "42", "{category}": "General",
+				"{topic}": "printer jam", "{staff}": "@Support"})
+		},
 		"colour": func(c int) string {
 			if c == 0 {
 				return ""

@@ -58,3 +58,16 @@ document.addEventListener("input", function (e) {
     })
     .catch(function () {});
 });
+
+// The welcome's preview fills the placeholders with sample values as it is
+// typed (as text; the saved message is shown rendered by the server).
+document.addEventListener("input", function (e) {
+  var form = e.target.form;
+  var id = form && form.getAttribute("data-preview");
+  var target = id && document.querySelector("#" + id + " [data-sample]");
+  if (!target || e.target.name !== target.getAttribute("data-field")) {
+    return;
+  }
+  var samples = { "{user}": "@Mia Member", "{number}": "42", "{category}": "General", "{topic}": "printer jam", "{staff}": "@Support" };
+  target.textContent = e.target.value.replace(/\{[^{}\s]*\}/g, function (p) { return samples[p] || p; });
+});

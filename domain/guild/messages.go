@@ -1,0 +1,112 @@
+package guild
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ticketify/ticketify/domain"
+)
+
+// Messages are what the bot says in a ticket in the server's words: the
+// welcome at the open (placeholders: Placeholders), the roles pinged then,
+// and a message added to the close.
+type Messages struct {
+	Welcome string          `json:"welcome,omitempty"`
+	Ping    []domain.RoleID `json:"ping,omitempty"`
+	Close   string          `json:"close,omitempty"`
+}
+
+// IsZero reports whether the messages are the bot's own.
+func (m Messages) IsZero() bool { return m.Welcome == "" && len(m.Ping) == 0 && m.Close == "" }
+
+// Message limits: an embed's description, a message's content.
+const (
+	MaxWelcomeLength = 4000
+	MaxCloseLength   = 1500
+	MaxPingRoles     = 10
+)
+
+// Placeholders are what a welcome or close message may name, filled in for
+// each ticket: the opener (a mention), its number, category and topic, and
+// the staff roles (mentions, without pinging them).
+var Placeholders = []string{"{user}", "{number}", "{category}", "{topic}", "{staff}"}
+
+var placeholder = regexp.MustCompile(`\{[^{}\s]*\}`)
+
+// checkPlaceholders refuses a text naming a placeholder that does not exist.
+func checkPlaceholders(what, text string) error {
+	for _, p := range placeholder.FindAllString(text, -1) {
+		if !slices.Contains(Placeholders, p) {
+			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the %s names %s, which is not a placeholder: use %s", what, p, strings.Join(Placeholders, ", ")))
+		}
+	}
+	return nil
+}
+
+// Fill puts a ticket's values in a message's placeholders.
+func Fill(text string, values map[string]string) string {
+	return placeholder.ReplaceAllStringFunc(text, func(p string) string {
+		if v, ok := values[p]; ok {
+			return v
+		}
+		return p
+	})
+}
+
+// MessagesSet records a server's (Category "") or a category's messages.
+type MessagesSet struct {
+	Guild    domain.GuildID `json:"guild"`
+	Category string         `json:"category,omitempty"`
+	Messages Messages       `json:"messages"`
+	Previous Messages       `json:"previous"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (MessagesSet) EventType() string { return "guild.messages_set.v1" }
+
+// MessagesFor returns the messages of a category: its own, or the server's.
+func (s Settings) MessagesFor(category string) Messages {
+	if m, ok := s.messages[category]; ok && category != "" {
+		return m
+	}
+	return s.messages[""]
+}
+
+// SetMessages sets the server's (category "") or a category's messages,
+// validated: known placeholders, lengths, the roles pinged.
+func (s Settings) SetMessages(by Member, category string, m Messages) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	if category != "" && s.categoryIndex(category) < 0 {
+		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
+	}
+	m.Welcome, m.Close = strings.TrimSpace(m.Welcome), strings.TrimSpace(m.Close)
+	switch {
+	case utf8.RuneCountInString(m.Welcome) > MaxWelcomeLength:
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a welcome message is at most %d characters", MaxWelcomeLength))
+	case utf8.RuneCountInString(m.Close) > MaxCloseLength:
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a close message is at most %d characters", MaxCloseLength))
+	case len(m.Ping) > MaxPingRoles:
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("at most %d roles are pinged", MaxPingRoles))
+	}
+	if err := checkPlaceholders("welcome message", m.Welcome); err != nil {
+		return nil, err
+	}
+	if err := checkPlaceholders("close message", m.Close); err != nil {
+		return nil, err
+	}
+	m.Ping = slices.Compact(slices.Sorted(slices.Values(m.Ping)))
+	prev, own := s.messages[category]
+	if !own && category != "" {
+		prev = s.messages[""]
+	}
+	if (own || category == "") && prev.Welcome == m.Welcome && prev.Close == m.Close && slices.Equal(prev.Ping, m.Ping) {
+		return nil, domain.Refuse(domain.ErrUnchanged, "those are already the messages")
+	}
+	return []domain.Event{MessagesSet{Guild: s.id, Category: category, Messages: m, Previous: prev}}, nil
+}
