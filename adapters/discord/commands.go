@@ -122,6 +122,7 @@ func Commands() []discord.ApplicationCommandCreate {
 			discord.ApplicationCommandOptionSubCommand{Name: "list", Description: "Show the blacklist"},
 		}},
 		discord.SlashCommandCreate{Name: "privacy", Description: "What Ticketify stores about you, and your rights", Contexts: guildOnly},
+		discord.MessageCommandCreate{Name: aboutCommand, Contexts: guildOnly},
 		// /tag posts and /tags manages: Discord does not let one command take
 		// both an option of its own and subcommands.
 		discord.SlashCommandCreate{Name: "tag", Description: "Post a saved answer in this ticket (staff)", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{

@@ -277,6 +277,8 @@ var uses = []struct {
 	{idClose, use{name: "button:close", source: domain.SourceButton, publicDefer: false}},
 	{idCloseForm, use{name: "modal:close", source: domain.SourceModal, publicDefer: true}},
 	{idPanelOpen, use{name: "button:open", source: domain.SourceButton, publicDefer: false}},
+	{idAboutCategory, use{name: "select:about-category", source: domain.SourceButton}},
+	{idAboutForm, use{name: "modal:about", source: domain.SourceModal}},
 	{idPanelCategory, use{name: "select:category", source: domain.SourceButton, publicDefer: false}},
 	{idOpenForm, use{name: "modal:open", source: domain.SourceModal, publicDefer: false}},
 	{idEraseGuild, use{name: "button:erase-guild", source: domain.SourceButton, publicDefer: false}},
@@ -292,7 +294,7 @@ var publicCommands = map[string]bool{"ticket close": true, "ticket claim": true,
 func useOf(e *handler.InteractionEvent) use {
 	switch i := e.Interaction.(type) {
 	case discord.ApplicationCommandInteraction:
-		name := i.Data.CommandName()
+		name := strings.ToLower(i.Data.CommandName()) // a context-menu command's name has capitals and spaces
 		if d, ok := i.Data.(discord.SlashCommandInteractionData); ok {
 			name = strings.ReplaceAll(strings.TrimPrefix(d.CommandPath(), "/"), "/", " ")
 		}

@@ -257,6 +257,7 @@ func (b *Bot) routes() *handler.Mux {
 	})
 	r.SlashCommand("/privacy", b.cmdPrivacy)
 	b.tagRoutes(r)
+	b.aboutRoutes(r)
 	r.ButtonComponent(idPanelOpen, b.btnPanelOpen)
 	r.SelectMenuComponent(idPanelCategory, b.selPanelCategory)
 	r.Modal(idOpenForm+"{category}", b.modalOpen)
@@ -434,12 +435,16 @@ func awayNotice(o app.Opened) string {
 }
 
 func categoryPicker(cats []guild.Category) reply {
+	return reply{content: "What is your ticket about?", ephemeral: true, components: []discord.LayoutComponent{
+		discord.NewActionRow(discord.NewStringSelectMenu(idPanelCategory, "Pick a category", categoryOptions(cats)...))}}
+}
+
+func categoryOptions(cats []guild.Category) []discord.StringSelectMenuOption {
 	var opts []discord.StringSelectMenuOption
 	for _, c := range cats {
 		opts = append(opts, discord.NewStringSelectMenuOption(c.Name, c.Key))
 	}
-	return reply{content: "What is your ticket about?", ephemeral: true, components: []discord.LayoutComponent{
-		discord.NewActionRow(discord.NewStringSelectMenu(idPanelCategory, "Pick a category", opts...))}}
+	return opts
 }
 
 func formModal(c guild.Category) discord.ModalCreate {

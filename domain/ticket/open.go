@@ -32,7 +32,16 @@ type OpenRequest struct {
 	Category string          // a category key; empty picks the only or the default one
 	Topic    string
 	Answers  []string // answers in the order of the category's questions
+	// About quotes the message the ticket was opened about (the message
+	// context menu): kept with the answers, as part of the opener's request.
+	About string
 }
+
+// MaxAboutLength bounds a quoted message (an embed field's value).
+const MaxAboutLength = 1024
+
+// AboutQuestion labels the quoted message among a ticket's answers.
+const AboutQuestion = "About this message"
 
 // Opening is a decided open: events for the member's stream (the slot, which
 // must be appended first, at the holdings' version) and the opened ticket,
@@ -99,6 +108,12 @@ func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.
 		if answers, err = answerForm(cat, req.Answers); err != nil {
 			return Opening{}, err
 		}
+	}
+	if about := strings.TrimSpace(req.About); about != "" {
+		if len([]rune(about)) > MaxAboutLength {
+			return Opening{}, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a quoted message is at most %d characters", MaxAboutLength))
+		}
+		answers = append(answers, Answer{Question: AboutQuestion, Answer: about})
 	}
 	topic := strings.TrimSpace(req.Topic)
 	if len(topic) > MaxTopicLength {

@@ -24,6 +24,7 @@ type OpenTicket struct {
 	Category string
 	Topic    string
 	Answers  []string
+	About    string // a quoted message (ticket.OpenRequest.About)
 	Meta     Meta
 }
 
@@ -73,7 +74,7 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 	}
 	id := a.newID(now)
 	req := ticket.OpenRequest{Ticket: id, Opener: cmd.Opener, Roles: cmd.Roles,
-		Category: cmd.Category, Topic: cmd.Topic, Answers: cmd.Answers}
+		Category: cmd.Category, Topic: cmd.Topic, Answers: cmd.Answers, About: cmd.About}
 	if forSomeone {
 		req.By, req.ByStaff = cmd.By.User, settings.IsStaff(cmd.By.Roles, cmd.By.ManageServer)
 	}

@@ -165,6 +165,17 @@ func nonNilMaps(v []map[string]any) []map[string]any {
 	return v
 }
 
+// MessageCommand builds a message context-menu command used on a message
+// (https://discord.com/developers/docs/interactions/application-commands#message-commands).
+func (s *Server) MessageCommand(a Actor, name string, target Message) Interaction {
+	data := map[string]any{"id": s.NewID(), "name": name, "type": 3, "target_id": target.ID,
+		"resolved": map[string]any{"messages": map[string]any{target.ID.String(): target}}}
+	if a.Guild != 0 {
+		data["guild_id"] = a.Guild
+	}
+	return s.newInteraction(a, InteractionApplicationCommand, data)
+}
+
 // Autocomplete builds the interaction Discord sends while someone types an
 // autocomplete option: the options so far, the one being typed marked by
 // Focused.

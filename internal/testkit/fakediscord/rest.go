@@ -208,6 +208,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, seg []string, bod
 		s.listMessages(w, r, parseID(seg[1]))
 	case m == "POST" && match(seg, "channels", "*", "messages"):
 		s.createMessage(w, r, parseID(seg[1]), body)
+	case m == "GET" && match(seg, "channels", "*", "messages", "*"):
+		s.getMessage(w, parseID(seg[1]), parseID(seg[3]))
 	case m == "PATCH" && match(seg, "channels", "*", "messages", "*"):
 		s.editMessage(w, parseID(seg[1]), parseID(seg[3]), body)
 	case m == "DELETE" && match(seg, "channels", "*", "messages", "*"):
@@ -666,6 +668,21 @@ func (s *Server) createDM(w http.ResponseWriter, body []byte) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+func (s *Server) getMessage(w http.ResponseWriter, channel, id Snowflake) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.channels[channel]; !ok {
+		s.writeError(w, 404, codeUnknownChannel, "Unknown Channel")
+		return
+	}
+	m := s.findMessageLocked(channel, id)
+	if m == nil {
+		s.writeError(w, 404, codeUnknownMessage, "Unknown Message")
+		return
+	}
+	s.writeJSON(w, 200, m)
 }
 
 func (s *Server) editMessage(w http.ResponseWriter, channel, id Snowflake, body []byte) {
