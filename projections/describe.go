@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ticketify/ticketify/domain"
@@ -117,6 +118,10 @@ func describe(e Event, personal bool) string {
 	case guild.CategoryAdded:
 		return fmt.Sprintf("category %q added", ev.Category.Name)
 	case guild.CategoryUpdated:
+		if !slices.Equal(ev.Category.StaffRoles, ev.Previous.StaffRoles) || ev.Category.TeamOnly != ev.Previous.TeamOnly {
+			return fmt.Sprintf("category %q's own staff team: %d role(s)%s (was %d%s)", ev.Category.Name, len(ev.Category.StaffRoles),
+				onlyWords(ev.Category.TeamOnly), len(ev.Previous.StaffRoles), onlyWords(ev.Previous.TeamOnly))
+		}
 		if ev.Category.Limit != ev.Previous.Limit {
 			return fmt.Sprintf("category %q: a member may have %s open (was %s)", ev.Category.Name, limitWords(ev.Category.Limit), limitWords(ev.Previous.Limit))
 		}
@@ -257,4 +262,11 @@ func limitWords(n int) string {
 		return "as many as the server's limit"
 	}
 	return fmt.Sprint(n)
+}
+
+func onlyWords(only bool) string {
+	if only {
+		return ", instead of the server's staff"
+	}
+	return ""
 }

@@ -43,6 +43,8 @@ func Commands() []discord.ApplicationCommandCreate {
 			discord.ApplicationCommandOptionSubCommand{Name: "note", Description: "A private note for staff, on the dashboard; never in the channel (staff)", Options: []discord.ApplicationCommandOption{
 				str("text", "The note", true, ticket.MaxNoteLength)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "claim", Description: "Take this ticket (staff)"},
+			discord.ApplicationCommandOptionSubCommand{Name: "move", Description: "Move this ticket to another category (staff)", Options: []discord.ApplicationCommandOption{
+				str("category", "The category's key", true, 32)}},
 			discord.ApplicationCommandOptionSubCommand{Name: "transfer", Description: "Hand this ticket to another staff member (staff)", Options: []discord.ApplicationCommandOption{
 				user("user", "Who takes it over")}},
 			discord.ApplicationCommandOptionSubCommand{Name: "unclaim", Description: "Give this ticket back (staff)"},
@@ -87,6 +89,11 @@ func Commands() []discord.ApplicationCommandCreate {
 					str("holidays", "Closed dates, like 2026-12-25,2026-12-26", false, 1200),
 					discord.ApplicationCommandOptionString{Name: "outside", Description: "Outside hours, opens get a notice or are refused",
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "notice", Value: "notice"}, {Name: "refuse", Value: "refuse"}}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "category-team", Description: "A category's own staff team (besides, or instead of, the staff roles)", Options: []discord.ApplicationCommandOption{
+					str("category", "The category's key", true, 32),
+					discord.ApplicationCommandOptionRole{Name: "role", Description: "A role that joins the team"},
+					discord.ApplicationCommandOptionBool{Name: "only", Description: "Only the team handles it (not the server's staff roles)"},
+					discord.ApplicationCommandOptionBool{Name: "clear", Description: "No team of its own: the server's staff handle it"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "messages", Description: "The welcome, the roles pinged at an open and the close message, in your words", Options: []discord.ApplicationCommandOption{
 					str("category", "Only this category (its key; default: the whole server)", false, 32),
 					str("welcome", "Placeholders {user} {number} {category} {topic} {staff}; - clears", false, guild.MaxWelcomeLength),

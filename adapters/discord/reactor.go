@@ -84,6 +84,22 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 	switch ev := e.Event.(type) {
 	case ticket.Opened:
 		return r.do(ctx, ev.Ticket, "create channel", func(ctx context.Context) error { return r.ensureChannel(ctx, ev.Ticket) })
+	case ticket.CategoryChanged:
+		return r.onChannel(ctx, ev.Ticket, "move the channel to its new category", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			s, err := r.bot.app.Settings(ctx, t.Guild())
+			if err != nil {
+				return err
+			}
+			// The whole set of overwrites, as a new channel of that category
+			// would get: the old team's roles go, the new team's come.
+			ows := overwrites(s, t, r.bot.client.ApplicationID)
+			upd := discord.GuildTextChannelUpdate{PermissionOverwrites: &ows}
+			if parent := parentOf(s, t.Category()); parent != 0 {
+				upd.ParentID = &parent
+			}
+			_, err = r.rest.UpdateChannel(ch, upd, rest.WithCtx(ctx))
+			return err
+		})
 	case ticket.Claimed:
 		if ev.Mode.Restricts() {
 			return r.onChannel(ctx, ev.Ticket, "keep other staff out of a claimed ticket", r.claimPermissions(0))
@@ -162,9 +178,9 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			if err != nil || t.Status() != ticket.StatusOpen {
 				return err
 			}
-			roles := make([]snowflake.ID, 0, len(s.StaffRoles()))
+			roles := make([]snowflake.ID, 0, len(s.StaffRolesFor(t.Category())))
 			mention := ""
-			for _, role := range s.StaffRoles() {
+			for _, role := range s.StaffRolesFor(t.Category()) {
 				roles = append(roles, snowflake.ID(role))
 				mention += fmt.Sprintf("<@&%s> ", role)
 			}
@@ -399,7 +415,7 @@ func (r *Reactor) claimPermissions(former domain.UserID) func(context.Context, t
 			return err
 		}
 		staff := staffOverwrite(t)
-		for _, role := range s.StaffRoles() {
+		for _, role := range s.StaffRolesFor(t.Category()) {
 			u := discord.RolePermissionOverwriteUpdate{Allow: &staff.Allow, Deny: &staff.Deny}
 			if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(role), u, rest.WithCtx(ctx)); err != nil {
 				return err
@@ -449,7 +465,7 @@ func overwrites(s guild.Settings, t ticket.Ticket, bot snowflake.ID) []discord.P
 		out = append(out, member(u))
 	}
 	staff := staffOverwrite(t)
-	for _, role := range s.StaffRoles() {
+	for _, role := range s.StaffRolesFor(t.Category()) {
 		out = append(out, discord.RolePermissionOverwrite{RoleID: snowflake.ID(role), Allow: staff.Allow, Deny: staff.Deny})
 	}
 	if c := t.Claimer(); c != 0 && t.ClaimMode().Restricts() && !t.IsParticipant(c) {
@@ -523,7 +539,7 @@ func placeholders(s guild.Settings, t ticket.Ticket, topic string) map[string]st
 		category = ticket.DefaultCategory.Name
 	}
 	var staff []string
-	for _, role := range s.StaffRoles() {
+	for _, role := range s.StaffRolesFor(t.Category()) {
 		staff = append(staff, fmt.Sprintf("<@&%s>", role))
 	}
 	return map[string]string{"{user}": fmt.Sprintf("<@%s>", t.Opener()), "{number}": strconv.FormatInt(t.Number(), 10),

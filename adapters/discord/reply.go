@@ -288,7 +288,7 @@ var uses = []struct {
 // publicCommands are the slash commands whose answer everyone in the
 // channel sees.
 var publicCommands = map[string]bool{"ticket close": true, "ticket claim": true, "ticket unclaim": true, "ticket add": true,
-	"ticket remove": true, "ticket rename": true, "ticket priority": true, "ticket reopen": true, "ticket transfer": true, "tag": true}
+	"ticket remove": true, "ticket rename": true, "ticket priority": true, "ticket reopen": true, "ticket transfer": true, "ticket move": true, "tag": true}
 
 // useOf names an interaction's use from its command path or custom id.
 func useOf(e *handler.InteractionEvent) use {

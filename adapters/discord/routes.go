@@ -60,6 +60,13 @@ func (b *Bot) routes() *handler.Mux {
 		r.SlashCommand("/claim", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
 		}))
+		r.SlashCommand("/move", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
+			key := strings.TrimSpace(d.String("category"))
+			if err := b.app.ChangeCategory(ctx, id, p, key, a.meta()); err != nil {
+				return reply{}, err
+			}
+			return public("📂 <@%s> moved this ticket to category **%s**.", a.user, key), nil
+		}))
 		r.SlashCommand("/transfer", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			to, isMember := d.OptMember("user")
 			if !isMember {
@@ -164,6 +171,32 @@ func (b *Bot) routes() *handler.Mux {
 				return "", err
 			}
 			return "Support hours: " + h.String() + ".", b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
+		}))
+		r.SlashCommand("/category-team", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			s, err := b.app.Settings(ctx, a.guild)
+			if err != nil {
+				return "", err
+			}
+			key := d.String("category")
+			c, _ := s.Category(key)
+			roles, only := slices.Clone(c.StaffRoles), c.TeamOnly
+			if role, ok := d.OptRole("role"); ok {
+				roles = append(roles, domain.RoleID(role.ID))
+			}
+			if v, ok := d.OptBool("only"); ok {
+				only = v
+			}
+			if d.Bool("clear") {
+				roles, only = nil, false
+			}
+			said := fmt.Sprintf("Category %q: the server's staff handle its tickets.", key)
+			switch {
+			case len(roles) > 0 && only:
+				said = fmt.Sprintf("Category %q: only %s (and admins) see and handle its tickets.", key, mentions(roles, "<@&%s>"))
+			case len(roles) > 0:
+				said = fmt.Sprintf("Category %q: %s also see and handle its tickets.", key, mentions(roles, "<@&%s>"))
+			}
+			return said, b.app.SetCategoryTeam(ctx, a.guild, a.member(), key, roles, only, a.meta())
 		}))
 		r.SlashCommand("/messages", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			s, err := b.app.Settings(ctx, a.guild)

@@ -202,3 +202,28 @@ func TestMessagesInTheServersWords(t *testing.T) {
 		t.Fatalf("filled: %q", got)
 	}
 }
+
+func TestACategoryTeamBesidesOrInsteadOfTheServersStaff(t *testing.T) {
+	billing := guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}
+	s := guild.FromHistory(g, []domain.Event{billing, guild.StaffRolesSet{Guild: g, Roles: []domain.RoleID{1}}})
+	evs, err := s.SetCategoryTeam(staff, "billing", []domain.RoleID{5, 5}, true)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("a team only: %v %v", evs, err)
+	}
+	s = guild.FromHistory(g, append([]domain.Event{billing, guild.StaffRolesSet{Guild: g, Roles: []domain.RoleID{1}}}, evs...))
+	if got := s.StaffRolesFor("billing"); !reflect.DeepEqual(got, []domain.RoleID{5}) {
+		t.Fatalf("billing's staff roles: %v", got)
+	}
+	if got := s.StaffRolesFor("other"); !reflect.DeepEqual(got, []domain.RoleID{1}) {
+		t.Fatalf("another category's: %v", got)
+	}
+	if teams, excluded := s.TeamsOf([]domain.RoleID{1}); len(teams) != 0 || !reflect.DeepEqual(excluded, []string{"billing"}) {
+		t.Fatalf("the server's staff: teams %v, excluded %v", teams, excluded)
+	}
+	if teams, _ := s.TeamsOf([]domain.RoleID{5}); !reflect.DeepEqual(teams, []string{"billing"}) {
+		t.Fatalf("the team: %v", teams)
+	}
+	if _, err := s.SetCategoryTeam(staff, "billing", nil, true); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("only, without roles: %v", err)
+	}
+}

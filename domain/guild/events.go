@@ -23,6 +23,11 @@ type Category struct {
 	// Limit is how many open tickets of this category one member may have
 	// (0: only the server's limit).
 	Limit int `json:"limit,omitempty"`
+	// StaffRoles are the category's own staff team: they see and handle its
+	// tickets besides the server's staff roles, or — TeamOnly — instead of
+	// them (admins always do).
+	StaffRoles []domain.RoleID `json:"staff_roles,omitempty"`
+	TeamOnly   bool            `json:"team_only,omitempty"`
 }
 
 // BotJoined records that the bot was added to the guild.

@@ -64,3 +64,70 @@ func (s Settings) SetCategoryLimit(by Member, key string, limit int) ([]domain.E
 	next.Limit = limit
 	return []domain.Event{CategoryUpdated{Guild: s.id, Category: next, Previous: prev}}, nil
 }
+
+// MaxTeamRoles bounds a category's own staff roles.
+const MaxTeamRoles = 10
+
+// SetCategoryTeam sets a category's own staff team: roles that see and
+// handle its tickets, besides the server's staff roles or (only) instead
+// of them. No roles and not only: the server's staff alone.
+func (s Settings) SetCategoryTeam(by Member, key string, roles []domain.RoleID, only bool) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	i := s.categoryIndex(key)
+	if i < 0 {
+		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+	}
+	roles = slices.Compact(slices.Sorted(slices.Values(roles)))
+	switch {
+	case len(roles) > MaxTeamRoles:
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a category's team is at most %d roles", MaxTeamRoles))
+	case only && len(roles) == 0:
+		return nil, domain.Refuse(domain.ErrInvalid, "a team that replaces the server's staff needs at least one role")
+	}
+	prev := s.categories[i]
+	if slices.Equal(prev.StaffRoles, roles) && prev.TeamOnly == only {
+		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already has that team", key))
+	}
+	next := prev
+	next.Questions = slices.Clone(prev.Questions)
+	next.StaffRoles, next.TeamOnly = roles, only
+	return []domain.Event{CategoryUpdated{Guild: s.id, Category: next, Previous: prev}}, nil
+}
+
+// StaffRolesFor returns the roles that see and handle a category's
+// tickets: its own team and, unless the team replaces them, the server's
+// staff roles.
+func (s Settings) StaffRolesFor(category string) []domain.RoleID {
+	c, ok := s.Category(category)
+	if !ok {
+		return slices.Clone(s.staffRoles)
+	}
+	out := slices.Clone(c.StaffRoles)
+	if !c.TeamOnly {
+		for _, r := range s.staffRoles {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// TeamsOf says, for a member's roles, which categories' own teams they are
+// on, and which categories they may not handle although they are the
+// server's staff (the category's team replaces it). Admins are on every
+// team (ticket.Participant.Admin).
+func (s Settings) TeamsOf(roles []domain.RoleID) (teams, excluded []string) {
+	for _, c := range s.categories {
+		on := slices.ContainsFunc(c.StaffRoles, func(r domain.RoleID) bool { return slices.Contains(roles, r) })
+		switch {
+		case on:
+			teams = append(teams, c.Key)
+		case c.TeamOnly:
+			excluded = append(excluded, c.Key)
+		}
+	}
+	return teams, excluded
+}

@@ -35,7 +35,7 @@ func (t Ticket) RequestClose(by Participant, reason string, after time.Duration,
 	if err := t.mustBeOpen("ask to close"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "ask to close"); err != nil {
+	if err := t.mustBeStaff(by, "ask to close"); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -61,7 +61,7 @@ func (t Ticket) AnswerCloseRequest(by Participant, n int, accept bool, now time.
 	if err := t.mustBeOpen("answer a close request on"); err != nil {
 		return nil, err
 	}
-	if by.User != t.opener && !by.Staff {
+	if by.User != t.opener && !by.StaffFor(t.category) {
 		return nil, domain.Refuse(domain.ErrForbidden, "only the ticket's opener (or staff) can answer this close request")
 	}
 	if t.pending == nil || t.pending.N != n {

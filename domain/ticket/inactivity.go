@@ -291,7 +291,7 @@ func (t Ticket) KeepOpen(by Participant, in Inactivity, now time.Time) ([]domain
 	if err := t.mustBeOpen("keep open"); err != nil {
 		return nil, err
 	}
-	if !by.Staff && !t.IsParticipant(by.User) {
+	if !by.StaffFor(t.category) && !t.IsParticipant(by.User) {
 		return nil, domain.Refuse(domain.ErrForbidden, "only the ticket's members and staff can keep it open")
 	}
 	if !in.warned() {

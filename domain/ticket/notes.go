@@ -42,7 +42,7 @@ func (t Ticket) AddNote(by Participant, text string, now time.Time) ([]domain.Ev
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "write notes on"); err != nil {
+	if err := t.mustBeStaff(by, "write notes on"); err != nil {
 		return nil, err
 	}
 	text = strings.TrimSpace(text)

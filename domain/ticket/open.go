@@ -232,7 +232,7 @@ func (t Ticket) Reopen(by Participant, g guild.Settings, h member.Holdings, held
 	if err := t.mayHandle(by, "reopen"); err != nil {
 		return Reopening{}, err
 	}
-	if !by.Staff {
+	if !by.StaffFor(t.category) {
 		if open := Slots(h, held, now); open >= g.TicketLimit() {
 			return Reopening{}, domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
 				"you already have %d open ticket(s); the limit in this server is %d", open, g.TicketLimit()))

@@ -48,7 +48,7 @@ func (t Ticket) ReplyFromDashboard(by Participant, reply, text, authorName strin
 	if err := t.mayHandle(by, "reply in"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "reply in"); err != nil {
+	if err := t.mustBeStaff(by, "reply in"); err != nil {
 		return nil, err
 	}
 	text = strings.TrimSpace(text)

@@ -29,7 +29,7 @@ func (t Ticket) PostTag(by Participant, name string, now time.Time) ([]domain.Ev
 	if err := t.mayHandle(by, "post in"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "post saved answers in"); err != nil {
+	if err := t.mustBeStaff(by, "post saved answers in"); err != nil {
 		return nil, err
 	}
 	if name == "" {

@@ -212,8 +212,9 @@ func (t Ticket) admitsOpenerByDM(by Participant) error {
 	return nil
 }
 
-func mustBeStaff(by Participant, action string) error {
-	if !by.Staff {
+// mustBeStaff refuses who is not staff for the ticket's category.
+func (t Ticket) mustBeStaff(by Participant, action string) error {
+	if !by.StaffFor(t.category) {
 		return domain.Refuse(domain.ErrForbidden, "only staff can "+action+" tickets")
 	}
 	return nil
@@ -238,7 +239,7 @@ func (t Ticket) Claim(by Participant, mode guild.ClaimMode) ([]domain.Event, err
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "claim"); err != nil {
+	if err := t.mustBeStaff(by, "claim"); err != nil {
 		return nil, err
 	}
 	if err := t.mustBeOpen("claim"); err != nil {
@@ -260,7 +261,7 @@ func (t Ticket) Unclaim(by Participant) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "unclaim"); err != nil {
+	if err := t.mustBeStaff(by, "unclaim"); err != nil {
 		return nil, err
 	}
 	if err := t.mustBeOpen("unclaim"); err != nil {
@@ -282,7 +283,7 @@ func (t Ticket) Transfer(by Participant, to domain.UserID, toStaff bool, mode gu
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "transfer"); err != nil {
+	if err := t.mustBeStaff(by, "transfer"); err != nil {
 		return nil, err
 	}
 	if err := t.mustBeOpen("transfer"); err != nil {
@@ -313,7 +314,7 @@ func (t Ticket) ClaimMode() guild.ClaimMode { return t.claimMode }
 // mayHandle keeps other staff off a ticket whose claim restricts them
 // (hide, read-only): only its claimer, or an admin, handles it then.
 func (t Ticket) mayHandle(by Participant, action string) error {
-	if t.claimer == 0 || !t.claimMode.Restricts() || by.User == t.claimer || by.Admin || !by.Staff {
+	if t.claimer == 0 || !t.claimMode.Restricts() || by.User == t.claimer || by.Admin || !by.StaffFor(t.category) {
 		return nil
 	}
 	return domain.Refuse(domain.ErrForbidden, fmt.Sprintf("<@%s> claimed this ticket; only they or an admin can %s it", t.claimer, action))
@@ -327,7 +328,7 @@ func (t Ticket) AddMember(by Participant, member domain.UserID) ([]domain.Event,
 	if err := t.mayHandle(by, "add people to"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "add people to"); err != nil {
+	if err := t.mustBeStaff(by, "add people to"); err != nil {
 		return nil, err
 	}
 	if err := t.mustBeOpen("add people to"); err != nil {
@@ -350,7 +351,7 @@ func (t Ticket) RemoveMember(by Participant, member domain.UserID) ([]domain.Eve
 	if err := t.mayHandle(by, "remove people from"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "remove people from"); err != nil {
+	if err := t.mustBeStaff(by, "remove people from"); err != nil {
 		return nil, err
 	}
 	if err := t.mustBeOpen("remove people from"); err != nil {
@@ -384,7 +385,7 @@ func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
 	if err := t.mayHandle(by, "rename"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "rename"); err != nil {
+	if err := t.mustBeStaff(by, "rename"); err != nil {
 		return nil, err
 	}
 	if err := t.mustBeOpen("rename"); err != nil {
@@ -410,7 +411,7 @@ func (t Ticket) CorrectTopic(by Participant, topic string) ([]domain.Event, erro
 	if err := t.mayHandle(by, "correct"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "correct"); err != nil {
+	if err := t.mustBeStaff(by, "correct"); err != nil {
 		return nil, err
 	}
 	if !t.Exists() {
@@ -438,7 +439,7 @@ func (t Ticket) ChangeCategory(by Participant, category string) ([]domain.Event,
 	if err := t.mayHandle(by, "move"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "recategorise"); err != nil {
+	if err := t.mustBeStaff(by, "recategorise"); err != nil {
 		return nil, err
 	}
 	if !t.Exists() {
@@ -461,7 +462,7 @@ func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) 
 	if err := t.mayHandle(by, "prioritise"); err != nil {
 		return nil, err
 	}
-	if err := mustBeStaff(by, "prioritise"); err != nil {
+	if err := t.mustBeStaff(by, "prioritise"); err != nil {
 		return nil, err
 	}
 	if err := t.mustBeOpen("prioritise"); err != nil {
@@ -484,7 +485,7 @@ func (t Ticket) Close(by Participant, reason string, now time.Time) ([]domain.Ev
 	if err := t.mayHandle(by, "close"); err != nil {
 		return nil, err
 	}
-	if !by.Staff && by.User != t.opener {
+	if !by.StaffFor(t.category) && by.User != t.opener {
 		return nil, domain.Refuse(domain.ErrForbidden, "only the opener and staff can close this ticket")
 	}
 	if t.status == StatusClosed {
@@ -503,7 +504,7 @@ func (t Ticket) reopenable(by Participant) error {
 	if err := t.Admits(by); err != nil {
 		return err
 	}
-	if !by.Staff && by.User != t.opener {
+	if !by.StaffFor(t.category) && by.User != t.opener {
 		return domain.Refuse(domain.ErrForbidden, "only the opener and staff can reopen this ticket")
 	}
 	if t.status == StatusOpen {

@@ -573,3 +573,18 @@ func TestAClaimThatKeepsOtherStaffOut(t *testing.T) {
 		t.Fatalf("after the transfer: claimer %v, mode %q", after.Claimer(), after.ClaimMode())
 	}
 }
+
+func TestACategorysOwnTeamHandlesItsTickets(t *testing.T) {
+	serverStaff := ticket.Participant{User: 999, Staff: true, Guild: guildG, Excluded: []string{"general"}}
+	team := ticket.Participant{User: 998, Guild: guildG, Teams: []string{"general"}}
+	run(t, []scenario{
+		{name: "the server's staff, when the team replaces them, may not claim",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(serverStaff, guild.ClaimLabel) },
+			err:   domain.ErrForbidden},
+		{name: "the team may, without being the server's staff",
+			given: []domain.Event{opened},
+			when:  func(tk ticket.Ticket) ([]domain.Event, error) { return tk.Claim(team, guild.ClaimLabel) },
+			then:  []domain.Event{ticket.Claimed{Ticket: tid, By: 998}}},
+	})
+}

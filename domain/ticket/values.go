@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ticketify/ticketify/domain"
@@ -84,8 +85,13 @@ type Participant struct {
 	User  domain.UserID
 	Staff bool
 	// Admin (Manage Server, or the owner) overrides a claim that keeps other
-	// staff out.
+	// staff out, and is staff in every category.
 	Admin bool
+	// Teams are the categories whose own staff team the person is on;
+	// Excluded the categories whose team replaces the server's staff, the
+	// person not being on it (guild.Settings.TeamsOf).
+	Teams    []string
+	Excluded []string
 	// Guild is the server the request came from (the interaction's guild, the
 	// dashboard URL's guild). A ticket of another server is not theirs to
 	// touch, whatever their rights there: a refusal, as if it did not exist.
@@ -99,4 +105,17 @@ type Participant struct {
 	// from there, and only to what an opener may do by DM (Rate); every
 	// other decision refuses it as from no server.
 	Direct bool
+}
+
+// StaffFor reports whether the person acts as staff for tickets of a
+// category: an admin always, a member of its own team, or the server's
+// staff unless the category's team replaces them.
+func (p Participant) StaffFor(category string) bool {
+	switch {
+	case p.Admin || slices.Contains(p.Teams, category):
+		return true
+	case slices.Contains(p.Excluded, category):
+		return false
+	}
+	return p.Staff
 }

@@ -189,7 +189,9 @@ func (a *App) Participant(ctx context.Context, g domain.GuildID, by guild.Member
 	if err != nil {
 		return ticket.Participant{}, err
 	}
-	return ticket.Participant{User: by.User, Staff: s.IsStaff(by.Roles, by.ManageServer), Admin: by.ManageServer, Guild: g}, nil
+	teams, excluded := s.TeamsOf(by.Roles)
+	return ticket.Participant{User: by.User, Staff: s.IsStaff(by.Roles, by.ManageServer), Admin: by.ManageServer, Guild: g,
+		Teams: teams, Excluded: excluded}, nil
 }
 
 // RecordUsage records one use of a command or component.

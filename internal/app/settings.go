@@ -77,6 +77,11 @@ func (a *App) SetReminder(ctx context.Context, g domain.GuildID, by guild.Member
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetReminder(by, minutes) })
 }
 
+// SetCategoryTeam sets a category's own staff team.
+func (a *App) SetCategoryTeam(ctx context.Context, g domain.GuildID, by guild.Member, category string, roles []domain.RoleID, only bool, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCategoryTeam(by, category, roles, only) })
+}
+
 // SetMessages sets the server's (category "") or a category's messages.
 func (a *App) SetMessages(ctx context.Context, g domain.GuildID, by guild.Member, category string, msgs guild.Messages, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetMessages(by, category, msgs) })

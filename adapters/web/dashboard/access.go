@@ -85,8 +85,9 @@ func (d *Dashboard) access(ctx context.Context, sess *session, guildID string) (
 	if settings.MayRead(member) != nil { // the dashboard is for staff: the settings' own rule
 		return nil, errNoAccess
 	}
+	teams, excluded := settings.TeamsOf(roles)
 	return &staffCtx{sess: sess, guild: g, name: ug.Name, settings: settings, member: member,
-		by: ticket.Participant{User: user, Staff: true, Admin: manage, Guild: g}, manages: manage}, nil
+		by: ticket.Participant{User: user, Staff: true, Admin: manage, Guild: g, Teams: teams, Excluded: excluded}, manages: manage}, nil
 }
 
 // settingsFresh is how long a guild's settings are reused between requests:

@@ -233,6 +233,16 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			return "", domain.Refuse(domain.ErrInvalid, "give the minutes a member waits between opens (0: none)")
 		}
 		return noticeCooldown, d.app.SetOpenCooldown(ctx, g, by, n, m)
+	case "category-team":
+		var roles []domain.RoleID
+		for _, r := range splitList(in("roles")) {
+			id, err := domain.ParseRoleID(r)
+			if err != nil {
+				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
+			}
+			roles = append(roles, id)
+		}
+		return noticeCategoryTeam, d.app.SetCategoryTeam(ctx, g, by, strings.TrimSpace(in("key")), roles, checked(in("only")), m)
 	case "category-limit":
 		return noticeCategoryLimit, d.app.SetCategoryLimit(ctx, g, by, strings.TrimSpace(in("key")), atoi(in("limit")), m)
 	case "reminder":
@@ -348,6 +358,8 @@ type category struct {
 	Questions       []string   `json:"questions"`
 	AutoClose       *autoClose `json:"auto_close,omitempty"` // its own rule, if any
 	Limit           int        `json:"limit,omitempty"`      // open tickets of it per member (0: the server's limit)
+	TeamRoles       []string   `json:"team_roles,omitempty"` // its own staff team
+	TeamOnly        bool       `json:"team_only,omitempty"`  // the team replaces the server's staff
 }
 
 // autoClose is an auto-close rule as the form edits it.
@@ -369,7 +381,10 @@ func settingsOf(g guild.Settings) settingsView {
 		v.StaffRoles = append(v.StaffRoles, r.String())
 	}
 	for _, c := range g.Categories() {
-		cv := category{Key: c.Key, Name: c.Name, Questions: []string{}, Limit: c.Limit}
+		cv := category{Key: c.Key, Name: c.Name, Questions: []string{}, Limit: c.Limit, TeamOnly: c.TeamOnly}
+		for _, r := range c.StaffRoles {
+			cv.TeamRoles = append(cv.TeamRoles, r.String())
+		}
 		if !c.DiscordCategory.IsZero() {
 			cv.DiscordCategory = c.DiscordCategory.String()
 		}

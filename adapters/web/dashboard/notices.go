@@ -42,6 +42,7 @@ const (
 	noticeClaimMode        notice = "claim-mode-saved"
 	noticeMessages         notice = "messages-saved"
 	noticeCategoryLimit    notice = "category-limit-saved"
+	noticeCategoryTeam     notice = "category-team-saved"
 	noticeReplied          notice = "replied"
 	noticeTagAdded         notice = "tag-added"
 	noticeTagSaved         notice = "tag-saved"
@@ -88,6 +89,7 @@ var notices = map[notice]noticeText{
 	noticeClaimMode:          {text: "Claim mode saved: it applies to claims from now on."},
 	noticeMessages:           {text: "Messages saved: the next tickets use them."},
 	noticeCategoryLimit:      {text: "Category limit saved."},
+	noticeCategoryTeam:       {text: "Category team saved."},
 	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
 	noticeTagAdded:           {text: "Tag added."},
 	noticeTagSaved:           {text: "Tag saved."},
