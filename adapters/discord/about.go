@@ -97,7 +97,7 @@ func (b *Bot) aboutFlow(ctx context.Context, a actor, category string, ch, id sn
 			return reply{}, err
 		}
 	}
-	o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: a.user, Roles: a.roles, Category: category,
+	o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: a.user, OpenerName: a.username, Roles: a.roles, Category: category,
 		Topic: "About a message by " + msg.Author.EffectiveName(), Answers: answers, About: quote(a.guild, *msg), Meta: a.meta()})
 	if err != nil {
 		return reply{}, err

@@ -98,6 +98,7 @@ func Commands() []discord.ApplicationCommandCreate {
 					str("category", "Only this category (its key; default: the whole server)", false, 32),
 					str("welcome", "Placeholders {user} {number} {category} {topic} {staff}; - clears", false, guild.MaxWelcomeLength),
 					str("close", "Added to the close; same placeholders; - clears", false, guild.MaxCloseLength),
+					str("naming", "Channel names, like {category}-{username}-{number} ({number} needed); - clears", false, guild.MaxNamingLength),
 					discord.ApplicationCommandOptionRole{Name: "ping", Description: "A role pinged when a ticket opens (adds to those pinged)"},
 					discord.ApplicationCommandOptionBool{Name: "no-ping", Description: "Ping no role at an open"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "claim-mode", Description: "What claiming a ticket does to the other staff", Options: []discord.ApplicationCommandOption{

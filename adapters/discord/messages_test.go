@@ -37,3 +37,22 @@ func TestTheServersOwnWelcomePingsAndCloseMessage(t *testing.T) {
 		return len(messagesWith(w, ch.ID, "Thanks <@"+w.Member.ID.String()+">, come back any time.")) == 1
 	})
 }
+
+func TestChannelsNamedByTheServersScheme(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("messages", fakediscord.Str("naming", "{category}-{username}-{number}"))))
+	mustContain(t, "naming", content, "Messages saved")
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("messages", fakediscord.Str("naming", "{username}"))))
+	mustContain(t, "a scheme without the number", content, "{number}")
+	ch := openTicket(t, w, "named")
+	if ch.Name != "general-mia-member-0001" {
+		t.Fatalf("the channel is named %q", ch.Name)
+	}
+	tk := ticketInChannel(t, w, ch)
+	w.Settle(t)
+	if v, err := w.Srv.TicketViews.Get(t.Context(), string(tk.ID())); err != nil || v.Name != "general-mia-member-0001" {
+		t.Fatalf("the ticket's name: %q (%v)", v.Name, err)
+	}
+}

@@ -64,6 +64,7 @@ type actor struct {
 	guild        domain.GuildID
 	channel      domain.ChannelID
 	user         domain.UserID
+	username     string // their Discord user name, for a channel naming scheme
 	roles        []domain.RoleID
 	manageServer bool
 	source       domain.Source
@@ -100,7 +101,7 @@ type modalAnswerer interface {
 }
 
 func actorOf(e interaction, source domain.Source) (actor, bool) {
-	a := actor{id: e.ID().String(), user: domain.UserID(e.User().ID), source: source, channel: domain.ChannelID(e.Channel().ID())}
+	a := actor{id: e.ID().String(), user: domain.UserID(e.User().ID), username: e.User().Username, source: source, channel: domain.ChannelID(e.Channel().ID())}
 	if e.GuildID() == nil {
 		return a, false
 	}

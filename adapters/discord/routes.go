@@ -218,6 +218,9 @@ func (b *Bot) routes() *handler.Mux {
 			if v, ok := d.OptString("close"); ok {
 				m.Close = clearable(v)
 			}
+			if v, ok := d.OptString("naming"); ok {
+				m.Naming = clearable(v)
+			}
 			if role, ok := d.OptRole("ping"); ok {
 				m.Ping = append(m.Ping, domain.RoleID(role.ID))
 			}
@@ -411,7 +414,7 @@ func (b *Bot) openFlow(ctx context.Context, a actor, category, topic string) (re
 }
 
 func (b *Bot) open(ctx context.Context, a actor, category, topic string, answers []string) (reply, error) {
-	o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: a.user, Roles: a.roles, Category: category,
+	o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: a.user, OpenerName: a.username, Roles: a.roles, Category: category,
 		Topic: topic, Answers: answers, Meta: a.meta()})
 	if err != nil {
 		return reply{}, err
@@ -430,7 +433,7 @@ func (b *Bot) cmdOpenFor(d discord.SlashCommandInteractionData, e *handler.Comma
 		if who.Bot {
 			return reply{}, domain.Refuse(domain.ErrInvalid, "a bot does not get tickets")
 		}
-		o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: domain.UserID(who.ID), By: a.member(),
+		o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: domain.UserID(who.ID), OpenerName: who.Username, By: a.member(),
 			Category: d.String("category"), Topic: d.String("topic"), Meta: a.meta()})
 		if err != nil {
 			return reply{}, err

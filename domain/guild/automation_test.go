@@ -227,3 +227,19 @@ func TestACategoryTeamBesidesOrInsteadOfTheServersStaff(t *testing.T) {
 		t.Fatalf("only, without roles: %v", err)
 	}
 }
+
+func TestChannelsNamedTheServersWay(t *testing.T) {
+	if got := guild.ChannelName("{category}-{username}-{number}", 7, "Billing Help", "Mia Member!"); got != "billing-help-mia-member-0007" {
+		t.Fatalf("named %q", got)
+	}
+	if got := guild.ChannelName("", 42, "x", "y"); got != "ticket-0042" {
+		t.Fatalf("the default: %q", got)
+	}
+	s := guild.New(g)
+	for scheme, ok := range map[string]bool{"{category}-{number}": true, "{username}": false, "t {number}": false, "{number}-{user}": false, "support_{number}": true} {
+		_, err := s.SetMessages(staff, "", guild.Messages{Naming: scheme})
+		if (err == nil) != ok {
+			t.Errorf("scheme %q: %v", scheme, err)
+		}
+	}
+}

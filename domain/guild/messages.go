@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ticketify/ticketify/domain"
@@ -17,10 +18,22 @@ type Messages struct {
 	Welcome string          `json:"welcome,omitempty"`
 	Ping    []domain.RoleID `json:"ping,omitempty"`
 	Close   string          `json:"close,omitempty"`
+	// Naming is how a ticket's channel is named (NamePlaceholders; empty:
+	// ticket-{number}).
+	Naming string `json:"naming,omitempty"`
 }
 
 // IsZero reports whether the messages are the bot's own.
-func (m Messages) IsZero() bool { return m.Welcome == "" && len(m.Ping) == 0 && m.Close == "" }
+func (m Messages) IsZero() bool {
+	return m.Welcome == "" && len(m.Ping) == 0 && m.Close == "" && m.Naming == ""
+}
+
+// NamePlaceholders are what a channel naming scheme may name: the ticket's
+// number (4 digits), its category and the opener's user name.
+var NamePlaceholders = []string{"{number}", "{category}", "{username}"}
+
+// MaxNamingLength bounds a naming scheme.
+const MaxNamingLength = 60
 
 // Message limits: an embed's description, a message's content.
 const (
@@ -100,13 +113,69 @@ func (s Settings) SetMessages(by Member, category string, m Messages) ([]domain.
 	if err := checkPlaceholders("close message", m.Close); err != nil {
 		return nil, err
 	}
+	if err := checkNaming(m.Naming); err != nil {
+		return nil, err
+	}
+	m.Naming = strings.TrimSpace(m.Naming)
 	m.Ping = slices.Compact(slices.Sorted(slices.Values(m.Ping)))
 	prev, own := s.messages[category]
 	if !own && category != "" {
 		prev = s.messages[""]
 	}
-	if (own || category == "") && prev.Welcome == m.Welcome && prev.Close == m.Close && slices.Equal(prev.Ping, m.Ping) {
+	if (own || category == "") && prev.Welcome == m.Welcome && prev.Close == m.Close && prev.Naming == m.Naming && slices.Equal(prev.Ping, m.Ping) {
 		return nil, domain.Refuse(domain.ErrUnchanged, "those are already the messages")
 	}
 	return []domain.Event{MessagesSet{Guild: s.id, Category: category, Messages: m, Previous: prev}}, nil
+}
+
+// checkNaming refuses a naming scheme Discord would not take as a channel
+// name, or one that could give two tickets the same name (without {number}).
+func checkNaming(scheme string) error {
+	scheme = strings.TrimSpace(scheme)
+	if scheme == "" {
+		return nil
+	}
+	if utf8.RuneCountInString(scheme) > MaxNamingLength {
+		return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a naming scheme is at most %d characters", MaxNamingLength))
+	}
+	for _, p := range placeholder.FindAllString(scheme, -1) {
+		if !slices.Contains(NamePlaceholders, p) {
+			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the naming scheme names %s, which is not a placeholder: use %s", p, strings.Join(NamePlaceholders, ", ")))
+		}
+	}
+	if !strings.Contains(scheme, "{number}") {
+		return domain.Refuse(domain.ErrInvalid, "a naming scheme includes {number}, so that no two tickets share a name")
+	}
+	rest := placeholder.ReplaceAllString(scheme, "")
+	if !channelNameChars.MatchString(strings.ToLower(rest)) {
+		return domain.Refuse(domain.ErrInvalid, "a channel name has letters, digits, '-' and '_' only (Discord's rule)")
+	}
+	return nil
+}
+
+var channelNameChars = regexp.MustCompile(`^[\p{L}\p{N}_\-]*$`)
+
+// ChannelName names a ticket's channel by a scheme, as Discord would take
+// it: lower case, no spaces, only letters, digits, '-' and '_', at most 100
+// characters. An empty scheme gives ticket-{number}.
+func ChannelName(scheme string, number int64, category, username string) string {
+	if strings.TrimSpace(scheme) == "" {
+		scheme = "ticket-{number}"
+	}
+	clean := func(s string) string {
+		s = strings.ToLower(strings.Join(strings.Fields(s), "-"))
+		return strings.Map(func(r rune) rune {
+			if r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	name := Fill(strings.TrimSpace(scheme), map[string]string{"{number}": fmt.Sprintf("%04d", number),
+		"{category}": clean(category), "{username}": clean(username)})
+	name = clean(name)
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[:100])
+	}
+	return name
 }

@@ -21,6 +21,9 @@ type Answer struct {
 type OpenedPersonal struct {
 	Topic   string   `json:"topic,omitempty"`
 	Answers []Answer `json:"answers,omitempty"`
+	// Name is the channel's name when the server names channels its own way
+	// (it may hold the opener's user name); absent: DefaultName.
+	Name string `json:"name,omitempty"`
 }
 
 // Opened records a new ticket.

@@ -35,6 +35,8 @@ type OpenRequest struct {
 	// About quotes the message the ticket was opened about (the message
 	// context menu): kept with the answers, as part of the opener's request.
 	About string
+	// OpenerName is the opener's user name, for a naming scheme that uses it.
+	OpenerName string
 }
 
 // MaxAboutLength bounds a quoted message (an embed field's value).
@@ -50,6 +52,9 @@ const AboutQuestion = "About this message"
 type Opening struct {
 	Reservation []domain.Event
 	opened      Opened
+	// naming names the channel once the number is known (empty: DefaultName).
+	naming             string
+	category, username string
 }
 
 // Numbered returns the events of the new ticket's stream, numbered.
@@ -62,6 +67,9 @@ func (o Opening) Numbered(number int64) ([]domain.Event, error) {
 	}
 	e := o.opened
 	e.Number = number
+	if o.naming != "" {
+		e.Personal.Name = guild.ChannelName(o.naming, number, o.category, o.username)
+	}
 	return []domain.Event{e}, nil
 }
 
@@ -132,7 +140,8 @@ func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.
 	if forSomeone {
 		opened.By = req.By
 	}
-	return Opening{Reservation: h.Reserve(req.Ticket, now), opened: opened}, nil
+	return Opening{Reservation: h.Reserve(req.Ticket, now), opened: opened,
+		naming: g.MessagesFor(cat.Key).Naming, category: cat.Name, username: req.OpenerName}, nil
 }
 
 // withinLimits checks a member's own open against the server's limit, the

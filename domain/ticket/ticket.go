@@ -66,6 +66,9 @@ func (t Ticket) apply(e domain.Event) Ticket {
 		t.id, t.guild, t.number, t.opener = e.Ticket, e.Guild, e.Number, e.Opener
 		t.category, t.priority, t.status, t.openedAt = e.Category, e.Priority, StatusOpen, e.At
 		t.name, t.topic = DefaultName(e.Number), e.Personal.Topic
+		if e.Personal.Name != "" {
+			t.name = e.Personal.Name
+		}
 	case TopicCorrected:
 		t.topic = e.Personal.Topic
 	case CategoryChanged:

@@ -25,7 +25,9 @@ type OpenTicket struct {
 	Topic    string
 	Answers  []string
 	About    string // a quoted message (ticket.OpenRequest.About)
-	Meta     Meta
+	// OpenerName is the opener's user name, for a channel naming scheme.
+	OpenerName string
+	Meta       Meta
 }
 
 // Opened tells which ticket an open created.
@@ -74,7 +76,7 @@ func (a *App) OpenTicket(ctx context.Context, cmd OpenTicket) (Opened, error) {
 	}
 	id := a.newID(now)
 	req := ticket.OpenRequest{Ticket: id, Opener: cmd.Opener, Roles: cmd.Roles,
-		Category: cmd.Category, Topic: cmd.Topic, Answers: cmd.Answers, About: cmd.About}
+		Category: cmd.Category, Topic: cmd.Topic, Answers: cmd.Answers, About: cmd.About, OpenerName: cmd.OpenerName}
 	if forSomeone {
 		req.By, req.ByStaff = cmd.By.User, settings.IsStaff(cmd.By.Roles, cmd.By.ManageServer)
 	}

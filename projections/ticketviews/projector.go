@@ -119,6 +119,9 @@ func fold(v *View, e projections.Event) {
 	case ticket.Opened:
 		v.Guild, v.Number, v.Opener, v.Category = idString(ev.Guild), ev.Number, idString(ev.Opener), ev.Category
 		v.Priority, v.Status, v.OpenedAt, v.Name = ev.Priority.String(), ticket.StatusOpen.String(), ev.At.UTC(), ticket.DefaultName(ev.Number)
+		if ev.Personal.Name != "" && !e.Erased { // the server's naming scheme: the opener's data
+			v.Name, v.NamedBy = ev.Personal.Name, idString(ev.Opener)
+		}
 		v.Topic, v.Answers = ev.Personal.Topic, nil
 		for _, ans := range ev.Personal.Answers {
 			v.Answers = append(v.Answers, Answer{Question: ans.Question, Answer: ans.Answer})

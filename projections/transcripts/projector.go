@@ -116,6 +116,9 @@ func fold(ctx context.Context, a book, h *header, e projections.Event) error {
 	case ticket.Opened:
 		h.Guild, h.Number, h.Category, h.Opener, h.Status = ev.Guild.String(), ev.Number, ev.Category, ev.Opener.String(), "open"
 		h.OpenedAt, h.Name = ev.At.UTC(), ticket.DefaultName(ev.Number)
+		if ev.Personal.Name != "" && !e.Erased {
+			h.Name, h.NamedBy = ev.Personal.Name, ev.Opener.String()
+		}
 		h.Topic, h.Answers = ev.Personal.Topic, nil
 		for _, ans := range ev.Personal.Answers {
 			h.Answers = append(h.Answers, Answer(ans))

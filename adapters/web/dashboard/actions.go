@@ -212,7 +212,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		return noticeSupportHours, d.app.SetSupportHours(ctx, g, by, h, m)
 	case "messages":
 		category := strings.TrimSpace(in("category"))
-		msgs := guild.Messages{Welcome: in("welcome"), Close: in("close")}
+		msgs := guild.Messages{Welcome: in("welcome"), Close: in("close"), Naming: in("naming")}
 		for _, r := range splitList(in("ping")) {
 			id, err := domain.ParseRoleID(r)
 			if err != nil {
@@ -345,6 +345,7 @@ type settingsView struct {
 	ClaimMode        string     `json:"claim_mode"`        // the server's: label, hide or read-only
 	Welcome          string     `json:"welcome,omitempty"` // the server's messages
 	CloseMessage     string     `json:"close_message,omitempty"`
+	Naming           string     `json:"naming,omitempty"`
 	PingRoles        []string   `json:"ping_roles,omitempty"`
 	SupportHours     string     `json:"support_hours"` // in words
 	BlacklistedUsers []string   `json:"blacklisted_users"`
@@ -405,7 +406,7 @@ func settingsOf(g guild.Settings) settingsView {
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
 	v.CooldownMinutes = int(g.OpenCooldown() / time.Minute)
 	words := g.MessagesFor("")
-	v.Welcome, v.CloseMessage = words.Welcome, words.Close
+	v.Welcome, v.CloseMessage, v.Naming = words.Welcome, words.Close, words.Naming
 	for _, r := range words.Ping {
 		v.PingRoles = append(v.PingRoles, r.String())
 	}
