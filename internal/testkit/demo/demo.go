@@ -56,13 +56,15 @@ var stories = []story{
 const (
 	ratingComment      = "Refunded within minutes, thank you!"
 	closeRequestReason = "The fix is out in 2.4.1"
+	staffNote          = "Second refund this month; check the card on file"
+	demoWelcome        = "Hi {user}! Ticket {number} ({category}) about {topic}: {staff} usually answer within a few hours."
 )
 
 // Texts lists what the demo's people write and type (topics, form
 // answers, messages, close reasons): tests look for them where they must
 // never be, such as the logs.
 func Texts() []string {
-	out := []string{ratingComment, closeRequestReason}
+	out := []string{ratingComment, closeRequestReason, staffNote}
 	for _, s := range stories {
 		out = append(out, s.topic, s.answer, s.reason)
 		out = append(out, s.chat...)
@@ -109,6 +111,11 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "bugs"), fakediscord.Str("name", "Bug report"))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "other"), fakediscord.Str("name", "Something else"))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("feedback", fakediscord.BoolOpt("enabled", true))),
+		// The server's own words, and a saved answer staff post with /tag.
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("messages", fakediscord.Str("welcome", demoWelcome))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "tags", fakediscord.Sub("add", fakediscord.Str("name", "refunds"),
+			fakediscord.Str("text", "Refunds reach your account within 5 working days."), fakediscord.Str("embed-title", "Refunds"),
+			fakediscord.Str("embed-text", "Started from the order page; we confirm by e-mail."), fakediscord.Str("colour", "#57F287"))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel")),
 	}
 	for _, in := range steps {
@@ -140,6 +147,14 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 		}
 		if s.claim {
 			if _, err := w.deliver(ctx, f.SlashCommand(as(staff, ch.ID), "ticket", fakediscord.Sub("claim"))); err != nil {
+				return err
+			}
+		}
+		if i == 0 { // a saved answer posted, and a note only staff read
+			if _, err := w.deliver(ctx, f.SlashCommand(as(staff, ch.ID), "tag", fakediscord.Str("name", "refunds"))); err != nil {
+				return err
+			}
+			if _, err := w.deliver(ctx, f.SlashCommand(as(staff, ch.ID), "ticket", fakediscord.Sub("note", fakediscord.Str("text", staffNote)))); err != nil {
 				return err
 			}
 		}
