@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -418,12 +419,31 @@ func (r *Runtime) WaitCaughtUp(ctx context.Context) error {
 	return r.WaitApplied(ctx, last)
 }
 
+// WaitCaughtUpFor is WaitCaughtUp for some projectors only: the read
+// models a caller is about to show (the dashboard's pages after an action),
+// not the ones it does not read.
+func (r *Runtime) WaitCaughtUpFor(ctx context.Context, names ...string) error {
+	last, _, err := r.cfg.Log.LastEvent(ctx, eventstore.DefaultTopic)
+	if err != nil || last == 0 {
+		return err
+	}
+	return r.waitApplied(ctx, last, names)
+}
+
 // WaitApplied blocks until every projector has applied (or parked) the
 // event at position pos, for read-your-writes in tests and exports.
 func (r *Runtime) WaitApplied(ctx context.Context, pos int64) error {
+	return r.waitApplied(ctx, pos, nil)
+}
+
+// waitApplied waits for the named projectors (all when none are named).
+func (r *Runtime) waitApplied(ctx context.Context, pos int64, names []string) error {
 	for {
 		done := true
 		for _, p := range r.projectors {
+			if len(names) > 0 && !slices.Contains(names, p.Name()) {
+				continue
+			}
 			if r.applied[p.Name()].Load() < pos {
 				done = false
 			}

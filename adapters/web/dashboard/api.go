@@ -9,6 +9,8 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/projections/audit"
+	"github.com/ticketify/ticketify/projections/ticketviews"
+	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
 // The JSON API: the same data and the same access rules as the pages, in
@@ -116,5 +118,5 @@ func (d *Dashboard) waitViews(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	return d.read.Sync.WaitCaughtUp(ctx)
+	return d.read.Sync.WaitCaughtUpFor(ctx, ticketviews.Name, transcripts.Name, audit.Name)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/server"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
 // benchSite is the program serving a guild of many tickets, one of them
@@ -232,4 +234,49 @@ func (w withBenchCleanup) Run() int {
 		benchStop()
 	}
 	return code
+}
+
+// BenchmarkDashboardActions measures a reply sent from the dashboard (the
+// API's POST …/reply: recorded, then answered once the views show it)
+// against setting the priority through the same door in the same run, one
+// request at a time on a server at rest:
+//
+//	go test ./adapters/web/dashboard/ -run '^$' -bench DashboardActions -benchtime 200x
+func BenchmarkDashboardActions(b *testing.B) {
+	w := testenv.NewWorld(b)
+	setStaffRole(b, w)
+	id := openTicket(b, w, w.Member, "benchmark")
+	channelOf(b, w, id)
+	s := newSite(b, w)
+	s.login(w.Staff)
+	csrf := s.csrf()
+	path := "/api/v1/guilds/" + w.Guild.ID.String() + "/tickets/" + string(id) + "/"
+	for _, c := range []struct {
+		name string
+		body func(i int) string
+	}{
+		{"priority", func(i int) string { return fmt.Sprintf(`{"priority":%q}`, []string{"high", "low"}[i%2]) }},
+		{"reply", func(i int) string { return fmt.Sprintf(`{"text":"reply number %d"}`, i) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var took []time.Duration
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				w.Settle(b)
+				req, _ := http.NewRequest(http.MethodPost, s.base+path+c.name, strings.NewReader(c.body(i)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-CSRF-Token", csrf)
+				b.StartTimer()
+				t0 := time.Now()
+				res, body := s.do(req)
+				took = append(took, time.Since(t0))
+				if res.StatusCode != 200 {
+					b.Fatalf("%s: %d %s", c.name, res.StatusCode, body)
+				}
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
 }

@@ -533,7 +533,7 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 }
 
 // channelOf waits for a ticket's Discord channel.
-func channelOf(t *testing.T, w *testenv.World, id domain.TicketID) fakediscord.Snowflake {
+func channelOf(t testing.TB, w *testenv.World, id domain.TicketID) fakediscord.Snowflake {
 	t.Helper()
 	var ch string
 	w.WaitFor(t, "the ticket's channel", func() bool {

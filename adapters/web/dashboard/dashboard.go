@@ -109,9 +109,10 @@ type Readers struct {
 	Audit       *audit.Reader
 	Analytics   *analytics.Reader
 	Names       *names.Reader
-	// Sync, when set, lets a dashboard action wait for the views to show it.
+	// Sync, when set, lets a dashboard action wait for the read models its
+	// pages show (ticket views, transcripts, the timeline) to show it.
 	Sync interface {
-		WaitCaughtUp(ctx context.Context) error
+		WaitCaughtUpFor(ctx context.Context, projectors ...string) error
 	}
 }
 

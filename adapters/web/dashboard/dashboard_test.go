@@ -25,13 +25,13 @@ func TestMain(m *testing.M) { testenv.Main(withBenchCleanup{m}) }
 // site is a logged-in (or not) HTTP client of the dashboard, following
 // redirects like a browser, through the fake Discord's OAuth pages.
 type site struct {
-	t    *testing.T
+	t    testing.TB
 	w    *testenv.World
 	base string
 	c    *http.Client
 }
 
-func newSite(t *testing.T, w *testenv.World) *site {
+func newSite(t testing.TB, w *testenv.World) *site {
 	jar, _ := cookiejar.New(nil)
 	return &site{t: t, w: w, base: "http://" + w.Srv.Addr(), c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
 }
@@ -99,7 +99,7 @@ func (s *site) csrf() string {
 
 // openTicket opens a ticket as u through a signed slash command and waits
 // for its view.
-func openTicket(t *testing.T, w *testenv.World, u fakediscord.User, topic string) domain.TicketID {
+func openTicket(t testing.TB, w *testenv.World, u fakediscord.User, topic string) domain.TicketID {
 	t.Helper()
 	in := w.Fake.SlashCommand(w.As(u, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("topic", topic)))
 	content, _ := w.Reply(t, in, w.Deliver(t, in))
@@ -119,7 +119,7 @@ func openTicket(t *testing.T, w *testenv.World, u fakediscord.User, topic string
 	return domain.TicketID(id)
 }
 
-func setStaffRole(t *testing.T, w *testenv.World) {
+func setStaffRole(t testing.TB, w *testenv.World) {
 	t.Helper()
 	in := w.Fake.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("staff-role", fakediscord.RoleOpt("role", w.StaffRole.ID)))
 	if content, _ := w.Reply(t, in, w.Deliver(t, in)); !strings.Contains(content, "saved") {
