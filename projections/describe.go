@@ -55,6 +55,17 @@ func describe(e Event, personal bool) string {
 			return fmt.Sprintf("%s handed the ticket to %s", u(ev.By), u(ev.To))
 		}
 		return fmt.Sprintf("%s handed the ticket from %s to %s", u(ev.By), u(ev.From), u(ev.To))
+	case guild.PanelSaved:
+		if ev.Previous.Key == "" {
+			return fmt.Sprintf("panel %q added: %q with %d button(s)", ev.Panel.Key, ev.Panel.Title, len(ev.Panel.Buttons))
+		}
+		return fmt.Sprintf("panel %q changed: %q with %d button(s) (was %q with %d)", ev.Panel.Key, ev.Panel.Title, len(ev.Panel.Buttons), ev.Previous.Title, len(ev.Previous.Buttons))
+	case guild.PanelRemoved:
+		return fmt.Sprintf("panel %q removed", ev.Previous.Key)
+	case guild.PanelPostRequested:
+		return fmt.Sprintf("panel %q to be posted in <#%s>", ev.Panel, ev.Channel)
+	case guild.PanelPosted:
+		return fmt.Sprintf("panel %q posted in <#%s>", ev.Panel, ev.Post.Channel)
 	case guild.MessagesSet:
 		where := "the server's"
 		if ev.Category != "" {

@@ -118,8 +118,17 @@ func Commands() []discord.ApplicationCommandCreate {
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "channel", Value: "channel"}, {Name: "direct message", Value: "dm"}}}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "close-on-leave", Description: "Close a member's tickets when they leave the server", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
-				discord.ApplicationCommandOptionSubCommand{Name: "panel", Description: "Post an \"Open ticket\" panel", Options: []discord.ApplicationCommandOption{
-					discord.ApplicationCommandOptionChannel{Name: "channel", Description: "Where (default: here)", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildText}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "panel", Description: "Post a panel members open tickets from", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionChannel{Name: "channel", Description: "Where (default: here)", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildText}},
+					str("name", "A saved panel's key (default: the plain \"Open ticket\" panel)", false, 32)}},
+				discord.ApplicationCommandOptionSubCommand{Name: "panel-save", Description: "Add or change a panel (its posts are edited in place)", Options: []discord.ApplicationCommandOption{
+					str("name", "The panel's key, like main", true, 32), str("title", "The embed's title", true, guild.MaxPanelTitle),
+					str("buttons", "category | label | emoji | style; another; …", true, 2000),
+					str("text", "The embed's text", false, guild.MaxPanelText), str("colour", "Like #5865F2", false, 7),
+					str("image", "An https:// image link", false, 500),
+					discord.ApplicationCommandOptionBool{Name: "select", Description: "One select menu instead of buttons"}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "panel-remove", Description: "Remove a saved panel (its posts stay)", Options: []discord.ApplicationCommandOption{
+					str("name", "The panel's key", true, 32)}},
 				discord.ApplicationCommandOptionSubCommand{Name: "show", Description: "Show the current settings"},
 			}},
 		discord.SlashCommandCreate{Name: "blacklist", Description: "Who may not open tickets (staff)", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{

@@ -82,6 +82,12 @@ func (r *Reactor) Name() string { return ReactorName }
 // React implements projections.Reactor.
 func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 	switch ev := e.Event.(type) {
+	case guild.PanelPostRequested:
+		return r.postPanel(ctx, e, ev)
+	case guild.PanelSaved:
+		if ev.Previous.Key != "" {
+			return r.editPanel(ctx, ev)
+		}
 	case ticket.Opened:
 		return r.do(ctx, ev.Ticket, "create channel", func(ctx context.Context) error { return r.ensureChannel(ctx, ev.Ticket) })
 	case ticket.CategoryChanged:

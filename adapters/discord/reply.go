@@ -277,6 +277,7 @@ var uses = []struct {
 	{idDenyClose, use{name: "button:close-request-deny", source: domain.SourceButton, publicDefer: true}},
 	{idClose, use{name: "button:close", source: domain.SourceButton, publicDefer: false}},
 	{idCloseForm, use{name: "modal:close", source: domain.SourceModal, publicDefer: true}},
+	{idPanelOpenIn, use{name: "button:open-in", source: domain.SourceButton}},
 	{idPanelOpen, use{name: "button:open", source: domain.SourceButton, publicDefer: false}},
 	{idAboutCategory, use{name: "select:about-category", source: domain.SourceButton}},
 	{idAboutForm, use{name: "modal:about", source: domain.SourceModal}},

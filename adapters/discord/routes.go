@@ -15,6 +15,7 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/tag"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -284,6 +285,25 @@ func (b *Bot) routes() *handler.Mux {
 			return said, b.app.SetCloseOnLeave(ctx, a.guild, a.member(), on, a.meta())
 		}))
 		r.SlashCommand("/panel", b.cmdPanel)
+		r.SlashCommand("/panel-save", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			buttons, err := guild.ParsePanelButtons(d.String("buttons"))
+			if err != nil {
+				return "", err
+			}
+			p := guild.Panel{Key: d.String("name"), Title: d.String("title"), Text: d.String("text"), Image: d.String("image"),
+				Select: d.Bool("select"), Buttons: buttons}
+			if c := d.String("colour"); c != "" {
+				if p.Color, err = tag.ParseColour(c); err != nil {
+					return "", err
+				}
+			}
+			return fmt.Sprintf("Panel **%s** saved; `/setup panel name:%s` posts it, and its posts follow its changes.", p.Key, p.Key),
+				b.app.SavePanel(ctx, a.guild, a.member(), p, a.meta())
+		}))
+		r.SlashCommand("/panel-remove", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			return fmt.Sprintf("Panel **%s** removed (its posts stay until you delete them).", d.String("name")),
+				b.app.RemovePanel(ctx, a.guild, a.member(), d.String("name"), a.meta())
+		}))
 		r.SlashCommand("/show", b.cmdShowSettings)
 	})
 	r.Route("/blacklist", func(r handler.Router) {
@@ -294,6 +314,7 @@ func (b *Bot) routes() *handler.Mux {
 	r.SlashCommand("/privacy", b.cmdPrivacy)
 	b.tagRoutes(r)
 	b.aboutRoutes(r)
+	b.panelRoutes(r)
 	r.ButtonComponent(idPanelOpen, b.btnPanelOpen)
 	r.SelectMenuComponent(idPanelCategory, b.selPanelCategory)
 	r.Modal(idOpenForm+"{category}", b.modalOpen)
@@ -640,7 +661,13 @@ func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.Command
 		}
 		ch := snowflake.ID(a.channel)
 		if c, ok := d.OptChannel("channel"); ok {
-			ch = c.ID
+			ch = c.ID // resolved by Discord among this server's channels
+		}
+		if name := d.String("name"); name != "" {
+			if err := b.app.RequestPanelPost(ctx, a.guild, a.member(), name, domain.ChannelID(ch), a.meta()); err != nil {
+				return reply{}, err
+			}
+			return ephemeral("✅ Panel **%s** is being posted in <#%s>; editing it with `/setup panel-save` updates it there.", name, ch), nil
 		}
 		_, err := b.client.Rest.CreateMessage(ch, discord.MessageCreate{
 			Embeds:     []discord.Embed{{Title: "Need help?", Description: "Press the button to open a private ticket with our staff.", Color: 0x5865F2}},

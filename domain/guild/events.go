@@ -134,5 +134,6 @@ func Events() []domain.Event {
 		BotJoined{}, BotRemoved{}, StaffRolesSet{}, CategoryAdded{}, CategoryUpdated{}, CategoryRemoved{},
 		TicketLimitSet{}, UserBlacklisted{}, UserUnblacklisted{}, RoleBlacklisted{}, RoleUnblacklisted{},
 		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{}, OpenCooldownSet{}, ClaimModeSet{}, MessagesSet{},
+		PanelSaved{}, PanelRemoved{}, PanelPostRequested{}, PanelPosted{},
 	}
 }

@@ -42,6 +42,7 @@ type Settings struct {
 	cooldown       time.Duration
 	claimModes     map[string]ClaimMode // by category key; "" is the server's
 	messages       map[string]Messages  // by category key; "" is the server's
+	panels         panels
 }
 
 // New returns the settings of a guild with no history: defaults, bot absent.
@@ -61,6 +62,7 @@ func FromHistory(id domain.GuildID, history []domain.Event) Settings {
 func (s Settings) apply(e domain.Event) Settings {
 	s.version++
 	s.automation = s.automation.apply(e)
+	s.panels = s.panels.apply(e)
 	switch e := e.(type) {
 	case BotJoined:
 		s.present, s.everJoined = true, true

@@ -77,6 +77,27 @@ func (a *App) SetReminder(ctx context.Context, g domain.GuildID, by guild.Member
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetReminder(by, minutes) })
 }
 
+// SavePanel adds or changes a panel; the Discord reactor edits its posts.
+func (a *App) SavePanel(ctx context.Context, g domain.GuildID, by guild.Member, p guild.Panel, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SavePanel(by, p) })
+}
+
+// RemovePanel removes a panel.
+func (a *App) RemovePanel(ctx context.Context, g domain.GuildID, by guild.Member, key string, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.RemovePanel(by, key) })
+}
+
+// RequestPanelPost asks for a panel to be posted in a channel of the server
+// (the caller checked it is one); the Discord reactor posts it.
+func (a *App) RequestPanelPost(ctx context.Context, g domain.GuildID, by guild.Member, key string, ch domain.ChannelID, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.RequestPanelPost(by, key, ch) })
+}
+
+// RecordPanelPosted records a panel's message on Discord.
+func (a *App) RecordPanelPosted(ctx context.Context, g domain.GuildID, key string, post guild.PanelPost, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.RecordPanelPosted(key, post) })
+}
+
 // SetCategoryTeam sets a category's own staff team.
 func (a *App) SetCategoryTeam(ctx context.Context, g domain.GuildID, by guild.Member, category string, roles []domain.RoleID, only bool, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCategoryTeam(by, category, roles, only) })

@@ -450,6 +450,41 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("panels: a preview, saved, posted on Discord and edited there", func(t *testing.T) {
+		do(t, ctx, "type a panel", chromedp.Navigate(g+"/panels"), chromedp.WaitVisible(chromedp.ID("panel-key")),
+			chromedp.SendKeys(chromedp.ID("panel-key"), "main"), chromedp.SendKeys(chromedp.ID("panel-title"), "Need help?"),
+			chromedp.SendKeys(chromedp.ID("panel-colour"), "#57F287"),
+			chromedp.SendKeys(chromedp.ID("panel-buttons"), "support | Open a ticket | 🎫 | success"))
+		if got := text(t, ctx, `#preview-panel-new [data-field="buttons"]`); got != "🎫 Open a ticket" {
+			t.Fatalf("the preview's buttons: %q", got)
+		}
+		if got := text(t, ctx, `#preview-panel-new [data-field="embed_title"]`); got != "Need help?" {
+			t.Fatalf("the preview's title: %q", got)
+		}
+		do(t, ctx, "save", chromedp.Submit(chromedp.CSS("#form-panel-new button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		s, err := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID))
+		must(t, err)
+		if p, ok := s.Panel("main"); !ok || p.Title != "Need help?" || len(p.Buttons) != 1 || p.Buttons[0].Style != "success" {
+			t.Fatalf("the saved panel: %+v %v", p, ok)
+		}
+		do(t, ctx, "post", chromedp.SetValue(chromedp.CSS("#form-panel-post-main select"), w.Lobby.ID.String()),
+			chromedp.Submit(chromedp.CSS("#form-panel-post-main button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		posted := func(title string) bool {
+			for _, m := range w.Fake.Messages(w.Lobby.ID) {
+				if len(m.Embeds) == 1 && m.Embeds[0].Title == title {
+					return true
+				}
+			}
+			return false
+		}
+		w.WaitFor(t, "the panel on Discord", func() bool { return posted("Need help?") })
+		do(t, ctx, "edit", chromedp.Navigate(g+"/panels"), chromedp.WaitVisible(chromedp.CSS("#panel-main summary")),
+			chromedp.Click(chromedp.CSS("#panel-main summary")), chromedp.WaitVisible(chromedp.CSS("#form-panel-edit-main input[name=embed_title]")),
+			chromedp.SetValue(chromedp.CSS("#form-panel-edit-main input[name=embed_title]"), "Need help now?"),
+			chromedp.Submit(chromedp.CSS("#form-panel-edit-main button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		w.WaitFor(t, "the post edited in place", func() bool { return posted("Need help now?") && !posted("Need help?") })
+	})
+
 	t.Run("tags: a live preview, add, a refusal that keeps the typing, edit, remove", func(t *testing.T) {
 		do(t, ctx, "tags", chromedp.Navigate(g+"/tags"), chromedp.WaitVisible(chromedp.ID("tag-name")))
 		do(t, ctx, "type a tag", chromedp.SendKeys(chromedp.ID("tag-name"), "refunds"),

@@ -257,6 +257,8 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	get("/guilds/:guild/members.json", d.staff(d.searchMembers))
 	post("/guilds/:guild/settings/:what", d.staff(d.settingsForm))
 	get("/guilds/:guild/tags", d.staff(d.tagsPage))
+	get("/guilds/:guild/panels", d.staff(d.panelsPage))
+	post("/guilds/:guild/panels/:what", d.staff(d.panelsForm))
 	post("/guilds/:guild/tags/:what", d.staff(d.tagsForm))
 
 	get("/api/v1/me", d.apiMe)

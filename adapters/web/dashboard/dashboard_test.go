@@ -613,3 +613,25 @@ func TestBehindATrustedProxyRateLimitsArePerClient(t *testing.T) {
 		t.Fatalf("a forged X-Forwarded-For escaped the limit: %v", codes)
 	}
 }
+
+func TestAPanelIsPostedOnlyInAChannelOfItsServer(t *testing.T) {
+	w := testenv.NewWorld(t)
+	setStaffRole(t, w)
+	owner := newSite(t, w)
+	owner.login(w.Owner)
+	g := "/guilds/" + w.Guild.ID.String()
+	res, _ := owner.post(g+"/panels/save", url.Values{"csrf": {owner.csrf()}, "key": {"main"}, "embed_title": {"Help"}, "buttons": {"general | Open"}}, nil)
+	if res.StatusCode != 200 || !strings.Contains(res.Request.URL.RawQuery, "panel-saved") {
+		t.Fatalf("save: %d %s", res.StatusCode, res.Request.URL)
+	}
+	elsewhere := w.Fake.AddGuild("Elsewhere", w.Owner)
+	far := w.Fake.AddTextChannel(elsewhere.ID, "far")
+	res, body := owner.post(g+"/panels/post", url.Values{"csrf": {owner.csrf()}, "key": {"main"}, "channel": {far.ID.String()}}, nil)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, "not a text channel of this server") {
+		t.Fatalf("a channel of another server: %d", res.StatusCode)
+	}
+	w.Settle(t)
+	if len(w.Fake.Messages(far.ID)) != 0 {
+		t.Fatal("the panel was posted in another server's channel")
+	}
+}

@@ -45,6 +45,9 @@ const (
 	noticeCategoryTeam     notice = "category-team-saved"
 	noticeReplied          notice = "replied"
 	noticeTagAdded         notice = "tag-added"
+	noticePanelSaved       notice = "panel-saved"
+	noticePanelRemoved     notice = "panel-removed"
+	noticePanelPosted      notice = "panel-posted"
 	noticeTagSaved         notice = "tag-saved"
 	noticeTagRemoved       notice = "tag-removed"
 	noticeProfileRefreshed notice = "profile-refreshed"
@@ -92,6 +95,9 @@ var notices = map[notice]noticeText{
 	noticeCategoryTeam:       {text: "Category team saved."},
 	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
 	noticeTagAdded:           {text: "Tag added."},
+	noticePanelSaved:         {text: "Panel saved: its posts on Discord follow."},
+	noticePanelRemoved:       {text: "Panel removed (its posts stay on Discord until deleted there)."},
+	noticePanelPosted:        {text: "The bot is posting the panel."},
 	noticeTagSaved:           {text: "Tag saved."},
 	noticeTagRemoved:         {text: "Tag removed."},
 	noticeQuestionAdded:      {text: "Question added."},

@@ -117,6 +117,16 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 			fakediscord.Str("text", "Refunds reach your account within 5 working days."), fakediscord.Str("embed-title", "Refunds"),
 			fakediscord.Str("embed-text", "Started from the order page; we confirm by e-mail."), fakediscord.Str("colour", "#57F287"))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel")),
+		// Two panels of the server's own: buttons per category, and a select menu.
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel-save", fakediscord.Str("name", "support"),
+			fakediscord.Str("title", "How can we help?"), fakediscord.Str("text", "Pick what it is about; only you and our staff see the ticket."),
+			fakediscord.Str("buttons", "billing | Billing | 💳 | success; bugs | Report a bug | 🐞 | danger; other | Something else | 💬 | secondary"),
+			fakediscord.Str("colour", "#57F287"))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel-save", fakediscord.Str("name", "compact"),
+			fakediscord.Str("title", "Open a ticket"), fakediscord.Str("buttons", "billing | Billing; bugs | Bug report; other | Something else"),
+			fakediscord.BoolOpt("select", true))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel", fakediscord.Str("name", "support"))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("panel", fakediscord.Str("name", "compact"))),
 	}
 	for _, in := range steps {
 		if _, err := w.deliver(ctx, in); err != nil {

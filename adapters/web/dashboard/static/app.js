@@ -71,3 +71,31 @@ document.addEventListener("input", function (e) {
   var samples = { "{user}": "@Mia Member", "{number}": "42", "{category}": "General", "{topic}": "printer jam", "{staff}": "@Support" };
   target.textContent = e.target.value.replace(/\{[^{}\s]*\}/g, function (p) { return samples[p] || p; });
 });
+
+// A panel's preview follows its buttons as typed: one per line,
+// category | label | emoji | style.
+document.addEventListener("input", function (e) {
+  var form = e.target.form;
+  var id = form && form.getAttribute("data-preview");
+  var row = id && document.querySelector("#" + id + ' [data-field="buttons"]');
+  if (!row || (e.target.name !== "buttons" && e.target.name !== "select")) {
+    return;
+  }
+  var select = form.elements.namedItem("select");
+  if (select && select.checked) {
+    var s = document.createElement("span");
+    s.className = "discord-select";
+    s.textContent = "What is your ticket about?";
+    row.replaceChildren(s);
+    return;
+  }
+  var buttons = form.elements.namedItem("buttons").value.split(/[\n;]/).filter(function (l) { return l.trim() !== ""; });
+  row.replaceChildren.apply(row, buttons.map(function (line) {
+    var parts = line.split("|").map(function (p) { return p.trim(); });
+    var b = document.createElement("span");
+    var style = parts[3] || "primary";
+    b.className = "discord-button " + (["primary", "secondary", "success", "danger"].indexOf(style) >= 0 ? style : "primary");
+    b.textContent = ((parts[2] || "") + " " + (parts[1] || "")).trim();
+    return b;
+  }));
+});
