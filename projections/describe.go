@@ -202,6 +202,8 @@ func describe(e Event, personal bool) string {
 		return "openers are no longer asked to rate their closed tickets"
 	case ticket.StaffReminded:
 		return "the staff roles were reminded that the ticket waits for an answer"
+	case ticket.ReplyPosted:
+		return "the bot posted the reply on Discord"
 	case ticket.RepliedFromDashboard:
 		return fmt.Sprintf("%s replied from the dashboard", u(ev.By))
 	case ticket.NoteAdded:

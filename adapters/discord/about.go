@@ -93,6 +93,11 @@ func (b *Bot) aboutFlow(ctx context.Context, a actor, category string, ch, id sn
 		return reply{modal: &m}, nil
 	}
 	if msg == nil {
+		// The picker and the form come from where the menu was used: a
+		// message anywhere else (a crafted custom id) is not theirs to quote.
+		if domain.ChannelID(ch) != a.channel {
+			return reply{}, domain.Refuse(domain.ErrNotFound, "that message is not in this channel")
+		}
 		if msg, err = b.messageHere(ctx, a.guild, ch, id); err != nil {
 			return reply{}, err
 		}

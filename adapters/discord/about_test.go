@@ -47,7 +47,7 @@ func TestAMemberOpensATicketAboutAMessage(t *testing.T) {
 	far := f.AddTextChannel(elsewhere.ID, "far")
 	farMsg := f.PostMessage(far.ID, w.Owner, "secret elsewhere")
 	content, _ = run(t, w, f.Select(w.As(w.Member, w.Lobby.ID), "/about/category/"+far.ID.String()+"/"+farMsg.ID.String(), []string{"billing"}, nil))
-	mustContain(t, "a message from another server", content, "not in this server")
+	mustContain(t, "a message from another server", content, "that message is not in this")
 	content, _ = run(t, w, f.Select(w.As(w.Member, w.Lobby.ID), "/about/category/"+ref, []string{"billing"}, nil))
 	mustContain(t, "picked billing", content, "opened")
 }

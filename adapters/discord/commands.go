@@ -96,7 +96,7 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionBool{Name: "clear", Description: "No team of its own: the server's staff handle it"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "messages", Description: "The welcome, the roles pinged at an open and the close message, in your words", Options: []discord.ApplicationCommandOption{
 					str("category", "Only this category (its key; default: the whole server)", false, 32),
-					str("welcome", "Placeholders {user} {number} {category} {topic} {staff}; - clears", false, guild.MaxWelcomeLength),
+					str("welcome", "Placeholders {user} {number} {category} {staff}; - clears", false, guild.MaxWelcomeLength),
 					str("close", "Added to the close; same placeholders; - clears", false, guild.MaxCloseLength),
 					str("naming", "Channel names, like {category}-{username}-{number} ({number} needed); - clears", false, guild.MaxNamingLength),
 					discord.ApplicationCommandOptionRole{Name: "ping", Description: "A role pinged when a ticket opens (adds to those pinged)"},

@@ -205,14 +205,32 @@ func (b *Bot) guildPresent(g snowflake.ID, name string, owner snowflake.ID, read
 }
 
 func (b *Bot) capture(ctx context.Context, guildID snowflake.ID, m discord.Message) error {
-	if m.Author.Bot && b.client != nil && m.Author.ID == b.client.ID() && strings.HasPrefix(string(m.Nonce), replyNoncePrefix) {
-		return nil // our post of a dashboard reply: recorded as the writer's (ticket.RepliedFromDashboard)
-	}
 	id, err := b.ticketOf(ctx, m.ChannelID)
 	if err != nil || id == "" {
 		return err
 	}
+	if skip, err := b.isReplyPost(ctx, id, m); skip || err != nil {
+		return err
+	}
 	return b.app.RecordMessagePosted(ctx, domain.GuildID(guildID), postedMessage(id, m))
+}
+
+// isReplyPost tells whether a message is our post of a dashboard reply,
+// which the capture skips (ticket.RepliedFromDashboard is its record, in
+// its writer's name): live by its nonce (the echo can come before the post
+// is recorded), after an outage or in an edit by the recorded message id.
+func (b *Bot) isReplyPost(ctx context.Context, id domain.TicketID, m discord.Message) (bool, error) {
+	if !m.Author.Bot || b.client == nil || m.Author.ID != b.client.ID() {
+		return false, nil
+	}
+	if strings.HasPrefix(string(m.Nonce), replyNoncePrefix) {
+		return true, nil
+	}
+	t, err := b.app.Ticket(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return t.IsReplyPost(domain.MessageID(m.ID)), nil
 }
 
 func postedMessage(id domain.TicketID, m discord.Message) ticket.PostedMessage {
@@ -244,6 +262,9 @@ func embedsOf(in []discord.Embed) []ticket.Embed {
 func (b *Bot) captureEdit(ctx context.Context, guildID snowflake.ID, m discord.Message) error {
 	id, err := b.ticketOf(ctx, m.ChannelID)
 	if err != nil || id == "" {
+		return err
+	}
+	if skip, err := b.isReplyPost(ctx, id, m); skip || err != nil {
 		return err
 	}
 	at := time.Now().UTC()
@@ -301,11 +322,16 @@ func (b *Bot) backfillChannel(ctx context.Context, g domain.GuildID, id domain.T
 		}
 		slices.SortFunc(msgs, func(x, y discord.Message) int { return cmp.Compare(x.ID, y.ID) }) // oldest first
 		for _, m := range msgs {
+			after = m.ID
+			if skip, err := b.isReplyPost(ctx, id, m); err != nil {
+				return n, err
+			} else if skip {
+				continue
+			}
 			if err := b.app.RecordMessagePosted(ctx, g, postedMessage(id, m)); err != nil {
 				return n, err
 			}
 			n++
-			after = m.ID
 		}
 		if len(msgs) < 100 {
 			return n, nil

@@ -15,7 +15,7 @@ func TestTheServersOwnWelcomePingsAndCloseMessage(t *testing.T) {
 	staffSetup(t, w)
 	oncall := f.AddRole(w.Guild.ID, "On call", fakediscord.PermDefaultEveryone)
 	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("messages",
-		fakediscord.Str("welcome", "Hello {user}! Ticket {number} ({category}) about {topic}. {staff} answer within a day."),
+		fakediscord.Str("welcome", "Hello {user}! Ticket {number} ({category}). {staff} answer within a day."),
 		fakediscord.Str("close", "Thanks {user}, come back any time."), fakediscord.RoleOpt("ping", oncall.ID))))
 	mustContain(t, "messages", content, "Messages saved")
 	content, _ = run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("messages", fakediscord.Str("welcome", "Hi {name}"))))
@@ -28,7 +28,7 @@ func TestTheServersOwnWelcomePingsAndCloseMessage(t *testing.T) {
 		t.Fatalf("the welcome does not ping the role: %+v", welcome)
 	}
 	desc := welcome.Embeds[0].Description
-	want := "Hello <@" + w.Member.ID.String() + ">! Ticket " + strconv.FormatInt(tk.Number(), 10) + " (General) about printer jam. <@&" + w.StaffRole.ID.String() + "> answer within a day."
+	want := "Hello <@" + w.Member.ID.String() + ">! Ticket " + strconv.FormatInt(tk.Number(), 10) + " (General). <@&" + w.StaffRole.ID.String() + "> answer within a day."
 	if desc != want {
 		t.Fatalf("the welcome says %q, want %q", desc, want)
 	}

@@ -220,12 +220,15 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			if e.Erased || ev.Personal.Text == "" {
 				return nil // erased before it was posted: nothing to say
 			}
-			_, err := r.rest.CreateMessage(ch, discord.MessageCreate{
+			msg, err := r.rest.CreateMessage(ch, discord.MessageCreate{
 				Content: fmt.Sprintf("💬 <@%s> (from the dashboard): %s", ev.By, ev.Personal.Text),
 				Nonce:   replyNonce(ev.Reply), EnforceNonce: true,
 				AllowedMentions: &discord.AllowedMentions{}, // their name shows; nobody is pinged
 			}, rest.WithCtx(ctx))
-			return err
+			if err != nil {
+				return err
+			}
+			return r.bot.app.RecordReplyPosted(ctx, t.ID(), ev.Reply, domain.MessageID(msg.ID))
 		})
 	}
 	return nil
@@ -509,7 +512,7 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 	words := s.MessagesFor(t.Category())
 	description := fmt.Sprintf("Thanks <@%s>, staff will be with you shortly.", t.Opener())
 	if words.Welcome != "" {
-		description = guild.Fill(words.Welcome, placeholders(s, t, opened.Personal.Topic))
+		description = guild.Fill(words.Welcome, placeholders(s, t))
 	}
 	content, pinged := fmt.Sprintf("<@%s>", t.Opener()), make([]snowflake.ID, 0, len(words.Ping))
 	for _, role := range words.Ping {
@@ -537,7 +540,7 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 // placeholders are a ticket's values for the server's messages
 // (guild.Placeholders); {staff} mentions the staff roles, which the
 // messages' allowed mentions never ping.
-func placeholders(s guild.Settings, t ticket.Ticket, topic string) map[string]string {
+func placeholders(s guild.Settings, t ticket.Ticket) map[string]string {
 	category := t.Category()
 	if c, ok := s.Category(category); ok {
 		category = c.Name
@@ -549,7 +552,7 @@ func placeholders(s guild.Settings, t ticket.Ticket, topic string) map[string]st
 		staff = append(staff, fmt.Sprintf("<@&%s>", role))
 	}
 	return map[string]string{"{user}": fmt.Sprintf("<@%s>", t.Opener()), "{number}": strconv.FormatInt(t.Number(), 10),
-		"{category}": category, "{topic}": orDash(topic), "{staff}": orDash(strings.Join(staff, " "))}
+		"{category}": category, "{staff}": orDash(strings.Join(staff, " "))}
 }
 
 // closed locks the channel, says so with a Reopen button, posts the summary
@@ -574,17 +577,22 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 				return err
 			}
 		}
-		line := closedLine(ev, because)
-		if words := s.MessagesFor(t.Category()); words.Close != "" {
-			line += "\n" + guild.Fill(words.Close, placeholders(s, t, t.Topic()))
-		}
 		if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-			Content:    line,
+			Content:    closedLine(ev, because),
 			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton("Reopen", idReopen+string(t.ID())))},
 			Nonce:      nonce("closed", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},
 		}, rest.WithCtx(ctx)); err != nil {
 			return err
+		}
+		if words := s.MessagesFor(t.Category()); words.Close != "" { // a message of its own: within Discord's 2,000
+			if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
+				Content: guild.Fill(words.Close, placeholders(s, t)),
+				Nonce:   nonce("close-message", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
+				AllowedMentions: &discord.AllowedMentions{},
+			}, rest.WithCtx(ctx)); err != nil {
+				return err
+			}
 		}
 	}
 	if f := s.Feedback(); f.Enabled && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer

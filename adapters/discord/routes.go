@@ -73,17 +73,13 @@ func (b *Bot) routes() *handler.Mux {
 			if !isMember {
 				return reply{}, domain.Refuse(domain.ErrInvalid, "that person is not a member of this server")
 			}
-			s, err := b.app.Settings(ctx, a.guild)
-			if err != nil {
-				return reply{}, err
-			}
 			roles := make([]domain.RoleID, 0, len(to.RoleIDs))
 			for _, r := range to.RoleIDs {
 				roles = append(roles, domain.RoleID(r))
 			}
 			manages := to.Permissions.Has(discord.PermissionManageGuild) || to.Permissions.Has(discord.PermissionAdministrator)
 			who := domain.UserID(to.User.ID)
-			if err := b.app.Transfer(ctx, id, p, who, s.IsStaff(roles, manages), a.meta()); err != nil {
+			if err := b.app.Transfer(ctx, id, p, guild.Member{User: who, Roles: roles, ManageServer: manages}, a.meta()); err != nil {
 				return reply{}, err
 			}
 			return public("🤝 <@%s> handed this ticket to <@%s>.", a.user, who), nil

@@ -178,10 +178,10 @@ func TestACategoryClaimModeOverridesTheServers(t *testing.T) {
 
 func TestMessagesInTheServersWords(t *testing.T) {
 	s := guild.FromHistory(g, []domain.Event{guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}})
-	welcome := guild.Messages{Welcome: " Hi {user}, ticket {number} about {topic}; {staff} will help. ", Ping: []domain.RoleID{9, 7, 9}}
+	welcome := guild.Messages{Welcome: " Hi {user}, ticket {number} ({category}); {staff} will help. ", Ping: []domain.RoleID{9, 7, 9}}
 	evs, err := s.SetMessages(staff, "billing", welcome)
 	want := []domain.Event{guild.MessagesSet{Guild: g, Category: "billing",
-		Messages: guild.Messages{Welcome: "Hi {user}, ticket {number} about {topic}; {staff} will help.", Ping: []domain.RoleID{7, 9}}}}
+		Messages: guild.Messages{Welcome: "Hi {user}, ticket {number} ({category}); {staff} will help.", Ping: []domain.RoleID{7, 9}}}}
 	if err != nil || !reflect.DeepEqual(evs, want) {
 		t.Fatalf("got %#v, %v", evs, err)
 	}

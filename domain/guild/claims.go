@@ -69,7 +69,7 @@ func (s Settings) ClaimMode(category string) ClaimMode {
 // SetClaimMode sets what claiming does for the server (category "") or a
 // category. It applies to the claims made after it.
 func (s Settings) SetClaimMode(by Member, category string, mode ClaimMode) ([]domain.Event, error) {
-	if err := s.mayConfigure(by); err != nil {
+	if err := s.mayManage(by); err != nil {
 		return nil, err
 	}
 	if _, err := ParseClaimMode(string(mode)); err != nil {

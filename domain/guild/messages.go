@@ -37,15 +37,18 @@ const MaxNamingLength = 60
 
 // Message limits: an embed's description, a message's content.
 const (
-	MaxWelcomeLength = 4000
-	MaxCloseLength   = 1500
+	MaxWelcomeLength = 2000 // filled in, it stays within an embed's 4,096 with the answers beside it
+	MaxCloseLength   = 1000 // posted as a message of its own
 	MaxPingRoles     = 10
 )
 
 // Placeholders are what a welcome or close message may name, filled in for
-// each ticket: the opener (a mention), its number, category and topic, and
-// the staff roles (mentions, without pinging them).
-var Placeholders = []string{"{user}", "{number}", "{category}", "{topic}", "{staff}"}
+// each ticket: the opener (a mention), its number and category, and the
+// staff roles (mentions, without pinging them). Never the topic or a user
+// name: the bot's messages are captured into the transcript as the bot's,
+// where an erasure of the opener would not reach their words (the welcome
+// shows the topic in a field of its own, which is not captured).
+var Placeholders = []string{"{user}", "{number}", "{category}", "{staff}"}
 
 var placeholder = regexp.MustCompile(`\{[^{}\s]*\}`)
 

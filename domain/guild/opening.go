@@ -72,7 +72,7 @@ const MaxTeamRoles = 10
 // handle its tickets, besides the server's staff roles or (only) instead
 // of them. No roles and not only: the server's staff alone.
 func (s Settings) SetCategoryTeam(by Member, key string, roles []domain.RoleID, only bool) ([]domain.Event, error) {
-	if err := s.mayConfigure(by); err != nil {
+	if err := s.mayManage(by); err != nil {
 		return nil, err
 	}
 	i := s.categoryIndex(key)

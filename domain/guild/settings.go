@@ -200,6 +200,16 @@ func (s Settings) mayConfigure(by Member) error {
 	return nil
 }
 
+// mayManage is for the settings that decide who on staff sees what (a
+// category's team, claim modes): Manage Server only, so that staff cannot
+// give themselves back what the server took from them.
+func (s Settings) mayManage(by Member) error {
+	if by.User.IsZero() || !by.ManageServer {
+		return domain.Refuse(domain.ErrForbidden, "only members with Manage Server decide who on staff handles what")
+	}
+	return nil
+}
+
 // MayRead tells whether a member may see the settings and the blacklist
 // (/setup show, /blacklist list): the same staff rule.
 func (s Settings) MayRead(by Member) error {

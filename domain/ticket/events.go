@@ -389,7 +389,7 @@ func Events() []domain.Event {
 	return []domain.Event{
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
-		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{}, TagPosted{}, NoteAdded{}, RepliedFromDashboard{}, Transferred{},
+		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{}, TagPosted{}, NoteAdded{}, RepliedFromDashboard{}, Transferred{}, ReplyPosted{},
 		MessagePosted{}, MessageEdited{}, MessageDeleted{},
 	}
 }

@@ -22,7 +22,7 @@ type NotePersonal struct {
 // never posted in the channel nor part of a transcript: staff read it on
 // the dashboard. Like the writer's messages in the ticket it is theirs —
 // in their export, erased with them, gone when the ticket's transcript
-// expires — and the opener's export says it exists without its text.
+// expires — and not in the opener's export.
 type NoteAdded struct {
 	Ticket   domain.TicketID `json:"ticket"`
 	By       domain.UserID   `json:"by"`

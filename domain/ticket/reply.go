@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,3 +67,30 @@ func (t Ticket) ReplyFromDashboard(by Participant, reply, text, authorName strin
 	}
 	return []domain.Event{RepliedFromDashboard{Ticket: t.id, Reply: reply, By: by.User, At: now, Personal: ReplyPersonal{Text: text, AuthorName: authorName}}}, nil
 }
+
+// ReplyPosted records the bot's post of a dashboard reply on Discord: the
+// capture of the channel skips that message (live, after an outage, and its
+// edits), since the reply's own event is the transcript's record of it.
+type ReplyPosted struct {
+	Ticket  domain.TicketID  `json:"ticket"`
+	Reply   string           `json:"reply"`
+	Message domain.MessageID `json:"message"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (ReplyPosted) EventType() string { return "ticket.reply_posted.v1" }
+
+// RecordReplyPosted records where the bot posted a reply (once).
+func (t Ticket) RecordReplyPosted(reply string, msg domain.MessageID) ([]domain.Event, error) {
+	if !t.Exists() {
+		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+	}
+	if msg.IsZero() || t.IsReplyPost(msg) {
+		return nil, nil
+	}
+	return []domain.Event{ReplyPosted{Ticket: t.id, Reply: reply, Message: msg}}, nil
+}
+
+// IsReplyPost reports whether a message is the bot's post of a dashboard reply.
+func (t Ticket) IsReplyPost(msg domain.MessageID) bool { return slices.Contains(t.replyPosts, msg) }

@@ -32,6 +32,9 @@ func (t Ticket) PostTag(by Participant, name string, now time.Time) ([]domain.Ev
 	if err := t.mustBeStaff(by, "post saved answers in"); err != nil {
 		return nil, err
 	}
+	if err := t.mustBeOpen("post saved answers in"); err != nil {
+		return nil, err
+	}
 	if name == "" {
 		return nil, domain.Refuse(domain.ErrInvalid, "which tag?")
 	}

@@ -46,6 +46,7 @@ type Ticket struct {
 	pending     *CloseRequested // the unanswered close request, if any
 	rating      int
 	claimMode   guild.ClaimMode // of the current claim
+	replyPosts  []domain.MessageID
 	version     int64
 }
 
@@ -81,6 +82,8 @@ func (t Ticket) apply(e domain.Event) Ticket {
 		t.claimer, t.claimMode = 0, guild.ClaimLabel
 	case Transferred:
 		t.claimer, t.claimMode = e.To, e.Mode
+	case ReplyPosted:
+		t.replyPosts = append(slices.Clone(t.replyPosts), e.Message)
 	case MemberAdded:
 		t.members = append(slices.Clone(t.members), e.Member)
 	case MemberRemoved:

@@ -54,3 +54,10 @@ func (a *App) RecordActionFailed(ctx context.Context, id domain.TicketID, action
 	})
 	return err
 }
+
+// RecordReplyPosted records the bot's post of a dashboard reply.
+func (a *App) RecordReplyPosted(ctx context.Context, id domain.TicketID, reply string, msg domain.MessageID) error {
+	_, err := a.updateTicket(ctx, id, Meta{CommandID: "reply-posted/" + reply, Actor: domain.Actor{Source: domain.SourceDiscord, Because: "the reply was posted"}}, "",
+		func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.RecordReplyPosted(reply, msg) })
+	return err
+}

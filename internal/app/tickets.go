@@ -226,14 +226,17 @@ func (a *App) Claim(ctx context.Context, id domain.TicketID, by ticket.Participa
 	return err
 }
 
-// Transfer hands a ticket to another staff member (toStaff: they are).
-func (a *App) Transfer(ctx context.Context, id domain.TicketID, by ticket.Participant, to domain.UserID, toStaff bool, m Meta) error {
+// Transfer hands a ticket to another member of staff — staff for the
+// ticket's category, its own team included.
+func (a *App) Transfer(ctx context.Context, id domain.TicketID, by ticket.Participant, to guild.Member, m Meta) error {
 	_, err := a.updateTicket(ctx, id, m, "", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) {
 		s, err := a.Settings(ctx, t.Guild())
 		if err != nil {
 			return nil, err
 		}
-		return t.Transfer(by, to, toStaff, s.ClaimMode(t.Category()))
+		teams, excluded := s.TeamsOf(to.Roles)
+		target := ticket.Participant{User: to.User, Staff: s.IsStaff(to.Roles, to.ManageServer), Admin: to.ManageServer, Teams: teams, Excluded: excluded}
+		return t.Transfer(by, to.User, target.StaffFor(t.Category()), s.ClaimMode(t.Category()))
 	})
 	return err
 }

@@ -53,7 +53,7 @@ func inputOf(c *fiber.Ctx) (input, error) {
 		}, nil
 	}
 	return func(k string) string {
-		if k == "roles" { // checkboxes: several values
+		if k == "roles" || k == "ping" { // checkboxes: several values
 			var out []string
 			for _, v := range c.Context().PostArgs().PeekMulti(k) {
 				out = append(out, string(v))

@@ -30,6 +30,7 @@ func (d *Dashboard) apiGuilds(c *fiber.Ctx) error {
 
 func (d *Dashboard) apiTickets(c *fiber.Ctx, s *staffCtx) error {
 	list, err := d.read.Tickets.List(c.UserContext(), s.guild.String(), filterOf(c))
+	list = visibleTo(s, list)
 	if err != nil {
 		return d.unavailable(c, err)
 	}

@@ -201,6 +201,20 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 		}
 		return theirs == 1 && bots == 0
 	})
+	// An edit of the bot's post (a link preview, say) is not captured either.
+	for _, m := range w.Fake.Messages(ch) {
+		if strings.Contains(m.Content, "(from the dashboard): hello from the API") {
+			w.Fake.EditMessage(ch, m.ID, "edited by Discord")
+		}
+	}
+	w.Settle(t)
+	if tr, err := w.Srv.Transcripts.Get(context.Background(), string(first)); err == nil {
+		for _, e := range tr.Entries {
+			if strings.Contains(e.Content, "edited by Discord") {
+				t.Fatalf("the bot's post of a reply was captured through its edit: %+v", e)
+			}
+		}
+	}
 	api.call(owner, http.MethodPost, ticket+"/close", map[string]any{"reason": "fixed"}, http.StatusOK)
 	w.Deliver(t, w.Fake.ModalSubmit(w.As(w.Member, ch), "/form/rate/"+string(first)+"/4", [][2]string{{"comment", "kind"}}))
 	w.WaitFor(t, "the rating in the view", func() bool {

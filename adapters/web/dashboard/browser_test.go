@@ -357,11 +357,15 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.Feedback() != (guild.Feedback{Enabled: true, ByDM: true}) {
 			t.Fatalf("asking for ratings after the form: %+v", s.Feedback())
 		}
+		// Who on staff handles what is for Manage Server: Sam (staff) is refused.
 		do(t, ctx, "claim mode", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("claim-mode")),
 			chromedp.SetValue(chromedp.ID("claim-mode"), "read-only"),
-			chromedp.Submit(chromedp.CSS("#form-claim-mode button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
-		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.ClaimMode("") != guild.ClaimReadOnly {
-			t.Fatalf("the claim mode after the form: %q", s.ClaimMode(""))
+			chromedp.Submit(chromedp.CSS("#form-claim-mode button")), chromedp.WaitVisible(chromedp.CSS(".flash.err")))
+		if got := text(t, ctx, ".flash.err"); !strings.Contains(got, "Manage Server") {
+			t.Fatalf("the refusal: %q", got)
+		}
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.ClaimMode("") != guild.ClaimLabel {
+			t.Fatalf("the claim mode after a refused form: %q", s.ClaimMode(""))
 		}
 		do(t, ctx, "cooldown", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("cooldown")),
 			chromedp.SetValue(chromedp.ID("cooldown"), "15"),
@@ -432,15 +436,15 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 
 	t.Run("the welcome in the server's words, with a preview", func(t *testing.T) {
 		do(t, ctx, "type a welcome", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("welcome")),
-			chromedp.SendKeys(chromedp.ID("welcome"), "Hi {user}, ticket #{number} about **{topic}**"))
-		if got := text(t, ctx, `#preview-welcome [data-field="welcome"]`); got != "Hi @Mia Member, ticket #42 about **printer jam**" {
+			chromedp.SendKeys(chromedp.ID("welcome"), "Hi {user}, ticket #{number} about **{category}**"))
+		if got := text(t, ctx, `#preview-welcome [data-field="welcome"]`); got != "Hi @Mia Member, ticket #42 about **General**" {
 			t.Fatalf("the live preview: %q", got)
 		}
 		do(t, ctx, "save", chromedp.Submit(chromedp.CSS("#form-messages button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
-		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.MessagesFor("").Welcome != "Hi {user}, ticket #{number} about **{topic}**" {
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); s.MessagesFor("").Welcome != "Hi {user}, ticket #{number} about **{category}**" {
 			t.Fatalf("the saved welcome: %q", s.MessagesFor("").Welcome)
 		}
-		if got := eval[string](t, ctx, `document.querySelector('#preview-welcome [data-field="welcome"] strong')?.textContent ?? ""`); got != "printer jam" {
+		if got := eval[string](t, ctx, `document.querySelector('#preview-welcome [data-field="welcome"] strong')?.textContent ?? ""`); got != "General" {
 			t.Fatalf("the saved welcome's preview is not rendered as Discord would: %q", got)
 		}
 		do(t, ctx, "a placeholder that does not exist", chromedp.SetValue(chromedp.ID("welcome"), "Hi {name}"),

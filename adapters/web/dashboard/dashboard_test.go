@@ -635,3 +635,36 @@ func TestAPanelIsPostedOnlyInAChannelOfItsServer(t *testing.T) {
 		t.Fatal("the panel was posted in another server's channel")
 	}
 }
+
+func TestStaffOutsideACategorysOwnTeamDoNotReadItsTickets(t *testing.T) {
+	w := testenv.NewWorld(t)
+	setStaffRole(t, w)
+	team := w.Fake.AddRole(w.Guild.ID, "Appeals team", fakediscord.PermDefaultEveryone)
+	for _, in := range []fakediscord.Interaction{
+		w.Fake.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "appeals"), fakediscord.Str("name", "Appeals"))),
+		w.Fake.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("category-team", fakediscord.Str("category", "appeals"),
+			fakediscord.RoleOpt("role", team.ID), fakediscord.BoolOpt("only", true))),
+		w.Fake.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("category", "appeals"), fakediscord.Str("topic", "my ban"))),
+	} {
+		w.Reply(t, in, w.Deliver(t, in))
+	}
+	w.Settle(t)
+	list, err := w.Srv.TicketViews.All(context.Background(), w.Guild.ID.String())
+	if err != nil || len(list) != 1 {
+		t.Fatalf("tickets: %v %v", list, err)
+	}
+	sam := newSite(t, w)
+	sam.login(w.Staff)
+	g := "/guilds/" + w.Guild.ID.String()
+	if res, _ := sam.get(g + "/tickets/" + list[0].ID); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("the ticket page for staff outside the team: %d", res.StatusCode)
+	}
+	if _, body := sam.get("/api/v1" + g + "/tickets"); strings.Contains(body, list[0].ID) {
+		t.Fatalf("the list shows it: %s", body)
+	}
+	owner := newSite(t, w)
+	owner.login(w.Owner)
+	if res, _ := owner.get(g + "/tickets/" + list[0].ID); res.StatusCode != http.StatusOK {
+		t.Fatalf("the owner (an admin): %d", res.StatusCode)
+	}
+}

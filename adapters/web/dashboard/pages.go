@@ -124,7 +124,7 @@ func parsePages() (map[string]*template.Template, error) {
 		// sample fills a message's placeholders as the preview shows them.
 		"sample": func(text string) string {
 			return guild.Fill(text, map[string]string{"{user}": "@Mia Member", "{number}": "42", "{category}": "General",
-				"{topic}": "printer jam", "{staff}": "@Support"})
+				"{staff}": "@Support"})
 		},
 		"colour": func(c int) string {
 			if c == 0 {
@@ -395,6 +395,7 @@ func filterOf(c *fiber.Ctx) ticketviews.Filter {
 func (d *Dashboard) ticketsPage(c *fiber.Ctx, s *staffCtx) error {
 	f := filterOf(c)
 	list, err := d.read.Tickets.List(c.UserContext(), s.guild.String(), f)
+	list = visibleTo(s, list)
 	if err != nil {
 		return d.unavailable(c, err)
 	}
@@ -459,7 +460,10 @@ func (d *Dashboard) ticketIn(c *fiber.Ctx, s *staffCtx) (ticketviews.View, error
 	if err != nil {
 		return v, err
 	}
-	if v.Guild != s.guild.String() {
+	// Another server's ticket, or one of a category whose own team the
+	// person is not on (it replaces the server's staff there), is not theirs
+	// to read: as if it did not exist.
+	if v.Guild != s.guild.String() || !s.by.StaffFor(v.Category) {
 		return ticketviews.View{}, ticketviews.ErrNotFound
 	}
 	return v, nil
@@ -731,4 +735,22 @@ func (d *Dashboard) searchMembers(c *fiber.Ctx, s *staffCtx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
+}
+
+// visibleTo drops from a page of tickets those of categories whose own team
+// replaces the server's staff, when the person is not on it. (The page then
+// holds fewer than a full page; its total counts what is left of it.)
+func visibleTo(s *staffCtx, p ticketviews.Page) ticketviews.Page {
+	if len(s.by.Excluded) == 0 {
+		return p
+	}
+	kept := p.Tickets[:0:0]
+	for _, t := range p.Tickets {
+		if s.by.StaffFor(t.Category) {
+			kept = append(kept, t)
+		}
+	}
+	p.Total -= len(p.Tickets) - len(kept)
+	p.Tickets = kept
+	return p
 }

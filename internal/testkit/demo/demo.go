@@ -57,7 +57,7 @@ const (
 	ratingComment      = "Refunded within minutes, thank you!"
 	closeRequestReason = "The fix is out in 2.4.1"
 	staffNote          = "Second refund this month; check the card on file"
-	demoWelcome        = "Hi {user}! Ticket {number} ({category}) about {topic}: {staff} usually answer within a few hours."
+	demoWelcome        = "Hi {user}! Ticket {number} ({category}): {staff} usually answer within a few hours."
 )
 
 // Texts lists what the demo's people write and type (topics, form

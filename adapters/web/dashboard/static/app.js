@@ -68,7 +68,7 @@ document.addEventListener("input", function (e) {
   if (!target || e.target.name !== target.getAttribute("data-field")) {
     return;
   }
-  var samples = { "{user}": "@Mia Member", "{number}": "42", "{category}": "General", "{topic}": "printer jam", "{staff}": "@Support" };
+  var samples = { "{user}": "@Mia Member", "{number}": "42", "{category}": "General", "{staff}": "@Support" };
   target.textContent = e.target.value.replace(/\{[^{}\s]*\}/g, function (p) { return samples[p] || p; });
 });
 
