@@ -108,7 +108,12 @@ func (in Inactivity) said(author domain.UserID, at time.Time) Inactivity {
 	if !at.Before(in.OpenedAt) { // what came before an open or reopen waits for nothing
 		switch {
 		case author != in.Opener:
-			in.WaitingForStaff = false
+			// An answer older than the wait (delivered late: a tag on the
+			// lifecycle stream after a later message of the opener) ends
+			// nothing; InactivityOf, which decides, folds in time order.
+			if !at.Before(in.WaitingSince) {
+				in.WaitingForStaff = false
+			}
 		case !in.WaitingForStaff:
 			in.WaitingForStaff, in.WaitingSince = true, at
 		}

@@ -400,3 +400,15 @@ func TestStaffReplyFromTheDashboard(t *testing.T) {
 		t.Fatalf("answered from the dashboard, yet %v", step)
 	}
 }
+
+func TestAnAnswerDeliveredLateDoesNotEndALaterWait(t *testing.T) {
+	// The schedule folds in log order: a tag of 10 min recorded after the
+	// opener's message of 20 min leaves them waiting since 20 min.
+	remind := guild.Automation{RemindAfter: 30 * time.Minute}
+	in := ticket.Inactivity{}.With(opened).With(ticket.StaffReminded{Ticket: tid, WaitingSince: t0, At: t0})
+	in = in.With(posted(staffU, t0.Add(5*time.Minute))).With(posted(opener, t0.Add(20*time.Minute)))
+	in = in.With(ticket.TagPosted{Ticket: tid, Tag: "x", By: staffU, At: t0.Add(10 * time.Minute)})
+	if step, due := in.Next(remind); step != ticket.StepRemind || !due.Equal(t0.Add(50*time.Minute)) {
+		t.Fatalf("after a late tag: %v at %v", step, due)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,6 +110,33 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 
 var errUnknownAction = errors.New("unknown action")
 
+// rolesOf reads role ids from a form and checks them against the server's
+// roles as the bot sees them (an id from outside is checked against the
+// guild it came from); without the bot the ids are taken as given.
+func (d *Dashboard) rolesOf(ctx context.Context, g domain.GuildID, list string) ([]domain.RoleID, error) {
+	var roles []domain.RoleID
+	for _, r := range splitList(list) {
+		id, err := domain.ParseRoleID(r)
+		if err != nil {
+			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
+		}
+		roles = append(roles, id)
+	}
+	if d.dir == nil || len(roles) == 0 {
+		return roles, nil
+	}
+	known, err := d.dir.GuildRoles(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range roles {
+		if !slices.ContainsFunc(known, func(n Named) bool { return n.ID == r.String() }) {
+			return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("%s is not a role of this server", r))
+		}
+	}
+	return roles, nil
+}
+
 // replyIDs are the ids of dashboard replies: ULIDs.
 var replyIDs = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
 
@@ -167,13 +195,9 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 	g, by, m := s.guild, s.member, meta(s)
 	switch what {
 	case "staff-roles":
-		var roles []domain.RoleID
-		for _, r := range splitList(in("roles")) {
-			id, err := domain.ParseRoleID(r)
-			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
-			}
-			roles = append(roles, id)
+		roles, err := d.rolesOf(ctx, g, in("roles"))
+		if err != nil {
+			return "", err
 		}
 		return noticeStaffRoles, d.app.SetStaffRoles(ctx, g, by, roles, m)
 	case "limit":
@@ -213,13 +237,11 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 	case "messages":
 		category := strings.TrimSpace(in("category"))
 		msgs := guild.Messages{Welcome: in("welcome"), Close: in("close"), Naming: in("naming")}
-		for _, r := range splitList(in("ping")) {
-			id, err := domain.ParseRoleID(r)
-			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
-			}
-			msgs.Ping = append(msgs.Ping, id)
+		ping, err := d.rolesOf(ctx, g, in("ping"))
+		if err != nil {
+			return "", err
 		}
+		msgs.Ping = ping
 		return noticeMessages, d.app.SetMessages(ctx, g, by, category, msgs, m)
 	case "claim-mode":
 		mode, err := guild.ParseClaimMode(in("mode"))
@@ -234,13 +256,9 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		}
 		return noticeCooldown, d.app.SetOpenCooldown(ctx, g, by, n, m)
 	case "category-team":
-		var roles []domain.RoleID
-		for _, r := range splitList(in("roles")) {
-			id, err := domain.ParseRoleID(r)
-			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
-			}
-			roles = append(roles, id)
+		roles, err := d.rolesOf(ctx, g, in("roles"))
+		if err != nil {
+			return "", err
 		}
 		return noticeCategoryTeam, d.app.SetCategoryTeam(ctx, g, by, strings.TrimSpace(in("key")), roles, checked(in("only")), m)
 	case "category-limit":

@@ -164,6 +164,8 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 		t.Fatalf("the dashboard's question is %+v, want one optional long-answer question", c.Questions)
 	}
 	api.call(owner, http.MethodPost, g+"/settings/limit", map[string]any{"limit": -1}, http.StatusUnprocessableEntity)
+	// A role id is checked against the server's roles.
+	api.call(owner, http.MethodPost, g+"/settings/staff-roles", map[string]any{"roles": "123456789012345678"}, http.StatusNotFound)
 	api.call(owner, http.MethodPost, g+"/settings/nonsense", map[string]any{}, http.StatusNotFound)
 	api.call(owner, http.MethodGet, g+"/settings", nil, http.StatusOK)
 
