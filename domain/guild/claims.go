@@ -59,12 +59,7 @@ func (ClaimModeSet) EventType() string { return "guild.claim_mode_set.v1" }
 
 // ClaimMode returns what claiming a ticket of a category does: the
 // category's own mode, or the server's.
-func (s Settings) ClaimMode(category string) ClaimMode {
-	if m, ok := s.claimModes[category]; ok && category != "" {
-		return m
-	}
-	return s.claimModes[""]
-}
+func (s Settings) ClaimMode(category string) ClaimMode { return forCategory(s.claimModes, category) }
 
 // SetClaimMode sets what claiming does for the server (category "") or a
 // category. It applies to the claims made after it.

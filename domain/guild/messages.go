@@ -85,12 +85,7 @@ type MessagesSet struct {
 func (MessagesSet) EventType() string { return "guild.messages_set.v1" }
 
 // MessagesFor returns the messages of a category: its own, or the server's.
-func (s Settings) MessagesFor(category string) Messages {
-	if m, ok := s.messages[category]; ok && category != "" {
-		return m
-	}
-	return s.messages[""]
-}
+func (s Settings) MessagesFor(category string) Messages { return forCategory(s.messages, category) }
 
 // SetMessages sets the server's (category "") or a category's messages,
 // validated: known placeholders, lengths, the roles pinged.

@@ -98,24 +98,11 @@ func (p panels) apply(e domain.Event) panels {
 		}
 	case PanelRemoved:
 		p.list = slices.DeleteFunc(slices.Clone(p.list), func(x Panel) bool { return x.Key == e.Previous.Key })
-		p.posts = withPosts(p.posts, e.Previous.Key, nil)
+		p.posts = withEntry(p.posts, e.Previous.Key, nil)
 	case PanelPosted:
-		p.posts = withPosts(p.posts, e.Panel, append(slices.Clone(p.posts[e.Panel]), e.Post))
+		p.posts = withEntry(p.posts, e.Panel, append(slices.Clone(p.posts[e.Panel]), e.Post))
 	}
 	return p
-}
-
-func withPosts(m map[string][]PanelPost, key string, posts []PanelPost) map[string][]PanelPost {
-	out := make(map[string][]PanelPost, len(m)+1)
-	for k, v := range m {
-		out[k] = v
-	}
-	if posts == nil {
-		delete(out, key)
-	} else {
-		out[key] = posts
-	}
-	return out
 }
 
 // Panels returns the server's panels, in the order they were added.

@@ -2,6 +2,7 @@ package guild
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -98,21 +99,28 @@ func (s Settings) apply(e domain.Event) Settings {
 	case OpenCooldownSet:
 		s.cooldown = time.Duration(e.Minutes) * time.Minute
 	case ClaimModeSet:
-		modes := make(map[string]ClaimMode, len(s.claimModes)+1)
-		for k, v := range s.claimModes {
-			modes[k] = v
-		}
-		modes[e.Category] = e.Mode
-		s.claimModes = modes
+		s.claimModes = withEntry(s.claimModes, e.Category, e.Mode)
 	case MessagesSet:
-		msgs := make(map[string]Messages, len(s.messages)+1)
-		for k, v := range s.messages {
-			msgs[k] = v
-		}
-		msgs[e.Category] = e.Messages
-		s.messages = msgs
+		s.messages = withEntry(s.messages, e.Category, e.Messages)
 	}
 	return s
+}
+
+// withEntry returns a copy of m with k set to v: a setting kept per
+// category ("" the server's), which Settings values never share.
+func withEntry[V any](m map[string]V, k string, v V) map[string]V {
+	out := make(map[string]V, len(m)+1)
+	maps.Copy(out, m)
+	out[k] = v
+	return out
+}
+
+// forCategory returns a category's own entry, or the server's.
+func forCategory[V any](m map[string]V, category string) V {
+	if v, ok := m[category]; ok && category != "" {
+		return v
+	}
+	return m[""]
 }
 
 // with returns a copy of m with k set (or removed when v is false), so that
