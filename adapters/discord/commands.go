@@ -89,6 +89,10 @@ func Commands() []discord.ApplicationCommandCreate {
 					str("holidays", "Closed dates, like 2026-12-25,2026-12-26", false, 1200),
 					discord.ApplicationCommandOptionString{Name: "outside", Description: "Outside hours, opens get a notice or are refused",
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "notice", Value: "notice"}, {Name: "refuse", Value: "refuse"}}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "category-overflow", Description: "Where a category's channels go when its Discord category is full", Options: []discord.ApplicationCommandOption{
+					str("category", "The category's key", true, 32),
+					discord.ApplicationCommandOptionChannel{Name: "overflow", Description: "A Discord category that takes the overflow (adds to the list)", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildCategory}},
+					discord.ApplicationCommandOptionBool{Name: "clear", Description: "No overflow"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "category-team", Description: "A category's own staff team (besides, or instead of, the staff roles)", Options: []discord.ApplicationCommandOption{
 					str("category", "The category's key", true, 32),
 					discord.ApplicationCommandOptionRole{Name: "role", Description: "A role that joins the team"},

@@ -373,14 +373,29 @@ func (r *Reactor) ensureChannel(ctx context.Context, id domain.TicketID) error {
 		return err
 	}
 	if ch == 0 {
-		created, err := r.rest.CreateGuildChannel(snowflake.ID(t.Guild()), discord.GuildTextChannelCreate{
-			Name: t.Name(), Topic: topicMarker(id), ParentID: parentOf(s, t.Category()),
-			PermissionOverwrites: overwrites(s, t, r.bot.client.ApplicationID),
-		}, rest.WithCtx(ctx))
-		if err != nil {
-			return err
+		// The category's Discord category first, then its overflow ones: a
+		// Discord category holds at most 50 channels, and a full one answers
+		// 400 — the next one is tried instead of failing the open.
+		parents := []snowflake.ID{parentOf(s, t.Category())}
+		if c, ok := s.Category(t.Category()); ok {
+			for _, o := range c.Overflow {
+				parents = append(parents, snowflake.ID(o))
+			}
 		}
-		ch = created.ID()
+		for i, parent := range parents {
+			created, err := r.rest.CreateGuildChannel(snowflake.ID(t.Guild()), discord.GuildTextChannelCreate{
+				Name: t.Name(), Topic: topicMarker(id), ParentID: parent,
+				PermissionOverwrites: overwrites(s, t, r.bot.client.ApplicationID),
+			}, rest.WithCtx(ctx))
+			if err != nil && permanent(err) && parent != 0 && i+1 < len(parents) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			ch = created.ID()
+			break
+		}
 	}
 	if err := r.bot.app.AttachChannel(ctx, id, domain.ChannelID(ch), ticketMeta("channel created for the ticket")); err != nil {
 		return err

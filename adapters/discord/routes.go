@@ -169,6 +169,23 @@ func (b *Bot) routes() *handler.Mux {
 			}
 			return "Support hours: " + h.String() + ".", b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
 		}))
+		r.SlashCommand("/category-overflow", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			s, err := b.app.Settings(ctx, a.guild)
+			if err != nil {
+				return "", err
+			}
+			key := d.String("category")
+			c, _ := s.Category(key)
+			overflow := slices.Clone(c.Overflow)
+			if ch, ok := d.OptChannel("overflow"); ok { // resolved by Discord among this server's channels
+				overflow = append(overflow, domain.ChannelID(ch.ID))
+			}
+			if d.Bool("clear") {
+				overflow = nil
+			}
+			return fmt.Sprintf("Category %q overflows into %d Discord categor(ies) when its own is full.", key, len(overflow)),
+				b.app.SetCategoryOverflow(ctx, a.guild, a.member(), key, overflow, a.meta())
+		}))
 		r.SlashCommand("/category-team", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			s, err := b.app.Settings(ctx, a.guild)
 			if err != nil {

@@ -1,6 +1,7 @@
 package discord_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
@@ -51,4 +52,24 @@ func TestACategoryTeamHandlesItsTicketsAndAMoveTakesThePermissions(t *testing.T)
 		_, _, staff := overwriteOf(w, ch.ID, w.StaffRole.ID)
 		return !team && staff
 	})
+}
+
+func TestANewTicketGoesToAnOverflowCategoryWhenItsOwnIsFull(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	full := f.AddCategory(w.Guild.ID, "Tickets")
+	spare := f.AddCategory(w.Guild.ID, "Tickets 2")
+	for i := range 50 {
+		f.AddTextChannelIn(w.Guild.ID, full.ID, "old-"+strconv.Itoa(i))
+	}
+	run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "help"),
+		fakediscord.Str("name", "Help"), fakediscord.ChannelOpt("discord-category", full.ID))))
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("category-overflow",
+		fakediscord.Str("category", "help"), fakediscord.ChannelOpt("overflow", spare.ID))))
+	mustContain(t, "overflow", content, "overflows into 1")
+	ch := openTicket(t, w, "room please")
+	if ch.ParentID == nil || *ch.ParentID != spare.ID {
+		t.Fatalf("the ticket's channel is under %v, want the overflow category %s", ch.ParentID, spare.ID)
+	}
 }

@@ -28,6 +28,9 @@ type Category struct {
 	// them (admins always do).
 	StaffRoles []domain.RoleID `json:"staff_roles,omitempty"`
 	TeamOnly   bool            `json:"team_only,omitempty"`
+	// Overflow are Discord categories its channels go to, in order, when
+	// DiscordCategory is full (50 channels).
+	Overflow []domain.ChannelID `json:"overflow,omitempty"`
 }
 
 // BotJoined records that the bot was added to the guild.

@@ -131,3 +131,35 @@ func (s Settings) TeamsOf(roles []domain.RoleID) (teams, excluded []string) {
 	}
 	return teams, excluded
 }
+
+// MaxOverflow bounds a category's overflow Discord categories.
+const MaxOverflow = 5
+
+// SetCategoryOverflow sets the Discord categories a category's channels go
+// to when its own Discord category is full (the caller checked they are
+// this server's channel categories).
+func (s Settings) SetCategoryOverflow(by Member, key string, overflow []domain.ChannelID) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	i := s.categoryIndex(key)
+	if i < 0 {
+		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+	}
+	prev := s.categories[i]
+	switch {
+	case len(overflow) > MaxOverflow:
+		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("at most %d overflow categories", MaxOverflow))
+	case len(overflow) > 0 && prev.DiscordCategory.IsZero():
+		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("category %q has no Discord category of its own to overflow", key))
+	case slices.Contains(overflow, prev.DiscordCategory):
+		return nil, domain.Refuse(domain.ErrInvalid, "the overflow is another Discord category than the category's own")
+	}
+	if slices.Equal(prev.Overflow, overflow) {
+		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already overflows there", key))
+	}
+	next := prev
+	next.Questions, next.StaffRoles = slices.Clone(prev.Questions), slices.Clone(prev.StaffRoles)
+	next.Overflow = slices.Clone(overflow)
+	return []domain.Event{CategoryUpdated{Guild: s.id, Category: next, Previous: prev}}, nil
+}

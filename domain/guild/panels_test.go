@@ -52,3 +52,19 @@ func TestPanels(t *testing.T) {
 		t.Fatalf("a button without a category: %v", err)
 	}
 }
+
+func TestAnOverflowNeedsAnOwnDiscordCategory(t *testing.T) {
+	plain := guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "plain", Name: "Plain"}}
+	placed := guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "placed", Name: "Placed", DiscordCategory: 70}}
+	s := guild.FromHistory(g, []domain.Event{plain, placed})
+	if _, err := s.SetCategoryOverflow(staff, "plain", []domain.ChannelID{71}); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("no Discord category to overflow: %v", err)
+	}
+	if _, err := s.SetCategoryOverflow(staff, "placed", []domain.ChannelID{70}); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("overflowing into itself: %v", err)
+	}
+	evs, err := s.SetCategoryOverflow(staff, "placed", []domain.ChannelID{71, 72})
+	if err != nil || len(evs) != 1 || !reflect.DeepEqual(evs[0].(guild.CategoryUpdated).Category.Overflow, []domain.ChannelID{71, 72}) {
+		t.Fatalf("overflow: %v %v", evs, err)
+	}
+}

@@ -98,6 +98,11 @@ func (a *App) RecordPanelPosted(ctx context.Context, g domain.GuildID, key strin
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.RecordPanelPosted(key, post) })
 }
 
+// SetCategoryOverflow sets where a category's channels go when its Discord category is full.
+func (a *App) SetCategoryOverflow(ctx context.Context, g domain.GuildID, by guild.Member, category string, overflow []domain.ChannelID, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCategoryOverflow(by, category, overflow) })
+}
+
 // SetCategoryTeam sets a category's own staff team.
 func (a *App) SetCategoryTeam(ctx context.Context, g domain.GuildID, by guild.Member, category string, roles []domain.RoleID, only bool, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCategoryTeam(by, category, roles, only) })

@@ -349,6 +349,16 @@ func (s *Server) AddTextChannel(guild Snowflake, name string) Channel {
 	return *c
 }
 
+// AddTextChannelIn creates a text channel under a channel category.
+func (s *Server) AddTextChannelIn(guild, parent Snowflake, name string) Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := parent
+	c := &Channel{ID: s.nextID(), Type: ChannelText, GuildID: guild, Name: name, ParentID: &p, PermissionOverwrites: []Overwrite{}}
+	s.channels[c.ID] = c
+	return *c
+}
+
 // Channel returns a channel's current state.
 func (s *Server) Channel(id Snowflake) (Channel, bool) {
 	s.mu.Lock()
