@@ -54,7 +54,7 @@ func inputOf(c *fiber.Ctx) (input, error) {
 		}, nil
 	}
 	return func(k string) string {
-		if k == "roles" || k == "ping" { // checkboxes: several values
+		if k == "roles" || k == "ping" || k == "overflow" { // checkboxes and multiple selects: several values
 			var out []string
 			for _, v := range c.Context().PostArgs().PeekMulti(k) {
 				out = append(out, string(v))
@@ -109,6 +109,24 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 }
 
 var errUnknownAction = errors.New("unknown action")
+
+// categoriesHere checks Discord category ids from a form against the
+// server's channel categories as the bot sees them.
+func (d *Dashboard) categoriesHere(ctx context.Context, g domain.GuildID, ids []domain.ChannelID) error {
+	if d.dir == nil || len(ids) == 0 {
+		return nil
+	}
+	known, err := d.dir.GuildCategories(ctx, g)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(known, func(n Named) bool { return n.ID == id.String() }) {
+			return domain.Refuse(domain.ErrNotFound, fmt.Sprintf("%s is not a channel category of this server", id))
+		}
+	}
+	return nil
+}
 
 // rolesOf reads role ids from a form and checks them against the server's
 // roles as the bot sees them (an id from outside is checked against the
@@ -261,6 +279,19 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			return "", err
 		}
 		return noticeCategoryTeam, d.app.SetCategoryTeam(ctx, g, by, strings.TrimSpace(in("key")), roles, checked(in("only")), m)
+	case "category-overflow":
+		var overflow []domain.ChannelID
+		for _, c := range splitList(in("overflow")) {
+			id, err := domain.ParseChannelID(c)
+			if err != nil {
+				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a channel id", c))
+			}
+			overflow = append(overflow, id)
+		}
+		if err := d.categoriesHere(ctx, g, overflow); err != nil {
+			return "", err
+		}
+		return noticeCategoryOverflow, d.app.SetCategoryOverflow(ctx, g, by, strings.TrimSpace(in("key")), overflow, m)
 	case "category-limit":
 		return noticeCategoryLimit, d.app.SetCategoryLimit(ctx, g, by, strings.TrimSpace(in("key")), atoi(in("limit")), m)
 	case "reminder":
@@ -379,6 +410,7 @@ type category struct {
 	Limit           int        `json:"limit,omitempty"`      // open tickets of it per member (0: the server's limit)
 	TeamRoles       []string   `json:"team_roles,omitempty"` // its own staff team
 	TeamOnly        bool       `json:"team_only,omitempty"`  // the team replaces the server's staff
+	Overflow        []string   `json:"overflow,omitempty"`   // Discord categories taking its channels when its own is full
 }
 
 // autoClose is an auto-close rule as the form edits it.
@@ -403,6 +435,9 @@ func settingsOf(g guild.Settings) settingsView {
 		cv := category{Key: c.Key, Name: c.Name, Questions: []string{}, Limit: c.Limit, TeamOnly: c.TeamOnly}
 		for _, r := range c.StaffRoles {
 			cv.TeamRoles = append(cv.TeamRoles, r.String())
+		}
+		for _, o := range c.Overflow {
+			cv.Overflow = append(cv.Overflow, o.String())
 		}
 		if !c.DiscordCategory.IsZero() {
 			cv.DiscordCategory = c.DiscordCategory.String()

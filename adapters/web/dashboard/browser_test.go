@@ -411,6 +411,13 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if c, ok := s.Category("support"); !ok || c.DiscordCategory != domain.ChannelID(parent.ID) {
 			t.Fatalf("the category: %+v %v", c, ok)
 		}
+		spare := w.Fake.AddCategory(w.Guild.ID, "Support Tickets 2")
+		do(t, ctx, "an overflow category", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("form-category-overflow-support")),
+			ok(chromedp.Evaluate[bool](`(() => { const o = document.querySelector('#form-category-overflow-support option[value="`+spare.ID.String()+`"]'); o.selected = true; return true })()`)),
+			chromedp.Submit(chromedp.CSS("#form-category-overflow-support button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !slices.Equal(func() []domain.ChannelID { c, _ := s.Category("support"); return c.Overflow }(), []domain.ChannelID{domain.ChannelID(spare.ID)}) {
+			t.Fatal("the overflow category was not saved")
+		}
 		do(t, ctx, "type a name", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("blacklist-user")),
 			chromedp.SendKeys(chromedp.ID("blacklist-user"), "bo"))
 		var offered string

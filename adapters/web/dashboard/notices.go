@@ -43,6 +43,7 @@ const (
 	noticeMessages         notice = "messages-saved"
 	noticeCategoryLimit    notice = "category-limit-saved"
 	noticeCategoryTeam     notice = "category-team-saved"
+	noticeCategoryOverflow notice = "category-overflow-saved"
 	noticeReplied          notice = "replied"
 	noticeTagAdded         notice = "tag-added"
 	noticePanelSaved       notice = "panel-saved"
@@ -93,6 +94,7 @@ var notices = map[notice]noticeText{
 	noticeMessages:           {text: "Messages saved: the next tickets use them."},
 	noticeCategoryLimit:      {text: "Category limit saved."},
 	noticeCategoryTeam:       {text: "Category team saved."},
+	noticeCategoryOverflow:   {text: "Overflow categories saved."},
 	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
 	noticeTagAdded:           {text: "Tag added."},
 	noticePanelSaved:         {text: "Panel saved: its posts on Discord follow."},
