@@ -24,6 +24,9 @@ type TicketReserved struct {
 	User   domain.UserID   `json:"user"`
 	Ticket domain.TicketID `json:"ticket"`
 	At     time.Time       `json:"at"`
+	// Category is the ticket's category (absent in older events), so an
+	// open in flight counts against a per-category limit too.
+	Category string `json:"category,omitempty"`
 }
 
 // TicketReleased records that a ticket gave its slot back (closed, channel
@@ -51,8 +54,9 @@ func Events() []domain.Event { return []domain.Event{TicketReserved{}, TicketRel
 
 // Reservation is a ticket holding one of the member's slots since At.
 type Reservation struct {
-	Ticket domain.TicketID
-	At     time.Time
+	Ticket   domain.TicketID
+	At       time.Time
+	Category string
 }
 
 // Holdings are a member's current reservations in one guild.
@@ -75,7 +79,7 @@ func FromHistory(guild domain.GuildID, user domain.UserID, history []domain.Even
 		switch e := e.(type) {
 		case TicketReserved:
 			h.reservations = slices.DeleteFunc(h.reservations, func(r Reservation) bool { return r.Ticket == e.Ticket })
-			h.reservations = append(h.reservations, Reservation{Ticket: e.Ticket, At: e.At})
+			h.reservations = append(h.reservations, Reservation{Ticket: e.Ticket, At: e.At, Category: e.Category})
 			h.opens = append(slices.DeleteFunc(h.opens, func(r Reservation) bool { return r.Ticket == e.Ticket }), Reservation{Ticket: e.Ticket, At: e.At})
 			h.left = false
 		case TicketReleased:
@@ -102,8 +106,8 @@ func (h Holdings) Holds(t domain.TicketID) bool {
 // limit allows it (that needs the held tickets' states, see ticket.Open).
 // Reserving a ticket that already holds a slot renews it: every open and
 // reopen appends here, which is what serialises them.
-func (h Holdings) Reserve(t domain.TicketID, now time.Time) []domain.Event {
-	return []domain.Event{TicketReserved{Guild: h.guild, User: h.user, Ticket: t, At: now}}
+func (h Holdings) Reserve(t domain.TicketID, category string, now time.Time) []domain.Event {
+	return []domain.Event{TicketReserved{Guild: h.guild, User: h.user, Ticket: t, At: now, Category: category}}
 }
 
 // Release gives a ticket's slot back. Releasing a ticket that holds none is a

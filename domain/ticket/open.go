@@ -140,7 +140,7 @@ func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.
 	if forSomeone {
 		opened.By = req.By
 	}
-	return Opening{Reservation: h.Reserve(req.Ticket, now), opened: opened,
+	return Opening{Reservation: h.Reserve(req.Ticket, cat.Key, now), opened: opened,
 		naming: g.MessagesFor(cat.Key).Naming, category: cat.Name, username: req.OpenerName}, nil
 }
 
@@ -154,8 +154,14 @@ func withinLimits(cat guild.Category, g guild.Settings, h member.Holdings, held 
 	if cat.Limit > 0 {
 		inCategory := 0
 		for _, r := range h.Reservations() {
-			if t, ok := held[r.Ticket]; ok && t.Exists() && t.Status() == StatusOpen && t.Category() == cat.Key {
-				inCategory++
+			t, ok := held[r.Ticket]
+			switch {
+			case ok && t.Exists():
+				if t.Status() == StatusOpen && t.Category() == cat.Key {
+					inCategory++
+				}
+			case r.Category == cat.Key && now.Sub(r.At) < OpenGrace:
+				inCategory++ // an open in flight in this category
 			}
 		}
 		if inCategory >= cat.Limit {
@@ -248,7 +254,7 @@ func (t Ticket) Reopen(by Participant, g guild.Settings, h member.Holdings, held
 		}
 	}
 	return Reopening{
-		Reservation: h.Reserve(t.id, now),
+		Reservation: h.Reserve(t.id, t.category, now),
 		Ticket:      []domain.Event{Reopened{Ticket: t.id, By: by.User, At: now}},
 	}, nil
 }

@@ -196,7 +196,7 @@ func TestOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0}}; !reflect.DeepEqual(got.Reservation, want) {
+		if want := []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: t0, Category: "general"}}; !reflect.DeepEqual(got.Reservation, want) {
 			t.Fatalf("reservation %#v\nwant %#v", got.Reservation, want)
 		}
 		numbered, err := got.Numbered(7)
@@ -309,7 +309,7 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("staff reopen beyond the limit: %v", err)
 	}
 	want := ticket.Reopening{
-		Reservation: []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: later}},
+		Reservation: []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: later, Category: "general"}},
 		Ticket:      []domain.Event{ticket.Reopened{Ticket: tid, By: staffU, At: later}},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -486,6 +486,11 @@ func TestOpenCooldownCategoryLimitsAndOpeningForSomeone(t *testing.T) {
 	}
 	if _, err := ticket.Open(req("billing"), g, holdings, held, later); !errors.Is(err, domain.ErrForbidden) || !strings.Contains(err.Error(), "Billing") {
 		t.Fatalf("a second billing ticket: %v", err)
+	}
+	// An open in flight (its slot taken, its ticket not yet recorded) counts too.
+	inFlight := member.FromHistory(guildG, opener, []domain.Event{member.TicketReserved{Guild: guildG, User: opener, Ticket: tid, At: later, Category: "billing"}})
+	if _, err := ticket.Open(req("billing"), g, inFlight, nil, later.Add(time.Second)); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("a billing open in flight: %v", err)
 	}
 	// The wait counts from the last open even once that ticket closed.
 	closedBilling := map[domain.TicketID]ticket.Ticket{tid: ticket.FromHistory([]domain.Event{openBilling, ticket.Closed{Ticket: tid, At: t0}})}
