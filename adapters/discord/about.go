@@ -48,15 +48,7 @@ func (b *Bot) aboutRoutes(r handler.Router) {
 			if err != nil {
 				return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no message")
 			}
-			answers := []string{}
-			for i := 0; ; i++ {
-				v, ok := e.Data.OptText(fmt.Sprintf("q%d", i))
-				if !ok {
-					break
-				}
-				answers = append(answers, v)
-			}
-			return b.aboutFlow(ctx, a, e.Vars["category"], ch, msg, nil, answers)
+			return b.aboutFlow(ctx, a, e.Vars["category"], ch, msg, nil, formAnswers(e.Data))
 		})
 	})
 }
@@ -80,9 +72,7 @@ func (b *Bot) aboutFlow(ctx context.Context, a actor, category string, ch, id sn
 	ref := ch.String() + "/" + id.String()
 	cats := s.Categories()
 	if category == "" && len(cats) > 1 {
-		r := categoryPicker(cats)
-		r.components = []discord.LayoutComponent{discord.NewActionRow(discord.NewStringSelectMenu(idAboutCategory+ref, "Pick a category", categoryOptions(cats)...))}
-		return r, nil
+		return categoryPicker(idAboutCategory+ref, cats), nil
 	}
 	if category == "" && len(cats) == 1 {
 		category = cats[0].Key

@@ -2,7 +2,6 @@ package discord
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"strconv"
 
@@ -123,10 +122,9 @@ func (r *Reactor) editPanel(ctx context.Context, ev guild.PanelSaved) error {
 	for _, post := range s.PanelPosts(p.Key) {
 		_, err := r.rest.UpdateMessage(snowflake.ID(post.Channel), snowflake.ID(post.Message),
 			discord.MessageUpdate{Embeds: &embeds, Components: &rows}, rest.WithCtx(ctx))
-		var re *rest.Error
 		switch {
 		case err == nil:
-		case errors.As(err, &re) && permanent(err):
+		case permanent(err):
 			r.bot.logger.Info("a panel's post could not be edited", "guild", ev.Guild, "err", describe(err))
 		default:
 			return err

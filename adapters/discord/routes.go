@@ -435,7 +435,7 @@ func (b *Bot) openFlow(ctx context.Context, a actor, category, topic string) (re
 	}
 	cats := s.Categories()
 	if category == "" && len(cats) > 1 {
-		return categoryPicker(cats), nil
+		return categoryPicker(idPanelCategory, cats), nil
 	}
 	if category == "" && len(cats) == 1 {
 		category = cats[0].Key
@@ -504,17 +504,15 @@ func awayNotice(o app.Opened) string {
 	return fmt.Sprintf("\n🌙 Our team is away right now; they are back <t:%d:F> (<t:%d:R>).", o.NextOpening.Unix(), o.NextOpening.Unix())
 }
 
-func categoryPicker(cats []guild.Category) reply {
-	return reply{content: "What is your ticket about?", ephemeral: true, components: []discord.LayoutComponent{
-		discord.NewActionRow(discord.NewStringSelectMenu(idPanelCategory, "Pick a category", categoryOptions(cats)...))}}
-}
-
-func categoryOptions(cats []guild.Category) []discord.StringSelectMenuOption {
+// categoryPicker asks which category to open in; the select's custom id
+// says what answers it (idPanelCategory, or a message context menu's).
+func categoryPicker(customID string, cats []guild.Category) reply {
 	var opts []discord.StringSelectMenuOption
 	for _, c := range cats {
 		opts = append(opts, discord.NewStringSelectMenuOption(c.Name, c.Key))
 	}
-	return opts
+	return reply{content: "What is your ticket about?", ephemeral: true, components: []discord.LayoutComponent{
+		discord.NewActionRow(discord.NewStringSelectMenu(customID, "Pick a category", opts...))}}
 }
 
 func formModal(c guild.Category) discord.ModalCreate {
@@ -554,16 +552,21 @@ func (b *Bot) selPanelCategory(d discord.SelectMenuInteractionData, e *handler.C
 
 func (b *Bot) modalOpen(e *handler.ModalEvent) error {
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
-		var answers []string
-		for i := range guild.MaxQuestions {
-			v, ok := e.Data.OptText(fmt.Sprintf("q%d", i))
-			if !ok {
-				break
-			}
-			answers = append(answers, v)
-		}
-		return b.open(ctx, a, e.Vars["category"], "", answers)
+		return b.open(ctx, a, e.Vars["category"], "", formAnswers(e.Data))
 	})
+}
+
+// formAnswers reads a category form's answers (formModal), in order.
+func formAnswers(d discord.ModalSubmitInteractionData) []string {
+	answers := []string{}
+	for i := range guild.MaxQuestions {
+		v, ok := d.OptText(fmt.Sprintf("q%d", i))
+		if !ok {
+			break
+		}
+		answers = append(answers, v)
+	}
+	return answers
 }
 
 // btnClose asks for a close reason in a modal.

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"errors"
 	"slices"
 	"strings"
 
@@ -94,7 +93,7 @@ func (d *Dashboard) panelsForm(c *fiber.Ctx, s *staffCtx) error {
 		c.Status(statusOf(err))
 		return d.showPanels(c, s, "", msg, typed)
 	}
-	if err != nil && !errors.Is(err, domain.ErrUnchanged) {
+	if err != nil {
 		return d.unavailable(c, err)
 	}
 	return back(c, "/guilds/"+s.guild.String()+"/panels", done)

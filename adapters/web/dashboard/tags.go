@@ -1,12 +1,10 @@
 package dashboard
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/tag"
 )
 
@@ -64,7 +62,7 @@ func (d *Dashboard) tagsForm(c *fiber.Ctx, s *staffCtx) error {
 		}
 		return d.showTags(c, s, "", msg, nil)
 	}
-	if err != nil && !errors.Is(err, domain.ErrUnchanged) {
+	if err != nil {
 		return d.unavailable(c, err)
 	}
 	return back(c, "/guilds/"+s.guild.String()+"/tags", done)
