@@ -73,23 +73,7 @@ func (s *Store) Codec() *Codec { return s.codec }
 
 // Load reads a stream and decodes its events.
 func (s *Store) Load(ctx context.Context, stream string) (History, error) {
-	commits, rev, err := s.log.ReadStream(ctx, stream)
-	if err != nil {
-		return History{}, fmt.Errorf("load %s: %w", stream, err)
-	}
-	h := History{Stream: stream, Revision: rev, commits: commits}
-	for _, c := range commits {
-		for _, env := range c.Envelopes() {
-			d, err := s.codec.Decode(ctx, env.Record)
-			if err != nil {
-				return History{}, fmt.Errorf("load %s: %w", stream, err)
-			}
-			h.Events = append(h.Events, d.Event)
-			h.Erased = append(h.Erased, d.Erased)
-			h.Envelopes = append(h.Envelopes, env)
-		}
-	}
-	return h, nil
+	return s.LoadSince(ctx, stream, 0) // stream versions start at 1
 }
 
 // LoadSince reads a stream and decodes only its events after stream
