@@ -47,6 +47,9 @@ func describe(e Event, personal bool) string {
 		}
 		return fmt.Sprintf("%s opened ticket #%d (%s)", u(ev.Opener), ev.Number, ev.Category)
 	case ticket.ChannelAttached:
+		if !ev.ThreadOf.IsZero() {
+			return fmt.Sprintf("the private thread <#%s> was created under <#%s>", ev.Channel, ev.ThreadOf)
+		}
 		return fmt.Sprintf("the channel <#%s> was created", ev.Channel)
 	case ticket.Claimed:
 		return fmt.Sprintf("%s claimed the ticket", u(ev.By))
@@ -79,6 +82,12 @@ func describe(e Event, personal bool) string {
 			where = fmt.Sprintf("in category %q", ev.Category)
 		}
 		return fmt.Sprintf("claiming %s is now %s (was %s)", where, ev.Mode, ev.Previous)
+	case guild.ThreadModeSet:
+		where := "the server's"
+		if ev.Category != "" {
+			where = fmt.Sprintf("category %q's", ev.Category)
+		}
+		return fmt.Sprintf("%s new tickets are now %s (were %s)", where, madeAs(ev.Channel), madeAs(ev.Previous))
 	case ticket.Unclaimed:
 		return fmt.Sprintf("%s unclaimed the ticket (it was %s's)", u(ev.By), u(ev.Previous))
 	case ticket.MemberAdded:
@@ -282,4 +291,12 @@ func onlyWords(only bool) string {
 		return ", instead of the server's staff"
 	}
 	return ""
+}
+
+// madeAs says what tickets are made as under a thread-mode setting.
+func madeAs(threadsOf domain.ChannelID) string {
+	if threadsOf.IsZero() {
+		return "channels of their own"
+	}
+	return fmt.Sprintf("private threads under <#%s>", threadsOf)
 }

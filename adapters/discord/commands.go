@@ -109,6 +109,10 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionString{Name: "mode", Description: "label: nothing; hide: others no longer see it; read-only: others only read", Required: true,
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "label", Value: "label"}, {Name: "hide", Value: "hide"}, {Name: "read-only", Value: "read-only"}}},
 					str("category", "Only this category (its key; default: the whole server)", false, 32)}},
+				discord.ApplicationCommandOptionSubCommand{Name: "threads", Description: "Make new tickets private threads under a support channel (or channels again)", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionChannel{Name: "channel", Description: "The text channel the ticket threads go under", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildText}},
+					str("category", "Only this category (its key; default: the whole server)", false, 32),
+					discord.ApplicationCommandOptionBool{Name: "off", Description: "New tickets get channels of their own again"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "cooldown", Description: "How long a member waits between opening tickets", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionInt{Name: "minutes", Description: "Minutes (0: no wait; up to 10080)", Required: true, MinValue: &minAutoClose, MaxValue: &maxCooldown}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "category-limit", Description: "How many open tickets of a category one member may have", Options: []discord.ApplicationCommandOption{

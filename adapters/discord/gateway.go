@@ -45,21 +45,25 @@ func (b *Bot) gatewayListener() bot.EventListener {
 				return b.app.RecordMessageDeleted(ctx, domain.GuildID(e.GuildID), id, domain.MessageID(e.MessageID))
 			})
 		},
-		OnGuildChannelDelete: func(e *events.GuildChannelDelete) {
-			b.fact("channel deleted", func(ctx context.Context) error {
-				id, err := b.ticketOf(ctx, e.ChannelID)
-				if err != nil || id == "" {
-					return err
-				}
-				return b.app.LoseChannel(ctx, id, domain.ChannelID(e.ChannelID), ticketMeta("channel deleted on Discord"))
-			})
-		},
+		OnGuildChannelDelete: func(e *events.GuildChannelDelete) { b.channelDeleted(e.ChannelID, "channel deleted on Discord") },
+		OnThreadDelete:       func(e *events.ThreadDelete) { b.channelDeleted(e.ThreadID, "thread deleted on Discord") },
 		OnGuildMemberLeave: func(e *events.GuildMemberLeave) {
 			b.fact("member left", func(ctx context.Context) error {
 				return b.app.RecordMemberLeft(ctx, domain.GuildID(e.GuildID), domain.UserID(e.User.ID))
 			})
 		},
 	}
+}
+
+// channelDeleted records that a ticket's channel or thread is gone.
+func (b *Bot) channelDeleted(ch snowflake.ID, because string) {
+	b.fact("channel deleted", func(ctx context.Context) error {
+		id, err := b.ticketOf(ctx, ch)
+		if err != nil || id == "" {
+			return err
+		}
+		return b.app.LoseChannel(ctx, id, domain.ChannelID(ch), ticketMeta(because))
+	})
 }
 
 // ticketMeta is the envelope of a Discord-side fact about a ticket.

@@ -92,6 +92,9 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 		return r.do(ctx, ev.Ticket, "create channel", func(ctx context.Context) error { return r.ensureChannel(ctx, ev.Ticket) })
 	case ticket.CategoryChanged:
 		return r.onChannel(ctx, ev.Ticket, "move the channel to its new category", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+			if t.InThread() {
+				return nil // Discord cannot move a thread to another channel: it stays where it was made
+			}
 			s, err := r.bot.app.Settings(ctx, t.Guild())
 			if err != nil {
 				return err
@@ -123,12 +126,18 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			if !t.IsParticipant(ev.Member) {
 				return nil // removed again since
 			}
+			if t.InThread() {
+				return r.inThread(ctx, t, ch, func() error { return r.rest.AddThreadMember(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)) })
+			}
 			return r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(ev.Member), memberOverwrite(t.Status() == ticket.StatusOpen), rest.WithCtx(ctx))
 		})
 	case ticket.MemberRemoved:
 		return r.onChannel(ctx, ev.Ticket, "remove member", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
 			if t.IsParticipant(ev.Member) {
 				return nil
+			}
+			if t.InThread() {
+				return ignoreNotFound(r.inThread(ctx, t, ch, func() error { return r.rest.RemoveThreadMember(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)) }))
 			}
 			return ignoreNotFound(r.rest.DeletePermissionOverwrite(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)))
 		})
@@ -362,13 +371,19 @@ func (r *Reactor) ensureChannel(ctx context.Context, id domain.TicketID) error {
 		return nil
 	}
 	if t.Channel() != 0 && !t.ChannelLost() {
-		return r.greet(ctx, t, snowflake.ID(t.Channel()))
+		return r.welcome(ctx, t, snowflake.ID(t.Channel()))
 	}
 	s, err := r.bot.app.Settings(ctx, t.Guild())
 	if err != nil {
 		return err
 	}
-	ch, err := r.findChannel(ctx, t)
+	var ch snowflake.ID
+	threadOf := snowflake.ID(s.ThreadChannel(t.Category()))
+	if threadOf != 0 {
+		ch, err = r.ensureThread(ctx, t, threadOf)
+	} else {
+		ch, err = r.findChannel(ctx, t)
+	}
 	if err != nil {
 		return err
 	}
@@ -397,12 +412,26 @@ func (r *Reactor) ensureChannel(ctx context.Context, id domain.TicketID) error {
 			break
 		}
 	}
-	if err := r.bot.app.AttachChannel(ctx, id, domain.ChannelID(ch), ticketMeta("channel created for the ticket")); err != nil {
+	if err := r.bot.app.AttachChannel(ctx, id, domain.ChannelID(ch), domain.ChannelID(threadOf), ticketMeta("channel created for the ticket")); err != nil {
 		return err
 	}
 	t, err = r.bot.app.Ticket(ctx, id)
 	if err != nil {
 		return err
+	}
+	return r.welcome(ctx, t, ch)
+}
+
+// welcome lets the ticket's people into its thread (a channel's overwrites
+// were given when it was made) and greets them.
+func (r *Reactor) welcome(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+	if t.InThread() && t.Status() != ticket.StatusOpen {
+		return nil // closed since: its thread is locked, and a welcome would say nothing
+	}
+	if t.InThread() {
+		if err := r.threadMembers(ctx, t, ch); err != nil {
+			return err
+		}
 	}
 	return r.greet(ctx, t, ch)
 }
@@ -434,6 +463,9 @@ func parentOf(s guild.Settings, category string) snowflake.ID {
 // is not otherwise in the ticket loses their own overwrite.
 func (r *Reactor) claimPermissions(former domain.UserID) func(context.Context, ticket.Ticket, snowflake.ID) error {
 	return func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
+		if t.InThread() {
+			return r.claimInThread(ctx, t, ch, former)
+		}
 		s, err := r.bot.app.Settings(ctx, t.Guild())
 		if err != nil {
 			return err
@@ -581,13 +613,28 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 	if err != nil {
 		return err
 	}
-	if ch := snowflake.ID(t.Channel()); ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed {
+	ch := snowflake.ID(t.Channel())
+	if ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed && t.InThread() {
+		// A locked thread takes no more messages: its close was carried
+		// out before (a redelivered event), up to the rating question.
+		locked, err := r.threadLocked(ctx, ch)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		if locked {
+			return r.logClose(ctx, s, t, ev, because, version)
+		}
+	}
+	if ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed {
 		if after := r.bot.cfg.DeleteClosedAfter; after > 0 {
 			if err := r.scheduleAt(ctx, scheduled{ID: "delete/" + ch.String(), Kind: "delete", Ticket: string(t.ID()), Channel: ch.String(), Due: r.now().Add(after)}); err != nil {
 				return err
 			}
 		}
 		for _, u := range append([]domain.UserID{t.Opener()}, t.Members()...) {
+			if t.InThread() {
+				break // the thread is locked below, after the last message
+			}
 			if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(u), memberOverwrite(false), rest.WithCtx(ctx)); err != nil {
 				return err
 			}
@@ -615,6 +662,17 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 			return err
 		}
 	}
+	if ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed && t.InThread() {
+		if err := r.setArchived(ctx, ch, true); err != nil {
+			return err
+		}
+	}
+	return r.logClose(ctx, s, t, ev, because, version)
+}
+
+// logClose posts a closed ticket's summary and transcript to the server's
+// log channel, if it has one.
+func (r *Reactor) logClose(ctx context.Context, s guild.Settings, t ticket.Ticket, ev ticket.Closed, because string, version int64) error {
 	if log := snowflake.ID(s.LogChannel()); log != 0 {
 		file, err := r.bot.transcriptFile(ctx, t)
 		if err != nil {
@@ -739,6 +797,12 @@ func (r *Reactor) reopened(ctx context.Context, id domain.TicketID) error {
 	if err := r.unschedule(ctx, "delete/"+ch.String()); err != nil {
 		return err
 	}
+	if t.InThread() {
+		if err := r.setArchived(ctx, ch, false); err != nil {
+			return err
+		}
+		return r.threadMembers(ctx, t, ch)
+	}
 	for _, u := range append([]domain.UserID{t.Opener()}, t.Members()...) {
 		if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(u), memberOverwrite(true), rest.WithCtx(ctx)); err != nil {
 			return err
@@ -773,7 +837,15 @@ func (r *Reactor) rename(ctx context.Context, t ticket.Ticket, ch snowflake.ID) 
 			Name: t.Name(), Due: recent[0].Add(RenameWindow)})
 	}
 	name := t.Name()
-	if _, err := r.rest.UpdateChannel(ch, discord.GuildTextChannelUpdate{Name: &name}, rest.WithCtx(ctx)); err != nil {
+	var upd discord.ChannelUpdate = discord.GuildTextChannelUpdate{Name: &name}
+	if t.InThread() {
+		upd = discord.GuildThreadUpdate{Name: &name}
+	}
+	err = r.inThread(ctx, t, ch, func() error { _, err := r.rest.UpdateChannel(ch, upd, rest.WithCtx(ctx)); return err })
+	if isArchivedThread(err) {
+		return nil // a closed ticket's locked thread keeps its name
+	}
+	if err != nil {
 		return err
 	}
 	return r.scheduleAt(ctx, scheduled{ID: "renames/" + ch.String(), Kind: "renames", Channel: ch.String(), Renames: append(recent, now), Last: name})

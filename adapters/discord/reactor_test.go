@@ -12,7 +12,6 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
-	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections/transcripts"
@@ -162,31 +161,7 @@ func TestTheReactorDoesNothingTwiceWhenEverythingIsDeliveredAgain(t *testing.T) 
 	ch := openTicket(t, w, "once")
 	_, _ = run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close")))
 	w.WaitFor(t, "the close handled", func() bool { return len(f.Messages(ch.ID)) == 2 })
-	ctx := context.Background()
-	// Rewind the reactor to the beginning: every event is delivered again.
-	if err := w.Srv.Checkpoints.Save(ctx, eventstore.DefaultTopic, "discord-reactor", checkpointAtStart()); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Srv.Projections.Close(); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := w.Srv.NewRuntime(ctx, w.Srv.Config(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt.AddReactor(w.Srv.Reactor)
-	if err := rt.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	head, err := w.Srv.Log.Head(ctx, eventstore.DefaultTopic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.WaitFor(t, "the rewound reactor to go through the whole log again", func() bool {
-		cp, _ := w.Srv.Checkpoints.Load(ctx, eventstore.DefaultTopic, "discord-reactor")
-		return cp.Position > head
-	})
+	rewindReactor(t, w) // every event is delivered again
 	created := 0
 	for _, c := range f.Calls("POST", "/guilds/") {
 		if c.Status == 201 {

@@ -254,6 +254,25 @@ func (b *Bot) routes() *handler.Mux {
 			}
 			return fmt.Sprintf("%s, claiming a ticket is now %s (for claims from now on).", where, mode), b.app.SetClaimMode(ctx, a.guild, a.member(), d.String("category"), mode, a.meta())
 		}))
+		r.SlashCommand("/threads", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			where := "In this server"
+			if c := d.String("category"); c != "" {
+				where = fmt.Sprintf("In category %q", c)
+			}
+			ch, ok := d.OptChannel("channel") // resolved by Discord among this server's text channels
+			switch {
+			case d.Bool("off"):
+				return where + ", new tickets get channels of their own again; tickets made as threads stay threads.",
+					b.app.SetThreadMode(ctx, a.guild, a.member(), d.String("category"), 0, a.meta())
+			case !ok:
+				return "", domain.Refuse(domain.ErrInvalid, "name the text channel the ticket threads go under, or turn thread mode off")
+			case ch.Type != discord.ChannelTypeGuildText:
+				return "", domain.Refuse(domain.ErrInvalid, "ticket threads go under a text channel")
+			}
+			return fmt.Sprintf("%s, new tickets are now private threads under <#%s>. Ticketify needs Create Private Threads and Manage Threads there; "+
+					"give your staff roles Manage Threads in that channel to see every ticket thread.", where, ch.ID),
+				b.app.SetThreadMode(ctx, a.guild, a.member(), d.String("category"), domain.ChannelID(ch.ID), a.meta())
+		}))
 		r.SlashCommand("/cooldown", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")
 			said := "Members may open tickets one after another."

@@ -41,8 +41,9 @@ type Settings struct {
 	automation     automation
 	hours          SupportHours
 	cooldown       time.Duration
-	claimModes     map[string]ClaimMode // by category key; "" is the server's
-	messages       map[string]Messages  // by category key; "" is the server's
+	claimModes     map[string]ClaimMode        // by category key; "" is the server's
+	messages       map[string]Messages         // by category key; "" is the server's
+	threadChannels map[string]domain.ChannelID // by category key; "" is the server's; zero: channels
 	panels         panels
 }
 
@@ -102,6 +103,8 @@ func (s Settings) apply(e domain.Event) Settings {
 		s.claimModes = withEntry(s.claimModes, e.Category, e.Mode)
 	case MessagesSet:
 		s.messages = withEntry(s.messages, e.Category, e.Messages)
+	case ThreadModeSet:
+		s.threadChannels = withEntry(s.threadChannels, e.Category, e.Channel)
 	}
 	return s
 }

@@ -41,10 +41,13 @@ type Opened struct {
 	Personal OpenedPersonal `json:"personal"`
 }
 
-// ChannelAttached records the Discord channel created for the ticket.
+// ChannelAttached records the Discord channel created for the ticket: a
+// channel of its own or, when ThreadOf is set, a private thread under that
+// text channel (thread mode).
 type ChannelAttached struct {
-	Ticket  domain.TicketID  `json:"ticket"`
-	Channel domain.ChannelID `json:"channel"`
+	Ticket   domain.TicketID  `json:"ticket"`
+	Channel  domain.ChannelID `json:"channel"`
+	ThreadOf domain.ChannelID `json:"thread_of,omitzero"`
 }
 
 // Claimed records a staff member taking the ticket.

@@ -32,6 +32,7 @@ type Ticket struct {
 	opener      domain.UserID
 	category    string
 	channel     domain.ChannelID
+	threadOf    domain.ChannelID // the text channel its private thread is under (thread mode)
 	status      Status
 	claimer     domain.UserID
 	members     []domain.UserID
@@ -75,7 +76,7 @@ func (t Ticket) apply(e domain.Event) Ticket {
 	case CategoryChanged:
 		t.category = e.Category
 	case ChannelAttached:
-		t.channel, t.channelLost = e.Channel, false
+		t.channel, t.threadOf, t.channelLost = e.Channel, e.ThreadOf, false
 	case Claimed:
 		t.claimer, t.claimMode = e.By, e.Mode
 	case Unclaimed:
@@ -161,6 +162,14 @@ func (t Ticket) OpenedAt() time.Time { return t.openedAt }
 // ClosedAt returns when the ticket was last closed; zero while open.
 func (t Ticket) ClosedAt() time.Time { return t.closedAt }
 
+// InThread reports whether the ticket's channel is a private thread (thread
+// mode) rather than a channel of its own.
+func (t Ticket) InThread() bool { return !t.threadOf.IsZero() }
+
+// ThreadOf returns the text channel the ticket's private thread is under
+// (zero for a ticket with a channel of its own).
+func (t Ticket) ThreadOf() domain.ChannelID { return t.threadOf }
+
 // ChannelLost reports whether the Discord channel was deleted by hand.
 func (t Ticket) ChannelLost() bool { return t.channelLost }
 
@@ -226,18 +235,23 @@ func (t Ticket) mustBeStaff(by Participant, action string) error {
 	return nil
 }
 
-// AttachChannel records the Discord channel created for the ticket.
-func (t Ticket) AttachChannel(ch domain.ChannelID) ([]domain.Event, error) {
+// AttachChannel records the Discord channel created for the ticket: a
+// channel of its own (threadOf zero) or a private thread under the text
+// channel threadOf.
+func (t Ticket) AttachChannel(ch, threadOf domain.ChannelID) ([]domain.Event, error) {
 	if !t.Exists() {
 		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
 	}
 	if ch.IsZero() {
 		return nil, domain.Refuse(domain.ErrInvalid, "which channel?")
 	}
+	if ch == threadOf {
+		return nil, domain.Refuse(domain.ErrInvalid, "a thread is not its own channel")
+	}
 	if t.channel == ch && !t.channelLost {
 		return nil, nil
 	}
-	return []domain.Event{ChannelAttached{Ticket: t.id, Channel: ch}}, nil
+	return []domain.Event{ChannelAttached{Ticket: t.id, Channel: ch, ThreadOf: threadOf}}, nil
 }
 
 // Claim makes a staff member the ticket's handler.

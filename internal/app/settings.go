@@ -118,6 +118,13 @@ func (a *App) SetClaimMode(ctx context.Context, g domain.GuildID, by guild.Membe
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetClaimMode(by, category, mode) })
 }
 
+// SetThreadMode makes new tickets of the server (category "") or of a
+// category private threads under a text channel, or (channel zero)
+// channels of their own.
+func (a *App) SetThreadMode(ctx context.Context, g domain.GuildID, by guild.Member, category string, ch domain.ChannelID, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(by, category, ch) })
+}
+
 // SetOpenCooldown sets how long a member waits between opens, in minutes.
 func (a *App) SetOpenCooldown(ctx context.Context, g domain.GuildID, by guild.Member, minutes int, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetOpenCooldown(by, minutes) })

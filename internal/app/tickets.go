@@ -308,9 +308,10 @@ func (a *App) CheckTicket(ctx context.Context, id domain.TicketID, by ticket.Par
 	return t.Admits(by)
 }
 
-// AttachChannel records the Discord channel created for the ticket.
-func (a *App) AttachChannel(ctx context.Context, id domain.TicketID, ch domain.ChannelID, m Meta) error {
-	_, err := a.updateTicket(ctx, id, m, "channel", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.AttachChannel(ch) })
+// AttachChannel records the Discord channel created for the ticket (a
+// private thread under threadOf, when that is set).
+func (a *App) AttachChannel(ctx context.Context, id domain.TicketID, ch, threadOf domain.ChannelID, m Meta) error {
+	_, err := a.updateTicket(ctx, id, m, "channel", func(t ticket.Ticket, _ time.Time) ([]domain.Event, error) { return t.AttachChannel(ch, threadOf) })
 	return err
 }
 

@@ -44,7 +44,7 @@ func history(t testing.TB, env *testenv.AppEnv) domain.TicketID {
 	must(t, err)
 	staff := ticket.Participant{User: 9, Staff: true, Guild: g}
 	must(t, env.App.Claim(ctx, o.Ticket, staff, app.Meta{Actor: domain.Actor{User: 9, Source: domain.SourceButton}}))
-	must(t, env.App.AttachChannel(ctx, o.Ticket, 700, app.Meta{Actor: domain.Actor{Source: domain.SourceDiscord}}))
+	must(t, env.App.AttachChannel(ctx, o.Ticket, 700, 0, app.Meta{Actor: domain.Actor{Source: domain.SourceDiscord}}))
 	must(t, env.App.Close(ctx, o.Ticket, staff, "very private reason", app.Meta{Actor: domain.Actor{User: 9, Source: domain.SourceSlashCommand}}))
 	must(t, env.App.RemoveChannel(ctx, o.Ticket, 700, "closed more than 24h ago"))
 	return o.Ticket

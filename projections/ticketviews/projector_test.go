@@ -34,7 +34,7 @@ func scenario(t *testing.T, env *testenv.AppEnv) []domain.TicketID {
 			t.Fatal(err)
 		}
 		ids = append(ids, o.Ticket)
-		must(t, env.App.AttachChannel(ctx, o.Ticket, domain.ChannelID(500+u), app.Meta{}))
+		must(t, env.App.AttachChannel(ctx, o.Ticket, domain.ChannelID(500+u), 0, app.Meta{}))
 		for m := range 3 {
 			must(t, env.App.RecordMessagePosted(ctx, g, ticket.PostedMessage{Ticket: o.Ticket, Channel: domain.ChannelID(500 + u),
 				Message: domain.MessageID(int64(u)*100 + int64(m)), Author: u, At: time.Now(), Content: "hi"}))

@@ -46,7 +46,7 @@ func guildScenario(t *testing.T, env *testenv.AppEnv) {
 		o, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: g, Opener: u, Topic: "topic of " + u.String(), Meta: as(u)})
 		must(t, err)
 		must(t, env.App.RecordUsage(ctx, g, u, "ticket open", as(u)))
-		must(t, env.App.AttachChannel(ctx, o.Ticket, domain.ChannelID(10+i), app.Meta{Actor: domain.Actor{Source: domain.SourceAutomation}}))
+		must(t, env.App.AttachChannel(ctx, o.Ticket, domain.ChannelID(10+i), 0, app.Meta{Actor: domain.Actor{Source: domain.SourceAutomation}}))
 		must(t, env.App.RecordMessagePosted(ctx, g, ticket.PostedMessage{Ticket: o.Ticket, Channel: domain.ChannelID(10 + i), Message: domain.MessageID(100 + i),
 			Author: u, AuthorName: "person " + u.String(), At: time.Now(), Content: "hello from " + u.String()}))
 		must(t, env.App.Claim(ctx, o.Ticket, s, as(staff)))

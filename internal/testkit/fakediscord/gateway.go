@@ -178,15 +178,19 @@ func (s *Server) guildCreateLocked(g *guildState) map[string]any {
 	for _, m := range g.members {
 		members = append(members, *m)
 	}
-	var channels []Channel
+	var channels, threads []Channel // GUILD_CREATE lists the active threads apart
 	for _, c := range s.channels {
-		if c.GuildID == g.ID {
-			channels = append(channels, *c)
+		switch {
+		case c.GuildID != g.ID:
+		case !isThread(c):
+			channels = append(channels, c.snapshot())
+		case !c.ThreadMetadata.Archived:
+			threads = append(threads, c.snapshot())
 		}
 	}
 	return map[string]any{"id": g.ID, "name": g.Name, "icon": nil, "owner_id": g.OwnerID, "roles": g.Roles, "emojis": []any{},
 		"features": []string{}, "member_count": len(g.members), "members": nonNil(members), "channels": nonNil(channels),
-		"threads": []any{}, "presences": []any{}, "voice_states": []any{}, "stage_instances": []any{},
+		"threads": nonNil(threads), "presences": []any{}, "voice_states": []any{}, "stage_instances": []any{},
 		"guild_scheduled_events": []any{}, "soundboard_sounds": []any{}, "large": false, "unavailable": false,
 		"joined_at": time.Now().UTC().Format(time.RFC3339)}
 }

@@ -262,7 +262,7 @@ func (s *Server) resolved(guild Snowflake, options []map[string]any) map[string]
 					}
 				}
 			case OptionChannel:
-				if c, ok := s.channels[id]; ok {
+				if c, ok := s.channels[id]; ok && c.GuildID == guild { // Discord resolves the guild's own channels only
 					channels[v] = map[string]any{"id": c.ID, "name": c.Name, "type": c.Type, "permissions": perm(PermDefaultEveryone)}
 				}
 			}

@@ -117,6 +117,10 @@ type Channel struct {
 	ParentID             *Snowflake  `json:"parent_id"`
 	Flags                int         `json:"flags"`
 	Recipients           []User      `json:"recipients,omitempty"` // a direct message channel's
+	// A thread's: who started it, its state, how many are in it.
+	OwnerID        *Snowflake      `json:"owner_id,omitempty"`
+	ThreadMetadata *ThreadMetadata `json:"thread_metadata,omitempty"`
+	MemberCount    int             `json:"member_count,omitempty"`
 }
 
 // Attachment is https://discord.com/developers/docs/resources/message#attachment-object.
@@ -192,6 +196,7 @@ const (
 	PermManageGuild     = 1 << 5
 	PermAdministrator   = 1 << 3
 	PermManageRoles     = 1 << 28
+	PermManageThreads   = 1 << 34 // sees every private thread of the channel
 	PermEmbedLinks      = 1 << 14
 	PermUseAppCommands  = 1 << 31
 	PermDefaultEveryone = PermViewChannel | PermSendMessages | PermReadHistory | PermUseAppCommands

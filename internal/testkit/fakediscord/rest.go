@@ -200,6 +200,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, seg []string, bod
 		s.patchChannel(w, parseID(seg[1]), body)
 	case m == "DELETE" && match(seg, "channels", "*"):
 		s.deleteChannel(w, parseID(seg[1]), true)
+	case m == "POST" && match(seg, "channels", "*", "threads"):
+		s.startThread(w, parseID(seg[1]), body)
+	case (m == "PUT" || m == "DELETE") && match(seg, "channels", "*", "thread-members", "*"):
+		s.threadMember(w, m, parseID(seg[1]), parseID(seg[3]))
+	case m == "GET" && match(seg, "channels", "*", "thread-members"):
+		s.listThreadMembers(w, parseID(seg[1]))
+	case m == "GET" && match(seg, "guilds", "*", "threads", "active"):
+		s.activeThreads(w, parseID(seg[1]))
 	case m == "PUT" && match(seg, "channels", "*", "permissions", "*"):
 		s.putOverwrite(w, parseID(seg[1]), parseID(seg[3]), body)
 	case m == "DELETE" && match(seg, "channels", "*", "permissions", "*"):
@@ -300,11 +308,11 @@ func (s *Server) guildChannels(w http.ResponseWriter, guild Snowflake) {
 	}
 	out := []Channel{}
 	for _, c := range s.channels {
-		if c.GuildID == guild {
-			out = append(out, *c)
+		if c.GuildID == guild && !isThread(c) { // threads are listed apart (threads/active)
+			out = append(out, c.snapshot())
 		}
 	}
-	slices.SortFunc(out, func(a, b Channel) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b Channel) int { return compareIDs(a.ID, b.ID) })
 	s.writeJSON(w, 200, out)
 }
 
@@ -316,7 +324,7 @@ func (s *Server) createChannel(w http.ResponseWriter, guild Snowflake, body []by
 		ParentID             *Snowflake  `json:"parent_id"`
 		PermissionOverwrites []Overwrite `json:"permission_overwrites"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.Name == "" || len(req.Name) > 100 {
+	if err := json.Unmarshal(body, &req); err != nil || req.Name == "" || len(req.Name) > 100 || req.Type == ChannelPublicThread || req.Type == ChannelPrivateThread {
 		s.writeError(w, 400, codeInvalidBody, "Invalid Form Body")
 		return
 	}
@@ -389,6 +397,10 @@ func (s *Server) patchChannel(w http.ResponseWriter, id Snowflake, body []byte) 
 		s.writeError(w, 404, codeUnknownChannel, "Unknown Channel")
 		return
 	}
+	if isThread(c) {
+		s.patchThread(w, c, req)
+		return
+	}
 	if raw, ok := req["name"]; ok {
 		var name string
 		_ = json.Unmarshal(raw, &name)
@@ -421,9 +433,39 @@ func (s *Server) patchChannel(w http.ResponseWriter, id Snowflake, body []byte) 
 		_ = json.Unmarshal(raw, &p)
 		c.ParentID = p
 	}
-	cp := *c
+	cp := c.snapshot()
 	s.mu.Unlock()
 	s.dispatch("CHANNEL_UPDATE", cp)
+	s.writeJSON(w, 200, cp)
+}
+
+// patchThread is PATCH /channels/{id} on a thread, with s.mu held (and
+// released here); renames count against the same limit as channels'.
+func (s *Server) patchThread(w http.ResponseWriter, c *Channel, req map[string]json.RawMessage) {
+	if raw, ok := req["name"]; ok {
+		var name string
+		_ = json.Unmarshal(raw, &name)
+		if name != c.Name && !(c.ThreadMetadata.Archived && !bytes.Equal(req["archived"], []byte("false"))) {
+			now := s.now()
+			recent := slices.DeleteFunc(s.renames[c.ID], func(t time.Time) bool { return now.Sub(t) >= RenameWindow })
+			if len(recent) >= RenameLimit {
+				retry := recent[0].Add(RenameWindow).Sub(now)
+				s.renames[c.ID] = recent
+				s.mu.Unlock()
+				s.writeRateLimited(w, retry, false)
+				return
+			}
+			s.renames[c.ID] = append(recent, now)
+		}
+	}
+	if status, code, msg := s.patchThreadLocked(c, req); status != 0 {
+		s.mu.Unlock()
+		s.writeError(w, status, code, msg)
+		return
+	}
+	cp := c.snapshot()
+	s.mu.Unlock()
+	s.dispatch("THREAD_UPDATE", cp)
 	s.writeJSON(w, 200, cp)
 }
 
@@ -432,6 +474,13 @@ func (s *Server) deleteChannel(w http.ResponseWriter, id Snowflake, respond bool
 	c, ok := s.channels[id]
 	if ok {
 		delete(s.channels, id)
+		delete(s.threadMembers, id)
+		for tid, t := range s.channels { // a channel's threads go with it, without events of their own
+			if isThread(t) && t.ParentID != nil && *t.ParentID == id {
+				delete(s.channels, tid)
+				delete(s.threadMembers, tid)
+			}
+		}
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -440,7 +489,11 @@ func (s *Server) deleteChannel(w http.ResponseWriter, id Snowflake, respond bool
 		}
 		return
 	}
-	s.dispatch("CHANNEL_DELETE", *c)
+	if isThread(c) {
+		s.dispatch("THREAD_DELETE", map[string]any{"id": c.ID, "guild_id": c.GuildID, "parent_id": c.ParentID, "type": c.Type})
+	} else {
+		s.dispatch("CHANNEL_DELETE", *c)
+	}
 	if respond {
 		s.writeJSON(w, 200, c)
 	}
@@ -460,8 +513,13 @@ func (s *Server) putOverwrite(w http.ResponseWriter, channel, target Snowflake, 
 		s.writeError(w, 404, codeUnknownChannel, "Unknown Channel")
 		return
 	}
+	if isThread(c) { // a thread has no overwrites: its parent's apply
+		s.mu.Unlock()
+		s.writeError(w, 400, codeWrongChannelType, "Cannot execute action on this channel type")
+		return
+	}
 	c.PermissionOverwrites = append(slices.DeleteFunc(c.PermissionOverwrites, func(o Overwrite) bool { return o.ID == target }), ow)
-	cp := *c
+	cp := c.snapshot()
 	s.mu.Unlock()
 	s.dispatch("CHANNEL_UPDATE", cp)
 	w.WriteHeader(http.StatusNoContent)
@@ -475,8 +533,13 @@ func (s *Server) deleteOverwrite(w http.ResponseWriter, channel, target Snowflak
 		s.writeError(w, 404, codeUnknownChannel, "Unknown Channel")
 		return
 	}
+	if isThread(c) {
+		s.mu.Unlock()
+		s.writeError(w, 400, codeWrongChannelType, "Cannot execute action on this channel type")
+		return
+	}
 	c.PermissionOverwrites = slices.DeleteFunc(c.PermissionOverwrites, func(o Overwrite) bool { return o.ID == target })
-	cp := *c
+	cp := c.snapshot()
 	s.mu.Unlock()
 	s.dispatch("CHANNEL_UPDATE", cp)
 	w.WriteHeader(http.StatusNoContent)
@@ -604,6 +667,11 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, channel S
 		s.writeError(w, 404, codeUnknownChannel, "Unknown Channel")
 		return
 	}
+	if isThread(c) && c.ThreadMetadata.Archived && c.ThreadMetadata.Locked { // only who manages threads may reopen a locked one
+		s.mu.Unlock()
+		s.writeError(w, 400, codeArchivedThread, "Thread is archived")
+		return
+	}
 	if c.Type == ChannelDM && len(c.Recipients) == 1 && s.dmsClosed[c.Recipients[0].ID] {
 		s.mu.Unlock()
 		s.writeError(w, 403, codeCannotMessageUser, "Cannot send messages to this user")
@@ -624,6 +692,13 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, channel S
 		s.writeError(w, 400, 50006, "Cannot send an empty message")
 		return
 	}
+	var unarchived *Channel
+	if isThread(c) && c.ThreadMetadata.Archived { // a message unarchives an unlocked thread
+		c.ThreadMetadata.Archived = false
+		c.ThreadMetadata.ArchiveTimestamp = s.now().UTC()
+		cp := c.snapshot()
+		unarchived = &cp
+	}
 	m := &Message{ID: s.nextID(), ChannelID: channel, Author: s.BotUser, Content: req.Content, Timestamp: s.now().UTC(),
 		Mentions: []User{}, MentionRoles: []Snowflake{}, Attachments: nonNil(files), Embeds: nonNil(req.Embeds),
 		Components: nonNil(req.Components), Nonce: req.Nonce}
@@ -634,6 +709,9 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, channel S
 	gm := *m
 	gm.GuildID = c.GuildID
 	s.mu.Unlock()
+	if unarchived != nil {
+		s.dispatch("THREAD_UPDATE", *unarchived)
+	}
 	s.dispatch("MESSAGE_CREATE", gm)
 	s.writeJSON(w, 200, m)
 }

@@ -78,6 +78,8 @@ type Server struct {
 	users     map[Snowflake]User
 	dms       map[Snowflake]Snowflake
 	dmsClosed map[Snowflake]bool
+	// threadMembers holds who is in each thread, and since when.
+	threadMembers map[Snowflake]map[Snowflake]time.Time
 }
 
 type guildState struct {
@@ -161,6 +163,7 @@ func Start(opts ...Option) (*Server, error) {
 		responses: map[Snowflake]chan InteractionResponse{}, originals: map[string]*Message{}, followups: map[string][]*Message{},
 		sessions: map[string]*session{}, gatewayOpen: true, oauth: newOAuthState(), files: map[Snowflake][]byte{},
 		users: map[Snowflake]User{}, dms: map[Snowflake]Snowflake{}, dmsClosed: map[Snowflake]bool{},
+		threadMembers: map[Snowflake]map[Snowflake]time.Time{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -367,9 +370,7 @@ func (s *Server) Channel(id Snowflake) (Channel, bool) {
 	if !ok {
 		return Channel{}, false
 	}
-	cp := *c
-	cp.PermissionOverwrites = slices.Clone(c.PermissionOverwrites)
-	return cp, true
+	return c.snapshot(), true
 }
 
 // Channels returns a guild's channels.
@@ -379,7 +380,7 @@ func (s *Server) Channels(guild Snowflake) []Channel {
 	var out []Channel
 	for _, c := range s.channels {
 		if c.GuildID == guild {
-			out = append(out, *c)
+			out = append(out, c.snapshot())
 		}
 	}
 	slices.SortFunc(out, func(a, b Channel) int { return int(a.ID) - int(b.ID) })

@@ -1,0 +1,80 @@
+package guild_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+)
+
+func TestThreadMode(t *testing.T) {
+	const support, other domain.ChannelID = 300, 301
+	billing := guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}
+	staffOnly := guild.Member{User: 11, Roles: []domain.RoleID{5}}
+	cases := []struct {
+		name  string
+		given []domain.Event
+		when  func(guild.Settings) ([]domain.Event, error)
+		then  []domain.Event
+		err   error
+	}{
+		{name: "the server's tickets become threads of the support channel",
+			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staff, "", support) },
+			then: []domain.Event{guild.ThreadModeSet{Guild: g, Channel: support}}},
+		{name: "one category's tickets become threads, with what it followed before",
+			given: []domain.Event{billing, guild.ThreadModeSet{Guild: g, Channel: support}},
+			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staff, "billing", other) },
+			then:  []domain.Event{guild.ThreadModeSet{Guild: g, Category: "billing", Channel: other, Previous: support}}},
+		{name: "a category can keep channels while the server uses threads",
+			given: []domain.Event{billing, guild.ThreadModeSet{Guild: g, Channel: support}},
+			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staff, "billing", 0) },
+			then:  []domain.Event{guild.ThreadModeSet{Guild: g, Category: "billing", Previous: support}}},
+		{name: "channels again where there are channels changes nothing",
+			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staff, "", 0) },
+			err:  domain.ErrUnchanged},
+		{name: "the same support channel again changes nothing",
+			given: []domain.Event{guild.ThreadModeSet{Guild: g, Channel: support}},
+			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staff, "", support) },
+			err:   domain.ErrUnchanged},
+		{name: "a category that does not exist",
+			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staff, "nope", support) },
+			err:  domain.ErrNotFound},
+		{name: "staff without Manage Server cannot change who sees tickets",
+			given: []domain.Event{guild.StaffRolesSet{Guild: g, Roles: []domain.RoleID{5}}},
+			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staffOnly, "", support) },
+			err:   domain.ErrForbidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.when(guild.FromHistory(g, c.given))
+			if c.err != nil {
+				if !errors.Is(err, c.err) || got != nil {
+					t.Fatalf("got %v, %v; want refusal %v", got, err, c.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, c.then) {
+				t.Fatalf("got %#v, %v; want %#v", got, err, c.then)
+			}
+		})
+	}
+}
+
+func TestACategoryMadeInThreadsOrChannelsFollowsItsOwnChoiceOverTheServers(t *testing.T) {
+	const support, other domain.ChannelID = 300, 301
+	s := guild.FromHistory(g, []domain.Event{
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}},
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "bugs", Name: "Bugs"}},
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "ideas", Name: "Ideas"}},
+		guild.ThreadModeSet{Guild: g, Channel: support},
+		guild.ThreadModeSet{Guild: g, Category: "billing", Channel: other},
+		guild.ThreadModeSet{Guild: g, Category: "ideas"},
+	})
+	for category, want := range map[string]domain.ChannelID{"": support, "bugs": support, "billing": other, "ideas": 0} {
+		if got := s.ThreadChannel(category); got != want {
+			t.Errorf("category %q: threads under %v, want %v", category, got, want)
+		}
+	}
+}
