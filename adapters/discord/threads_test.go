@@ -69,9 +69,14 @@ func TestInThreadModeATicketIsAPrivateThreadThatWorksLikeAChannel(t *testing.T) 
 		t.Fatalf("the ticket does not know it is a thread of the support channel: thread of %v", tk.ThreadOf())
 	}
 
+	ctx := context.Background()
+	w.WaitFor(t, "the dashboard's view to say where the ticket is", func() bool {
+		v, err := w.Srv.TicketViews.Get(ctx, string(tk.ID()))
+		return err == nil && v.ThreadOf == support.ID.String() && v.Channel == th.ID.String()
+	})
+
 	// What is written in the thread is in the transcript.
 	f.PostMessage(th.ID, w.Member, "it was order 5521")
-	ctx := context.Background()
 	w.WaitFor(t, "the thread's message in the transcript", func() bool {
 		tr, err := w.Srv.Transcripts.Get(ctx, string(tk.ID()))
 		return err == nil && slices.ContainsFunc(tr.Entries, func(e transcripts.Entry) bool { return strings.Contains(e.Content, "order 5521") })

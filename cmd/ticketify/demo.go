@@ -78,13 +78,13 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, `
 Ticketify demo is running (seeded in %s).
-  server:       %q with %d staff and %d members, 12 tickets opened through signed interactions
+  server:       %q with %d staff and %d members, %d tickets opened through signed interactions (one a private thread)
   automation:   auto-close after 72 h is on; a member left, which closed their tickets automatically
   dashboard:    http://%s  (press "Log in as demo admin")
   fake Discord: %s
   data:         %s (%s)
 Press Ctrl-C to stop.
-`, time.Since(start).Round(time.Millisecond), world.Guild.Name, len(world.Staff), len(world.Members), srv.Addr(), fake.APIURL(), dir, fate)
+`, time.Since(start).Round(time.Millisecond), world.Guild.Name, len(world.Staff), len(world.Members), demo.Tickets(), srv.Addr(), fake.APIURL(), dir, fate)
 	select {
 	case <-ctx.Done():
 		return nil

@@ -127,7 +127,10 @@ func fold(v *View, e projections.Event) {
 			v.Answers = append(v.Answers, Answer{Question: ans.Question, Answer: ans.Answer})
 		}
 	case ticket.ChannelAttached:
-		v.Channel, v.ChannelLost = idString(ev.Channel), false
+		v.Channel, v.ThreadOf, v.ChannelLost = idString(ev.Channel), "", false
+		if !ev.ThreadOf.IsZero() {
+			v.ThreadOf = idString(ev.ThreadOf)
+		}
 	case ticket.Claimed:
 		v.Claimer = idString(ev.By)
 	case ticket.Unclaimed:

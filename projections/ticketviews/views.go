@@ -38,6 +38,7 @@ type View struct {
 	Category    string     `bson:"category" json:"category"`
 	Priority    string     `bson:"priority" json:"priority"`
 	Channel     string     `bson:"channel,omitempty" json:"channel,omitempty"`
+	ThreadOf    string     `bson:"thread_of,omitempty" json:"thread_of,omitempty"` // thread mode: the channel its private thread is under
 	Name        string     `bson:"name" json:"name"`
 	Topic       string     `bson:"topic,omitempty" json:"topic,omitempty"`
 	Answers     []Answer   `bson:"answers,omitempty" json:"answers,omitempty"`

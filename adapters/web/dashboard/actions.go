@@ -128,6 +128,22 @@ func (d *Dashboard) categoriesHere(ctx context.Context, g domain.GuildID, ids []
 	return nil
 }
 
+// textChannelHere checks a channel id from a form against the server's text
+// channels as the bot sees them (without the bot, the id is taken as given).
+func (d *Dashboard) textChannelHere(ctx context.Context, g domain.GuildID, id domain.ChannelID) error {
+	if d.dir == nil {
+		return nil
+	}
+	known, err := d.dir.GuildTextChannels(ctx, g)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(known, func(n Named) bool { return n.ID == id.String() }) {
+		return domain.Refuse(domain.ErrNotFound, fmt.Sprintf("%s is not a text channel of this server", id))
+	}
+	return nil
+}
+
 // rolesOf reads role ids from a form and checks them against the server's
 // roles as the bot sees them (an id from outside is checked against the
 // guild it came from); without the bot the ids are taken as given.
@@ -227,7 +243,23 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		if err != nil {
 			return "", domain.Refuse(domain.ErrInvalid, "choose a text channel")
 		}
+		if err := d.textChannelHere(ctx, g, ch); err != nil {
+			return "", err
+		}
 		return noticeLogChannel, d.app.SetLogChannel(ctx, g, by, ch, m)
+	case "thread-mode":
+		var ch domain.ChannelID // none chosen: channels of their own
+		if v := strings.TrimSpace(in("channel")); v != "" {
+			id, err := domain.ParseChannelID(v)
+			if err != nil {
+				return "", domain.Refuse(domain.ErrInvalid, "choose the text channel the ticket threads go under")
+			}
+			if err := d.textChannelHere(ctx, g, id); err != nil {
+				return "", err
+			}
+			ch = id
+		}
+		return noticeThreadMode, d.app.SetThreadMode(ctx, g, by, strings.TrimSpace(in("category")), ch, m)
 	case "auto-close":
 		category := strings.TrimSpace(in("category"))
 		if checked(in("inherit")) {
@@ -391,8 +423,9 @@ type settingsView struct {
 	FeedbackByDM     bool       `json:"feedback_by_dm"`
 	ReminderMinutes  int        `json:"reminder_minutes"`
 	CooldownMinutes  int        `json:"cooldown_minutes"`
-	ClaimMode        string     `json:"claim_mode"`        // the server's: label, hide or read-only
-	Welcome          string     `json:"welcome,omitempty"` // the server's messages
+	ClaimMode        string     `json:"claim_mode"`           // the server's: label, hide or read-only
+	ThreadsIn        string     `json:"threads_in,omitempty"` // the server's tickets are private threads under this channel
+	Welcome          string     `json:"welcome,omitempty"`    // the server's messages
 	CloseMessage     string     `json:"close_message,omitempty"`
 	Naming           string     `json:"naming,omitempty"`
 	PingRoles        []string   `json:"ping_roles,omitempty"`
@@ -411,6 +444,7 @@ type category struct {
 	TeamRoles       []string   `json:"team_roles,omitempty"` // its own staff team
 	TeamOnly        bool       `json:"team_only,omitempty"`  // the team replaces the server's staff
 	Overflow        []string   `json:"overflow,omitempty"`   // Discord categories taking its channels when its own is full
+	ThreadsIn       string     `json:"threads_in,omitempty"` // its tickets are private threads under this channel
 }
 
 // autoClose is an auto-close rule as the form edits it.
@@ -442,6 +476,9 @@ func settingsOf(g guild.Settings) settingsView {
 		if !c.DiscordCategory.IsZero() {
 			cv.DiscordCategory = c.DiscordCategory.String()
 		}
+		if th := g.ThreadChannel(c.Key); !th.IsZero() {
+			cv.ThreadsIn = th.String()
+		}
 		for _, q := range c.Questions {
 			cv.Questions = append(cv.Questions, q.Label)
 		}
@@ -462,6 +499,9 @@ func settingsOf(g guild.Settings) settingsView {
 	v.Welcome, v.CloseMessage, v.Naming = words.Welcome, words.Close, words.Naming
 	for _, r := range words.Ping {
 		v.PingRoles = append(v.PingRoles, r.String())
+	}
+	if th := g.ThreadChannel(""); !th.IsZero() {
+		v.ThreadsIn = th.String()
 	}
 	v.ClaimMode = string(g.ClaimMode(""))
 	if v.ClaimMode == "" {

@@ -164,6 +164,16 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 		t.Fatalf("the dashboard's question is %+v, want one optional long-answer question", c.Questions)
 	}
 	api.call(owner, http.MethodPost, g+"/settings/limit", map[string]any{"limit": -1}, http.StatusUnprocessableEntity)
+	// A channel id is checked against the server's text channels: another
+	// server's channel is not one, for the log channel or thread mode.
+	elsewhere := w.Fake.AddGuild("Elsewhere", w.Owner)
+	foreign := w.Fake.AddTextChannel(elsewhere.ID, "their-channel")
+	api.call(owner, http.MethodPost, g+"/settings/log-channel", map[string]any{"channel": foreign.ID.String()}, http.StatusNotFound)
+	api.call(owner, http.MethodPost, g+"/settings/thread-mode", map[string]any{"channel": foreign.ID.String()}, http.StatusNotFound)
+	api.call(owner, http.MethodPost, g+"/settings/thread-mode", map[string]any{"channel": w.Lobby.ID.String(), "category": "billing"}, http.StatusOK)
+	if s, _ := w.Srv.App.Settings(context.Background(), domain.GuildID(w.Guild.ID)); s.ThreadChannel("billing") != domain.ChannelID(w.Lobby.ID) || !s.ThreadChannel("").IsZero() {
+		t.Fatalf("thread mode from the API: billing under %v, the server under %v", s.ThreadChannel("billing"), s.ThreadChannel(""))
+	}
 	// A role id is checked against the server's roles.
 	api.call(owner, http.MethodPost, g+"/settings/staff-roles", map[string]any{"roles": "123456789012345678"}, http.StatusNotFound)
 	api.call(owner, http.MethodPost, g+"/settings/nonsense", map[string]any{}, http.StatusNotFound)

@@ -120,6 +120,7 @@ type apiTicket struct {
 	Category          string      `json:"category"`
 	Priority          string      `json:"priority"`
 	Channel           string      `json:"channel,omitempty"`
+	ThreadOf          string      `json:"thread_of,omitempty"` // thread mode: the text channel its private thread is under
 	Name              string      `json:"name"`
 	Topic             string      `json:"topic,omitempty"`
 	Answers           []apiAnswer `json:"answers,omitempty"`
@@ -156,7 +157,7 @@ type apiAnswer struct {
 
 func toAPITicket(v ticketviews.View) apiTicket {
 	out := apiTicket{ID: v.ID, Guild: v.Guild, Number: v.Number, Status: v.Status, Opener: v.Opener, Claimer: v.Claimer,
-		Members: append([]string{}, v.Members...), Category: v.Category, Priority: v.Priority, Channel: v.Channel,
+		Members: append([]string{}, v.Members...), Category: v.Category, Priority: v.Priority, Channel: v.Channel, ThreadOf: v.ThreadOf,
 		Name: v.Name, Topic: v.Topic, OpenedAt: v.OpenedAt, ClosedAt: v.ClosedAt, ClosedBy: v.ClosedBy,
 		CloseReason: v.CloseReason, Rating: v.Rating, RatingComment: v.RatingComment, ChannelLost: v.ChannelLost, TranscriptExpired: v.TranscriptExpired,
 		LastFailure: v.LastFailure, Erased: v.Erased, MessageCount: v.MessageCount, LastMessageID: v.LastMessageID,

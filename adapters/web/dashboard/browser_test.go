@@ -441,6 +441,27 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("thread mode is offered by channel name, and only a server manager may choose it", func(t *testing.T) {
+		// The browser's user is staff without Manage Server: who sees tickets
+		// is not theirs to change (the API test saves it as the owner).
+		support := w.Fake.AddTextChannel(w.Guild.ID, "support-desk")
+		do(t, ctx, "pick the support channel", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("form-thread-mode")),
+			chromedp.SetValue(chromedp.ID("thread-mode-channel"), support.ID.String()), chromedp.SetValue(chromedp.ID("thread-mode-category"), "support"),
+			chromedp.Submit(chromedp.CSS("#form-thread-mode button")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if got := text(t, ctx, ".flash"); !strings.Contains(got, "only members with Manage Server") {
+			t.Fatalf("staff choosing thread mode are told %q", got)
+		}
+		if s, _ := w.Srv.App.Settings(bg, domain.GuildID(w.Guild.ID)); !s.ThreadChannel("support").IsZero() {
+			t.Fatal("a refused thread mode was saved")
+		}
+		if got := text(t, ctx, "#thread-mode-said"); !strings.Contains(got, "New tickets get channels of their own") {
+			t.Fatalf("the settings say %q", got)
+		}
+		if got := text(t, ctx, "#thread-mode-channel"); !strings.Contains(got, "private threads under #support-desk") {
+			t.Fatalf("the picker offers %q, not the channel by name", got)
+		}
+	})
+
 	t.Run("the welcome in the server's words, with a preview", func(t *testing.T) {
 		do(t, ctx, "type a welcome", chromedp.Navigate(g+"/settings"), chromedp.WaitVisible(chromedp.ID("welcome")),
 			chromedp.SendKeys(chromedp.ID("welcome"), "Hi {user}, ticket #{number} about **{category}**"))

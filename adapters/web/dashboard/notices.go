@@ -25,6 +25,7 @@ const (
 	noticeLimit            notice = "limit-saved"
 	noticeRetention        notice = "retention-saved"
 	noticeLogChannel       notice = "log-channel-saved"
+	noticeThreadMode       notice = "thread-mode-saved"
 	noticeAutoClose        notice = "auto-close-saved"
 	noticeCloseOnLeave     notice = "close-on-leave-saved"
 	noticeFeedback         notice = "feedback-saved"
@@ -82,6 +83,7 @@ var notices = map[notice]noticeText{
 	noticeLimit:              {text: "Ticket limit saved."},
 	noticeRetention:          {text: "Transcript retention saved."},
 	noticeLogChannel:         {text: "Log channel saved."},
+	noticeThreadMode:         {text: "Where new tickets are made saved. Tickets made before stay as they are."},
 	noticeAutoClose:          {text: "Auto-close saved."},
 	noticeCloseOnLeave:       {text: "Closing on leave saved."},
 	noticeFeedback:           {text: "Ratings setting saved."},

@@ -139,6 +139,15 @@ func parsePages() (map[string]*template.Template, error) {
 				Page    page
 			}{entries, p}
 		},
+		// channelName names a channel as #name when the bot sees it, else by id.
+		"channelName": func(known []Named, id string) string {
+			for _, n := range known {
+				if n.ID == id {
+					return "#" + n.Name
+				}
+			}
+			return "channel " + id
+		},
 		"has": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {

@@ -23,6 +23,7 @@ type World struct {
 	Members  []fakediscord.User
 	Lobby    fakediscord.Channel
 	Log      fakediscord.Channel
+	Desk     fakediscord.Channel // quick questions are private threads under it (thread mode)
 	Support  fakediscord.Role
 	endpoint string
 }
@@ -49,6 +50,7 @@ var stories = []story{
 	{category: "bugs", topic: "Notifications arrive twice", chat: []string{"Every notification shows up two times on my phone."}},
 	{category: "other", topic: "Question about the API", chat: []string{"Is there a rate limit on the public API?", "And do you have webhooks?"}, claim: true, close: true, reason: "Linked the API docs"},
 	{category: "billing", answer: "#10555", chat: []string{"I need an invoice with my company's VAT number."}, claim: true},
+	{category: "quick", topic: "Where are my invoices?", chat: []string{"Where do I find last year's invoices?"}, claim: true}, // a private thread
 }
 
 // What the demo's first opener says with their rating, and why staff ask
@@ -59,6 +61,9 @@ const (
 	staffNote          = "Second refund this month; check the card on file"
 	demoWelcome        = "Hi {user}! Ticket {number} ({category}): {staff} usually answer within a few hours."
 )
+
+// Tickets is how many tickets the demo opens.
+func Tickets() int { return len(stories) }
 
 // Texts lists what the demo's people write and type (topics, form
 // answers, messages, close reasons): tests look for them where they must
@@ -90,6 +95,7 @@ func NewWorld(fake *fakediscord.Server) *World {
 	}
 	w.Lobby = fake.AddTextChannel(w.Guild.ID, "support")
 	w.Log = fake.AddTextChannel(w.Guild.ID, "ticket-log")
+	w.Desk = fake.AddTextChannel(w.Guild.ID, "help-desk")
 	return w
 }
 
@@ -110,6 +116,9 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-question", fakediscord.Str("key", "billing"), fakediscord.Str("label", "Order number"), map[string]any{"name": "required", "type": 5, "value": true})),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "bugs"), fakediscord.Str("name", "Bug report"))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "other"), fakediscord.Str("name", "Something else"))),
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("category-add", fakediscord.Str("key", "quick"), fakediscord.Str("name", "Quick question"))),
+		// Quick questions are private threads under #help-desk, not channels.
+		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("threads", fakediscord.ChannelOpt("channel", w.Desk.ID), fakediscord.Str("category", "quick"))),
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("feedback", fakediscord.BoolOpt("enabled", true))),
 		// The server's own words, and a saved answer staff post with /tag.
 		f.SlashCommand(as(w.Admin, w.Lobby.ID), "setup", fakediscord.Sub("messages", fakediscord.Str("welcome", demoWelcome))),
