@@ -87,7 +87,7 @@ func describe(e Event, personal bool) string {
 		if ev.Category != "" {
 			where = fmt.Sprintf("category %q's", ev.Category)
 		}
-		return fmt.Sprintf("%s new tickets are now %s (were %s)", where, madeAs(ev.Channel), madeAs(ev.Previous))
+		return fmt.Sprintf("%s new tickets are now %s (were %s)", where, guild.MadeAs(ev.Channel), guild.MadeAs(ev.Previous))
 	case ticket.Unclaimed:
 		return fmt.Sprintf("%s unclaimed the ticket (it was %s's)", u(ev.By), u(ev.Previous))
 	case ticket.MemberAdded:
@@ -291,12 +291,4 @@ func onlyWords(only bool) string {
 		return ", instead of the server's staff"
 	}
 	return ""
-}
-
-// madeAs says what tickets are made as under a thread-mode setting.
-func madeAs(threadsOf domain.ChannelID) string {
-	if threadsOf.IsZero() {
-		return "channels of their own"
-	}
-	return fmt.Sprintf("private threads under <#%s>", threadsOf)
 }

@@ -727,11 +727,15 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		if s.LogChannel() != 0 {
 			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
 		}
+		fmt.Fprintf(&sb, "**New tickets are:** %s\n", guild.MadeAs(s.ThreadChannel("")))
 		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n**Support hours:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), s.Feedback(), reminderSaid(s.Reminder()), s.SupportHours())
 		for _, c := range s.Categories() {
 			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
 			if own, ok := s.CategoryAutoClose(c.Key); ok {
 				fmt.Fprintf(&sb, "; auto-close %s", own)
+			}
+			if th := s.ThreadChannel(c.Key); th != s.ThreadChannel("") {
+				fmt.Fprintf(&sb, "; its tickets are %s", guild.MadeAs(th))
 			}
 			sb.WriteString("\n")
 		}

@@ -195,6 +195,9 @@ func TestThreadModeForOneCategoryAndOnlyWithAChannelOfThisServer(t *testing.T) {
 	content, _ = run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("threads",
 		fakediscord.ChannelOpt("channel", support.ID), fakediscord.Str("category", "quick"))))
 	mustContain(t, "one category", content, `In category "quick"`)
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Staff, w.Lobby.ID), "setup", fakediscord.Sub("show")))
+	mustContain(t, "the settings shown", content, "**Category quick** (`quick`): 0 question(s); its tickets are private threads under <#"+support.ID.String()+">")
+	mustContain(t, "the server's mode shown", content, "**New tickets are:** channels of their own")
 
 	before := len(f.Channels(w.Guild.ID))
 	content, _ = run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open", fakediscord.Str("category", "other"))))

@@ -51,3 +51,12 @@ func (s Settings) SetThreadMode(by Member, category string, ch domain.ChannelID)
 	}
 	return []domain.Event{ThreadModeSet{Guild: s.id, Category: category, Channel: ch, Previous: prev}}, nil
 }
+
+// MadeAs says in words what new tickets are made as under a thread-mode
+// setting (a channel as Discord's mention).
+func MadeAs(threadsOf domain.ChannelID) string {
+	if threadsOf.IsZero() {
+		return "channels of their own"
+	}
+	return fmt.Sprintf("private threads under <#%s>", threadsOf)
+}
