@@ -71,6 +71,9 @@ func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
 func (d *Dashboard) apiAudit(c *fiber.Ctx, s *staffCtx) error {
 	tl, err := d.read.Audit.Timeline(c.UserContext(), audit.Query{Guild: s.guild.String(), Ticket: c.Query("ticket"),
 		Actor: c.Query("actor"), Type: c.Query("type"), Before: int64(c.QueryInt("before")), Limit: c.QueryInt("limit", 50)})
+	if err == nil {
+		tl, err = d.auditVisibleTo(c.UserContext(), s, tl)
+	}
 	if err != nil {
 		return d.unavailable(c, err)
 	}

@@ -662,9 +662,24 @@ func TestStaffOutsideACategorysOwnTeamDoNotReadItsTickets(t *testing.T) {
 	if _, body := sam.get("/api/v1" + g + "/tickets"); strings.Contains(body, list[0].ID) {
 		t.Fatalf("the list shows it: %s", body)
 	}
+	// Nor does the audit timeline, on the page or through the API, for the
+	// whole server or asked for that ticket; the server's own changes stay.
+	for _, path := range []string{g + "/audit", g + "/audit?ticket=" + list[0].ID, "/api/v1" + g + "/audit", "/api/v1" + g + "/audit?ticket=" + list[0].ID} {
+		res, body := sam.get(path)
+		api := strings.HasPrefix(path, "/api/") // a page echoes the ticket asked for in its filter form
+		if res.StatusCode != http.StatusOK || api && strings.Contains(body, list[0].ID) || strings.Contains(body, "opened ticket #1") {
+			t.Fatalf("%s shows the team's ticket to staff outside it (%d): %s", path, res.StatusCode, body)
+		}
+	}
+	if _, body := sam.get(g + "/audit"); !strings.Contains(body, "Appeals") {
+		t.Fatalf("the audit page lost the server's own changes: %s", body)
+	}
 	owner := newSite(t, w)
 	owner.login(w.Owner)
 	if res, _ := owner.get(g + "/tickets/" + list[0].ID); res.StatusCode != http.StatusOK {
 		t.Fatalf("the owner (an admin): %d", res.StatusCode)
+	}
+	if _, body := owner.get("/api/v1" + g + "/audit"); !strings.Contains(body, list[0].ID) {
+		t.Fatalf("the owner's audit timeline lacks the ticket: %s", body)
 	}
 }

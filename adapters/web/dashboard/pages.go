@@ -598,6 +598,9 @@ func (d *Dashboard) auditPage(c *fiber.Ctx, s *staffCtx) error {
 	q := audit.Query{Guild: s.guild.String(), Ticket: c.Query("ticket"), Actor: c.Query("actor"), Type: c.Query("type"),
 		Before: int64(c.QueryInt("before")), Limit: 50}
 	tl, err := d.read.Audit.Timeline(c.UserContext(), q)
+	if err == nil {
+		tl, err = d.auditVisibleTo(c.UserContext(), s, tl)
+	}
 	if err != nil {
 		return d.unavailable(c, err)
 	}
@@ -744,6 +747,33 @@ func (d *Dashboard) searchMembers(c *fiber.Ctx, s *staffCtx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
+}
+
+// auditVisibleTo drops from a page of the audit timeline the entries of
+// tickets the person may not read: those of categories whose own team
+// replaces the server's staff, when they are not on it (by the category the
+// ticket is in now; a ticket the views do not know yet is left out too).
+// The server's own entries stay. (The page then holds fewer entries.)
+func (d *Dashboard) auditVisibleTo(ctx context.Context, s *staffCtx, p audit.Page) (audit.Page, error) {
+	if len(s.by.Excluded) == 0 {
+		return p, nil
+	}
+	all, err := d.read.Tickets.All(ctx, s.guild.String())
+	if err != nil {
+		return p, err
+	}
+	category := make(map[string]string, len(all))
+	for _, t := range all {
+		category[t.ID] = t.Category
+	}
+	kept := p.Entries[:0:0]
+	for _, e := range p.Entries {
+		if c, known := category[e.Ticket]; e.Ticket == "" || known && s.by.StaffFor(c) {
+			kept = append(kept, e)
+		}
+	}
+	p.Entries = kept
+	return p, nil
 }
 
 // visibleTo drops from a page of tickets those of categories whose own team
