@@ -490,6 +490,16 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 		if got := text(t, ctx, `#preview-panel-new [data-field="buttons"]`); got != "🎫 Open a ticket" {
 			t.Fatalf("the preview's buttons: %q", got)
 		}
+		// As a select menu: the placeholder, and the options when opened.
+		do(t, ctx, "a select menu instead", chromedp.Click(chromedp.CSS(`#form-panel-new input[name=select]`)),
+			chromedp.Click(chromedp.CSS(`#preview-panel-new .discord-select summary`)))
+		if got := text(t, ctx, `#preview-panel-new .discord-select`); !strings.Contains(got, "What is your ticket about?") || !strings.Contains(got, "🎫 Open a ticket") {
+			t.Fatalf("the select menu's preview: %q", got)
+		}
+		do(t, ctx, "buttons again", chromedp.Click(chromedp.CSS(`#form-panel-new input[name=select]`)))
+		if got := text(t, ctx, `#preview-panel-new [data-field="buttons"]`); got != "🎫 Open a ticket" {
+			t.Fatalf("the preview's buttons: %q", got)
+		}
 		if got := text(t, ctx, `#preview-panel-new [data-field="embed_title"]`); got != "Need help?" {
 			t.Fatalf("the preview's title: %q", got)
 		}

@@ -81,15 +81,25 @@ document.addEventListener("input", function (e) {
   if (!row || (e.target.name !== "buttons" && e.target.name !== "select")) {
     return;
   }
+  var buttons = form.elements.namedItem("buttons").value.split(/[\n;]/).filter(function (l) { return l.trim() !== ""; });
   var select = form.elements.namedItem("select");
   if (select && select.checked) {
-    var s = document.createElement("span");
-    s.className = "discord-select";
-    s.textContent = "What is your ticket about?";
-    row.replaceChildren(s);
+    // Discord shows the placeholder; the options open on a click.
+    var menu = document.createElement("details");
+    menu.className = "discord-select";
+    var summary = document.createElement("summary");
+    summary.textContent = "What is your ticket about?";
+    var list = document.createElement("ul");
+    list.replaceChildren.apply(list, buttons.map(function (line) {
+      var parts = line.split("|").map(function (p) { return p.trim(); });
+      var li = document.createElement("li");
+      li.textContent = ((parts[2] || "") + " " + (parts[1] || "")).trim();
+      return li;
+    }));
+    menu.replaceChildren(summary, list);
+    row.replaceChildren(menu);
     return;
   }
-  var buttons = form.elements.namedItem("buttons").value.split(/[\n;]/).filter(function (l) { return l.trim() !== ""; });
   row.replaceChildren.apply(row, buttons.map(function (line) {
     var parts = line.split("|").map(function (p) { return p.trim(); });
     var b = document.createElement("span");
