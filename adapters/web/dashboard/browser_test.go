@@ -497,6 +497,7 @@ func TestTheDashboardInARealBrowser(t *testing.T) {
 			t.Fatalf("the select menu's preview: %q", got)
 		}
 		do(t, ctx, "buttons again", chromedp.Click(chromedp.CSS(`#form-panel-new input[name=select]`)))
+		screenshot(t, ctx, "panels")
 		if got := text(t, ctx, `#preview-panel-new [data-field="buttons"]`); got != "🎫 Open a ticket" {
 			t.Fatalf("the preview's buttons: %q", got)
 		}
