@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
@@ -265,4 +266,28 @@ func rewindReactor(t *testing.T, w *testenv.World) {
 		cp, _ := w.Srv.Checkpoints.Load(ctx, eventstore.DefaultTopic, "discord-reactor")
 		return cp.Position > head
 	})
+}
+
+func TestAClosedTicketsThreadIsDeletedAfterTheDelayAsAChannelIs(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	support := threadMode(t, w)
+	th := openThread(t, w, support, "bye")
+	tk := ticketInChannel(t, w, th)
+	run(t, w, f.SlashCommand(w.As(w.Member, th.ID), "ticket", fakediscord.Sub("close", fakediscord.Str("reason", "done"))))
+	w.WaitFor(t, "the thread locked", func() bool { c, _ := f.Channel(th.ID); return c.ThreadMetadata.Locked })
+	w.Clock.Advance(61 * time.Minute) // the test world deletes closed channels after an hour
+	w.WaitFor(t, "the thread deleted", func() bool { _, ok := f.Channel(th.ID); return !ok })
+	w.WaitFor(t, "the removal recorded, not a loss", func() bool {
+		got := lifecycle(t, w, tk.ID())
+		return got[len(got)-1] == "ticket.channel_removed.v1"
+	})
+	w.Settle(t) // the THREAD_DELETE that followed is recorded by now, if it were a loss
+	if slices.Contains(lifecycle(t, w, tk.ID()), "ticket.channel_lost.v1") {
+		t.Fatal("the bot's own deletion of the thread was recorded as lost by hand")
+	}
+	if calls := f.Calls("DELETE", "/channels/"+th.ID.String()); len(calls) != 1 || calls[0].Status != 200 {
+		t.Fatalf("thread deletions: %+v", calls)
+	}
 }
