@@ -45,8 +45,10 @@ func (b *Bot) gatewayListener() bot.EventListener {
 				return b.app.RecordMessageDeleted(ctx, domain.GuildID(e.GuildID), id, domain.MessageID(e.MessageID))
 			})
 		},
-		OnGuildChannelDelete: func(e *events.GuildChannelDelete) { b.channelDeleted(e.ChannelID, "channel deleted on Discord") },
-		OnThreadDelete:       func(e *events.ThreadDelete) { b.channelDeleted(e.ThreadID, "thread deleted on Discord") },
+		OnGuildChannelDelete: func(e *events.GuildChannelDelete) {
+			b.channelDeleted(e.GuildID, e.ChannelID, "channel deleted on Discord")
+		},
+		OnThreadDelete: func(e *events.ThreadDelete) { b.channelDeleted(e.GuildID, e.ThreadID, "thread deleted on Discord") },
 		OnGuildMemberLeave: func(e *events.GuildMemberLeave) {
 			b.fact("member left", func(ctx context.Context) error {
 				return b.app.RecordMemberLeft(ctx, domain.GuildID(e.GuildID), domain.UserID(e.User.ID))
@@ -55,15 +57,47 @@ func (b *Bot) gatewayListener() bot.EventListener {
 	}
 }
 
-// channelDeleted records that a ticket's channel or thread is gone.
-func (b *Bot) channelDeleted(ch snowflake.ID, because string) {
+// channelDeleted records that a ticket's channel or thread is gone — or,
+// for a support channel, the threads under it, which go with it without
+// events of their own.
+func (b *Bot) channelDeleted(g, ch snowflake.ID, because string) {
 	b.fact("channel deleted", func(ctx context.Context) error {
 		id, err := b.ticketOf(ctx, ch)
-		if err != nil || id == "" {
+		if err != nil {
 			return err
 		}
-		return b.app.LoseChannel(ctx, id, domain.ChannelID(ch), ticketMeta(because))
+		if id != "" {
+			return b.app.LoseChannel(ctx, id, domain.ChannelID(ch), ticketMeta(because))
+		}
+		return b.threadsGoneWith(ctx, g, ch)
 	})
+}
+
+// threadsGoneWith records the loss of the threads of the tickets made under
+// a deleted channel. It reads the server's tickets, which a deleted channel
+// that is no ticket's own is rare enough to afford.
+func (b *Bot) threadsGoneWith(ctx context.Context, g, parent snowflake.ID) error {
+	all, err := b.views.All(ctx, g.String())
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
+		v, err := b.views.Get(ctx, s.ID)
+		if err != nil {
+			return err
+		}
+		if v.ThreadOf != parent.String() || v.ChannelLost || v.Channel == "" {
+			continue
+		}
+		th, err := snowflake.Parse(v.Channel)
+		if err != nil {
+			continue
+		}
+		if err := b.app.LoseChannel(ctx, domain.TicketID(v.ID), domain.ChannelID(th), ticketMeta("support channel deleted on Discord, its threads with it")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ticketMeta is the envelope of a Discord-side fact about a ticket.
@@ -209,6 +243,9 @@ func (b *Bot) guildPresent(g snowflake.ID, name string, owner snowflake.ID, read
 }
 
 func (b *Bot) capture(ctx context.Context, guildID snowflake.ID, m discord.Message) error {
+	if m.Type.System() {
+		return nil // Discord's own lines (someone added to a thread, a rename, a pin): not what anyone wrote
+	}
 	id, err := b.ticketOf(ctx, m.ChannelID)
 	if err != nil || id == "" {
 		return err

@@ -127,7 +127,7 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 				return nil // removed again since
 			}
 			if t.InThread() {
-				return r.inThread(ctx, t, ch, func() error { return r.rest.AddThreadMember(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)) })
+				return r.rest.AddThreadMember(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx))
 			}
 			return r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(ev.Member), memberOverwrite(t.Status() == ticket.StatusOpen), rest.WithCtx(ctx))
 		})
@@ -137,7 +137,7 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 				return nil
 			}
 			if t.InThread() {
-				return ignoreNotFound(r.inThread(ctx, t, ch, func() error { return r.rest.RemoveThreadMember(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)) }))
+				return ignoreNotFound(r.rest.RemoveThreadMember(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)))
 			}
 			return ignoreNotFound(r.rest.DeletePermissionOverwrite(ch, snowflake.ID(ev.Member), rest.WithCtx(ctx)))
 		})
@@ -146,7 +146,9 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			return r.rename(ctx, t, ch)
 		})
 	case ticket.Closed:
-		return r.do(ctx, ev.Ticket, "close", func(ctx context.Context) error { return r.closed(ctx, ev, e.Actor.Because, e.Version) })
+		return r.do(ctx, ev.Ticket, "close", func(ctx context.Context) error {
+			return r.inTicketsThread(ctx, ev.Ticket, func() error { return r.closed(ctx, ev, e.Actor.Because, e.Version) })
+		})
 	case ticket.CloseRequested:
 		return r.onChannel(ctx, ev.Ticket, "post close request", func(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
 			if p, ok := t.PendingCloseRequest(); !ok || p.N != ev.N {
@@ -337,7 +339,11 @@ func (r *Reactor) onChannel(ctx context.Context, id domain.TicketID, action stri
 		if err != nil || t.Channel() == 0 || t.ChannelLost() {
 			return err
 		}
-		return f(ctx, t, snowflake.ID(t.Channel()))
+		ch := snowflake.ID(t.Channel())
+		if t.InThread() {
+			return r.inThread(ctx, ch, func() error { return f(ctx, t, ch) })
+		}
+		return f(ctx, t, ch)
 	})
 }
 
@@ -423,17 +429,18 @@ func (r *Reactor) ensureChannel(ctx context.Context, id domain.TicketID) error {
 }
 
 // welcome lets the ticket's people into its thread (a channel's overwrites
-// were given when it was made) and greets them.
+// were given when it was made) and greets them — also when the ticket was
+// closed meanwhile, as a channel would be made for it.
 func (r *Reactor) welcome(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
-	if t.InThread() && t.Status() != ticket.StatusOpen {
-		return nil // closed since: its thread is locked, and a welcome would say nothing
+	if !t.InThread() {
+		return r.greet(ctx, t, ch)
 	}
-	if t.InThread() {
+	return r.inThread(ctx, ch, func() error {
 		if err := r.threadMembers(ctx, t, ch); err != nil {
 			return err
 		}
-	}
-	return r.greet(ctx, t, ch)
+		return r.greet(ctx, t, ch)
+	})
 }
 
 func (r *Reactor) findChannel(ctx context.Context, t ticket.Ticket) (snowflake.ID, error) {
@@ -613,19 +620,23 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 	if err != nil {
 		return err
 	}
+	// What a close does on Discord is done for the close that stands: one
+	// the reactor reaches after the ticket was reopened (or closed again)
+	// says nothing there, now or when delivered again.
+	current := t.ClosedBy(version)
 	ch := snowflake.ID(t.Channel())
-	if ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed && t.InThread() {
-		// A locked thread takes no more messages: its close was carried
-		// out before (a redelivered event), up to the rating question.
-		locked, err := r.threadLocked(ctx, ch)
-		if err != nil {
-			return ignoreNotFound(err)
+	if ch != 0 && !t.ChannelLost() && current && t.InThread() {
+		// Locked first, as a channel is made read-only first: the bot, who
+		// manages threads, still posts the close and the rating question,
+		// and the thread stays active so that its buttons still work.
+		if err := r.threadMembers(ctx, t, ch); err != nil {
+			return err
 		}
-		if locked {
-			return r.logClose(ctx, s, t, ev, because, version)
+		if err := r.setLocked(ctx, ch, true); err != nil {
+			return err
 		}
 	}
-	if ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed {
+	if ch != 0 && !t.ChannelLost() && current {
 		if after := r.bot.cfg.DeleteClosedAfter; after > 0 {
 			if err := r.scheduleAt(ctx, scheduled{ID: "delete/" + ch.String(), Kind: "delete", Ticket: string(t.ID()), Channel: ch.String(), Due: r.now().Add(after)}); err != nil {
 				return err
@@ -633,7 +644,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 		}
 		for _, u := range append([]domain.UserID{t.Opener()}, t.Members()...) {
 			if t.InThread() {
-				break // the thread is locked below, after the last message
+				break // the thread is locked
 			}
 			if err := r.rest.UpdatePermissionOverwrite(ch, snowflake.ID(u), memberOverwrite(false), rest.WithCtx(ctx)); err != nil {
 				return err
@@ -657,13 +668,8 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 			}
 		}
 	}
-	if f := s.Feedback(); f.Enabled && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer
+	if f := s.Feedback(); f.Enabled && current && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer
 		if err := r.askRating(ctx, t, f, version); err != nil {
-			return err
-		}
-	}
-	if ch != 0 && !t.ChannelLost() && t.Status() == ticket.StatusClosed && t.InThread() {
-		if err := r.setArchived(ctx, ch, true); err != nil {
 			return err
 		}
 	}
@@ -798,7 +804,7 @@ func (r *Reactor) reopened(ctx context.Context, id domain.TicketID) error {
 		return err
 	}
 	if t.InThread() {
-		if err := r.setArchived(ctx, ch, false); err != nil {
+		if err := r.setLocked(ctx, ch, false); err != nil { // unarchived too
 			return err
 		}
 		return r.threadMembers(ctx, t, ch)
@@ -841,11 +847,7 @@ func (r *Reactor) rename(ctx context.Context, t ticket.Ticket, ch snowflake.ID) 
 	if t.InThread() {
 		upd = discord.GuildThreadUpdate{Name: &name}
 	}
-	err = r.inThread(ctx, t, ch, func() error { _, err := r.rest.UpdateChannel(ch, upd, rest.WithCtx(ctx)); return err })
-	if isArchivedThread(err) {
-		return nil // a closed ticket's locked thread keeps its name
-	}
-	if err != nil {
+	if _, err := r.rest.UpdateChannel(ch, upd, rest.WithCtx(ctx)); err != nil {
 		return err
 	}
 	return r.scheduleAt(ctx, scheduled{ID: "renames/" + ch.String(), Kind: "renames", Channel: ch.String(), Renames: append(recent, now), Last: name})

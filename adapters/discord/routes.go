@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -269,8 +270,10 @@ func (b *Bot) routes() *handler.Mux {
 			case ch.Type != discord.ChannelTypeGuildText:
 				return "", domain.Refuse(domain.ErrInvalid, "ticket threads go under a text channel")
 			}
-			return fmt.Sprintf("%s, new tickets are now private threads under <#%s>. Ticketify needs Create Private Threads and Manage Threads there; "+
-					"give your staff roles Manage Threads in that channel to see every ticket thread.", where, ch.ID),
+			if owner, err := b.ticketOf(ctx, ch.ID); err != nil || owner != "" {
+				return "", cmp.Or(err, domain.Refuse(domain.ErrInvalid, "that is a ticket's own channel: choose a support channel"))
+			}
+			return fmt.Sprintf("%s, new tickets are now private threads under <#%s>. %s", where, ch.ID, threadModeNeeds),
 				b.app.SetThreadMode(ctx, a.guild, a.member(), d.String("category"), domain.ChannelID(ch.ID), a.meta())
 		}))
 		r.SlashCommand("/cooldown", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {

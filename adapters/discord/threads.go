@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
@@ -16,12 +17,22 @@ import (
 // than a channel of its own. Discord has no permission overwrites on a
 // thread: who sees it is who is in it (the opener, added members, a
 // claimer the claim mode keeps in), plus whoever may manage the support
-// channel's threads — the staff roles, given Manage Threads there. Closing
-// archives and locks it (its members still read it); reopening undoes that.
+// channel's threads — the staff roles, given Manage Threads there.
 //
-// Discord answers 50083 for a change to an archived thread; Discord
-// archives a thread by itself after a week without messages, so an open
-// ticket's thread is unarchived and the change tried again.
+// Closing locks the thread (only those who manage threads write in it; its
+// members still read it and press its buttons — Reopen, the rating stars),
+// as closing makes a channel read-only; reopening unlocks it. The thread is
+// not archived by the bot: an archived thread takes no interactions, and the
+// closed ticket's thread is deleted after the delay anyway. Discord archives
+// a quiet thread by itself after a week; a change to it then gets 50083, so
+// the thread is unarchived (its lock kept) and the change tried again.
+
+// threadModeNeeds is what a support channel needs, said when thread mode is
+// chosen (Discord's permissions for threads: Send Messages has no effect in
+// them, Send Messages in Threads does).
+const threadModeNeeds = "There, Ticketify needs View Channel, Send Messages in Threads, Create Private Threads, Manage Threads and Embed Links; " +
+	"members need View Channel, Send Messages in Threads and Read Message History (they see only their own threads); " +
+	"staff roles given Manage Threads there see every ticket thread. A category whose own team replaces the staff keeps channels until it has a support channel of its own."
 
 // threadArchiveAfter is how long a quiet ticket thread stays in the
 // channel's list before Discord archives it: the longest Discord allows.
@@ -30,8 +41,15 @@ const threadArchiveAfter = discord.AutoArchiveDuration1w
 // ensureThread gives a ticket its private thread under parent: found again
 // after a crash between creating and recording it (an active thread of the
 // bot's under parent, with the ticket's name, that is no ticket's yet) or
-// created; then recorded.
+// created. The parent must be a channel of the ticket's own server.
 func (r *Reactor) ensureThread(ctx context.Context, t ticket.Ticket, parent snowflake.ID) (snowflake.ID, error) {
+	p, err := r.rest.GetChannel(parent, rest.WithCtx(ctx))
+	if err != nil {
+		return 0, err
+	}
+	if gc, ok := p.(discord.GuildChannel); !ok || gc.GuildID() != snowflake.ID(t.Guild()) {
+		return 0, fmt.Errorf("the support channel %s is not a channel of this server", parent)
+	}
 	active, err := r.rest.GetActiveGuildThreads(snowflake.ID(t.Guild()), rest.WithCtx(ctx))
 	if err != nil {
 		return 0, err
@@ -60,49 +78,53 @@ func (r *Reactor) ensureThread(ctx context.Context, t ticket.Ticket, parent snow
 
 // threadMembers brings a ticket's thread to who must be in it: the opener,
 // the added members, and a claimer a restricting claim keeps in. Adding is
-// idempotent on Discord, so a redelivered event converges.
+// idempotent on Discord, so a redelivered event converges; someone who left
+// the server (Unknown Member) is passed over, not a failure for the rest.
 func (r *Reactor) threadMembers(ctx context.Context, t ticket.Ticket, ch snowflake.ID) error {
 	in := append([]domain.UserID{t.Opener()}, t.Members()...)
 	if c := t.Claimer(); c != 0 && t.ClaimMode().Restricts() && !t.IsParticipant(c) {
 		in = append(in, c)
 	}
 	for _, u := range in {
-		if err := r.inThread(ctx, t, ch, func() error { return r.rest.AddThreadMember(ch, snowflake.ID(u), rest.WithCtx(ctx)) }); err != nil {
+		if err := ignoreNotFound(r.rest.AddThreadMember(ch, snowflake.ID(u), rest.WithCtx(ctx))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// inThread runs a change to an open ticket's thread, unarchiving the thread
-// first when Discord archived it for inactivity.
-func (r *Reactor) inThread(ctx context.Context, t ticket.Ticket, ch snowflake.ID, change func() error) error {
+// inThread runs a change to a ticket's thread, unarchiving the thread first
+// (keeping its lock) when Discord archived it for inactivity.
+func (r *Reactor) inThread(ctx context.Context, ch snowflake.ID, change func() error) error {
 	err := change()
-	if !isArchivedThread(err) || t.Status() != ticket.StatusOpen {
+	if !isArchivedThread(err) {
 		return err
 	}
-	if err := r.setArchived(ctx, ch, false); err != nil {
+	no := false
+	if _, err := r.rest.UpdateChannel(ch, discord.GuildThreadUpdate{Archived: &no}, rest.WithCtx(ctx)); err != nil {
 		return err
 	}
 	return change()
 }
 
-// setArchived archives and locks a closed ticket's thread, or unarchives
-// and unlocks a reopened one.
-func (r *Reactor) setArchived(ctx context.Context, ch snowflake.ID, archived bool) error {
-	_, err := r.rest.UpdateChannel(ch, discord.GuildThreadUpdate{Archived: &archived, Locked: &archived}, rest.WithCtx(ctx))
-	return err
+// inTicketsThread runs f through inThread when the ticket is a thread.
+func (r *Reactor) inTicketsThread(ctx context.Context, id domain.TicketID, f func() error) error {
+	t, err := r.bot.app.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !t.InThread() || t.Channel() == 0 || t.ChannelLost() {
+		return f()
+	}
+	return r.inThread(ctx, snowflake.ID(t.Channel()), f)
 }
 
-// threadLocked reports whether a thread is archived and locked: a closed
-// ticket's thread whose close was carried out already.
-func (r *Reactor) threadLocked(ctx context.Context, ch snowflake.ID) (bool, error) {
-	c, err := r.rest.GetChannel(ch, rest.WithCtx(ctx))
-	if err != nil {
-		return false, err
-	}
-	th, ok := c.(discord.GuildThread)
-	return ok && th.ThreadMetadata.Archived && th.ThreadMetadata.Locked, nil
+// setLocked locks a closed ticket's thread or unlocks a reopened one; either
+// way the thread is active (unarchived).
+func (r *Reactor) setLocked(ctx context.Context, ch snowflake.ID, locked bool) error {
+	no := false
+	_, err := r.rest.UpdateChannel(ch, discord.GuildThreadUpdate{Archived: &no, Locked: &locked}, rest.WithCtx(ctx))
+	return err
 }
 
 func isArchivedThread(err error) bool {
@@ -120,7 +142,7 @@ func (r *Reactor) claimInThread(ctx context.Context, t ticket.Ticket, ch snowfla
 		return err
 	}
 	if former != 0 && former != t.Claimer() && !t.IsParticipant(former) {
-		return ignoreNotFound(r.inThread(ctx, t, ch, func() error { return r.rest.RemoveThreadMember(ch, snowflake.ID(former), rest.WithCtx(ctx)) }))
+		return ignoreNotFound(r.rest.RemoveThreadMember(ch, snowflake.ID(former), rest.WithCtx(ctx)))
 	}
 	return nil
 }

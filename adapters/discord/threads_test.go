@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections/transcripts"
@@ -94,21 +96,27 @@ func TestInThreadModeATicketIsAPrivateThreadThatWorksLikeAChannel(t *testing.T) 
 	w.WaitFor(t, "the friend out of the thread", func() bool { return !inThread(w, th, friend) })
 
 	// A week without messages and Discord archives the thread: the next
-	// change unarchives it rather than failing.
+	// change (here from the dashboard, not through the thread, which a
+	// client would unarchive first) unarchives it rather than failing.
 	f.ArchiveForInactivity(th.ID)
-	run(t, w, f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("add", fakediscord.UserOpt("user", friend.ID))))
+	staff := ticket.Participant{User: domain.UserID(w.Staff.ID), Staff: true, Guild: domain.GuildID(w.Guild.ID)}
+	if err := w.Srv.App.AddMember(ctx, tk.ID(), staff, domain.UserID(friend.ID), app.Meta{Actor: domain.Actor{User: staff.User, Source: domain.SourceDashboard}}); err != nil {
+		t.Fatal(err)
+	}
 	w.WaitFor(t, "the friend back in the unarchived thread", func() bool { return inThread(w, th, friend) })
 	content, _ = run(t, w, f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("rename", fakediscord.Str("name", "Order 5521"))))
 	mustContain(t, "rename", content, "order-5521")
 	w.WaitFor(t, "the thread renamed", func() bool { c, _ := f.Channel(th.ID); return c.Name == "order-5521" })
 
-	// Closing archives and locks the thread after saying so; reopening
-	// undoes it. A thread has no permission overwrites: none were tried.
+	// Closing locks the thread (read-only for its members, as a closed
+	// channel is) and says so; it stays active, so its Reopen button works;
+	// reopening unlocks it. A thread has no permission overwrites: none
+	// were tried.
 	content, _ = run(t, w, f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("close", fakediscord.Str("reason", "delivered"))))
 	mustContain(t, "close", content, "delivered")
-	w.WaitFor(t, "the thread archived and locked", func() bool {
+	w.WaitFor(t, "the thread locked, with the close said", func() bool {
 		c, _ := f.Channel(th.ID)
-		return c.ThreadMetadata.Archived && c.ThreadMetadata.Locked
+		return c.ThreadMetadata.Locked && !c.ThreadMetadata.Archived && len(messagesWith(w, th.ID, "Closed by")) == 1
 	})
 	msgs := f.Messages(th.ID)
 	closedMsg := msgs[len(msgs)-1]
@@ -128,6 +136,34 @@ func TestInThreadModeATicketIsAPrivateThreadThatWorksLikeAChannel(t *testing.T) 
 		c, _ := f.Channel(th.ID)
 		return !c.ThreadMetadata.Archived && !c.ThreadMetadata.Locked
 	})
+
+	// Discord's own lines in the thread (someone added, a rename) are not
+	// anyone's message: the transcript holds what people and the bot wrote.
+	w.Settle(t)
+	system, written := map[string]bool{}, 0
+	for _, m := range f.Messages(th.ID) {
+		if m.Type != 0 {
+			system[m.ID.String()] = true
+		} else {
+			written++
+		}
+	}
+	tr, err := w.Srv.Transcripts.Get(ctx, string(tk.ID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	messages := 0
+	for _, e := range tr.Entries {
+		if system[e.MessageID] {
+			t.Fatalf("Discord's system line in the transcript: %+v", e)
+		}
+		if e.MessageID != "" {
+			messages++
+		}
+	}
+	if len(system) < 3 || messages != written {
+		t.Fatalf("%d system lines in the thread; %d messages in the transcript for %d written", len(system), messages, written)
+	}
 
 	// A thread deleted by hand is a lost channel, as a deleted channel is.
 	f.DeleteChannelByHand(th.ID)
@@ -152,10 +188,11 @@ func TestAThreadLeftByACrashIsFoundAgainNotMadeTwice(t *testing.T) {
 	if n := len(f.Threads(support.ID)); n != 1 || !inThread(w, left, w.Member) {
 		t.Fatalf("%d threads, opener in the one left behind: %v", n, inThread(w, left, w.Member))
 	}
-	// And a thread of someone else's with the same name is not taken.
+	// And a thread of someone else's with the next ticket's name is not taken.
 	other := f.AddThread(support.ID, ticket.DefaultName(2), w.Staff.ID)
-	th2 := openThreadAs(t, w, support, f.NewUser("Second Member"))
-	if th2.ID == other.ID {
+	second := f.NewUser("Second Member")
+	openThreadAs(t, w, support, second)
+	if len(f.Messages(other.ID)) != 0 || inThread(w, other, second) {
 		t.Fatal("a thread someone else started was taken for a ticket")
 	}
 }
@@ -165,18 +202,124 @@ func TestEverythingDeliveredAgainDoesNothingTwiceInAThread(t *testing.T) {
 	f := w.Fake
 	staffSetup(t, w)
 	support := threadMode(t, w)
+	run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("claim-mode", fakediscord.Str("mode", "hide"))))
 	th := openThread(t, w, support, "twice?")
 	tk := ticketInChannel(t, w, th)
-	run(t, w, f.SlashCommand(w.As(w.Member, th.ID), "ticket", fakediscord.Sub("close")))
-	w.WaitFor(t, "the thread locked", func() bool { c, _ := f.Channel(th.ID); return c.ThreadMetadata.Locked })
-	messages := len(f.Messages(th.ID))
+	friend := f.NewUser("Fred Friend")
+	f.AddMember(w.Guild.ID, friend)
+	// A history with something of everything a thread takes: members in and
+	// out, a restricting claim, a denied close request, closes and a reopen
+	// — ending closed, so that the redelivery meets a locked thread.
+	for _, in := range []fakediscord.Interaction{
+		f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("add", fakediscord.UserOpt("user", friend.ID))),
+		f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("claim")),
+		f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("close-request")),
+	} {
+		run(t, w, in)
+	}
+	w.WaitFor(t, "the close request", func() bool { return len(messagesWith(w, th.ID, "asks whether this ticket can be closed")) == 1 })
+	req := messagesWith(w, th.ID, "asks whether this ticket can be closed")[0]
+	run(t, w, f.Button(w.As(w.Member, th.ID), buttons(req)[1], &req))
+	for _, in := range []fakediscord.Interaction{
+		f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("close")),
+		f.SlashCommand(w.As(w.Member, th.ID), "ticket", fakediscord.Sub("reopen")),
+		f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("remove", fakediscord.UserOpt("user", friend.ID))),
+		f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("close")),
+	} {
+		run(t, w, in)
+	}
+	w.WaitFor(t, "the thread locked again without the friend", func() bool {
+		c, _ := f.Channel(th.ID)
+		// A close the reactor reaches after the reopen that followed it says
+		// nothing (the ticket is open then), as for a channel: one or two.
+		return c.ThreadMetadata.Locked && !inThread(w, th, friend) && len(messagesWith(w, th.ID, "Closed by")) >= 1
+	})
+	w.Settle(t)
+	w.Settle(t)
+	messages, members := len(f.Messages(th.ID)), f.ThreadMembers(th.ID)
+	history := lifecycle(t, w, tk.ID())
 	rewindReactor(t, w)
 	if n := len(f.Messages(th.ID)); n != messages || len(f.Threads(support.ID)) != 1 {
 		t.Fatalf("after redelivery: %d messages (was %d), %d threads", n, messages, len(f.Threads(support.ID)))
 	}
-	if failed := slices.Contains(lifecycle(t, w, tk.ID()), "ticket.discord_action_failed.v1"); failed {
-		t.Fatalf("a redelivered event failed on the locked thread: %v", lifecycle(t, w, tk.ID()))
+	if got := f.ThreadMembers(th.ID); !slices.Equal(got, members) {
+		t.Fatalf("after redelivery the thread's members are %v, were %v", got, members)
 	}
+	if c, _ := f.Channel(th.ID); !c.ThreadMetadata.Locked {
+		t.Fatal("after redelivery the closed ticket's thread is unlocked")
+	}
+	if got := lifecycle(t, w, tk.ID()); len(got) != len(history) {
+		t.Fatalf("the redelivery recorded %v", got[len(history):])
+	}
+}
+
+func TestTheOpenerRatesAndReopensFromTheClosedTicketsThread(t *testing.T) {
+	w := testenv.NewWorld(t, testenv.WithClosedChannelsKept(48*time.Hour))
+	f := w.Fake
+	staffSetup(t, w)
+	support := threadMode(t, w)
+	run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("feedback", fakediscord.BoolOpt("enabled", true))))
+	th := openThread(t, w, support, "rate me")
+	tk := ticketInChannel(t, w, th)
+	run(t, w, f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("close")))
+	w.WaitFor(t, "the rating asked for in the locked thread", func() bool {
+		c, _ := f.Channel(th.ID)
+		return c.ThreadMetadata.Locked && len(messagesWith(w, th.ID, "how did we do?")) == 1
+	})
+	id := string(tk.ID())
+	res := w.Deliver(t, f.Button(w.As(w.Member, th.ID), "/ticket/rate/"+id+"/4", nil))
+	if res.Response.Type != fakediscord.ResponseModal {
+		t.Fatalf("the star answered %d, want the form", res.Response.Type)
+	}
+	content, _ := run(t, w, f.ModalSubmit(w.As(w.Member, th.ID), "/form/rate/"+id+"/4", [][2]string{{"comment", "quick"}}))
+	mustContain(t, "rated", content, "★★★★☆")
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Member, th.ID), "ticket", fakediscord.Sub("reopen")))
+	mustContain(t, "reopen", content, "reopened")
+	w.WaitFor(t, "the thread unlocked", func() bool { c, _ := f.Channel(th.ID); return !c.ThreadMetadata.Locked })
+	// A week later Discord has archived a closed ticket's locked thread: its
+	// members can no longer act from it (staff reopen it from the dashboard).
+	run(t, w, f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("close")))
+	w.WaitFor(t, "the thread locked", func() bool { c, _ := f.Channel(th.ID); return c.ThreadMetadata.Locked })
+	f.ArchiveForInactivity(th.ID)
+	if _, err := f.Deliver(context.Background(), w.Endpoint, f.SlashCommand(w.As(w.Member, th.ID), "ticket", fakediscord.Sub("reopen"))); !errors.Is(err, fakediscord.ErrArchivedThread) {
+		t.Fatalf("a member acted from an archived, locked thread: %v", err)
+	}
+}
+
+func TestAThreadTicketWhoseOpenerLeftStillTakesItsClaimer(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	support := threadMode(t, w)
+	run(t, w, f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("claim-mode", fakediscord.Str("mode", "hide"))))
+	th := openThread(t, w, support, "bye")
+	tk := ticketInChannel(t, w, th)
+	f.RemoveMember(w.Guild.ID, w.Member.ID) // close-on-leave is off: the ticket stays open
+	w.Settle(t)
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Staff, th.ID), "ticket", fakediscord.Sub("claim")))
+	mustContain(t, "claim", content, "claimed")
+	w.WaitFor(t, "the claimer in the thread", func() bool { return inThread(w, th, w.Staff) })
+	w.Settle(t)
+	if slices.Contains(lifecycle(t, w, tk.ID()), "ticket.discord_action_failed.v1") {
+		t.Fatalf("the opener's absence failed the claim: %v", lifecycle(t, w, tk.ID()))
+	}
+}
+
+func TestDeletingTheSupportChannelLosesItsTicketsThreads(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	support := threadMode(t, w)
+	th := openThread(t, w, support, "where did it go")
+	tk := ticketInChannel(t, w, th)
+	f.DeleteChannelByHand(support.ID)
+	w.WaitFor(t, "the ticket closed with its thread lost", func() bool {
+		tk, err := w.Srv.App.Ticket(context.Background(), tk.ID())
+		return err == nil && tk.ChannelLost() && tk.Status() == ticket.StatusClosed
+	})
+	// The member is not held by a ticket whose thread is gone.
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
+	mustContain(t, "open again", content, "opened")
 }
 
 func TestThreadModeForOneCategoryAndOnlyWithAChannelOfThisServer(t *testing.T) {

@@ -22,9 +22,19 @@ type ThreadModeSet struct {
 func (ThreadModeSet) EventType() string { return "guild.thread_mode_set.v1" }
 
 // ThreadChannel returns the text channel under which a category's tickets
-// are made as private threads, or zero when they get channels of their own.
+// are made as private threads, or zero when they get channels of their own:
+// the category's own choice, else the server's — except for a category
+// whose own team replaces the server's staff, which keeps channels until it
+// is given a support channel of its own (the server's support channel is
+// managed by the server's staff, who would see its threads).
 func (s Settings) ThreadChannel(category string) domain.ChannelID {
-	return forCategory(s.threadChannels, category)
+	if ch, own := s.threadChannels[category]; own && category != "" {
+		return ch
+	}
+	if c, ok := s.Category(category); ok && c.TeamOnly {
+		return 0
+	}
+	return s.threadChannels[""]
 }
 
 // SetThreadMode makes new tickets of the server (category "") or of a
@@ -39,10 +49,8 @@ func (s Settings) SetThreadMode(by Member, category string, ch domain.ChannelID)
 	if category != "" && s.categoryIndex(category) < 0 {
 		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
 	}
-	prev, own := s.threadChannels[category]
-	if category != "" && !own {
-		prev = s.threadChannels[""]
-	}
+	_, own := s.threadChannels[category]
+	prev := s.ThreadChannel(category)
 	if prev == ch && (own || category == "") {
 		if ch.IsZero() {
 			return nil, domain.Refuse(domain.ErrUnchanged, "tickets there already get channels of their own")

@@ -71,8 +71,13 @@ func TestACategoryMadeInThreadsOrChannelsFollowsItsOwnChoiceOverTheServers(t *te
 		guild.ThreadModeSet{Guild: g, Channel: support},
 		guild.ThreadModeSet{Guild: g, Category: "billing", Channel: other},
 		guild.ThreadModeSet{Guild: g, Category: "ideas"},
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "appeals", Name: "Appeals", StaffRoles: []domain.RoleID{9}, TeamOnly: true}},
+		guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "abuse", Name: "Abuse", StaffRoles: []domain.RoleID{9}, TeamOnly: true}},
+		guild.ThreadModeSet{Guild: g, Category: "abuse", Channel: other + 1},
 	})
-	for category, want := range map[string]domain.ChannelID{"": support, "bugs": support, "billing": other, "ideas": 0} {
+	// A team-only category does not follow the server's support channel,
+	// whose thread managers are the server's staff: only its own.
+	for category, want := range map[string]domain.ChannelID{"": support, "bugs": support, "billing": other, "ideas": 0, "appeals": 0, "abuse": other + 1} {
 		if got := s.ThreadChannel(category); got != want {
 			t.Errorf("category %q: threads under %v, want %v", category, got, want)
 		}

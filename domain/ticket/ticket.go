@@ -41,6 +41,7 @@ type Ticket struct {
 	priority    Priority
 	openedAt    time.Time
 	closedAt    time.Time
+	closedBy    int64 // the stream version of the close that closed it (0: open)
 	channelLost bool
 	expired     bool
 	requests    int             // close requests made
@@ -94,7 +95,7 @@ func (t Ticket) apply(e domain.Event) Ticket {
 	case PrioritySet:
 		t.priority = e.Priority
 	case Closed:
-		t.status, t.closedAt, t.pending = StatusClosed, e.At, nil
+		t.status, t.closedAt, t.pending, t.closedBy = StatusClosed, e.At, nil, t.version
 	case CloseRequested:
 		t.requests = max(t.requests, e.N)
 		t.pending = &e
@@ -103,7 +104,7 @@ func (t Ticket) apply(e domain.Event) Ticket {
 	case Rated:
 		t.rating = e.Stars
 	case Reopened:
-		t.status, t.closedAt = StatusOpen, time.Time{}
+		t.status, t.closedAt, t.closedBy = StatusOpen, time.Time{}, 0
 	case ChannelLost:
 		t.channelLost = true
 		if e.WasOpen {
@@ -161,6 +162,11 @@ func (t Ticket) OpenedAt() time.Time { return t.openedAt }
 
 // ClosedAt returns when the ticket was last closed; zero while open.
 func (t Ticket) ClosedAt() time.Time { return t.closedAt }
+
+// ClosedBy reports whether the ticket is closed by the close recorded at
+// stream version v, rather than open again or closed by a later close: a
+// close's consequences on Discord belong to the close that stands.
+func (t Ticket) ClosedBy(v int64) bool { return t.status == StatusClosed && t.closedBy == v }
 
 // InThread reports whether the ticket's channel is a private thread (thread
 // mode) rather than a channel of its own.

@@ -598,3 +598,19 @@ func TestACategorysOwnTeamHandlesItsTickets(t *testing.T) {
 			then:  []domain.Event{ticket.Claimed{Ticket: tid, By: 998}}},
 	})
 }
+
+func TestAClosesConsequencesBelongToTheCloseThatStands(t *testing.T) {
+	closedAt2 := ticket.Closed{Ticket: tid, By: staff.User, At: t0.Add(time.Hour)}
+	reopened := ticket.Reopened{Ticket: tid, By: staff.User, At: t0.Add(2 * time.Hour)}
+	once := ticket.FromHistory([]domain.Event{opened, closedAt2})
+	if !once.ClosedBy(2) || once.ClosedBy(1) {
+		t.Fatal("a ticket closed by its second event is not closed by it")
+	}
+	again := ticket.FromHistory([]domain.Event{opened, closedAt2, reopened, closedAt2})
+	if again.ClosedBy(2) || !again.ClosedBy(4) {
+		t.Fatal("after a reopen, the earlier close still stands")
+	}
+	if ticket.FromHistory([]domain.Event{opened, closedAt2, reopened}).ClosedBy(2) {
+		t.Fatal("a reopened ticket is closed by its earlier close")
+	}
+}

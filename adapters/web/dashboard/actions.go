@@ -257,6 +257,9 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			if err := d.textChannelHere(ctx, g, id); err != nil {
 				return "", err
 			}
+			if _, _, err := d.read.Tickets.TicketByChannel(ctx, id.String()); err == nil {
+				return "", domain.Refuse(domain.ErrInvalid, "that is a ticket's own channel: choose a support channel")
+			}
 			ch = id
 		}
 		return noticeThreadMode, d.app.SetThreadMode(ctx, g, by, strings.TrimSpace(in("category")), ch, m)

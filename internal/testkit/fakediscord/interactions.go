@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -334,11 +335,48 @@ type HTTPResult struct {
 // Deliver POSTs a signed interaction to the bot's interactions endpoint, as
 // Discord does, and returns its answer.
 func (s *Server) Deliver(ctx context.Context, endpoint string, in Interaction) (HTTPResult, error) {
+	if s.fromArchivedThread(in) {
+		return HTTPResult{}, ErrArchivedThread
+	}
 	body, err := json.Marshal(in)
 	if err != nil {
 		return HTTPResult{}, err
 	}
 	return s.DeliverRaw(ctx, endpoint, body, true)
+}
+
+// ErrArchivedThread: Discord's clients send no commands or button presses
+// from an archived and locked thread, except for who may manage threads.
+var ErrArchivedThread = errors.New("fakediscord: no interactions from an archived, locked thread")
+
+// fromArchivedThread tells whether an interaction would come from an
+// archived thread that its sender cannot unarchive (a locked one, without
+// Manage Threads). From an archived thread they can unarchive, the client
+// unarchives it first, as Discord's clients do.
+func (s *Server) fromArchivedThread(in Interaction) bool {
+	if in.ChannelID == nil || in.GuildID == nil {
+		return false
+	}
+	s.mu.Lock()
+	c, ok := s.channels[*in.ChannelID]
+	if !ok || !isThread(c) || !c.ThreadMetadata.Archived {
+		s.mu.Unlock()
+		return false
+	}
+	g, ok := s.guilds[*in.GuildID]
+	manager := false
+	if ok && in.Member != nil && in.Member.User != nil && g.members[in.Member.User.ID] != nil {
+		manager = s.permissionsLocked(g, g.members[in.Member.User.ID])&(PermManageThreads|PermAdministrator) != 0
+	}
+	if c.ThreadMetadata.Locked && !manager {
+		s.mu.Unlock()
+		return true
+	}
+	c.ThreadMetadata.Archived, c.ThreadMetadata.ArchiveTimestamp = false, s.now().UTC()
+	cp := c.snapshot()
+	s.mu.Unlock()
+	s.dispatch("THREAD_UPDATE", cp)
+	return false
 }
 
 // DeliverRaw POSTs a body, signed or not, to the interactions endpoint.

@@ -458,14 +458,22 @@ func (s *Server) patchThread(w http.ResponseWriter, c *Channel, req map[string]j
 			s.renames[c.ID] = append(recent, now)
 		}
 	}
+	before := c.Name
 	if status, code, msg := s.patchThreadLocked(c, req); status != 0 {
 		s.mu.Unlock()
 		s.writeError(w, status, code, msg)
 		return
 	}
+	var notice *Message
+	if c.Name != before { // Discord says so in the thread: CHANNEL_NAME_CHANGE
+		notice = s.systemMessageLocked(c, messageNameChange, c.Name, nil)
+	}
 	cp := c.snapshot()
 	s.mu.Unlock()
 	s.dispatch("THREAD_UPDATE", cp)
+	if notice != nil {
+		s.dispatch("MESSAGE_CREATE", *notice)
+	}
 	s.writeJSON(w, 200, cp)
 }
 

@@ -52,6 +52,25 @@ func (c *Channel) snapshot() Channel {
 	return cp
 }
 
+// System message types Discord posts in threads
+// (https://discord.com/developers/docs/resources/message#message-object-message-types).
+const (
+	messageRecipientAdd    = 1
+	messageRecipientRemove = 2
+	messageNameChange      = 4
+)
+
+// systemMessageLocked stores a message Discord itself posts in a channel
+// (author: who acted, here the bot) and returns it as dispatched.
+func (s *Server) systemMessageLocked(c *Channel, kind int, content string, mentions []User) *Message {
+	m := &Message{ID: s.nextID(), ChannelID: c.ID, Author: s.BotUser, Content: content, Timestamp: s.now().UTC(), Type: kind,
+		Mentions: nonNil(mentions), MentionRoles: []Snowflake{}, Attachments: []Attachment{}, Embeds: []Embed{}, Components: []json.RawMessage{}}
+	s.messages[c.ID] = append(s.messages[c.ID], m)
+	gm := *m
+	gm.GuildID = c.GuildID
+	return &gm
+}
+
 func isThread(c *Channel) bool {
 	return c.Type == ChannelPublicThread || c.Type == ChannelPrivateThread
 }
@@ -171,9 +190,21 @@ func (s *Server) threadMember(w http.ResponseWriter, method string, thread, user
 	}
 	c.MemberCount = len(members)
 	update["member_count"] = c.MemberCount
+	var notice *Message
+	if (method == "PUT") != was && user != s.BotUser.ID {
+		// Discord says so in the thread: RECIPIENT_ADD (1) or _REMOVE (2).
+		kind := messageRecipientAdd
+		if method == "DELETE" {
+			kind = messageRecipientRemove
+		}
+		notice = s.systemMessageLocked(c, kind, "", []User{{ID: user, Username: "user", Discriminator: "0"}})
+	}
 	s.mu.Unlock()
 	if (method == "PUT") != was {
 		s.dispatch("THREAD_MEMBERS_UPDATE", update)
+	}
+	if notice != nil {
+		s.dispatch("MESSAGE_CREATE", *notice)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
