@@ -58,6 +58,7 @@ type Store struct {
 	log        Log
 	codec      *Codec
 	maxRetries int
+	observe    func(took time.Duration, err error) // each append to the log, and how it ended
 }
 
 // DefaultMaxRetries bounds the update loop's retries on a concurrent append.
@@ -67,6 +68,11 @@ const DefaultMaxRetries = 32
 func NewStore(log Log, codec *Codec) *Store {
 	return &Store{log: log, codec: codec, maxRetries: DefaultMaxRetries}
 }
+
+// ObserveAppends has f told of every append to the log: how long it took
+// and its error (nil, ErrConflict, ErrUnavailable or another). Set it
+// before the store is used.
+func (s *Store) ObserveAppends(f func(took time.Duration, err error)) { s.observe = f }
 
 // Codec returns the store's codec.
 func (s *Store) Codec() *Codec { return s.codec }
@@ -124,7 +130,11 @@ func (s *Store) append(ctx context.Context, op, stream string, expected Revision
 	if err != nil {
 		return AppendResult{}, err
 	}
+	start := time.Now()
 	res, err := s.log.Append(ctx, c, expected)
+	if s.observe != nil {
+		s.observe(time.Since(start), err)
+	}
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, err)
 	}

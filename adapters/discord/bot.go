@@ -33,12 +33,14 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/platform/logsafe"
+	"github.com/ticketify/ticketify/internal/platform/metrics"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
 // Bot is the Discord adapter.
 type Bot struct {
+	metrics   *metrics.Metrics
 	cfg       Config
 	client    *bot.Client
 	app       *app.App
@@ -99,6 +101,8 @@ type Deps struct {
 	Sync ViewsSync
 	// EraseGuild, when set, enables /privacy's "Erase this server's data".
 	EraseGuild GuildEraser
+	// Metrics, when set, records interactions and Discord REST requests.
+	Metrics *metrics.Metrics
 }
 
 // New builds the adapter. It does not connect yet.
@@ -107,7 +111,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, app: deps.App, store: deps.Store, views: deps.Tickets, scripts: deps.Transcripts,
+	b := &Bot{metrics: deps.Metrics, cfg: cfg, app: deps.App, store: deps.Store, views: deps.Tickets, scripts: deps.Transcripts,
 		synced: deps.Sync, eraseGuild: deps.EraseGuild, logger: logger.With("component", "discord"),
 		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}, profiles: newProfiles()}
 	b.work, b.cancelWork = context.WithCancel(context.Background())
@@ -134,7 +138,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 		gateway.WithDialer(recordingDialer(&b.gatewayErr)))
 	client, err := disgo.New(cfg.Token,
 		bot.WithLogger(libLogger),
-		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimit(nil)})),
+		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimit(deps.Metrics.DiscordTransport(nil))})),
 		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds|cache.FlagChannels|cache.FlagRoles)),
 		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()),
 		bot.WithGateway(gw))
@@ -256,6 +260,16 @@ func (b *Bot) Health(context.Context) error {
 		return fmt.Errorf("discord gateway is %s", s)
 	}
 	return nil
+}
+
+// GatewayState is the gateway connection's status (disgo's words: ready,
+// reconnecting, …) and its heartbeat round trip; ok is false without a
+// gateway.
+func (b *Bot) GatewayState() (status string, heartbeat time.Duration, ok bool) {
+	if !b.gateway || b.client == nil || b.client.Gateway == nil {
+		return "", 0, false
+	}
+	return b.client.Gateway.Status().String(), b.client.Gateway.Latency(), true
 }
 
 // Rest returns the REST client, for the reactor.

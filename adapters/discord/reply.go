@@ -150,11 +150,13 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		ev := &handler.InteractionEvent{InteractionCreate: &created, Vars: e.Vars, Ctx: ctx}
 		late := time.AfterFunc(b.cfg.AckAfter, r.deferNow)
 		b.busy.Add(1)
+		start := time.Now()
 		go func() {
 			defer b.busy.Add(-1)
 			defer cancel()
 			err := func() (err error) { defer panics.Recover(&err); return next(ev) }()
 			late.Stop()
+			b.metrics.ObserveInteraction(use.name, time.Since(start), r.wasDeferred())
 			if err != nil {
 				if aerr := b.answerWith(ctx, r, b.toReply(reply{}, err, a)); aerr != nil {
 					b.logger.Warn("answering an interaction failed", "interaction", a.id, "err", aerr)
@@ -330,6 +332,13 @@ type responder struct {
 	mu       sync.Mutex
 	deferred bool
 	answered bool
+}
+
+// wasDeferred reports whether the answer was deferred.
+func (r *responder) wasDeferred() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.deferred
 }
 
 // deferNow sends the "thinking…" answer, unless the handler answered.

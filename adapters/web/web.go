@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,6 +34,16 @@ type Check struct {
 // request gets a bare 500, the log the stack (never the panic's value, which
 // may hold what the request carried), and the server goes on.
 func New(logger *slog.Logger, checks []Check, trustedProxies ...string) *fiber.App {
+	return NewObserved(logger, checks, nil, trustedProxies...)
+}
+
+// Observer is told of every request served: its method, its route pattern
+// (Fiber's, with parameters as :name — never the ids themselves), its
+// status and how long it took.
+type Observer func(method, route string, status int, took time.Duration)
+
+// NewObserved is New with every request reported to observe (nil: none).
+func NewObserved(logger *slog.Logger, checks []Check, observe Observer, trustedProxies ...string) *fiber.App {
 	app := fiber.New(fiber.Config{
 		ErrorHandler:          plainErrors,
 		DisableStartupMessage: true,
@@ -51,6 +62,26 @@ func New(logger *slog.Logger, checks []Check, trustedProxies ...string) *fiber.A
 		logger.Error("an HTTP handler panicked", "method", c.Method(), "route", c.Route().Path,
 			"panic", panics.Describe(v), "stack", string(debug.Stack()))
 	}}))
+	if observe != nil {
+		app.Use(func(c *fiber.Ctx) error {
+			start := time.Now()
+			err := c.Next()
+			status := c.Response().StatusCode()
+			var fe *fiber.Error
+			if errors.As(err, &fe) {
+				status = fe.Code
+			} else if err != nil {
+				status = fiber.StatusInternalServerError
+			}
+			route := c.Route().Path
+			if route == "/" && c.Path() != "/" || route == "" {
+				route = "unmatched" // no route: the path is whatever was asked
+			}
+			// Fiber's strings point into buffers it reuses: the label keeps a copy.
+			observe(strings.Clone(c.Method()), strings.Clone(route), status, time.Since(start))
+			return err
+		})
+	}
 	app.Use(clientAddr(trustedProxies))
 	app.Get("/healthz", health(checks))
 	return app

@@ -32,6 +32,9 @@ type Retention struct {
 	Keys   KeyShredder
 	Clock  func() time.Time
 	Logger *slog.Logger
+	// Ran, when set, is told of each batch: transcripts deleted and the
+	// error, if any (for metrics).
+	Ran func(deleted int, err error)
 }
 
 // RetentionBatch bounds one RunDue; Run goes on while batches come back full.
@@ -100,6 +103,9 @@ func (r *Retention) Run(ctx context.Context, every time.Duration) {
 		for {
 			var n int
 			err := panics.Call(func() (err error) { n, err = r.RunDue(ctx); return err })
+			if r.Ran != nil && ctx.Err() == nil {
+				r.Ran(n, err)
+			}
 			if err != nil && ctx.Err() == nil && r.Logger != nil {
 				r.Logger.Error("retention", "err", err)
 			}

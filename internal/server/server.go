@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"syscall"
 	"time"
@@ -29,6 +30,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/app/privacy"
 	"github.com/ticketify/ticketify/internal/platform/config"
+	"github.com/ticketify/ticketify/internal/platform/metrics"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/projections"
@@ -236,7 +238,10 @@ type Server struct {
 	Dashboard   *dashboard.Dashboard
 	Exporter    *privacy.Exporter
 	Eraser      *privacy.Eraser
+	Metrics     *metrics.Metrics // nil when off
 	http        *fiber.App
+	metricsSrv  *http.Server // when /metrics has a listener of its own
+	metricsLn   net.Listener
 	ln          net.Listener
 	httpDone    chan error
 	logger      *slog.Logger
@@ -314,7 +319,8 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	}
 	st.App = st.App.WithClock(opts.Clock)
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop, cfg: cfg}
+	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop, cfg: cfg,
+		Metrics: newMetrics(cfg.MetricsAddr, st)}
 	if s.Projections, err = st.NewRuntime(ctx, cfg, logger); err != nil {
 		s.abort()
 		return nil, err
@@ -347,7 +353,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	dcfg := DiscordConfig(cfg)
 	dcfg.Clock = opts.Clock
 	if s.Discord, err = discord.New(dcfg, discord.Deps{App: st.App, Store: st.Store, Tickets: s.TicketViews,
-		Transcripts: s.Transcripts, Sync: s.Projections,
+		Transcripts: s.Transcripts, Sync: s.Projections, Metrics: s.Metrics,
 		EraseGuild: func(ctx context.Context, g domain.GuildID, by domain.Actor) (int, error) {
 			r, err := s.Eraser.EraseGuild(ctx, g, app.Meta{Actor: by})
 			return r.Tickets, err
@@ -374,7 +380,8 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if s.Reactor != nil {
 		go s.Reactor.RunSchedule(runCtx, opts.ScheduleEvery)
 	}
-	s.Retention = &app.Retention{App: st.App, Keys: st.Keys, Clock: opts.Clock, Logger: logger,
+	s.Eraser.Erased = s.Metrics.Erased
+	s.Retention = &app.Retention{App: st.App, Keys: st.Keys, Clock: opts.Clock, Logger: logger, Ran: s.Metrics.RetentionRan,
 		Jobs: retention.NewReader(func(ctx context.Context) (projections.Target, error) {
 			return s.Projections.Target(ctx, retention.Projector{})
 		})}
@@ -392,11 +399,22 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if !DiscordConfig(cfg).Enabled() {
 		logger.Warn("Discord is not configured (DISCORD_TOKEN, DISCORD_PUBLIC_KEY): serving without a bot")
 	}
-	s.http = web.New(logger, []web.Check{
+	var observe web.Observer
+	if s.Metrics != nil {
+		observe = s.Metrics.ObserveHTTP
+	}
+	s.http = web.NewObserved(logger, []web.Check{
 		{Name: "store", Check: st.Log.Ping},
 		{Name: "projections", Check: func(context.Context) error { return s.Projections.Health() }},
 		{Name: "discord", Check: s.Discord.Health},
-	}, cfg.TrustedProxies...)
+	}, observe, cfg.TrustedProxies...)
+	if s.Metrics != nil {
+		s.addGauges(s.Metrics, opts.Clock)
+	}
+	if err := s.serveMetrics(s.Metrics, cfg.MetricsAddr); err != nil {
+		s.abort()
+		return nil, err
+	}
 	s.http.Post("/interactions", s.Discord.InteractionsHandler())
 	var dir dashboard.Directory
 	if d := s.Discord.Directory(); d != nil {
@@ -436,6 +454,9 @@ func (s *Server) abort() {
 		_ = s.Projections.Close()
 	}
 	_ = s.ln.Close()
+	if s.metricsSrv != nil {
+		_ = s.metricsSrv.Close()
+	}
 	s.Storage.Close()
 }
 
@@ -451,6 +472,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	if err := s.http.ShutdownWithContext(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	if s.metricsSrv != nil {
+		if err := s.metricsSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("metrics: %w", err))
+		}
 	}
 	s.Discord.Close(ctx) // while the views and the reactor still run: a reply may wait for them
 	s.stop()

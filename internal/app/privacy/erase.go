@@ -41,6 +41,9 @@ type Eraser struct {
 	Forget func(user domain.UserID)
 	Clock  func() time.Time
 	Logger *slog.Logger
+	// Erased, when set, is told of each erasure carried out: "user" or
+	// "guild" (for metrics).
+	Erased func(kind string)
 }
 
 // Receipt is what an erasure did.
@@ -71,7 +74,12 @@ func (x *Eraser) erase(ctx context.Context, subject string, m app.Meta) (Receipt
 	if err != nil {
 		return Receipt{}, fmt.Errorf("erasure of %s: %w", subject, err)
 	}
-	return x.finish(ctx, privacy.Request{ID: id, Subject: subject})
+	r, err := x.finish(ctx, privacy.Request{ID: id, Subject: subject})
+	if err == nil && x.Erased != nil {
+		kind, _, _ := strings.Cut(subject, ":")
+		x.Erased(kind)
+	}
+	return r, err
 }
 
 // ResumePending finishes every erasure requested and not finished (a

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/platform/metrics"
+)
+
+// appendOutcome names how an append to the log ended, for the metrics.
+func appendOutcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, eventstore.ErrConcurrency):
+		return "conflict"
+	case errors.Is(err, eventstore.ErrUnavailable):
+		return "unavailable"
+	}
+	return "error"
+}
+
+// newMetrics makes the program's metrics unless they are off, and has the
+// event store report its appends into them.
+func newMetrics(metricsAddr string, st *Storage) *metrics.Metrics {
+	if metricsAddr == "off" {
+		return nil
+	}
+	m := metrics.New()
+	st.Store.ObserveAppends(func(took time.Duration, err error) { m.ObserveAppend(took, appendOutcome(err)) })
+	return m
+}
+
+// addGauges registers what is read at each scrape: the log's head, each
+// consumer group's lag and parked events, the gateway, the automation's
+// backlog.
+func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
+	m.AddGauges("event_log_head", "Position of the event log's last commit.", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
+		_, head, err := s.Log.LastEvent(ctx, eventstore.DefaultTopic)
+		return []metrics.Gauge{{Value: float64(head)}}, err
+	})
+	lag := func(value func(commits int64, age time.Duration) float64) func(ctx context.Context) ([]metrics.Gauge, error) {
+		return func(ctx context.Context) ([]metrics.Gauge, error) {
+			groups, err := s.Projections.Lag(ctx, clock())
+			var out []metrics.Gauge
+			for _, g := range groups {
+				kind := "projector"
+				if g.Reactor {
+					kind = "reactor"
+				}
+				out = append(out, metrics.Gauge{Labels: []string{g.Group, kind}, Value: value(g.Commits, g.Age)})
+			}
+			return out, err
+		}
+	}
+	m.AddGauges("consumer_lag_commits", "Commits a projector or reactor has not consumed yet.", []string{"group", "kind"},
+		lag(func(commits int64, _ time.Duration) float64 { return float64(commits) }))
+	m.AddGauges("consumer_lag_seconds", "Age of the oldest commit a projector or reactor has not consumed yet (0: caught up).", []string{"group", "kind"},
+		lag(func(_ int64, age time.Duration) float64 { return age.Seconds() }))
+	m.AddGauges("parked_events", "Events a projector or reactor could not handle and parked, by group.", []string{"group"}, func(ctx context.Context) ([]metrics.Gauge, error) {
+		parked, err := s.Projections.ParkedCount(ctx)
+		var out []metrics.Gauge
+		for group, n := range parked {
+			out = append(out, metrics.Gauge{Labels: []string{group}, Value: float64(n)})
+		}
+		return out, err
+	})
+	m.AddGauges("gateway_up", "1 when the shard's gateway connection is ready, by shard and status.", []string{"shard", "status"}, func(context.Context) ([]metrics.Gauge, error) {
+		status, _, ok := s.Discord.GatewayState()
+		if !ok {
+			return nil, nil
+		}
+		up := 0.0
+		if status == "Ready" {
+			up = 1
+		}
+		return []metrics.Gauge{{Labels: []string{strconv.Itoa(0), status}, Value: up}}, nil
+	})
+	m.AddGauges("gateway_heartbeat_seconds", "Round trip of the shard's last gateway heartbeat.", []string{"shard"}, func(context.Context) ([]metrics.Gauge, error) {
+		_, heartbeat, ok := s.Discord.GatewayState()
+		if !ok {
+			return nil, nil
+		}
+		return []metrics.Gauge{{Labels: []string{"0"}, Value: heartbeat.Seconds()}}, nil
+	})
+	m.AddGauges("automation_backlog_seconds", "How far the automation's cursor (inactivity closes, reminders, close-request deadlines) is behind now.", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
+		at, err := s.Automation.Cursor.Load(ctx)
+		if err != nil || at.IsZero() {
+			return nil, err
+		}
+		return []metrics.Gauge{{Value: max(0, clock().Sub(at).Seconds())}}, nil
+	})
+}
+
+// serveMetrics serves GET /metrics on the HTTP listener, or on a listener
+// of its own when an address is configured (then only there).
+func (s *Server) serveMetrics(m *metrics.Metrics, addr string) error {
+	if m == nil {
+		return nil
+	}
+	if addr == "" {
+		s.http.Get("/metrics", adaptor.HTTPHandler(m.Handler()))
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics listener %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	s.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s.metricsLn = ln
+	go func() { _ = s.metricsSrv.Serve(ln) }()
+	return nil
+}
+
+// MetricsAddr is the address /metrics is served on when it has a listener
+// of its own ("" otherwise).
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
