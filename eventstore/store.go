@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/platform/tracing"
 )
 
 // Log is what Store needs from a log implementation (mongostore.Log).
@@ -126,15 +131,29 @@ func (s *Store) Import(ctx context.Context, stream string, expected Revision, me
 // append is Append and Import: it builds the commit (with the events' ids
 // when given) and appends it; op names the operation in errors.
 func (s *Store) append(ctx context.Context, op, stream string, expected Revision, meta Meta, ids []string, events []domain.Event) (AppendResult, error) {
+	ctx, span := tracing.Tracer().Start(ctx, "append "+streamKind(stream), trace.WithAttributes(attribute.String("ticketify.commit_id", meta.CommandID)))
 	c, err := s.commit(ctx, stream, meta, events, ids)
 	if err != nil {
+		tracing.End(span, err)
 		return AppendResult{}, err
+	}
+	// The trace goes with the events to whoever consumes them.
+	if tc := tracing.Inject(ctx); tc != nil {
+		for i := range c.Records {
+			md := maps.Clone(c.Records[i].Metadata)
+			if md == nil {
+				md = map[string]string{}
+			}
+			maps.Copy(md, tc)
+			c.Records[i].Metadata = md
+		}
 	}
 	start := time.Now()
 	res, err := s.log.Append(ctx, c, expected)
 	if s.observe != nil {
 		s.observe(time.Since(start), err)
 	}
+	tracing.End(span, err)
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, err)
 	}
@@ -217,4 +236,14 @@ func (s *Store) Update(ctx context.Context, stream string, meta Meta, decide Dec
 		}
 		return res, err
 	}
+}
+
+// streamKind is a stream's kind, its name before the id ("ticket" of
+// "ticket/<id>"): a span name carries no id.
+func streamKind(stream string) string {
+	kind, _, _ := strings.Cut(stream, "/")
+	if kind == "" {
+		return "log"
+	}
+	return kind
 }

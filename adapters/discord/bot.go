@@ -34,6 +34,7 @@ import (
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/platform/logsafe"
 	"github.com/ticketify/ticketify/internal/platform/metrics"
+	"github.com/ticketify/ticketify/internal/platform/tracing"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -138,7 +139,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 		gateway.WithDialer(recordingDialer(&b.gatewayErr)))
 	client, err := disgo.New(cfg.Token,
 		bot.WithLogger(libLogger),
-		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimit(deps.Metrics.DiscordTransport(nil))})),
+		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimit(deps.Metrics.DiscordTransport(tracing.Transport(nil, metrics.DiscordRoute)))})),
 		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds|cache.FlagChannels|cache.FlagRoles)),
 		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()),
 		bot.WithGateway(gw))

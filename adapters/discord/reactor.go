@@ -277,7 +277,7 @@ func (r *Reactor) do(ctx context.Context, id domain.TicketID, action string, f f
 	if errors.Is(err, eventstore.ErrUnavailable) {
 		return err // our database, not Discord: deliver the event again later
 	}
-	r.bot.logger.Error("discord action failed", "ticket", id, "action", action, "err", err)
+	r.bot.logger.ErrorContext(ctx, "discord action failed", "ticket", id, "action", action, "err", err)
 	if rerr := r.bot.app.RecordActionFailed(ctx, id, action, describe(err)); rerr != nil {
 		return fmt.Errorf("record failure of %s: %w", action, rerr) // delivered again later
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/disgoorg/disgo/handler"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
@@ -21,6 +23,7 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/platform/panics"
+	"github.com/ticketify/ticketify/internal/platform/tracing"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
@@ -145,6 +148,8 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		created := *e.InteractionCreate
 		created.Respond = r.answer
 		ctx, cancel := context.WithTimeout(context.WithValue(b.work, actorKey{}, a), 60*time.Second)
+		ctx, span := tracing.Tracer().Start(ctx, "interaction "+use.name, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("ticketify.interaction_id", a.id), attribute.String("ticketify.guild_id", a.guild.String())))
 		unknown := new(bool)
 		ctx = context.WithValue(ctx, unknownKey{}, unknown)
 		ev := &handler.InteractionEvent{InteractionCreate: &created, Vars: e.Vars, Ctx: ctx}
@@ -157,9 +162,10 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 			err := func() (err error) { defer panics.Recover(&err); return next(ev) }()
 			late.Stop()
 			b.metrics.ObserveInteraction(use.name, time.Since(start), r.wasDeferred())
+			tracing.End(span, err)
 			if err != nil {
 				if aerr := b.answerWith(ctx, r, b.toReply(reply{}, err, a)); aerr != nil {
-					b.logger.Warn("answering an interaction failed", "interaction", a.id, "err", aerr)
+					b.logger.WarnContext(ctx, "answering an interaction failed", "interaction", a.id, "err", aerr)
 				}
 			}
 			if *unknown || errors.Is(err, ticket.ErrNotHere) {
@@ -169,7 +175,7 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 				return
 			}
 			if err := b.recordUse(ctx, ev, a, use.name); err != nil {
-				b.logger.Warn("recording command usage failed", "command", use.name, "err", err)
+				b.logger.WarnContext(ctx, "recording command usage failed", "command", use.name, "err", err)
 			}
 		}()
 		return nil

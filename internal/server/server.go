@@ -33,6 +33,7 @@ import (
 	"github.com/ticketify/ticketify/internal/platform/metrics"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/platform/panics"
+	"github.com/ticketify/ticketify/internal/platform/tracing"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
@@ -239,6 +240,7 @@ type Server struct {
 	Exporter    *privacy.Exporter
 	Eraser      *privacy.Eraser
 	Metrics     *metrics.Metrics // nil when off
+	stopTracing func(context.Context) error
 	http        *fiber.App
 	metricsSrv  *http.Server // when /metrics has a listener of its own
 	metricsLn   net.Listener
@@ -312,15 +314,21 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if cfg.PublicURL == "http://"+cfg.HTTPAddr { // the default: name the port actually bound
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
+	stopTracing, err := tracing.Setup(ctx)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
 	st, err := OpenStorage(ctx, cfg, logger)
 	if err != nil {
 		_ = ln.Close()
+		_ = stopTracing(ctx)
 		return nil, err
 	}
 	st.App = st.App.WithClock(opts.Clock)
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop, cfg: cfg,
-		Metrics: newMetrics(cfg.MetricsAddr, st)}
+		Metrics: newMetrics(cfg.MetricsAddr, st), stopTracing: stopTracing}
 	if s.Projections, err = st.NewRuntime(ctx, cfg, logger); err != nil {
 		s.abort()
 		return nil, err
@@ -458,6 +466,7 @@ func (s *Server) abort() {
 		_ = s.metricsSrv.Close()
 	}
 	s.Storage.Close()
+	_ = s.stopTracing(context.Background())
 }
 
 // Addr returns the HTTP address actually bound.
@@ -484,6 +493,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("projections: %w", err))
 	}
 	s.Storage.Close()
+	if err := s.stopTracing(ctx); err != nil { // the spans still buffered go out
+		errs = append(errs, fmt.Errorf("tracing: %w", err))
+	}
 	s.logger.Info("ticketify stopped")
 	return errors.Join(errs...)
 }

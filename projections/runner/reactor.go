@@ -6,9 +6,12 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/eventmsg"
+	"github.com/ticketify/ticketify/internal/platform/tracing"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -53,13 +56,15 @@ func (r *Runtime) startReactors(ctx context.Context, router *message.Router, mw 
 // answer (the data key lookup), which is retried like a reactor's error. A reactor's error is returned, so the message is delivered
 // again later; a panic is parked by the middleware.
 func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandlerFunc {
-	return func(msg *message.Message) error {
+	return func(msg *message.Message) (err error) {
+		ctx, span := consumerSpan(msg, "react", re.Name())
+		defer func() { tracing.End(span, err) }()
 		env, err := eventmsg.ToEnvelope(msg)
 		if err != nil {
 			r.cfg.Logger.Error("reactor got a message that is not an event; skipping it", "reactor", re.Name(), "message", msg.UUID, "err", err)
 			return nil
 		}
-		d, err := r.cfg.Store.Codec().Decode(msg.Context(), env.Record)
+		d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
 		if err != nil && transient(err) {
 			// The key lookup did not reach the database: the event is fine,
 			// its effect must still happen — delivered again later.
@@ -69,9 +74,18 @@ func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandle
 			r.cfg.Logger.Warn("reactor cannot decode an event; it has no effect to perform", "reactor", re.Name(), "type", env.Type, "err", err)
 			return nil
 		}
-		if err := re.React(msg.Context(), projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
+		if err := re.React(ctx, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
 			return fmt.Errorf("reactor %s at %d: %w", re.Name(), env.Position, err)
 		}
 		return nil
 	}
+}
+
+// consumerSpan starts a consumer's span for a message, in the trace the
+// event's append carried (its record's traceparent): kind is "project" or
+// "react".
+func consumerSpan(msg *message.Message, kind, name string) (context.Context, trace.Span) {
+	ctx := tracing.Extract(msg.Context(), msg.Metadata)
+	return tracing.Tracer().Start(ctx, kind+" "+name, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(attribute.String("ticketify.event_id", msg.UUID), attribute.String("ticketify.event_type", msg.Metadata.Get(eventmsg.MetaType))))
 }

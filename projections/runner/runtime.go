@@ -31,6 +31,7 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/eventmsg"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/internal/platform/tracing"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -368,8 +369,9 @@ func (r *Runtime) Health() error {
 // handler turns a message into an Apply call. What happens when it fails —
 // retries, parking, redelivery — is the router middleware's (middleware.go).
 func (r *Runtime) handler(name string, a projections.Applier) message.NoPublishHandlerFunc {
-	return func(msg *message.Message) error {
-		ctx := msg.Context()
+	return func(msg *message.Message) (err error) {
+		ctx, span := consumerSpan(msg, "project", name)
+		defer func() { tracing.End(span, err) }()
 		env, err := eventmsg.ToEnvelope(msg)
 		if err != nil {
 			return permanent{err} // it would not become an event by trying again

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/internal/platform/logsafe"
+	"github.com/ticketify/ticketify/internal/platform/tracing"
 )
 
 // Config is the program's configuration.
@@ -264,5 +265,6 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 	if len(c.SecretKey) > 0 {
 		secrets = append(secrets, hex.EncodeToString(c.SecretKey), base64.StdEncoding.EncodeToString(c.SecretKey))
 	}
-	return slog.New(logsafe.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.LogLevel}), secrets...))
+	// Lines logged with a context carry its trace and span ids.
+	return slog.New(tracing.LogHandler(logsafe.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.LogLevel}), secrets...)))
 }

@@ -229,7 +229,7 @@ func (m *Metrics) DiscordTransport(next http.RoundTripper) http.RoundTripper {
 	}
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
 		res, err := next.RoundTrip(req)
-		route := Route(strings.TrimPrefix(req.URL.Path, apiPrefix(req.URL.Path)))
+		route := DiscordRoute(req)
 		if err != nil {
 			m.discordRequests.WithLabelValues(req.Method, route, "error").Inc()
 			return res, err
@@ -249,6 +249,12 @@ func (m *Metrics) DiscordTransport(next http.RoundTripper) http.RoundTripper {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// DiscordRoute is a request's Discord API route without ids (the path
+// after /api/v10, through Route).
+func DiscordRoute(req *http.Request) string {
+	return Route(strings.TrimPrefix(req.URL.Path, apiPrefix(req.URL.Path)))
+}
 
 // apiPrefix is the part of a Discord API path before its route (/api/v10).
 func apiPrefix(path string) string {
