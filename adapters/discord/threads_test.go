@@ -318,6 +318,7 @@ func TestDeletingTheSupportChannelLosesItsTicketsThreads(t *testing.T) {
 		return err == nil && tk.ChannelLost() && tk.Status() == ticket.StatusClosed
 	})
 	// The member is not held by a ticket whose thread is gone.
+	w.Settle(t)
 	content, _ := run(t, w, f.SlashCommand(w.As(w.Member, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
 	mustContain(t, "open again", content, "opened")
 }
@@ -352,7 +353,9 @@ func TestThreadModeForOneCategoryAndOnlyWithAChannelOfThisServer(t *testing.T) {
 		ch = chans[len(chans)-1]
 		return len(chans) > before && ch.Type == fakediscord.ChannelText
 	})
-	run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close")))
+	ticketInChannel(t, w, ch) // the views know the channel: a command in it finds its ticket
+	content, _ = run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close")))
+	mustContain(t, "close the channel ticket", content, "losed")
 	if n := len(f.Threads(support.ID)); n != 0 {
 		t.Fatalf("%d threads for a category in channel mode", n)
 	}
