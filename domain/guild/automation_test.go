@@ -14,13 +14,7 @@ import (
 func TestAutoCloseSettings(t *testing.T) {
 	billing := guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}
 	h72 := guild.AutoClose{AfterMinutes: 72 * 60}
-	cases := []struct {
-		name  string
-		given []domain.Event
-		when  func(guild.Settings) ([]domain.Event, error)
-		then  []domain.Event
-		err   error
-	}{
+	cases := []scenario{
 		{name: "the server's rule, with the previous one",
 			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetAutoClose(staff, "", h72) },
 			then: []domain.Event{guild.AutoCloseSet{Guild: g, Rule: h72}}},
@@ -100,20 +94,7 @@ func TestAutoCloseSettings(t *testing.T) {
 			},
 			err: domain.ErrUnchanged},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := c.when(guild.FromHistory(g, c.given))
-			if c.err != nil {
-				if !errors.Is(err, c.err) || got != nil {
-					t.Fatalf("got %v, %v; want refusal %v", got, err, c.err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, c.then) {
-				t.Fatalf("got %#v, %v; want %#v", got, err, c.then)
-			}
-		})
-	}
+	run(t, cases)
 }
 
 func TestACategoryFollowsTheServersRuleUnlessItHasItsOwn(t *testing.T) {

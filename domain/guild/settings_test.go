@@ -2,7 +2,6 @@ package guild_test
 
 import (
 	"errors"
-	"reflect"
 	"testing"
 
 	"github.com/ticketify/ticketify/domain"
@@ -15,13 +14,7 @@ var staff = guild.Member{User: 10, ManageServer: true}
 
 func TestSettingsDecisions(t *testing.T) {
 	billing := guild.Category{Key: "billing", Name: "Billing"}
-	cases := []struct {
-		name  string
-		given []domain.Event
-		when  func(guild.Settings) ([]domain.Event, error)
-		then  []domain.Event
-		err   error
-	}{
+	cases := []scenario{
 		{name: "staff roles are stored sorted with the previous ones",
 			given: []domain.Event{guild.StaffRolesSet{Guild: g, Roles: []domain.RoleID{5}}},
 			when: func(s guild.Settings) ([]domain.Event, error) {
@@ -69,20 +62,7 @@ func TestSettingsDecisions(t *testing.T) {
 			when: func(s guild.Settings) ([]domain.Event, error) { return s.RecordBotRemoved() },
 			then: []domain.Event{guild.BotRemoved{Guild: g}}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := c.when(guild.FromHistory(g, c.given))
-			if c.err != nil {
-				if !errors.Is(err, c.err) || got != nil {
-					t.Fatalf("got %v, %v; want refusal %v", got, err, c.err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, c.then) {
-				t.Fatalf("got %#v, %v\nwant %#v", got, err, c.then)
-			}
-		})
-	}
+	run(t, cases)
 }
 
 func TestSettingsQueries(t *testing.T) {

@@ -1,8 +1,6 @@
 package guild_test
 
 import (
-	"errors"
-	"reflect"
 	"testing"
 
 	"github.com/ticketify/ticketify/domain"
@@ -13,13 +11,7 @@ func TestThreadMode(t *testing.T) {
 	const support, other domain.ChannelID = 300, 301
 	billing := guild.CategoryAdded{Guild: g, Category: guild.Category{Key: "billing", Name: "Billing"}}
 	staffOnly := guild.Member{User: 11, Roles: []domain.RoleID{5}}
-	cases := []struct {
-		name  string
-		given []domain.Event
-		when  func(guild.Settings) ([]domain.Event, error)
-		then  []domain.Event
-		err   error
-	}{
+	cases := []scenario{
 		{name: "the server's tickets become threads of the support channel",
 			when: func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staff, "", support) },
 			then: []domain.Event{guild.ThreadModeSet{Guild: g, Channel: support}}},
@@ -46,20 +38,7 @@ func TestThreadMode(t *testing.T) {
 			when:  func(s guild.Settings) ([]domain.Event, error) { return s.SetThreadMode(staffOnly, "", support) },
 			err:   domain.ErrForbidden},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := c.when(guild.FromHistory(g, c.given))
-			if c.err != nil {
-				if !errors.Is(err, c.err) || got != nil {
-					t.Fatalf("got %v, %v; want refusal %v", got, err, c.err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, c.then) {
-				t.Fatalf("got %#v, %v; want %#v", got, err, c.then)
-			}
-		})
-	}
+	run(t, cases)
 }
 
 func TestACategoryMadeInThreadsOrChannelsFollowsItsOwnChoiceOverTheServers(t *testing.T) {
