@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/platform/metrics"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 // appendOutcome names how an append to the log ended, for the metrics.
@@ -47,9 +49,26 @@ func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
 		_, head, err := s.Log.LastEvent(ctx, eventstore.DefaultTopic)
 		return []metrics.Gauge{{Value: float64(head)}}, err
 	})
+	// Both lag gauges come from one read of the checkpoints per scrape.
+	var lagMu sync.Mutex
+	var lagAt time.Time
+	var lagRead []runner.GroupLag
+	readLag := func(ctx context.Context) ([]runner.GroupLag, error) {
+		lagMu.Lock()
+		defer lagMu.Unlock()
+		if time.Since(lagAt) < time.Second {
+			return lagRead, nil
+		}
+		groups, err := s.Projections.Lag(ctx, clock())
+		if err != nil {
+			return nil, err
+		}
+		lagAt, lagRead = time.Now(), groups
+		return groups, nil
+	}
 	lag := func(value func(commits int64, age time.Duration) float64) func(ctx context.Context) ([]metrics.Gauge, error) {
 		return func(ctx context.Context) ([]metrics.Gauge, error) {
-			groups, err := s.Projections.Lag(ctx, clock())
+			groups, err := readLag(ctx)
 			var out []metrics.Gauge
 			for _, g := range groups {
 				kind := "projector"
