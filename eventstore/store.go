@@ -131,7 +131,8 @@ func (s *Store) Import(ctx context.Context, stream string, expected Revision, me
 // append is Append and Import: it builds the commit (with the events' ids
 // when given) and appends it; op names the operation in errors.
 func (s *Store) append(ctx context.Context, op, stream string, expected Revision, meta Meta, ids []string, events []domain.Event) (AppendResult, error) {
-	ctx, span := tracing.Tracer().Start(ctx, "append "+streamKind(stream), trace.WithAttributes(attribute.String("ticketify.commit_id", meta.CommandID)))
+	ctx, span := tracing.Tracer().Start(ctx, "append "+streamKind(stream), trace.WithAttributes(
+		attribute.String("ticketify.commit_id", meta.CommandID), attribute.String("ticketify.correlation_id", meta.Correlation)))
 	c, err := s.commit(ctx, stream, meta, events, ids)
 	if err != nil {
 		tracing.End(span, err)

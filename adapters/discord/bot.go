@@ -54,6 +54,8 @@ type Bot struct {
 	gateway   bool
 	// gatewayErr is why the gateway last refused to open, for Health.
 	gatewayErr atomic.Pointer[error]
+	// lastAck is when the gateway last acknowledged a heartbeat (Unix ns).
+	lastAck atomic.Int64
 
 	mu     sync.Mutex
 	guilds map[snowflake.ID]bool // guilds the gateway said we are in
@@ -263,14 +265,19 @@ func (b *Bot) Health(context.Context) error {
 	return nil
 }
 
-// GatewayState is the gateway connection's status (disgo's words: ready,
-// reconnecting, …) and its heartbeat round trip; ok is false without a
-// gateway.
-func (b *Bot) GatewayState() (status string, heartbeat time.Duration, ok bool) {
+// GatewayState tells whether the gateway connection is ready and when
+// Discord last acknowledged its heartbeat (zero before the first); ok is
+// false without a gateway. (disgo v0.19's own Latency reads its heartbeat
+// times unsynchronised and is negative between a heartbeat and its ack, and
+// its ack event carries one time twice: the ack's time is recorded here.)
+func (b *Bot) GatewayState() (ready bool, lastAck time.Time, ok bool) {
 	if !b.gateway || b.client == nil || b.client.Gateway == nil {
-		return "", 0, false
+		return false, time.Time{}, false
 	}
-	return b.client.Gateway.Status().String(), b.client.Gateway.Latency(), true
+	if ns := b.lastAck.Load(); ns != 0 {
+		lastAck = time.Unix(0, ns)
+	}
+	return b.client.Gateway.Status() == gateway.StatusReady, lastAck, true
 }
 
 // Rest returns the REST client, for the reactor.

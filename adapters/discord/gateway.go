@@ -25,7 +25,8 @@ import (
 // gatewayListener turns Discord-side facts into events.
 func (b *Bot) gatewayListener() bot.EventListener {
 	return &events.ListenerAdapter{
-		OnGuildReady: func(e *events.GuildReady) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, true) },
+		OnHeartbeatAck: func(*events.HeartbeatAck) { b.lastAck.Store(time.Now().UnixNano()) },
+		OnGuildReady:   func(e *events.GuildReady) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, true) },
 		OnGuildJoin:  func(e *events.GuildJoin) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, false) },
 		OnGuildLeave: func(e *events.GuildLeave) {
 			b.fact("bot removed", func(ctx context.Context) error { return b.app.RecordBotRemoved(ctx, domain.GuildID(e.GuildID)) })

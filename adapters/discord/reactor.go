@@ -887,6 +887,16 @@ func (r *Reactor) RunSchedule(ctx context.Context, every time.Duration) {
 	}
 }
 
+// Overdue counts the delayed actions (deletions, deferred renames) that were
+// due before the given time and are still pending, for monitoring.
+func (r *Reactor) Overdue(ctx context.Context, before time.Time) (int, error) {
+	n, err := r.schedule.CountDocuments(ctx, bson.D{
+		{Key: "kind", Value: bson.D{{Key: "$in", Value: bson.A{"delete", "rename"}}}},
+		{Key: "due", Value: bson.D{{Key: "$lt", Value: before}}},
+	})
+	return int(n), mongodb.Classify(err)
+}
+
 // RunDue performs the actions due now.
 func (r *Reactor) RunDue(ctx context.Context) error {
 	// The collection holds only pending actions, so this scan stays small.

@@ -148,7 +148,7 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		created := *e.InteractionCreate
 		created.Respond = r.answer
 		ctx, cancel := context.WithTimeout(context.WithValue(b.work, actorKey{}, a), 60*time.Second)
-		ctx, span := tracing.Tracer().Start(ctx, "interaction "+use.name, trace.WithSpanKind(trace.SpanKindServer),
+		ctx, span := tracing.Tracer().Start(tracing.WithCorrelation(ctx, a.id), "interaction "+use.name, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("ticketify.interaction_id", a.id), attribute.String("ticketify.guild_id", a.guild.String())))
 		unknown := new(bool)
 		ctx = context.WithValue(ctx, unknownKey{}, unknown)
@@ -159,10 +159,13 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		go func() {
 			defer b.busy.Add(-1)
 			defer cancel()
-			err := func() (err error) { defer panics.Recover(&err); return next(ev) }()
+			var err error
+			defer func() { // after the answer and the usage record, which are the interaction's too
+				b.metrics.ObserveInteraction(use.name, time.Since(start), r.wasDeferred())
+				tracing.End(span, err)
+			}()
+			err = func() (err error) { defer panics.Recover(&err); return next(ev) }()
 			late.Stop()
-			b.metrics.ObserveInteraction(use.name, time.Since(start), r.wasDeferred())
-			tracing.End(span, err)
 			if err != nil {
 				if aerr := b.answerWith(ctx, r, b.toReply(reply{}, err, a)); aerr != nil {
 					b.logger.WarnContext(ctx, "answering an interaction failed", "interaction", a.id, "err", aerr)
@@ -170,7 +173,7 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 			}
 			if *unknown || errors.Is(err, ticket.ErrNotHere) {
 				if !*unknown {
-					b.logger.Info("refused an interaction for a ticket elsewhere", "interaction", a.id, "command", use.name)
+					b.logger.InfoContext(ctx, "refused an interaction for a ticket elsewhere", "interaction", a.id, "command", use.name)
 				}
 				return
 			}

@@ -58,14 +58,10 @@ func NewObserved(logger *slog.Logger, checks []Check, observe Observer, trustedP
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          trustedProxies,
 	})
-	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, v any) {
-		logger.Error("an HTTP handler panicked", "method", c.Method(), "route", c.Route().Path,
-			"panic", panics.Describe(v), "stack", string(debug.Stack()))
-	}}))
 	if observe != nil {
 		app.Use(func(c *fiber.Ctx) error {
 			start := time.Now()
-			err := c.Next()
+			err := c.Next() // a panic is recovered inside and comes back as an error
 			status := c.Response().StatusCode()
 			var fe *fiber.Error
 			if errors.As(err, &fe) {
@@ -82,6 +78,10 @@ func NewObserved(logger *slog.Logger, checks []Check, observe Observer, trustedP
 			return err
 		})
 	}
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, v any) {
+		logger.Error("an HTTP handler panicked", "method", c.Method(), "route", c.Route().Path,
+			"panic", panics.Describe(v), "stack", string(debug.Stack()))
+	}}))
 	app.Use(clientAddr(trustedProxies))
 	app.Get("/healthz", health(checks))
 	return app

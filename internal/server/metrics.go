@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/platform/metrics"
 	"github.com/ticketify/ticketify/projections/runner"
 )
@@ -30,10 +31,10 @@ func appendOutcome(err error) string {
 	return "error"
 }
 
-// newMetrics makes the program's metrics unless they are off, and has the
-// event store report its appends into them.
+// newMetrics makes the program's metrics when they are served somewhere,
+// and has the event store report its appends into them.
 func newMetrics(metricsAddr string, st *Storage) *metrics.Metrics {
-	if metricsAddr == "off" {
+	if metricsAddr == "" {
 		return nil
 	}
 	m := metrics.New()
@@ -92,23 +93,30 @@ func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
 		}
 		return out, err
 	})
-	m.AddGauges("gateway_up", "1 when the shard's gateway connection is ready, by shard and status.", []string{"shard", "status"}, func(context.Context) ([]metrics.Gauge, error) {
-		status, _, ok := s.Discord.GatewayState()
+	m.AddGauges("gateway_up", "1 when the shard's gateway connection is ready, else 0.", []string{"shard"}, func(context.Context) ([]metrics.Gauge, error) {
+		ready, _, ok := s.Discord.GatewayState()
 		if !ok {
 			return nil, nil
 		}
 		up := 0.0
-		if status == "Ready" {
+		if ready {
 			up = 1
 		}
-		return []metrics.Gauge{{Labels: []string{strconv.Itoa(0), status}, Value: up}}, nil
+		return []metrics.Gauge{{Labels: []string{strconv.Itoa(0)}, Value: up}}, nil
 	})
-	m.AddGauges("gateway_heartbeat_seconds", "Round trip of the shard's last gateway heartbeat.", []string{"shard"}, func(context.Context) ([]metrics.Gauge, error) {
-		_, heartbeat, ok := s.Discord.GatewayState()
-		if !ok {
+	m.AddGauges("gateway_heartbeat_ack_age_seconds", "Time since Discord last acknowledged the shard's heartbeat (above the heartbeat interval: a zombie connection).", []string{"shard"}, func(context.Context) ([]metrics.Gauge, error) {
+		_, lastAck, ok := s.Discord.GatewayState()
+		if !ok || lastAck.IsZero() {
 			return nil, nil
 		}
-		return []metrics.Gauge{{Labels: []string{"0"}, Value: heartbeat.Seconds()}}, nil
+		return []metrics.Gauge{{Labels: []string{"0"}, Value: time.Since(lastAck).Seconds()}}, nil
+	})
+	m.AddGauges("scheduled_overdue", "The reactor's delayed actions (deletions of closed channels, deferred renames) past their due time.", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
+		if s.Reactor == nil {
+			return nil, nil
+		}
+		n, err := s.Reactor.Overdue(ctx, clock().Add(-time.Minute)) // a minute's grace: the schedule runs every few seconds
+		return []metrics.Gauge{{Value: float64(n)}}, err
 	})
 	m.AddGauges("automation_backlog_seconds", "How far the automation's cursor (inactivity closes, reminders, close-request deadlines) is behind now.", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
 		at, err := s.Automation.Cursor.Load(ctx)
@@ -119,13 +127,13 @@ func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
 	})
 }
 
-// serveMetrics serves GET /metrics on the HTTP listener, or on a listener
-// of its own when an address is configured (then only there).
+// serveMetrics serves GET /metrics on a listener of its own, or on the HTTP
+// listener when asked to (config.MetricsOnHTTP).
 func (s *Server) serveMetrics(m *metrics.Metrics, addr string) error {
 	if m == nil {
 		return nil
 	}
-	if addr == "" {
+	if addr == config.MetricsOnHTTP {
 		s.http.Get("/metrics", adaptor.HTTPHandler(m.Handler()))
 		return nil
 	}

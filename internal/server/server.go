@@ -349,6 +349,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	// The privacy rights' use cases, before the adapters that offer them.
 	s.Exporter = st.Exporter(s.Projections, opts.Clock)
 	s.Eraser = st.Eraser(s.Projections, opts.Clock, logger, displayNames.Forget)
+	s.Eraser.Erased = s.Metrics.Erased
 	var guildExporter dashboard.GuildExporter
 	if key, kerr := privacy.SigningKey(cfg.DataDir); kerr != nil {
 		logger.Warn("server exports are off: no signing key", "err", kerr)
@@ -388,7 +389,6 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if s.Reactor != nil {
 		go s.Reactor.RunSchedule(runCtx, opts.ScheduleEvery)
 	}
-	s.Eraser.Erased = s.Metrics.Erased
 	s.Retention = &app.Retention{App: st.App, Keys: st.Keys, Clock: opts.Clock, Logger: logger, Ran: s.Metrics.RetentionRan,
 		Jobs: retention.NewReader(func(ctx context.Context) (projections.Target, error) {
 			return s.Projections.Target(ctx, retention.Projector{})

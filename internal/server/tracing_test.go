@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -26,8 +27,8 @@ type collector struct {
 }
 
 type span struct {
-	trace, name string
-	attrs       []string // key=value
+	trace, name, status string
+	attrs               []string // key=value
 }
 
 func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +51,7 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, rs := range req.ResourceSpans {
 		for _, ss := range rs.ScopeSpans {
 			for _, s := range ss.Spans {
-				sp := span{trace: hex.EncodeToString(s.TraceId), name: s.Name}
+				sp := span{trace: hex.EncodeToString(s.TraceId), name: s.Name, status: s.Status.GetMessage()}
 				for _, a := range s.Attributes {
 					sp.attrs = append(sp.attrs, a.Key+"="+a.Value.String())
 				}
@@ -87,7 +88,7 @@ func (c *collector) trace(first string) []string {
 func TestOneTraceFromAnInteractionThroughItsEventsToDiscord(t *testing.T) {
 	col := &collector{}
 	otlp := httptest.NewServer(col)
-	defer otlp.Close()
+	t.Cleanup(otlp.Close) // after the program's cleanup, which flushes its last spans here
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.URL)
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
 	w := testenv.NewWorld(t)
@@ -106,13 +107,38 @@ func TestOneTraceFromAnInteractionThroughItsEventsToDiscord(t *testing.T) {
 		}
 		return true
 	})
-	// Nothing personal in any span: no user id, no topic.
+	// A refused command: its span says so, and not in the refusal's words.
+	ch := channelOfFirstTicket(t, w)
+	in = f.SlashCommand(w.As(w.Member, ch), "ticket", fakediscord.Sub("claim"))
+	w.Reply(t, in, w.Deliver(t, in))
+	w.WaitFor(t, "the refused claim's span", func() bool {
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		return slices.ContainsFunc(col.spans, func(s span) bool { return s.name == "interaction ticket claim" && s.status == "refused" })
+	})
+	// Nothing personal in any span: no user id, no topic, no error text.
 	col.mu.Lock()
 	defer col.mu.Unlock()
 	for _, s := range col.spans {
-		all := s.name + " " + strings.Join(s.attrs, " ")
+		all := s.name + " " + s.status + " " + strings.Join(s.attrs, " ")
 		if strings.Contains(all, w.Member.ID.String()) || strings.Contains(all, "trace me") {
 			t.Errorf("span %q carries personal data: %v", s.name, s.attrs)
 		}
 	}
+}
+
+// channelOfFirstTicket is the channel the bot made for the world's first ticket.
+func channelOfFirstTicket(t *testing.T, w *testenv.World) fakediscord.Snowflake {
+	t.Helper()
+	var ch fakediscord.Snowflake
+	w.WaitFor(t, "the first ticket's channel in the views", func() bool {
+		for _, c := range w.Fake.Channels(w.Guild.ID) {
+			if _, _, err := w.Srv.TicketViews.TicketByChannel(context.Background(), c.ID.String()); err == nil {
+				ch = c.ID
+				return true
+			}
+		}
+		return false
+	})
+	return ch
 }

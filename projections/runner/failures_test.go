@@ -144,6 +144,9 @@ func TestAFailureThatPersistsIsTriedThreeTimesThenParked(t *testing.T) {
 	if len(parked) != 1 || parked[0].Projector != p.Name() || parked[0].Type != opened || parked[0].Error != "cannot apply this one" {
 		t.Fatalf("parked %+v, want the opened event with its error", parked)
 	}
+	if counts, err := rt.ParkedCount(context.Background()); err != nil || len(counts) != 1 || counts[p.Name()] != 1 {
+		t.Fatalf("parked counts %v (%v), want one for %s", counts, err, p.Name())
+	}
 	last := events[len(events)-1]
 	p.mu.Lock()
 	defer p.mu.Unlock()

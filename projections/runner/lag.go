@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // GroupLag is how far a consumer group (a projector or a reactor) is
@@ -54,15 +58,25 @@ func (r *Runtime) Lag(ctx context.Context, now time.Time) ([]GroupLag, error) {
 	return groups, nil
 }
 
-// ParkedCount counts the parked events, by consumer group.
+// ParkedCount counts the parked events, by consumer group (counted by the
+// database: the parked documents are not read).
 func (r *Runtime) ParkedCount(ctx context.Context) (map[string]int, error) {
-	parked, err := r.Parked(ctx)
+	cur, err := r.parking.coll.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$projector"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	})
 	if err != nil {
-		return nil, err
+		return nil, mongodb.Classify(err)
+	}
+	var rows []struct {
+		Group string `bson:"_id"`
+		N     int    `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, mongodb.Classify(err)
 	}
 	out := map[string]int{}
-	for _, p := range parked {
-		out[p.Projector]++
+	for _, row := range rows {
+		out[row.Group] = row.N
 	}
 	return out, nil
 }

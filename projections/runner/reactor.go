@@ -61,7 +61,7 @@ func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandle
 		defer func() { tracing.End(span, err) }()
 		env, err := eventmsg.ToEnvelope(msg)
 		if err != nil {
-			r.cfg.Logger.Error("reactor got a message that is not an event; skipping it", "reactor", re.Name(), "message", msg.UUID, "err", err)
+			r.cfg.Logger.ErrorContext(ctx, "reactor got a message that is not an event; skipping it", "reactor", re.Name(), "message", msg.UUID, "err", err)
 			return nil
 		}
 		d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
@@ -71,7 +71,7 @@ func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandle
 			return fmt.Errorf("reactor %s at %d: %w", re.Name(), env.Position, err)
 		}
 		if err != nil {
-			r.cfg.Logger.Warn("reactor cannot decode an event; it has no effect to perform", "reactor", re.Name(), "type", env.Type, "err", err)
+			r.cfg.Logger.WarnContext(ctx, "reactor cannot decode an event; it has no effect to perform", "reactor", re.Name(), "type", env.Type, "err", err)
 			return nil
 		}
 		if err := re.React(ctx, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
@@ -85,7 +85,9 @@ func (r *Runtime) reactorHandler(re projections.Reactor) message.NoPublishHandle
 // event's append carried (its record's traceparent): kind is "project" or
 // "react".
 func consumerSpan(msg *message.Message, kind, name string) (context.Context, trace.Span) {
-	ctx := tracing.Extract(msg.Context(), msg.Metadata)
+	correlation := msg.Metadata.Get(eventmsg.MetaCorrelation)
+	ctx := tracing.WithCorrelation(tracing.Extract(msg.Context(), msg.Metadata), correlation)
 	return tracing.Tracer().Start(ctx, kind+" "+name, trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(attribute.String("ticketify.event_id", msg.UUID), attribute.String("ticketify.event_type", msg.Metadata.Get(eventmsg.MetaType))))
+		trace.WithAttributes(attribute.String("ticketify.event_id", msg.UUID), attribute.String("ticketify.event_type", msg.Metadata.Get(eventmsg.MetaType)),
+			attribute.String("ticketify.correlation_id", correlation)))
 }

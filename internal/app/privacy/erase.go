@@ -74,12 +74,7 @@ func (x *Eraser) erase(ctx context.Context, subject string, m app.Meta) (Receipt
 	if err != nil {
 		return Receipt{}, fmt.Errorf("erasure of %s: %w", subject, err)
 	}
-	r, err := x.finish(ctx, privacy.Request{ID: id, Subject: subject})
-	if err == nil && x.Erased != nil {
-		kind, _, _ := strings.Cut(subject, ":")
-		x.Erased(kind)
-	}
-	return r, err
+	return x.finish(ctx, privacy.Request{ID: id, Subject: subject})
 }
 
 // ResumePending finishes every erasure requested and not finished (a
@@ -161,6 +156,9 @@ func (x *Eraser) finish(ctx context.Context, r privacy.Request) (Receipt, error)
 	err := x.App.CompleteErasure(ctx, receipt, r.ID, automation)
 	if errors.Is(err, domain.ErrConflict) { // finished meanwhile by another process
 		return out, nil
+	}
+	if err == nil && x.Erased != nil {
+		x.Erased(kind)
 	}
 	return out, err
 }

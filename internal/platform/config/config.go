@@ -55,11 +55,15 @@ type Config struct {
 	DiscordClientSecret string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
-	// MetricsAddr is where GET /metrics is served: "" on the HTTP listener,
-	// an address for a listener of its own (then not on the HTTP one), or
-	// "off".
+	// MetricsAddr is where GET /metrics is served: an address for a
+	// listener of its own, "http" for the HTTP listener, or "" for nowhere
+	// (the default: metrics are not public unless asked for).
 	MetricsAddr string
 }
+
+// MetricsOnHTTP as TICKETIFY_METRICS_ADDR serves /metrics on the HTTP
+// listener (for those who protect it themselves).
+const MetricsOnHTTP = "http"
 
 // Var describes one environment variable, for the README's table and --help.
 type Var struct{ Name, Default, Meaning string }
@@ -81,7 +85,7 @@ var Vars = []Var{
 	{"DISCORD_API_URL", "https://discord.com/api/v10", "Discord's REST base URL (tests and the demo point it at the fake Discord)"},
 	{"DISCORD_GATEWAY_URL", "wss://gateway.discord.gg", "Discord's gateway URL"},
 	{"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER", "24h", "how long a closed ticket's locked channel stays before the bot deletes it; 0 keeps it"},
-	{"TICKETIFY_METRICS_ADDR", "(empty: /metrics on the HTTP listener)", "Prometheus metrics: an address like 127.0.0.1:9090 serves /metrics there only; off disables them"},
+	{"TICKETIFY_METRICS_ADDR", "(empty: no metrics)", "Prometheus metrics: an address like 127.0.0.1:9090 serves /metrics on a listener of its own; http serves it on the HTTP listener"},
 	{"TICKETIFY_TRUSTED_PROXIES", "(empty: none)", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (rate limits)"},
 	{"DISCORD_CLIENT_ID", "(empty: no dashboard login)", "the application's OAuth2 client id, for the dashboard's Discord login"},
 	{"DISCORD_CLIENT_SECRET", "", "its client secret; never logged"},
@@ -108,9 +112,9 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TICKETIFY_HTTP_ADDR: %w", err))
 	}
 	c.MetricsAddr = strings.TrimSpace(getenv("TICKETIFY_METRICS_ADDR"))
-	if c.MetricsAddr != "" && c.MetricsAddr != "off" {
+	if c.MetricsAddr != "" && c.MetricsAddr != MetricsOnHTTP {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			errs = append(errs, fmt.Errorf("TICKETIFY_METRICS_ADDR: want host:port or off: %w", err))
+			errs = append(errs, fmt.Errorf("TICKETIFY_METRICS_ADDR: want host:port or %s: %w", MetricsOnHTTP, err))
 		}
 	}
 	if c.MongoDBURI != "" && !strings.HasPrefix(c.MongoDBURI, "mongodb://") && !strings.HasPrefix(c.MongoDBURI, "mongodb+srv://") {

@@ -62,7 +62,7 @@ func New() *Metrics {
 		httpSeconds: f.histogramVec("http_request_seconds", "Time to serve an HTTP request, by method, route pattern and status class.",
 			latency, "method", "route", "status"),
 		erasures:      f.counterVec("erasures_total", "Erasures carried out, by kind (user, guild).", "kind"),
-		retentionRuns: f.counterVec("retention_runs_total", "Retention passes, by outcome (ok, error).", "outcome"),
+		retentionRuns: f.counterVec("retention_batches_total", "Retention batches (a pass runs batches of due transcripts until one is not full), by outcome (ok, error).", "outcome"),
 		retentionKeys: f.counter("retention_transcripts_deleted_total", "Transcripts deleted by retention (their data keys destroyed)."),
 	}
 }
@@ -95,7 +95,8 @@ func (f factory) histogramVec(name, help string, buckets []float64, labels ...st
 
 // Handler serves the registry in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry, Timeout: 10 * time.Second})
+	// One scrape at a time: a scrape reads the database (lag, parked events).
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry, Timeout: 10 * time.Second, MaxRequestsInFlight: 1})
 }
 
 // ObserveAppend records an append to the event log and how it ended.
@@ -135,7 +136,7 @@ func (m *Metrics) Erased(kind string) {
 	m.erasures.WithLabelValues(kind).Inc()
 }
 
-// RetentionRan counts a retention pass and the transcripts it deleted.
+// RetentionRan counts a retention batch and the transcripts it deleted.
 func (m *Metrics) RetentionRan(deleted int, err error) {
 	if m == nil {
 		return

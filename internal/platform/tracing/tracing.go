@@ -17,9 +17,11 @@ package tracing
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -29,6 +31,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/ticketify/ticketify/domain"
 )
 
 // Name is the instrumentation's name.
@@ -42,32 +46,43 @@ func Enabled(getenv func(string) string) bool {
 	return getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 }
 
-// Setup installs an OTLP/HTTP exporting tracer provider when the
-// environment asks for one, and W3C trace-context propagation either way.
-// The returned shutdown flushes the spans still buffered.
+// on is whether Setup installed an exporting provider: off, no trace
+// context is written into events or read from them either.
+var on atomic.Bool
+
+// Setup installs an OTLP/HTTP exporting tracer provider and W3C
+// trace-context propagation when the environment asks for them (always
+// OTLP over HTTP: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported). The
+// returned shutdown flushes the spans still buffered.
 func Setup(ctx context.Context) (shutdown func(context.Context) error, err error) {
-	otel.SetTextMapPropagator(propagation.TraceContext{})
-	if !Enabled(os.Getenv) {
+	if !Enabled(os.Getenv) || os.Getenv("OTEL_SDK_DISABLED") == "true" {
 		return func(context.Context) error { return nil }, nil
 	}
 	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res := resource.Default() // with OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
-	if os.Getenv("OTEL_SERVICE_NAME") == "" {
-		if res, err = resource.Merge(res, resource.NewSchemaless(attribute.String("service.name", "ticketify"))); err != nil {
-			return nil, err
-		}
+	// service.name "ticketify", unless OTEL_SERVICE_NAME or
+	// OTEL_RESOURCE_ATTRIBUTES say otherwise (the later option wins).
+	res, err := resource.New(ctx, resource.WithAttributes(attribute.String("service.name", "ticketify")),
+		resource.WithTelemetrySDK(), resource.WithFromEnv())
+	if err != nil {
+		return nil, err
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	otel.SetTracerProvider(tp)
-	return tp.Shutdown, nil
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	on.Store(true)
+	return func(ctx context.Context) error {
+		on.Store(false)
+		return tp.Shutdown(ctx)
+	}, nil
 }
 
-// Inject returns the trace context of ctx as metadata (nil without one).
+// Inject returns the trace context of ctx as metadata (nil without one, or
+// with tracing off).
 func Inject(ctx context.Context) map[string]string {
-	if !trace.SpanContextFromContext(ctx).IsValid() {
+	if !on.Load() || !trace.SpanContextFromContext(ctx).IsValid() {
 		return nil
 	}
 	carrier := propagation.MapCarrier{}
@@ -75,18 +90,39 @@ func Inject(ctx context.Context) map[string]string {
 	return carrier
 }
 
-// Extract returns ctx with the trace context carried in metadata.
+// Extract returns ctx with the trace context carried in metadata (ctx as
+// it is with tracing off).
 func Extract(ctx context.Context, metadata map[string]string) context.Context {
+	if !on.Load() {
+		return ctx
+	}
 	return otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(metadata))
 }
 
-// End ends a span, recording err when there is one.
+// End ends a span, marking it failed when err is not nil. The error's text
+// is not recorded: it may name a person (a stream "member/<guild>/<user>")
+// or hold a credential (an interaction token in a URL), and spans leave the
+// program; the span says what kind of failure it was.
 func End(span trace.Span, err error) {
 	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+		span.SetStatus(codes.Error, Reason(err))
 	}
 	span.End()
+}
+
+// Reason says what kind of failure err is, in words that carry nothing of
+// its text.
+func Reason(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, domain.ErrForbidden), errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrConflict),
+		errors.Is(err, domain.ErrNotFound), errors.Is(err, domain.ErrUnchanged):
+		return "refused"
+	}
+	return "failed"
 }
 
 // Transport makes a client span for each request through next, named by
@@ -114,8 +150,20 @@ type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// LogHandler adds the trace and span ids of a record's context to it, so a
-// log line can be found from its trace and the other way round.
+// WithCorrelation returns ctx carrying a correlation id (the interaction
+// that started it all), which log lines written with it carry.
+func WithCorrelation(ctx context.Context, id string) context.Context {
+	if id == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, correlationKey{}, id)
+}
+
+type correlationKey struct{}
+
+// LogHandler adds the trace and span ids and the correlation id of a
+// record's context to it, so a log line can be found from its trace and
+// its command, and the other way round.
 func LogHandler(h slog.Handler) slog.Handler { return logHandler{h} }
 
 type logHandler struct{ slog.Handler }
@@ -123,6 +171,9 @@ type logHandler struct{ slog.Handler }
 func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+	}
+	if id, ok := ctx.Value(correlationKey{}).(string); ok {
+		r.AddAttrs(slog.String("correlation_id", id))
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -25,3 +25,14 @@ func TestALineLoggedWithinASpanCarriesItsTraceID(t *testing.T) {
 		t.Fatalf("logged:\n%s\nwant the first line with %s and only it", out.String(), want)
 	}
 }
+
+func TestWithTracingOffNoTraceContextIsWrittenIntoEvents(t *testing.T) {
+	ctx, span := sdktrace.NewTracerProvider().Tracer("test").Start(context.Background(), "work")
+	defer span.End()
+	if md := tracing.Inject(ctx); md != nil {
+		t.Fatalf("tracing is off (no Setup) but the append would carry %v", md)
+	}
+	if got := tracing.Extract(context.Background(), map[string]string{"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}); got != context.Background() {
+		t.Fatal("tracing is off but an event's old trace context was read")
+	}
+}
