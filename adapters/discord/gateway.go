@@ -27,7 +27,7 @@ func (b *Bot) gatewayListener() bot.EventListener {
 	return &events.ListenerAdapter{
 		OnHeartbeatAck: func(*events.HeartbeatAck) { b.lastAck.Store(time.Now().UnixNano()) },
 		OnGuildReady:   func(e *events.GuildReady) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, true) },
-		OnGuildJoin:  func(e *events.GuildJoin) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, false) },
+		OnGuildJoin:    func(e *events.GuildJoin) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, false) },
 		OnGuildLeave: func(e *events.GuildLeave) {
 			b.fact("bot removed", func(ctx context.Context) error { return b.app.RecordBotRemoved(ctx, domain.GuildID(e.GuildID)) })
 		},
