@@ -54,8 +54,12 @@ type Bot struct {
 	gateway   bool
 	// gatewayErr is why the gateway last refused to open, for Health.
 	gatewayErr atomic.Pointer[error]
-	// lastAck is when the gateway last acknowledged a heartbeat (Unix ns).
-	lastAck atomic.Int64
+	// shards is the gateway once the shard count is known; acks holds each
+	// shard's last heartbeat acknowledgement.
+	shards      atomic.Pointer[shardSet]
+	acks        acks
+	gatewayOpts []gateway.ConfigOpt
+	libLogger   *slog.Logger
 
 	mu     sync.Mutex
 	guilds map[snowflake.ID]bool // guilds the gateway said we are in
@@ -128,23 +132,20 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 	// disgo logs whole REST bodies and gateway payloads at debug (message
 	// content, close reasons, interaction tokens): withheld at every level.
 	libLogger := logsafe.Withhold(b.logger, logsafe.LibraryKeys...)
-	// The gateway is built here rather than by disgo.New, which would first
-	// ask Discord's REST API for its URL (GET /gateway) and fail the start
-	// during an outage; the URL is configured anyway. Its events go to the
-	// client's event manager, as disgo's own wiring does.
-	var client *bot.Client
-	gw := gateway.New(cfg.Token, func(g gateway.Gateway, t gateway.EventType, seq int, ev gateway.EventData) {
-		client.EventManager.HandleGatewayEvent(g, t, seq, ev)
-	}, gateway.WithURL(cfg.GatewayURL), gateway.WithIntents(Intents), gateway.WithLogger(libLogger),
+	// The shards are built when connecting rather than by disgo.New, which
+	// would first ask Discord's REST API (GET /gateway/bot) and fail the
+	// start during an outage (shards.go). Their events go to the client's
+	// event manager, as disgo's own wiring does.
+	b.libLogger = libLogger
+	b.gatewayOpts = []gateway.ConfigOpt{gateway.WithURL(cfg.GatewayURL), gateway.WithIntents(Intents), gateway.WithLogger(libLogger),
 		gateway.WithCompression(gateway.CompressionNone), gateway.WithAutoReconnect(true),
 		gateway.WithDefaultRateLimiterConfigOpts(gateway.WithRateLimiterLogger(libLogger)),
-		gateway.WithDialer(recordingDialer(&b.gatewayErr)))
+		gateway.WithDialer(recordingDialer(&b.gatewayErr))}
 	client, err := disgo.New(cfg.Token,
 		bot.WithLogger(libLogger),
 		bot.WithRestClientConfigOpts(rest.WithURL(cfg.APIURL), rest.WithHTTPClient(&http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimit(deps.Metrics.DiscordTransport(tracing.Transport(nil, metrics.DiscordRoute)))})),
 		bot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds|cache.FlagChannels|cache.FlagRoles)),
-		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()),
-		bot.WithGateway(gw))
+		bot.WithEventListeners(b.router, b.gatewayListener(), b.foreignIDListener()))
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
@@ -190,16 +191,31 @@ func (b *Bot) Open(ctx context.Context) error {
 // tries again, slower, so that a fixed configuration on Discord's side is
 // picked up without a restart.
 func (b *Bot) connect(ctx context.Context) {
+	set, err := b.startShards(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.gatewayErr.Store(&err)
+			b.logger.Error("discord gateway cannot start", "err", err)
+		}
+		return
+	}
 	delay := 30 * time.Second
 	for {
-		err := b.client.OpenGateway(ctx)
+		set.manager.Open(ctx) // each shard retries until it connects, or meets a close code forbidding it
 		if ctx.Err() != nil {
 			return
 		}
-		b.gatewayErr.Store(&err)
-		if err == nil {
+		down := 0
+		for _, s := range b.Shards() {
+			if s.Status == gateway.StatusUnconnected.String() || s.Status == gateway.StatusDisconnected.String() {
+				down++
+			}
+		}
+		if down == 0 {
 			return // from here on disgo reconnects by itself
 		}
+		err := fmt.Errorf("%d of %d shard(s) refused", down, len(set.ids))
+		b.gatewayErr.Store(&err)
 		b.logger.Error("discord gateway refused the connection; trying again later", "in", delay, "err", err)
 		select {
 		case <-ctx.Done():
@@ -246,7 +262,9 @@ func (b *Bot) Close(ctx context.Context) {
 		// buckets mutex while waiting for every bucket, and a request in flight
 		// needs that mutex to release its bucket, so it deadlocks until ctx
 		// ends. The REST client has nothing to flush.
-		b.client.Gateway.Close(ctx)
+		if set := b.shards.Load(); set != nil {
+			set.manager.Close(ctx)
+		}
 	}
 	b.stop()
 }
@@ -256,28 +274,25 @@ func (b *Bot) Health(context.Context) error {
 	if !b.gateway {
 		return nil
 	}
-	if s := b.client.Gateway.Status(); s != gateway.StatusReady {
-		if last := b.gatewayErr.Load(); last != nil && *last != nil {
-			return fmt.Errorf("discord gateway is %s: %w", s, *last)
+	shards := b.Shards()
+	if len(shards) == 0 {
+		return b.gatewayDown("connecting")
+	}
+	for _, s := range shards {
+		if !s.Ready {
+			return b.gatewayDown(fmt.Sprintf("%s (shard %d)", s.Status, s.ID))
 		}
-		return fmt.Errorf("discord gateway is %s", s)
 	}
 	return nil
 }
 
-// GatewayState tells whether the gateway connection is ready and when
-// Discord last acknowledged its heartbeat (zero before the first); ok is
-// false without a gateway. (disgo v0.19's own Latency reads its heartbeat
-// times unsynchronised and is negative between a heartbeat and its ack, and
-// its ack event carries one time twice: the ack's time is recorded here.)
-func (b *Bot) GatewayState() (ready bool, lastAck time.Time, ok bool) {
-	if !b.gateway || b.client == nil || b.client.Gateway == nil {
-		return false, time.Time{}, false
+// gatewayDown says why the gateway is not ready, with the last connection
+// failure when there is one.
+func (b *Bot) gatewayDown(state string) error {
+	if last := b.gatewayErr.Load(); last != nil && *last != nil {
+		return fmt.Errorf("discord gateway is %s: %w", state, *last)
 	}
-	if ns := b.lastAck.Load(); ns != 0 {
-		lastAck = time.Unix(0, ns)
-	}
-	return b.client.Gateway.Status() == gateway.StatusReady, lastAck, true
+	return fmt.Errorf("discord gateway is %s", state)
 }
 
 // Rest returns the REST client, for the reactor.

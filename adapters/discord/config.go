@@ -37,6 +37,11 @@ type Config struct {
 	// Clock is the time signed interactions' timestamps are checked
 	// against; default time.Now.
 	Clock func() time.Time
+	// ShardCount is the bot's total number of gateway shards; 0 asks
+	// Discord for its recommendation (GET /gateway/bot) when connecting.
+	ShardCount int
+	// ShardIDs are the shards this process runs; none: all of them.
+	ShardIDs []int
 }
 
 // Defaults for Config.

@@ -25,7 +25,7 @@ import (
 // gatewayListener turns Discord-side facts into events.
 func (b *Bot) gatewayListener() bot.EventListener {
 	return &events.ListenerAdapter{
-		OnHeartbeatAck: func(*events.HeartbeatAck) { b.lastAck.Store(time.Now().UnixNano()) },
+		OnHeartbeatAck: func(e *events.HeartbeatAck) { b.acks.record(e.ShardID(), time.Now()) },
 		OnGuildReady:   func(e *events.GuildReady) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, true) },
 		OnGuildJoin:    func(e *events.GuildJoin) { b.guildPresent(e.Guild.ID, e.Guild.Name, e.Guild.OwnerID, false) },
 		OnGuildLeave: func(e *events.GuildLeave) {

@@ -93,23 +93,25 @@ func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
 		}
 		return out, err
 	})
-	m.AddGauges("gateway_up", "1 when the shard's gateway connection is ready, else 0.", []string{"shard"}, func(context.Context) ([]metrics.Gauge, error) {
-		ready, _, ok := s.Discord.GatewayState()
-		if !ok {
-			return nil, nil
+	m.AddGauges("gateway_up", "1 when the shard's gateway connection is ready, else 0, for each shard this process runs.", []string{"shard"}, func(context.Context) ([]metrics.Gauge, error) {
+		var out []metrics.Gauge
+		for _, sh := range s.Discord.Shards() {
+			up := 0.0
+			if sh.Ready {
+				up = 1
+			}
+			out = append(out, metrics.Gauge{Labels: []string{strconv.Itoa(sh.ID)}, Value: up})
 		}
-		up := 0.0
-		if ready {
-			up = 1
-		}
-		return []metrics.Gauge{{Labels: []string{strconv.Itoa(0)}, Value: up}}, nil
+		return out, nil
 	})
 	m.AddGauges("gateway_heartbeat_ack_age_seconds", "Time since Discord last acknowledged the shard's heartbeat (above the heartbeat interval: a zombie connection).", []string{"shard"}, func(context.Context) ([]metrics.Gauge, error) {
-		_, lastAck, ok := s.Discord.GatewayState()
-		if !ok || lastAck.IsZero() {
-			return nil, nil
+		var out []metrics.Gauge
+		for _, sh := range s.Discord.Shards() {
+			if !sh.LastAck.IsZero() {
+				out = append(out, metrics.Gauge{Labels: []string{strconv.Itoa(sh.ID)}, Value: time.Since(sh.LastAck).Seconds()})
+			}
 		}
-		return []metrics.Gauge{{Labels: []string{"0"}, Value: time.Since(lastAck).Seconds()}}, nil
+		return out, nil
 	})
 	m.AddGauges("scheduled_overdue", "The reactor's delayed actions (deletions of closed channels, deferred renames) past their due time.", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
 		if s.Reactor == nil {

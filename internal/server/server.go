@@ -278,7 +278,8 @@ type Options struct {
 // DiscordConfig is the adapter's configuration from the program's.
 func DiscordConfig(cfg config.Config) discord.Config {
 	return discord.Config{Token: cfg.DiscordToken, PublicKey: cfg.DiscordPublicKey, APIURL: cfg.DiscordAPIURL,
-		GatewayURL: cfg.DiscordGatewayURL, DeleteClosedAfter: cfg.DeleteClosedAfter, DashboardURL: cfg.PublicURL}
+		GatewayURL: cfg.DiscordGatewayURL, DeleteClosedAfter: cfg.DeleteClosedAfter, DashboardURL: cfg.PublicURL,
+		ShardCount: cfg.ShardCount, ShardIDs: cfg.ShardIDs}
 }
 
 // ErrPortInUse is returned when the HTTP address is taken.

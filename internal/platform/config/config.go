@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +57,10 @@ type Config struct {
 	DiscordClientSecret string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
+	// ShardCount is the bot's total number of gateway shards (0: Discord's
+	// recommendation) and ShardIDs those this process runs (none: all).
+	ShardCount int
+	ShardIDs   []int
 	// MetricsAddr is where GET /metrics is served: an address for a
 	// listener of its own, "http" for the HTTP listener, or "" for nowhere
 	// (the default: metrics are not public unless asked for).
@@ -85,6 +91,8 @@ var Vars = []Var{
 	{"DISCORD_API_URL", "https://discord.com/api/v10", "Discord's REST base URL (tests and the demo point it at the fake Discord)"},
 	{"DISCORD_GATEWAY_URL", "wss://gateway.discord.gg", "Discord's gateway URL"},
 	{"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER", "24h", "how long a closed ticket's locked channel stays before the bot deletes it; 0 keeps it"},
+	{"TICKETIFY_SHARD_COUNT", "(empty: Discord's recommendation)", "the bot's total number of gateway shards; set it when processes split them"},
+	{"TICKETIFY_SHARDS", "(empty: all shards)", "the shards this process runs, like 0-3 or 0,2 (needs TICKETIFY_SHARD_COUNT): one range per process"},
 	{"TICKETIFY_METRICS_ADDR", "(empty: no metrics)", "Prometheus metrics: an address like 127.0.0.1:9090 serves /metrics on a listener of its own; http serves it on the HTTP listener"},
 	{"TICKETIFY_TRUSTED_PROXIES", "(empty: none)", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (rate limits)"},
 	{"DISCORD_CLIENT_ID", "(empty: no dashboard login)", "the application's OAuth2 client id, for the dashboard's Discord login"},
@@ -110,6 +118,20 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("TICKETIFY_HTTP_ADDR: %w", err))
+	}
+	if v := strings.TrimSpace(getenv("TICKETIFY_SHARD_COUNT")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("TICKETIFY_SHARD_COUNT: want a number of shards, at least 1, got %q", v))
+		} else {
+			c.ShardCount = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("TICKETIFY_SHARDS")); v != "" {
+		ids, err := parseShards(v, c.ShardCount)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TICKETIFY_SHARDS: %w", err))
+		}
+		c.ShardIDs = ids
 	}
 	c.MetricsAddr = strings.TrimSpace(getenv("TICKETIFY_METRICS_ADDR"))
 	if c.MetricsAddr != "" && c.MetricsAddr != MetricsOnHTTP {
@@ -271,4 +293,30 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 	}
 	// Lines logged with a context carry its trace and span ids.
 	return slog.New(tracing.LogHandler(logsafe.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.LogLevel}), secrets...)))
+}
+
+// parseShards reads shard ids like "0-3" or "0,2,5" (or both, comma
+// separated), each below count.
+func parseShards(v string, count int) ([]int, error) {
+	if count == 0 {
+		return nil, errors.New("a range of shards needs TICKETIFY_SHARD_COUNT, the total")
+	}
+	var ids []int
+	for _, part := range strings.Split(v, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		from, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		to, err2 := from, error(nil)
+		if isRange {
+			to, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err1 != nil || err2 != nil || from < 0 || to < from || to >= count {
+			return nil, fmt.Errorf("%q is not a shard or range of shards below %d", part, count)
+		}
+		for id := from; id <= to; id++ {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
 }

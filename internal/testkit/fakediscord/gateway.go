@@ -40,6 +40,8 @@ type frame struct {
 
 type session struct {
 	id        string
+	shard     int // this session's shard of shards (Discord's "shard": [id, count])
+	shards    int
 	mu        sync.Mutex
 	conn      *websocket.Conn
 	seq       int64
@@ -73,6 +75,67 @@ var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return
 
 // HeartbeatInterval is what the fake's HELLO asks for.
 var HeartbeatInterval = 2 * time.Second
+
+// IdentifyInterval is Discord's wait between identifies in one
+// max_concurrency bucket.
+const IdentifyInterval = 5 * time.Second
+
+// ShardOf is the shard a guild's events go to: (guild_id >> 22) % shards
+// (https://discord.com/developers/docs/events/gateway#sharding); events
+// without a guild (0) go to shard 0.
+func ShardOf(guild Snowflake, shards int) int {
+	if shards <= 1 {
+		return 0
+	}
+	return int((uint64(guild) >> 22) % uint64(shards))
+}
+
+// guildOf finds the guild an event is about: its guild_id, or for the
+// GUILD_* events about the guild itself, its id.
+func guildOf(name string, data any) Snowflake {
+	b, _ := json.Marshal(data)
+	var ids struct {
+		GuildID Snowflake `json:"guild_id"`
+		ID      Snowflake `json:"id"`
+	}
+	_ = json.Unmarshal(b, &ids)
+	switch name {
+	case "GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE":
+		return ids.ID
+	}
+	return ids.GuildID
+}
+
+// SetShards sets what GET /gateway/bot recommends: the shard count and the
+// identify concurrency (max_concurrency).
+func (s *Server) SetShards(recommended, maxConcurrency int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recommendedShards, s.maxConcurrency = recommended, maxConcurrency
+}
+
+// IdentifiedTooFast counts identifies refused for Discord's identify
+// concurrency.
+func (s *Server) IdentifiedTooFast() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tooFast
+}
+
+// SessionShards lists the shard of each connected session.
+func (s *Server) SessionShards() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int
+	for _, sess := range s.sessions {
+		sess.mu.Lock()
+		if sess.connected {
+			out = append(out, sess.shard)
+		}
+		sess.mu.Unlock()
+	}
+	return out
+}
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -144,6 +207,7 @@ func (s *Server) identify(conn *websocket.Conn, d json.RawMessage) *session {
 	var id struct {
 		Token   string `json:"token"`
 		Intents int    `json:"intents"`
+		Shard   []int  `json:"shard"`
 	}
 	_ = json.Unmarshal(d, &id)
 	if id.Token != s.Token && id.Token != "Bot "+s.Token {
@@ -151,13 +215,33 @@ func (s *Server) identify(conn *websocket.Conn, d json.RawMessage) *session {
 		_ = conn.Close()
 		return nil
 	}
+	shard, shards := 0, 1
+	if len(id.Shard) == 2 {
+		shard, shards = id.Shard[0], id.Shard[1]
+	}
+	if shards < 1 || shard < 0 || shard >= shards || len(id.Shard) != 0 && len(id.Shard) != 2 {
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4010, "Invalid shard."))
+		_ = conn.Close()
+		return nil
+	}
 	s.mu.Lock()
-	sess := &session{id: "sess-" + s.nextID().String(), conn: conn, intents: id.Intents, connected: true}
+	// Identify concurrency: one identify per bucket (shard % max_concurrency)
+	// every 5 seconds; a faster one is an invalid session (op 9).
+	bucket := shard % s.maxConcurrency
+	if last, ok := s.identified[bucket]; ok && time.Since(last) < IdentifyInterval {
+		s.tooFast++
+		s.mu.Unlock()
+		f, _ := json.Marshal(false)
+		_ = writeLocked(nil, conn, frame{Op: opInvalidSession, D: f})
+		return nil
+	}
+	s.identified[bucket] = time.Now()
+	sess := &session{id: "sess-" + s.nextID().String(), conn: conn, intents: id.Intents, connected: true, shard: shard, shards: shards}
 	s.sessions[sess.id] = sess
 	var unavailable []map[string]any
 	var creates []map[string]any
 	for gid, g := range s.guilds {
-		if !g.botIn {
+		if !g.botIn || ShardOf(gid, shards) != shard {
 			continue
 		}
 		unavailable = append(unavailable, map[string]any{"id": gid, "unavailable": true})
@@ -165,7 +249,7 @@ func (s *Server) identify(conn *websocket.Conn, d json.RawMessage) *session {
 	}
 	s.mu.Unlock()
 	s.sendDispatch(sess, "READY", map[string]any{"v": 10, "user": s.BotUser, "guilds": nonNilMaps(unavailable),
-		"session_id": sess.id, "resume_gateway_url": s.GatewayURL(), "shard": []int{0, 1},
+		"session_id": sess.id, "resume_gateway_url": s.GatewayURL(), "shard": []int{shard, shards},
 		"application": map[string]any{"id": s.AppID, "flags": 0}})
 	for _, gc := range creates {
 		s.sendDispatch(sess, "GUILD_CREATE", gc)
@@ -245,12 +329,16 @@ func (s *Server) sendDispatch(sess *session, name string, data any) {
 	sess.mu.Unlock()
 }
 
-// dispatch sends an event to every session (buffering it for those that can resume).
+// dispatch sends an event to the sessions of its guild's shard — events
+// without a guild to shard 0 — buffering it for those that can resume.
 func (s *Server) dispatch(name string, data any) {
+	g := guildOf(name, data)
 	s.mu.Lock()
 	var sessions []*session
 	for _, sess := range s.sessions {
-		sessions = append(sessions, sess)
+		if sess.shard == ShardOf(g, sess.shards) {
+			sessions = append(sessions, sess)
+		}
 	}
 	s.mu.Unlock()
 	for _, sess := range sessions {

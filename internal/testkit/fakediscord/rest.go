@@ -160,8 +160,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, seg []string, bod
 	m := r.Method
 	switch {
 	case m == "GET" && match(seg, "gateway", "bot"):
-		s.writeJSON(w, 200, map[string]any{"url": s.GatewayURL(), "shards": 1,
-			"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
+		s.mu.Lock()
+		shards, concurrency := s.recommendedShards, s.maxConcurrency
+		s.mu.Unlock()
+		s.writeJSON(w, 200, map[string]any{"url": s.GatewayURL(), "shards": shards,
+			"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": concurrency}})
 	case m == "GET" && match(seg, "gateway"):
 		s.writeJSON(w, 200, map[string]any{"url": s.GatewayURL()})
 	case m == "GET" && match(seg, "users", "@me"):

@@ -80,6 +80,11 @@ type Server struct {
 	dmsClosed map[Snowflake]bool
 	// threadMembers holds who is in each thread, and since when.
 	threadMembers map[Snowflake]map[Snowflake]time.Time
+	// Sharding: what GET /gateway/bot recommends, and when each identify
+	// bucket last identified (wall clock), with the identifies refused.
+	recommendedShards, maxConcurrency int
+	identified                        map[int]time.Time
+	tooFast                           int
 }
 
 type guildState struct {
@@ -163,7 +168,8 @@ func Start(opts ...Option) (*Server, error) {
 		responses: map[Snowflake]chan InteractionResponse{}, originals: map[string]*Message{}, followups: map[string][]*Message{},
 		sessions: map[string]*session{}, gatewayOpen: true, oauth: newOAuthState(), files: map[Snowflake][]byte{},
 		users: map[Snowflake]User{}, dms: map[Snowflake]Snowflake{}, dmsClosed: map[Snowflake]bool{},
-		threadMembers: map[Snowflake]map[Snowflake]time.Time{},
+		threadMembers:     map[Snowflake]map[Snowflake]time.Time{},
+		recommendedShards: 1, maxConcurrency: 16, identified: map[int]time.Time{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -264,7 +270,24 @@ func (s *Server) NewID() Snowflake {
 func (s *Server) AddGuild(name string, owner User) Guild {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := s.nextID()
+	return s.addGuildLocked(s.nextID(), name, owner)
+}
+
+// AddGuildOnShard adds a guild whose id puts it on the given shard of
+// shards (ShardOf): a test's way to place guilds, since ids made on a
+// frozen clock all share one timestamp, hence one shard.
+func (s *Server) AddGuildOnShard(name string, owner User, shard, shards int) Guild {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	ms := uint64(s.now().UnixMilli() - discordEpoch)
+	for ShardOf(Snowflake(ms<<22), shards) != shard {
+		ms++
+	}
+	return s.addGuildLocked(Snowflake(ms<<22|s.seq&0xFFF), name, owner)
+}
+
+func (s *Server) addGuildLocked(id Snowflake, name string, owner User) Guild {
 	g := &guildState{Guild: Guild{ID: id, Name: name, OwnerID: owner.ID, Emojis: []any{}, Features: []string{},
 		Roles: []Role{{ID: id, Name: "@everyone", Permissions: perm(PermDefaultEveryone)}}}, members: map[Snowflake]*Member{}, botIn: true}
 	s.guilds[id] = g

@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -58,6 +59,8 @@ func (c *Clock) Advance(d time.Duration) {
 type WorldOption func(env map[string]string)
 
 const (
+	guildShardKey  = "test:guild-shard"
+	shardsKey      = "test:recommended-shards"
 	demoLoginKey   = "test:demo-login"
 	rateKey        = "test:requests-per-minute"
 	gatewayDownKey = "test:gateway-down"
@@ -81,6 +84,17 @@ func WithClosedChannelsKept(d time.Duration) WorldOption {
 	return func(env map[string]string) { env["TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER"] = d.String() }
 }
 
+// WithGuildOnShard puts the world's guild on a shard of shards.
+func WithGuildOnShard(shard, shards int) WorldOption {
+	return func(env map[string]string) { env[guildShardKey] = fmt.Sprintf("%d/%d", shard, shards) }
+}
+
+// WithRecommendedShards has the fake Discord recommend a shard count and an
+// identify concurrency (GET /gateway/bot).
+func WithRecommendedShards(shards, maxConcurrency int) WorldOption {
+	return func(env map[string]string) { env[shardsKey] = fmt.Sprintf("%d/%d", shards, maxConcurrency) }
+}
+
 // WithDemoLogin starts the program as `ticketify demo` does: the dashboard
 // offers "Log in as demo admin", which logs in the guild's owner.
 func WithDemoLogin(env map[string]string) { env[demoLoginKey] = "1" }
@@ -98,7 +112,19 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 	w.Owner = fake.NewUser("Owner")
 	w.Staff = fake.NewUser("Sam Staff")
 	w.Member = fake.NewUser("Mia Member")
-	w.Guild = fake.AddGuild("Ticketify Test Server", w.Owner)
+	preset := map[string]string{}
+	for _, o := range opts {
+		o(preset)
+	}
+	var shard, shards, concurrency int
+	if _, err := fmt.Sscanf(preset[guildShardKey], "%d/%d", &shard, &shards); err == nil {
+		w.Guild = fake.AddGuildOnShard("Ticketify Test Server", w.Owner, shard, shards)
+	} else {
+		w.Guild = fake.AddGuild("Ticketify Test Server", w.Owner)
+	}
+	if _, err := fmt.Sscanf(preset[shardsKey], "%d/%d", &shards, &concurrency); err == nil {
+		fake.SetShards(shards, concurrency)
+	}
 	w.StaffRole = fake.AddRole(w.Guild.ID, "Support", fakediscord.PermDefaultEveryone)
 	fake.AddMember(w.Guild.ID, w.Staff, w.StaffRole.ID)
 	fake.AddMember(w.Guild.ID, w.Member)

@@ -1,0 +1,131 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/disgoorg/disgo/gateway"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/disgo/sharding"
+)
+
+// The gateway runs through disgo's shard manager: this process runs the
+// configured shards (Config.ShardIDs, default all) of Config.ShardCount (0:
+// the count Discord recommends in GET /gateway/bot), identifying within
+// Discord's max_concurrency buckets (disgo's identify rate limiter, fed the
+// session start limit Discord gives). Guilds are Discord's to assign:
+// (guild_id >> 22) % shard_count. Several processes split the shards by
+// static ranges (docs/OPERATIONS.md, scale-out): no balancer of our own.
+
+// shardSet is the shard manager once the shard count is known, and the
+// shards it was asked to run.
+type shardSet struct {
+	manager sharding.ShardManager
+	ids     []int
+	count   int
+}
+
+// ShardState is one shard's connection, for health and metrics.
+type ShardState struct {
+	ID      int
+	Ready   bool
+	Status  string
+	LastAck time.Time // when Discord last acknowledged its heartbeat (zero before the first)
+}
+
+// acks keeps each shard's last heartbeat acknowledgement.
+type acks struct {
+	mu sync.Mutex
+	at map[int]time.Time
+}
+
+func (a *acks) record(shard int, at time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.at == nil {
+		a.at = map[int]time.Time{}
+	}
+	a.at[shard] = at
+}
+
+func (a *acks) of(shard int) time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.at[shard]
+}
+
+// startShards asks Discord for the recommended shard count (when none is
+// configured) and its identify concurrency, then builds the shard manager.
+// During an outage it keeps asking, with a growing pause.
+func (b *Bot) startShards(ctx context.Context) (*shardSet, error) {
+	count, concurrency := b.cfg.ShardCount, 1
+	delay := time.Second
+	for {
+		gb, err := b.client.Rest.GetGatewayBot(rest.WithCtx(ctx))
+		if err == nil {
+			if count == 0 {
+				count = max(gb.Shards, 1)
+			}
+			concurrency = max(gb.SessionStartLimit.MaxConcurrency, 1)
+			break
+		}
+		b.gatewayErr.Store(&err)
+		if b.cfg.ShardCount > 0 && !isUnavailable(err) {
+			break // the count is known; identify one at a time
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
+	ids := slices.Clone(b.cfg.ShardIDs)
+	if len(ids) == 0 {
+		for id := range count {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		if id >= count {
+			return nil, fmt.Errorf("shard %d of %d: TICKETIFY_SHARDS names a shard beyond TICKETIFY_SHARD_COUNT", id, count)
+		}
+	}
+	client := b.client
+	manager := sharding.New(b.cfg.Token, func(g gateway.Gateway, t gateway.EventType, seq int, ev gateway.EventData) {
+		client.EventManager.HandleGatewayEvent(g, t, seq, ev)
+	}, sharding.WithShardIDs(ids...), sharding.WithShardCount(count), sharding.WithLogger(b.libLogger),
+		sharding.WithGatewayConfigOpts(b.gatewayOpts...),
+		sharding.WithIdentifyRateLimiter(gateway.NewIdentifyRateLimiter(gateway.WithIdentifyMaxConcurrency(concurrency),
+			gateway.WithIdentifyRateLimiterLogger(b.libLogger))))
+	set := &shardSet{manager: manager, ids: ids, count: count}
+	b.shards.Store(set)
+	return set, nil
+}
+
+// isUnavailable reports a failure worth waiting out: no answer, or a 5xx or
+// 429 from Discord.
+func isUnavailable(err error) bool {
+	return !permanent(err)
+}
+
+// Shards reports the state of the shards this process runs (none before the
+// shard count is known).
+func (b *Bot) Shards() []ShardState {
+	set := b.shards.Load()
+	if set == nil {
+		return nil
+	}
+	var out []ShardState
+	for _, id := range set.ids {
+		st := ShardState{ID: id, Status: gateway.StatusUnconnected.String(), LastAck: b.acks.of(id)}
+		if g := set.manager.Shard(id); g != nil {
+			st.Status, st.Ready = g.Status().String(), g.Status() == gateway.StatusReady
+		}
+		out = append(out, st)
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+package discord_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
+)
+
+func shardsEnv(count, ids string) testenv.WorldOption {
+	return func(env map[string]string) {
+		env["TICKETIFY_SHARD_COUNT"] = count
+		if ids != "" {
+			env["TICKETIFY_SHARDS"] = ids
+		}
+	}
+}
+
+func botPresent(w *testenv.World, g fakediscord.Guild) bool {
+	s, err := w.Srv.App.Settings(context.Background(), domain.GuildID(g.ID))
+	return err == nil && s.BotPresent()
+}
+
+func TestOneProcessRunsEveryShardAndEachGuildArrivesOnItsOwn(t *testing.T) {
+	w := testenv.NewWorld(t, testenv.WithGuildOnShard(0, 2), shardsEnv("2", ""))
+	f := w.Fake
+	w.WaitFor(t, "both shards connected", func() bool {
+		got := f.SessionShards()
+		slices.Sort(got)
+		return slices.Equal(got, []int{0, 1})
+	})
+	second := f.AddGuildOnShard("Second Server", w.Owner, 1, 2)
+	f.DropGateway(false) // the shards identify again and receive their guilds anew
+	w.WaitFor(t, "the guild of shard 1 received by shard 1", func() bool { return botPresent(w, second) })
+	w.WaitFor(t, "both shards ready", func() bool {
+		shards := w.Srv.Discord.Shards()
+		return len(shards) == 2 && shards[0].Ready && shards[1].Ready
+	})
+	// Its gateway events reach this process through shard 1: a member leaving.
+	leaver := f.NewUser("Lee Leaver")
+	f.AddMember(second.ID, leaver)
+	f.RemoveMember(second.ID, leaver.ID)
+	w.Settle(t)
+	if f.IdentifiedTooFast() != 0 {
+		t.Fatalf("%d identifies refused for Discord's identify concurrency", f.IdentifiedTooFast())
+	}
+}
+
+func TestAProcessRunsOnlyItsStaticRangeOfShards(t *testing.T) {
+	w := testenv.NewWorld(t, testenv.WithGuildOnShard(0, 2), shardsEnv("2", "0"))
+	f := w.Fake
+	other := f.AddGuildOnShard("Another process's server", w.Owner, 1, 2)
+	f.DropGateway(false)
+	w.WaitFor(t, "shard 0 back", func() bool { return slices.Equal(f.SessionShards(), []int{0}) })
+	w.Settle(t)
+	if botPresent(w, other) {
+		t.Fatal("a guild of shard 1 reached the process that runs shard 0 only")
+	}
+	if s := w.Srv.Discord.Shards(); len(s) != 1 || s[0].ID != 0 {
+		t.Fatalf("the process runs shards %+v, want shard 0 alone", s)
+	}
+}
+
+func TestShardsIdentifyWithinDiscordsConcurrency(t *testing.T) {
+	start := time.Now()
+	// Discord recommends 2 shards and lets one identify at a time.
+	w := testenv.NewWorld(t, testenv.WithGuildOnShard(0, 2), testenv.WithRecommendedShards(2, 1))
+	f := w.Fake
+	w.WaitFor(t, "the second shard, after Discord's identify interval", func() bool { return len(f.SessionShards()) == 2 })
+	if took := time.Since(start); took < fakediscord.IdentifyInterval {
+		t.Fatalf("both shards identified within %s: faster than Discord allows", took)
+	}
+	if n := f.IdentifiedTooFast(); n != 0 {
+		t.Fatalf("%d identifies refused: the bot did not wait its turn", n)
+	}
+}
