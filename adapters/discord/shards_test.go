@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/member"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
@@ -44,7 +45,10 @@ func TestOneProcessRunsEveryShardAndEachGuildArrivesOnItsOwn(t *testing.T) {
 	leaver := f.NewUser("Lee Leaver")
 	f.AddMember(second.ID, leaver)
 	f.RemoveMember(second.ID, leaver.ID)
-	w.Settle(t)
+	w.WaitFor(t, "the leave recorded from shard 1", func() bool {
+		h, err := w.Srv.Store.Load(context.Background(), member.Stream(domain.GuildID(second.ID), domain.UserID(leaver.ID)))
+		return err == nil && len(h.Events) == 1 && h.Events[0].EventType() == "member.left_guild.v1"
+	})
 	if f.IdentifiedTooFast() != 0 {
 		t.Fatalf("%d identifies refused for Discord's identify concurrency", f.IdentifiedTooFast())
 	}
