@@ -65,8 +65,11 @@ type Bot struct {
 	guilds map[snowflake.ID]bool // guilds the gateway said we are in
 	facts  *factQueue
 	stop   context.CancelFunc
-	// stopConnecting ends connect's attempts to open the gateway.
+	// stopConnecting ends connect's attempts to open the gateway (and the
+	// reopening of refused shards); connected is closed when connect returns.
 	stopConnecting context.CancelFunc
+	connected      chan struct{}
+	reopening      sync.Map // shard id → true while keepUp runs for it
 	synced         ViewsSync
 
 	profiles   profiles
@@ -181,15 +184,16 @@ func (b *Bot) Open(ctx context.Context) error {
 	go b.recordFacts(factCtx)
 	connectCtx, stopConnecting := context.WithCancel(factCtx)
 	b.stopConnecting = stopConnecting
-	go b.connect(connectCtx)
+	b.connected = make(chan struct{})
+	go func() { defer close(b.connected); b.connect(connectCtx) }()
 	return nil
 }
 
-// connect opens the gateway. disgo's Open already retries with a backoff
-// (up to 10 s) until it connects; it gives up only on a close code that
-// forbids reconnecting (a bad token, disallowed intents), and then this
-// tries again, slower, so that a fixed configuration on Discord's side is
-// picked up without a restart.
+// connect starts the shards (shards.go) and opens them. disgo's Open
+// retries each shard with a backoff (up to 10 s) until it connects; a shard
+// that meets a close code forbidding a reconnect (a bad token, disallowed
+// intents) is handed to keepUp, which tries it again, slower, so that a
+// configuration fixed on Discord's side is picked up without a restart.
 func (b *Bot) connect(ctx context.Context) {
 	set, err := b.startShards(ctx)
 	if err != nil {
@@ -199,28 +203,40 @@ func (b *Bot) connect(ctx context.Context) {
 		}
 		return
 	}
-	delay := 30 * time.Second
+	set.manager.Open(ctx)
+	for _, s := range b.Shards() {
+		if !s.Ready && (s.Status == gateway.StatusUnconnected.String() || s.Status == gateway.StatusDisconnected.String()) {
+			go b.keepUp(ctx, set, s.ID, nil)
+		}
+	}
+}
+
+// shardRetryDelay is the first pause before a refused shard is tried again
+// (doubling up to 10 minutes).
+var shardRetryDelay = 30 * time.Second
+
+// keepUp opens a shard that is down and will not reconnect by itself again
+// and again, with a growing pause, until it is up or the bot closes. One
+// runs per shard at a time.
+func (b *Bot) keepUp(ctx context.Context, set *shardSet, id int, cause error) {
+	if _, running := b.reopening.LoadOrStore(id, true); running {
+		return
+	}
+	defer b.reopening.Delete(id)
+	delay := shardRetryDelay
 	for {
-		set.manager.Open(ctx) // each shard retries until it connects, or meets a close code forbidding it
-		if ctx.Err() != nil {
-			return
+		if cause != nil {
+			b.gatewayErr.Store(&cause)
 		}
-		down := 0
-		for _, s := range b.Shards() {
-			if s.Status == gateway.StatusUnconnected.String() || s.Status == gateway.StatusDisconnected.String() {
-				down++
-			}
-		}
-		if down == 0 {
-			return // from here on disgo reconnects by itself
-		}
-		err := fmt.Errorf("%d of %d shard(s) refused", down, len(set.ids))
-		b.gatewayErr.Store(&err)
-		b.logger.Error("discord gateway refused the connection; trying again later", "in", delay, "err", err)
+		b.logger.Error("discord refused a gateway shard; trying again later", "shard", id, "in", delay, "err", cause)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(delay):
+		}
+		cause = set.manager.OpenShard(ctx, id)
+		if ctx.Err() != nil || cause == nil {
+			return
 		}
 		delay = min(2*delay, 10*time.Minute)
 	}
@@ -247,6 +263,12 @@ func (b *Bot) Idle(ctx context.Context) error {
 // for a view.
 func (b *Bot) Close(ctx context.Context) {
 	b.stopConnecting()
+	if b.connected != nil { // connect has stopped before the shards close
+		select {
+		case <-b.connected:
+		case <-ctx.Done():
+		}
+	}
 	grace, cancel := context.WithTimeout(ctx, closeGrace)
 	err := b.Idle(grace)
 	cancel()

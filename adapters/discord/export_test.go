@@ -16,3 +16,6 @@ func (b *Bot) AddPanickingCommand(name, carried string) {
 		})
 	})
 }
+
+// ShardRetryDelay is the first pause before a refused shard is tried again.
+var ShardRetryDelay = &shardRetryDelay

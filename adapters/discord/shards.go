@@ -73,9 +73,10 @@ func (b *Bot) startShards(ctx context.Context) (*shardSet, error) {
 			break
 		}
 		b.gatewayErr.Store(&err)
-		if b.cfg.ShardCount > 0 && !isUnavailable(err) {
-			break // the count is known; identify one at a time
+		if b.cfg.ShardCount > 0 {
+			break // the count is known: go on, identifying one at a time, without waiting for REST
 		}
+		b.logger.Warn("asking Discord for the shard count failed; trying again", "in", delay, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -95,29 +96,41 @@ func (b *Bot) startShards(ctx context.Context) (*shardSet, error) {
 		}
 	}
 	client := b.client
-	manager := sharding.New(b.cfg.Token, func(g gateway.Gateway, t gateway.EventType, seq int, ev gateway.EventData) {
+	set := &shardSet{ids: ids, count: count}
+	set.manager = sharding.New(b.cfg.Token, func(g gateway.Gateway, t gateway.EventType, seq int, ev gateway.EventData) {
 		client.EventManager.HandleGatewayEvent(g, t, seq, ev)
 	}, sharding.WithShardIDs(ids...), sharding.WithShardCount(count), sharding.WithLogger(b.libLogger),
+		// A running shard that closes for good (a close code forbidding a
+		// reconnect) is tried again, slower; not after the bot closed it.
+		sharding.WithCloseHandler(func(g gateway.Gateway, err error, reconnect bool) {
+			if !reconnect && ctx.Err() == nil {
+				go b.keepUp(ctx, set, g.ShardID(), err)
+			}
+		}),
 		sharding.WithGatewayConfigOpts(b.gatewayOpts...),
 		sharding.WithIdentifyRateLimiter(gateway.NewIdentifyRateLimiter(gateway.WithIdentifyMaxConcurrency(concurrency),
 			gateway.WithIdentifyRateLimiterLogger(b.libLogger))))
-	set := &shardSet{manager: manager, ids: ids, count: count}
 	b.shards.Store(set)
 	return set, nil
 }
 
-// isUnavailable reports a failure worth waiting out: no answer, or a 5xx or
-// 429 from Discord.
-func isUnavailable(err error) bool {
-	return !permanent(err)
-}
-
-// Shards reports the state of the shards this process runs (none before the
-// shard count is known).
+// Shards reports the state of the shards this process runs; before the
+// shard count is known, the configured shards (or shard 0) as connecting.
 func (b *Bot) Shards() []ShardState {
 	set := b.shards.Load()
 	if set == nil {
-		return nil
+		if !b.gateway {
+			return nil
+		}
+		ids := b.cfg.ShardIDs
+		if len(ids) == 0 {
+			ids = []int{0}
+		}
+		var out []ShardState
+		for _, id := range ids {
+			out = append(out, ShardState{ID: id, Status: "Connecting"})
+		}
+		return out
 	}
 	var out []ShardState
 	for _, id := range set.ids {

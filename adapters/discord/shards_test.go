@@ -3,9 +3,11 @@ package discord_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ticketify/ticketify/adapters/discord"
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/member"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
@@ -81,4 +83,21 @@ func TestShardsIdentifyWithinDiscordsConcurrency(t *testing.T) {
 	if n := f.IdentifiedTooFast(); n != 0 {
 		t.Fatalf("%d identifies refused: the bot did not wait its turn", n)
 	}
+}
+
+func TestAShardDiscordRefusesIsTriedAgainUntilItIsAccepted(t *testing.T) {
+	defer func(d time.Duration) { *discord.ShardRetryDelay = d }(*discord.ShardRetryDelay)
+	*discord.ShardRetryDelay = 200 * time.Millisecond
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	// Discord starts refusing the bot's intents (as after a change on the
+	// developer portal): a close code that forbids reconnecting.
+	f.RefuseIdentify(4014)
+	f.DropGateway(false)
+	w.WaitFor(t, "the refusal named by the health check", func() bool {
+		err := w.Srv.Discord.Health(context.Background())
+		return err != nil && strings.Contains(err.Error(), "4014")
+	})
+	f.RefuseIdentify(0) // fixed on Discord's side: no restart needed
+	w.WaitFor(t, "the shard back", func() bool { return w.Srv.Discord.Health(context.Background()) == nil })
 }

@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,8 +119,8 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TICKETIFY_HTTP_ADDR: %w", err))
 	}
 	if v := strings.TrimSpace(getenv("TICKETIFY_SHARD_COUNT")); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 1 {
-			errs = append(errs, fmt.Errorf("TICKETIFY_SHARD_COUNT: want a number of shards, at least 1, got %q", v))
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > MaxShards || strings.HasPrefix(v, "+") {
+			errs = append(errs, fmt.Errorf("TICKETIFY_SHARD_COUNT: want a number of shards from 1 to %d, got %q", MaxShards, v))
 		} else {
 			c.ShardCount = n
 		}
@@ -295,6 +294,10 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 	return slog.New(tracing.LogHandler(logsafe.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.LogLevel}), secrets...)))
 }
 
+// MaxShards bounds TICKETIFY_SHARD_COUNT (Discord's largest bots run a few
+// thousand shards).
+const MaxShards = 1 << 16
+
 // parseShards reads shard ids like "0-3" or "0,2,5" (or both, comma
 // separated), each below count.
 func parseShards(v string, count int) ([]int, error) {
@@ -302,6 +305,7 @@ func parseShards(v string, count int) ([]int, error) {
 		return nil, errors.New("a range of shards needs TICKETIFY_SHARD_COUNT, the total")
 	}
 	var ids []int
+	seen := map[int]bool{}
 	for _, part := range strings.Split(v, ",") {
 		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
 		from, err1 := strconv.Atoi(strings.TrimSpace(lo))
@@ -313,7 +317,8 @@ func parseShards(v string, count int) ([]int, error) {
 			return nil, fmt.Errorf("%q is not a shard or range of shards below %d", part, count)
 		}
 		for id := from; id <= to; id++ {
-			if !slices.Contains(ids, id) {
+			if !seen[id] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}

@@ -114,6 +114,15 @@ func (s *Server) SetShards(recommended, maxConcurrency int) {
 	s.recommendedShards, s.maxConcurrency = recommended, maxConcurrency
 }
 
+// RefuseIdentify has every IDENTIFY answered by closing the connection with
+// code (4014: disallowed intents, 4004: authentication failed — codes
+// that forbid reconnecting); 0 accepts them again.
+func (s *Server) RefuseIdentify(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseIdentify = code
+}
+
 // IdentifiedTooFast counts identifies refused for Discord's identify
 // concurrency.
 func (s *Server) IdentifiedTooFast() int {
@@ -225,9 +234,15 @@ func (s *Server) identify(conn *websocket.Conn, d json.RawMessage) *session {
 		return nil
 	}
 	s.mu.Lock()
+	if code := s.refuseIdentify; code != 0 { // a close code that forbids reconnecting, like 4014
+		s.mu.Unlock()
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(code, "Disallowed intent(s)."))
+		_ = conn.Close()
+		return nil
+	}
 	// Identify concurrency: one identify per bucket (shard % max_concurrency)
 	// every 5 seconds; a faster one is an invalid session (op 9).
-	bucket := shard % s.maxConcurrency
+	bucket := shard % max(s.maxConcurrency, 1)
 	if last, ok := s.identified[bucket]; ok && time.Since(last) < IdentifyInterval {
 		s.tooFast++
 		s.mu.Unlock()

@@ -85,6 +85,7 @@ type Server struct {
 	recommendedShards, maxConcurrency int
 	identified                        map[int]time.Time
 	tooFast                           int
+	refuseIdentify                    int // a close code for every IDENTIFY (0: none)
 }
 
 type guildState struct {
