@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/gateway"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/disgo/sharding"
@@ -62,6 +63,7 @@ func (a *acks) of(shard int) time.Time {
 // During an outage it keeps asking, with a growing pause.
 func (b *Bot) startShards(ctx context.Context) (*shardSet, error) {
 	count, concurrency := b.cfg.ShardCount, 1
+	var starts *discord.SessionStartLimit
 	delay := time.Second
 	for {
 		gb, err := b.client.Rest.GetGatewayBot(rest.WithCtx(ctx))
@@ -70,6 +72,7 @@ func (b *Bot) startShards(ctx context.Context) (*shardSet, error) {
 				count = max(gb.Shards, 1)
 			}
 			concurrency = max(gb.SessionStartLimit.MaxConcurrency, 1)
+			starts = &gb.SessionStartLimit
 			break
 		}
 		b.gatewayErr.Store(&err)
@@ -93,6 +96,19 @@ func (b *Bot) startShards(ctx context.Context) (*shardSet, error) {
 	for _, id := range ids {
 		if id >= count {
 			return nil, fmt.Errorf("shard %d of %d: TICKETIFY_SHARDS names a shard beyond TICKETIFY_SHARD_COUNT", id, count)
+		}
+	}
+	// Discord allows a bot so many session starts a day, and resets the
+	// token of one that goes beyond: with too few left for these shards
+	// (a crash loop spends them), wait for the reset instead.
+	if starts != nil && starts.Remaining < len(ids) && starts.ResetAfter > 0 {
+		wait := time.Duration(starts.ResetAfter) * time.Millisecond
+		b.logger.Warn("Discord's session starts for today are used up; waiting for their reset before identifying",
+			"remaining", starts.Remaining, "shards", len(ids), "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
 		}
 	}
 	client := b.client

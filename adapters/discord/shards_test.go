@@ -101,3 +101,16 @@ func TestAShardDiscordRefusesIsTriedAgainUntilItIsAccepted(t *testing.T) {
 	f.RefuseIdentify(0) // fixed on Discord's side: no restart needed
 	w.WaitFor(t, "the shard back", func() bool { return w.Srv.Discord.Health(context.Background()) == nil })
 }
+
+func TestTheBotWaitsForItsSessionStartsToResetWhenTheyAreUsedUp(t *testing.T) {
+	start := time.Now()
+	// A crash loop spent today's session starts: identifying now could get the
+	// token reset. The bot waits for the reset (3 s here) instead.
+	w := testenv.NewWorld(t, testenv.WithSessionStarts(0, 3*time.Second))
+	if took := time.Since(start); took < 3*time.Second {
+		t.Fatalf("the bot identified %s after starting, before its session starts reset", took)
+	}
+	if w.Fake.IdentifiedTooFast() != 0 {
+		t.Fatal("an identify was refused")
+	}
+}

@@ -114,6 +114,15 @@ func (s *Server) SetShards(recommended, maxConcurrency int) {
 	s.recommendedShards, s.maxConcurrency = recommended, maxConcurrency
 }
 
+// SetSessionStarts sets how many session starts the bot has left today and
+// when they reset (GET /gateway/bot's session_start_limit); each IDENTIFY
+// spends one.
+func (s *Server) SetSessionStarts(left int, reset time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.startsLeft, s.startsReset = left, reset
+}
+
 // RefuseIdentify has every IDENTIFY answered by closing the connection with
 // code (4014: disallowed intents, 4004: authentication failed — codes
 // that forbid reconnecting); 0 accepts them again.
@@ -251,6 +260,9 @@ func (s *Server) identify(conn *websocket.Conn, d json.RawMessage) *session {
 		return nil
 	}
 	s.identified[bucket] = time.Now()
+	if s.startsLeft > 0 {
+		s.startsLeft--
+	}
 	sess := &session{id: "sess-" + s.nextID().String(), conn: conn, intents: id.Intents, connected: true, shard: shard, shards: shards}
 	s.sessions[sess.id] = sess
 	var unavailable []map[string]any

@@ -161,10 +161,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, seg []string, bod
 	switch {
 	case m == "GET" && match(seg, "gateway", "bot"):
 		s.mu.Lock()
-		shards, concurrency := s.recommendedShards, s.maxConcurrency
+		shards, concurrency, left, reset := s.recommendedShards, s.maxConcurrency, s.startsLeft, s.startsReset
 		s.mu.Unlock()
 		s.writeJSON(w, 200, map[string]any{"url": s.GatewayURL(), "shards": shards,
-			"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": concurrency}})
+			"session_start_limit": map[string]any{"total": 1000, "remaining": left, "reset_after": reset.Milliseconds(), "max_concurrency": concurrency}})
 	case m == "GET" && match(seg, "gateway"):
 		s.writeJSON(w, 200, map[string]any{"url": s.GatewayURL()})
 	case m == "GET" && match(seg, "users", "@me"):

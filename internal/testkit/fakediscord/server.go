@@ -86,6 +86,10 @@ type Server struct {
 	identified                        map[int]time.Time
 	tooFast                           int
 	refuseIdentify                    int // a close code for every IDENTIFY (0: none)
+	// startsLeft is how many session starts (identifies) the bot has left
+	// today, and startsReset when they reset.
+	startsLeft  int
+	startsReset time.Duration
 }
 
 type guildState struct {
@@ -170,7 +174,7 @@ func Start(opts ...Option) (*Server, error) {
 		sessions: map[string]*session{}, gatewayOpen: true, oauth: newOAuthState(), files: map[Snowflake][]byte{},
 		users: map[Snowflake]User{}, dms: map[Snowflake]Snowflake{}, dmsClosed: map[Snowflake]bool{},
 		threadMembers:     map[Snowflake]map[Snowflake]time.Time{},
-		recommendedShards: 1, maxConcurrency: 16, identified: map[int]time.Time{},
+		recommendedShards: 1, maxConcurrency: 16, identified: map[int]time.Time{}, startsLeft: 1000, startsReset: 4 * time.Hour,
 	}
 	for _, o := range opts {
 		o(s)

@@ -61,6 +61,7 @@ type WorldOption func(env map[string]string)
 const (
 	guildShardKey  = "test:guild-shard"
 	shardsKey      = "test:recommended-shards"
+	startsKey      = "test:session-starts"
 	demoLoginKey   = "test:demo-login"
 	rateKey        = "test:requests-per-minute"
 	gatewayDownKey = "test:gateway-down"
@@ -95,6 +96,12 @@ func WithRecommendedShards(shards, maxConcurrency int) WorldOption {
 	return func(env map[string]string) { env[shardsKey] = fmt.Sprintf("%d/%d", shards, maxConcurrency) }
 }
 
+// WithSessionStarts has the fake Discord say the bot has left session
+// starts for today, resetting after reset.
+func WithSessionStarts(left int, reset time.Duration) WorldOption {
+	return func(env map[string]string) { env[startsKey] = fmt.Sprintf("%d/%d", left, reset.Milliseconds()) }
+}
+
 // WithDemoLogin starts the program as `ticketify demo` does: the dashboard
 // offers "Log in as demo admin", which logs in the guild's owner.
 func WithDemoLogin(env map[string]string) { env[demoLoginKey] = "1" }
@@ -124,6 +131,10 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 	}
 	if _, err := fmt.Sscanf(preset[shardsKey], "%d/%d", &shards, &concurrency); err == nil {
 		fake.SetShards(shards, concurrency)
+	}
+	var left, resetMs int
+	if _, err := fmt.Sscanf(preset[startsKey], "%d/%d", &left, &resetMs); err == nil {
+		fake.SetSessionStarts(left, time.Duration(resetMs)*time.Millisecond)
 	}
 	w.StaffRole = fake.AddRole(w.Guild.ID, "Support", fakediscord.PermDefaultEveryone)
 	fake.AddMember(w.Guild.ID, w.Staff, w.StaffRole.ID)
