@@ -157,10 +157,24 @@ func (x *Eraser) finish(ctx context.Context, r privacy.Request) (Receipt, error)
 	if errors.Is(err, domain.ErrConflict) { // finished meanwhile by another process
 		return out, nil
 	}
-	if err == nil && x.Erased != nil {
+	if err != nil {
+		return out, err
+	}
+	if user, uerr := domain.ParseUserID(id); kind == "user" && uerr == nil && x.Forget != nil {
+		// The names projection drops the name when it applies the erasure; a
+		// page read between the Forget above and then cached the name again,
+		// for a minute. Forgotten once more, once the projections have it.
+		if x.Sync != nil {
+			if err := x.Sync(ctx); err != nil {
+				return out, fmt.Errorf("erasure of %s: waiting for the views: %w", r.Subject, err)
+			}
+		}
+		x.Forget(user)
+	}
+	if x.Erased != nil {
 		x.Erased(kind)
 	}
-	return out, err
+	return out, nil
 }
 
 // guildTickets lists a server's tickets from the events that name it.
