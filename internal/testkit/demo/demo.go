@@ -223,10 +223,14 @@ func (w *World) Seed(ctx context.Context, endpoint string) error {
 	return err
 }
 
+// seedWait bounds each wait for the bot while seeding: generous, since a
+// busy machine (a CI running every package's tests at once) slows it down.
+const seedWait = time.Minute
+
 // waitButton returns the custom id of the first button in a channel whose id
 // starts with prefix, once the bot has posted it.
 func (w *World) waitButton(ctx context.Context, ch fakediscord.Snowflake, prefix string) (string, error) {
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(seedWait)
 	for time.Now().Before(deadline) {
 		for _, m := range w.Fake.Messages(ch) {
 			for _, row := range m.Components {
@@ -272,7 +276,7 @@ func (w *World) deliver(ctx context.Context, in fakediscord.Interaction) (string
 
 func (w *World) waitChannel(ctx context.Context, number int) (fakediscord.Channel, error) {
 	name := fmt.Sprintf("ticket-%04d", number)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(seedWait)
 	for time.Now().Before(deadline) {
 		for _, c := range w.Fake.Channels(w.Guild.ID) {
 			if c.Name == name {
