@@ -63,7 +63,7 @@ type Store struct {
 	log        Log
 	codec      *Codec
 	maxRetries int
-	observe    func(took time.Duration, err error) // each append to the log, and how it ended
+	observe    []func(took time.Duration, err error) // told of each append to the log, and how it ended
 }
 
 // DefaultMaxRetries bounds the update loop's retries on a concurrent append.
@@ -77,7 +77,9 @@ func NewStore(log Log, codec *Codec) *Store {
 // ObserveAppends has f told of every append to the log: how long it took
 // and its error (nil, ErrConflict, ErrUnavailable or another). Set it
 // before the store is used.
-func (s *Store) ObserveAppends(f func(took time.Duration, err error)) { s.observe = f }
+func (s *Store) ObserveAppends(f func(took time.Duration, err error)) {
+	s.observe = append(s.observe, f)
+}
 
 // Codec returns the store's codec.
 func (s *Store) Codec() *Codec { return s.codec }
@@ -151,8 +153,8 @@ func (s *Store) append(ctx context.Context, op, stream string, expected Revision
 	}
 	start := time.Now()
 	res, err := s.log.Append(ctx, c, expected)
-	if s.observe != nil {
-		s.observe(time.Since(start), err)
+	for _, observe := range s.observe {
+		observe(time.Since(start), err)
 	}
 	tracing.End(span, err)
 	if err != nil {

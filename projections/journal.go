@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -298,8 +299,12 @@ func (j *Journal) record(ctx context.Context, entries []journalEntry) error {
 // dropJournal removes a generation's journal with the generation.
 func dropJournal(ctx context.Context, conn *mongodb.Conn, projector string, generation int) error {
 	id := journalID(projector, generation)
+	// The journals of the projector's partitions too ("name[i/n].gN"): a
+	// few records, found by a pattern on a small collection.
+	parts := bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(projector) + `\[[0-9]+/[0-9]+\]` + regexp.QuoteMeta(fmt.Sprintf(".g%d", generation)) + "$"}}
 	coll := conn.DB.Collection(JournalCollection)
-	if _, err := coll.DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "owner", Value: id}}}}}); err != nil {
+	if _, err := coll.DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "owner", Value: id}},
+		bson.D{{Key: "_id", Value: parts}}, bson.D{{Key: "owner", Value: parts}}}}}); err != nil {
 		return fmt.Errorf("journal %s: %w", id, mongodb.Classify(err))
 	}
 	return nil

@@ -40,6 +40,9 @@ type Target struct {
 	// Journal, set by the runner for a live generation it applies events
 	// to, makes each flush of the applier's Docs land whole (see Journal).
 	Journal *Journal
+	// Partition is the share of the guilds this applier writes (see
+	// PerGuild); the whole log unless the projector is split.
+	Partition Partition
 }
 
 // Collection returns the name of a collection of this generation.

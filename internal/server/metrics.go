@@ -76,14 +76,14 @@ func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
 				if g.Reactor {
 					kind = "reactor"
 				}
-				out = append(out, metrics.Gauge{Labels: []string{g.Group, kind}, Value: value(g.Commits, g.Age)})
+				out = append(out, metrics.Gauge{Labels: []string{g.Family, strconv.Itoa(g.Partition.Index), kind}, Value: value(g.Commits, g.Age)})
 			}
 			return out, err
 		}
 	}
-	m.AddGauges("consumer_lag_commits", "Commits a projector or reactor has not consumed yet.", []string{"group", "kind"},
+	m.AddGauges("consumer_lag_commits", "Commits a projector or reactor (a partition of it, when split by guild) has not consumed yet.", []string{"group", "partition", "kind"},
 		lag(func(commits int64, _ time.Duration) float64 { return float64(commits) }))
-	m.AddGauges("consumer_lag_seconds", "Age of the oldest commit a projector or reactor has not consumed yet (0: caught up).", []string{"group", "kind"},
+	m.AddGauges("consumer_lag_seconds", "Age of the oldest commit a projector or reactor (a partition of it) has not consumed yet (0: caught up).", []string{"group", "partition", "kind"},
 		lag(func(_ int64, age time.Duration) float64 { return age.Seconds() }))
 	m.AddGauges("parked_events", "Events a projector or reactor could not handle and parked, by group.", []string{"group"}, func(ctx context.Context) ([]metrics.Gauge, error) {
 		parked, err := s.Projections.ParkedCount(ctx)

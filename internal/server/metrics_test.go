@@ -95,7 +95,7 @@ func TestMetricsDescribeTheProgramWithoutNamingAnyone(t *testing.T) {
 	}
 	// Lag is read from the saved checkpoints, which follow within their
 	// interval (250 ms) once a consumer is idle.
-	for _, group := range []string{`group="ticket-views",kind="projector"`, `group="discord-reactor",kind="reactor"`} {
+	for _, group := range []string{`group="ticket-views",kind="projector",partition="0"`, `group="discord-reactor",kind="reactor",partition="0"`} {
 		if _, ok := got[`ticketify_consumer_lag_seconds{`+group+`}`]; !ok {
 			t.Errorf("no lag in seconds for %s", group)
 		}
@@ -118,7 +118,7 @@ func TestMetricsDescribeTheProgramWithoutNamingAnyone(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // the lag read of a second ago is not reused
 	behind := scrape(t, base+"/metrics")
 	f.SetLatency(0)
-	if c, s := behind[`ticketify_consumer_lag_commits{group="discord-reactor",kind="reactor"}`], behind[`ticketify_consumer_lag_seconds{group="discord-reactor",kind="reactor"}`]; c < 1 || s < 59 {
+	if c, s := behind[`ticketify_consumer_lag_commits{group="discord-reactor",kind="reactor",partition="0"}`], behind[`ticketify_consumer_lag_seconds{group="discord-reactor",kind="reactor",partition="0"}`]; c < 1 || s < 59 {
 		t.Errorf("a reactor held back shows %v commits and %v s behind; want at least 1 and 59", c, s)
 	}
 

@@ -160,12 +160,16 @@ var (
 // NewRuntime returns the projection runtime over the storage: live delivery
 // through the MongoDB log's subscribers.
 func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slog.Logger) (*runner.Runtime, error) {
+	return s.newRuntime(ctx, cfg, logger, LogSubscribers(s.Log, s.Checkpoints, cfg.PollInterval, logger))
+}
+
+func (s *Storage) newRuntime(ctx context.Context, cfg config.Config, logger *slog.Logger, subs runner.Subscribers) (*runner.Runtime, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return runner.New(ctx, runner.Config{
 		Conn: s.Conn, Log: s.Log, Checkpoints: s.Checkpoints, Store: s.Store, Logger: logger,
-		Subscribers: LogSubscribers(s.Log, s.Checkpoints, cfg.PollInterval, logger),
+		Subscribers: subs, Partitions: cfg.Partitions,
 	}, Projectors()...)
 }
 
@@ -173,9 +177,19 @@ func (s *Storage) NewRuntime(ctx context.Context, cfg config.Config, logger *slo
 // itself (adapters/bus/mongolog), polling for other processes' appends every
 // poll (0: the subscriber's default).
 func LogSubscribers(log mongolog.Log, cps *mongolog.Checkpoints, poll time.Duration, logger *slog.Logger) runner.Subscribers {
+	return Subscribers(log, cps, poll, nil, nil, logger)
+}
+
+// Subscribers makes each consumer group's subscriber: its lease and
+// checkpoint in MongoDB, its commits from feeds (nil: the log itself,
+// polled every poll), its share of partitioned groups from members (nil:
+// whatever group is free).
+func Subscribers(log mongolog.Log, cps *mongolog.Checkpoints, poll time.Duration, feeds mongolog.Feeds, members *mongolog.Members, logger *slog.Logger) runner.Subscribers {
 	return func(g runner.ConsumerGroup) (message.Subscriber, error) {
 		return mongolog.NewSubscriber(log, cps, mongolog.SubscriberConfig{ConsumerGroup: g.Name, PollInterval: poll,
-			NackResendSleep: g.Redelivery, BeforeCheckpoint: g.BeforeCheckpoint, Logger: watermill.NewSlogLogger(logger)})
+			NackResendSleep: g.Redelivery, BeforeCheckpoint: g.BeforeCheckpoint, Acquired: g.Acquired,
+			Feeds: feeds, Members: members, Family: g.Family, Partitions: g.Partition.Count,
+			Logger: watermill.NewSlogLogger(logger)})
 	}
 }
 
@@ -241,6 +255,7 @@ type Server struct {
 	Eraser      *privacy.Eraser
 	Metrics     *metrics.Metrics // nil when off
 	stopTracing func(context.Context) error
+	transport   *transport
 	http        *fiber.App
 	metricsSrv  *http.Server // when /metrics has a listener of its own
 	metricsLn   net.Listener
@@ -330,7 +345,12 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{Storage: st, ln: ln, logger: logger, httpDone: make(chan error, 1), stop: stop, cfg: cfg,
 		Metrics: newMetrics(cfg.MetricsAddr, st), stopTracing: stopTracing}
-	if s.Projections, err = st.NewRuntime(ctx, cfg, logger); err != nil {
+	if s.transport, err = openTransport(ctx, cfg, st, logger); err != nil {
+		s.abort()
+		return nil, err
+	}
+	s.transport.run(runCtx, logger)
+	if s.Projections, err = st.newRuntime(ctx, cfg, logger, s.transport.subs); err != nil {
 		s.abort()
 		return nil, err
 	}
@@ -462,6 +482,9 @@ func (s *Server) abort() {
 	if s.Projections != nil {
 		_ = s.Projections.Close()
 	}
+	if s.transport != nil {
+		s.transport.close()
+	}
 	_ = s.ln.Close()
 	if s.metricsSrv != nil {
 		_ = s.metricsSrv.Close()
@@ -493,6 +516,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.Projections.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("projections: %w", err))
 	}
+	s.transport.close()
 	s.Storage.Close()
 	if err := s.stopTracing(ctx); err != nil { // the spans still buffered go out
 		errs = append(errs, fmt.Errorf("tracing: %w", err))

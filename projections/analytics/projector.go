@@ -24,6 +24,9 @@ var _ projections.Projector = Projector{}
 // Name implements projections.Projector.
 func (Projector) Name() string { return Name }
 
+// PerGuild implements projections.PerGuild: it can be split by guild.
+func (Projector) PerGuild() {}
+
 // Version implements projections.Projector. Raising it rebuilds the
 // analytics over all history, which back-fills a newly added metric.
 // 3: the first response within support hours, for tickets answered before.
@@ -39,12 +42,13 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, docs: projections.NewDocs(coll, t)}, nil
+	return &applier{store: t.Store, docs: projections.NewDocs(coll, t), part: t.Partition}, nil
 }
 
 type applier struct {
 	store *eventstore.Store
 	docs  *projections.Docs // *day, *days, *ticketState
+	part  projections.Partition
 }
 
 func load[T any](ctx context.Context, a *applier, id string, zero func() *T) (*T, error) {
@@ -126,6 +130,9 @@ func (a *applier) setContribution(ctx context.Context, guild, d string, number i
 
 // Apply implements projections.Applier.
 func (a *applier) Apply(ctx context.Context, e projections.Event) error {
+	if !a.part.Owns(e.Guild) {
+		return nil // an event of no guild: the first partition's
+	}
 	if strings.HasPrefix(e.Stream, "usage/") {
 		return a.usage(ctx, e)
 	}

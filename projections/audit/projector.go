@@ -25,6 +25,9 @@ var _ projections.Projector = Projector{}
 // Name implements projections.Projector.
 func (Projector) Name() string { return Name }
 
+// PerGuild implements projections.PerGuild: it can be split by guild.
+func (Projector) PerGuild() {}
+
 // Version implements projections.Projector.
 func (Projector) Version() int { return 2 }
 
@@ -37,12 +40,13 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, docs: projections.NewDocs(coll, t)}, nil
+	return &applier{store: t.Store, docs: projections.NewDocs(coll, t), part: t.Partition}, nil
 }
 
 type applier struct {
 	store *eventstore.Store
 	docs  *projections.Docs // *chain, *page, *index
+	part  projections.Partition
 }
 
 // audited says whether an event belongs on the timeline: plumbing (slot
@@ -62,6 +66,9 @@ func audited(e projections.Event) bool {
 
 // Apply implements projections.Applier.
 func (a *applier) Apply(ctx context.Context, e projections.Event) error {
+	if !a.part.Owns(e.Guild) {
+		return nil // an event of no guild: the first partition's
+	}
 	if e.Stream == "" {
 		return nil
 	}

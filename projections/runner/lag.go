@@ -10,13 +10,18 @@ import (
 
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/projections"
 )
 
 // GroupLag is how far a consumer group (a projector or a reactor) is
 // behind the log: commits not yet consumed, and the age of the oldest of
 // them (0 when caught up).
 type GroupLag struct {
-	Group   string
+	Group string
+	// Family is the projector (or reactor) and Partition the share of the
+	// guilds, for a group of a projector split by guild.
+	Family    string
+	Partition projections.Partition
 	Reactor bool
 	Commits int64
 	Age     time.Duration
@@ -31,11 +36,11 @@ func (r *Runtime) Lag(ctx context.Context, now time.Time) ([]GroupLag, error) {
 		return nil, err
 	}
 	var groups []GroupLag
-	for _, p := range r.projectors {
-		groups = append(groups, GroupLag{Group: p.Name()})
+	for _, g := range r.groups {
+		groups = append(groups, GroupLag{Group: g.name, Family: g.p.Name(), Partition: g.part})
 	}
 	for _, re := range r.reactors {
-		groups = append(groups, GroupLag{Group: re.Name(), Reactor: true})
+		groups = append(groups, GroupLag{Group: re.Name(), Family: re.Name(), Partition: projections.Whole, Reactor: true})
 	}
 	for i, g := range groups {
 		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, g.Group)

@@ -32,6 +32,7 @@ type lane struct {
 	name string
 	a    projections.Applier
 	cp   eventstore.Checkpoint
+	part projections.Partition // the guilds it applies; the zero value is all
 }
 
 // replay reads the log once, from the earliest lane's checkpoint, decodes
@@ -71,6 +72,10 @@ func (r *Runtime) replay(ctx context.Context, lanes []*lane, upTo int64) error {
 					if c.Position < l.cp.Position || (c.Position == l.cp.Position && i < l.cp.Index) {
 						continue // delivered before this lane's checkpoint
 					}
+					if !l.part.Receives(env.Guild) {
+						l.cp = eventstore.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
+						continue // another partition's guild
+					}
 					if decoded == nil && decodeErr == nil {
 						d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
 						decoded, decodeErr = &d, err
@@ -102,21 +107,21 @@ const catchUpThreshold = 256
 // shared pass over the log, holding each one's consumer group lease; one
 // whose lease another process holds is being consumed there and is left
 // alone.
-func (r *Runtime) catchUp(ctx context.Context, ps []projections.Projector, appliers map[string]projections.Applier) error {
+func (r *Runtime) catchUp(ctx context.Context, groups []*group) error {
 	_, head, err := r.cfg.Log.LastEvent(ctx, eventstore.DefaultTopic)
 	if err != nil {
 		return err
 	}
 	var lanes []*lane
-	for _, p := range ps {
-		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, p.Name())
+	for _, g := range groups {
+		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, g.name)
 		if err != nil {
 			return err
 		}
 		if head-cp.Position < catchUpThreshold {
 			continue
 		}
-		release, held, err := r.cfg.Checkpoints.Hold(ctx, eventstore.DefaultTopic, p.Name(), "catch-up-"+uuid.NewString(), time.Minute)
+		release, held, err := r.cfg.Checkpoints.Hold(ctx, eventstore.DefaultTopic, g.name, "catch-up-"+uuid.NewString(), time.Minute)
 		if err != nil {
 			return err
 		}
@@ -124,7 +129,7 @@ func (r *Runtime) catchUp(ctx context.Context, ps []projections.Projector, appli
 			continue
 		}
 		defer release()
-		lanes = append(lanes, &lane{name: p.Name(), a: appliers[p.Name()], cp: cp})
+		lanes = append(lanes, &lane{name: g.name, a: g.applier(), cp: cp, part: g.part})
 	}
 	if len(lanes) == 0 {
 		return nil
@@ -198,17 +203,30 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 		if len(names) > 0 && !slices.Contains(names, p.Name()) {
 			continue
 		}
-		release, held, err := r.cfg.Checkpoints.Hold(ctx, eventstore.DefaultTopic, p.Name(), "rebuild-"+uuid.NewString(), time.Minute)
-		if err != nil {
-			return fmt.Errorf("rebuild %s: %w", p.Name(), err)
-		}
-		if !held {
-			return fmt.Errorf("rebuild: projection %s is being consumed by a running ticketify; stop it first", p.Name())
-		}
-		defer release()
 		cur, err := r.loadMeta(ctx, p.Name())
 		if err != nil {
 			return err
+		}
+		// Every consumer group of the projector, as it was split and as it
+		// will be: one pass over the log feeds them all, so none may be
+		// consumed meanwhile.
+		groups := groupsOf(p, r.cfg.Partitions)
+		if cur != nil {
+			for _, g := range groupsOf(p, cur.partitions()) {
+				if !slices.Contains(groups, g) {
+					groups = append(groups, g)
+				}
+			}
+		}
+		for _, g := range groups {
+			release, held, err := r.cfg.Checkpoints.Hold(ctx, eventstore.DefaultTopic, g, "rebuild-"+uuid.NewString(), time.Minute)
+			if err != nil {
+				return fmt.Errorf("rebuild %s: %w", p.Name(), err)
+			}
+			if !held {
+				return fmt.Errorf("rebuild: projection %s is being consumed by a running ticketify; stop it first", g)
+			}
+			defer release()
 		}
 		old := 0
 		if cur != nil {
@@ -240,11 +258,14 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 		// what it already applied since the old checkpoint, which its guards
 		// ignore. The other order would leave the old generation live with a
 		// checkpoint past events it never saw.
-		if err := r.saveMeta(ctx, metaDoc{ID: b.p.Name(), Version: b.p.Version(), Generation: b.new.Generation, RebuiltAt: time.Now().UTC(), Head: cp.Event}); err != nil {
+		groups := groupsOf(b.p, r.cfg.Partitions)
+		if err := r.saveMeta(ctx, metaDoc{ID: b.p.Name(), Version: b.p.Version(), Generation: b.new.Generation, RebuiltAt: time.Now().UTC(), Head: cp.Event, Partitions: len(groups)}); err != nil {
 			return err
 		}
-		if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, b.p.Name(), cp); err != nil {
-			return err
+		for _, g := range groups { // one pass applied every guild: each partition resumes after it
+			if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, g, cp); err != nil {
+				return err
+			}
 		}
 		r.cfg.Logger.Info("projection rebuilt", "projection", b.p.Name(), "generation", b.new.Generation, "events", cp.Event, "took", time.Since(start).Round(time.Millisecond))
 		if b.old.Generation > 0 {

@@ -71,6 +71,16 @@ type ConsumerGroup struct {
 	BeforeCheckpoint func(ctx context.Context) error
 	// Redelivery is the pause before a nacked message is delivered again.
 	Redelivery time.Duration
+	// Family and Partition: the group is partition Partition of the
+	// projector Family (a projector split by guild), for a transport that
+	// shares partitions between processes. Whole for an unsplit group.
+	Family    string
+	Partition projections.Partition
+	// Acquired, when set, must run each time a process starts to consume
+	// the group (takes its lease), before the first message: the runtime
+	// opens the consumer afresh, since another process may have written its
+	// documents meanwhile.
+	Acquired func(ctx context.Context) error
 }
 
 // Subscribers returns the subscriber of one consumer group. The runtime
@@ -93,6 +103,11 @@ type Config struct {
 	// RetryDelay is the pause between attempts, and before a nacked event is
 	// delivered again; default 200ms.
 	RetryDelay time.Duration
+	// Partitions splits each projector that can be split by guild
+	// (projections.PerGuild) into that many consumer groups, each with its
+	// own lease and checkpoint, so that several processes share the work;
+	// default 1. Changing it rebuilds those projectors at the next start.
+	Partitions int
 }
 
 // Validate reports every missing dependency at once.
@@ -127,11 +142,54 @@ type Runtime struct {
 	applied  map[string]*atomic.Int64 // highest event position written (or parked), per projector
 	pending  map[string]*atomic.Int64 // highest event position applied in memory, not yet flushed
 	flushMu  map[string]*sync.Mutex
+	groups   []*group // every projector's consumer groups, in order
 	running  atomic.Bool
 	runErr   atomic.Pointer[error]
 
 	targetsMu sync.Mutex
 	targets   map[string]cachedTarget // live generation by projector, for readers
+}
+
+// group is one consumer group of a projector: the whole projector, or one
+// partition of a projector split by guild.
+type group struct {
+	p    projections.Projector
+	part projections.Partition
+	name string
+
+	mu sync.Mutex
+	a  projections.Applier // opened afresh each time this process takes the group
+}
+
+func (g *group) applier() projections.Applier {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.a
+}
+
+// partitionsOf returns the partitions a projector runs as.
+func (r *Runtime) partitionsOf(p projections.Projector) []projections.Partition {
+	return partitionsOf(p, r.cfg.Partitions)
+}
+
+func partitionsOf(p projections.Projector, n int) []projections.Partition {
+	if _, ok := p.(projections.PerGuild); !ok || n <= 1 {
+		return []projections.Partition{projections.Whole}
+	}
+	parts := make([]projections.Partition, n)
+	for i := range parts {
+		parts[i] = projections.Partition{Index: i, Count: n}
+	}
+	return parts
+}
+
+// groupsOf returns the consumer group names of a projector split n ways.
+func groupsOf(p projections.Projector, n int) []string {
+	var names []string
+	for _, part := range partitionsOf(p, n) {
+		names = append(names, part.Group(p.Name()))
+	}
+	return names
 }
 
 // cachedTarget is a projector's live generation as last read.
@@ -154,7 +212,13 @@ type metaDoc struct {
 	Generation int       `bson:"generation"`
 	RebuiltAt  time.Time `bson:"rebuilt_at,omitzero"`
 	Head       int64     `bson:"head"`
+	// Partitions is how many consumer groups the generation is applied by
+	// (0: one, as before partitions existed).
+	Partitions int `bson:"partitions,omitempty"`
 }
+
+// partitions returns how many groups the generation was applied by.
+func (d metaDoc) partitions() int { return max(1, d.Partitions) }
 
 // New returns a runtime for the given projectors.
 func New(ctx context.Context, cfg Config, ps ...projections.Projector) (*Runtime, error) {
@@ -169,6 +233,9 @@ func New(ctx context.Context, cfg Config, ps ...projections.Projector) (*Runtime
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 200 * time.Millisecond
+	}
+	if cfg.Partitions <= 0 {
+		cfg.Partitions = 1
 	}
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -189,7 +256,11 @@ func New(ctx context.Context, cfg Config, ps ...projections.Projector) (*Runtime
 		applied: map[string]*atomic.Int64{}, pending: map[string]*atomic.Int64{}, flushMu: map[string]*sync.Mutex{}}
 	r.parking = &parking{coll: parked, logger: cfg.Logger, parked: r.parked}
 	for _, p := range ps {
-		r.applied[p.Name()], r.pending[p.Name()], r.flushMu[p.Name()] = new(atomic.Int64), new(atomic.Int64), new(sync.Mutex)
+		for _, part := range r.partitionsOf(p) {
+			g := &group{p: p, part: part, name: part.Group(p.Name())}
+			r.groups = append(r.groups, g)
+			r.applied[g.name], r.pending[g.name], r.flushMu[g.name] = new(atomic.Int64), new(atomic.Int64), new(sync.Mutex)
+		}
 	}
 	return r, nil
 }
@@ -243,7 +314,7 @@ func (r *Runtime) liveTarget(ctx context.Context, p projections.Projector) (proj
 		return projections.Target{}, err
 	}
 	if d == nil {
-		d = &metaDoc{ID: p.Name(), Version: p.Version(), Generation: 1}
+		d = &metaDoc{ID: p.Name(), Version: p.Version(), Generation: 1, Partitions: len(r.partitionsOf(p))}
 		if err := r.saveMeta(ctx, *d); err != nil {
 			return projections.Target{}, err
 		}
@@ -266,6 +337,9 @@ func (r *Runtime) Start(ctx context.Context) error {
 		if d != nil && d.Version != p.Version() {
 			r.cfg.Logger.Info("projection version changed; rebuilding", "projection", p.Name(), "from", d.Version, "to", p.Version())
 			changed = append(changed, p.Name())
+		} else if d != nil && d.partitions() != len(r.partitionsOf(p)) {
+			r.cfg.Logger.Info("projection partitions changed; rebuilding", "projection", p.Name(), "from", d.partitions(), "to", len(r.partitionsOf(p)))
+			changed = append(changed, p.Name())
 		}
 	}
 	if len(changed) > 0 {
@@ -285,40 +359,61 @@ func (r *Runtime) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	appliers := map[string]projections.Applier{}
+	targets := map[string]projections.Target{}
 	for _, p := range r.projectors {
-		t, err := r.liveTarget(ctx, p)
-		if err != nil {
+		if targets[p.Name()], err = r.liveTarget(ctx, p); err != nil {
 			return err
 		}
-		t.Journal = journals.Of(p.Name(), t.Generation)
-		if appliers[p.Name()], err = p.Open(ctx, t); err != nil {
-			return fmt.Errorf("open projection %s: %w", p.Name(), err)
+	}
+	open := func(ctx context.Context, g *group) error {
+		t := targets[g.p.Name()]
+		t.Journal, t.Partition = journals.Of(g.name, t.Generation), g.part
+		a, err := g.p.Open(ctx, t)
+		if err != nil {
+			return fmt.Errorf("open projection %s: %w", g.name, err)
+		}
+		g.mu.Lock()
+		g.a = a
+		g.mu.Unlock()
+		return nil
+	}
+	for _, g := range r.groups {
+		if err := open(ctx, g); err != nil {
+			return err
 		}
 	}
-	if err := r.catchUp(ctx, r.projectors, appliers); err != nil {
+	if err := r.catchUp(ctx, r.groups); err != nil {
 		return fmt.Errorf("catch up projections: %w", err)
 	}
-	for _, p := range r.projectors {
-		name, applier := p.Name(), appliers[p.Name()]
-		sub, err := r.cfg.Subscribers(ConsumerGroup{Name: name, Redelivery: r.cfg.RetryDelay,
+	for _, g := range r.groups {
+		sub, err := r.cfg.Subscribers(ConsumerGroup{Name: g.name, Redelivery: r.cfg.RetryDelay,
+			Family: g.p.Name(), Partition: g.part,
 			// Writes are buffered across events and flushed right before the
 			// checkpoint moves: a crash loses nothing the checkpoint claims.
-			BeforeCheckpoint: func(ctx context.Context) error { return r.flush(ctx, name, applier) },
+			BeforeCheckpoint: func(ctx context.Context) error { return r.flush(ctx, g) },
+			Acquired: func(ctx context.Context) error {
+				if err := open(ctx, g); err != nil {
+					return err
+				}
+				cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, g.name)
+				if err != nil {
+					return err
+				}
+				r.applied[g.name].Store(max(r.applied[g.name].Load(), cp.Event))
+				r.pending[g.name].Store(max(r.pending[g.name].Load(), cp.Event))
+				return nil
+			},
 		})
 		if err != nil {
-			return fmt.Errorf("subscriber of %s: %w", name, err)
+			return fmt.Errorf("subscriber of %s: %w", g.name, err)
 		}
-		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, name)
+		cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, g.name)
 		if err != nil {
 			return err
 		}
-		r.applied[name].Store(cp.Event)
-		r.pending[name].Store(cp.Event)
-		r.mu.Lock()
-		r.appliers[name] = applier
-		r.mu.Unlock()
-		router.AddConsumerHandler(name, eventstore.DefaultTopic, sub, r.handler(name, applier)).AddMiddleware(projectorMiddleware...)
+		r.applied[g.name].Store(cp.Event)
+		r.pending[g.name].Store(cp.Event)
+		router.AddConsumerHandler(g.name, eventstore.DefaultTopic, sub, r.handler(g)).AddMiddleware(projectorMiddleware...)
 	}
 	if err := r.startReactors(ctx, router, reactorMiddleware); err != nil {
 		return err
@@ -368,14 +463,19 @@ func (r *Runtime) Health() error {
 
 // handler turns a message into an Apply call. What happens when it fails —
 // retries, parking, redelivery — is the router middleware's (middleware.go).
-func (r *Runtime) handler(name string, a projections.Applier) message.NoPublishHandlerFunc {
+func (r *Runtime) handler(g *group) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) (err error) {
-		ctx, span := consumerSpan(msg, "project", name)
-		defer func() { tracing.End(span, err) }()
 		env, err := eventmsg.ToEnvelope(msg)
 		if err != nil {
 			return permanent{err} // it would not become an event by trying again
 		}
+		if !g.part.Receives(env.Guild) {
+			r.pending[g.name].Store(env.Position) // another partition's guild
+			return nil
+		}
+		ctx, span := consumerSpan(msg, "project", g.name)
+		defer func() { tracing.End(span, err) }()
+		a := g.applier()
 		d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
 		if err != nil {
 			return err
@@ -383,18 +483,19 @@ func (r *Runtime) handler(name string, a projections.Applier) message.NoPublishH
 		if err := a.Apply(ctx, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err != nil {
 			return err
 		}
-		r.pending[name].Store(env.Position)
+		r.pending[g.name].Store(env.Position)
 		return nil
 	}
 }
 
 // flush writes a projector's buffered changes; the events they came from
 // then count as applied (WaitApplied).
-func (r *Runtime) flush(ctx context.Context, name string, a projections.Applier) error {
+func (r *Runtime) flush(ctx context.Context, g *group) error {
+	name := g.name
 	pending := r.pending[name].Load() // read first: what is flushed below includes at least this
 	r.flushMu[name].Lock()
 	defer r.flushMu[name].Unlock()
-	if err := a.Flush(ctx); err != nil {
+	if err := g.applier().Flush(ctx); err != nil {
 		return err
 	}
 	if pending > r.applied[name].Load() {
@@ -438,17 +539,31 @@ func (r *Runtime) WaitApplied(ctx context.Context, pos int64) error {
 	return r.waitApplied(ctx, pos, nil)
 }
 
-// waitApplied waits for the named projectors (all when none are named).
+// waitApplied waits for the named projectors (all when none are named):
+// for every consumer group, what this process applied, or else — the
+// group consumed by another process — its saved checkpoint.
 func (r *Runtime) waitApplied(ctx context.Context, pos int64, names []string) error {
+	remoteAt := time.Now() // this process's own groups usually answer first
 	for {
 		done := true
-		for _, p := range r.projectors {
-			if len(names) > 0 && !slices.Contains(names, p.Name()) {
+		for _, g := range r.groups {
+			if len(names) > 0 && !slices.Contains(names, g.p.Name()) {
 				continue
 			}
-			if r.applied[p.Name()].Load() < pos {
-				done = false
+			if r.applied[g.name].Load() >= pos {
+				continue
 			}
+			done = false
+			if time.Since(remoteAt) < remoteCheckEvery {
+				continue
+			}
+			if cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, g.name); err == nil && cp.Event >= pos && cp.Event > r.applied[g.name].Load() {
+				r.applied[g.name].Store(cp.Event)
+			}
+		}
+		if !done && time.Since(remoteAt) >= remoteCheckEvery {
+			remoteAt = time.Now()
+			continue // look at what the checkpoints said
 		}
 		if done {
 			return nil
@@ -460,3 +575,7 @@ func (r *Runtime) waitApplied(ctx context.Context, pos int64, names []string) er
 		}
 	}
 }
+
+// remoteCheckEvery is how often waiting reads the checkpoints of groups
+// another process consumes.
+const remoteCheckEvery = 50 * time.Millisecond

@@ -21,6 +21,9 @@ var _ projections.Projector = Projector{}
 // Name implements projections.Projector.
 func (Projector) Name() string { return Name }
 
+// PerGuild implements projections.PerGuild: it can be split by guild.
+func (Projector) PerGuild() {}
+
 // Version implements projections.Projector.
 func (Projector) Version() int { return 3 }
 
@@ -44,7 +47,7 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 		return nil, err
 	}
 	return &applier{store: t.Store, views: projections.NewDocs(views, t), lists: projections.NewDocs(lists, t),
-		channels: projections.NewDocs(channels, t)}, nil
+		channels: projections.NewDocs(channels, t), part: t.Partition}, nil
 }
 
 // applier is the only writer of its generation's documents (the consumer
@@ -54,6 +57,7 @@ type applier struct {
 	views    *projections.Docs // *View by ticket
 	lists    *projections.Docs // *page by "<guild>/<n>", *guildIndex by guild
 	channels *projections.Docs // channelLink by channel
+	part     projections.Partition
 }
 
 // Apply implements projections.Applier.
@@ -199,6 +203,11 @@ func (a *applier) scrub(ctx context.Context, r projections.Erasure) error {
 		v, err := a.view(ctx, id)
 		if err != nil {
 			return err
+		}
+		if a.part.Split() && (v.Guild == "" || !a.part.Owns(v.Guild)) {
+			// Another partition's ticket, or one this partition has not
+			// seen opened: its owner scrubs it when it reaches the receipt.
+			continue
 		}
 		if i, done := slices.BinarySearch(v.Scrubbed, r.Request); !done {
 			v.Scrubbed = slices.Insert(v.Scrubbed, i, r.Request)

@@ -21,6 +21,9 @@ var _ projections.Projector = Projector{}
 // Name implements projections.Projector.
 func (Projector) Name() string { return Name }
 
+// PerGuild implements projections.PerGuild: it can be split by guild.
+func (Projector) PerGuild() {}
+
 // Version implements projections.Projector.
 func (Projector) Version() int { return 3 }
 
@@ -33,13 +36,14 @@ func (Projector) Open(ctx context.Context, t projections.Target) (projections.Ap
 	if err != nil {
 		return nil, err
 	}
-	return &applier{store: t.Store, docs: projections.NewDocs(coll, t)}, nil
+	return &applier{store: t.Store, docs: projections.NewDocs(coll, t), part: t.Partition}, nil
 }
 
 // applier is the only writer of its generation (the consumer group lease).
 type applier struct {
 	store *eventstore.Store
 	docs  *projections.Docs // *header, *chunk, *location
+	part  projections.Partition
 }
 
 func locationID(ticket, message string) string { return ticket + "/m/" + message }
@@ -289,6 +293,11 @@ func (a *applier) scrub(ctx context.Context, r projections.Erasure) error {
 		h, err := a.header(ctx, id)
 		if err != nil {
 			return err
+		}
+		if a.part.Split() && (h.Guild == "" || !a.part.Owns(h.Guild)) {
+			// Another partition's ticket, or one this partition has not
+			// seen opened: its owner scrubs it when it reaches the receipt.
+			continue
 		}
 		i, done := slices.BinarySearch(h.Scrubbed, r.Request)
 		if done {

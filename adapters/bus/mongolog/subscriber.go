@@ -3,6 +3,7 @@ package mongolog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,22 @@ type SubscriberConfig struct {
 	// checkpoint is not saved if it fails. A consumer that buffers its writes
 	// flushes them here, so a checkpoint never claims what is not written.
 	BeforeCheckpoint func(ctx context.Context) error
-	Logger           watermill.LoggerAdapter
+	// Acquired, when set, runs each time the subscriber takes the group's
+	// lease, before anything is delivered; the lease is let go if it fails.
+	// A consumer that caches what it wrote drops the cache here: another
+	// member may have written since this one last held the group.
+	Acquired func(ctx context.Context) error
+	// Feeds is where commits are read while the group is held; default the
+	// log itself (LogFeed with PollInterval, WakeDelay and BatchSize).
+	Feeds Feeds
+	// Members, Family and Partitions share a projector's partitions between
+	// processes (see Members): the group is one of Partitions partitions of
+	// Family. Without Members, the subscriber takes the group whenever it is
+	// free.
+	Members    *Members
+	Family     string
+	Partitions int
+	Logger     watermill.LoggerAdapter
 }
 
 func (c *SubscriberConfig) setDefaults() {
@@ -70,6 +86,12 @@ func (c *SubscriberConfig) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = watermill.NopLogger{}
+	}
+	if c.Family == "" {
+		c.Family = c.ConsumerGroup
+	}
+	if c.Partitions <= 0 {
+		c.Partitions = 1
 	}
 }
 
@@ -104,7 +126,14 @@ func NewSubscriber(log Log, cps *Checkpoints, cfg SubscriberConfig) (*Subscriber
 	if cfg.ConsumerGroup != "" && cps == nil {
 		return nil, errors.New("a consumer group needs checkpoints")
 	}
-	return &Subscriber{log: log, cps: cps, cfg: cfg, owner: uuid.NewString(), closing: make(chan struct{})}, nil
+	if cfg.Feeds == nil {
+		cfg.Feeds = LogFeed(log, cfg.PollInterval, cfg.WakeDelay, cfg.BatchSize)
+	}
+	owner := uuid.NewString()
+	if cfg.Members != nil {
+		owner = cfg.Members.owner
+	}
+	return &Subscriber{log: log, cps: cps, cfg: cfg, owner: owner, closing: make(chan struct{})}, nil
 }
 
 // ConsumerGroup returns the subscriber's consumer group ("" for none).
@@ -168,43 +197,91 @@ func (sub *subscription) logger() watermill.LoggerAdapter {
 	return sub.s.cfg.Logger.With(watermill.LogFields{"topic": sub.topic, "consumer_group": sub.group()})
 }
 
+// run consumes the topic: without a group, from the start; with one, each
+// time it holds the group's lease — after losing it, or letting it go to
+// another member, it waits to take it again, so a process stays ready to
+// take over until it closes.
 func (sub *subscription) run(ctx context.Context) {
-	sub.cp = Checkpoint{Position: 1}
-	if sub.group() != "" {
+	if sub.group() == "" {
+		sub.cp = Checkpoint{Position: 1}
+		sub.consume(ctx)
+		return
+	}
+	for ctx.Err() == nil {
 		if !sub.acquire(ctx) {
 			return
 		}
-		defer sub.release()
-		var renewCancel context.CancelFunc
-		ctx, renewCancel = context.WithCancel(ctx)
-		defer renewCancel()
-		go sub.renew(ctx, renewCancel)
-	}
-	defer sub.save(true)
-	sub.saveAt = time.Now().Add(sub.s.cfg.CheckpointInterval)
-	for {
-		wake := sub.s.log.Wait(sub.topic)
-		commits, err := sub.s.log.ReadLog(ctx, sub.topic, sub.cp.Position, sub.s.cfg.BatchSize)
-		if err != nil && ctx.Err() == nil {
-			sub.logger().Error("Reading the event log failed; retrying", err, nil)
-		}
-		if len(commits) == 0 {
-			sub.caughtUp()
+		yielded := sub.hold(ctx)
+		if yielded {
+			// Give another member the time to take it.
 			select {
 			case <-ctx.Done():
-				return
-			case <-wake:
-				// Let the command that appended finish its other appends
-				// before every consumer in the process competes with it.
-				time.Sleep(sub.s.cfg.WakeDelay)
+			case <-time.After(sub.s.cfg.LeaseTTL):
+			}
+		}
+	}
+}
+
+// hold consumes while the lease is held; it reports whether it let the
+// group go to another member (see Members).
+func (sub *subscription) hold(ctx context.Context) (yielded bool) {
+	var yield atomic.Bool
+	held, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sub.renew(held, stop, &yield)
+	}()
+	sub.consume(held)
+	stop()
+	<-done
+	sub.save(true)
+	if !sub.leaseLost.Load() {
+		sub.release()
+	}
+	if m := sub.s.cfg.Members; m != nil && !yield.Load() {
+		m.letGo(sub.s.cfg.Family)
+	}
+	sub.leaseLost.Store(false)
+	return yield.Load()
+}
+
+// consume delivers the feed's commits from the checkpoint on until ctx ends.
+func (sub *subscription) consume(ctx context.Context) {
+	feed, err := sub.s.cfg.Feeds(ctx, sub.topic, sub.group())
+	if err != nil {
+		sub.logger().Error("Opening the feed failed", err, nil)
+		return
+	}
+	defer func() {
+		if err := feed.Close(); err != nil {
+			sub.logger().Error("Closing the feed failed", err, nil)
+		}
+	}()
+	sub.saveAt = time.Now().Add(sub.s.cfg.CheckpointInterval)
+	for ctx.Err() == nil {
+		commits, err := feed.Next(ctx, sub.cp.Position)
+		if err != nil && ctx.Err() == nil {
+			sub.logger().Error("Reading the event log failed; retrying", err, nil)
+			select {
+			case <-ctx.Done():
 			case <-time.After(sub.s.cfg.PollInterval):
 			}
 			continue
 		}
+		if len(commits) == 0 {
+			sub.caughtUp()
+			continue
+		}
 		for _, c := range commits {
+			if c.Position != sub.cp.Position {
+				sub.logger().Error("The feed skipped part of the log; reading it again", fmt.Errorf("got commit %d, want %d", c.Position, sub.cp.Position), nil)
+				break
+			}
 			envs := c.Envelopes()
 			for i := range envs {
-				if c.Position == sub.cp.Position && i < sub.cp.Index {
+				if i < sub.cp.Index {
 					continue // delivered before the checkpoint
 				}
 				if !sub.deliver(ctx, envs[i]) {
@@ -224,7 +301,16 @@ func (sub *subscription) run(ctx context.Context) {
 func (sub *subscription) acquire(ctx context.Context) bool {
 	var epoch int64
 	loaded := false
+	m := sub.s.cfg.Members
 	for {
+		if m != nil && !m.mayTake(sub.s.cfg.Family, sub.s.cfg.Partitions) {
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(min(sub.s.cfg.LeaseTTL/4, time.Second)):
+			}
+			continue
+		}
 		lease, e, err := sub.s.cps.TryAcquire(ctx, sub.topic, sub.group(), sub.s.owner, sub.s.cfg.LeaseTTL, epoch)
 		epoch = e
 		if err != nil && ctx.Err() == nil {
@@ -234,13 +320,26 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 			sub.lease = lease
 			cp, err := sub.s.cps.Load(ctx, sub.topic, sub.group())
 			if err == nil {
-				sub.cp, sub.saved, loaded = cp, cp, true
+				sub.cp, sub.saved, sub.flushed, loaded = cp, cp, cp, true
 			} else if ctx.Err() == nil {
 				sub.logger().Error("Loading the checkpoint failed; retrying", err, nil)
 			}
+			if loaded && sub.s.cfg.Acquired != nil {
+				if err := sub.s.cfg.Acquired(ctx); err != nil {
+					if ctx.Err() == nil {
+						sub.logger().Error("Preparing the consumer failed; letting the group go", err, nil)
+					}
+					loaded = false
+				}
+			}
 			if loaded {
+				if m != nil {
+					m.took(sub.s.cfg.Family)
+				}
+				sub.acked = 0
 				return true
 			}
+			sub.release()
 		}
 		select {
 		case <-ctx.Done():
@@ -250,13 +349,27 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 	}
 }
 
-func (sub *subscription) renew(ctx context.Context, lost context.CancelFunc) {
+// renew keeps the lease until ctx ends; it ends the hold (stop) when the
+// lease is lost, or when Members says this process holds more than its
+// share (setting yield).
+func (sub *subscription) renew(ctx context.Context, stop context.CancelFunc, yield *atomic.Bool) {
+	lost := stop
 	t := time.NewTicker(sub.s.cfg.LeaseTTL / 3)
 	defer t.Stop()
+	balance := time.NewTicker(min(sub.s.cfg.LeaseTTL/4, time.Second))
+	defer balance.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-balance.C:
+			if m := sub.s.cfg.Members; m != nil && m.shouldYield(sub.s.cfg.Family, sub.s.cfg.Partitions) {
+				sub.logger().Info("Letting a partition go to another member", nil)
+				yield.Store(true)
+				stop()
+				return
+			}
+			continue
 		case <-t.C:
 		}
 		err := sub.lease.Renew(ctx)
@@ -271,6 +384,7 @@ func (sub *subscription) renew(ctx context.Context, lost context.CancelFunc) {
 		}
 	}
 }
+
 
 func (sub *subscription) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

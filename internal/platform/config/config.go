@@ -64,7 +64,24 @@ type Config struct {
 	// listener of its own, "http" for the HTTP listener, or "" for nowhere
 	// (the default: metrics are not public unless asked for).
 	MetricsAddr string
+	// Transport carries the log to projectors and reactors: TransportMongoDB
+	// (the log itself, polled) or TransportNATS (JetStream, NATSURL).
+	Transport string
+	NATSURL   string
+	// Partitions splits each projector that can be split by guild into
+	// that many consumer groups, shared between processes.
+	Partitions int
 }
+
+// Transports.
+const (
+	TransportMongoDB = "mongodb"
+	TransportNATS    = "nats"
+)
+
+// MaxPartitions bounds TICKETIFY_PARTITIONS: a partition is a consumer
+// group per projector, with its lease and checkpoint.
+const MaxPartitions = 256
 
 // MetricsOnHTTP as TICKETIFY_METRICS_ADDR serves /metrics on the HTTP
 // listener (for those who protect it themselves).
@@ -93,6 +110,9 @@ var Vars = []Var{
 	{"TICKETIFY_SHARD_COUNT", "(empty: Discord's recommendation)", "the bot's total number of gateway shards; set it when processes split them"},
 	{"TICKETIFY_SHARDS", "(empty: all shards)", "the shards this process runs, like 0-3 or 0,2 (needs TICKETIFY_SHARD_COUNT): one range per process"},
 	{"TICKETIFY_METRICS_ADDR", "(empty: no metrics)", "Prometheus metrics: an address like 127.0.0.1:9090 serves /metrics on a listener of its own; http serves it on the HTTP listener"},
+	{"TICKETIFY_TRANSPORT", "mongodb", "how events reach projectors and reactors: mongodb (the log itself; other processes' appends are polled) or nats (NATS JetStream, fed by a relay from the log)"},
+	{"TICKETIFY_NATS_URL", "(empty)", "the NATS server for TICKETIFY_TRANSPORT=nats, like nats://127.0.0.1:4222"},
+	{"TICKETIFY_PARTITIONS", "1", "consumer groups each per-server projector is split into by server, shared between processes (changing it rebuilds those projections at the next start)"},
 	{"TICKETIFY_TRUSTED_PROXIES", "(empty: none)", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (rate limits)"},
 	{"DISCORD_CLIENT_ID", "(empty: no dashboard login)", "the application's OAuth2 client id, for the dashboard's Discord login"},
 	{"DISCORD_CLIENT_SECRET", "", "its client secret; never logged"},
@@ -131,6 +151,27 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("TICKETIFY_SHARDS: %w", err))
 		}
 		c.ShardIDs = ids
+	}
+	c.Transport = strings.ToLower(or(strings.TrimSpace(getenv("TICKETIFY_TRANSPORT")), TransportMongoDB))
+	c.NATSURL = strings.TrimSpace(getenv("TICKETIFY_NATS_URL"))
+	switch c.Transport {
+	case TransportMongoDB:
+	case TransportNATS:
+		if c.NATSURL == "" {
+			errs = append(errs, errors.New("TICKETIFY_NATS_URL: required with TICKETIFY_TRANSPORT=nats (e.g. nats://127.0.0.1:4222)"))
+		} else if u, err := url.Parse(c.NATSURL); err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
+			errs = append(errs, errors.New("TICKETIFY_NATS_URL: want nats://host:port or tls://host:port"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("TICKETIFY_TRANSPORT: want %s or %s, got %q", TransportMongoDB, TransportNATS, c.Transport))
+	}
+	c.Partitions = 1
+	if v := strings.TrimSpace(getenv("TICKETIFY_PARTITIONS")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > MaxPartitions || strings.HasPrefix(v, "+") {
+			errs = append(errs, fmt.Errorf("TICKETIFY_PARTITIONS: want a number from 1 to %d, got %q", MaxPartitions, v))
+		} else {
+			c.Partitions = n
+		}
 	}
 	c.MetricsAddr = strings.TrimSpace(getenv("TICKETIFY_METRICS_ADDR"))
 	if c.MetricsAddr != "" && c.MetricsAddr != MetricsOnHTTP {

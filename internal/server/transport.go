@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/adapters/bus/natsbus"
+	"github.com/ticketify/ticketify/internal/platform/config"
+	"github.com/ticketify/ticketify/internal/platform/panics"
+	"github.com/ticketify/ticketify/projections/runner"
+)
+
+// transport is how a serving process's consumer groups get their events:
+// the heartbeat that shares partitions (Members), and with
+// TICKETIFY_TRANSPORT=nats the JetStream feeds, the relay and the nudges.
+type transport struct {
+	members *mongolog.Members
+	subs    runner.Subscribers
+	relay   *natsbus.Relay // nil on the MongoDB transport
+	nudger  *natsbus.Nudger
+}
+
+// openTransport prepares the transport; run starts its background work.
+func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *slog.Logger) (*transport, error) {
+	members, err := mongolog.OpenMembers(ctx, st.Conn, "process-"+uuid.NewString(), 0)
+	if err != nil {
+		return nil, err
+	}
+	t := &transport{members: members}
+	var feeds mongolog.Feeds
+	if cfg.Transport == config.TransportNATS {
+		ncfg := natsbus.Config{URL: cfg.NATSURL}
+		if err := natsbus.EnsureStream(ncfg, ""); err != nil {
+			return nil, fmt.Errorf("NATS JetStream at %s: %w", cfg.NATSURL, err)
+		}
+		feeds = natsbus.Feeds(ncfg, st.Log, time.Second)
+		t.relay = &natsbus.Relay{Config: ncfg, Log: st.Log, Checkpoints: st.Checkpoints, Logger: logger}
+		if t.nudger, err = natsbus.NewNudger(ncfg); err != nil {
+			return nil, err
+		}
+		nudger := t.nudger
+		st.Store.ObserveAppends(func(_ time.Duration, err error) {
+			if err == nil {
+				nudger.Appended()
+			}
+		})
+		logger.Info("events travel over NATS JetStream", "partitions", cfg.Partitions)
+	}
+	t.subs = Subscribers(st.Log, st.Checkpoints, cfg.PollInterval, feeds, members, logger)
+	return t, nil
+}
+
+// run keeps the heartbeat and the relay going until ctx ends.
+func (t *transport) run(ctx context.Context, logger *slog.Logger) {
+	go t.members.Run(ctx)
+	if t.relay != nil {
+		go func() {
+			if err := panics.Call(func() error { return t.relay.Run(ctx) }); err != nil {
+				logger.Error("the NATS relay stopped; subscribers read the log itself meanwhile", "err", err)
+			}
+		}()
+	}
+}
+
+func (t *transport) close() {
+	if t.nudger != nil {
+		t.nudger.Close()
+	}
+}
