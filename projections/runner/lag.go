@@ -22,9 +22,9 @@ type GroupLag struct {
 	// guilds, for a group of a projector split by guild.
 	Family    string
 	Partition projections.Partition
-	Reactor bool
-	Commits int64
-	Age     time.Duration
+	Reactor   bool
+	Commits   int64
+	Age       time.Duration
 }
 
 // Lag reads every consumer group's checkpoint against the log's head, for

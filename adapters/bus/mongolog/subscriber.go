@@ -385,7 +385,6 @@ func (sub *subscription) renew(ctx context.Context, stop context.CancelFunc, yie
 	}
 }
 
-
 func (sub *subscription) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
