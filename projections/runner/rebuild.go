@@ -210,9 +210,9 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 		// Every consumer group of the projector, as it was split and as it
 		// will be: one pass over the log feeds them all, so none may be
 		// consumed meanwhile.
-		groups := groupsOf(p, r.cfg.Partitions)
+		groups := GroupsOf(p, r.cfg.Partitions)
 		if cur != nil {
-			for _, g := range groupsOf(p, cur.partitions()) {
+			for _, g := range GroupsOf(p, cur.partitions()) {
 				if !slices.Contains(groups, g) {
 					groups = append(groups, g)
 				}
@@ -258,7 +258,7 @@ func (r *Runtime) Rebuild(ctx context.Context, names ...string) error {
 		// what it already applied since the old checkpoint, which its guards
 		// ignore. The other order would leave the old generation live with a
 		// checkpoint past events it never saw.
-		groups := groupsOf(b.p, r.cfg.Partitions)
+		groups := GroupsOf(b.p, r.cfg.Partitions)
 		if err := r.saveMeta(ctx, metaDoc{ID: b.p.Name(), Version: b.p.Version(), Generation: b.new.Generation, RebuiltAt: time.Now().UTC(), Head: cp.Event, Partitions: len(groups)}); err != nil {
 			return err
 		}

@@ -183,8 +183,9 @@ func partitionsOf(p projections.Projector, n int) []projections.Partition {
 	return parts
 }
 
-// groupsOf returns the consumer group names of a projector split n ways.
-func groupsOf(p projections.Projector, n int) []string {
+// GroupsOf returns the consumer groups of a projector split n ways (its
+// own name alone when it is not split, or cannot be).
+func GroupsOf(p projections.Projector, n int) []string {
 	var names []string
 	for _, part := range partitionsOf(p, n) {
 		names = append(names, part.Group(p.Name()))
