@@ -29,6 +29,7 @@ import (
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/runner"
 )
 
 // crashWorld is the real program (a child process, embedded FerretDB in its
@@ -426,12 +427,18 @@ func (w *crashWorld) checkProjectionsEqualARebuild(ctx context.Context, cfg conf
 	}
 	e := &testenv.AppEnv{Conn: st.Conn}
 	for _, p := range server.Projectors() {
-		cp, err := st.Checkpoints.Load(ctx, eventstore.DefaultTopic, p.Name())
-		if err != nil {
-			t.Fatal(err)
+		stopped := false
+		for _, g := range runner.GroupsOf(p, cfg.Partitions) {
+			cp, err := st.Checkpoints.Load(ctx, eventstore.DefaultTopic, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cp.Event != last {
+				t.Errorf("%s stopped at event %d of %d", g, cp.Event, last)
+				stopped = true
+			}
 		}
-		if cp.Event != last {
-			t.Errorf("%s stopped at event %d of %d", p.Name(), cp.Event, last)
+		if stopped {
 			continue
 		}
 		live, err := rt.Target(ctx, p)

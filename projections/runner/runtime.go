@@ -276,6 +276,11 @@ func (r *Runtime) loadMeta(ctx context.Context, name string) (*metaDoc, error) {
 
 func (r *Runtime) saveMeta(ctx context.Context, d metaDoc) error {
 	_, err := r.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	if mongodb.IsDuplicateKey(err) {
+		// Another process inserted it at the same moment (two upserts race
+		// on FerretDB and MongoDB alike); it exists now, so this replaces.
+		_, err = r.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	}
 	r.forgetTargets()
 	return mongodb.Classify(err)
 }

@@ -86,6 +86,9 @@ func (c *Checkpoints) Save(ctx context.Context, topic, group string, cp Checkpoi
 	d := checkpointDoc{ID: checkpointKey(topic, group), Topic: topic, Group: group,
 		Position: cp.Position, Index: cp.Index, Event: cp.Event, UpdatedAt: time.Now().UTC()}
 	_, err := c.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	if mongodb.IsDuplicateKey(err) { // a racing first insert by another process: it exists now
+		_, err = c.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	}
 	if err != nil {
 		return fmt.Errorf("save checkpoint %s/%s: %w", topic, group, mongodb.Classify(err))
 	}

@@ -66,7 +66,7 @@ func OpenMembers(ctx context.Context, conn *mongodb.Conn, owner string, ttl time
 // expire).
 func (m *Members) Run(ctx context.Context) {
 	m.beat(ctx)
-	t := time.NewTicker(m.ttl / 4)
+	t := time.NewTicker(m.ttl / 8) // a dead member is counted out within ttl + ttl/8
 	defer t.Stop()
 	for {
 		select {

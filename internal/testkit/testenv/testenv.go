@@ -175,6 +175,15 @@ func SQLiteServer(t testing.TB) *embedded.Server { return sqliteServer.start(t, 
 // PostgreSQL backend. It skips when PostgreSQL does not answer, except in CI.
 func PostgreSQL(t testing.TB) *mongodb.Conn {
 	t.Helper()
+	srv := PostgreSQLServer(t)
+	return connect(t, srv.URI(), nil)
+}
+
+// PostgreSQLServer returns the shared embedded FerretDB with the PostgreSQL
+// backend — the stand-in for a MongoDB replica set that several processes
+// share. It skips when PostgreSQL does not answer, except in CI.
+func PostgreSQLServer(t testing.TB) *embedded.Server {
+	t.Helper()
 	c, err := net.DialTimeout("tcp", "127.0.0.1:5432", time.Second)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -183,8 +192,7 @@ func PostgreSQL(t testing.TB) *mongodb.Conn {
 		t.Skipf("PostgreSQL is not answering on 127.0.0.1:5432: %v", err)
 	}
 	_ = c.Close()
-	srv := postgresServer.start(t, embedded.PostgreSQL)
-	return connect(t, srv.URI(), nil)
+	return postgresServer.start(t, embedded.PostgreSQL)
 }
 
 // External returns a fresh database on the server named by TICKETIFY_TEST_MONGODB_URI.
