@@ -18,12 +18,14 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
+	"github.com/ticketify/ticketify/adapters/bus/natsbus"
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/server"
+	"github.com/ticketify/ticketify/internal/testkit/natstest"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/runner"
@@ -362,15 +364,46 @@ func BenchmarkCatchUp(b *testing.B) {
 
 // BenchmarkAppendToHandlerLag: time from an append returning to a subscribed
 // handler receiving the event, in the same process (woken at once) and from
-// another process (found by polling every 100ms).
+// another process (found by polling every 100ms), and from another process
+// over NATS JetStream (the appender nudges the relay, the relay publishes,
+// the subscriber's durable consumer receives).
 func BenchmarkAppendToHandlerLag(b *testing.B) {
 	forEach(b, func(b *testing.B, backend string, n int) {
 		s := seed(b, backend, n)
-		for _, mode := range []string{"same-process", "other-process"} {
+		for _, mode := range []string{"same-process", "other-process", "other-process-nats"} {
 			b.Run(mode, func(b *testing.B) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				reader := s.env.Log
+				var feeds mongolog.Feeds
+				appended := func() {}
+				if mode == "other-process-nats" {
+					// The appending process nudges; the relay and the
+					// subscriber read through their own log, as another
+					// process would.
+					other, err := mongostore.Open(ctx, s.env.Conn, mongostore.Config{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer other.Close()
+					reader = other
+					ncfg := natsbus.Config{URL: natstest.Start(b).URL()}
+					cps, err := mongolog.OpenCheckpoints(ctx, s.env.Conn)
+					if err != nil {
+						b.Fatal(err)
+					}
+					head, _ := s.env.Log.Head(ctx, "")
+					_ = cps.Save(ctx, eventstore.DefaultTopic, natsbus.RelayGroup, mongolog.Checkpoint{Position: head + 1})
+					relay := &natsbus.Relay{Config: ncfg, Log: other, Checkpoints: cps}
+					go func() { _ = relay.Run(ctx) }()
+					nudger, err := natsbus.NewNudger(ncfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer nudger.Close()
+					appended = nudger.Appended
+					feeds = natsbus.Feeds(ncfg, other, time.Second)
+				}
 				if mode == "other-process" {
 					other, err := mongostore.Open(ctx, s.env.Conn, mongostore.Config{})
 					if err != nil {
@@ -383,7 +416,7 @@ func BenchmarkAppendToHandlerLag(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				sub, err := mongolog.NewSubscriber(reader, cps, mongolog.SubscriberConfig{ConsumerGroup: fmt.Sprintf("lag-%d", time.Now().UnixNano())})
+				sub, err := mongolog.NewSubscriber(reader, cps, mongolog.SubscriberConfig{ConsumerGroup: fmt.Sprintf("lag-%d", time.Now().UnixNano()), Feeds: feeds})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -407,6 +440,7 @@ func BenchmarkAppendToHandlerLag(b *testing.B) {
 						b.Fatal(err)
 					}
 					t0 := time.Now()
+					appended()
 					<-received
 					d = append(d, time.Since(t0))
 				}
