@@ -112,7 +112,11 @@ type Subscriber struct {
 	owner   string
 	closing chan struct{}
 	once    sync.Once
-	wg      sync.WaitGroup
+	// leasesFrozen stands, in tests (export_test.go), for a process frozen
+	// past its lease, or cut off from the database: no lease is taken or
+	// renewed while it is set.
+	leasesFrozen atomic.Bool
+	wg           sync.WaitGroup
 }
 
 var _ message.Subscriber = (*Subscriber)(nil)
@@ -187,8 +191,13 @@ type subscription struct {
 	flushed Checkpoint
 	acked   int
 	saveAt  time.Time
-	// leaseLost is set when renewing found another member holding the lease.
+	// leaseLost is set when renewing found another member holding the lease,
+	// or when the lease may have expired unrenewed (see mayWrite).
 	leaseLost atomic.Bool
+	// validUntil is when the lease ends unless renewed: the time before the
+	// last successful renewal (or the acquisition), plus its TTL.
+	validUntil atomic.Int64 // unix nanoseconds
+	stopHold   context.CancelFunc
 }
 
 func (sub *subscription) group() string { return sub.s.cfg.ConsumerGroup }
@@ -228,6 +237,7 @@ func (sub *subscription) hold(ctx context.Context) (yielded bool) {
 	var yield atomic.Bool
 	held, stop := context.WithCancel(ctx)
 	defer stop()
+	sub.stopHold = stop
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -303,7 +313,7 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 	loaded := false
 	m := sub.s.cfg.Members
 	for {
-		if m != nil && !m.mayTake(sub.s.cfg.Family, sub.s.cfg.Partitions) {
+		if sub.s.leasesFrozen.Load() || m != nil && !m.mayTake(sub.s.cfg.Family, sub.s.cfg.Partitions) {
 			select {
 			case <-ctx.Done():
 				return false
@@ -311,6 +321,7 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 			}
 			continue
 		}
+		asked := time.Now()
 		lease, e, err := sub.s.cps.TryAcquire(ctx, sub.topic, sub.group(), sub.s.owner, sub.s.cfg.LeaseTTL, epoch)
 		epoch = e
 		if err != nil && ctx.Err() == nil {
@@ -318,6 +329,7 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 		}
 		if lease != nil {
 			sub.lease = lease
+			sub.validUntil.Store(asked.Add(sub.s.cfg.LeaseTTL).UnixNano())
 			cp, err := sub.s.cps.Load(ctx, sub.topic, sub.group())
 			if err == nil {
 				sub.cp, sub.saved, sub.flushed, loaded = cp, cp, cp, true
@@ -372,7 +384,14 @@ func (sub *subscription) renew(ctx context.Context, stop context.CancelFunc, yie
 			continue
 		case <-t.C:
 		}
+		if sub.s.leasesFrozen.Load() {
+			continue
+		}
+		asked := time.Now()
 		err := sub.lease.Renew(ctx)
+		if err == nil {
+			sub.validUntil.Store(asked.Add(sub.s.cfg.LeaseTTL).UnixNano())
+		}
 		if errors.Is(err, ErrLeaseLost) {
 			sub.logger().Info("Consumer group lease lost to another member; stopping", nil)
 			sub.leaseLost.Store(true)
@@ -399,7 +418,7 @@ func (sub *subscription) release() {
 // writes of a quiet server for nothing (what it would save is delivered
 // again after a crash, and applied once).
 func (sub *subscription) caughtUp() {
-	if f := sub.s.cfg.BeforeCheckpoint; f != nil && sub.group() != "" && sub.cp != sub.flushed && !sub.leaseLost.Load() {
+	if f := sub.s.cfg.BeforeCheckpoint; f != nil && sub.group() != "" && sub.cp != sub.flushed && sub.mayWrite() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := f(ctx)
 		cancel()
@@ -412,10 +431,35 @@ func (sub *subscription) caughtUp() {
 	sub.save(false)
 }
 
+// mayWrite says whether the consumer's writes and the checkpoint may go
+// out: the lease is held, and not about to expire unrenewed. A process that
+// stalled (a long GC pause, a frozen VM) past its lease may find another
+// member consuming the group when it wakes; it must not flush what it
+// buffered over that member's documents, so it writes only while its lease
+// has at least a tenth of its time left, and otherwise lets the group go
+// (what it did not write is delivered again to whoever holds the group).
+func (sub *subscription) mayWrite() bool {
+	if sub.leaseLost.Load() {
+		return false
+	}
+	if sub.lease == nil {
+		return true
+	}
+	if time.Now().UnixNano() < sub.validUntil.Load()-int64(sub.s.cfg.LeaseTTL/10) {
+		return true
+	}
+	sub.logger().Error("The consumer group lease may have expired unrenewed; writing nothing and letting the group go", nil, nil)
+	sub.leaseLost.Store(true)
+	if sub.stopHold != nil {
+		sub.stopHold()
+	}
+	return false
+}
+
 // save stores the checkpoint when it moved and enough acks or time passed
 // (or always, when final).
 func (sub *subscription) save(final bool) {
-	if sub.group() == "" || sub.cp == sub.saved || sub.leaseLost.Load() {
+	if sub.group() == "" || sub.cp == sub.saved || !sub.mayWrite() {
 		// After losing the lease, another member owns the group: neither
 		// its consumer's writes nor its checkpoint may be touched from here.
 		return
