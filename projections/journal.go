@@ -32,9 +32,10 @@ import (
 // generation at a time (the consumer group lease): a document in it has not
 // been written by any later flush, since a later flush would have replaced
 // the record first. (A process that stalls past its lease's expiry while
-// another takes over could still write; fencing writes by the lease's epoch
-// is left to the scale-out work.) A record too large for one document is written as parts
-// before the record that names them.
+// another takes over could still write — which is why a consumer group's
+// member flushes nothing once its lease may have expired unrenewed; see
+// mongolog's subscription.mayWrite.) A record too large for one document is
+// written as parts before the record that names them.
 type Journal struct {
 	coll      *mongo.Collection
 	id        string // the record's _id: the projector's generation

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -36,7 +35,9 @@ func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *
 	if cfg.Transport == config.TransportNATS {
 		ncfg := natsbus.Config{URL: cfg.NATSURL}
 		if err := natsbus.EnsureStream(ncfg, ""); err != nil {
-			return nil, fmt.Errorf("NATS JetStream at %s: %w", cfg.NATSURL, err)
+			// Not fatal: the log is the truth, and the subscribers read it
+			// themselves until NATS answers (the relay keeps trying).
+			logger.Error("NATS JetStream does not answer; events are read from the log until it does", "err", err)
 		}
 		feeds = natsbus.Feeds(ncfg, st.Log, time.Second)
 		t.relay = &natsbus.Relay{Config: ncfg, Log: st.Log, Checkpoints: st.Checkpoints, Logger: logger}

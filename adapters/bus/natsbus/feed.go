@@ -2,7 +2,7 @@ package natsbus
 
 import (
 	"context"
-	"fmt"
+	"sync"
 	"time"
 
 	wmnats "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
@@ -21,42 +21,101 @@ type Log interface {
 // subscriber takes its group, it subscribes the group's durable consumer.
 // idle is how long a feed waits for a message before it looks at the log
 // itself (default 1s): with the relay down, delivery goes on at that pace.
+// With NATS unreachable the feed reads the log at that pace too, and
+// subscribes again every resubscribe.
 func Feeds(cfg Config, log Log, idle time.Duration) mongolog.Feeds {
 	cfg.setDefaults()
 	if idle <= 0 {
 		idle = time.Second
 	}
 	return func(ctx context.Context, topic, group string) (mongolog.Feed, error) {
-		sub, err := NewSubscriber(cfg, group)
-		if err != nil {
-			return nil, fmt.Errorf("natsbus: subscriber of %s: %w", group, err)
-		}
-		subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		msgs, err := sub.Subscribe(subCtx, cfg.subject(topic))
-		if err != nil {
-			cancel()
-			_ = sub.Close()
-			return nil, fmt.Errorf("natsbus: subscribe %s: %w", group, err)
-		}
-		return &feed{sub: sub, cancel: cancel, msgs: msgs, log: log, topic: topic, idle: idle, batch: 256, cfg: cfg}, nil
+		f := &feed{log: log, topic: topic, group: group, idle: idle, batch: 256, cfg: cfg}
+		f.trySubscribe()
+		return f, nil
 	}
 }
 
+// resubscribe is how often a feed without a subscription tries again.
+const resubscribe = 5 * time.Second
+
 type feed struct {
-	sub    *wmnats.Subscriber
-	cancel context.CancelFunc
-	msgs   <-chan *message.Message
-	log    Log
-	topic  string
-	idle   time.Duration
-	batch  int
-	cfg    Config
+	log   Log
+	topic string
+	group string
+	idle  time.Duration
+	batch int
+	cfg   Config
+
+	mu          sync.Mutex
+	sub         *wmnats.Subscriber // nil while NATS is unreachable
+	cancel      context.CancelFunc
+	msgs        <-chan *message.Message
+	subscribing bool
+	triedAt     time.Time
+	closed      bool
+}
+
+// trySubscribe subscribes the group's durable consumer in the background
+// (a subscription to a NATS that does not answer takes seconds to fail),
+// unless the feed has one, is at it, or tried less than resubscribe ago.
+func (f *feed) trySubscribe() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed || f.sub != nil || f.subscribing || (!f.triedAt.IsZero() && time.Since(f.triedAt) < resubscribe) {
+		return
+	}
+	f.subscribing = true
+	go func() {
+		sub, err := NewSubscriber(f.cfg, f.group)
+		var msgs <-chan *message.Message
+		ctx, cancel := context.WithCancel(context.Background())
+		if err == nil {
+			if msgs, err = sub.Subscribe(ctx, f.cfg.subject(f.topic)); err != nil {
+				go func() { _ = sub.Close() }() // waits for its timeouts; nothing needs it
+			}
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.subscribing, f.triedAt = false, time.Now()
+		if err != nil {
+			cancel()
+			f.cfg.Logger.Error("NATS JetStream cannot be subscribed; reading the log itself meanwhile", err,
+				map[string]any{"consumer_group": f.group})
+			return
+		}
+		if f.closed {
+			cancel()
+			go func() { _ = sub.Close() }()
+			return
+		}
+		f.sub, f.cancel, f.msgs = sub, cancel, msgs
+	}()
+}
+
+// unsubscribe drops the subscription; call with mu held.
+func (f *feed) unsubscribe() {
+	if f.sub == nil {
+		return
+	}
+	f.cancel()
+	sub := f.sub
+	go func() { _ = sub.Close() }()
+	f.sub, f.cancel, f.msgs = nil, nil, nil
+	f.triedAt = time.Now()
+}
+
+func (f *feed) messages() <-chan *message.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.msgs
 }
 
 // Next implements mongolog.Feed. A message is acked as soon as it is read:
 // what was consumed is the subscriber's checkpoint in MongoDB, not the
 // durable consumer's position, which only saves passing over old messages.
 func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit, error) {
+	f.trySubscribe()
+	msgs := f.messages()
 	idle := time.NewTimer(f.idle)
 	defer idle.Stop()
 	for {
@@ -64,11 +123,16 @@ func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit,
 		case <-ctx.Done():
 			return nil, nil
 		case <-idle.C:
-			// Quiet: the relay may be down, or simply nothing happened.
+			// Quiet: the relay or NATS may be down, or nothing happened.
 			return f.log.ReadLog(ctx, f.topic, from, f.batch)
-		case msg, ok := <-f.msgs:
+		case msg, ok := <-msgs: // a nil channel (no subscription) never delivers
 			if !ok {
-				return nil, fmt.Errorf("natsbus: the subscription of %s ended", f.topic)
+				f.cfg.Logger.Error("The NATS subscription ended; reading the log itself until it is back", nil,
+					map[string]any{"consumer_group": f.group})
+				f.mu.Lock()
+				f.unsubscribe()
+				f.mu.Unlock()
+				return f.log.ReadLog(ctx, f.topic, from, f.batch)
 			}
 			msg.Ack()
 			c, err := commitOf(msg)
@@ -96,6 +160,9 @@ func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit,
 // Close ends the subscription; the durable consumer stays for the next
 // holder of the group.
 func (f *feed) Close() error {
-	f.cancel()
-	return f.sub.Close()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	f.unsubscribe()
+	return nil
 }

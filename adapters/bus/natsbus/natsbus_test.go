@@ -272,3 +272,34 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// With NATS down — before a consumer starts, and while it runs — nothing
+// is lost or doubled: consumers read the log itself at the idle pace, the
+// relay publishes what it could not once NATS is back, and the consumers
+// pass over what they already have.
+func TestANATSOutageLosesNothing(t *testing.T) {
+	w := newWorld(t)
+	w.relay(t)
+	got, _ := w.consume(t, "views")
+	w.open(t, 3)
+	at := w.receive(t, got, 0)
+
+	w.ns.Shutdown()
+	w.ns.WaitForShutdown()
+	w.open(t, 4)
+	at = w.receive(t, got, at)
+	late, _ := w.consume(t, "late") // starts while NATS is down
+	w.receive(t, late, 0)
+
+	w.ns.Restart(t)
+	w.open(t, 4)
+	at = w.receive(t, got, at)
+	waitFor(t, "the relay published what it missed", func() bool { return w.streamMessages(t) == uint64(w.commits(t)) })
+	select {
+	case p := <-got:
+		t.Fatalf("event %d delivered again after NATS came back", p)
+	case <-time.After(300 * time.Millisecond):
+	}
+	w.open(t, 2)
+	w.receive(t, got, at)
+}

@@ -75,8 +75,19 @@ func (r *Relay) Run(ctx context.Context) error {
 	if err := r.Config.Validate(); err != nil {
 		return err
 	}
-	if err := EnsureStream(r.Config, r.Topic); err != nil {
-		return err
+	// NATS may be down when the process starts: the stream is made once it
+	// answers, and the subscribers read the log itself meanwhile.
+	for {
+		err := EnsureStream(r.Config, r.Topic)
+		if err == nil {
+			break
+		}
+		r.Logger.Error("relay: NATS JetStream does not answer; trying again in 5s", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(5 * time.Second):
+		}
 	}
 	pub, err := NewPublisher(r.Config)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 // Server is a running NATS server.
 type Server struct {
 	*server.Server
-	dir string
+	dir  string
+	port int
 }
 
 // Start runs a NATS server with JetStream on a free loopback port, its
@@ -37,7 +38,7 @@ func start(t testing.TB, dir string, port int) *Server {
 	if !ns.ReadyForConnections(10 * time.Second) {
 		t.Fatal("the NATS server did not start within 10s")
 	}
-	return &Server{Server: ns, dir: dir}
+	return &Server{Server: ns, dir: dir, port: ns.Addr().(*net.TCPAddr).Port}
 }
 
 // URL is the server's client URL.
@@ -47,9 +48,8 @@ func (s *Server) URL() string { return s.ClientURL() }
 // storage (its streams and durable consumers survive, as on disk).
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
-	p := s.Server.Addr()
 	s.Shutdown()
 	s.WaitForShutdown()
-	n := start(t, s.dir, p.(*net.TCPAddr).Port)
+	n := start(t, s.dir, s.port)
 	s.Server = n.Server
 }
