@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ticketify/ticketify/adapters/bus/natsbus"
+	"github.com/ticketify/ticketify/projections"
 	"net"
 	"net/http"
 	"strconv"
@@ -120,6 +122,28 @@ func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
 		n, err := s.Reactor.Overdue(ctx, clock().Add(-time.Minute)) // a minute's grace: the schedule runs every few seconds
 		return []metrics.Gauge{{Value: float64(n)}}, err
 	})
+	m.AddGauges("members_live", "Processes consuming this database's consumer groups, by their heartbeats (the divisor of each one's share of the partitions).", nil, func(context.Context) ([]metrics.Gauge, error) {
+		return []metrics.Gauge{{Value: float64(s.transport.members.Live())}}, nil
+	})
+	m.AddGauges("partitions_held", "Partitions of a projector split by server that this process consumes now.", []string{"group"}, func(context.Context) ([]metrics.Gauge, error) {
+		var out []metrics.Gauge
+		for _, p := range Projectors() {
+			if _, ok := p.(projections.PerGuild); ok {
+				out = append(out, metrics.Gauge{Labels: []string{p.Name()}, Value: float64(s.transport.members.Held(p.Name()))})
+			}
+		}
+		return out, nil
+	})
+	if s.transport.relay != nil {
+		m.AddGauges("nats_relay_lag_commits", "Commits of the log the NATS relay has not published yet (whichever process holds it).", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
+			_, head, err := s.Log.LastEvent(ctx, eventstore.DefaultTopic)
+			if err != nil {
+				return nil, err
+			}
+			cp, err := s.Checkpoints.Load(ctx, eventstore.DefaultTopic, natsbus.RelayGroup)
+			return []metrics.Gauge{{Value: float64(max(0, head-cp.Position+1))}}, err
+		})
+	}
 	m.AddGauges("automation_backlog_seconds", "How far the automation's cursor (inactivity closes, reminders, close-request deadlines) is behind now.", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
 		at, err := s.Automation.Cursor.Load(ctx)
 		if err != nil || at.IsZero() {

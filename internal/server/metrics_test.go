@@ -88,6 +88,8 @@ func TestMetricsDescribeTheProgramWithoutNamingAnyone(t *testing.T) {
 		`ticketify_discord_rate_limited_total{route="/channels/{id}/messages",scope="route"}`,
 		`ticketify_erasures_total{kind="user"}`,
 		`ticketify_retention_batches_total{outcome="ok"}`,
+		`ticketify_members_live`,
+		`ticketify_partitions_held{group="ticket-views"}`,
 	} {
 		if got[want] <= 0 {
 			t.Errorf("%s = %v, want more than 0", want, got[want])

@@ -187,7 +187,7 @@ func LogSubscribers(log mongolog.Log, cps *mongolog.Checkpoints, poll time.Durat
 func Subscribers(log mongolog.Log, cps *mongolog.Checkpoints, poll time.Duration, feeds mongolog.Feeds, members *mongolog.Members, logger *slog.Logger) runner.Subscribers {
 	return func(g runner.ConsumerGroup) (message.Subscriber, error) {
 		return mongolog.NewSubscriber(log, cps, mongolog.SubscriberConfig{ConsumerGroup: g.Name, PollInterval: poll,
-			NackResendSleep: g.Redelivery, BeforeCheckpoint: g.BeforeCheckpoint, Acquired: g.Acquired,
+			NackResendSleep: g.Redelivery, BeforeCheckpoint: g.BeforeCheckpoint, Acquired: g.Acquired, RewindOnNack: g.Rewind,
 			Feeds: feeds, Members: members, Family: g.Family, Partitions: g.Partition.Count,
 			Logger: watermill.NewSlogLogger(logger)})
 	}

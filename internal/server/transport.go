@@ -24,9 +24,15 @@ type transport struct {
 	nudger  *natsbus.Nudger
 }
 
+// memberTTL is how long a process's heartbeat lasts unrenewed.
+const memberTTL = 6 * time.Second
+
 // openTransport prepares the transport; run starts its background work.
 func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *slog.Logger) (*transport, error) {
-	members, err := mongolog.OpenMembers(ctx, st.Conn, "process-"+uuid.NewString(), 0)
+	// Heartbeats expire sooner than leases (10 s): a dead process is counted
+	// out (within 6.75 s) before its partitions come free, so the survivors'
+	// shares have grown by then.
+	members, err := mongolog.OpenMembers(ctx, st.Conn, "process-"+uuid.NewString(), memberTTL)
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
@@ -181,5 +185,85 @@ func TestAReactorErrorIsDeliveredAgainNotParked(t *testing.T) {
 	}
 	if parked, err := rt.Parked(context.Background()); err != nil || len(parked) != 0 {
 		t.Fatalf("parked %+v, %v: a reactor's error parked its event", parked, err)
+	}
+}
+
+// halfway counts events into one document, guarded by the positions it has
+// seen — as real projectors guard by versions — and fails once, with the
+// database "unavailable", after changing its buffered count but before
+// recording the event as seen.
+type halfway struct {
+	fail   int64 // the event position to fail at, once
+	failed atomic.Bool
+	target *projections.Target
+}
+
+type countDoc struct {
+	ID   string  `bson:"_id"`
+	N    int     `bson:"n"`
+	Seen []int64 `bson:"seen"`
+}
+
+func (*halfway) Name() string          { return "halfway" }
+func (*halfway) Version() int          { return 1 }
+func (*halfway) Collections() []string { return []string{"halfway"} }
+func (h *halfway) Open(ctx context.Context, t projections.Target) (projections.Applier, error) {
+	h.target = &t
+	coll, err := t.Conn.Collection(ctx, t.Collection("halfway"))
+	if err != nil {
+		return nil, err
+	}
+	return &halfwayApplier{h: h, docs: projections.NewDocs(coll, t)}, nil
+}
+
+type halfwayApplier struct {
+	h    *halfway
+	docs *projections.Docs
+}
+
+func (a *halfwayApplier) Apply(ctx context.Context, e projections.Event) error {
+	d, err := projections.Load(ctx, a.docs, "n", func() *countDoc { return &countDoc{ID: "n", Seen: []int64{}} })
+	if err != nil {
+		return err
+	}
+	if slices.Contains(d.Seen, e.Position) {
+		return nil
+	}
+	d.N++
+	a.docs.Changed("n")
+	if e.Position == a.h.fail && a.h.failed.CompareAndSwap(false, true) {
+		return fmt.Errorf("halfway: %w", eventstore.ErrUnavailable)
+	}
+	d.Seen = append(d.Seen, e.Position)
+	return nil
+}
+
+func (a *halfwayApplier) Flush(ctx context.Context) error { return a.docs.Flush(ctx) }
+
+// An event a projector failed halfway (the database went away after it
+// changed what it buffers) is not delivered again to the same buffer, where
+// its guard would now be half-moved: the consumer is opened afresh and the
+// events since the last checkpoint are delivered again. Counted once.
+func TestAnEventFailedHalfwayIsAppliedOnceToAFreshConsumer(t *testing.T) {
+	env := testenv.NewApp(t)
+	for i := range 3 {
+		openOne(t, env, domain.UserID(700+i))
+	}
+	h := &halfway{fail: env.Head(t) + 2}
+	rt := env.Projections(t, h)
+	for i := range 3 {
+		openOne(t, env, domain.UserID(800+i))
+	}
+	env.Caught(t, rt)
+	if !h.failed.Load() {
+		t.Fatal("the projector never failed: the test tests nothing")
+	}
+	var d countDoc
+	if err := env.Conn.DB.Collection(h.target.Collection("halfway")).FindOne(context.Background(), bson.D{{Key: "_id", Value: "n"}}).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	events := len(testenv.AllEvents(t, env))
+	if d.N != events || len(d.Seen) != events {
+		t.Errorf("counted %d events (%d seen) of %d: an event failed halfway was applied on top of itself", d.N, len(d.Seen), events)
 	}
 }

@@ -187,3 +187,48 @@ func TestChangingThePartitionsRebuilds(t *testing.T) {
 	}
 	equalsARebuild(t, env, three.rt, ticketviews.Projector{})
 }
+
+// Partitions moving back and forth while tickets are opened: a member that
+// lets a partition go flushes and checkpoints what it applied (never under
+// an event still being applied), the member that takes a partition back
+// after another wrote to it reads its documents afresh, and every view
+// equals a rebuild.
+func TestPartitionsMovingUnderLoadEqualARebuild(t *testing.T) {
+	env := testenv.NewApp(t)
+	ctx := context.Background()
+	ps := []projections.Projector{ticketviews.Projector{}, transcripts.Projector{}, audit.Projector{}, analytics.Projector{}}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if _, err := env.App.OpenTicket(ctx, app.OpenTicket{Guild: domain.GuildID(300 + i%6), Opener: domain.UserID(5000 + i), Topic: "busy"}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	a := startMember(t, env, 2, ps...)
+	waitUntil(t, 15*time.Second, "the first process holds both partitions", func() bool { return a.members.Held(ticketviews.Name) == 2 })
+	for round := range 2 {
+		b := startMember(t, env, 2, ps...)
+		waitUntil(t, 15*time.Second, fmt.Sprintf("round %d: one partition each", round), func() bool {
+			return a.members.Held(ticketviews.Name) == 1 && b.members.Held(ticketviews.Name) == 1
+		})
+		time.Sleep(300 * time.Millisecond) // the second writes to its partition
+		b.stop()
+		waitUntil(t, 15*time.Second, fmt.Sprintf("round %d: the first takes the partition back", round), func() bool {
+			return a.members.Held(ticketviews.Name) == 2
+		})
+		time.Sleep(300 * time.Millisecond) // and writes to it again
+	}
+	close(stop)
+	<-done
+	env.Caught(t, a.rt)
+	equalsARebuild(t, env, a.rt, ps...)
+}

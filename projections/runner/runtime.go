@@ -81,6 +81,11 @@ type ConsumerGroup struct {
 	// opens the consumer afresh, since another process may have written its
 	// documents meanwhile.
 	Acquired func(ctx context.Context) error
+	// Rewind: a message the consumer failed must not be delivered again to
+	// the same consumer (a projector may have applied it in part to what it
+	// buffers): the transport delivers again from the last checkpoint, after
+	// Acquired again. A transport that cannot must not redeliver to it.
+	Rewind bool
 }
 
 // Subscribers returns the subscriber of one consumer group. The runtime
@@ -371,8 +376,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	open := func(ctx context.Context, g *group) error {
-		t := targets[g.p.Name()]
+	open := func(ctx context.Context, g *group, t projections.Target) error {
 		t.Journal, t.Partition = journals.Of(g.name, t.Generation), g.part
 		a, err := g.p.Open(ctx, t)
 		if err != nil {
@@ -384,7 +388,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 		return nil
 	}
 	for _, g := range r.groups {
-		if err := open(ctx, g); err != nil {
+		if err := open(ctx, g, targets[g.p.Name()]); err != nil {
 			return err
 		}
 	}
@@ -393,12 +397,27 @@ func (r *Runtime) Start(ctx context.Context) error {
 	}
 	for _, g := range r.groups {
 		sub, err := r.cfg.Subscribers(ConsumerGroup{Name: g.name, Redelivery: r.cfg.RetryDelay,
-			Family: g.p.Name(), Partition: g.part,
+			Family: g.p.Name(), Partition: g.part, Rewind: true,
 			// Writes are buffered across events and flushed right before the
 			// checkpoint moves: a crash loses nothing the checkpoint claims.
 			BeforeCheckpoint: func(ctx context.Context) error { return r.flush(ctx, g) },
 			Acquired: func(ctx context.Context) error {
-				if err := open(ctx, g); err != nil {
+				// Read again: a rebuild by another process may have made
+				// another generation live since Start.
+				d, err := r.loadMeta(ctx, g.p.Name())
+				if err != nil {
+					return err
+				}
+				if d == nil {
+					return fmt.Errorf("projection %s has no live generation", g.p.Name())
+				}
+				if n := len(r.partitionsOf(g.p)); d.partitions() != n {
+					return fmt.Errorf("projection %s is split in %d partitions in the database and %d here: every process must have the same TICKETIFY_PARTITIONS", g.p.Name(), d.partitions(), n)
+				}
+				r.forgetTargets()
+				t := targets[g.p.Name()]
+				t.Generation = d.Generation
+				if err := open(ctx, g, t); err != nil {
 					return err
 				}
 				cp, err := r.cfg.Checkpoints.Load(ctx, eventstore.DefaultTopic, g.name)

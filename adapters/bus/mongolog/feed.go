@@ -14,10 +14,13 @@ import (
 // delivered: the subscription asks for commits from its checkpoint on, and
 // the checkpoint — in MongoDB, with the lease — says what was consumed.
 type Feed interface {
-	// Next returns commits of the topic starting exactly at position from,
-	// in order and without gaps, waiting until there is at least one or
-	// until ctx ends (then it returns none and no error).
+	// Next returns the commits of the topic available now, starting
+	// exactly at position from, in order and without gaps; none when there
+	// are none yet. It does not wait: a consumer flushes what it buffered
+	// as soon as it has caught up, before Wait.
 	Next(ctx context.Context, from int64) ([]eventstore.StoredCommit, error)
+	// Wait blocks until more commits may be available, or ctx ends.
+	Wait(ctx context.Context)
 	// Close ends the feed (the subscription let go of its group).
 	Close() error
 }
@@ -39,16 +42,22 @@ type logFeed struct {
 	poll, wakeDelay time.Duration
 	batch           int
 	topic           string
+	wake            <-chan struct{} // taken before each read, so no append between the read and Wait is missed
 }
 
 func (f *logFeed) Close() error { return nil }
 
-// Next reads the topic's log from from, or waits for it to grow.
+// Next reads the topic's log from from.
 func (f *logFeed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit, error) {
-	wake := f.log.Wait(f.topic)
-	commits, err := f.log.ReadLog(ctx, f.topic, from, f.batch)
-	if len(commits) > 0 || err != nil {
-		return commits, err
+	f.wake = f.log.Wait(f.topic)
+	return f.log.ReadLog(ctx, f.topic, from, f.batch)
+}
+
+// Wait waits for an append by this process, or the poll interval.
+func (f *logFeed) Wait(ctx context.Context) {
+	wake := f.wake
+	if wake == nil {
+		wake = f.log.Wait(f.topic)
 	}
 	select {
 	case <-ctx.Done():
@@ -58,5 +67,4 @@ func (f *logFeed) Next(ctx context.Context, from int64) ([]eventstore.StoredComm
 		time.Sleep(f.wakeDelay)
 	case <-time.After(f.poll):
 	}
-	return nil, nil
 }

@@ -49,6 +49,12 @@ type SubscriberConfig struct {
 	// A consumer that caches what it wrote drops the cache here: another
 	// member may have written since this one last held the group.
 	Acquired func(ctx context.Context) error
+	// RewindOnNack: a nacked message may have been applied in part to what
+	// the consumer buffers, so it is not delivered again to the same
+	// consumer: the subscriber writes nothing more, lets the group go, and
+	// takes it again (Acquired opens the consumer afresh), delivering again
+	// from the last checkpoint.
+	RewindOnNack bool
 	// Feeds is where commits are read while the group is held; default the
 	// log itself (LogFeed with PollInterval, WakeDelay and BatchSize).
 	Feeds Feeds
@@ -198,6 +204,10 @@ type subscription struct {
 	// last successful renewal (or the acquisition), plus its TTL.
 	validUntil atomic.Int64 // unix nanoseconds
 	stopHold   context.CancelFunc
+	// unsettled is set when a handler was still busy with a message when
+	// the subscription stopped: nothing is written until the group is held
+	// again (the consumer is then opened afresh).
+	unsettled atomic.Bool
 }
 
 func (sub *subscription) group() string { return sub.s.cfg.ConsumerGroup }
@@ -220,14 +230,7 @@ func (sub *subscription) run(ctx context.Context) {
 		if !sub.acquire(ctx) {
 			return
 		}
-		yielded := sub.hold(ctx)
-		if yielded {
-			// Give another member the time to take it.
-			select {
-			case <-ctx.Done():
-			case <-time.After(sub.s.cfg.LeaseTTL):
-			}
-		}
+		sub.hold(ctx) // then wait to take it again (Members keeps a yielded one from coming straight back)
 	}
 }
 
@@ -254,6 +257,7 @@ func (sub *subscription) hold(ctx context.Context) (yielded bool) {
 		m.letGo(sub.s.cfg.Family)
 	}
 	sub.leaseLost.Store(false)
+	sub.unsettled.Store(false)
 	return yield.Load()
 }
 
@@ -261,7 +265,11 @@ func (sub *subscription) hold(ctx context.Context) (yielded bool) {
 func (sub *subscription) consume(ctx context.Context) {
 	feed, err := sub.s.cfg.Feeds(ctx, sub.topic, sub.group())
 	if err != nil {
-		sub.logger().Error("Opening the feed failed", err, nil)
+		sub.logger().Error("Opening the feed failed; letting the group go and trying again", err, nil)
+		select { // not at once: the lease would be taken back and the feed fail again in a loop
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
 		return
 	}
 	defer func() {
@@ -282,6 +290,7 @@ func (sub *subscription) consume(ctx context.Context) {
 		}
 		if len(commits) == 0 {
 			sub.caughtUp()
+			feed.Wait(ctx)
 			continue
 		}
 		for _, c := range commits {
@@ -439,7 +448,7 @@ func (sub *subscription) caughtUp() {
 // has at least a tenth of its time left, and otherwise lets the group go
 // (what it did not write is delivered again to whoever holds the group).
 func (sub *subscription) mayWrite() bool {
-	if sub.leaseLost.Load() {
+	if sub.leaseLost.Load() || sub.unsettled.Load() {
 		return false
 	}
 	if sub.lease == nil {
@@ -486,7 +495,9 @@ func (sub *subscription) save(final bool) {
 func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) bool {
 	for {
 		msg := eventmsg.ToMessage(env)
-		msgCtx, cancel := context.WithCancel(ctx)
+		// Not ended with the subscription: a handler stopped halfway could
+		// leave its consumer's buffer half-changed (see below).
+		msgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		msg.SetContext(msgCtx)
 		select {
 		case sub.out <- msg:
@@ -500,14 +511,42 @@ func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) b
 			return true
 		case <-msg.Nacked():
 			cancel()
+			if sub.s.cfg.RewindOnNack && sub.group() != "" {
+				sub.unsettled.Store(true)
+				select {
+				case <-time.After(sub.s.cfg.NackResendSleep):
+				case <-ctx.Done():
+				}
+				return false
+			}
 			select {
 			case <-time.After(sub.s.cfg.NackResendSleep):
 			case <-ctx.Done():
 				return false
 			}
 		case <-ctx.Done():
-			cancel()
+			// The handler may still be applying it. Nothing may flush the
+			// consumer's buffered writes under it (a document could go out
+			// half-changed), so wait for its answer; an event acked meanwhile
+			// was applied and counts. One that failed may have left the
+			// consumer's buffer half-changed too: then nothing more is written
+			// (what was not is delivered again, to a consumer opened afresh).
+			defer cancel()
+			select {
+			case <-msg.Acked():
+				return true
+			case <-msg.Nacked():
+				sub.unsettled.Store(true)
+			case <-time.After(settleTimeout):
+				sub.logger().Error("A handler did not finish within its time after the subscription stopped; writing nothing more", nil, nil)
+				sub.unsettled.Store(true)
+			}
 			return false
 		}
 	}
 }
+
+// settleTimeout is how long a stopping subscription waits for the handler
+// of the message it delivered last (as long as Watermill's router waits
+// for its handlers when it closes).
+const settleTimeout = 10 * time.Second

@@ -7,6 +7,7 @@ import (
 
 	wmnats "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nats-io/nats.go"
 
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
 	"github.com/ticketify/ticketify/eventstore"
@@ -47,12 +48,18 @@ type feed struct {
 	cfg   Config
 
 	mu          sync.Mutex
+	nc          *nats.Conn         // the feed's own connection
 	sub         *wmnats.Subscriber // nil while NATS is unreachable
 	cancel      context.CancelFunc
 	msgs        <-chan *message.Message
 	subscribing bool
 	triedAt     time.Time
 	closed      bool
+
+	// Between Wait and Next (one goroutine): the message Wait received,
+	// or that the log itself is to be read (nothing came for idle).
+	pending *message.Message
+	readLog bool
 }
 
 // trySubscribe subscribes the group's durable consumer in the background
@@ -66,19 +73,11 @@ func (f *feed) trySubscribe() {
 	}
 	f.subscribing = true
 	go func() {
-		sub, err := NewSubscriber(f.cfg, f.group)
-		var msgs <-chan *message.Message
-		ctx, cancel := context.WithCancel(context.Background())
-		if err == nil {
-			if msgs, err = sub.Subscribe(ctx, f.cfg.subject(f.topic)); err != nil {
-				go func() { _ = sub.Close() }() // waits for its timeouts; nothing needs it
-			}
-		}
+		nc, sub, msgs, cancel, err := f.subscribe()
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.subscribing, f.triedAt = false, time.Now()
 		if err != nil {
-			cancel()
 			f.cfg.Logger.Error("NATS JetStream cannot be subscribed; reading the log itself meanwhile", err,
 				map[string]any{"consumer_group": f.group})
 			return
@@ -88,8 +87,31 @@ func (f *feed) trySubscribe() {
 			go func() { _ = sub.Close() }()
 			return
 		}
-		f.sub, f.cancel, f.msgs = sub, cancel, msgs
+		f.nc, f.sub, f.msgs, f.cancel = nc, sub, msgs, cancel
 	}()
+}
+
+// subscribe connects and subscribes; on a failure it closes what it opened.
+func (f *feed) subscribe() (*nats.Conn, *wmnats.Subscriber, <-chan *message.Message, context.CancelFunc, error) {
+	nc, err := nats.Connect(f.cfg.URL, f.cfg.options()...)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	sub, err := newSubscriberOn(nc, f.cfg, f.group)
+	if err != nil {
+		nc.Close()
+		return nil, nil, nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	msgs, err := sub.Subscribe(ctx, f.cfg.subject(f.topic))
+	if err != nil {
+		// A failed Subscribe leaves the subscriber waiting for an output
+		// that never started: its Close would hang; the connection is ours.
+		cancel()
+		nc.Close()
+		return nil, nil, nil, nil, err
+	}
+	return nc, sub, msgs, cancel, nil
 }
 
 // unsubscribe drops the subscription; call with mu held.
@@ -99,8 +121,8 @@ func (f *feed) unsubscribe() {
 	}
 	f.cancel()
 	sub := f.sub
-	go func() { _ = sub.Close() }()
-	f.sub, f.cancel, f.msgs = nil, nil, nil
+	go func() { _ = sub.Close() }() // drains and closes the feed's connection
+	f.nc, f.sub, f.cancel, f.msgs = nil, nil, nil, nil
 	f.triedAt = time.Now()
 }
 
@@ -110,50 +132,84 @@ func (f *feed) messages() <-chan *message.Message {
 	return f.msgs
 }
 
-// Next implements mongolog.Feed. A message is acked as soon as it is read:
-// what was consumed is the subscriber's checkpoint in MongoDB, not the
-// durable consumer's position, which only saves passing over old messages.
-func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit, error) {
+// Wait implements mongolog.Feed: until a message arrives, or idle passes
+// (then the next Next reads the log itself: the relay or NATS may be
+// down, or nothing happened).
+func (f *feed) Wait(ctx context.Context) {
+	if f.pending != nil || f.readLog {
+		return
+	}
 	f.trySubscribe()
-	msgs := f.messages()
 	idle := time.NewTimer(f.idle)
 	defer idle.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, nil
-		case <-idle.C:
-			// Quiet: the relay or NATS may be down, or nothing happened.
-			return f.log.ReadLog(ctx, f.topic, from, f.batch)
-		case msg, ok := <-msgs: // a nil channel (no subscription) never delivers
-			if !ok {
-				f.cfg.Logger.Error("The NATS subscription ended; reading the log itself until it is back", nil,
-					map[string]any{"consumer_group": f.group})
-				f.mu.Lock()
-				f.unsubscribe()
-				f.mu.Unlock()
-				return f.log.ReadLog(ctx, f.topic, from, f.batch)
-			}
-			msg.Ack()
-			c, err := commitOf(msg)
-			if err != nil {
-				f.cfg.Logger.Error("Passing over a message that is not a commit", err, nil)
-				continue
-			}
-			switch {
-			case c.Position < from:
-				continue // consumed before
-			case c.Position == from:
-				return []eventstore.StoredCommit{c}, nil
-			}
-			// A gap: commits the stream does not hold any more, or that a
-			// process killed before its checkpoint had acked. The log has them.
-			gap, err := f.log.ReadLog(ctx, f.topic, from, int(min(c.Position-from, int64(f.batch))))
-			if err != nil || len(gap) < int(c.Position-from) {
-				return gap, err // the rest, and this one, at the next call
-			}
-			return append(gap, c), nil
+	select {
+	case <-ctx.Done():
+	case <-idle.C:
+		f.readLog = true
+	case msg, ok := <-f.messages(): // a nil channel (no subscription) never delivers
+		if !ok {
+			f.ended()
+			return
 		}
+		f.pending = msg
+	}
+}
+
+// ended drops a subscription whose channel closed.
+func (f *feed) ended() {
+	f.cfg.Logger.Error("The NATS subscription ended; reading the log itself until it is back", nil,
+		map[string]any{"consumer_group": f.group})
+	f.mu.Lock()
+	f.unsubscribe()
+	f.mu.Unlock()
+	f.readLog = true
+}
+
+// Next implements mongolog.Feed: the commits the stream brought (and any
+// gap before them, from the log), or the log itself after a quiet Wait. A
+// message is acked as soon as it is read: what was consumed is the
+// subscriber's checkpoint in MongoDB, not the durable consumer's position,
+// which only saves passing over old messages.
+func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit, error) {
+	if f.readLog {
+		f.readLog = false
+		return f.log.ReadLog(ctx, f.topic, from, f.batch)
+	}
+	for {
+		msg := f.pending
+		f.pending = nil
+		if msg == nil {
+			select {
+			case m, ok := <-f.messages():
+				if !ok {
+					f.ended()
+					f.readLog = false
+					return f.log.ReadLog(ctx, f.topic, from, f.batch)
+				}
+				msg = m
+			default:
+				return nil, nil // nothing now
+			}
+		}
+		msg.Ack()
+		c, err := commitOf(msg)
+		if err != nil {
+			f.cfg.Logger.Error("Passing over a message that is not a commit", err, nil)
+			continue
+		}
+		switch {
+		case c.Position < from:
+			continue // consumed before
+		case c.Position == from:
+			return []eventstore.StoredCommit{c}, nil
+		}
+		// A gap: commits the stream does not hold any more, or that a
+		// process killed before its checkpoint had acked. The log has them.
+		gap, err := f.log.ReadLog(ctx, f.topic, from, int(min(c.Position-from, int64(f.batch))))
+		if err != nil || len(gap) < int(c.Position-from) {
+			return gap, err // the rest, and this one, at a later call
+		}
+		return append(gap, c), nil
 	}
 }
 

@@ -136,16 +136,32 @@ func NewPublisher(cfg Config) (*wmnats.Publisher, error) {
 // the first message the stream holds.
 func NewSubscriber(cfg Config, group string) (*wmnats.Subscriber, error) {
 	cfg.setDefaults()
-	durable := DurableName(group)
 	return wmnats.NewSubscriber(wmnats.SubscriberConfig{
 		URL: cfg.URL, NatsOptions: cfg.options(), Unmarshaler: &wmnats.NATSMarshaler{},
-		QueueGroupPrefix: durable, SubscribersCount: 1,
+		QueueGroupPrefix: DurableName(group), SubscribersCount: 1,
 		AckWaitTimeout: 30 * time.Second, CloseTimeout: 10 * time.Second, SubscribeTimeout: 10 * time.Second,
-		JetStream: wmnats.JetStreamConfig{
-			DurablePrefix:    durable,
-			SubscribeOptions: []nats.SubOpt{nats.DeliverAll(), nats.AckExplicit()},
-		},
+		JetStream: subscriberJetStream(group),
 	}, cfg.Logger)
+}
+
+// newSubscriberOn is NewSubscriber on a connection the caller owns (and
+// closes: a subscription that failed leaves the subscriber unable to close
+// cleanly, see the feed).
+func newSubscriberOn(nc *nats.Conn, cfg Config, group string) (*wmnats.Subscriber, error) {
+	cfg.setDefaults()
+	return wmnats.NewSubscriberWithNatsConn(nc, wmnats.SubscriberSubscriptionConfig{
+		Unmarshaler: &wmnats.NATSMarshaler{}, QueueGroupPrefix: DurableName(group), SubscribersCount: 1,
+		AckWaitTimeout: 30 * time.Second, CloseTimeout: 10 * time.Second, SubscribeTimeout: 10 * time.Second,
+		SubjectCalculator: wmnats.DefaultSubjectCalculator,
+		JetStream:         subscriberJetStream(group),
+	}, cfg.Logger)
+}
+
+func subscriberJetStream(group string) wmnats.JetStreamConfig {
+	return wmnats.JetStreamConfig{
+		DurablePrefix:    DurableName(group),
+		SubscribeOptions: []nats.SubOpt{nats.DeliverAll(), nats.AckExplicit()},
+	}
 }
 
 var notInDurable = regexp.MustCompile(`[^A-Za-z0-9_-]`)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -120,6 +121,7 @@ func (r *Relay) Run(ctx context.Context) error {
 func (r *Relay) hold(ctx context.Context, lease *mongolog.Lease, pub message.Publisher, nudges <-chan struct{}) {
 	held, stop := context.WithCancel(ctx)
 	defer stop()
+	var lost atomic.Bool // another process holds the relay now: its checkpoint is not ours to move
 	go func() {
 		t := time.NewTicker(r.LeaseTTL / 3)
 		defer t.Stop()
@@ -131,6 +133,7 @@ func (r *Relay) hold(ctx context.Context, lease *mongolog.Lease, pub message.Pub
 			}
 			if err := lease.Renew(held); errors.Is(err, mongolog.ErrLeaseLost) {
 				r.Logger.Info("relay: lease lost to another process; stopping")
+				lost.Store(true)
 				stop()
 				return
 			} else if err != nil && held.Err() == nil {
@@ -139,6 +142,9 @@ func (r *Relay) hold(ctx context.Context, lease *mongolog.Lease, pub message.Pub
 		}
 	}()
 	defer func() {
+		if lost.Load() {
+			return
+		}
 		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		_ = lease.Release(c)
 		cancel()
@@ -150,7 +156,7 @@ func (r *Relay) hold(ctx context.Context, lease *mongolog.Lease, pub message.Pub
 	}
 	saved, saveAt := cp, time.Now()
 	save := func(force bool) {
-		if cp == saved || (!force && time.Since(saveAt) < 250*time.Millisecond) || held.Err() != nil && !force {
+		if cp == saved || lost.Load() || (!force && time.Since(saveAt) < 250*time.Millisecond) || held.Err() != nil && !force {
 			return
 		}
 		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
