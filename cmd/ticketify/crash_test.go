@@ -108,9 +108,27 @@ func (w *crashWorld) deliverWhy(in fakediscord.Interaction, within time.Duration
 	w.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	res, err := w.fake.Deliver(ctx, w.endpoint, in)
+	content, ok, why := answer(ctx, w.fake, w.endpoint, in)
+	if !ok {
+		return false, why
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if prev, ok := w.answered[in.ID.String()]; ok && strings.Contains(prev, "opened") && prev != content {
+		w.t.Errorf("interaction %s answered %q, then %q when delivered again", in.ID, prev, content)
+	}
+	w.answered[in.ID.String()] = content
+	return true, ""
+}
+
+// answer delivers an interaction to endpoint and waits within ctx for the
+// program's definite answer: the immediate one, or for a deferral the edited
+// answer or a private follow-up (a refusal after a public deferral). ok is
+// false, with why, when there was none (the program was down or killed).
+func answer(ctx context.Context, fake *fakediscord.Server, endpoint string, in fakediscord.Interaction) (content string, ok bool, why string) {
+	res, err := fake.Deliver(ctx, endpoint, in)
 	if err != nil || res.Status != 200 {
-		return false, fmt.Sprintf("status %d, %v: %s", res.Status, err, res.Body)
+		return "", false, fmt.Sprintf("status %d, %v: %s", res.Status, err, res.Body)
 	}
 	var data struct {
 		Content string `json:"content"`
@@ -119,28 +137,22 @@ func (w *crashWorld) deliverWhy(in fakediscord.Interaction, within time.Duration
 	case fakediscord.ResponseChannelMessage:
 		_ = json.Unmarshal(res.Response.Data, &data)
 	case fakediscord.ResponseDeferredChannelMessage: // slow: the answer is edited in later, unless the program dies first
-		for data.Content == "" { // the edited answer, or a private follow-up (a refusal after a public deferral)
-			if m, ok := w.fake.Original(in.Token); ok {
+		for data.Content == "" {
+			if m, ok := fake.Original(in.Token); ok {
 				data.Content = m.Content
-			} else if f := w.fake.Followups(in.Token); len(f) > 0 {
+			} else if f := fake.Followups(in.Token); len(f) > 0 {
 				data.Content = f[0].Content
 			}
 			select {
 			case <-ctx.Done():
-				return false, "deferred, then no answer: " + ctx.Err().Error()
+				return "", false, "deferred, then no answer: " + ctx.Err().Error()
 			case <-time.After(10 * time.Millisecond):
 			}
 		}
 	default:
-		return false, fmt.Sprintf("response type %d", res.Response.Type)
+		return "", false, fmt.Sprintf("response type %d", res.Response.Type)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if prev, ok := w.answered[in.ID.String()]; ok && strings.Contains(prev, "opened") && prev != data.Content {
-		w.t.Errorf("interaction %s answered %q, then %q when delivered again", in.ID, prev, data.Content)
-	}
-	w.answered[in.ID.String()] = data.Content
-	return true, ""
+	return data.Content, true, ""
 }
 
 // load opens tickets (each member once), closes some and writes in the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -106,34 +105,12 @@ func (f *fleet) deliver(p *fleetProc, in fakediscord.Interaction) bool {
 	f.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	res, err := f.fake.Deliver(ctx, p.endpoint, in)
-	if err != nil || res.Status != 200 {
+	content, ok, _ := answer(ctx, f.fake, p.endpoint, in)
+	if !ok {
 		return false
 	}
-	var data struct {
-		Content string `json:"content"`
-	}
-	switch res.Response.Type {
-	case fakediscord.ResponseChannelMessage:
-		_ = json.Unmarshal(res.Response.Data, &data)
-	case fakediscord.ResponseDeferredChannelMessage:
-		for data.Content == "" { // the edited answer, or a private follow-up
-			if m, ok := f.fake.Original(in.Token); ok {
-				data.Content = m.Content
-			} else if fu := f.fake.Followups(in.Token); len(fu) > 0 {
-				data.Content = fu[0].Content
-			}
-			select {
-			case <-ctx.Done():
-				return false
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	default:
-		data.Content = fmt.Sprintf("response type %d", res.Response.Type)
-	}
 	f.mu.Lock()
-	f.answered[in.ID.String()] = data.Content
+	f.answered[in.ID.String()] = content
 	f.mu.Unlock()
 	return true
 }

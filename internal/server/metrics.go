@@ -122,18 +122,20 @@ func (s *Server) addGauges(m *metrics.Metrics, clock func() time.Time) {
 		n, err := s.Reactor.Overdue(ctx, clock().Add(-time.Minute)) // a minute's grace: the schedule runs every few seconds
 		return []metrics.Gauge{{Value: float64(n)}}, err
 	})
-	m.AddGauges("members_live", "Processes consuming this database's consumer groups, by their heartbeats (the divisor of each one's share of the partitions).", nil, func(context.Context) ([]metrics.Gauge, error) {
-		return []metrics.Gauge{{Value: float64(s.transport.members.Live())}}, nil
-	})
-	m.AddGauges("partitions_held", "Partitions of a projector split by server that this process consumes now.", []string{"group"}, func(context.Context) ([]metrics.Gauge, error) {
-		var out []metrics.Gauge
-		for _, p := range Projectors() {
-			if _, ok := p.(projections.PerGuild); ok {
-				out = append(out, metrics.Gauge{Labels: []string{p.Name()}, Value: float64(s.transport.members.Held(p.Name()))})
+	if s.transport.members != nil {
+		m.AddGauges("members_live", "Processes consuming this database's consumer groups, by their heartbeats (the divisor of each one's share of the partitions).", nil, func(context.Context) ([]metrics.Gauge, error) {
+			return []metrics.Gauge{{Value: float64(s.transport.members.Live())}}, nil
+		})
+		m.AddGauges("partitions_held", "Partitions of a projector split by server that this process consumes now.", []string{"group"}, func(context.Context) ([]metrics.Gauge, error) {
+			var out []metrics.Gauge
+			for _, p := range Projectors() {
+				if _, ok := p.(projections.PerGuild); ok {
+					out = append(out, metrics.Gauge{Labels: []string{p.Name()}, Value: float64(s.transport.members.Held(p.Name()))})
+				}
 			}
-		}
-		return out, nil
-	})
+			return out, nil
+		})
+	}
 	if s.transport.relay != nil {
 		m.AddGauges("nats_relay_lag_commits", "Commits of the log the NATS relay has not published yet (whichever process holds it).", nil, func(ctx context.Context) ([]metrics.Gauge, error) {
 			_, head, err := s.Log.LastEvent(ctx, eventstore.DefaultTopic)

@@ -54,7 +54,8 @@ func scrape(t *testing.T, url string) map[string]float64 {
 var longNumber = regexp.MustCompile(`\d{15,}`)
 
 func TestMetricsDescribeTheProgramWithoutNamingAnyone(t *testing.T) {
-	w := testenv.NewWorld(t, func(env map[string]string) { env["TICKETIFY_METRICS_ADDR"] = "http" })
+	// Split in two partitions, so the partitions' own gauges show too.
+	w := testenv.NewWorld(t, func(env map[string]string) { env["TICKETIFY_METRICS_ADDR"], env["TICKETIFY_PARTITIONS"] = "http", "2" })
 	f := w.Fake
 	in := f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("staff-role", fakediscord.RoleOpt("role", w.StaffRole.ID)))
 	w.Reply(t, in, w.Deliver(t, in))

@@ -18,7 +18,7 @@ import (
 // the heartbeat that shares partitions (Members), and with
 // TICKETIFY_TRANSPORT=nats the JetStream feeds, the relay and the nudges.
 type transport struct {
-	members *mongolog.Members
+	members *mongolog.Members // nil unsplit (TICKETIFY_PARTITIONS=1)
 	subs    runner.Subscribers
 	relay   *natsbus.Relay // nil on the MongoDB transport
 	nudger  *natsbus.Nudger
@@ -29,14 +29,18 @@ const memberTTL = 6 * time.Second
 
 // openTransport prepares the transport; run starts its background work.
 func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *slog.Logger) (*transport, error) {
-	// Heartbeats expire sooner than leases (10 s): a dead process is counted
-	// out (within 6.75 s) before its partitions come free, so the survivors'
-	// shares have grown by then.
-	members, err := mongolog.OpenMembers(ctx, st.Conn, "process-"+uuid.NewString(), memberTTL)
-	if err != nil {
-		return nil, err
+	t := &transport{}
+	if cfg.Partitions > 1 {
+		// Heartbeats expire sooner than leases (10 s): a dead process is
+		// counted out (within 6.75 s) before its partitions come free, so the
+		// survivors' shares have grown by then. Unsplit, there is nothing to
+		// share: whichever process finds a group free takes it, as before.
+		members, err := mongolog.OpenMembers(ctx, st.Conn, "process-"+uuid.NewString(), memberTTL)
+		if err != nil {
+			return nil, err
+		}
+		t.members = members
 	}
-	t := &transport{members: members}
 	var feeds mongolog.Feeds
 	if cfg.Transport == config.TransportNATS {
 		ncfg := natsbus.Config{URL: cfg.NATSURL}
@@ -47,10 +51,11 @@ func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *
 		}
 		feeds = natsbus.Feeds(ncfg, st.Log, time.Second)
 		t.relay = &natsbus.Relay{Config: ncfg, Log: st.Log, Checkpoints: st.Checkpoints, Logger: logger}
-		if t.nudger, err = natsbus.NewNudger(ncfg); err != nil {
+		nudger, err := natsbus.NewNudger(ncfg)
+		if err != nil {
 			return nil, err
 		}
-		nudger := t.nudger
+		t.nudger = nudger
 		st.Store.ObserveAppends(func(_ time.Duration, err error) {
 			if err == nil {
 				nudger.Appended()
@@ -58,13 +63,15 @@ func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *
 		})
 		logger.Info("events travel over NATS JetStream", "partitions", cfg.Partitions)
 	}
-	t.subs = Subscribers(st.Log, st.Checkpoints, cfg.PollInterval, feeds, members, logger)
+	t.subs = Subscribers(st.Log, st.Checkpoints, cfg.PollInterval, feeds, t.members, logger)
 	return t, nil
 }
 
 // run keeps the heartbeat and the relay going until ctx ends.
 func (t *transport) run(ctx context.Context, logger *slog.Logger) {
-	go t.members.Run(ctx)
+	if t.members != nil {
+		go t.members.Run(ctx)
+	}
 	if t.relay != nil {
 		go func() {
 			if err := panics.Call(func() error { return t.relay.Run(ctx) }); err != nil {
