@@ -2,7 +2,6 @@ package natsbus_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -267,7 +266,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	deadline := time.Now().Add(15 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatal(fmt.Sprintf("not within 15s: %s", what))
+			t.Fatalf("not within 15s: %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
