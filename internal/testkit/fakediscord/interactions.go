@@ -513,18 +513,6 @@ func (s *Server) WaitOriginal(ctx context.Context, token string) (Message, error
 	}
 }
 
-func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/cdn/attachments/"), "/")
-	s.mu.Lock()
-	data, ok := s.files[parseID(parts[0])]
-	s.mu.Unlock()
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	_, _ = w.Write(data)
-}
-
 // File returns an uploaded attachment's bytes.
 func (s *Server) File(id Snowflake) ([]byte, bool) {
 	s.mu.Lock()

@@ -72,6 +72,7 @@ type Server struct {
 	recent      []time.Time
 	limited     int
 	files       map[Snowflake][]byte
+	cdn         cdnState
 	// users are the users NewUser made; dms maps a user to their direct
 	// message channel with the bot, and dmsClosed holds the users who do not
 	// accept direct messages from it (Discord answers 50007).
