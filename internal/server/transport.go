@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill"
 	"github.com/google/uuid"
 
 	"github.com/ticketify/ticketify/adapters/bus/mongolog"
@@ -43,7 +44,13 @@ func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *
 	}
 	var feeds mongolog.Feeds
 	if cfg.Transport == config.TransportNATS {
-		ncfg := natsbus.Config{URL: cfg.NATSURL}
+		logID, err := st.Checkpoints.LogID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// The stream is this database's log's own: deployments (or a
+		// database recreated) sharing a NATS server never mix their commits.
+		ncfg := natsbus.Config{URL: cfg.NATSURL, Stream: "ticketify-" + logID, Logger: watermill.NewSlogLogger(logger)}
 		if err := natsbus.EnsureStream(ncfg, ""); err != nil {
 			// Not fatal: the log is the truth, and the subscribers read it
 			// themselves until NATS answers (the relay keeps trying).
@@ -61,7 +68,7 @@ func openTransport(ctx context.Context, cfg config.Config, st *Storage, logger *
 				nudger.Appended()
 			}
 		})
-		logger.Info("events travel over NATS JetStream", "partitions", cfg.Partitions)
+		logger.Info("events travel over NATS JetStream", "stream", ncfg.Stream, "partitions", cfg.Partitions)
 	}
 	t.subs = Subscribers(st.Log, st.Checkpoints, cfg.PollInterval, feeds, t.members, logger)
 	return t, nil

@@ -193,7 +193,8 @@ func TestAReactorErrorIsDeliveredAgainNotParked(t *testing.T) {
 // database "unavailable", after changing its buffered count but before
 // recording the event as seen.
 type halfway struct {
-	fail   int64 // the event position to fail at, once
+	fail   int64  // the event position to fail at, once
+	how    string // "unavailable", "error" or "panic"
 	failed atomic.Bool
 	target *projections.Target
 }
@@ -232,6 +233,12 @@ func (a *halfwayApplier) Apply(ctx context.Context, e projections.Event) error {
 	d.N++
 	a.docs.Changed("n")
 	if e.Position == a.h.fail && a.h.failed.CompareAndSwap(false, true) {
+		switch a.h.how {
+		case "panic":
+			panic("halfway")
+		case "error":
+			return errors.New("halfway: a bug that passes")
+		}
 		return fmt.Errorf("halfway: %w", eventstore.ErrUnavailable)
 	}
 	d.Seen = append(d.Seen, e.Position)
@@ -240,30 +247,48 @@ func (a *halfwayApplier) Apply(ctx context.Context, e projections.Event) error {
 
 func (a *halfwayApplier) Flush(ctx context.Context) error { return a.docs.Flush(ctx) }
 
-// An event a projector failed halfway (the database went away after it
-// changed what it buffers) is not delivered again to the same buffer, where
-// its guard would now be half-moved: the consumer is opened afresh and the
-// events since the last checkpoint are delivered again. Counted once.
+// An event a projector failed halfway is never tried again on top of its
+// half-changed buffer: the projector is opened afresh and the events since
+// the last checkpoint are delivered again. After the database went away, or
+// an error that passes, the event is counted once; after a panic it is
+// parked at its next delivery, without being applied to the fresh projector
+// — never half of it.
 func TestAnEventFailedHalfwayIsAppliedOnceToAFreshConsumer(t *testing.T) {
-	env := testenv.NewApp(t)
-	for i := range 3 {
-		openOne(t, env, domain.UserID(700+i))
-	}
-	h := &halfway{fail: env.Head(t) + 2}
-	rt := env.Projections(t, h)
-	for i := range 3 {
-		openOne(t, env, domain.UserID(800+i))
-	}
-	env.Caught(t, rt)
-	if !h.failed.Load() {
-		t.Fatal("the projector never failed: the test tests nothing")
-	}
-	var d countDoc
-	if err := env.Conn.DB.Collection(h.target.Collection("halfway")).FindOne(context.Background(), bson.D{{Key: "_id", Value: "n"}}).Decode(&d); err != nil {
-		t.Fatal(err)
-	}
-	events := len(testenv.AllEvents(t, env))
-	if d.N != events || len(d.Seen) != events {
-		t.Errorf("counted %d events (%d seen) of %d: an event failed halfway was applied on top of itself", d.N, len(d.Seen), events)
+	for _, how := range []string{"unavailable", "error", "panic"} {
+		t.Run(how, func(t *testing.T) {
+			env := testenv.NewApp(t)
+			for i := range 3 {
+				openOne(t, env, domain.UserID(700+i))
+			}
+			h := &halfway{fail: env.Head(t) + 2, how: how}
+			rt := env.Projections(t, h)
+			for i := range 3 {
+				openOne(t, env, domain.UserID(800+i))
+			}
+			env.Caught(t, rt)
+			if !h.failed.Load() {
+				t.Fatal("the projector never failed: the test tests nothing")
+			}
+			var d countDoc
+			if err := env.Conn.DB.Collection(h.target.Collection("halfway")).FindOne(context.Background(), bson.D{{Key: "_id", Value: "n"}}).Decode(&d); err != nil {
+				t.Fatal(err)
+			}
+			want := len(testenv.AllEvents(t, env))
+			parked, err := rt.Parked(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if how == "panic" {
+				want--
+				if len(parked) != 1 || parked[0].Position != h.fail {
+					t.Errorf("parked %+v, want the event at %d", parked, h.fail)
+				}
+			} else if len(parked) != 0 {
+				t.Errorf("parked %+v, want none", parked)
+			}
+			if d.N != want || len(d.Seen) != want {
+				t.Errorf("counted %d events (%d seen), want %d: an event failed halfway was applied on top of itself", d.N, len(d.Seen), want)
+			}
+		})
 	}
 }

@@ -232,3 +232,38 @@ func TestPartitionsMovingUnderLoadEqualARebuild(t *testing.T) {
 	env.Caught(t, a.rt)
 	equalsARebuild(t, env, a.rt, ps...)
 }
+
+// A process split another way than the one running refuses to start: the
+// rebuild a new partition count needs cannot hold groups another process
+// consumes, and two splits never write one generation.
+func TestAProcessWithAnotherPartitionCountDoesNotStartBesideARunningOne(t *testing.T) {
+	env := testenv.NewApp(t)
+	if _, err := env.App.OpenTicket(context.Background(), app.OpenTicket{Guild: 400, Opener: 401, Topic: "help"}); err != nil {
+		t.Fatal(err)
+	}
+	two := startMember(t, env, 2, ticketviews.Projector{})
+	waitUntil(t, 15*time.Second, "the first process holds its partitions", func() bool { return two.members.Held(ticketviews.Name) == 2 })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cps, err := mongolog.OpenCheckpoints(ctx, env.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
+	three, err := runner.New(ctx, runner.Config{Conn: env.Conn, Log: env.Log, Checkpoints: cps, Store: env.Store, Logger: logger,
+		Partitions: 3, Subscribers: server.Subscribers(env.Log, cps, 20*time.Millisecond, nil, nil, logger)}, ticketviews.Projector{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = three.Start(ctx)
+	if err == nil {
+		_ = three.Close()
+		t.Fatal("a process with 3 partitions started beside one with 2")
+	}
+	if !strings.Contains(err.Error(), "being consumed") {
+		t.Errorf("the refusal does not say why: %v", err)
+	}
+	if two.rt.Health() != nil {
+		t.Errorf("the running process is unhealthy after the other's refusal: %v", two.rt.Health())
+	}
+}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -33,6 +34,11 @@ type lane struct {
 	a    projections.Applier
 	cp   eventstore.Checkpoint
 	part projections.Partition // the guilds it applies; the zero value is all
+	// catchUp: a failure stops the lane (see applyOrPark) at flushed, the
+	// checkpoint of its last flush, for live delivery to take over.
+	catchUp bool
+	stopped bool
+	flushed eventstore.Checkpoint
 }
 
 // replay reads the log once, from the earliest lane's checkpoint, decodes
@@ -47,11 +53,18 @@ func (r *Runtime) replay(ctx context.Context, lanes []*lane, upTo int64) error {
 	for _, l := range lanes {
 		from = min(from, l.cp.Position)
 	}
+	for _, l := range lanes {
+		l.flushed = l.cp
+	}
 	flush := func() error {
 		for _, l := range lanes {
+			if l.stopped {
+				continue // its buffer holds half an event
+			}
 			if err := l.a.Flush(ctx); err != nil {
 				return fmt.Errorf("projection %s: %w", l.name, err)
 			}
+			l.flushed = l.cp
 		}
 		return nil
 	}
@@ -69,8 +82,8 @@ func (r *Runtime) replay(ctx context.Context, lanes []*lane, upTo int64) error {
 				var decoded *eventstore.Decoded // decoded once, for the first lane that needs it
 				var decodeErr error
 				for _, l := range lanes {
-					if c.Position < l.cp.Position || (c.Position == l.cp.Position && i < l.cp.Index) {
-						continue // delivered before this lane's checkpoint
+					if l.stopped || c.Position < l.cp.Position || (c.Position == l.cp.Position && i < l.cp.Index) {
+						continue // stopped, or delivered before this lane's checkpoint
 					}
 					if !l.part.Receives(env.Guild) {
 						l.cp = eventstore.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
@@ -80,14 +93,14 @@ func (r *Runtime) replay(ctx context.Context, lanes []*lane, upTo int64) error {
 						d, err := r.cfg.Store.Codec().Decode(ctx, env.Record)
 						decoded, decodeErr = &d, err
 					}
-					if err := r.applyOrPark(ctx, l.name, l.a, env, decoded, decodeErr); err != nil {
+					if err := r.applyOrPark(ctx, l, env, decoded, decodeErr); err != nil {
 						return err
 					}
 					l.cp = eventstore.Checkpoint{Position: c.Position, Index: i + 1, Event: env.Position}
 				}
 			}
 			for _, l := range lanes {
-				if c.Position >= l.cp.Position {
+				if !l.stopped && c.Position >= l.cp.Position {
 					l.cp = eventstore.Checkpoint{Position: c.Position + 1, Event: l.cp.Event}
 				}
 			}
@@ -129,7 +142,7 @@ func (r *Runtime) catchUp(ctx context.Context, groups []*group) error {
 			continue
 		}
 		defer release()
-		lanes = append(lanes, &lane{name: g.name, a: g.applier(), cp: cp, part: g.part})
+		lanes = append(lanes, &lane{name: g.name, a: g.applier(), cp: cp, part: g.part, catchUp: true})
 	}
 	if len(lanes) == 0 {
 		return nil
@@ -139,7 +152,11 @@ func (r *Runtime) catchUp(ctx context.Context, groups []*group) error {
 		return err
 	}
 	for _, l := range lanes {
-		if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, l.name, l.cp); err != nil {
+		cp := l.cp
+		if l.stopped {
+			cp = l.flushed
+		}
+		if err := r.cfg.Checkpoints.Save(ctx, eventstore.DefaultTopic, l.name, cp); err != nil {
 			return err
 		}
 	}
@@ -148,30 +165,45 @@ func (r *Runtime) catchUp(ctx context.Context, groups []*group) error {
 }
 
 // applyOrPark applies an event in a replay (a catch-up or a rebuild) with
-// the live middleware's rules (middleware.go): a transient failure stops the
-// replay, a panic is parked at once — a replay must not crash-loop the
-// process any more than live delivery may — and anything else is tried
-// Attempts times and then parked.
+// the live middleware's rules (middleware.go) as far as a replay can keep
+// them: a transient failure stops the replay, and an event is never applied
+// again on top of an attempt that failed halfway. So a catch-up lane stops
+// at its first failure — its checkpoint stays at its last flush, and live
+// delivery, which retries on a projector opened afresh and parks after
+// Attempts, takes over from there — while a rebuild, whose generation is new,
+// parks the event at once (a panic or any other failure) and goes on.
 //
 // It is written out rather than run through the router's middleware because
 // a replay has no Watermill messages: it decodes each event once for every
 // projector it feeds, and a message per event and projector would be built
-// only to be taken apart again. It does not pause between attempts: a replay
-// holds the log position of every projector it feeds.
-func (r *Runtime) applyOrPark(ctx context.Context, name string, a projections.Applier, env eventstore.Envelope, d *eventstore.Decoded, decodeErr error) error {
+// only to be taken apart again.
+func (r *Runtime) applyOrPark(ctx context.Context, l *lane, env eventstore.Envelope, d *eventstore.Decoded, decodeErr error) error {
 	err := decodeErr
-	for attempt := 1; attempt <= r.cfg.Attempts && decodeErr == nil; attempt++ {
-		if err = applySafely(ctx, a, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
+	if err == nil {
+		if err = applySafely(ctx, l.a, projections.Event{Envelope: env, Event: d.Event, Erased: d.Erased}); err == nil {
 			return nil
-		}
-		if isPanic(err) || transient(err) || ctx.Err() != nil {
-			break
 		}
 	}
 	if !isPanic(err) && (transient(err) || ctx.Err() != nil) {
 		return err
 	}
-	return r.parking.park(ctx, name, env, err.Error())
+	if l.catchUp {
+		r.cfg.Logger.Warn("catch-up stopped for a projection at an event it failed; live delivery takes over from its last flush",
+			"projection", l.name, "position", env.Position, "err", logsafeReason(err))
+		l.stopped = true
+		return nil
+	}
+	return r.parking.park(ctx, l.name, env, err.Error())
+}
+
+// logsafeReason is a failure as it may be logged: a panic's value is not
+// (it could hold the event's personal data), only what panicked says.
+func logsafeReason(err error) string {
+	var p *panicked
+	if errors.As(err, &p) {
+		return "panic: " + p.what
+	}
+	return err.Error()
 }
 
 // applySafely is Apply with a panic turned into a panicked error, as the

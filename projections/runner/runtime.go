@@ -150,6 +150,7 @@ type Runtime struct {
 	groups   []*group // every projector's consumer groups, in order
 	running  atomic.Bool
 	runErr   atomic.Pointer[error]
+	misfit   atomic.Pointer[error] // this process cannot consume what the database holds (see misconfigured)
 
 	targetsMu sync.Mutex
 	targets   map[string]cachedTarget // live generation by projector, for readers
@@ -162,8 +163,16 @@ type group struct {
 	part projections.Partition
 	name string
 
-	mu sync.Mutex
-	a  projections.Applier // opened afresh each time this process takes the group
+	mu       sync.Mutex
+	a        projections.Applier // opened afresh each time this process takes the group
+	failures map[int64]failure   // by event position, until applied or parked
+}
+
+// forget drops the failures of an event applied or parked.
+func (g *group) forget(pos int64) {
+	g.mu.Lock()
+	delete(g.failures, pos)
+	g.mu.Unlock()
 }
 
 func (g *group) applier() projections.Applier {
@@ -412,7 +421,10 @@ func (r *Runtime) Start(ctx context.Context) error {
 					return fmt.Errorf("projection %s has no live generation", g.p.Name())
 				}
 				if n := len(r.partitionsOf(g.p)); d.partitions() != n {
-					return fmt.Errorf("projection %s is split in %d partitions in the database and %d here: every process must have the same TICKETIFY_PARTITIONS", g.p.Name(), d.partitions(), n)
+					return r.misconfigured(fmt.Errorf("projection %s is split in %d partitions in the database and %d here: every process must have the same TICKETIFY_PARTITIONS", g.p.Name(), d.partitions(), n))
+				}
+				if d.Version != g.p.Version() {
+					return r.misconfigured(fmt.Errorf("projection %s is at version %d in the database and %d in this build: every process must run the same version", g.p.Name(), d.Version, g.p.Version()))
 				}
 				r.forgetTargets()
 				t := targets[g.p.Name()]
@@ -438,7 +450,8 @@ func (r *Runtime) Start(ctx context.Context) error {
 		}
 		r.applied[g.name].Store(cp.Event)
 		r.pending[g.name].Store(cp.Event)
-		router.AddConsumerHandler(g.name, eventstore.DefaultTopic, sub, r.handler(g)).AddMiddleware(projectorMiddleware...)
+		router.AddConsumerHandler(g.name, eventstore.DefaultTopic, sub, r.handler(g)).
+			AddMiddleware(append([]message.HandlerMiddleware{r.parkAfterAttempts(g)}, projectorMiddleware...)...)
 	}
 	if err := r.startReactors(ctx, router, reactorMiddleware); err != nil {
 		return err
@@ -475,8 +488,21 @@ func (r *Runtime) Close() error {
 	return router.Close()
 }
 
+// misconfigured records that this process cannot consume a group as the
+// database holds it (another partition count, another version): it will
+// not, and Health says why, until it is restarted as the others are.
+func (r *Runtime) misconfigured(err error) error {
+	if r.misfit.Swap(&err) == nil {
+		r.cfg.Logger.Error("this process cannot consume the projections as the database holds them", "err", err)
+	}
+	return err
+}
+
 // Health reports why the runtime is not serving, or nil.
 func (r *Runtime) Health() error {
+	if e := r.misfit.Load(); e != nil {
+		return *e
+	}
 	if !r.running.Load() {
 		if e := r.runErr.Load(); e != nil {
 			return fmt.Errorf("projections stopped: %w", *e)

@@ -2,6 +2,8 @@ package mongolog
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -202,4 +204,36 @@ func (l *Lease) Release(ctx context.Context) error {
 	_, err := l.c.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: leaseKey(l.topic, l.group, l.epoch)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: time.Unix(0, 0).UTC()}}}})
 	return mongodb.Classify(err)
+}
+
+// logIDKey is the document naming this database's log (see LogID).
+const logIDKey = "log-id"
+
+// LogID returns the identity of this database's event log, made once at
+// random: what a transport that carries the log names its streams after,
+// so that two deployments sharing a broker never read each other's
+// commits (positions alone would match across logs).
+func (c *Checkpoints) LogID(ctx context.Context) (string, error) {
+	type idDoc struct {
+		ID  string `bson:"_id"`
+		Log string `bson:"log"`
+	}
+	for range 2 {
+		d, err := mongodb.FindByID[idDoc](ctx, c.coll, logIDKey)
+		if err != nil {
+			return "", fmt.Errorf("log id: %w", err)
+		}
+		if d != nil {
+			return d.Log, nil
+		}
+		b := make([]byte, 8)
+		if _, err := rand.Read(b); err != nil {
+			return "", err
+		}
+		_, err = c.coll.InsertOne(ctx, idDoc{ID: logIDKey, Log: hex.EncodeToString(b)})
+		if err != nil && !mongodb.IsDuplicateKey(err) { // a duplicate: another process made it first
+			return "", fmt.Errorf("log id: %w", mongodb.Classify(err))
+		}
+	}
+	return "", errors.New("log id: not found after it was made")
 }

@@ -208,6 +208,7 @@ type subscription struct {
 	// the subscription stopped: nothing is written until the group is held
 	// again (the consumer is then opened afresh).
 	unsettled atomic.Bool
+	rewinds   int // in a row, for the pause before the next (see rewindTo)
 }
 
 func (sub *subscription) group() string { return sub.s.cfg.ConsumerGroup }
@@ -293,6 +294,7 @@ func (sub *subscription) consume(ctx context.Context) {
 			feed.Wait(ctx)
 			continue
 		}
+	next:
 		for _, c := range commits {
 			if c.Position != sub.cp.Position {
 				sub.logger().Error("The feed skipped part of the log; reading it again", fmt.Errorf("got commit %d, want %d", c.Position, sub.cp.Position), nil)
@@ -303,9 +305,16 @@ func (sub *subscription) consume(ctx context.Context) {
 				if i < sub.cp.Index {
 					continue // delivered before the checkpoint
 				}
-				if !sub.deliver(ctx, envs[i]) {
+				switch sub.deliver(ctx, envs[i]) {
+				case stopped:
 					return
+				case rewind:
+					if !sub.rewindTo(ctx) {
+						return
+					}
+					break next // read again from the checkpoint
 				}
+				sub.rewinds = 0
 				sub.cp = Checkpoint{Position: c.Position, Index: i + 1, Event: envs[i].Position}
 				if i+1 == len(envs) {
 					sub.cp.Position, sub.cp.Index = c.Position+1, 0
@@ -321,6 +330,7 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 	var epoch int64
 	loaded := false
 	m := sub.s.cfg.Members
+	refused := 0 // times Acquired failed in a row
 	for {
 		if sub.s.leasesFrozen.Load() || m != nil && !m.mayTake(sub.s.cfg.Family, sub.s.cfg.Partitions) {
 			select {
@@ -347,13 +357,17 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 			}
 			if loaded && sub.s.cfg.Acquired != nil {
 				if err := sub.s.cfg.Acquired(ctx); err != nil {
-					if ctx.Err() == nil {
-						sub.logger().Error("Preparing the consumer failed; letting the group go", err, nil)
+					if ctx.Err() == nil && refused == 0 {
+						sub.logger().Error("Preparing the consumer failed; letting the group go and trying again later", err, nil)
 					}
 					loaded = false
+					refused++
 				}
 			}
 			if loaded {
+				if refused > 0 {
+					sub.logger().Info("The consumer is prepared again; consuming", nil)
+				}
 				if m != nil {
 					m.took(sub.s.cfg.Family)
 				}
@@ -362,10 +376,17 @@ func (sub *subscription) acquire(ctx context.Context) bool {
 			}
 			sub.release()
 		}
+		// After refusals, a growing pause: a consumer that cannot be
+		// prepared (a misconfigured process) must not take and let go of
+		// the lease every second.
+		pause := min(sub.s.cfg.LeaseTTL/4, time.Second)
+		if refused > 0 {
+			pause = min(pause<<min(refused, 6), maxRewindPause)
+		}
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(min(sub.s.cfg.LeaseTTL/4, time.Second)):
+		case <-time.After(pause):
 		}
 	}
 }
@@ -491,9 +512,22 @@ func (sub *subscription) save(final bool) {
 	sub.saved, sub.acked, sub.saveAt = sub.cp, 0, time.Now().Add(sub.s.cfg.CheckpointInterval)
 }
 
-// deliver sends one message until it is acked; false when the subscription ends.
-func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) bool {
+// outcome is how a delivery ended.
+type outcome int
+
+const (
+	delivered outcome = iota // acked
+	stopped                  // the subscription is stopping
+	rewind                   // nacked by a consumer that must be opened afresh (RewindOnNack)
+)
+
+// deliver sends one message until it is acked (or, with RewindOnNack,
+// nacked), or the subscription stops.
+func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) outcome {
 	for {
+		if ctx.Err() != nil { // select would pick the send half the time
+			return stopped
+		}
 		msg := eventmsg.ToMessage(env)
 		// Not ended with the subscription: a handler stopped halfway could
 		// leave its consumer's buffer half-changed (see below).
@@ -503,26 +537,21 @@ func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) b
 		case sub.out <- msg:
 		case <-ctx.Done():
 			cancel()
-			return false
+			return stopped
 		}
 		select {
 		case <-msg.Acked():
 			cancel()
-			return true
+			return delivered
 		case <-msg.Nacked():
 			cancel()
 			if sub.s.cfg.RewindOnNack && sub.group() != "" {
-				sub.unsettled.Store(true)
-				select {
-				case <-time.After(sub.s.cfg.NackResendSleep):
-				case <-ctx.Done():
-				}
-				return false
+				return rewind
 			}
 			select {
 			case <-time.After(sub.s.cfg.NackResendSleep):
 			case <-ctx.Done():
-				return false
+				return stopped
 			}
 		case <-ctx.Done():
 			// The handler may still be applying it. Nothing may flush the
@@ -534,19 +563,48 @@ func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) b
 			defer cancel()
 			select {
 			case <-msg.Acked():
-				return true
+				return delivered
 			case <-msg.Nacked():
 				sub.unsettled.Store(true)
 			case <-time.After(settleTimeout):
 				sub.logger().Error("A handler did not finish within its time after the subscription stopped; writing nothing more", nil, nil)
 				sub.unsettled.Store(true)
 			}
-			return false
+			return stopped
 		}
 	}
 }
 
+// rewindTo goes back to the last saved checkpoint with the consumer opened
+// afresh (Acquired), after a pause that doubles with each rewind in a row
+// (a failure that lasts must not turn into a loop of reopenings). What the
+// consumer buffered since is dropped: it is delivered again, and what an
+// earlier flush already wrote is passed over by the consumer's guards.
+// False when the subscription stops, or the consumer cannot be opened (the
+// group is then let go).
+func (sub *subscription) rewindTo(ctx context.Context) bool {
+	pause := min(sub.s.cfg.NackResendSleep<<min(sub.rewinds, 10), maxRewindPause)
+	sub.rewinds++
+	select {
+	case <-ctx.Done():
+		sub.unsettled.Store(true) // the buffer holds half an event
+		return false
+	case <-time.After(pause):
+	}
+	if f := sub.s.cfg.Acquired; f != nil {
+		if err := f(ctx); err != nil {
+			sub.logger().Error("Opening the consumer afresh failed; letting the group go", err, nil)
+			sub.unsettled.Store(true)
+			return false
+		}
+	}
+	sub.cp, sub.flushed, sub.acked = sub.saved, sub.saved, 0
+	return true
+}
+
+// maxRewindPause bounds the pause before delivering again after rewinds.
+const maxRewindPause = 30 * time.Second
+
 // settleTimeout is how long a stopping subscription waits for the handler
-// of the message it delivered last (as long as Watermill's router waits
-// for its handlers when it closes).
-const settleTimeout = 10 * time.Second
+// of the message it delivered last.
+const settleTimeout = 5 * time.Second // within the router's 10 s, leaving it time for the final flush

@@ -36,6 +36,10 @@ func Feeds(cfg Config, log Log, idle time.Duration) mongolog.Feeds {
 	}
 }
 
+// nextMessageWait is how long Next waits for a message before it says
+// there is none now (see Next).
+const nextMessageWait = 2 * time.Millisecond
+
 // resubscribe is how often a feed without a subscription tries again.
 const resubscribe = 5 * time.Second
 
@@ -172,13 +176,20 @@ func (f *feed) ended() {
 // which only saves passing over old messages.
 func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit, error) {
 	if f.readLog {
-		f.readLog = false
-		return f.log.ReadLog(ctx, f.topic, from, f.batch)
+		commits, err := f.log.ReadLog(ctx, f.topic, from, f.batch)
+		// A full batch: there is more, read it at once rather than after
+		// the next quiet second.
+		f.readLog = err == nil && len(commits) == f.batch
+		return commits, err
 	}
 	for {
 		msg := f.pending
 		f.pending = nil
 		if msg == nil {
+			// Watermill's subscriber hands over the next message only once
+			// the previous one's ack reached the server: an empty channel
+			// right after a commit does not mean caught up. A moment's wait
+			// keeps a backlog from being flushed commit by commit.
 			select {
 			case m, ok := <-f.messages():
 				if !ok {
@@ -187,8 +198,10 @@ func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit,
 					return f.log.ReadLog(ctx, f.topic, from, f.batch)
 				}
 				msg = m
-			default:
+			case <-time.After(nextMessageWait):
 				return nil, nil // nothing now
+			case <-ctx.Done():
+				return nil, nil
 			}
 		}
 		msg.Ack()
@@ -207,7 +220,8 @@ func (f *feed) Next(ctx context.Context, from int64) ([]eventstore.StoredCommit,
 		// process killed before its checkpoint had acked. The log has them.
 		gap, err := f.log.ReadLog(ctx, f.topic, from, int(min(c.Position-from, int64(f.batch))))
 		if err != nil || len(gap) < int(c.Position-from) {
-			return gap, err // the rest, and this one, at a later call
+			f.readLog = true // the rest, and this one, from the log at the next call
+			return gap, err
 		}
 		return append(gap, c), nil
 	}

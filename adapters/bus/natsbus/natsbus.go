@@ -37,8 +37,10 @@ type Config struct {
 	// URL of the NATS server (TICKETIFY_NATS_URL).
 	URL string
 	// Stream is the JetStream stream (and its subject); default
-	// "ticketify-events". A topic of the log other than the default one goes
-	// to Stream + "-" + topic.
+	// "ticketify-events". The program names it after its log's identity
+	// (mongolog.Checkpoints.LogID): the log's positions are matched against
+	// the stream's messages, so two logs must never share a stream. A topic of
+	// the log other than the default one goes to Stream + "-" + topic.
 	Stream string
 	// MaxAge bounds how long the stream keeps a commit; default 7 days. A
 	// consumer further behind than that reads the rest from the log.

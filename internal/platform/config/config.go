@@ -73,6 +73,24 @@ type Config struct {
 	Partitions int
 }
 
+// validNATSURLs checks a NATS server URL, or a comma-separated list of
+// them as the NATS client takes: scheme nats or tls, a host, a port from 1
+// to 65535 when given.
+func validNATSURLs(list string) bool {
+	for _, one := range strings.Split(list, ",") {
+		u, err := url.Parse(strings.TrimSpace(one))
+		if err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Hostname() == "" {
+			return false
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Transports.
 const (
 	TransportMongoDB = "mongodb"
@@ -159,8 +177,8 @@ func Load(getenv func(string) string) (Config, error) {
 	case TransportNATS:
 		if c.NATSURL == "" {
 			errs = append(errs, errors.New("TICKETIFY_NATS_URL: required with TICKETIFY_TRANSPORT=nats (e.g. nats://127.0.0.1:4222)"))
-		} else if u, err := url.Parse(c.NATSURL); err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
-			errs = append(errs, errors.New("TICKETIFY_NATS_URL: want nats://host:port or tls://host:port"))
+		} else if !validNATSURLs(c.NATSURL) {
+			errs = append(errs, errors.New("TICKETIFY_NATS_URL: want nats://host:port or tls://host:port (several separated by commas)"))
 		}
 	default:
 		errs = append(errs, fmt.Errorf("TICKETIFY_TRANSPORT: want %s or %s, got %q", TransportMongoDB, TransportNATS, c.Transport))

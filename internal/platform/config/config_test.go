@@ -36,3 +36,32 @@ func TestShardsAreReadAsOperatorsWriteThem(t *testing.T) {
 		}
 	}
 }
+
+func TestTheTransportAndPartitionsAreCheckedWhereTheyEnter(t *testing.T) {
+	for _, c := range []struct {
+		transport, url, partitions string
+		err                        string
+	}{
+		{},
+		{transport: "nats", url: "nats://127.0.0.1:4222", partitions: "8"},
+		{transport: "NATS", url: "nats://a:4222, nats://b:4222"},
+		{transport: "kafka", err: "TICKETIFY_TRANSPORT"},
+		{transport: "nats", err: "TICKETIFY_NATS_URL: required"},
+		{transport: "nats", url: "http://127.0.0.1:4222", err: "TICKETIFY_NATS_URL"},
+		{transport: "nats", url: "nats://127.0.0.1:99999", err: "TICKETIFY_NATS_URL"},
+		{transport: "nats", url: "nats://a:4222,mongodb://b", err: "TICKETIFY_NATS_URL"},
+		{partitions: "0", err: "TICKETIFY_PARTITIONS"},
+		{partitions: "257", err: "TICKETIFY_PARTITIONS"},
+		{partitions: "+3", err: "TICKETIFY_PARTITIONS"},
+		{partitions: "abc", err: "TICKETIFY_PARTITIONS"},
+	} {
+		env := map[string]string{"TICKETIFY_TRANSPORT": c.transport, "TICKETIFY_NATS_URL": c.url, "TICKETIFY_PARTITIONS": c.partitions}
+		_, err := config.Load(func(k string) string { return env[k] })
+		if c.err == "" && err != nil {
+			t.Errorf("%+v: %v", c, err)
+		}
+		if c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%+v: got %v, want an error saying %q", c, err, c.err)
+		}
+	}
+}

@@ -129,6 +129,12 @@ func (h Handler) clean(a slog.Attr) slog.Attr {
 		if b, ok := v.Any().([]byte); ok { // printed as text by the handlers
 			return slog.String(a.Key, h.redact(string(b)))
 		}
+		if err, ok := v.Any().(error); ok {
+			// As its message: slog's handlers print an error with %+v, which
+			// for errors of github.com/pkg/errors (NATS's and Watermill's
+			// libraries) adds a stack of build paths over many lines.
+			return slog.String(a.Key, h.redact(err.Error()))
+		}
 		// errors, URLs, structs: judged by how they would print.
 		s := v.String()
 		if r := h.redact(s); r != s {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	pkgerrors "github.com/pkg/errors"
+
 	"github.com/ticketify/ticketify/internal/platform/logsafe"
 )
 
@@ -52,5 +54,18 @@ func TestWithheldKeysKeepOnlyTheirSize(t *testing.T) {
 	}
 	if !strings.Contains(got, "kept: not a library logger") {
 		t.Fatalf("withholding leaked into the program's own logger:\n%s", got)
+	}
+}
+
+// An error is logged as its message, on one line: not with the stack of
+// build paths that github.com/pkg/errors prints under %+v (which slog's
+// handlers use).
+func TestAnErrorIsLoggedAsItsMessageWithoutAStack(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(logsafe.New(slog.NewTextHandler(&buf, nil)))
+	log.Error("publishing failed", "err", pkgerrors.Wrap(errors.New("nats: timeout"), "sending message failed"))
+	out := buf.String()
+	if !strings.Contains(out, "sending message failed: nats: timeout") || strings.Count(out, "\n") != 1 || strings.Contains(out, ".go:") {
+		t.Errorf("logged %q", out)
 	}
 }
