@@ -235,9 +235,9 @@ func (sub *subscription) run(ctx context.Context) {
 	}
 }
 
-// hold consumes while the lease is held; it reports whether it let the
-// group go to another member (see Members).
-func (sub *subscription) hold(ctx context.Context) (yielded bool) {
+// hold consumes while the lease is held, until it is lost, let go to
+// another member (see Members), or the subscription stops.
+func (sub *subscription) hold(ctx context.Context) {
 	var yield atomic.Bool
 	held, stop := context.WithCancel(ctx)
 	defer stop()
@@ -259,7 +259,6 @@ func (sub *subscription) hold(ctx context.Context) (yielded bool) {
 	}
 	sub.leaseLost.Store(false)
 	sub.unsettled.Store(false)
-	return yield.Load()
 }
 
 // consume delivers the feed's commits from the checkpoint on until ctx ends.
@@ -561,6 +560,9 @@ func (sub *subscription) deliver(ctx context.Context, env eventstore.Envelope) o
 			// consumer's buffer half-changed too: then nothing more is written
 			// (what was not is delivered again, to a consumer opened afresh).
 			defer cancel()
+			if sub.s.cfg.BeforeCheckpoint == nil {
+				return stopped // a consumer that buffers nothing: no flush to keep from it
+			}
 			select {
 			case <-msg.Acked():
 				return delivered
@@ -603,7 +605,7 @@ func (sub *subscription) rewindTo(ctx context.Context) bool {
 }
 
 // maxRewindPause bounds the pause before delivering again after rewinds.
-const maxRewindPause = 30 * time.Second
+const maxRewindPause = 10 * time.Second
 
 // settleTimeout is how long a stopping subscription waits for the handler
 // of the message it delivered last.
