@@ -5,25 +5,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
-
-// clock is a settable clock for the fake.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func get(t *testing.T, url string) (int, []byte, error) {
 	t.Helper()
@@ -41,7 +28,7 @@ func get(t *testing.T, url string) (int, []byte, error) {
 // whose signature was changed, never once deleted; and it can be slow,
 // fail, or drop a download halfway.
 func TestTheCDNServesSignedLinksUntilTheyExpire(t *testing.T) {
-	c := &clock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	c := testenv.NewClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	f, err := fakediscord.Start(fakediscord.WithClock(c.Now))
 	if err != nil {
 		t.Fatal(err)
