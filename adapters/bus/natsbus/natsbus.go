@@ -138,12 +138,16 @@ func NewPublisher(cfg Config) (*wmnats.Publisher, error) {
 // the first message the stream holds.
 func NewSubscriber(cfg Config, group string) (*wmnats.Subscriber, error) {
 	cfg.setDefaults()
-	return wmnats.NewSubscriber(wmnats.SubscriberConfig{
-		URL: cfg.URL, NatsOptions: cfg.options(), Unmarshaler: &wmnats.NATSMarshaler{},
-		QueueGroupPrefix: DurableName(group), SubscribersCount: 1,
-		AckWaitTimeout: 30 * time.Second, CloseTimeout: 10 * time.Second, SubscribeTimeout: 10 * time.Second,
-		JetStream: subscriberJetStream(group),
-	}, cfg.Logger)
+	nc, err := nats.Connect(cfg.URL, cfg.options()...)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: connect: %w", err)
+	}
+	sub, err := newSubscriberOn(nc, cfg, group)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return sub, nil // its Close drains and closes the connection
 }
 
 // newSubscriberOn is NewSubscriber on a connection the caller owns (and
