@@ -272,7 +272,17 @@ func (c *Codec) Decode(ctx context.Context, r Record) (Decoded, error) {
 }
 
 func (c *Codec) unseal(ctx context.Context, r Record) ([]byte, error) {
-	key, err := c.keys.Lookup(ctx, r.Sealed.KeyID, r.Sealed.KeyGen)
+	return Unseal(ctx, c.keys, *r.Sealed, aad(r))
+}
+
+// Seal encrypts personal data that is not an event's (an archived file's
+// pieces) under a data key, bound to ad: what it belongs to, which opening
+// it must name again, so a ciphertext cannot be moved to another place.
+func Seal(k DataKey, plaintext, ad []byte) (*Sealed, error) { return seal(k, plaintext, ad) }
+
+// Unseal opens what Seal sealed; ErrKeyDestroyed once its key is erased.
+func Unseal(ctx context.Context, keys Keyring, s Sealed, ad []byte) ([]byte, error) {
+	key, err := keys.Lookup(ctx, s.KeyID, s.KeyGen)
 	if err != nil {
 		return nil, err
 	}
@@ -280,9 +290,9 @@ func (c *Codec) unseal(ctx context.Context, r Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	plaintext, err := gcm.Open(nil, r.Sealed.Nonce, r.Sealed.Ciphertext, aad(r))
+	plaintext, err := gcm.Open(nil, s.Nonce, s.Ciphertext, ad)
 	if err != nil {
-		return nil, fmt.Errorf("unseal with key %s: %w", r.Sealed.KeyID, err)
+		return nil, fmt.Errorf("unseal with key %s: %w", s.KeyID, err)
 	}
 	return plaintext, nil
 }

@@ -393,6 +393,6 @@ func Events() []domain.Event {
 		Opened{}, ChannelAttached{}, Claimed{}, Unclaimed{}, MemberAdded{}, MemberRemoved{}, Renamed{}, TopicCorrected{}, CategoryChanged{},
 		PrioritySet{}, Closed{}, Reopened{}, ChannelLost{}, TranscriptExpired{}, ChannelRemoved{}, DiscordActionFailed{},
 		InactivityWarned{}, KeptOpen{}, CloseRequested{}, CloseRequestAnswered{}, CloseRequestExpired{}, Rated{}, StaffReminded{}, TagPosted{}, NoteAdded{}, RepliedFromDashboard{}, Transferred{}, ReplyPosted{},
-		MessagePosted{}, MessageEdited{}, MessageDeleted{},
+		MessagePosted{}, MessageEdited{}, MessageDeleted{}, AttachmentArchived{}, AttachmentNotArchived{},
 	}
 }

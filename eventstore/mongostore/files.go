@@ -1,0 +1,200 @@
+package mongostore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
+)
+
+// Files keeps archived files (a ticket's attachments) as sealed chunks:
+// each chunk is one document addressed by "<file id>/<n>", encrypted under
+// the data key of the person whose file it is, so destroying that key
+// (erasure, retention) erases the file wherever the chunks went, backups
+// included. Files are data of record, like the log: the download cannot be
+// repeated, so no rebuild ever drops them.
+//
+// Not GridFS: its chunks are found by a query on (files_id, n) through a
+// secondary index, which FerretDB v1 answers by scanning, and it stores
+// plaintext; here every read is an _id lookup and nothing is stored unsealed.
+type Files struct {
+	coll *mongo.Collection
+	keys eventstore.Keyring
+}
+
+// FilesCollection is where archived files' chunks live.
+// WARNING: renaming it loses every archived file.
+const FilesCollection = "file_chunks"
+
+// FileChunkSize is the plaintext size of a chunk (GridFS's size: far below
+// a document's 16 MB, and what a download holds in memory at once).
+const FileChunkSize = 255 << 10
+
+// ErrFileTooLarge: the file went over the limit Write was given; nothing of
+// it is kept.
+var ErrFileTooLarge = errors.New("file over its size limit")
+
+// ErrFileMissing: a chunk a file should have is not stored.
+var ErrFileMissing = errors.New("archived file chunk missing")
+
+type fileChunk struct {
+	ID    string `bson:"_id"` // "<file id>/<n>"
+	KeyID string `bson:"key"`
+	Gen   int64  `bson:"gen"`
+	Nonce []byte `bson:"nonce"`
+	Data  []byte `bson:"data"`
+}
+
+// OpenFiles opens the archive of files.
+func OpenFiles(ctx context.Context, conn *mongodb.Conn, keys eventstore.Keyring) (*Files, error) {
+	coll, err := conn.Collection(ctx, FilesCollection)
+	if err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
+	return &Files{coll: coll, keys: keys}, nil
+}
+
+// StoredFile is what Write measured of a file.
+type StoredFile struct {
+	Size   int64
+	Chunks int
+	SHA256 string
+	// ContentType is sniffed from the first bytes (http.DetectContentType):
+	// whatever type the sender claimed is never used.
+	ContentType string
+}
+
+func chunkID(file string, n int) string { return file + "/" + strconv.Itoa(n) }
+
+// chunkAD binds a chunk's ciphertext to its place: a chunk copied under
+// another id, or another file's, does not open.
+func chunkAD(id string) []byte { return []byte("file-chunk|" + id) }
+
+// Write reads r to its end and stores it as file id, sealed under key,
+// one chunk at a time: memory holds a chunk, never the file. Beyond limit
+// bytes it stops with ErrFileTooLarge and removes what it stored. Writing a
+// file again replaces its chunks (an archiver that crashed and downloads
+// once more).
+func (f *Files) Write(ctx context.Context, id string, key eventstore.DataKey, r io.Reader, limit int64) (StoredFile, error) {
+	var (
+		st  StoredFile
+		sum = sha256.New()
+		buf = make([]byte, FileChunkSize)
+	)
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if st.Size+int64(n) > limit {
+				return StoredFile{}, errors.Join(ErrFileTooLarge, f.Delete(context.WithoutCancel(ctx), id, st.Chunks))
+			}
+			if st.Chunks == 0 {
+				st.ContentType = http.DetectContentType(buf[:n])
+			}
+			sum.Write(buf[:n])
+			if werr := f.writeChunk(ctx, chunkID(id, st.Chunks), key, buf[:n]); werr != nil {
+				return StoredFile{}, werr
+			}
+			st.Chunks++
+			st.Size += int64(n)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return StoredFile{}, fmt.Errorf("files: reading %s: %w", id, err)
+		}
+	}
+	st.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	if st.ContentType == "" {
+		st.ContentType = "application/octet-stream" // an empty file
+	}
+	return st, nil
+}
+
+func (f *Files) writeChunk(ctx context.Context, id string, key eventstore.DataKey, data []byte) error {
+	s, err := eventstore.Seal(key, data, chunkAD(id))
+	if err != nil {
+		return fmt.Errorf("files: sealing %s: %w", id, err)
+	}
+	doc := fileChunk{ID: id, KeyID: s.KeyID, Gen: s.KeyGen, Nonce: s.Nonce, Data: s.Ciphertext}
+	_, err = f.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("files: storing %s: %w", id, unavailable(err))
+	}
+	return nil
+}
+
+// Open returns a reader of file id, which has chunks chunks: each is read
+// by its _id and opened when the reader reaches it. Reading fails with
+// eventstore.ErrKeyDestroyed once the file's key is erased.
+func (f *Files) Open(ctx context.Context, id string, chunks int) io.Reader {
+	return &fileReader{ctx: ctx, files: f, id: id, chunks: chunks}
+}
+
+type fileReader struct {
+	ctx    context.Context
+	files  *Files
+	id     string
+	chunks int
+	next   int
+	buf    []byte
+}
+
+func (r *fileReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.next >= r.chunks {
+			return 0, io.EOF
+		}
+		data, err := r.files.chunk(r.ctx, chunkID(r.id, r.next))
+		if err != nil {
+			return 0, err
+		}
+		r.buf = data
+		r.next++
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+func (f *Files) chunk(ctx context.Context, id string) ([]byte, error) {
+	d, err := mongodb.FindByID[fileChunk](ctx, f.coll, id)
+	if err != nil {
+		return nil, fmt.Errorf("files: reading %s: %w", id, unavailable(err))
+	}
+	if d == nil {
+		return nil, fmt.Errorf("files: %s: %w", id, ErrFileMissing)
+	}
+	data, err := eventstore.Unseal(ctx, f.keys, eventstore.Sealed{KeyID: d.KeyID, KeyGen: d.Gen, Nonce: d.Nonce, Ciphertext: d.Data}, chunkAD(id))
+	if err != nil {
+		return nil, fmt.Errorf("files: opening %s: %w", id, err)
+	}
+	return data, nil
+}
+
+// Delete removes a file's chunks (by _id). Destroying the file's key has
+// already made them noise; this gives the space back.
+func (f *Files) Delete(ctx context.Context, id string, chunks int) error {
+	if chunks <= 0 {
+		return nil
+	}
+	ids := make(bson.A, chunks)
+	for n := range chunks {
+		ids[n] = chunkID(id, n)
+	}
+	if _, err := f.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return fmt.Errorf("files: deleting %s: %w", id, unavailable(err))
+	}
+	return nil
+}
