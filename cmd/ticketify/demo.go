@@ -38,7 +38,7 @@ func runDemo(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	overrides := map[string]string{
 		"TICKETIFY_DATA_DIR": dir, "TICKETIFY_MONGODB_URI": "",
 		"DISCORD_TOKEN": fake.Token, "DISCORD_PUBLIC_KEY": fake.PublicKey(),
-		"DISCORD_API_URL": fake.APIURL(), "DISCORD_GATEWAY_URL": fake.GatewayURL(),
+		"DISCORD_API_URL": fake.APIURL(), "DISCORD_GATEWAY_URL": fake.GatewayURL(), "DISCORD_CDN_URL": fake.CDNURL(),
 		"DISCORD_CLIENT_ID": fake.AppID.String(), "DISCORD_CLIENT_SECRET": fake.ClientSecret(),
 	}
 	cfg, err := config.Load(func(k string) string {

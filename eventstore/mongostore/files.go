@@ -83,7 +83,8 @@ func chunkAD(id string) []byte { return []byte("file-chunk|" + id) }
 
 // Write reads r to its end and stores it as file id, sealed under key,
 // one chunk at a time: memory holds a chunk, never the file. Beyond limit
-// bytes it stops with ErrFileTooLarge and removes what it stored. Writing a
+// bytes it stops with ErrFileTooLarge, and when r fails it stops with that
+// error, both having removed what they stored. Writing a
 // file again replaces its chunks (an archiver that crashed and downloads
 // once more).
 func (f *Files) Write(ctx context.Context, id string, key eventstore.DataKey, r io.Reader, limit int64) (StoredFile, error) {
@@ -93,7 +94,7 @@ func (f *Files) Write(ctx context.Context, id string, key eventstore.DataKey, r 
 		buf = make([]byte, FileChunkSize)
 	)
 	for {
-		n, err := io.ReadFull(r, buf)
+		n, err := fill(r, buf)
 		if n > 0 {
 			if st.Size+int64(n) > limit {
 				return StoredFile{}, errors.Join(ErrFileTooLarge, f.Delete(context.WithoutCancel(ctx), id, st.Chunks))
@@ -108,11 +109,11 @@ func (f *Files) Write(ctx context.Context, id string, key eventstore.DataKey, r 
 			st.Chunks++
 			st.Size += int64(n)
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			return StoredFile{}, fmt.Errorf("files: reading %s: %w", id, err)
+		if err != nil { // the download broke off: what it stored is no file
+			return StoredFile{}, errors.Join(fmt.Errorf("files: reading %s: %w", id, err), f.Delete(context.WithoutCancel(ctx), id, st.Chunks))
 		}
 	}
 	st.SHA256 = hex.EncodeToString(sum.Sum(nil))
@@ -120,6 +121,22 @@ func (f *Files) Write(ctx context.Context, id string, key eventstore.DataKey, r 
 		st.ContentType = "application/octet-stream" // an empty file
 	}
 	return st, nil
+}
+
+// fill reads into buf until it is full or r ends. Unlike io.ReadFull it
+// tells the end of r (io.EOF) from r failing: an HTTP body cut short fails
+// with io.ErrUnexpectedEOF, which io.ReadFull would report for any last,
+// short chunk.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func (f *Files) writeChunk(ctx context.Context, id string, key eventstore.DataKey, data []byte) error {

@@ -23,13 +23,22 @@ type KeyShredder interface {
 	DestroyScope(ctx context.Context, scope domain.Scope, now time.Time) (int, error)
 }
 
+// FileRemover deletes archived files (mongostore.Files).
+type FileRemover interface {
+	Delete(ctx context.Context, id string, chunks int) error
+}
+
 // Retention deletes transcripts whose retention has passed: the policy's
 // "kept up to 90 days". It runs at start (which catches up a window missed
 // while the program was down) and every interval.
 type Retention struct {
-	App    *App
-	Jobs   DueTranscripts
-	Keys   KeyShredder
+	App  *App
+	Jobs DueTranscripts
+	Keys KeyShredder
+	// Files, when set, gets an expired ticket's archived attachments
+	// deleted once their keys are destroyed (they are noise by then; this
+	// gives the space back).
+	Files  FileRemover
 	Clock  func() time.Time
 	Logger *slog.Logger
 	// Ran, when set, is told of each batch: transcripts deleted and the
@@ -82,6 +91,17 @@ func (r *Retention) expire(ctx context.Context, id domain.TicketID, now time.Tim
 	n, err := r.Keys.DestroyScope(ctx, domain.TicketScope(id), now)
 	if err != nil {
 		return false, err
+	}
+	if r.Files != nil {
+		files, err := r.App.ArchivedFiles(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		for _, f := range files {
+			if err := r.Files.Delete(ctx, FileID(id, f.Attachment), f.Chunks); err != nil {
+				return false, err
+			}
+		}
 	}
 	err = r.App.ExpireTranscript(ctx, id, Meta{CommandID: "retention/" + string(id),
 		Actor: domain.Actor{Source: domain.SourceAutomation, Because: because}})

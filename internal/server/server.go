@@ -25,6 +25,7 @@ import (
 	"github.com/ticketify/ticketify/adapters/web"
 	"github.com/ticketify/ticketify/adapters/web/dashboard"
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/app"
@@ -48,10 +49,12 @@ import (
 
 // Storage is the opened database and event store, without anything running.
 type Storage struct {
-	Embedded    *embedded.Server // nil with an external server
-	Conn        *mongodb.Conn
-	Log         *mongostore.Log
-	Keys        *mongostore.Keyring
+	Embedded *embedded.Server // nil with an external server
+	Conn     *mongodb.Conn
+	Log      *mongostore.Log
+	Keys     *mongostore.Keyring
+	// Files holds archived attachments, sealed like the events.
+	Files       *mongostore.Files
 	Store       *eventstore.Store
 	Checkpoints *mongolog.Checkpoints
 	App         *app.App
@@ -94,6 +97,10 @@ func OpenStorage(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 		return nil, err
 	}
 	if s.Keys, err = mongostore.OpenKeyring(ctx, conn, cfg.SecretKey); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.Files, err = mongostore.OpenFiles(ctx, conn, s.Keys); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -288,6 +295,9 @@ type Options struct {
 	// RequestsPerMinute bounds dashboard requests per client address
 	// (default 600); load tests raise it.
 	RequestsPerMinute int
+	// ArchiveRetryPause is the archiver's first pause between download
+	// attempts (default 500ms); tests shorten it.
+	ArchiveRetryPause time.Duration
 }
 
 // DiscordConfig is the adapter's configuration from the program's.
@@ -397,6 +407,9 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 			return nil, err
 		}
 		s.Projections.AddReactor(s.Reactor)
+		s.Projections.AddReactor(discord.NewArchiver(discord.ArchiverConfig{App: st.App, Files: st.Files, Keys: st.Keys,
+			CDNURL: cfg.DiscordCDNURL, RetryPause: opts.ArchiveRetryPause, Logger: logger,
+			Limits: ticket.ArchiveLimits{PerFile: cfg.AttachmentMaxBytes, PerTicket: cfg.TicketAttachmentsMaxBytes}}))
 	}
 	s.Projections.AddReactor(app.LeavingPolicy{App: st.App})
 	if err := s.Projections.Start(runCtx); err != nil {
@@ -410,7 +423,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	if s.Reactor != nil {
 		go s.Reactor.RunSchedule(runCtx, opts.ScheduleEvery)
 	}
-	s.Retention = &app.Retention{App: st.App, Keys: st.Keys, Clock: opts.Clock, Logger: logger, Ran: s.Metrics.RetentionRan,
+	s.Retention = &app.Retention{App: st.App, Keys: st.Keys, Files: st.Files, Clock: opts.Clock, Logger: logger, Ran: s.Metrics.RetentionRan,
 		Jobs: retention.NewReader(func(ctx context.Context) (projections.Target, error) {
 			return s.Projections.Target(ctx, retention.Projector{})
 		})}

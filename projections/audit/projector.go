@@ -58,7 +58,8 @@ func audited(e projections.Event) bool {
 	switch {
 	case strings.HasPrefix(e.Type, "usage."), strings.HasPrefix(e.Type, "profile."),
 		e.Type == "member.ticket_reserved.v1", e.Type == "member.ticket_released.v1",
-		e.Type == "ticket.message_posted.v1", e.Type == "ticket.message_edited.v1":
+		e.Type == "ticket.message_posted.v1", e.Type == "ticket.message_edited.v1",
+		e.Type == "ticket.attachment_archived.v1", e.Type == "ticket.attachment_not_archived.v1": // the transcript shows them
 		return false
 	}
 	return true

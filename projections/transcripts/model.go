@@ -30,13 +30,42 @@ type Answer struct {
 	Answer   string `bson:"answer" json:"answer"`
 }
 
-// Attachment is a file attached to a message.
+// Attachment is a file attached to a message: Discord's link to it (which
+// expires a day after it was posted) and, once the archiver has decided,
+// the archived copy or why there is none.
 type Attachment struct {
+	ID          string `bson:"id,omitempty" json:"id,omitempty"`
 	Filename    string `bson:"filename" json:"filename"`
 	URL         string `bson:"url" json:"url"`
 	Size        int64  `bson:"size" json:"size"`
-	ContentType string `bson:"content_type,omitempty" json:"content_type,omitempty"`
+	ContentType string `bson:"content_type,omitempty" json:"content_type,omitempty"` // as the sender claimed
+	// Archived is the archive's copy of the file.
+	Archived *ArchivedFile `bson:"archived,omitempty" json:"archived,omitempty"`
+	// NotArchived says why the archive holds no copy (ticket.NotArchivedReason).
+	NotArchived string `bson:"not_archived,omitempty" json:"not_archived,omitempty"`
 }
+
+// ArchivedFile is an attachment's archived copy.
+type ArchivedFile struct {
+	Size        int64  `bson:"size" json:"size"`
+	ContentType string `bson:"content_type" json:"content_type"` // sniffed from its bytes
+	SHA256      string `bson:"sha256,omitempty" json:"sha256,omitempty"`
+	Chunks      int    `bson:"chunks" json:"-"`
+}
+
+// IsImage says whether the archived copy is an image a browser may show
+// inline: one of the raster types sniffing recognises (never SVG, which
+// can carry script).
+func (f *ArchivedFile) IsImage() bool {
+	switch f.ContentType {
+	case "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp":
+		return true
+	}
+	return false
+}
+
+// Decided says whether the archiver recorded the attachment's outcome.
+func (a Attachment) Decided() bool { return a.Archived != nil || a.NotArchived != "" }
 
 // Embed is a message embed's visible text.
 type Embed struct {
@@ -115,7 +144,8 @@ type header struct {
 }
 
 // chunkVersion grows with every change a chunk can see: an entry added, an
-// edit kept, a deletion or an erasure marked.
+// edit kept, a deletion or an erasure marked, an attachment's archiving
+// decided.
 func chunkVersion(entries []Entry) int64 {
 	var v int64
 	for _, e := range entries {
@@ -125,6 +155,11 @@ func chunkVersion(entries []Entry) int64 {
 		}
 		if e.Erased {
 			v++
+		}
+		for _, a := range e.Attachments {
+			if a.Decided() {
+				v++
+			}
 		}
 	}
 	return v

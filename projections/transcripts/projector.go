@@ -25,7 +25,7 @@ func (Projector) Name() string { return Name }
 func (Projector) PerGuild() {}
 
 // Version implements projections.Projector.
-func (Projector) Version() int { return 3 }
+func (Projector) Version() int { return 4 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"transcripts"} }
@@ -157,6 +157,18 @@ func fold(ctx context.Context, a book, h *header, e projections.Event) error {
 			t := ev.At.UTC()
 			en.Deleted, en.DeletedAt = true, &t
 		})
+	case ticket.AttachmentArchived:
+		return a.update(ctx, h, ev.Message.String(), func(en *Entry) {
+			f := &ArchivedFile{Size: ev.Size, ContentType: ev.ContentType, Chunks: ev.Chunks}
+			if !e.Erased {
+				f.SHA256 = ev.Personal.SHA256
+			}
+			attachment(en, ev.Attachment, func(at *Attachment) { at.Archived = f })
+		})
+	case ticket.AttachmentNotArchived:
+		return a.update(ctx, h, ev.Message.String(), func(en *Entry) {
+			attachment(en, ev.Attachment, func(at *Attachment) { at.NotArchived = string(ev.Reason) })
+		})
 	case ticket.ChannelAttached, ticket.DiscordActionFailed:
 		return nil // not part of the conversation
 	case ticket.NoteAdded:
@@ -205,7 +217,7 @@ func posted(ctx context.Context, a book, h *header, e projections.Event, ev tick
 	en := Entry{Position: e.Position, At: ev.At.UTC(), Kind: KindMessage, MessageID: ev.Message.String(), Author: ev.Author.String(),
 		Bot: ev.Bot, Content: p.Content, Erased: e.Erased}
 	for _, at := range p.Attachments {
-		en.Attachments = append(en.Attachments, Attachment{Filename: at.Filename, URL: at.URL, Size: at.Size, ContentType: at.ContentType})
+		en.Attachments = append(en.Attachments, Attachment{ID: at.ID, Filename: at.Filename, URL: at.URL, Size: at.Size, ContentType: at.ContentType})
 	}
 	for _, em := range p.Embeds {
 		en.Embeds = append(en.Embeds, Embed(em))
@@ -239,6 +251,15 @@ func edited(ctx context.Context, a book, h *header, e projections.Event, ev tick
 			en.Erased = true
 		}
 	})
+}
+
+// attachment changes a message's attachment by its id.
+func attachment(en *Entry, id string, f func(*Attachment)) {
+	for i := range en.Attachments {
+		if en.Attachments[i].ID == id {
+			f(&en.Attachments[i])
+		}
+	}
 }
 
 func editedFrom(en *Entry) time.Time {

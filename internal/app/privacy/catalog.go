@@ -15,6 +15,7 @@ type PersonalEvent struct {
 var PersonalEvents = []PersonalEvent{
 	{"ticket.opened.v1", "the ticket's topic and the answers to its category's form", "the person who opened it, per ticket"},
 	{"ticket.message_posted.v1", "a message's text, its author's name and avatar as shown, attachment names and links, embeds", "the message's author, per ticket"},
+	{"ticket.attachment_archived.v1", "the SHA-256 of a file attached to a message; the file itself is archived in chunks sealed under the same key", "the message's author, per ticket"},
 	{"ticket.message_edited.v1", "a message's new text and embeds (earlier versions stay in the transcript)", "the message's author, per ticket"},
 	{"ticket.topic_corrected.v1", "a topic as staff corrected it, and the one it replaced", "the person who opened the ticket, per ticket"},
 	{"ticket.renamed.v1", "the channel name typed, and the previous one", "the person who renamed, per ticket"},

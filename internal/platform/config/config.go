@@ -49,7 +49,13 @@ type Config struct {
 	DiscordPublicKey  string
 	DiscordAPIURL     string
 	DiscordGatewayURL string
+	// DiscordCDNURL is where attachments are downloaded from.
+	DiscordCDNURL     string
 	DeleteClosedAfter time.Duration
+	// AttachmentMaxBytes and TicketAttachmentsMaxBytes cap the archive of
+	// attachments: each file, and each ticket's files together.
+	AttachmentMaxBytes        int64
+	TicketAttachmentsMaxBytes int64
 	// DiscordClientID and DiscordClientSecret are the application's OAuth2
 	// client, for the dashboard's login. Empty: the dashboard cannot log in.
 	DiscordClientID     string
@@ -124,6 +130,9 @@ var Vars = []Var{
 	{"DISCORD_PUBLIC_KEY", "(empty: /interactions answers 503)", "the application's public key (hex) that signs interactions"},
 	{"DISCORD_API_URL", "https://discord.com/api/v10", "Discord's REST base URL (tests and the demo point it at the fake Discord)"},
 	{"DISCORD_GATEWAY_URL", "wss://gateway.discord.gg", "Discord's gateway URL"},
+	{"DISCORD_CDN_URL", "https://cdn.discordapp.com", "Discord's CDN: attachments are archived only from links under it (and media.discordapp.net)"},
+	{"TICKETIFY_ATTACHMENT_MAX_MB", "25", "the largest attachment archived with a transcript, in MiB (0: none is archived)"},
+	{"TICKETIFY_TICKET_ATTACHMENTS_MAX_MB", "500", "the most a ticket's archived attachments take together, in MiB"},
 	{"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER", "24h", "how long a closed ticket's locked channel stays before the bot deletes it; 0 keeps it"},
 	{"TICKETIFY_SHARD_COUNT", "(empty: Discord's recommendation)", "the bot's total number of gateway shards; set it when processes split them"},
 	{"TICKETIFY_SHARDS", "(empty: all shards)", "the shards this process runs, like 0-3 or 0,2 (needs TICKETIFY_SHARD_COUNT): one range per process"},
@@ -207,6 +216,26 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DiscordPublicKey = strings.TrimSpace(getenv("DISCORD_PUBLIC_KEY"))
 	c.DiscordAPIURL = strings.TrimRight(or(getenv("DISCORD_API_URL"), "https://discord.com/api/v10"), "/")
 	c.DiscordGatewayURL = or(getenv("DISCORD_GATEWAY_URL"), "wss://gateway.discord.gg")
+	c.DiscordCDNURL = strings.TrimRight(or(getenv("DISCORD_CDN_URL"), "https://cdn.discordapp.com"), "/")
+	if u, err := url.Parse(c.DiscordCDNURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("DISCORD_CDN_URL: want an http(s) URL, got %q", c.DiscordCDNURL))
+	}
+	for _, v := range []struct {
+		name string
+		def  int64
+		to   *int64
+	}{{"TICKETIFY_ATTACHMENT_MAX_MB", 25, &c.AttachmentMaxBytes}, {"TICKETIFY_TICKET_ATTACHMENTS_MAX_MB", 500, &c.TicketAttachmentsMaxBytes}} {
+		mb := v.def
+		if s := strings.TrimSpace(getenv(v.name)); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 || n > 1<<20 || strings.HasPrefix(s, "+") {
+				errs = append(errs, fmt.Errorf("%s: want a whole number of MiB from 0 to %d, got %q", v.name, 1<<20, s))
+				continue
+			}
+			mb = n
+		}
+		*v.to = mb << 20
+	}
 	if c.DeleteClosedAfter, err = time.ParseDuration(or(getenv("TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER"), "24h")); err != nil || c.DeleteClosedAfter < 0 {
 		errs = append(errs, fmt.Errorf("TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER: want a duration like 24h or 0, got %q", getenv("TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER")))
 	}

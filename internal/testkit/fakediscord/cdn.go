@@ -57,6 +57,10 @@ func (s *Server) PostFiles(channel Snowflake, author User, content string, files
 	return s.PostMessage(channel, author, content, atts...)
 }
 
+// CDNURL is the value of DISCORD_CDN_URL: attachments are under its
+// /attachments/, as on cdn.discordapp.com.
+func (s *Server) CDNURL() string { return s.BaseURL() + "/cdn" }
+
 // signedLinkLocked makes a link to a file valid from now for LinkLifetime.
 func (s *Server) signedLinkLocked(channel, id Snowflake, name string) string {
 	path := fmt.Sprintf("/cdn/attachments/%s/%s/%s", id, channel, name)

@@ -148,7 +148,7 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 		"TICKETIFY_DATA_DIR": t.TempDir(), "TICKETIFY_HTTP_ADDR": "127.0.0.1:0", "TICKETIFY_LOG_LEVEL": "error",
 		"TICKETIFY_POLL_INTERVAL": "20ms",
 		"DISCORD_TOKEN":           fake.Token, "DISCORD_PUBLIC_KEY": fake.PublicKey(),
-		"DISCORD_API_URL": fake.APIURL(), "DISCORD_GATEWAY_URL": fake.GatewayURL(),
+		"DISCORD_API_URL": fake.APIURL(), "DISCORD_GATEWAY_URL": fake.GatewayURL(), "DISCORD_CDN_URL": fake.CDNURL(),
 		"TICKETIFY_CLOSED_CHANNEL_DELETE_AFTER": "1h",
 		"DISCORD_CLIENT_ID":                     fake.AppID.String(), "DISCORD_CLIENT_SECRET": fake.ClientSecret(),
 	}
@@ -170,7 +170,7 @@ func NewWorld(t testing.TB, opts ...WorldOption) *World {
 		fake.FailNext("", "/", http.StatusServiceUnavailable, math.MaxInt)
 	}
 	so := server.Options{Clock: clock.Now, ScheduleEvery: 50 * time.Millisecond, RetentionEvery: 50 * time.Millisecond, AutomationEvery: time.Second,
-		RequestsPerMinute: 100_000}
+		RequestsPerMinute: 100_000, ArchiveRetryPause: 20 * time.Millisecond}
 	if n, err := strconv.Atoi(env[rateKey]); err == nil {
 		so.RequestsPerMinute = n
 	}

@@ -1,0 +1,223 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/eventstore/mongostore"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/projections"
+)
+
+// ArchiverName is the attachment archiver's consumer group.
+// WARNING: renaming it makes the archiver start over at the log's head.
+const ArchiverName = "attachment-archiver"
+
+// FileStore keeps archived files (mongostore.Files).
+type FileStore interface {
+	Write(ctx context.Context, id string, key eventstore.DataKey, r io.Reader, limit int64) (mongostore.StoredFile, error)
+	Delete(ctx context.Context, id string, chunks int) error
+}
+
+// ArchiverConfig configures the Archiver.
+type ArchiverConfig struct {
+	App   *app.App
+	Files FileStore
+	Keys  eventstore.Keyring
+	// CDNURL is Discord's CDN (DISCORD_CDN_URL): files are downloaded only
+	// from links under its /attachments/ (or media.discordapp.net's), so an
+	// event can never make Ticketify fetch another address.
+	CDNURL string
+	Limits ticket.ArchiveLimits
+	// RetryPause is the first pause between download attempts; it doubles.
+	// Default 500ms.
+	RetryPause time.Duration
+	// Attempts is how many downloads are tried before the file is recorded
+	// as failed. Default 6 (with the default pause, about 16 s of trying).
+	Attempts int
+	// Timeout bounds one download. Default 2 minutes.
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Archiver is a reactor that archives the files attached to captured
+// messages while Discord's links to them are valid (they expire after a
+// day): each is streamed from the CDN into the file store, sealed under its
+// author's key for the ticket, and its outcome is recorded as an event. It
+// is a reactor, not a projector: a rebuild replays the outcomes and never
+// downloads again. A message's files are downloaded at once (Discord allows
+// ten per message), each holding one chunk in memory.
+type Archiver struct {
+	cfg      ArchiverConfig
+	client   *http.Client
+	prefixes []string
+}
+
+// mediaProxy is Discord's other host for attachments.
+const mediaProxy = "https://media.discordapp.net/attachments/"
+
+// NewArchiver returns the archiver.
+func NewArchiver(cfg ArchiverConfig) *Archiver {
+	if cfg.RetryPause <= 0 {
+		cfg.RetryPause = 500 * time.Millisecond
+	}
+	if cfg.Attempts <= 0 {
+		cfg.Attempts = 6
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 2 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Archiver{cfg: cfg, prefixes: []string{strings.TrimRight(cfg.CDNURL, "/") + "/attachments/", mediaProxy}}
+	a.client = &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if !a.allowed(req.URL) || len(via) > 3 {
+			return errOffCDN
+		}
+		return nil
+	}}
+	return a
+}
+
+// Name implements projections.Reactor.
+func (a *Archiver) Name() string { return ArchiverName }
+
+// React implements projections.Reactor.
+func (a *Archiver) React(ctx context.Context, e projections.Event) error {
+	m, ok := e.Event.(ticket.MessagePosted)
+	if !ok || len(m.Personal.Attachments) == 0 || e.Erased || e.Sealed == nil {
+		return nil // no files, or their author was erased: nothing to keep
+	}
+	// The files are sealed under the key that seals the message: erasing
+	// its author erases both.
+	key, err := a.cfg.Keys.Lookup(ctx, e.Sealed.KeyID, e.Sealed.KeyGen)
+	if errors.Is(err, eventstore.ErrKeyDestroyed) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	g, _ := domain.ParseGuildID(e.Guild)
+	meta := app.Meta{CommandID: e.ID, Correlation: e.Correlation}
+	errs := make([]error, len(m.Personal.Attachments))
+	var wg sync.WaitGroup
+	for i, at := range m.Personal.Attachments {
+		wg.Go(func() { errs[i] = a.archive(ctx, g, m, at, key, meta) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// archive records one attachment's outcome, downloading it if it may be
+// kept; what was stored for a file the archive does not hold is deleted.
+func (a *Archiver) archive(ctx context.Context, g domain.GuildID, m ticket.MessagePosted, at ticket.Attachment, key eventstore.DataKey, meta app.Meta) error {
+	id := app.FileID(m.Ticket, at.ID)
+	stored := 0
+	archived, err := a.cfg.App.ArchiveAttachment(ctx, g, m, at, a.cfg.Limits, meta, func(ctx context.Context, limit int64) (*ticket.ArchivedFile, ticket.NotArchivedReason, error) {
+		st, reason, err := a.fetch(ctx, at, id, key, limit)
+		stored = st.Chunks
+		if err != nil || reason != "" {
+			return nil, reason, err
+		}
+		return &ticket.ArchivedFile{Size: st.Size, ContentType: st.ContentType, Chunks: st.Chunks, SHA256: st.SHA256}, "", nil
+	})
+	if err == nil && !archived && stored > 0 {
+		err = a.cfg.Files.Delete(ctx, id, stored)
+	}
+	return err
+}
+
+var (
+	errOffCDN = errors.New("not a Discord CDN attachment link")
+	errGone   = errors.New("Discord no longer serves the file")
+)
+
+// fetch downloads a file into the store, trying again with a doubling
+// pause when a download fails on the way (a slow or failing CDN, a dropped
+// connection); a file Discord no longer serves, or that is over the limit,
+// is not tried again. The store failing is an error: the event is
+// delivered again later.
+func (a *Archiver) fetch(ctx context.Context, at ticket.Attachment, id string, key eventstore.DataKey, limit int64) (mongostore.StoredFile, ticket.NotArchivedReason, error) {
+	u, err := url.Parse(at.URL)
+	if err != nil || !a.allowed(u) {
+		a.cfg.Logger.Warn("an attachment's link is not on Discord's CDN; not downloading it", "attachment", at.ID)
+		return mongostore.StoredFile{}, ticket.NotArchivedFailed, nil
+	}
+	pause := a.cfg.RetryPause
+	for attempt := 1; ; attempt++ {
+		st, err := a.download(ctx, u, id, key, limit)
+		switch {
+		case err == nil:
+			return st, "", nil
+		case errors.Is(err, mongostore.ErrFileTooLarge):
+			return st, ticket.NotArchivedTooLarge, nil
+		case errors.Is(err, errGone):
+			return st, ticket.NotArchivedGone, nil
+		case errors.Is(err, eventstore.ErrUnavailable), ctx.Err() != nil:
+			return st, "", err
+		case attempt >= a.cfg.Attempts:
+			a.cfg.Logger.Warn("an attachment could not be downloaded; the transcript says so", "attachment", at.ID, "attempts", attempt, "err", err)
+			return st, ticket.NotArchivedFailed, nil
+		}
+		select {
+		case <-ctx.Done():
+			return mongostore.StoredFile{}, "", ctx.Err()
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
+}
+
+func (a *Archiver) download(ctx context.Context, u *url.URL, id string, key eventstore.DataKey, limit int64) (mongostore.StoredFile, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return mongostore.StoredFile{}, err
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		if errors.Is(err, errOffCDN) {
+			return mongostore.StoredFile{}, fmt.Errorf("%w: redirected off the CDN", errGone)
+		}
+		return mongostore.StoredFile{}, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound, resp.StatusCode == http.StatusForbidden, resp.StatusCode == http.StatusGone:
+		return mongostore.StoredFile{}, fmt.Errorf("%w (%s)", errGone, resp.Status)
+	case resp.StatusCode != http.StatusOK:
+		return mongostore.StoredFile{}, fmt.Errorf("CDN answered %s", resp.Status)
+	case resp.ContentLength > limit:
+		return mongostore.StoredFile{}, mongostore.ErrFileTooLarge
+	}
+	return a.cfg.Files.Write(ctx, id, key, resp.Body, limit)
+}
+
+// allowed says whether a link is an attachment on Discord's CDN.
+func (a *Archiver) allowed(u *url.URL) bool {
+	if u.User != nil || u.Fragment != "" {
+		return false
+	}
+	path := strings.ToLower(u.EscapedPath())
+	if strings.Contains(path, "/..") || strings.Contains(path, "%2e") || strings.Contains(path, "%2f") {
+		return false // no way out of /attachments/
+	}
+	s := u.Scheme + "://" + u.Host + u.EscapedPath()
+	for _, p := range a.prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,236 @@
+package discord_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore/mongostore"
+	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
+	"github.com/ticketify/ticketify/internal/testkit/testenv"
+	"github.com/ticketify/ticketify/projections"
+	"github.com/ticketify/ticketify/projections/transcripts"
+)
+
+// pngBytes are size random bytes that sniff as a PNG image.
+func pngBytes(size int) []byte {
+	b := make([]byte, size)
+	_, _ = rand.Read(b)
+	copy(b, "\x89PNG\x0D\x0A\x1A\x0A")
+	return b
+}
+
+// archivedAttachments waits until the archiver has decided every
+// attachment of message m and returns them as the transcript shows them.
+func archivedAttachments(t *testing.T, w *testenv.World, tk ticket.Ticket, m fakediscord.Message) []transcripts.Attachment {
+	t.Helper()
+	var got []transcripts.Attachment
+	w.WaitFor(t, "the attachments' archiving", func() bool {
+		tr, err := w.Srv.Transcripts.Get(t.Context(), string(tk.ID()))
+		if err != nil {
+			return false
+		}
+		i := slices.IndexFunc(tr.Entries, func(e transcripts.Entry) bool { return e.MessageID == m.ID.String() })
+		if i < 0 || len(tr.Entries[i].Attachments) != len(m.Attachments) {
+			return false
+		}
+		got = tr.Entries[i].Attachments
+		return !slices.ContainsFunc(got, func(a transcripts.Attachment) bool { return !a.Decided() })
+	})
+	return got
+}
+
+// archivedBytes reads an archived attachment back from the file store.
+func archivedBytes(t *testing.T, w *testenv.World, tk ticket.Ticket, a transcripts.Attachment) ([]byte, error) {
+	t.Helper()
+	return io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), app.FileID(tk.ID(), a.ID), a.Archived.Chunks))
+}
+
+func TestAttachmentsOutliveDiscordsLinks(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "the printer shows an error")
+	tk := ticketInChannel(t, w, ch)
+	screenshot, log := pngBytes(600<<10), []byte("E42 paper jam in tray 2\n")
+	m := f.PostFiles(ch.ID, w.Member, "here is what it shows",
+		fakediscord.File{Name: "error.png", ContentType: "image/png", Data: screenshot},
+		fakediscord.File{Name: "printer.log", ContentType: "image/png", Data: log}) // the sender's type is a lie
+
+	got := archivedAttachments(t, w, tk, m)
+	if got[0].Archived == nil || got[0].Archived.ContentType != "image/png" || got[0].Archived.Size != int64(len(screenshot)) || got[0].Archived.Chunks != 3 {
+		t.Fatalf("the screenshot's archive: %+v", got[0])
+	}
+	if got[1].Archived == nil || got[1].Archived.ContentType != "text/plain; charset=utf-8" {
+		t.Fatalf("the log's archive: %+v (the type must be sniffed, not the sender's)", got[1])
+	}
+
+	if n, _ := f.Downloads(m.Attachments[0].ID); n != 1 {
+		t.Fatalf("the screenshot was downloaded %d times", n)
+	}
+
+	// A day later Discord's link is dead; the archive still has the file.
+	w.Clock.Advance(fakediscord.LinkLifetime + time.Hour)
+	resp, err := http.Get(m.Attachments[0].URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the expired link answered %d", resp.StatusCode)
+	}
+	for i, want := range [][]byte{screenshot, log} {
+		if b, err := archivedBytes(t, w, tk, got[i]); err != nil || !bytes.Equal(b, want) {
+			t.Fatalf("archived %s: %d bytes (%v), want the %d posted", got[i].Filename, len(b), err, len(want))
+		}
+	}
+
+	// The transcript folded again from the events (as a rebuild and the
+	// exports do) shows the archive; it downloads nothing.
+	_, before := f.Downloads(0)
+	var events []projections.Event
+	for _, stream := range []string{ticket.Stream(tk.ID()), ticket.MessagesStream(tk.ID())} {
+		h, err := w.Srv.Storage.Store.Load(t.Context(), stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range h.Events {
+			events = append(events, projections.Event{Envelope: h.Envelopes[i], Event: h.Events[i], Erased: h.Erased[i]})
+		}
+	}
+	replayed, err := transcripts.Replay(t.Context(), string(tk.ID()), events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(replayed.Entries, func(e transcripts.Entry) bool { return e.MessageID == m.ID.String() })
+	if again := replayed.Entries[i].Attachments; *again[0].Archived != *got[0].Archived || *again[1].Archived != *got[1].Archived {
+		t.Fatalf("replayed: %+v, live: %+v", again, got)
+	}
+	if _, after := f.Downloads(0); after != before {
+		t.Fatalf("replaying downloaded %d files", after-before)
+	}
+}
+
+func TestTheArchiveKeepsToItsCaps(t *testing.T) {
+	w := testenv.NewWorld(t, func(env map[string]string) {
+		env["TICKETIFY_ATTACHMENT_MAX_MB"] = "1"
+		env["TICKETIFY_TICKET_ATTACHMENTS_MAX_MB"] = "1"
+	})
+	f := w.Fake
+	ch := openTicket(t, w, "large files")
+	tk := ticketInChannel(t, w, ch)
+
+	big := f.PostFiles(ch.ID, w.Member, "a video", fakediscord.File{Name: "video.mp4", Data: make([]byte, 1<<20+1)})
+	if got := archivedAttachments(t, w, tk, big); got[0].NotArchived != string(ticket.NotArchivedTooLarge) || got[0].Archived != nil {
+		t.Fatalf("a file over the per-file cap: %+v", got[0])
+	}
+	if n, _ := f.Downloads(big.Attachments[0].ID); n != 0 {
+		t.Fatalf("a file Discord said was too large was downloaded %d times", n)
+	}
+
+	first := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "a.png", Data: pngBytes(600 << 10)})
+	if got := archivedAttachments(t, w, tk, first); got[0].Archived == nil {
+		t.Fatalf("the first file within the caps: %+v", got[0])
+	}
+	second := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "b.png", Data: pngBytes(600 << 10)})
+	if got := archivedAttachments(t, w, tk, second); got[0].NotArchived != string(ticket.NotArchivedTicketFull) {
+		t.Fatalf("a file over what is left of the ticket's cap: %+v", got[0])
+	}
+}
+
+func TestAFailingCDNIsTriedAgainAndAFileGoneIsSaidToBe(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "flaky")
+	tk := ticketInChannel(t, w, ch)
+
+	f.FailCDN(2, http.StatusServiceUnavailable)
+	data := pngBytes(100 << 10)
+	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "a.png", Data: data})
+	if got := archivedAttachments(t, w, tk, m); got[0].Archived == nil {
+		t.Fatalf("after two failed downloads: %+v", got[0])
+	} else if b, err := archivedBytes(t, w, tk, got[0]); err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("archived %d bytes (%v)", len(b), err)
+	}
+	if n, _ := f.Downloads(m.Attachments[0].ID); n != 3 {
+		t.Fatalf("downloaded %d times, want 3 (two failures, then the file)", n)
+	}
+
+	f.CutCDN(50 << 10)
+	cut := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "b.png", Data: data})
+	if got := archivedAttachments(t, w, tk, cut); got[0].Archived == nil || got[0].Archived.Size != int64(len(data)) {
+		t.Fatalf("after a download dropped halfway: %+v", got[0])
+	}
+
+	f.FailCDN(1, http.StatusNotFound)
+	gone := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "c.png", Data: data})
+	if got := archivedAttachments(t, w, tk, gone); got[0].NotArchived != string(ticket.NotArchivedGone) {
+		t.Fatalf("a file Discord no longer serves: %+v", got[0])
+	}
+	if n, _ := f.Downloads(gone.Attachments[0].ID); n != 1 {
+		t.Fatalf("a 404 was asked %d times, want once", n)
+	}
+
+	f.FailCDN(1_000, http.StatusInternalServerError)
+	failing := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "d.png", Data: data})
+	if got := archivedAttachments(t, w, tk, failing); got[0].NotArchived != string(ticket.NotArchivedFailed) {
+		t.Fatalf("a file the CDN never serves: %+v", got[0])
+	}
+	f.FailCDN(0, 0)
+
+	// No piece of a file the archive does not hold is kept.
+	for _, a := range []fakediscord.Message{gone, failing} {
+		id := app.FileID(tk.ID(), a.Attachments[0].ID.String())
+		if _, err := io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), id, 1)); err == nil {
+			t.Fatalf("a chunk of %s is stored", id)
+		}
+	}
+}
+
+func TestAnErasedAuthorsFilesAreErasedWithTheirMessages(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "erase me")
+	tk := ticketInChannel(t, w, ch)
+	m := f.PostFiles(ch.ID, w.Member, "my id card", fakediscord.File{Name: "id.png", Data: pngBytes(10 << 10)})
+	got := archivedAttachments(t, w, tk, m)
+	if got[0].Archived == nil {
+		t.Fatalf("not archived: %+v", got[0])
+	}
+	if _, err := w.Srv.Eraser.EraseUser(t.Context(), domain.UserID(w.Member.ID), app.Meta{CommandID: "erase-member"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := archivedBytes(t, w, tk, got[0]); err == nil {
+		t.Fatal("an erased person's file still opens")
+	}
+}
+
+func TestRetentionDeletesTheArchivedFilesWithTheTranscript(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "retention of files")
+	tk := ticketInChannel(t, w, ch)
+	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "scan.png", Data: pngBytes(300 << 10)})
+	got := archivedAttachments(t, w, tk, m)
+	if got[0].Archived == nil {
+		t.Fatalf("not archived: %+v", got[0])
+	}
+	content, _ := run(t, w, f.SlashCommand(w.As(w.Member, ch.ID), "ticket", fakediscord.Sub("close")))
+	mustContain(t, "close", content, "closed")
+	w.Settle(t)
+	w.Clock.Advance(90*24*time.Hour + time.Minute)
+	w.WaitFor(t, "the transcript deleted on day 90", func() bool {
+		_, err := w.Srv.Transcripts.Get(t.Context(), string(tk.ID()))
+		return errors.Is(err, transcripts.ErrExpired)
+	})
+	if _, err := archivedBytes(t, w, tk, got[0]); !errors.Is(err, mongostore.ErrFileMissing) {
+		t.Fatalf("reading the file after retention: %v, want its chunks deleted", err)
+	}
+}

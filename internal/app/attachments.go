@@ -1,0 +1,80 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+)
+
+// FetchFile downloads an attachment and stores it, reading at most limit
+// bytes. It returns what it stored, or nil and why not (gone, too large,
+// failed for good); an error means "try again later".
+type FetchFile func(ctx context.Context, limit int64) (*ticket.ArchivedFile, ticket.NotArchivedReason, error)
+
+// ArchiveAttachment records what became of one attachment of a captured
+// message: unless its outcome is recorded already (a redelivery, another
+// process), it asks fetch for the file when the caps leave room, and
+// appends AttachmentArchived or AttachmentNotArchived once (the command id
+// is the attachment's). It reports whether the archive holds the file
+// afterwards: when not, whatever fetch stored is the caller's to delete.
+func (a *App) ArchiveAttachment(ctx context.Context, g domain.GuildID, m ticket.MessagePosted, at ticket.Attachment,
+	limits ticket.ArchiveLimits, meta Meta, fetch FetchFile) (archived bool, err error) {
+	stream := ticket.MessagesStream(m.Ticket)
+	h, err := a.store.Load(ctx, stream)
+	if err != nil {
+		return false, fmt.Errorf("archive %s: %w", at.ID, err)
+	}
+	if c, ok := h.Committed(archiveCommand(at)); ok {
+		return holdsFile(c), nil
+	}
+	var (
+		stored *ticket.ArchivedFile
+		reason ticket.NotArchivedReason
+	)
+	if r, ok := limits.Admit(ticket.ArchiveStateOf(h.Events), at.Size); !ok {
+		reason = r // Discord's size is enough to refuse: nothing is downloaded
+	} else if stored, reason, err = fetch(ctx, limits.PerFile); err != nil {
+		return false, fmt.Errorf("archive %s: %w", at.ID, err)
+	}
+	now := a.clock()
+	if meta.Actor.Source == "" {
+		meta.Actor = domain.Actor{Source: domain.SourceAutomation, Because: "attachments are archived while Discord's links are valid"}
+	}
+	em := a.meta(meta, g, "", now)
+	em.CommandID = archiveCommand(at)
+	res, err := a.store.Update(ctx, stream, em, func(h eventstore.History) ([]domain.Event, error) {
+		return ticket.RecordArchive(ticket.ArchiveStateOf(h.Events), limits, m, at, stored, reason, now)
+	})
+	if err != nil {
+		return false, fmt.Errorf("archive %s: %w", at.ID, err)
+	}
+	return holdsFile(res.StoredCommit), nil
+}
+
+// FileID names an attachment's archived file in the file store.
+func FileID(t domain.TicketID, attachment string) string { return t.String() + "/" + attachment }
+
+// ArchivedFiles lists a ticket's archived attachments, from its messages
+// stream.
+func (a *App) ArchivedFiles(ctx context.Context, id domain.TicketID) ([]ticket.AttachmentArchived, error) {
+	h, err := a.store.Load(ctx, ticket.MessagesStream(id))
+	if err != nil {
+		return nil, fmt.Errorf("archived files of %s: %w", id, err)
+	}
+	var out []ticket.AttachmentArchived
+	for _, e := range h.Events {
+		if f, ok := e.(ticket.AttachmentArchived); ok {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func archiveCommand(at ticket.Attachment) string { return "attachment/" + at.ID }
+
+func holdsFile(c eventstore.StoredCommit) bool {
+	return len(c.Records) == 1 && c.Records[0].Type == ticket.AttachmentArchived{}.EventType()
+}
