@@ -123,7 +123,7 @@ func (a *Archiver) React(ctx context.Context, e projections.Event) error {
 // archive records one attachment's outcome, downloading it if it may be
 // kept; what was stored for a file the archive does not hold is deleted.
 func (a *Archiver) archive(ctx context.Context, g domain.GuildID, m ticket.MessagePosted, at ticket.Attachment, key eventstore.DataKey, meta app.Meta) error {
-	id := app.FileID(m.Ticket, at.ID)
+	id := ticket.FileID(m.Ticket, at.ID)
 	stored := 0
 	archived, err := a.cfg.App.ArchiveAttachment(ctx, g, m, at, a.cfg.Limits, meta, func(ctx context.Context, limit int64) (*ticket.ArchivedFile, ticket.NotArchivedReason, error) {
 		st, reason, err := a.fetch(ctx, at, id, key, limit)

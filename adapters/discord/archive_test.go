@@ -51,7 +51,7 @@ func archivedAttachments(t *testing.T, w *testenv.World, tk ticket.Ticket, m fak
 // archivedBytes reads an archived attachment back from the file store.
 func archivedBytes(t *testing.T, w *testenv.World, tk ticket.Ticket, a transcripts.Attachment) ([]byte, error) {
 	t.Helper()
-	return io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), app.FileID(tk.ID(), a.ID), a.Archived.Chunks))
+	return io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), ticket.FileID(tk.ID(), a.ID), a.Archived.Chunks))
 }
 
 func TestAttachmentsOutliveDiscordsLinks(t *testing.T) {
@@ -187,7 +187,7 @@ func TestAFailingCDNIsTriedAgainAndAFileGoneIsSaidToBe(t *testing.T) {
 
 	// No piece of a file the archive does not hold is kept.
 	for _, a := range []fakediscord.Message{gone, failing} {
-		id := app.FileID(tk.ID(), a.Attachments[0].ID.String())
+		id := ticket.FileID(tk.ID(), a.Attachments[0].ID.String())
 		if _, err := io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), id, 1)); err == nil {
 			t.Fatalf("a chunk of %s is stored", id)
 		}

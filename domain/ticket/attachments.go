@@ -70,6 +70,9 @@ func (AttachmentNotArchived) EventType() string { return "ticket.attachment_not_
 // the file's chunks are sealed under.
 func (e AttachmentArchived) DataOwner() domain.DataOwner { return owner(e.Author, e.Ticket) }
 
+// FileID names an attachment's archived file.
+func FileID(t domain.TicketID, attachment string) string { return t.String() + "/" + attachment }
+
 // ArchiveLimits caps what the archive holds: each file, and each ticket's
 // files together.
 type ArchiveLimits struct {

@@ -54,9 +54,6 @@ func (a *App) ArchiveAttachment(ctx context.Context, g domain.GuildID, m ticket.
 	return holdsFile(res.StoredCommit), nil
 }
 
-// FileID names an attachment's archived file in the file store.
-func FileID(t domain.TicketID, attachment string) string { return t.String() + "/" + attachment }
-
 // ArchivedFiles lists a ticket's archived attachments, from its messages
 // stream.
 func (a *App) ArchivedFiles(ctx context.Context, id domain.TicketID) ([]ticket.AttachmentArchived, error) {

@@ -467,7 +467,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 		Clock: opts.Clock, RequestsPerMinute: opts.RequestsPerMinute},
 		st.App, dashboard.Services{Exporter: s.Exporter, GuildExporter: guildExporter, Eraser: s.Eraser},
 		st.Conn, dashboard.Readers{Tickets: s.TicketViews, Transcripts: s.Transcripts, Audit: s.Audit,
-			Analytics: s.Analytics, Sync: s.Projections, Names: displayNames}, dir, logger)
+			Analytics: s.Analytics, Sync: s.Projections, Names: displayNames, Files: st.Files}, dir, logger)
 	if err != nil {
 		s.abort()
 		return nil, err

@@ -25,18 +25,94 @@ func RenderJSON(w io.Writer, t Transcript) error {
 // own. The page also
 // forbids scripts and remote loads in its Content-Security-Policy, and shows
 // avatars as initials, so opening it makes no request.
+//
+// Archived attachments are linked at FilePath, relative to the page: next
+// to the transcript in a ZIP, and under the transcript's own address on the
+// dashboard. Images are shown inline; other files are links to download.
 func RenderHTML(w io.Writer, t Transcript) error {
 	return page.Execute(w, view{T: t})
 }
 
 // RenderEntries writes only the transcript's entries, with the same
 // escaping, for a page that brings its own styles (the dashboard's ticket
-// page; class names as in RenderHTML's stylesheet).
-func RenderEntries(w io.Writer, t Transcript) error {
-	return page.ExecuteTemplate(w, "entries", view{T: t})
+// page; class names as in RenderHTML's stylesheet). Archived attachments
+// are linked at fileBase + FilePath.
+func RenderEntries(w io.Writer, t Transcript, fileBase string) error {
+	return page.ExecuteTemplate(w, "entries", view{T: t, FileBase: fileBase})
 }
 
-type view struct{ T Transcript }
+// FilePath is where an archived attachment sits relative to its
+// transcript: "attachments/<id>-<name>", the name reduced to characters
+// safe in a path and a ZIP on every system.
+func FilePath(a Attachment) string { return "attachments/" + a.ID + "-" + safeName(a.Filename) }
+
+// AttachmentOf finds an archived attachment by its FilePath name ("<id>-
+// <name>"; the id decides).
+func (t Transcript) AttachmentOf(file string) (Attachment, bool) {
+	id, _, _ := strings.Cut(file, "-")
+	for _, e := range t.Entries {
+		for _, a := range e.Attachments {
+			if a.ID == id && id != "" && a.Archived != nil {
+				return a, true
+			}
+		}
+	}
+	return Attachment{}, false
+}
+
+func safeName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+		if b.Len() >= 100 {
+			break
+		}
+	}
+	out := strings.TrimLeft(b.String(), ".")
+	if out == "" {
+		return "file"
+	}
+	return out
+}
+
+type view struct {
+	T        Transcript
+	FileBase string
+}
+
+// File is the link to an archived attachment.
+func (v view) File(a Attachment) string { return v.FileBase + FilePath(a) }
+
+// Why says in words why an attachment is not archived.
+func (v view) Why(reason string) string {
+	switch reason {
+	case "too_large":
+		return "larger than the archive keeps"
+	case "ticket_full":
+		return "the ticket's archive was full"
+	case "gone":
+		return "Discord no longer had it"
+	case "failed":
+		return "it could not be downloaded"
+	}
+	return reason
+}
+
+// Bytes is a size for people.
+func (v view) Bytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 func (v view) Who(id string) string {
 	if p, ok := v.T.People[id]; ok && p.Name != "" {
@@ -79,7 +155,7 @@ func (v view) SafeURL(raw string) string {
 
 var page = template.Must(template.New("transcript").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data: 'self' file:; base-uri 'none'; form-action 'none'">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Ticket #{{.T.Number}} — {{.T.Name}}</title>
@@ -107,7 +183,8 @@ pre{margin:4px 0}pre code{padding:0}blockquote{margin:2px 0;padding:0 0 0 12px;b
 .spoiler{background:#1e1f22;border-radius:3px}.spoiler:not(:hover),.spoiler:not(:hover) *{color:transparent}
 .emoji{color:#b5bac1}time{background:rgba(255,255,255,.06);border-radius:3px;padding:0 2px}
 .embed{border-left:4px solid #5865f2;background:#2b2d31;border-radius:4px;padding:8px 12px;margin-top:4px;max-width:520px}
-.attachment{display:inline-block;background:#2b2d31;border:1px solid #1e1f22;border-radius:4px;padding:6px 10px;margin-top:4px}
+.attachment{display:inline-block;background:#2b2d31;border:1px solid #1e1f22;border-radius:4px;padding:6px 10px;margin:4px 4px 0 0}
+figure.attachment{padding:4px}.attachment img{display:block;max-width:400px;max-height:300px;border-radius:3px}figcaption{color:#949ba4;font-size:12px;margin-top:2px}
 a{color:#00a8fc}
 footer{color:#949ba4;font-size:12px;padding:0 24px 24px}
 </style></head>
@@ -132,7 +209,7 @@ footer{color:#949ba4;font-size:12px;padding:0 24px 24px}
 {{if .Erased}}<div class="content deleted">[erased]</div>{{else}}<div class="content{{if .Deleted}} deleted-msg{{end}}">{{$.Markdown .Content}}{{if .EditedAt}} <span class="edited">(edited)</span>{{end}}</div>
 {{range .Edits}}<div class="history">earlier ({{$.Time .At}}): {{.Content}}</div>{{end}}
 {{range .Embeds}}<div class="embed">{{if .Title}}<div class="name">{{.Title}}</div>{{end}}{{if .Description}}<div>{{$.Markdown .Description}}</div>{{end}}</div>{{end}}
-{{range .Attachments}}<div class="attachment">📎 <a href="{{$.SafeURL .URL}}" rel="noopener noreferrer nofollow" target="_blank">{{.Filename}}</a> ({{.Size}} bytes)</div>{{end}}{{end}}
+{{range .Attachments}}{{if .Archived}}{{if .Archived.IsImage}}<figure class="attachment image"><a href="{{$.File .}}" target="_blank"><img src="{{$.File .}}" alt="{{.Filename}}" loading="lazy"></a><figcaption>{{.Filename}} · {{$.Bytes .Archived.Size}}</figcaption></figure>{{else}}<div class="attachment">📎 <a href="{{$.File .}}" download="{{.Filename}}">{{.Filename}}</a> · {{$.Bytes .Archived.Size}}</div>{{end}}{{else}}<div class="attachment">📎 <a href="{{$.SafeURL .URL}}" rel="noopener noreferrer nofollow" target="_blank">{{.Filename}}</a> · {{$.Bytes .Size}}{{if .NotArchived}} <span class="edited">(not archived: {{$.Why .NotArchived}}; Discord's link expires a day after it was posted)</span>{{end}}</div>{{end}}{{end}}{{end}}
 {{if .Deleted}}<div class="deleted">deleted {{if .DeletedAt}}{{$.Time .DeletedAt}}{{end}}</div>{{end}}
 </div></div>
 {{else}}<div class="event">{{$.Time .At}} · {{$.Markdown .Text}}</div>

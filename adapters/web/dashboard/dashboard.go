@@ -109,6 +109,10 @@ type Readers struct {
 	Audit       *audit.Reader
 	Analytics   *analytics.Reader
 	Names       *names.Reader
+	// Files reads archived attachments (mongostore.Files).
+	Files interface {
+		Open(ctx context.Context, id string, chunks int) io.Reader
+	}
 	// Sync, when set, lets a dashboard action wait for the read models its
 	// pages show (ticket views, transcripts, the timeline) to show it.
 	Sync interface {
@@ -248,6 +252,8 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	get("/guilds/:guild/tickets/:ticket", d.staff(d.ticketPage))
 	get("/guilds/:guild/tickets/:ticket/transcript.html", d.staff(d.transcriptFile("html")))
 	get("/guilds/:guild/tickets/:ticket/transcript.json", d.staff(d.transcriptFile("json")))
+	get("/guilds/:guild/tickets/:ticket/transcript.zip", d.staff(d.transcriptZIP))
+	get("/guilds/:guild/tickets/:ticket/attachments/:file", d.staff(d.attachment))
 	post("/guilds/:guild/tickets/:ticket/:action", d.staff(d.ticketActionForm))
 	get("/guilds/:guild/audit", d.staff(d.auditPage))
 	get("/guilds/:guild/analytics", d.staff(d.analyticsPage))

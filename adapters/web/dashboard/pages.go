@@ -541,7 +541,7 @@ func (d *Dashboard) renderEntries(tr transcripts.Transcript) (template.HTML, err
 		}
 	}
 	var buf bytes.Buffer
-	if err := transcripts.RenderEntries(&buf, tr); err != nil {
+	if err := transcripts.RenderEntries(&buf, tr, "/guilds/"+tr.Guild+"/tickets/"+tr.Ticket+"/"); err != nil {
 		return "", err
 	}
 	html := template.HTML(buf.String()) //nolint:gosec // rendered by the transcripts package, escaped there
@@ -558,19 +558,9 @@ type renderedTranscript struct {
 
 func (d *Dashboard) transcriptFile(format string) staffHandler {
 	return func(c *fiber.Ctx, s *staffCtx) error {
-		v, err := d.ticketIn(c, s)
-		if err != nil {
-			return d.failed(c, err)
-		}
-		tr, err := d.read.Transcripts.Get(c.UserContext(), v.ID)
-		if errors.Is(err, transcripts.ErrExpired) {
-			return d.fail(c, fiber.StatusGone, "This ticket's transcript was deleted after the server's retention period.")
-		}
-		if errors.Is(err, transcripts.ErrNotFound) {
-			return d.fail(c, fiber.StatusNotFound, "This ticket has no transcript yet.")
-		}
-		if err != nil {
-			return d.unavailable(c, err)
+		tr, ok, err := d.transcriptOf(c, s)
+		if !ok {
+			return err
 		}
 		var buf bytes.Buffer
 		c.Set("Cache-Control", "no-store")
@@ -585,7 +575,7 @@ func (d *Dashboard) transcriptFile(format string) staffHandler {
 			}
 			c.Type("html", "utf-8")
 			// The transcript page is self-contained: its own, stricter policy.
-			c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+			c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data: 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 			if c.Query("download") != "" {
 				c.Attachment(tr.Name + ".html")
 			}

@@ -1,0 +1,91 @@
+package transcripts
+
+import (
+	"archive/zip"
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
+)
+
+// FileOpener reads archived files (mongostore.Files).
+type FileOpener interface {
+	Open(ctx context.Context, id string, chunks int) io.Reader
+}
+
+// WriteZIP adds a transcript to a ZIP as name.html and name.json and, when
+// files is set, its archived attachments next to them at FilePath — where
+// the HTML links them. A file whose key was destroyed since (its author
+// erased) is left out. It returns every written file's SHA-256 by name.
+func WriteZIP(ctx context.Context, zw *zip.Writer, name string, t Transcript, files FileOpener) (map[string]string, error) {
+	sums := map[string]string{}
+	for _, file := range []struct {
+		ext    string
+		render func(io.Writer, Transcript) error
+	}{{".html", RenderHTML}, {".json", RenderJSON}} {
+		if err := zipFile(zw, name+file.ext, sums, func(w io.Writer) error { return file.render(w, t) }); err != nil {
+			return nil, err
+		}
+	}
+	if files == nil {
+		return sums, nil
+	}
+	dir := path.Dir(name)
+	for _, e := range t.Entries {
+		for _, a := range e.Attachments {
+			if a.Archived == nil {
+				continue
+			}
+			r, err := OpenArchived(ctx, files, t.Ticket, a)
+			if errors.Is(err, eventstore.ErrKeyDestroyed) {
+				continue // its author was erased meanwhile
+			}
+			if err == nil {
+				err = zipFile(zw, path.Join(dir, FilePath(a)), sums, func(w io.Writer) error {
+					_, err := io.Copy(w, r)
+					return err
+				})
+			}
+			if err != nil {
+				return nil, fmt.Errorf("transcript %s: attachment %s: %w", t.Ticket, a.ID, err)
+			}
+		}
+	}
+	return sums, nil
+}
+
+// OpenArchived opens an archived attachment of a ticket, reading its first
+// chunk before it returns: a file whose key is destroyed, or whose chunks
+// are gone, fails here, before anything of it is sent.
+func OpenArchived(ctx context.Context, files FileOpener, ticketID string, a Attachment) (io.Reader, error) {
+	if a.Archived == nil {
+		return nil, fmt.Errorf("attachment %s is not archived", a.ID)
+	}
+	r := bufio.NewReaderSize(files.Open(ctx, ticket.FileID(domain.TicketID(ticketID), a.ID), a.Archived.Chunks), 32<<10)
+	if _, err := r.Peek(1); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return r, nil
+}
+
+// zipFile adds one file to a ZIP, written by write, and records its SHA-256.
+func zipFile(zw *zip.Writer, name string, sums map[string]string, write func(io.Writer) error) error {
+	f, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	if err := write(io.MultiWriter(f, h)); err != nil {
+		return err
+	}
+	sums[name] = hex.EncodeToString(h.Sum(nil))
+	return nil
+}
