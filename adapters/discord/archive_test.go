@@ -1,12 +1,14 @@
 package discord_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/rand"
 	"errors"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/app/privacy"
 	"github.com/ticketify/ticketify/internal/testkit/fakediscord"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections"
@@ -232,5 +235,80 @@ func TestRetentionDeletesTheArchivedFilesWithTheTranscript(t *testing.T) {
 	})
 	if _, err := archivedBytes(t, w, tk, got[0]); !errors.Is(err, mongostore.ErrFileMissing) {
 		t.Fatalf("reading the file after retention: %v, want its chunks deleted", err)
+	}
+}
+
+// zipFiles reads every file of a ZIP.
+func zipFiles(t *testing.T, b []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	return out
+}
+
+func TestExportsCarryTheArchivedFiles(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	ch := openTicket(t, w, "exports")
+	tk := ticketInChannel(t, w, ch)
+	mine, theirs := pngBytes(70<<10), pngBytes(30<<10)
+	m1 := f.PostFiles(ch.ID, w.Member, "my receipt", fakediscord.File{Name: "receipt.png", Data: mine})
+	m2 := f.PostFiles(ch.ID, w.Staff, "our form", fakediscord.File{Name: "form.png", Data: theirs})
+	a1, a2 := archivedAttachments(t, w, tk, m1)[0], archivedAttachments(t, w, tk, m2)[0]
+	w.Settle(t)
+
+	// The member's export: their own file, where their transcript links it;
+	// never the staff member's.
+	var export bytes.Buffer
+	mf, err := w.Srv.Exporter.ExportUserZIP(t.Context(), &export, domain.UserID(w.Member.ID), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := zipFiles(t, export.Bytes())
+	path := "transcripts/" + transcripts.FilePath(a1)
+	if len(mf.Attachments) != 1 || mf.Attachments[0].Path != path || !bytes.Equal(files[path], mine) {
+		t.Fatalf("the member's export lists %+v; holds %d bytes at %s", mf.Attachments, len(files[path]), path)
+	}
+	if _, ok := files["transcripts/"+transcripts.FilePath(a2)]; ok {
+		t.Fatal("the member's export holds the staff member's file")
+	}
+	var html []byte
+	for name, b := range files {
+		if strings.HasSuffix(name, ".html") {
+			html = b
+		}
+	}
+	if !bytes.Contains(html, []byte(`src="`+transcripts.FilePath(a1)+`"`)) {
+		t.Fatalf("the export's transcript does not link the member's file: %s", html)
+	}
+
+	// The server's export: every archived file next to its transcript.
+	key, err := privacy.SigningKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guildExport bytes.Buffer
+	gm, err := w.Srv.Exporter.ExportGuild(t.Context(), &guildExport, domain.GuildID(w.Guild.ID), time.Time{}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = zipFiles(t, guildExport.Bytes())
+	for a, want := range map[transcripts.Attachment][]byte{a1: mine, a2: theirs} {
+		p := "transcripts/" + transcripts.FilePath(a)
+		if !bytes.Equal(files[p], want) || gm.Files[p] == "" {
+			t.Fatalf("the server's export at %s: %d bytes, manifest sum %q", p, len(files[p]), gm.Files[p])
+		}
 	}
 }

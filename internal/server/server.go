@@ -205,7 +205,7 @@ func (s *Storage) Exporter(rt *runner.Runtime, clock func() time.Time) *privacy.
 	if clock == nil {
 		clock = time.Now
 	}
-	return &privacy.Exporter{Codec: s.Store.Codec(), Clock: clock, Store: s.Store,
+	return &privacy.Exporter{Codec: s.Store.Codec(), Clock: clock, Store: s.Store, Files: s.Files,
 		Index: subjects.NewReader(func(ctx context.Context) (projections.Target, error) { return rt.Target(ctx, subjects.Projector{}) })}
 }
 

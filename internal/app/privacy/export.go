@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/projections/subjects"
+	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
 // UserExportSchema names the JSON document a person's export is.
@@ -44,6 +46,8 @@ type Exporter struct {
 	Codec *eventstore.Codec
 	// Store reads tickets' streams back, to replay transcripts into a ZIP.
 	Store *eventstore.Store
+	// Files reads archived attachments into ZIPs (nil: ZIPs carry none).
+	Files transcripts.FileOpener
 	Clock func() time.Time
 }
 
@@ -78,6 +82,21 @@ type Manifest struct {
 	Withheld      []Withheld     `json:"withheld"`
 	Erased        int            `json:"erased_events"`
 	Events        int            `json:"events"`
+	// Attachments are the person's archived files (a ZIP export carries
+	// them at their Path).
+	Attachments []ExportedFile `json:"attachments,omitempty"`
+}
+
+// ExportedFile is an archived attachment of the person's, in a ZIP export.
+type ExportedFile struct {
+	Ticket     string `json:"ticket"`
+	Message    string `json:"message"`
+	Attachment string `json:"attachment"`
+	Filename   string `json:"filename"`
+	Path       string `json:"path"` // in the ZIP
+	Size       int64  `json:"size"`
+	SHA256     string `json:"sha256"`
+	chunks     int
 }
 
 // Withheld is a kind of data left out of an export.
@@ -114,17 +133,19 @@ func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.User
 	bw.WriteString(`,"records":[`)
 	othersWithheld := 0
 	first := true
+	files := ownFiles{names: map[string]string{}}
 	err = x.Index.Each(ctx, "user:"+user.String(), func(rec subjects.Record) error {
 		if !asOf.IsZero() && rec.OccurredAt.After(asOf) {
 			return nil
 		}
-		out, err := x.exportRecord(ctx, rec, user)
+		out, e, err := x.exportRecord(ctx, rec, user)
 		if err != nil {
 			return err
 		}
 		if out == nil {
 			return nil
 		}
+		files.add(e, out.Erased, user)
 		if out.Withheld != "" {
 			othersWithheld++
 		}
@@ -153,6 +174,7 @@ func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.User
 	if err != nil {
 		return m, fmt.Errorf("export of %s: %w", user, err)
 	}
+	m.Attachments = files.list
 	m.Withheld = []Withheld{
 		{What: "other people's messages in your tickets", Why: "they are the other person's data; a server's admins can export their server's transcripts"},
 		{What: "other people's personal data inside events that name you (a staff member's words when they added you, say)", Why: "the data belongs to that person", Count: othersWithheld},
@@ -171,14 +193,19 @@ func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.User
 // exportRecord decodes one record for the user's export (nil for an event
 // type this build does not know); Withheld says when someone else's
 // personal data was left out.
-func (x *Exporter) exportRecord(ctx context.Context, rec subjects.Record, user domain.UserID) (*ExportRecord, error) {
+func (x *Exporter) exportRecord(ctx context.Context, rec subjects.Record, user domain.UserID) (*ExportRecord, domain.Event, error) {
 	d, err := x.Codec.Decode(ctx, rec.StoredRecord())
 	if errors.Is(err, eventstore.ErrUnknownEventType) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("decode %s at %d: %w", rec.Type, rec.Position, err)
+		return nil, nil, fmt.Errorf("decode %s at %d: %w", rec.Type, rec.Position, err)
 	}
+	out, err := exported(rec, d, user)
+	return out, d.Event, err
+}
+
+func exported(rec subjects.Record, d eventstore.Decoded, user domain.UserID) (*ExportRecord, error) {
 	section := sectionOf(rec, d.Event, user)
 	body, err := json.Marshal(d.Event)
 	if err != nil {
@@ -226,10 +253,36 @@ func sectionOf(rec subjects.Record, e domain.Event, user domain.UserID) string {
 		return SectionMembership
 	case t == "ticket.opened.v1" && owner == user:
 		return SectionTicketsOpened
-	case slices.Contains([]string{"ticket.message_posted.v1", "ticket.message_edited.v1"}, t) && owner == user:
+	case slices.Contains([]string{"ticket.message_posted.v1", "ticket.message_edited.v1", "ticket.attachment_archived.v1"}, t) && owner == user:
 		return SectionMessages
 	case by && t != "ticket.message_posted.v1" && t != "ticket.message_edited.v1":
 		return SectionStaffActions
 	}
 	return SectionAboutYou
+}
+
+// ownFiles gathers a person's archived attachments from their export's
+// events: a message's files are named by its post, archived by a later event.
+type ownFiles struct {
+	names map[string]string // attachment id → file name
+	list  []ExportedFile
+}
+
+func (f *ownFiles) add(e domain.Event, erased bool, user domain.UserID) {
+	switch ev := e.(type) {
+	case ticket.MessagePosted:
+		if ev.Author == user && !erased {
+			for _, a := range ev.Personal.Attachments {
+				f.names[a.ID] = a.Filename
+			}
+		}
+	case ticket.AttachmentArchived:
+		name, ok := f.names[ev.Attachment]
+		if ev.Author != user || erased || !ok {
+			return
+		}
+		a := transcripts.Attachment{ID: ev.Attachment, Filename: name}
+		f.list = append(f.list, ExportedFile{Ticket: ev.Ticket.String(), Message: ev.Message.String(), Attachment: ev.Attachment,
+			Filename: name, Path: "transcripts/" + transcripts.FilePath(a), Size: ev.Size, SHA256: ev.Personal.SHA256, chunks: ev.Chunks})
+	}
 }

@@ -169,7 +169,7 @@ func (x *Exporter) ExportGuild(ctx context.Context, w io.Writer, g domain.GuildI
 			if err != nil {
 				return m, err
 			}
-			sums, err := writeTranscript(zw, fmt.Sprintf("transcripts/%d", tr.Number), tr)
+			sums, err := transcripts.WriteZIP(ctx, zw, fmt.Sprintf("transcripts/%d", tr.Number), tr, x.Files)
 			if err != nil {
 				return m, err
 			}

@@ -3,8 +3,6 @@ package privacy
 import (
 	"archive/zip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -46,32 +45,31 @@ func (x *Exporter) ExportUserZIP(ctx context.Context, w io.Writer, user domain.U
 			return m, err
 		}
 		withholdOthers(&tr, user)
-		if _, err := writeTranscript(zw, fmt.Sprintf("transcripts/%s-%d", tr.Guild, tr.Number), tr); err != nil {
+		// Their own files are written once below, where this links them.
+		if _, err := transcripts.WriteZIP(ctx, zw, fmt.Sprintf("transcripts/%s-%d", tr.Guild, tr.Number), tr, nil); err != nil {
 			return m, err
 		}
 	}
-	return m, zw.Close()
-}
-
-// writeTranscript adds a transcript to a ZIP as name.html and name.json,
-// and returns each file's SHA-256 by file name.
-func writeTranscript(zw *zip.Writer, name string, tr transcripts.Transcript) (map[string]string, error) {
-	sums := map[string]string{}
-	for _, file := range []struct {
-		ext    string
-		render func(io.Writer, transcripts.Transcript) error
-	}{{".html", transcripts.RenderHTML}, {".json", transcripts.RenderJSON}} {
-		f, err := zw.Create(name + file.ext)
-		if err != nil {
-			return nil, err
+	if x.Files != nil {
+		for _, f := range m.Attachments {
+			a := transcripts.Attachment{ID: f.Attachment, Filename: f.Filename, Archived: &transcripts.ArchivedFile{Chunks: f.chunks}}
+			r, err := transcripts.OpenArchived(ctx, x.Files, f.Ticket, a)
+			if errors.Is(err, eventstore.ErrKeyDestroyed) {
+				continue // the ticket's retention ended after the export began
+			}
+			if err != nil {
+				return m, err
+			}
+			w, err := zw.Create(f.Path)
+			if err != nil {
+				return m, err
+			}
+			if _, err := io.Copy(w, r); err != nil {
+				return m, err
+			}
 		}
-		h := sha256.New()
-		if err := file.render(io.MultiWriter(f, h), tr); err != nil {
-			return nil, err
-		}
-		sums[name+file.ext] = hex.EncodeToString(h.Sum(nil))
 	}
-	return sums, nil
+	return m, zw.Close()
 }
 
 // replay builds a ticket's transcript from its two streams up to asOf.
