@@ -173,6 +173,15 @@ func describe(e Event, personal bool) string {
 			return fmt.Sprintf("%s follows the server's auto-close rule again (%s; was %s)", where, ev.Rule, ev.Previous)
 		}
 		return fmt.Sprintf("auto-close for %s set: %s (was %s)", where, ev.Rule, ev.Previous)
+	case guild.TranscriptDMSet:
+		if ev.Enabled {
+			return "openers now get their transcript by direct message when their ticket closes"
+		}
+		return "openers no longer get their transcript by direct message"
+	case ticket.AttachmentArchived:
+		return "an attachment was archived"
+	case ticket.AttachmentNotArchived:
+		return fmt.Sprintf("an attachment was not archived (%s)", ev.Reason)
 	case guild.CloseOnLeaveSet:
 		if ev.Enabled {
 			return "a member leaving the server now closes their tickets"

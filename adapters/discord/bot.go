@@ -48,6 +48,7 @@ type Bot struct {
 	store     *eventstore.Store
 	views     *ticketviews.Reader
 	scripts   *transcripts.Reader
+	files     transcripts.FileOpener
 	logger    *slog.Logger
 	publicKey ed25519.PublicKey
 	router    *handler.Mux
@@ -106,6 +107,8 @@ type Deps struct {
 	Store       *eventstore.Store
 	Tickets     *ticketviews.Reader
 	Transcripts *transcripts.Reader
+	// Files reads archived attachments, for transcripts sent as files.
+	Files transcripts.FileOpener
 	// Sync lets message capture tell a channel that is not a ticket's from
 	// one whose ticket the views have not caught up with yet.
 	Sync ViewsSync
@@ -121,7 +124,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Bot{metrics: deps.Metrics, cfg: cfg, app: deps.App, store: deps.Store, views: deps.Tickets, scripts: deps.Transcripts,
+	b := &Bot{metrics: deps.Metrics, cfg: cfg, app: deps.App, store: deps.Store, views: deps.Tickets, scripts: deps.Transcripts, files: deps.Files,
 		synced: deps.Sync, eraseGuild: deps.EraseGuild, logger: logger.With("component", "discord"),
 		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}, profiles: newProfiles()}
 	b.work, b.cancelWork = context.WithCancel(context.Background())

@@ -124,6 +124,8 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true},
 					discord.ApplicationCommandOptionString{Name: "where", Description: "In the ticket's channel (default) or by direct message",
 						Choices: []discord.ApplicationCommandOptionChoiceString{{Name: "channel", Value: "channel"}, {Name: "direct message", Value: "dm"}}}}},
+				discord.ApplicationCommandOptionSubCommand{Name: "transcript-dm", Description: "Send openers their ticket's transcript by direct message when it closes", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "close-on-leave", Description: "Close a member's tickets when they leave the server", Options: []discord.ApplicationCommandOption{
 					discord.ApplicationCommandOptionBool{Name: "enabled", Description: "On or off", Required: true}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "panel", Description: "Post a panel members open tickets from", Options: []discord.ApplicationCommandOption{

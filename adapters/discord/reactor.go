@@ -673,7 +673,52 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 			return err
 		}
 	}
+	if s.TranscriptDM() && current {
+		if err := r.sendTranscriptDM(ctx, t, version); err != nil {
+			return err
+		}
+	}
 	return r.logClose(ctx, s, t, ev, because, version)
+}
+
+// sendTranscriptDM sends the opener their ticket's transcript (an HTML
+// file) by direct message, unless they refused it through /privacy. A DM
+// Discord refuses (the opener closed their DMs or left every server with
+// the bot) is recorded on the ticket once and not tried again; the nonce
+// keeps a redelivered close from sending it twice.
+func (r *Reactor) sendTranscriptDM(ctx context.Context, t ticket.Ticket, version int64) error {
+	p, err := r.bot.app.Profile(ctx, t.Opener())
+	if err != nil {
+		return err
+	}
+	if p.RefusesTranscriptDMs() || t.TranscriptExpired() {
+		return nil
+	}
+	file, err := r.bot.transcriptFile(ctx, t)
+	if err != nil {
+		return err
+	}
+	err = func() error {
+		dm, err := r.rest.CreateDMChannel(snowflake.ID(t.Opener()), rest.WithCtx(ctx))
+		if err != nil {
+			return err
+		}
+		where := "a server"
+		if name := r.bot.guildName(t.Guild()); name != "" {
+			where = name
+		}
+		_, err = r.rest.CreateMessage(dm.ID(), discord.MessageCreate{
+			Content: fmt.Sprintf("📄 Your ticket #%d in %s was closed; here is its transcript. (You can stop these with /privacy.)", t.Number(), where),
+			Files:   []*discord.File{file},
+			Nonce:   nonce("transcript-dm", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
+			AllowedMentions: &discord.AllowedMentions{},
+		}, rest.WithCtx(ctx))
+		return err
+	}()
+	if err == nil || !permanent(err) {
+		return err
+	}
+	return r.bot.app.RecordActionFailed(ctx, t.ID(), "send the transcript by direct message", describe(err))
 }
 
 // logClose posts a closed ticket's summary and transcript to the server's

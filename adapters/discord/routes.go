@@ -3,6 +3,7 @@ package discord
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -42,6 +43,7 @@ const (
 	rateCommentID   = "comment"
 	idDenyClose     = "/ticket/close-request/deny/"
 	idEraseGuild    = "/privacy/erase-guild"
+	idTranscriptDMs = "/privacy/transcript-dms/" // + "off" (refuse) or "on"
 	idEraseForm     = "/form/erase-guild"
 	closeReasonID   = "reason"
 	eraseConfirmID  = "confirm"
@@ -311,6 +313,14 @@ func (b *Bot) routes() *handler.Mux {
 			}
 			return said, b.app.SetFeedback(ctx, a.guild, a.member(), f, a.meta())
 		}))
+		r.SlashCommand("/transcript-dm", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			on := d.Bool("enabled")
+			said := "Openers no longer get their transcript by direct message."
+			if on {
+				said = "Openers now get their ticket's transcript by direct message when it closes (unless they refused it with /privacy)."
+			}
+			return said, b.app.SetTranscriptDM(ctx, a.guild, a.member(), on, a.meta())
+		}))
 		r.SlashCommand("/close-on-leave", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
 			said := "Members leaving the server no longer close their tickets."
@@ -369,6 +379,7 @@ func (b *Bot) routes() *handler.Mux {
 	r.ButtonComponent(idClose+"{ticket}", b.btnClose)
 	r.Modal(idCloseForm+"{ticket}", b.modalClose)
 	r.ButtonComponent(idEraseGuild, b.btnEraseGuild)
+	r.ButtonComponent(idTranscriptDMs+"{choice}", b.btnTranscriptDMs)
 	r.Modal(idEraseForm, b.modalEraseGuild)
 	r.NotFound(b.notFound)
 	r.Use(b.answering)
@@ -731,7 +742,7 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
 		}
 		fmt.Fprintf(&sb, "**New tickets are:** %s\n", guild.MadeAs(s.ThreadChannel("")))
-		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n**Support hours:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), s.Feedback(), reminderSaid(s.Reminder()), s.SupportHours())
+		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Transcript to the opener by DM:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n**Support hours:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.TranscriptDM()), s.Feedback(), reminderSaid(s.Reminder()), s.SupportHours())
 		for _, c := range s.Categories() {
 			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
 			if own, ok := s.CategoryAutoClose(c.Key); ok {
@@ -869,7 +880,11 @@ func (b *Bot) cmdBlacklistList(_ discord.SlashCommandInteractionData, e *handler
 }
 
 func (b *Bot) cmdPrivacy(_ discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
-	return b.do(e.Ctx, e, func(_ context.Context, a actor) (reply, error) {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
+		p, err := b.app.Profile(ctx, a.user)
+		if err != nil {
+			return reply{}, err
+		}
 		link := "the dashboard's **My data** page"
 		if b.cfg.DashboardURL != "" {
 			link = fmt.Sprintf("[My data](%s/me)", strings.TrimRight(b.cfg.DashboardURL, "/"))
@@ -880,11 +895,38 @@ func (b *Bot) cmdPrivacy(_ discord.SlashCommandInteractionData, e *handler.Comma
 			"• which commands and buttons you use, counted per day\n"+
 			"Personal data is encrypted per person and ticket; transcripts are deleted at most 90 days after a ticket closes.\n"+
 			"You can download everything held about you, correct it, or have it erased: see "+link+".")
+		dms := discord.NewSecondaryButton("Don't send me transcripts by DM", idTranscriptDMs+"off")
+		r.content += "\n\nServers can send you your ticket's transcript by direct message when it closes."
+		if p.RefusesTranscriptDMs() {
+			dms = discord.NewSecondaryButton("Send me transcripts by DM again", idTranscriptDMs+"on")
+			r.content += " You asked not to get them."
+		}
+		row := []discord.InteractiveComponent{dms}
 		if a.manageServer && b.eraseGuild != nil {
 			r.content += "\n\nYou manage this server: before removing Ticketify you can erase every ticket's personal data here."
-			r.components = []discord.LayoutComponent{discord.NewActionRow(discord.NewDangerButton("Erase this server's data", idEraseGuild))}
+			row = append(row, discord.NewDangerButton("Erase this server's data", idEraseGuild))
 		}
+		r.components = []discord.LayoutComponent{discord.NewActionRow(row...)}
 		return r, nil
+	})
+}
+
+// btnTranscriptDMs records a person refusing (off) or accepting again (on)
+// their tickets' transcripts by direct message.
+func (b *Bot) btnTranscriptDMs(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
+	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
+		refuse := e.Vars["choice"] == "off"
+		if !refuse && e.Vars["choice"] != "on" {
+			return reply{}, domain.Refuse(domain.ErrInvalid, "unknown choice")
+		}
+		err := b.app.SetTranscriptDMs(ctx, a.user, refuse, a.meta())
+		if err != nil && !errors.Is(err, domain.ErrUnchanged) {
+			return reply{}, err
+		}
+		if refuse {
+			return ephemeral("%s", "Saved: no server will send you a ticket's transcript by direct message."), nil
+		}
+		return ephemeral("%s", "Saved: servers that offer it will send you your ticket's transcript by direct message when it closes."), nil
 	})
 }
 

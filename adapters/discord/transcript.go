@@ -30,6 +30,11 @@ func (b *Bot) transcript(ctx context.Context, a actor, _ discord.SlashCommandInt
 	return reply{content: fmt.Sprintf("📄 Transcript of ticket #%d", t.Number()), ephemeral: true, files: []*discord.File{file}}, nil
 }
 
+// transcriptImagesBudget bounds the archived images a transcript sent as a
+// file carries inline: base64 makes them a third larger, and Discord takes
+// 10 MiB per upload from a bot in any server.
+const transcriptImagesBudget = 6 << 20
+
 // transcriptFile renders a ticket's transcript as an HTML attachment. It
 // waits for the transcripts to have caught up with the log, so a transcript
 // asked for right after closing holds the close.
@@ -50,7 +55,7 @@ func (b *Bot) transcriptFile(ctx context.Context, t ticket.Ticket) (*discord.Fil
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := transcripts.RenderHTML(&buf, tr); err != nil {
+	if err := transcripts.RenderStandalone(ctx, &buf, tr, b.files, transcriptImagesBudget); err != nil {
 		return nil, err
 	}
 	return discord.NewFile(t.Name()+".html", "", &buf), nil

@@ -94,6 +94,17 @@ type AutoCloseSet struct {
 	Previous AutoClose      `json:"previous"`
 }
 
+// TranscriptDMSet records whether the opener of a ticket gets its
+// transcript by direct message when it closes.
+type TranscriptDMSet struct {
+	Guild   domain.GuildID `json:"guild"`
+	Enabled bool           `json:"enabled"`
+}
+
+// EventType implements domain.Event.
+// WARNING: the name is stored; never change it.
+func (TranscriptDMSet) EventType() string { return "guild.transcript_dm_set.v1" }
+
 // CloseOnLeaveSet records whether a member leaving the server closes the
 // tickets they opened.
 type CloseOnLeaveSet struct {
@@ -247,6 +258,7 @@ func (r AutoCloseRules) For(category string) AutoClose {
 type automation struct {
 	rules        AutoCloseRules
 	closeOnLeave bool
+	transcriptDM bool
 	feedback     Feedback
 }
 
@@ -255,6 +267,8 @@ func (a automation) apply(e domain.Event) automation {
 	switch e := e.(type) {
 	case CloseOnLeaveSet:
 		a.closeOnLeave = e.Enabled
+	case TranscriptDMSet:
+		a.transcriptDM = e.Enabled
 	case FeedbackSet:
 		a.feedback = e.Feedback()
 	}
@@ -331,6 +345,22 @@ func (s Settings) SetFeedback(by Member, f Feedback) ([]domain.Event, error) {
 		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
 	}
 	return []domain.Event{FeedbackSet{Guild: s.id, Enabled: f.Enabled, ByDM: f.ByDM}}, nil
+}
+
+// TranscriptDM reports whether openers get their transcript by direct
+// message when their ticket closes.
+func (s Settings) TranscriptDM() bool { return s.automation.transcriptDM }
+
+// SetTranscriptDM sets whether openers get their transcript by direct
+// message when their ticket closes.
+func (s Settings) SetTranscriptDM(by Member, enabled bool) ([]domain.Event, error) {
+	if err := s.mayConfigure(by); err != nil {
+		return nil, err
+	}
+	if s.automation.transcriptDM == enabled {
+		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
+	}
+	return []domain.Event{TranscriptDMSet{Guild: s.id, Enabled: enabled}}, nil
 }
 
 // SetCloseOnLeave sets whether a member leaving closes their tickets.

@@ -45,14 +45,28 @@ type LoggedIn struct {
 // EventType is stored; never change it.
 func (LoggedIn) EventType() string { return "profile.logged_in.v1" }
 
+// TranscriptDMsSet records a person's choice whether Ticketify may send
+// them their tickets' transcripts by direct message (servers that offer it
+// send them unless the person refused).
+type TranscriptDMsSet struct {
+	User    domain.UserID `json:"user"`
+	Refused bool          `json:"refused"`
+	At      time.Time     `json:"at"`
+}
+
+// EventType is stored; never change it.
+func (TranscriptDMsSet) EventType() string { return "profile.transcript_dms_set.v1" }
+
 // Events lists the event types of this package, for codecs.
-func Events() []domain.Event { return []domain.Event{Observed{}, LoggedIn{}} }
+func Events() []domain.Event { return []domain.Event{Observed{}, LoggedIn{}, TranscriptDMsSet{}} }
 
 // Profile is the latest snapshot of a user's profile.
 type Profile struct {
 	user     domain.UserID
 	version  int64
 	personal Personal
+	// refusesTranscriptDMs: the person asked not to get transcripts by DM.
+	refusesTranscriptDMs bool
 }
 
 // FromHistory folds a profile stream.
@@ -60,8 +74,13 @@ func FromHistory(u domain.UserID, history []domain.Event) Profile {
 	p := Profile{user: u}
 	for _, e := range history {
 		p.version++
-		if o, ok := e.(Observed); ok && o.Personal.Username != "" { // an erased snapshot says nothing
-			p.personal = o.Personal
+		switch ev := e.(type) {
+		case Observed:
+			if ev.Personal.Username != "" { // an erased snapshot says nothing
+				p.personal = ev.Personal
+			}
+		case TranscriptDMsSet:
+			p.refusesTranscriptDMs = ev.Refused
 		}
 	}
 	return p
@@ -85,6 +104,21 @@ func (p Profile) Observe(seen Personal, now time.Time) ([]domain.Event, error) {
 		return nil, nil
 	}
 	return []domain.Event{Observed{User: p.user, At: now, Personal: seen}}, nil
+}
+
+// RefusesTranscriptDMs says whether the person asked not to get their
+// tickets' transcripts by direct message.
+func (p Profile) RefusesTranscriptDMs() bool { return p.refusesTranscriptDMs }
+
+// SetTranscriptDMs records whether the person refuses transcripts by DM.
+func (p Profile) SetTranscriptDMs(refuse bool, now time.Time) ([]domain.Event, error) {
+	if p.user.IsZero() {
+		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
+	}
+	if p.refusesTranscriptDMs == refuse {
+		return nil, domain.Refuse(domain.ErrUnchanged, "that is already your choice")
+	}
+	return []domain.Event{TranscriptDMsSet{User: p.user, Refused: refuse, At: now}}, nil
 }
 
 // LogIn records a login.

@@ -162,6 +162,16 @@ func (a *App) RecordLogin(ctx context.Context, u domain.UserID, m Meta) error {
 	return err
 }
 
+// SetTranscriptDMs records whether a person refuses to get their tickets'
+// transcripts by direct message.
+func (a *App) SetTranscriptDMs(ctx context.Context, u domain.UserID, refuse bool, m Meta) error {
+	now := a.clock()
+	_, err := a.store.Update(ctx, profile.Stream(u), a.meta(m, 0, "transcript-dms", now), func(h eventstore.History) ([]domain.Event, error) {
+		return profile.FromHistory(u, h.Events).SetTranscriptDMs(refuse, now)
+	})
+	return err
+}
+
 // Profile loads what Discord last showed of a user (zero if never seen or
 // erased).
 func (a *App) Profile(ctx context.Context, u domain.UserID) (profile.Profile, error) {

@@ -141,6 +141,12 @@ func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetFeedback(by, f) })
 }
 
+// SetTranscriptDM sets whether openers get their transcript by direct
+// message when their ticket closes.
+func (a *App) SetTranscriptDM(ctx context.Context, g domain.GuildID, by guild.Member, enabled bool, m Meta) error {
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetTranscriptDM(by, enabled) })
+}
+
 // SetCloseOnLeave sets whether a member leaving closes the tickets they opened.
 func (a *App) SetCloseOnLeave(ctx context.Context, g domain.GuildID, by guild.Member, enabled bool, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetCloseOnLeave(by, enabled) })

@@ -393,7 +393,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	dcfg := DiscordConfig(cfg)
 	dcfg.Clock = opts.Clock
 	if s.Discord, err = discord.New(dcfg, discord.Deps{App: st.App, Store: st.Store, Tickets: s.TicketViews,
-		Transcripts: s.Transcripts, Sync: s.Projections, Metrics: s.Metrics,
+		Transcripts: s.Transcripts, Files: st.Files, Sync: s.Projections, Metrics: s.Metrics,
 		EraseGuild: func(ctx context.Context, g domain.GuildID, by domain.Actor) (int, error) {
 			r, err := s.Eraser.EraseGuild(ctx, g, app.Meta{Actor: by})
 			return r.Tickets, err

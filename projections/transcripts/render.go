@@ -1,6 +1,9 @@
 package transcripts
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -83,10 +86,56 @@ func safeName(name string) string {
 type view struct {
 	T        Transcript
 	FileBase string
+	// Standalone pages carry no files: images are inlined (Inline, by
+	// attachment id) and other archived files are named, not linked.
+	Standalone bool
+	Inline     map[string]template.URL
 }
 
-// File is the link to an archived attachment.
-func (v view) File(a Attachment) string { return v.FileBase + FilePath(a) }
+// File is the link to an archived attachment ("" on a standalone page).
+func (v view) File(a Attachment) string {
+	if v.Standalone {
+		return ""
+	}
+	return v.FileBase + FilePath(a)
+}
+
+// Src is where an archived image is shown from ("": not shown).
+func (v view) Src(a Attachment) template.URL {
+	if v.Standalone {
+		return v.Inline[a.ID]
+	}
+	return template.URL(v.File(a)) //nolint:gosec // our own path: a fixed prefix, the id and a name of safe characters
+}
+
+// RenderStandalone writes the transcript as RenderHTML does, for a page
+// sent on its own (a direct message, a log channel): archived images are
+// embedded as data URLs while they fit in budget bytes together, other
+// archived files are named as kept in the archive.
+func RenderStandalone(ctx context.Context, w io.Writer, t Transcript, files FileOpener, budget int64) error {
+	v := view{T: t, Standalone: true, Inline: map[string]template.URL{}}
+	for _, e := range t.Entries {
+		for _, a := range e.Attachments {
+			if files == nil || a.Archived == nil || !a.Archived.IsImage() || a.Archived.Size > budget {
+				continue
+			}
+			r, err := OpenArchived(ctx, files, t.Ticket, a)
+			if err != nil {
+				continue // erased or gone: shown as not kept
+			}
+			var buf bytes.Buffer
+			buf.WriteString("data:" + a.Archived.ContentType + ";base64,")
+			enc := base64.NewEncoder(base64.StdEncoding, &buf)
+			if _, err := io.Copy(enc, r); err != nil {
+				return err
+			}
+			enc.Close()
+			budget -= a.Archived.Size
+			v.Inline[a.ID] = template.URL(buf.String()) //nolint:gosec // a data URL of a sniffed raster image type
+		}
+	}
+	return page.Execute(w, v)
+}
 
 // Why says in words why an attachment is not archived.
 func (v view) Why(reason string) string {
@@ -209,7 +258,7 @@ footer{color:#949ba4;font-size:12px;padding:0 24px 24px}
 {{if .Erased}}<div class="content deleted">[erased]</div>{{else}}<div class="content{{if .Deleted}} deleted-msg{{end}}">{{$.Markdown .Content}}{{if .EditedAt}} <span class="edited">(edited)</span>{{end}}</div>
 {{range .Edits}}<div class="history">earlier ({{$.Time .At}}): {{.Content}}</div>{{end}}
 {{range .Embeds}}<div class="embed">{{if .Title}}<div class="name">{{.Title}}</div>{{end}}{{if .Description}}<div>{{$.Markdown .Description}}</div>{{end}}</div>{{end}}
-{{range .Attachments}}{{if .Archived}}{{if .Archived.IsImage}}<figure class="attachment image"><a href="{{$.File .}}" target="_blank"><img src="{{$.File .}}" alt="{{.Filename}}" loading="lazy"></a><figcaption>{{.Filename}} · {{$.Bytes .Archived.Size}}</figcaption></figure>{{else}}<div class="attachment">📎 <a href="{{$.File .}}" download="{{.Filename}}">{{.Filename}}</a> · {{$.Bytes .Archived.Size}}</div>{{end}}{{else}}<div class="attachment">📎 <a href="{{$.SafeURL .URL}}" rel="noopener noreferrer nofollow" target="_blank">{{.Filename}}</a> · {{$.Bytes .Size}}{{if .NotArchived}} <span class="edited">(not archived: {{$.Why .NotArchived}}; Discord's link expires a day after it was posted)</span>{{end}}</div>{{end}}{{end}}{{end}}
+{{range .Attachments}}{{if .Archived}}{{if and .Archived.IsImage ($.Src .)}}<figure class="attachment image">{{if $.File .}}<a href="{{$.File .}}" target="_blank">{{end}}<img src="{{$.Src .}}" alt="{{.Filename}}" loading="lazy">{{if $.File .}}</a>{{end}}<figcaption>{{.Filename}} · {{$.Bytes .Archived.Size}}</figcaption></figure>{{else if $.File .}}<div class="attachment">📎 <a href="{{$.File .}}" download="{{.Filename}}">{{.Filename}}</a> · {{$.Bytes .Archived.Size}}</div>{{else}}<div class="attachment">📎 {{.Filename}} · {{$.Bytes .Archived.Size}} <span class="edited">(kept in the server's archive)</span></div>{{end}}{{else}}<div class="attachment">📎 <a href="{{$.SafeURL .URL}}" rel="noopener noreferrer nofollow" target="_blank">{{.Filename}}</a> · {{$.Bytes .Size}}{{if .NotArchived}} <span class="edited">(not archived: {{$.Why .NotArchived}}; Discord's link expires a day after it was posted)</span>{{end}}</div>{{end}}{{end}}{{end}}
 {{if .Deleted}}<div class="deleted">deleted {{if .DeletedAt}}{{$.Time .DeletedAt}}{{end}}</div>{{end}}
 </div></div>
 {{else}}<div class="event">{{$.Time .At}} · {{$.Markdown .Text}}</div>

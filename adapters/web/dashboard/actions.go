@@ -279,6 +279,8 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 			}
 		}
 		return noticeAutoClose, d.app.SetAutoClose(ctx, g, by, category, rule, m)
+	case "transcript-dm":
+		return noticeTranscriptDM, d.app.SetTranscriptDM(ctx, g, by, checked(in("enabled")), m)
 	case "close-on-leave":
 		return noticeCloseOnLeave, d.app.SetCloseOnLeave(ctx, g, by, checked(in("enabled")), m)
 	case "support-hours":
@@ -422,6 +424,7 @@ type settingsView struct {
 	LogChannel       string     `json:"log_channel,omitempty"`
 	AutoClose        autoClose  `json:"auto_close"`
 	CloseOnLeave     bool       `json:"close_on_leave"`
+	TranscriptDM     bool       `json:"transcript_dm"`
 	Feedback         bool       `json:"feedback"`
 	FeedbackByDM     bool       `json:"feedback_by_dm"`
 	ReminderMinutes  int        `json:"reminder_minutes"`
@@ -494,7 +497,7 @@ func settingsOf(g guild.Settings) settingsView {
 	if !g.LogChannel().IsZero() {
 		v.LogChannel = g.LogChannel().String()
 	}
-	v.AutoClose, v.CloseOnLeave = autoCloseOf(g.AutoClose()), g.CloseOnLeave()
+	v.AutoClose, v.CloseOnLeave, v.TranscriptDM = autoCloseOf(g.AutoClose()), g.CloseOnLeave(), g.TranscriptDM()
 	v.Feedback, v.FeedbackByDM = g.Feedback().Enabled, g.Feedback().ByDM
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
 	v.CooldownMinutes = int(g.OpenCooldown() / time.Minute)

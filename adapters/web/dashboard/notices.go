@@ -28,6 +28,7 @@ const (
 	noticeThreadMode       notice = "thread-mode-saved"
 	noticeAutoClose        notice = "auto-close-saved"
 	noticeCloseOnLeave     notice = "close-on-leave-saved"
+	noticeTranscriptDM     notice = "transcript-dm-saved"
 	noticeFeedback         notice = "feedback-saved"
 	noticeReminder         notice = "reminder-saved"
 	noticeSupportHours     notice = "support-hours-saved"
@@ -86,6 +87,7 @@ var notices = map[notice]noticeText{
 	noticeThreadMode:         {text: "Where new tickets are made saved. Tickets made before stay as they are."},
 	noticeAutoClose:          {text: "Auto-close saved."},
 	noticeCloseOnLeave:       {text: "Closing on leave saved."},
+	noticeTranscriptDM:       {text: "Transcripts by direct message saved."},
 	noticeFeedback:           {text: "Ratings setting saved."},
 	noticeReminder:           {text: "Staff reminder saved."},
 	noticeSupportHours:       {text: "Support hours saved."},
