@@ -312,3 +312,44 @@ func TestExportsCarryTheArchivedFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestEmbedsAndBotMessagesAreInTheTranscript(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "embeds please")
+	tk := ticketInChannel(t, w, ch)
+	otherBot := f.NewUser("Order Bot")
+	otherBot.Bot = true
+	m := f.PostEmbeds(ch.ID, otherBot, "order status", fakediscord.Embed{Title: "Order A-17", Description: "**Shipped** on Monday",
+		Fields: []fakediscord.EmbedField{{Name: "Carrier", Value: "DHL"}, {Name: "Tracking", Value: "JD0002"}}})
+	var tr transcripts.Transcript
+	w.WaitFor(t, "the other bot's message in the transcript", func() bool {
+		var err error
+		tr, err = w.Srv.Transcripts.Get(t.Context(), string(tk.ID()))
+		return err == nil && slices.ContainsFunc(tr.Entries, func(e transcripts.Entry) bool { return e.MessageID == m.ID.String() })
+	})
+	i := slices.IndexFunc(tr.Entries, func(e transcripts.Entry) bool { return e.MessageID == m.ID.String() })
+	got := tr.Entries[i]
+	if !got.Bot || len(got.Embeds) != 1 || got.Embeds[0].Title != "Order A-17" || len(got.Embeds[0].Fields) != 2 || got.Embeds[0].Fields[1].Value != "JD0002" {
+		t.Fatalf("the other bot's embed: %+v", got)
+	}
+	// Ticketify's own welcome (an embed) is there too, as a bot's message.
+	welcome := f.Messages(ch.ID)[0]
+	w.WaitFor(t, "the welcome in the transcript", func() bool {
+		tr, _ = w.Srv.Transcripts.Get(t.Context(), string(tk.ID()))
+		return slices.ContainsFunc(tr.Entries, func(e transcripts.Entry) bool { return e.MessageID == welcome.ID.String() })
+	})
+	i = slices.IndexFunc(tr.Entries, func(e transcripts.Entry) bool { return e.MessageID == welcome.ID.String() })
+	if !tr.Entries[i].Bot || len(tr.Entries[i].Embeds) == 0 {
+		t.Fatalf("the bot's welcome: %+v", tr.Entries[i])
+	}
+	var html bytes.Buffer
+	if err := transcripts.RenderHTML(&html, tr); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Order A-17", "<strong>Shipped</strong>", "Carrier", "JD0002", `<span class="bot">BOT</span>`} {
+		if !strings.Contains(html.String(), want) {
+			t.Fatalf("the HTML transcript lacks %q", want)
+		}
+	}
+}

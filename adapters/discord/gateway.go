@@ -296,7 +296,17 @@ func postedMessage(id domain.TicketID, m discord.Message) ticket.PostedMessage {
 func embedsOf(in []discord.Embed) []ticket.Embed {
 	var out []ticket.Embed
 	for _, e := range in {
-		out = append(out, ticket.Embed{Title: e.Title, Description: e.Description, URL: e.URL})
+		em := ticket.Embed{Title: e.Title, Description: e.Description, URL: e.URL}
+		if e.Author != nil {
+			em.Author = e.Author.Name
+		}
+		if e.Footer != nil {
+			em.Footer = e.Footer.Text
+		}
+		for _, f := range e.Fields {
+			em.Fields = append(em.Fields, ticket.EmbedField{Name: f.Name, Value: f.Value})
+		}
+		out = append(out, em)
 	}
 	return out
 }

@@ -258,11 +258,20 @@ type Attachment struct {
 	ContentType string `json:"content_type,omitempty"`
 }
 
-// Embed is the visible part of a message embed.
+// Embed is the visible text of a message embed.
 type Embed struct {
-	Title       string `json:"title,omitempty"`
-	Description string `json:"description,omitempty"`
-	URL         string `json:"url,omitempty"`
+	Author      string       `json:"author,omitempty"`
+	Title       string       `json:"title,omitempty"`
+	Description string       `json:"description,omitempty"`
+	URL         string       `json:"url,omitempty"`
+	Fields      []EmbedField `json:"fields,omitempty"`
+	Footer      string       `json:"footer,omitempty"`
+}
+
+// EmbedField is one named field of an embed.
+type EmbedField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // MessagePersonal is what a person wrote and how they looked: sealed under

@@ -69,9 +69,18 @@ func (a Attachment) Decided() bool { return a.Archived != nil || a.NotArchived !
 
 // Embed is a message embed's visible text.
 type Embed struct {
-	Title       string `bson:"title,omitempty" json:"title,omitempty"`
-	Description string `bson:"description,omitempty" json:"description,omitempty"`
-	URL         string `bson:"url,omitempty" json:"url,omitempty"`
+	Author      string       `bson:"author,omitempty" json:"author,omitempty"`
+	Title       string       `bson:"title,omitempty" json:"title,omitempty"`
+	Description string       `bson:"description,omitempty" json:"description,omitempty"`
+	URL         string       `bson:"url,omitempty" json:"url,omitempty"`
+	Fields      []EmbedField `bson:"fields,omitempty" json:"fields,omitempty"`
+	Footer      string       `bson:"footer,omitempty" json:"footer,omitempty"`
+}
+
+// EmbedField is one named field of an embed.
+type EmbedField struct {
+	Name  string `bson:"name" json:"name"`
+	Value string `bson:"value" json:"value"`
 }
 
 // Edit is an earlier content of an edited message.

@@ -219,9 +219,7 @@ func posted(ctx context.Context, a book, h *header, e projections.Event, ev tick
 	for _, at := range p.Attachments {
 		en.Attachments = append(en.Attachments, Attachment{ID: at.ID, Filename: at.Filename, URL: at.URL, Size: at.Size, ContentType: at.ContentType})
 	}
-	for _, em := range p.Embeds {
-		en.Embeds = append(en.Embeds, Embed(em))
-	}
+	en.Embeds = embedsOf(p.Embeds)
 	// The store keeps one post per Discord message (its command id), so a
 	// post is new unless an edit showed the message first.
 	if slices.Contains(h.Unposted, en.MessageID) {
@@ -251,6 +249,18 @@ func edited(ctx context.Context, a book, h *header, e projections.Event, ev tick
 			en.Erased = true
 		}
 	})
+}
+
+func embedsOf(in []ticket.Embed) []Embed {
+	var out []Embed
+	for _, em := range in {
+		e := Embed{Author: em.Author, Title: em.Title, Description: em.Description, URL: em.URL, Footer: em.Footer}
+		for _, f := range em.Fields {
+			e.Fields = append(e.Fields, EmbedField(f))
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // attachment changes a message's attachment by its id.

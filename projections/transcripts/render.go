@@ -233,6 +233,7 @@ pre{margin:4px 0}pre code{padding:0}blockquote{margin:2px 0;padding:0 0 0 12px;b
 .emoji{color:#b5bac1}time{background:rgba(255,255,255,.06);border-radius:3px;padding:0 2px}
 .embed{border-left:4px solid #5865f2;background:#2b2d31;border-radius:4px;padding:8px 12px;margin-top:4px;max-width:520px}
 .attachment{display:inline-block;background:#2b2d31;border:1px solid #1e1f22;border-radius:4px;padding:6px 10px;margin:4px 4px 0 0}
+.embed-author{font-size:13px;font-weight:600;color:#f2f3f5}.embed-field{margin-top:6px;font-size:14px}.embed-footer{margin-top:6px;font-size:12px;color:#949ba4}
 figure.attachment{padding:4px}.attachment img{display:block;max-width:400px;max-height:300px;border-radius:3px}figcaption{color:#949ba4;font-size:12px;margin-top:2px}
 a{color:#00a8fc}
 footer{color:#949ba4;font-size:12px;padding:0 24px 24px}
@@ -257,7 +258,7 @@ footer{color:#949ba4;font-size:12px;padding:0 24px 24px}
 <div><div><span class="name">{{$.Who .Author}}</span>{{if .Bot}}<span class="bot">BOT</span>{{end}}{{if .Source}}<span class="bot">via {{.Source}}</span>{{end}}<span class="time">{{$.Time .At}}</span></div>
 {{if .Erased}}<div class="content deleted">[erased]</div>{{else}}<div class="content{{if .Deleted}} deleted-msg{{end}}">{{$.Markdown .Content}}{{if .EditedAt}} <span class="edited">(edited)</span>{{end}}</div>
 {{range .Edits}}<div class="history">earlier ({{$.Time .At}}): {{.Content}}</div>{{end}}
-{{range .Embeds}}<div class="embed">{{if .Title}}<div class="name">{{.Title}}</div>{{end}}{{if .Description}}<div>{{$.Markdown .Description}}</div>{{end}}</div>{{end}}
+{{range .Embeds}}<div class="embed">{{if .Author}}<div class="embed-author">{{.Author}}</div>{{end}}{{if .Title}}<div class="name">{{.Title}}</div>{{end}}{{if .Description}}<div>{{$.Markdown .Description}}</div>{{end}}{{range .Fields}}<div class="embed-field"><div class="name">{{.Name}}</div><div>{{$.Markdown .Value}}</div></div>{{end}}{{if .Footer}}<div class="embed-footer">{{.Footer}}</div>{{end}}</div>{{end}}
 {{range .Attachments}}{{if .Archived}}{{if and .Archived.IsImage ($.Src .)}}<figure class="attachment image">{{if $.File .}}<a href="{{$.File .}}" target="_blank">{{end}}<img src="{{$.Src .}}" alt="{{.Filename}}" loading="lazy">{{if $.File .}}</a>{{end}}<figcaption>{{.Filename}} · {{$.Bytes .Archived.Size}}</figcaption></figure>{{else if $.File .}}<div class="attachment">📎 <a href="{{$.File .}}" download="{{.Filename}}">{{.Filename}}</a> · {{$.Bytes .Archived.Size}}</div>{{else}}<div class="attachment">📎 {{.Filename}} · {{$.Bytes .Archived.Size}} <span class="edited">(kept in the server's archive)</span></div>{{end}}{{else}}<div class="attachment">📎 <a href="{{$.SafeURL .URL}}" rel="noopener noreferrer nofollow" target="_blank">{{.Filename}}</a> · {{$.Bytes .Size}}{{if .NotArchived}} <span class="edited">(not archived: {{$.Why .NotArchived}}; Discord's link expires a day after it was posted)</span>{{end}}</div>{{end}}{{end}}{{end}}
 {{if .Deleted}}<div class="deleted">deleted {{if .DeletedAt}}{{$.Time .DeletedAt}}{{end}}</div>{{end}}
 </div></div>

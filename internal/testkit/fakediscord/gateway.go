@@ -443,10 +443,19 @@ func (s *Server) SetGatewayOpen(open bool) {
 // PostMessage is a person writing in a channel: the message is stored and
 // MESSAGE_CREATE is dispatched.
 func (s *Server) PostMessage(channel Snowflake, author User, content string, attachments ...Attachment) Message {
+	return s.post(channel, author, content, attachments, nil)
+}
+
+// PostEmbeds is someone (another bot, say) posting embeds in a channel.
+func (s *Server) PostEmbeds(channel Snowflake, author User, content string, embeds ...Embed) Message {
+	return s.post(channel, author, content, nil, embeds)
+}
+
+func (s *Server) post(channel Snowflake, author User, content string, attachments []Attachment, embeds []Embed) Message {
 	s.mu.Lock()
 	c := s.channels[channel]
 	m := &Message{ID: s.nextID(), ChannelID: channel, Author: author, Content: content, Timestamp: s.now().UTC(),
-		Mentions: []User{}, MentionRoles: []Snowflake{}, Attachments: nonNil(attachments), Embeds: []Embed{}, Components: []json.RawMessage{}}
+		Mentions: []User{}, MentionRoles: []Snowflake{}, Attachments: nonNil(attachments), Embeds: nonNil(embeds), Components: []json.RawMessage{}}
 	for i := range m.Attachments {
 		if m.Attachments[i].ID == 0 {
 			m.Attachments[i].ID = s.nextID()
