@@ -21,6 +21,9 @@ var (
 	ErrInvalidCommit = errors.New("invalid commit")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("event store closed")
+	// ErrFileMissing: a piece of a stored file (an archived attachment) is
+	// not there: deleted with its transcript, or never completely written.
+	ErrFileMissing = errors.New("archived file chunk missing")
 )
 
 // Revision is where a stream stood when it was read: how many commits and

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -122,19 +123,36 @@ func (a *Archiver) React(ctx context.Context, e projections.Event) error {
 
 // archive records one attachment's outcome, downloading it if it may be
 // kept; what was stored for a file the archive does not hold is deleted.
+//
+// Each delivery writes a file of its own (its id ends in a random attempt),
+// so a process that lost the event to another, or a redelivery, never
+// replaces or deletes chunks of the copy the outcome names. A process
+// killed between storing a file and recording its outcome leaves that
+// attempt's chunks behind, sealed under the author's key: noise once the
+// key is destroyed (erasure, retention), taking space until then.
 func (a *Archiver) archive(ctx context.Context, g domain.GuildID, m ticket.MessagePosted, at ticket.Attachment, key eventstore.DataKey, meta app.Meta) error {
-	id := ticket.FileID(m.Ticket, at.ID)
+	id := ticket.FileID(m.Ticket, at.ID, rand.Text()[:12])
 	stored := 0
-	archived, err := a.cfg.App.ArchiveAttachment(ctx, g, m, at, a.cfg.Limits, meta, func(ctx context.Context, limit int64) (*ticket.ArchivedFile, ticket.NotArchivedReason, error) {
+	held, err := a.cfg.App.ArchiveAttachment(ctx, g, m, at, a.cfg.Limits, meta, func(ctx context.Context, limit int64) (*ticket.ArchivedFile, ticket.NotArchivedReason, error) {
 		st, reason, err := a.fetch(ctx, at, id, key, limit)
 		stored = st.Chunks
 		if err != nil || reason != "" {
 			return nil, reason, err
 		}
-		return &ticket.ArchivedFile{Size: st.Size, ContentType: st.ContentType, Chunks: st.Chunks, SHA256: st.SHA256}, "", nil
+		// The author erased meanwhile: the outcome must not seal the file's
+		// hash under a key made after the erasure.
+		if _, err := a.cfg.Keys.Lookup(ctx, key.ID, key.Gen); errors.Is(err, eventstore.ErrKeyDestroyed) {
+			return nil, ticket.NotArchivedErased, nil
+		} else if err != nil {
+			return nil, "", err
+		}
+		return &ticket.ArchivedFile{File: id, Size: st.Size, ContentType: st.ContentType, Chunks: st.Chunks, SHA256: st.SHA256}, "", nil
 	})
-	if err == nil && !archived && stored > 0 {
-		err = a.cfg.Files.Delete(ctx, id, stored)
+	// Delete this attempt's file when the recorded outcome names none or
+	// another. After an error the outcome is unknown (the append may have
+	// landed): the chunks stay rather than risk the file the log names.
+	if err == nil && held != id && stored > 0 {
+		err = a.cfg.Files.Delete(context.WithoutCancel(ctx), id, stored)
 	}
 	return err
 }
@@ -189,6 +207,10 @@ func (a *Archiver) download(ctx context.Context, u *url.URL, id string, key even
 	if err != nil {
 		if errors.Is(err, errOffCDN) {
 			return mongostore.StoredFile{}, fmt.Errorf("%w: redirected off the CDN", errGone)
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("download: %w", ue.Err) // the link names the file and carries its signature: never logged
 		}
 		return mongostore.StoredFile{}, err
 	}

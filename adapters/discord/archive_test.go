@@ -7,10 +7,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
@@ -54,7 +57,7 @@ func archivedAttachments(t *testing.T, w *testenv.World, tk ticket.Ticket, m fak
 // archivedBytes reads an archived attachment back from the file store.
 func archivedBytes(t *testing.T, w *testenv.World, tk ticket.Ticket, a transcripts.Attachment) ([]byte, error) {
 	t.Helper()
-	return io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), ticket.FileID(tk.ID(), a.ID), a.Archived.Chunks))
+	return io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), a.Archived.File, a.Archived.Chunks))
 }
 
 func TestAttachmentsOutliveDiscordsLinks(t *testing.T) {
@@ -188,12 +191,64 @@ func TestAFailingCDNIsTriedAgainAndAFileGoneIsSaidToBe(t *testing.T) {
 	}
 	f.FailCDN(0, 0)
 
-	// No piece of a file the archive does not hold is kept.
-	for _, a := range []fakediscord.Message{gone, failing} {
-		id := ticket.FileID(tk.ID(), a.Attachments[0].ID.String())
-		if _, err := io.ReadAll(w.Srv.Storage.Files.Open(t.Context(), id, 1)); err == nil {
-			t.Fatalf("a chunk of %s is stored", id)
+	// No piece of a file the archive does not hold is kept: not of a
+	// download cut short (600 KiB, cut after 400: one chunk was stored).
+	f.CutCDN(400 << 10)
+	f.SetCDNSpeed(0, 400<<10) // the cut comes a second after the download starts
+	cutThenGone := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "e.png", Data: pngBytes(600 << 10)})
+	w.WaitFor(t, "the cut download", func() bool { n, _ := f.Downloads(cutThenGone.Attachments[0].ID); return n >= 1 })
+	f.DeleteFile(cutThenGone.Attachments[0].ID) // the retry finds it gone
+	if got := archivedAttachments(t, w, tk, cutThenGone); got[0].NotArchived != string(ticket.NotArchivedGone) {
+		t.Fatalf("after a cut download and a deleted file: %+v", got[0])
+	}
+	f.SetCDNSpeed(0, 0)
+	for _, m := range []fakediscord.Message{gone, failing, cutThenGone} {
+		a := m.Attachments[0].ID.String()
+		if n := storedChunks(t, w, tk, a); n != 0 {
+			t.Fatalf("%d chunks of attachment %s, which the archive does not hold, are stored", n, a)
 		}
+	}
+}
+
+// storedChunks counts the chunks stored for an attachment, of any attempt.
+func storedChunks(t *testing.T, w *testenv.World, tk ticket.Ticket, attachment string) int64 {
+	t.Helper()
+	prefix := regexp.QuoteMeta(tk.ID().String() + "/" + attachment + "/")
+	n, err := w.Srv.Storage.Conn.DB.Collection(mongostore.FilesCollection).CountDocuments(t.Context(),
+		bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + prefix}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAFileWhoseAuthorIsErasedWhileItDownloadsIsNotKept(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "erased mid-download")
+	tk := ticketInChannel(t, w, ch)
+	f.SetCDNSpeed(0, 200<<10) // 600 KiB take three seconds
+	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "passport.png", Data: pngBytes(600 << 10)})
+	w.WaitFor(t, "the download under way", func() bool { n, _ := f.Downloads(m.Attachments[0].ID); return n >= 1 })
+	if _, err := w.Srv.Eraser.EraseUser(t.Context(), domain.UserID(w.Member.ID), app.Meta{CommandID: "erase-mid-download"}); err != nil {
+		t.Fatal(err)
+	}
+	var outcome domain.Event
+	w.WaitFor(t, "the outcome", func() bool {
+		h, err := w.Srv.Storage.Store.Load(t.Context(), ticket.MessagesStream(tk.ID()))
+		for _, e := range h.Events {
+			switch e.(type) {
+			case ticket.AttachmentArchived, ticket.AttachmentNotArchived:
+				outcome = e
+			}
+		}
+		return err == nil && outcome != nil
+	})
+	if na, ok := outcome.(ticket.AttachmentNotArchived); !ok || na.Reason != ticket.NotArchivedErased {
+		t.Fatalf("a file whose author was erased while it downloaded: %+v", outcome)
+	}
+	if n := storedChunks(t, w, tk, m.Attachments[0].ID.String()); n != 0 {
+		t.Fatalf("%d chunks of the erased person's file are stored", n)
 	}
 }
 

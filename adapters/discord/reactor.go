@@ -694,7 +694,7 @@ func (r *Reactor) sendTranscriptDM(ctx context.Context, t ticket.Ticket, version
 	if p.RefusesTranscriptDMs() || t.TranscriptExpired() {
 		return nil
 	}
-	file, err := r.bot.transcriptFile(ctx, t)
+	file, err := r.bot.transcriptFile(ctx, t, true)
 	if err != nil {
 		return err
 	}
@@ -725,7 +725,7 @@ func (r *Reactor) sendTranscriptDM(ctx context.Context, t ticket.Ticket, version
 // log channel, if it has one.
 func (r *Reactor) logClose(ctx context.Context, s guild.Settings, t ticket.Ticket, ev ticket.Closed, because string, version int64) error {
 	if log := snowflake.ID(s.LogChannel()); log != 0 {
-		file, err := r.bot.transcriptFile(ctx, t)
+		file, err := r.bot.transcriptFile(ctx, t, false)
 		if err != nil {
 			return err
 		}

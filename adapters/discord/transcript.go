@@ -23,7 +23,7 @@ func (b *Bot) transcript(ctx context.Context, a actor, _ discord.SlashCommandInt
 	if !p.Staff && !t.IsParticipant(a.user) {
 		return reply{}, domain.Refuse(domain.ErrForbidden, "only the ticket's members and staff can read its transcript")
 	}
-	file, err := b.transcriptFile(ctx, t)
+	file, err := b.transcriptFile(ctx, t, false)
 	if err != nil {
 		return reply{}, err
 	}
@@ -32,13 +32,21 @@ func (b *Bot) transcript(ctx context.Context, a actor, _ discord.SlashCommandInt
 
 // transcriptImagesBudget bounds the archived images a transcript sent as a
 // file carries inline: base64 makes them a third larger, and Discord takes
-// 10 MiB per upload from a bot in any server.
-const transcriptImagesBudget = 6 << 20
+// 10 MiB per upload from a bot in any server. A page that comes out larger
+// anyway (a long ticket) is sent without them.
+const (
+	transcriptImagesBudget = 6 << 20
+	uploadLimit            = 10 << 20
+)
+
+// forOpener is a transcript as sent to its opener: what others deleted or
+// wrote before editing, which the opener may never have seen, is left out.
+type forOpener bool
 
 // transcriptFile renders a ticket's transcript as an HTML attachment. It
 // waits for the transcripts to have caught up with the log, so a transcript
 // asked for right after closing holds the close.
-func (b *Bot) transcriptFile(ctx context.Context, t ticket.Ticket) (*discord.File, error) {
+func (b *Bot) transcriptFile(ctx context.Context, t ticket.Ticket, opener forOpener) (*discord.File, error) {
 	if t.TranscriptExpired() {
 		return nil, domain.Refuse(domain.ErrConflict, "this ticket's transcript was deleted when its retention period ended")
 	}
@@ -54,9 +62,35 @@ func (b *Bot) transcriptFile(ctx context.Context, t ticket.Ticket) (*discord.Fil
 	if err != nil {
 		return nil, err
 	}
+	if opener {
+		tr = withoutOthersHistory(tr, t.Opener().String())
+	}
 	var buf bytes.Buffer
 	if err := transcripts.RenderStandalone(ctx, &buf, tr, b.files, transcriptImagesBudget); err != nil {
 		return nil, err
 	}
+	if buf.Len() > uploadLimit-512<<10 {
+		buf.Reset()
+		if err := transcripts.RenderStandalone(ctx, &buf, tr, b.files, 0); err != nil {
+			return nil, err
+		}
+	}
 	return discord.NewFile(t.Name()+".html", "", &buf), nil
+}
+
+// withoutOthersHistory drops the earlier versions of messages and the
+// content of deleted ones, except the opener's own.
+func withoutOthersHistory(tr transcripts.Transcript, opener string) transcripts.Transcript {
+	entries := make([]transcripts.Entry, len(tr.Entries))
+	for i, e := range tr.Entries {
+		if e.Kind == transcripts.KindMessage && e.Author != opener {
+			e.Edits = nil
+			if e.Deleted {
+				e.Content, e.Attachments, e.Embeds = "", nil, nil
+			}
+		}
+		entries[i] = e
+	}
+	tr.Entries = entries
+	return tr
 }

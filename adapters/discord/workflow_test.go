@@ -49,7 +49,7 @@ func staffSetup(t testing.TB, w *testenv.World) {
 	mustContain(t, "setup", content, "saved")
 }
 
-func ticketInChannel(t *testing.T, w *testenv.World, ch fakediscord.Channel) ticket.Ticket {
+func ticketInChannel(t testing.TB, w *testenv.World, ch fakediscord.Channel) ticket.Ticket {
 	t.Helper()
 	var id string
 	w.WaitFor(t, "the channel's ticket in the views", func() bool {

@@ -22,10 +22,13 @@ type ArchivedPersonal struct {
 // ticket's archive: Chunks sealed pieces, Size bytes in all, of the type
 // its first bytes show (never the one the sender claimed).
 type AttachmentArchived struct {
-	Ticket      domain.TicketID  `json:"ticket"`
-	Message     domain.MessageID `json:"message"`
-	Author      domain.UserID    `json:"author"`
-	Attachment  string           `json:"attachment"` // the attachment's Discord id
+	Ticket     domain.TicketID  `json:"ticket"`
+	Message    domain.MessageID `json:"message"`
+	Author     domain.UserID    `json:"author"`
+	Attachment string           `json:"attachment"` // the attachment's Discord id
+	// File is the stored file's id (FileID): each download attempt writes a
+	// file of its own, so one attempt never touches another's chunks.
+	File        string           `json:"file"`
 	Size        int64            `json:"size"`
 	ContentType string           `json:"content_type"` // sniffed
 	Chunks      int              `json:"chunks"`
@@ -47,6 +50,8 @@ const (
 	NotArchivedGone NotArchivedReason = "gone"
 	// NotArchivedFailed: every download attempt failed.
 	NotArchivedFailed NotArchivedReason = "failed"
+	// NotArchivedErased: its author was erased while it downloaded.
+	NotArchivedErased NotArchivedReason = "erased"
 )
 
 // AttachmentNotArchived records a message's attached file that the
@@ -70,8 +75,11 @@ func (AttachmentNotArchived) EventType() string { return "ticket.attachment_not_
 // the file's chunks are sealed under.
 func (e AttachmentArchived) DataOwner() domain.DataOwner { return owner(e.Author, e.Ticket) }
 
-// FileID names an attachment's archived file.
-func FileID(t domain.TicketID, attachment string) string { return t.String() + "/" + attachment }
+// FileID names one stored copy of an attachment: attempt tells apart the
+// copies two attempts (a redelivery, another process) may write.
+func FileID(t domain.TicketID, attachment, attempt string) string {
+	return t.String() + "/" + attachment + "/" + attempt
+}
 
 // ArchiveLimits caps what the archive holds: each file, and each ticket's
 // files together.
@@ -121,6 +129,7 @@ func (l ArchiveLimits) Admit(s ArchiveState, size int64) (NotArchivedReason, boo
 
 // ArchivedFile is a file the archive stored, as the archiver measured it.
 type ArchivedFile struct {
+	File        string // its id in the store (FileID)
 	Size        int64
 	ContentType string
 	Chunks      int
@@ -152,6 +161,6 @@ func RecordArchive(s ArchiveState, l ArchiveLimits, m MessagePosted, a Attachmen
 		return notArchived(r), nil
 	}
 	return []domain.Event{AttachmentArchived{Ticket: m.Ticket, Message: m.Message, Author: m.Author, Attachment: a.ID,
-		Size: stored.Size, ContentType: stored.ContentType, Chunks: stored.Chunks, At: at,
+		File: stored.File, Size: stored.Size, ContentType: stored.ContentType, Chunks: stored.Chunks, At: at,
 		Personal: ArchivedPersonal{SHA256: stored.SHA256}}}, nil
 }

@@ -16,12 +16,12 @@ var (
 )
 
 func TestAStoredFileWithinTheCapsIsRecordedArchived(t *testing.T) {
-	file := &ticket.ArchivedFile{Size: 80, ContentType: "image/png", Chunks: 1, SHA256: "ab"}
+	file := &ticket.ArchivedFile{File: "t1/a1/x", Size: 80, ContentType: "image/png", Chunks: 1, SHA256: "ab"}
 	events, err := ticket.RecordArchive(ticket.ArchiveStateOf(nil), limits, capturedPost, ticket.Attachment{ID: "a1", Size: 80}, file, "", archivedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ticket.AttachmentArchived{Ticket: "t1", Message: 10, Author: 20, Attachment: "a1", Size: 80, ContentType: "image/png",
+	want := ticket.AttachmentArchived{Ticket: "t1", Message: 10, Author: 20, Attachment: "a1", File: "t1/a1/x", Size: 80, ContentType: "image/png",
 		Chunks: 1, At: archivedAt, Personal: ticket.ArchivedPersonal{SHA256: "ab"}}
 	if len(events) != 1 || events[0] != want {
 		t.Fatalf("got %+v, want %+v", events, want)

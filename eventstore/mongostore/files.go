@@ -46,7 +46,7 @@ const FileChunkSize = 255 << 10
 var ErrFileTooLarge = errors.New("file over its size limit")
 
 // ErrFileMissing: a chunk a file should have is not stored.
-var ErrFileMissing = errors.New("archived file chunk missing")
+var ErrFileMissing = eventstore.ErrFileMissing
 
 type fileChunk struct {
 	ID    string `bson:"_id"` // "<file id>/<n>"

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/ticketify/ticketify/domain"
@@ -18,17 +19,18 @@ type FetchFile func(ctx context.Context, limit int64) (*ticket.ArchivedFile, tic
 // message: unless its outcome is recorded already (a redelivery, another
 // process), it asks fetch for the file when the caps leave room, and
 // appends AttachmentArchived or AttachmentNotArchived once (the command id
-// is the attachment's). It reports whether the archive holds the file
-// afterwards: when not, whatever fetch stored is the caller's to delete.
+// is the attachment's). It returns the id of the stored file the outcome
+// names ("" when the archive holds none): a file fetch stored under another
+// id is no one's, and the caller's to delete.
 func (a *App) ArchiveAttachment(ctx context.Context, g domain.GuildID, m ticket.MessagePosted, at ticket.Attachment,
-	limits ticket.ArchiveLimits, meta Meta, fetch FetchFile) (archived bool, err error) {
+	limits ticket.ArchiveLimits, meta Meta, fetch FetchFile) (held string, err error) {
 	stream := ticket.MessagesStream(m.Ticket)
 	h, err := a.store.Load(ctx, stream)
 	if err != nil {
-		return false, fmt.Errorf("archive %s: %w", at.ID, err)
+		return "", fmt.Errorf("archive %s: %w", at.ID, err)
 	}
 	if c, ok := h.Committed(archiveCommand(at)); ok {
-		return holdsFile(c), nil
+		return heldFile(c), nil
 	}
 	var (
 		stored *ticket.ArchivedFile
@@ -37,7 +39,7 @@ func (a *App) ArchiveAttachment(ctx context.Context, g domain.GuildID, m ticket.
 	if r, ok := limits.Admit(ticket.ArchiveStateOf(h.Events), at.Size); !ok {
 		reason = r // Discord's size is enough to refuse: nothing is downloaded
 	} else if stored, reason, err = fetch(ctx, limits.PerFile); err != nil {
-		return false, fmt.Errorf("archive %s: %w", at.ID, err)
+		return "", fmt.Errorf("archive %s: %w", at.ID, err)
 	}
 	now := a.clock()
 	if meta.Actor.Source == "" {
@@ -49,9 +51,9 @@ func (a *App) ArchiveAttachment(ctx context.Context, g domain.GuildID, m ticket.
 		return ticket.RecordArchive(ticket.ArchiveStateOf(h.Events), limits, m, at, stored, reason, now)
 	})
 	if err != nil {
-		return false, fmt.Errorf("archive %s: %w", at.ID, err)
+		return "", fmt.Errorf("archive %s: %w", at.ID, err)
 	}
-	return holdsFile(res.StoredCommit), nil
+	return heldFile(res.StoredCommit), nil
 }
 
 // ArchivedFiles lists a ticket's archived attachments, from its messages
@@ -72,6 +74,16 @@ func (a *App) ArchivedFiles(ctx context.Context, id domain.TicketID) ([]ticket.A
 
 func archiveCommand(at ticket.Attachment) string { return "attachment/" + at.ID }
 
-func holdsFile(c eventstore.StoredCommit) bool {
-	return len(c.Records) == 1 && c.Records[0].Type == ticket.AttachmentArchived{}.EventType()
+// heldFile is the stored file an outcome's commit names ("" for none).
+func heldFile(c eventstore.StoredCommit) string {
+	if len(c.Records) != 1 || c.Records[0].Type != (ticket.AttachmentArchived{}).EventType() {
+		return ""
+	}
+	var e struct {
+		File string `json:"file"`
+	}
+	if json.Unmarshal(c.Records[0].Data, &e) != nil {
+		return ""
+	}
+	return e.File
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
-	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/platform/panics"
 )
 
@@ -99,7 +98,7 @@ func (r *Retention) expire(ctx context.Context, id domain.TicketID, now time.Tim
 			return false, err
 		}
 		for _, f := range files {
-			if err := r.Files.Delete(ctx, ticket.FileID(id, f.Attachment), f.Chunks); err != nil {
+			if err := r.Files.Delete(ctx, f.File, f.Chunks); err != nil {
 				return false, err
 			}
 		}

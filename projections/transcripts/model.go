@@ -47,6 +47,7 @@ type Attachment struct {
 
 // ArchivedFile is an attachment's archived copy.
 type ArchivedFile struct {
+	File        string `bson:"file" json:"-"` // its id in the file store
 	Size        int64  `bson:"size" json:"size"`
 	ContentType string `bson:"content_type" json:"content_type"` // sniffed from its bytes
 	SHA256      string `bson:"sha256,omitempty" json:"sha256,omitempty"`

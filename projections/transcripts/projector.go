@@ -159,7 +159,7 @@ func fold(ctx context.Context, a book, h *header, e projections.Event) error {
 		})
 	case ticket.AttachmentArchived:
 		return a.update(ctx, h, ev.Message.String(), func(en *Entry) {
-			f := &ArchivedFile{Size: ev.Size, ContentType: ev.ContentType, Chunks: ev.Chunks}
+			f := &ArchivedFile{File: ev.File, Size: ev.Size, ContentType: ev.ContentType, Chunks: ev.Chunks}
 			if !e.Erased {
 				f.SHA256 = ev.Personal.SHA256
 			}

@@ -121,15 +121,14 @@ func RenderStandalone(ctx context.Context, w io.Writer, t Transcript, files File
 			}
 			r, err := OpenArchived(ctx, files, t.Ticket, a)
 			if err != nil {
-				continue // erased or gone: shown as not kept
+				continue // erased, gone, or the database did not answer: named as kept, not shown
 			}
 			var buf bytes.Buffer
 			buf.WriteString("data:" + a.Archived.ContentType + ";base64,")
 			enc := base64.NewEncoder(base64.StdEncoding, &buf)
-			if _, err := io.Copy(enc, r); err != nil {
-				return err
+			if _, err := io.Copy(enc, r); err != nil || enc.Close() != nil {
+				continue
 			}
-			enc.Close()
 			budget -= a.Archived.Size
 			v.Inline[a.ID] = template.URL(buf.String()) //nolint:gosec // a data URL of a sniffed raster image type
 		}

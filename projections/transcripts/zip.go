@@ -11,8 +11,6 @@ import (
 	"io"
 	"path"
 
-	"github.com/ticketify/ticketify/domain"
-	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 )
 
@@ -45,8 +43,8 @@ func WriteZIP(ctx context.Context, zw *zip.Writer, name string, t Transcript, fi
 				continue
 			}
 			r, err := OpenArchived(ctx, files, t.Ticket, a)
-			if errors.Is(err, eventstore.ErrKeyDestroyed) {
-				continue // its author was erased meanwhile
+			if errors.Is(err, eventstore.ErrKeyDestroyed) || errors.Is(err, eventstore.ErrFileMissing) {
+				continue // its author was erased meanwhile, or its chunks deleted
 			}
 			if err == nil {
 				err = zipFile(zw, path.Join(dir, FilePath(a)), sums, func(w io.Writer) error {
@@ -69,7 +67,7 @@ func OpenArchived(ctx context.Context, files FileOpener, ticketID string, a Atta
 	if a.Archived == nil {
 		return nil, fmt.Errorf("attachment %s is not archived", a.ID)
 	}
-	r := bufio.NewReaderSize(files.Open(ctx, ticket.FileID(domain.TicketID(ticketID), a.ID), a.Archived.Chunks), 32<<10)
+	r := bufio.NewReaderSize(files.Open(ctx, a.Archived.File, a.Archived.Chunks), 32<<10)
 	if _, err := r.Peek(1); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}

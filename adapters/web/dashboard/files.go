@@ -2,9 +2,12 @@ package dashboard
 
 import (
 	"archive/zip"
+	"bufio"
+	"context"
 	"errors"
 	"mime"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -60,7 +63,7 @@ func (d *Dashboard) attachment(c *fiber.Ctx, s *staffCtx) error {
 	c.Set(fiber.HeaderContentType, a.Archived.ContentType)
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType(disposition, map[string]string{"filename": a.Filename}))
 	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	c.Set("Cache-Control", "private, max-age=3600")
+	c.Set("Cache-Control", "no-store") // an erased file must not live on in a cache
 	return c.SendStream(r, int(a.Archived.Size))
 }
 
@@ -75,10 +78,19 @@ func (d *Dashboard) transcriptZIP(c *fiber.Ctx, s *staffCtx) error {
 	c.Set(fiber.HeaderContentType, "application/zip")
 	c.Set("Cache-Control", "no-store")
 	c.Attachment(name + ".zip")
-	zw := zip.NewWriter(c.Response().BodyWriter())
-	if _, err := transcripts.WriteZIP(c.UserContext(), zw, name+"/transcript", tr, d.read.Files); err != nil {
-		d.logger.Error("transcript ZIP cut short", "err", err)
-		return err
-	}
-	return zw.Close()
+	files := d.read.Files
+	// Streamed: a ticket's files can be hundreds of megabytes.
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		zw := zip.NewWriter(w)
+		_, err := transcripts.WriteZIP(ctx, zw, name+"/transcript", tr, files)
+		if err == nil {
+			err = zw.Close()
+		}
+		if err != nil {
+			d.logger.Error("transcript ZIP cut short", "ticket", tr.Ticket, "err", err)
+		}
+	})
+	return nil
 }

@@ -116,6 +116,12 @@ func TestArchivedFilesAreServedUnderTheTicketsAccessRule(t *testing.T) {
 	if res, _ := member.get(base + transcripts.FilePath(files[0])); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a member (not staff) got %d", res.StatusCode)
 	}
+	elsewhere := w.Fake.AddGuild("Elsewhere", w.Owner)
+	w.Fake.AddMember(elsewhere.ID, w.Staff)
+	must(t, w.Srv.App.RecordBotJoined(context.Background(), domain.GuildID(elsewhere.ID), elsewhere.Name, domain.UserID(w.Owner.ID)))
+	if res, _ := staff.get("/guilds/" + elsewhere.ID.String() + "/tickets/" + string(id) + "/" + transcripts.FilePath(files[0])); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("the file under another server (where they are no staff): %d", res.StatusCode)
+	}
 	other := openTicket(t, w, w.Owner, "another ticket")
 	for _, path := range []string{
 		g + "/tickets/" + string(other) + "/" + transcripts.FilePath(files[0]),

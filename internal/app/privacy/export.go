@@ -96,6 +96,7 @@ type ExportedFile struct {
 	Path       string `json:"path"` // in the ZIP
 	Size       int64  `json:"size"`
 	SHA256     string `json:"sha256"`
+	file       string
 	chunks     int
 }
 
@@ -283,6 +284,6 @@ func (f *ownFiles) add(e domain.Event, erased bool, user domain.UserID) {
 		}
 		a := transcripts.Attachment{ID: ev.Attachment, Filename: name}
 		f.list = append(f.list, ExportedFile{Ticket: ev.Ticket.String(), Message: ev.Message.String(), Attachment: ev.Attachment,
-			Filename: name, Path: "transcripts/" + transcripts.FilePath(a), Size: ev.Size, SHA256: ev.Personal.SHA256, chunks: ev.Chunks})
+			Filename: name, Path: "transcripts/" + transcripts.FilePath(a), Size: ev.Size, SHA256: ev.Personal.SHA256, file: ev.File, chunks: ev.Chunks})
 	}
 }

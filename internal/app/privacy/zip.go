@@ -52,7 +52,7 @@ func (x *Exporter) ExportUserZIP(ctx context.Context, w io.Writer, user domain.U
 	}
 	if x.Files != nil {
 		for _, f := range m.Attachments {
-			a := transcripts.Attachment{ID: f.Attachment, Filename: f.Filename, Archived: &transcripts.ArchivedFile{Chunks: f.chunks}}
+			a := transcripts.Attachment{ID: f.Attachment, Filename: f.Filename, Archived: &transcripts.ArchivedFile{File: f.file, Chunks: f.chunks}}
 			r, err := transcripts.OpenArchived(ctx, x.Files, f.Ticket, a)
 			if errors.Is(err, eventstore.ErrKeyDestroyed) {
 				continue // the ticket's retention ended after the export began
