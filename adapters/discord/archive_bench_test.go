@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -56,8 +57,9 @@ func waitOutcomes(b *testing.B, w *testenv.World, id domain.TicketID, start time
 //     b.N messages).
 //   - lag/1MBx10: ten such messages at once, each lag measured alike.
 //   - memory/25MBx10: one message with ten 25 MB files (Discord's most);
-//     the heap's peak growth while they are archived (sampled every 5 ms)
-//     against the 250 MB they add up to, and the capture lag of text
+//     the heap's peak growth while they are archived (sampled every 5 ms,
+//     GOGC 10) against the 250 MB they add up to — this process also runs
+//     the embedded FerretDB that stores the chunks, and the fake CDN — and the capture lag of text
 //     messages posted meanwhile against the same with the archiver idle.
 func BenchmarkArchive(b *testing.B) {
 	for _, burst := range []int{1, 10} {
@@ -82,31 +84,45 @@ func BenchmarkArchive(b *testing.B) {
 			b.ReportMetric(float64(lags[len(lags)*99/100].Microseconds())/1000, "p99-ms")
 		})
 	}
-	b.Run("memory/25MBx10", func(b *testing.B) {
-		w := testenv.NewWorld(b, func(env map[string]string) { env["TICKETIFY_TICKET_ATTACHMENTS_MAX_MB"] = "100000" })
-		ch := openTicket(b, w, "bench")
-		tk := ticketInChannel(b, w, ch)
-		files := make([]fakediscord.File, 10)
-		for i := range files {
-			files[i] = fakediscord.File{Name: "video" + itoa(i) + ".mp4", Data: pngBytes(25_000_000)}
+	b.Run("memory/25MBx10", func(b *testing.B) { archiveTenLargeFiles(b, true) })
+	b.Run("capture/while-archiving-25MBx10", func(b *testing.B) { archiveTenLargeFiles(b, false) })
+}
+
+// archiveTenLargeFiles posts one message with ten 25 MB files and measures
+// either the heap's peak growth while they are archived, or the capture lag
+// of text messages posted meanwhile against the same with the archiver idle.
+func archiveTenLargeFiles(b *testing.B, memory bool) {
+	w := testenv.NewWorld(b, func(env map[string]string) { env["TICKETIFY_TICKET_ATTACHMENTS_MAX_MB"] = "100000" })
+	ch := openTicket(b, w, "bench")
+	tk := ticketInChannel(b, w, ch)
+	files := make([]fakediscord.File, 10)
+	for i := range files {
+		files[i] = fakediscord.File{Name: "video" + itoa(i) + ".mp4", Data: pngBytes(25_000_000)}
+	}
+	captureLag := func() float64 {
+		start := time.Now()
+		m := w.Fake.PostMessage(ch.ID, w.Member, "still there?")
+		return float64(waitOutcomes(b, w, tk.ID(), start, map[string]bool{m.ID.String(): true})[m.ID.String()].Microseconds()) / 1000
+	}
+	var peak, idle, busy []float64
+	for b.Loop() {
+		for range 10 {
+			idle = append(idle, captureLag())
 		}
-		captureLag := func() time.Duration {
-			start := time.Now()
-			m := w.Fake.PostMessage(ch.ID, w.Member, "still there?")
-			return waitOutcomes(b, w, tk.ID(), start, map[string]bool{m.ID.String(): true})[m.ID.String()]
-		}
-		var peak, idle, busy []float64
-		for b.Loop() {
-			for range 5 {
-				idle = append(idle, float64(captureLag().Microseconds())/1000)
-			}
+		var top atomic.Uint64
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		old := 100
+		if memory {
+			// The ten files themselves (250 MB, the fake CDN's) are live in
+			// this heap: at the default GOGC the collector would let as much
+			// garbage pile up before running, hiding what the archiver
+			// holds. At 10 % the heap in use tracks what is live.
+			old = debug.SetGCPercent(10)
 			runtime.GC()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			base := ms.HeapInuse
-			var top atomic.Uint64
-			done := make(chan struct{})
-			var wg sync.WaitGroup
 			wg.Go(func() {
 				for {
 					select {
@@ -121,25 +137,31 @@ func BenchmarkArchive(b *testing.B) {
 					}
 				}
 			})
-			start := time.Now()
-			m := w.Fake.PostFiles(ch.ID, w.Member, "ten videos", files...)
-			ids := map[string]bool{}
-			for _, a := range m.Attachments {
-				ids[a.ID.String()] = true
-			}
-			for range 5 { // while the ten files download
-				busy = append(busy, float64(captureLag().Microseconds())/1000)
-			}
-			waitOutcomes(b, w, tk.ID(), start, ids)
-			close(done)
-			wg.Wait()
-			peak = append(peak, float64(top.Load())/(1<<20))
 		}
-		slices.Sort(idle)
-		slices.Sort(busy)
+		start := time.Now()
+		m := w.Fake.PostFiles(ch.ID, w.Member, "ten videos", files...)
+		ids := map[string]bool{}
+		for _, a := range m.Attachments {
+			ids[a.ID.String()] = true
+		}
+		if !memory {
+			for range 10 { // while the ten files download
+				busy = append(busy, captureLag())
+			}
+		}
+		waitOutcomes(b, w, tk.ID(), start, ids)
+		close(done)
+		wg.Wait()
+		debug.SetGCPercent(old)
+		peak = append(peak, float64(top.Load())/(1<<20))
+	}
+	if memory {
 		b.ReportMetric(slices.Max(peak), "peak-heap-growth-MB")
-		b.ReportMetric(idle[len(idle)/2], "capture-idle-p50-ms")
-		b.ReportMetric(busy[len(busy)/2], "capture-while-archiving-p50-ms")
-		b.ReportMetric(slices.Max(busy), "capture-while-archiving-max-ms")
-	})
+		return
+	}
+	slices.Sort(idle)
+	slices.Sort(busy)
+	b.ReportMetric(idle[len(idle)/2], "idle-p50-ms")
+	b.ReportMetric(busy[len(busy)/2], "busy-p50-ms")
+	b.ReportMetric(busy[len(busy)-1], "busy-max-ms")
 }

@@ -31,6 +31,10 @@ import (
 type Files struct {
 	coll *mongo.Collection
 	keys eventstore.Keyring
+	// writing admits one chunk write at a time: the embedded database has
+	// one writer, and the log's appends (a captured message) must not
+	// queue behind ten downloads' chunks.
+	writing chan struct{}
 }
 
 // FilesCollection is where archived files' chunks live.
@@ -62,7 +66,7 @@ func OpenFiles(ctx context.Context, conn *mongodb.Conn, keys eventstore.Keyring)
 	if err != nil {
 		return nil, fmt.Errorf("files: %w", err)
 	}
-	return &Files{coll: coll, keys: keys}, nil
+	return &Files{coll: coll, keys: keys, writing: make(chan struct{}, 1)}, nil
 }
 
 // StoredFile is what Write measured of a file.
@@ -145,6 +149,12 @@ func (f *Files) writeChunk(ctx context.Context, id string, key eventstore.DataKe
 		return fmt.Errorf("files: sealing %s: %w", id, err)
 	}
 	doc := fileChunk{ID: id, KeyID: s.KeyID, Gen: s.KeyGen, Nonce: s.Nonce, Data: s.Ciphertext}
+	select {
+	case f.writing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-f.writing }()
 	_, err = f.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.Replace().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("files: storing %s: %w", id, unavailable(err))
