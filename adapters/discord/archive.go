@@ -159,7 +159,7 @@ func (a *Archiver) archive(ctx context.Context, g domain.GuildID, m ticket.Messa
 
 var (
 	errOffCDN = errors.New("not a Discord CDN attachment link")
-	errGone   = errors.New("Discord no longer serves the file")
+	errGone   = errors.New("the CDN no longer serves the file")
 )
 
 // fetch downloads a file into the store, trying again with a doubling

@@ -15,7 +15,7 @@ import (
 // BenchmarkInteractions measures interactions end to end — a signed POST to
 // /interactions until its response — on embedded FerretDB, with 1 and 16
 // concurrent clients. "open" opens a ticket (each client a different member,
-// the limit being one open ticket); "privacy" touches no data. The fake
+// the limit being one open ticket); "privacy" reads only the person's profile. The fake
 // Discord answers in-process, so its own latency is negligible here.
 //
 // "open/idle" opens one ticket at a time on a server at rest: it waits for the
