@@ -210,18 +210,15 @@ func (f *Files) chunk(ctx context.Context, id string) ([]byte, error) {
 	return data, nil
 }
 
-// Delete removes a file's chunks (by _id). Destroying the file's key has
-// already made them noise; this gives the space back.
+// Delete removes a file's chunks, one _id at a time (an equality on _id is
+// the lookup every backend indexes; FerretDB v1 may scan for $in).
+// Destroying the file's key has already made them noise; this gives the
+// space back.
 func (f *Files) Delete(ctx context.Context, id string, chunks int) error {
-	if chunks <= 0 {
-		return nil
-	}
-	ids := make(bson.A, chunks)
 	for n := range chunks {
-		ids[n] = chunkID(id, n)
-	}
-	if _, err := f.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
-		return fmt.Errorf("files: deleting %s: %w", id, unavailable(err))
+		if _, err := f.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: chunkID(id, n)}}); err != nil {
+			return fmt.Errorf("files: deleting %s: %w", id, unavailable(err))
+		}
 	}
 	return nil
 }
