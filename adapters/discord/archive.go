@@ -27,8 +27,11 @@ const ArchiverName = "attachment-archiver"
 
 // FileStore keeps archived files (mongostore.Files).
 type FileStore interface {
+	Begin(ctx context.Context, id string, now time.Time) error
 	Write(ctx context.Context, id string, key eventstore.DataKey, r io.Reader, limit int64) (mongostore.StoredFile, error)
-	Delete(ctx context.Context, id string, chunks int) error
+	End(ctx context.Context, id string) error
+	Unsettled(ctx context.Context, before time.Time) ([]string, error)
+	DeleteAll(ctx context.Context, id string) error
 }
 
 // ArchiverConfig configures the Archiver.
@@ -126,16 +129,19 @@ func (a *Archiver) React(ctx context.Context, e projections.Event) error {
 //
 // Each delivery writes a file of its own (its id ends in a random attempt),
 // so a process that lost the event to another, or a redelivery, never
-// replaces or deletes chunks of the copy the outcome names. A process
-// killed between storing a file and recording its outcome leaves that
-// attempt's chunks behind, sealed under the author's key: noise once the
-// key is destroyed (erasure, retention), taking space until then.
+// replaces or deletes chunks of the copy the outcome names. Every attempt
+// is registered before its first chunk and settled after the outcome (kept
+// when the outcome names it, else deleted); one a process left unsettled —
+// killed, or the outcome's append failed — is settled by Sweep.
 func (a *Archiver) archive(ctx context.Context, g domain.GuildID, m ticket.MessagePosted, at ticket.Attachment, key eventstore.DataKey, meta app.Meta) error {
 	id := ticket.FileID(m.Ticket, at.ID, rand.Text()[:12])
-	stored := 0
+	begun := false
 	held, err := a.cfg.App.ArchiveAttachment(ctx, g, m, at, a.cfg.Limits, meta, func(ctx context.Context, limit int64) (*ticket.ArchivedFile, ticket.NotArchivedReason, error) {
+		if err := a.cfg.Files.Begin(ctx, id, time.Now()); err != nil {
+			return nil, "", err
+		}
+		begun = true
 		st, reason, err := a.fetch(ctx, at, id, key, limit)
-		stored = st.Chunks
 		if err != nil || reason != "" {
 			return nil, reason, err
 		}
@@ -148,13 +154,68 @@ func (a *Archiver) archive(ctx context.Context, g domain.GuildID, m ticket.Messa
 		}
 		return &ticket.ArchivedFile{File: id, Size: st.Size, ContentType: st.ContentType, Chunks: st.Chunks, SHA256: st.SHA256}, "", nil
 	})
-	// Delete this attempt's file when the recorded outcome names none or
-	// another. After an error the outcome is unknown (the append may have
-	// landed): the chunks stay rather than risk the file the log names.
-	if err == nil && held != id && stored > 0 {
-		err = a.cfg.Files.Delete(context.WithoutCancel(ctx), id, stored)
+	// After an error the outcome is unknown (the append may have landed):
+	// the attempt stays registered, for Sweep to settle by the log.
+	if err != nil || !begun {
+		return err
 	}
-	return err
+	return a.settle(context.WithoutCancel(ctx), id, held == id)
+}
+
+// settle ends a file's attempt: the file is kept when the recorded outcome
+// names it, else its chunks are deleted first.
+func (a *Archiver) settle(ctx context.Context, id string, kept bool) error {
+	if !kept {
+		if err := a.cfg.Files.DeleteAll(ctx, id); err != nil {
+			return err
+		}
+	}
+	return a.cfg.Files.End(ctx, id)
+}
+
+// SweepAfter is how old an unsettled attempt must be for Sweep to settle
+// it: far beyond the longest attempt (six downloads of at most Timeout).
+const SweepAfter = time.Hour
+
+// Sweep settles the attempts that were begun more than SweepAfter ago and
+// never settled — their process was killed, or the outcome's append failed:
+// each is kept if the log's outcome names it, else deleted.
+func (a *Archiver) Sweep(ctx context.Context, now time.Time) (int, error) {
+	ids, err := a.cfg.Files.Unsettled(ctx, now.Add(-SweepAfter))
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		t, attachment, ok := ticket.ParseFileID(id)
+		held := ""
+		if ok {
+			if held, _, err = a.cfg.App.ArchiveOutcome(ctx, t, attachment); err != nil {
+				return i, err
+			}
+		}
+		if err := a.settle(ctx, id, held == id); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
+}
+
+// RunSweeps sweeps now and then every interval until ctx ends.
+func (a *Archiver) RunSweeps(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.Sweep(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.cfg.Logger.Warn("archived files: sweep of unsettled attempts failed", "err", err)
+		} else if n > 0 {
+			a.cfg.Logger.Info("archived files: unsettled attempts settled", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 var (

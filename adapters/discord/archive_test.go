@@ -15,6 +15,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/ticketify/ticketify/adapters/discord"
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore/mongostore"
@@ -204,10 +205,12 @@ func TestAFailingCDNIsTriedAgainAndAFileGoneIsSaidToBe(t *testing.T) {
 	f.SetCDNSpeed(0, 0)
 	for _, m := range []fakediscord.Message{gone, failing, cutThenGone} {
 		a := m.Attachments[0].ID.String()
-		if n := storedChunks(t, w, tk, a); n != 0 {
-			t.Fatalf("%d chunks of attachment %s, which the archive does not hold, are stored", n, a)
-		}
+		w.WaitFor(t, "no chunks of "+a, func() bool { return storedChunks(t, w, tk, a) == 0 })
 	}
+	w.WaitFor(t, "every attempt settled", func() bool {
+		n, err := w.Srv.Storage.Files.Unsettled(t.Context(), time.Now().Add(time.Hour))
+		return err == nil && len(n) == 0
+	})
 }
 
 // storedChunks counts the chunks stored for an attachment, of any attempt.
@@ -247,8 +250,9 @@ func TestAFileWhoseAuthorIsErasedWhileItDownloadsIsNotKept(t *testing.T) {
 	if na, ok := outcome.(ticket.AttachmentNotArchived); !ok || na.Reason != ticket.NotArchivedErased {
 		t.Fatalf("a file whose author was erased while it downloaded: %+v", outcome)
 	}
-	if n := storedChunks(t, w, tk, m.Attachments[0].ID.String()); n != 0 {
-		t.Fatalf("%d chunks of the erased person's file are stored", n)
+	w.WaitFor(t, "the erased person's file deleted", func() bool { return storedChunks(t, w, tk, m.Attachments[0].ID.String()) == 0 })
+	if n, _ := w.Srv.Storage.Files.Unsettled(t.Context(), time.Now().Add(time.Hour)); len(n) != 0 {
+		t.Fatalf("attempts left unsettled: %v", n)
 	}
 }
 
@@ -406,5 +410,49 @@ func TestEmbedsAndBotMessagesAreInTheTranscript(t *testing.T) {
 		if !strings.Contains(html.String(), want) {
 			t.Fatalf("the HTML transcript lacks %q", want)
 		}
+	}
+}
+
+func TestAttemptsLeftUnsettledAreSweptByTheLog(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	ch := openTicket(t, w, "sweep")
+	tk := ticketInChannel(t, w, ch)
+	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "kept.png", Data: pngBytes(300 << 10)})
+	kept := archivedAttachments(t, w, tk, m)[0]
+	files := w.Srv.Storage.Files
+	if n, err := files.Unsettled(t.Context(), time.Now().Add(time.Hour)); err != nil || len(n) != 0 {
+		t.Fatalf("after an archived file: unsettled %v (%v), want none", n, err)
+	}
+
+	// A process killed after writing a second copy of the same attachment
+	// (it lost the event to another one) and one killed mid-way through an
+	// attachment whose outcome never came: both left registered, with chunks.
+	key, err := w.Srv.Storage.Keys.DataKey(t.Context(), domain.DataOwner{Subject: domain.UserID(w.Member.ID), Scope: domain.TicketScope(tk.ID())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphans := []string{ticket.FileID(tk.ID(), kept.ID, "killed"), ticket.FileID(tk.ID(), "999", "killed")}
+	for _, id := range orphans {
+		if err := files.Begin(t.Context(), id, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := files.Write(t.Context(), id, key, bytes.NewReader(pngBytes(300<<10)), 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := w.Srv.Archiver.Sweep(t.Context(), time.Now()); err != nil || n != 0 {
+		t.Fatalf("a sweep settled %d fresh attempts (%v): they may still be under way", n, err)
+	}
+	if n, err := w.Srv.Archiver.Sweep(t.Context(), time.Now().Add(discord.SweepAfter+time.Minute)); err != nil || n != 2 {
+		t.Fatalf("a sweep an hour later settled %d (%v), want 2", n, err)
+	}
+	for _, a := range []string{kept.ID, "999"} {
+		if n := storedChunks(t, w, tk, a); a == kept.ID && n != int64(kept.Archived.Chunks) || a == "999" && n != 0 {
+			t.Fatalf("after the sweep attachment %s has %d chunks stored", a, n)
+		}
+	}
+	if b, err := archivedBytes(t, w, tk, kept); err != nil || len(b) != int(kept.Archived.Size) {
+		t.Fatalf("the file the log names: %d bytes (%v)", len(b), err)
 	}
 }

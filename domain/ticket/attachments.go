@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"strings"
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
@@ -79,6 +80,15 @@ func (e AttachmentArchived) DataOwner() domain.DataOwner { return owner(e.Author
 // copies two attempts (a redelivery, another process) may write.
 func FileID(t domain.TicketID, attachment, attempt string) string {
 	return t.String() + "/" + attachment + "/" + attempt
+}
+
+// ParseFileID splits a FileID into its ticket and attachment.
+func ParseFileID(id string) (domain.TicketID, string, bool) {
+	parts := strings.Split(id, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return "", "", false
+	}
+	return domain.TicketID(parts[0]), parts[1], true
 }
 
 // ArchiveLimits caps what the archive holds: each file, and each ticket's

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -29,8 +30,9 @@ import (
 // secondary index, which FerretDB v1 answers by scanning, and it stores
 // plaintext; here every read is an _id lookup and nothing is stored unsealed.
 type Files struct {
-	coll *mongo.Collection
-	keys eventstore.Keyring
+	coll     *mongo.Collection
+	attempts *mongo.Collection
+	keys     eventstore.Keyring
 	// writing admits one chunk write at a time: the embedded database has
 	// one writer, and the log's appends (a captured message) must not
 	// queue behind ten downloads' chunks.
@@ -40,6 +42,16 @@ type Files struct {
 // FilesCollection is where archived files' chunks live.
 // WARNING: renaming it loses every archived file.
 const FilesCollection = "file_chunks"
+
+// AttemptsCollection lists the files being written whose fate is not
+// settled yet (Begin … End): what a process killed midway left behind is
+// found there, never by scanning the chunks.
+const AttemptsCollection = "file_attempts"
+
+type fileAttempt struct {
+	ID      string    `bson:"_id"` // the file's id
+	Started time.Time `bson:"started"`
+}
 
 // FileChunkSize is the plaintext size of a chunk (GridFS's size: far below
 // a document's 16 MB, and what a download holds in memory at once).
@@ -66,7 +78,11 @@ func OpenFiles(ctx context.Context, conn *mongodb.Conn, keys eventstore.Keyring)
 	if err != nil {
 		return nil, fmt.Errorf("files: %w", err)
 	}
-	return &Files{coll: coll, keys: keys, writing: make(chan struct{}, 1)}, nil
+	attempts, err := conn.Collection(ctx, AttemptsCollection)
+	if err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
+	return &Files{coll: coll, attempts: attempts, keys: keys, writing: make(chan struct{}, 1)}, nil
 }
 
 // StoredFile is what Write measured of a file.
@@ -210,12 +226,66 @@ func (f *Files) chunk(ctx context.Context, id string) ([]byte, error) {
 	return data, nil
 }
 
+// Begin records that file id is about to be written; End says its fate is
+// settled (it is kept, or deleted). A file begun and never ended is listed
+// by Unsettled.
+func (f *Files) Begin(ctx context.Context, id string, now time.Time) error {
+	_, err := f.attempts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, fileAttempt{ID: id, Started: now.UTC()}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("files: beginning %s: %w", id, unavailable(err))
+	}
+	return nil
+}
+
+// End settles file id's attempt.
+func (f *Files) End(ctx context.Context, id string) error {
+	if _, err := f.attempts.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return fmt.Errorf("files: ending %s: %w", id, unavailable(err))
+	}
+	return nil
+}
+
+// Unsettled lists the files begun before a time and not ended (the
+// collection holds only attempts under way: reading it whole is cheap).
+func (f *Files) Unsettled(ctx context.Context, before time.Time) ([]string, error) {
+	cur, err := f.attempts.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("files: unsettled: %w", unavailable(err))
+	}
+	var all []fileAttempt
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, fmt.Errorf("files: unsettled: %w", unavailable(err))
+	}
+	var out []string
+	for _, a := range all {
+		if a.Started.Before(before) {
+			out = append(out, a.ID)
+		}
+	}
+	return out, nil
+}
+
+// DeleteAll removes every chunk of a file whose chunk count is not known:
+// chunks are written from 0 on, so it stops at the first one missing.
+func (f *Files) DeleteAll(ctx context.Context, id string) error {
+	for n := 0; ; n++ {
+		res, err := f.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: chunkID(id, n)}})
+		if err != nil {
+			return fmt.Errorf("files: deleting %s: %w", id, unavailable(err))
+		}
+		if res.DeletedCount == 0 {
+			return nil
+		}
+	}
+}
+
 // Delete removes a file's chunks, one _id at a time (an equality on _id is
-// the lookup every backend indexes; FerretDB v1 may scan for $in).
+// the lookup every backend indexes; FerretDB v1 may scan for $in), the
+// last first, so that a delete cut short leaves chunks 0..k for DeleteAll.
 // Destroying the file's key has already made them noise; this gives the
 // space back.
 func (f *Files) Delete(ctx context.Context, id string, chunks int) error {
-	for n := range chunks {
+	for n := chunks - 1; n >= 0; n-- {
 		if _, err := f.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: chunkID(id, n)}}); err != nil {
 			return fmt.Errorf("files: deleting %s: %w", id, unavailable(err))
 		}

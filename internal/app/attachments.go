@@ -72,6 +72,20 @@ func (a *App) ArchivedFiles(ctx context.Context, id domain.TicketID) ([]ticket.A
 	return out, nil
 }
 
+// ArchiveOutcome says whether an attachment's outcome is recorded and, if
+// so, which stored file it names ("" for none).
+func (a *App) ArchiveOutcome(ctx context.Context, id domain.TicketID, attachment string) (held string, decided bool, err error) {
+	h, err := a.store.Load(ctx, ticket.MessagesStream(id))
+	if err != nil {
+		return "", false, fmt.Errorf("archive outcome of %s: %w", attachment, err)
+	}
+	c, ok := h.Committed(archiveCommand(ticket.Attachment{ID: attachment}))
+	if !ok {
+		return "", false, nil
+	}
+	return heldFile(c), true, nil
+}
+
 func archiveCommand(at ticket.Attachment) string { return "attachment/" + at.ID }
 
 // heldFile is the stored file an outcome's commit names ("" for none).

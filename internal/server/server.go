@@ -255,6 +255,7 @@ type Server struct {
 	Analytics   *analytics.Reader
 	Discord     *discord.Bot
 	Reactor     *discord.Reactor
+	Archiver    *discord.Archiver
 	Retention   *app.Retention
 	Automation  *app.Automation
 	Dashboard   *dashboard.Dashboard
@@ -407,9 +408,10 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 			return nil, err
 		}
 		s.Projections.AddReactor(s.Reactor)
-		s.Projections.AddReactor(discord.NewArchiver(discord.ArchiverConfig{App: st.App, Files: st.Files, Keys: st.Keys,
+		s.Archiver = discord.NewArchiver(discord.ArchiverConfig{App: st.App, Files: st.Files, Keys: st.Keys,
 			CDNURL: cfg.DiscordCDNURL, RetryPause: opts.ArchiveRetryPause, Logger: logger,
-			Limits: ticket.ArchiveLimits{PerFile: cfg.AttachmentMaxBytes, PerTicket: cfg.TicketAttachmentsMaxBytes}}))
+			Limits: ticket.ArchiveLimits{PerFile: cfg.AttachmentMaxBytes, PerTicket: cfg.TicketAttachmentsMaxBytes}})
+		s.Projections.AddReactor(s.Archiver)
 	}
 	s.Projections.AddReactor(app.LeavingPolicy{App: st.App})
 	if err := s.Projections.Start(runCtx); err != nil {
@@ -422,6 +424,7 @@ func StartWith(ctx context.Context, cfg config.Config, logger *slog.Logger, opts
 	}
 	if s.Reactor != nil {
 		go s.Reactor.RunSchedule(runCtx, opts.ScheduleEvery)
+		go s.Archiver.RunSweeps(runCtx, 10*time.Minute)
 	}
 	s.Retention = &app.Retention{App: st.App, Keys: st.Keys, Files: st.Files, Clock: opts.Clock, Logger: logger, Ran: s.Metrics.RetentionRan,
 		Jobs: retention.NewReader(func(ctx context.Context) (projections.Target, error) {
