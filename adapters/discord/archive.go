@@ -292,9 +292,13 @@ func (a *Archiver) allowed(u *url.URL) bool {
 	if u.User != nil || u.Fragment != "" {
 		return false
 	}
-	path := strings.ToLower(u.EscapedPath())
-	if strings.Contains(path, "/..") || strings.Contains(path, "%2e") || strings.Contains(path, "%2f") {
-		return false // no way out of /attachments/
+	if escaped := strings.ToLower(u.EscapedPath()); strings.Contains(escaped, "%2f") || strings.Contains(escaped, "%5c") {
+		return false // no slash in disguise
+	}
+	for _, seg := range strings.Split(u.Path, "/") { // unescaped: %2e%2e is ".." here
+		if seg == "." || seg == ".." {
+			return false // no way out of /attachments/ (a name like "..env.txt" is fine)
+		}
 	}
 	s := u.Scheme + "://" + u.Host + u.EscapedPath()
 	for _, p := range a.prefixes {

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 )
@@ -72,11 +73,15 @@ func safeName(name string) string {
 		default:
 			b.WriteByte('_')
 		}
-		if b.Len() >= 100 {
-			break
-		}
 	}
 	out := strings.TrimLeft(b.String(), ".")
+	if len(out) > 100 { // shortened, keeping a short extension
+		ext := path.Ext(out)
+		if len(ext) > 12 {
+			ext = ""
+		}
+		out = out[:100-len(ext)] + ext
+	}
 	if out == "" {
 		return "file"
 	}

@@ -347,3 +347,20 @@ func TestAReplayFromTheLogEqualsTheProjection(t *testing.T) {
 		t.Fatalf("the replay has %d entries", len(replayed.Entries))
 	}
 }
+
+func TestArchivedFilesArePlacedAtSafeRelativePaths(t *testing.T) {
+	for name, want := range map[string]string{
+		"screen shot.png":                   "attachments/7-screen_shot.png",
+		"../../../../tmp/zipslip.svg":       "attachments/7-_.._.._.._tmp_zipslip.svg",
+		`..\..\windows\evil.pdf`:            "attachments/7-_.._windows_evil.pdf",
+		"<img src=x onerror=alert(1)>.html": "attachments/7-_img_src_x_onerror_alert_1__.html",
+		"":                                  "attachments/7-file",
+		"..":                                "attachments/7-file",
+		strings.Repeat("L", 300) + ".png":   "attachments/7-" + strings.Repeat("L", 96) + ".png",
+	} {
+		got := transcripts.FilePath(transcripts.Attachment{ID: "7", Filename: name})
+		if got != want {
+			t.Errorf("%q is placed at %q, want %q", name, got, want)
+		}
+	}
+}

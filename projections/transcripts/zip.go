@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"time"
 
 	"github.com/ticketify/ticketify/eventstore"
 )
@@ -76,7 +77,7 @@ func OpenArchived(ctx context.Context, files FileOpener, ticketID string, a Atta
 
 // zipFile adds one file to a ZIP, written by write, and records its SHA-256.
 func zipFile(zw *zip.Writer, name string, sums map[string]string, write func(io.Writer) error) error {
-	f, err := zw.Create(name)
+	f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: time.Now().UTC()})
 	if err != nil {
 		return err
 	}
