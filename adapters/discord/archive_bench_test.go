@@ -72,7 +72,7 @@ func BenchmarkArchive(b *testing.B) {
 				ids := map[string]bool{}
 				start := time.Now()
 				for range burst {
-					m := w.Fake.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "shot.png", Data: pngBytes(1 << 20)})
+					m := w.Fake.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "shot.png", Data: testenv.PNGBytes(1 << 20)})
 					ids[m.Attachments[0].ID.String()] = true
 				}
 				for _, d := range waitOutcomes(b, w, tk.ID(), start, ids) {
@@ -97,7 +97,7 @@ func archiveTenLargeFiles(b *testing.B, memory bool) {
 	tk := ticketInChannel(b, w, ch)
 	files := make([]fakediscord.File, 10)
 	for i := range files {
-		files[i] = fakediscord.File{Name: "video" + itoa(i) + ".mp4", Data: pngBytes(25_000_000)}
+		files[i] = fakediscord.File{Name: "video" + itoa(i) + ".mp4", Data: testenv.PNGBytes(25_000_000)}
 	}
 	captureLag := func() float64 {
 		start := time.Now()

@@ -3,7 +3,6 @@ package discord_test
 import (
 	"archive/zip"
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"io"
 	"net/http"
@@ -26,14 +25,6 @@ import (
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
-
-// pngBytes are size random bytes that sniff as a PNG image.
-func pngBytes(size int) []byte {
-	b := make([]byte, size)
-	_, _ = rand.Read(b)
-	copy(b, "\x89PNG\x0D\x0A\x1A\x0A")
-	return b
-}
 
 // archivedAttachments waits until the archiver has decided every
 // attachment of message m and returns them as the transcript shows them.
@@ -66,7 +57,7 @@ func TestAttachmentsOutliveDiscordsLinks(t *testing.T) {
 	f := w.Fake
 	ch := openTicket(t, w, "the printer shows an error")
 	tk := ticketInChannel(t, w, ch)
-	screenshot, log := pngBytes(600<<10), []byte("E42 paper jam in tray 2\n")
+	screenshot, log := testenv.PNGBytes(600<<10), []byte("E42 paper jam in tray 2\n")
 	m := f.PostFiles(ch.ID, w.Member, "here is what it shows",
 		fakediscord.File{Name: "error.png", ContentType: "image/png", Data: screenshot},
 		fakediscord.File{Name: "printer.log", ContentType: "image/png", Data: log}) // the sender's type is a lie
@@ -142,11 +133,11 @@ func TestTheArchiveKeepsToItsCaps(t *testing.T) {
 		t.Fatalf("a file Discord said was too large was downloaded %d times", n)
 	}
 
-	first := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "a.png", Data: pngBytes(600 << 10)})
+	first := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "a.png", Data: testenv.PNGBytes(600 << 10)})
 	if got := archivedAttachments(t, w, tk, first); got[0].Archived == nil {
 		t.Fatalf("the first file within the caps: %+v", got[0])
 	}
-	second := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "b.png", Data: pngBytes(600 << 10)})
+	second := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "b.png", Data: testenv.PNGBytes(600 << 10)})
 	if got := archivedAttachments(t, w, tk, second); got[0].NotArchived != string(ticket.NotArchivedTicketFull) {
 		t.Fatalf("a file over what is left of the ticket's cap: %+v", got[0])
 	}
@@ -159,7 +150,7 @@ func TestAFailingCDNIsTriedAgainAndAFileGoneIsSaidToBe(t *testing.T) {
 	tk := ticketInChannel(t, w, ch)
 
 	f.FailCDN(2, http.StatusServiceUnavailable)
-	data := pngBytes(100 << 10)
+	data := testenv.PNGBytes(100 << 10)
 	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "a.png", Data: data})
 	if got := archivedAttachments(t, w, tk, m); got[0].Archived == nil {
 		t.Fatalf("after two failed downloads: %+v", got[0])
@@ -196,7 +187,7 @@ func TestAFailingCDNIsTriedAgainAndAFileGoneIsSaidToBe(t *testing.T) {
 	// download cut short (600 KiB, cut after 400: one chunk was stored).
 	f.CutCDN(400 << 10)
 	f.SetCDNSpeed(0, 400<<10) // the cut comes a second after the download starts
-	cutThenGone := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "e.png", Data: pngBytes(600 << 10)})
+	cutThenGone := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "e.png", Data: testenv.PNGBytes(600 << 10)})
 	w.WaitFor(t, "the cut download", func() bool { n, _ := f.Downloads(cutThenGone.Attachments[0].ID); return n >= 1 })
 	f.DeleteFile(cutThenGone.Attachments[0].ID) // the retry finds it gone
 	if got := archivedAttachments(t, w, tk, cutThenGone); got[0].NotArchived != string(ticket.NotArchivedGone) {
@@ -231,7 +222,7 @@ func TestAFileWhoseAuthorIsErasedWhileItDownloadsIsNotKept(t *testing.T) {
 	ch := openTicket(t, w, "erased mid-download")
 	tk := ticketInChannel(t, w, ch)
 	f.SetCDNSpeed(0, 200<<10) // 600 KiB take three seconds
-	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "passport.png", Data: pngBytes(600 << 10)})
+	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "passport.png", Data: testenv.PNGBytes(600 << 10)})
 	w.WaitFor(t, "the download under way", func() bool { n, _ := f.Downloads(m.Attachments[0].ID); return n >= 1 })
 	if _, err := w.Srv.Eraser.EraseUser(t.Context(), domain.UserID(w.Member.ID), app.Meta{CommandID: "erase-mid-download"}); err != nil {
 		t.Fatal(err)
@@ -261,7 +252,7 @@ func TestAnErasedAuthorsFilesAreErasedWithTheirMessages(t *testing.T) {
 	f := w.Fake
 	ch := openTicket(t, w, "erase me")
 	tk := ticketInChannel(t, w, ch)
-	m := f.PostFiles(ch.ID, w.Member, "my id card", fakediscord.File{Name: "id.png", Data: pngBytes(10 << 10)})
+	m := f.PostFiles(ch.ID, w.Member, "my id card", fakediscord.File{Name: "id.png", Data: testenv.PNGBytes(10 << 10)})
 	got := archivedAttachments(t, w, tk, m)
 	if got[0].Archived == nil {
 		t.Fatalf("not archived: %+v", got[0])
@@ -279,7 +270,7 @@ func TestRetentionDeletesTheArchivedFilesWithTheTranscript(t *testing.T) {
 	f := w.Fake
 	ch := openTicket(t, w, "retention of files")
 	tk := ticketInChannel(t, w, ch)
-	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "scan.png", Data: pngBytes(300 << 10)})
+	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "scan.png", Data: testenv.PNGBytes(300 << 10)})
 	got := archivedAttachments(t, w, tk, m)
 	if got[0].Archived == nil {
 		t.Fatalf("not archived: %+v", got[0])
@@ -322,7 +313,7 @@ func TestExportsCarryTheArchivedFiles(t *testing.T) {
 	staffSetup(t, w)
 	ch := openTicket(t, w, "exports")
 	tk := ticketInChannel(t, w, ch)
-	mine, theirs := pngBytes(70<<10), pngBytes(30<<10)
+	mine, theirs := testenv.PNGBytes(70<<10), testenv.PNGBytes(30<<10)
 	m1 := f.PostFiles(ch.ID, w.Member, "my receipt", fakediscord.File{Name: "receipt.png", Data: mine})
 	m2 := f.PostFiles(ch.ID, w.Staff, "our form", fakediscord.File{Name: "form.png", Data: theirs})
 	a1, a2 := archivedAttachments(t, w, tk, m1)[0], archivedAttachments(t, w, tk, m2)[0]
@@ -418,7 +409,7 @@ func TestAttemptsLeftUnsettledAreSweptByTheLog(t *testing.T) {
 	f := w.Fake
 	ch := openTicket(t, w, "sweep")
 	tk := ticketInChannel(t, w, ch)
-	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "kept.png", Data: pngBytes(300 << 10)})
+	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "kept.png", Data: testenv.PNGBytes(300 << 10)})
 	kept := archivedAttachments(t, w, tk, m)[0]
 	files := w.Srv.Storage.Files
 	if n, err := files.Unsettled(t.Context(), time.Now().Add(time.Hour)); err != nil || len(n) != 0 {
@@ -437,7 +428,7 @@ func TestAttemptsLeftUnsettledAreSweptByTheLog(t *testing.T) {
 		if err := files.Begin(t.Context(), id, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := files.Write(t.Context(), id, key, bytes.NewReader(pngBytes(300<<10)), 1<<20); err != nil {
+		if _, err := files.Write(t.Context(), id, key, bytes.NewReader(testenv.PNGBytes(300<<10)), 1<<20); err != nil {
 			t.Fatal(err)
 		}
 	}

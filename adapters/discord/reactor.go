@@ -698,23 +698,14 @@ func (r *Reactor) sendTranscriptDM(ctx context.Context, t ticket.Ticket, version
 	if err != nil {
 		return err
 	}
-	err = func() error {
-		dm, err := r.rest.CreateDMChannel(snowflake.ID(t.Opener()), rest.WithCtx(ctx))
-		if err != nil {
-			return err
-		}
-		where := "a server"
-		if name := r.bot.guildName(t.Guild()); name != "" {
-			where = name
-		}
-		_, err = r.rest.CreateMessage(dm.ID(), discord.MessageCreate{
+	err = r.dmOpener(ctx, t, func(where string) discord.MessageCreate {
+		return discord.MessageCreate{
 			Content: fmt.Sprintf("📄 Your ticket #%d in %s was closed; here is its transcript. (You can stop these with /privacy.)", t.Number(), where),
 			Files:   []*discord.File{file},
 			Nonce:   nonce("transcript-dm", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},
-		}, rest.WithCtx(ctx))
-		return err
-	}()
+		}
+	})
 	if err == nil || !permanent(err) {
 		return err
 	}
@@ -801,6 +792,20 @@ func (r *Reactor) askRating(ctx context.Context, t ticket.Ticket, f guild.Feedba
 // naming the server and the ticket (nothing else of it: a DM outlives the
 // ticket's channel).
 func (r *Reactor) askRatingByDM(ctx context.Context, t ticket.Ticket, version int64) error {
+	return r.dmOpener(ctx, t, func(where string) discord.MessageCreate {
+		return discord.MessageCreate{
+			Content: fmt.Sprintf("⭐ Your ticket #%d in %s was closed. How did we do? Rate it (you can change it for %d hours).",
+				t.Number(), where, int(ticket.FeedbackWindow.Hours())),
+			Components: []discord.LayoutComponent{ratingButtons(t.ID())},
+			Nonce:      nonce("rate-dm", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
+			AllowedMentions: &discord.AllowedMentions{},
+		}
+	})
+}
+
+// dmOpener sends a ticket's opener a direct message, made for the name of
+// the ticket's server ("a server" when the bot does not know it).
+func (r *Reactor) dmOpener(ctx context.Context, t ticket.Ticket, message func(where string) discord.MessageCreate) error {
 	dm, err := r.rest.CreateDMChannel(snowflake.ID(t.Opener()), rest.WithCtx(ctx))
 	if err != nil {
 		return err
@@ -809,13 +814,7 @@ func (r *Reactor) askRatingByDM(ctx context.Context, t ticket.Ticket, version in
 	if name := r.bot.guildName(t.Guild()); name != "" {
 		where = name
 	}
-	_, err = r.rest.CreateMessage(dm.ID(), discord.MessageCreate{
-		Content: fmt.Sprintf("⭐ Your ticket #%d in %s was closed. How did we do? Rate it (you can change it for %d hours).",
-			t.Number(), where, int(ticket.FeedbackWindow.Hours())),
-		Components: []discord.LayoutComponent{ratingButtons(t.ID())},
-		Nonce:      nonce("rate-dm", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
-		AllowedMentions: &discord.AllowedMentions{},
-	}, rest.WithCtx(ctx))
+	_, err = r.rest.CreateMessage(dm.ID(), message(where), rest.WithCtx(ctx))
 	return err
 }
 

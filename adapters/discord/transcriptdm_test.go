@@ -20,7 +20,7 @@ func TestTheOpenerGetsTheTranscriptByDirectMessage(t *testing.T) {
 
 	ch := openTicket(t, w, "send me the transcript")
 	tk := ticketInChannel(t, w, ch)
-	m := f.PostFiles(ch.ID, w.Member, "my screenshot", fakediscord.File{Name: "shot.png", Data: pngBytes(20 << 10)})
+	m := f.PostFiles(ch.ID, w.Member, "my screenshot", fakediscord.File{Name: "shot.png", Data: testenv.PNGBytes(20 << 10)})
 	archivedAttachments(t, w, tk, m)
 	run(t, w, f.SlashCommand(w.As(w.Staff, ch.ID), "ticket", fakediscord.Sub("close")))
 	var dm fakediscord.Snowflake

@@ -3,7 +3,6 @@ package mongostore_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -18,14 +17,6 @@ import (
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 
-// pngFile makes random bytes that sniff as a PNG image.
-func pngFile(size int) []byte {
-	b := make([]byte, size)
-	_, _ = rand.Read(b)
-	copy(b, "\x89PNG\x0D\x0A\x1A\x0A")
-	return b
-}
-
 func TestAnArchivedFileIsStoredSealedInChunksAndReadBackWhole(t *testing.T) {
 	ctx := context.Background()
 	conn := testenv.SQLite(t)
@@ -39,7 +30,7 @@ func TestAnArchivedFileIsStoredSealedInChunksAndReadBackWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := pngFile(2*mongostore.FileChunkSize + 1000)
+	data := testenv.PNGBytes(2*mongostore.FileChunkSize + 1000)
 	st, err := files.Write(ctx, "t1/a1", key, bytes.NewReader(data), 10<<20)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +103,7 @@ func TestAFileOverItsLimitIsNotKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = files.Write(ctx, "t1/big", key, bytes.NewReader(pngFile(mongostore.FileChunkSize*2)), mongostore.FileChunkSize+1)
+	_, err = files.Write(ctx, "t1/big", key, bytes.NewReader(testenv.PNGBytes(mongostore.FileChunkSize*2)), mongostore.FileChunkSize+1)
 	if !errors.Is(err, mongostore.ErrFileTooLarge) {
 		t.Fatalf("writing past the limit: %v, want ErrFileTooLarge", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"io"
 	"maps"
 	"net/http"
@@ -18,14 +17,6 @@ import (
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
-
-// pngBytes are size random bytes that sniff as a PNG image.
-func pngBytes(size int) []byte {
-	b := make([]byte, size)
-	_, _ = rand.Read(b)
-	copy(b, "\x89PNG\x0D\x0A\x1A\x0A")
-	return b
-}
 
 // postArchived has u post files in a ticket's channel and waits until the
 // archiver has decided each; it returns them as the transcript shows them.
@@ -58,7 +49,7 @@ func TestArchivedFilesAreServedUnderTheTicketsAccessRule(t *testing.T) {
 	w := testenv.NewWorld(t)
 	setStaffRole(t, w)
 	id := openTicket(t, w, w.Member, "see the screenshot")
-	image, page := pngBytes(40<<10), []byte("<html><script>alert(document.cookie)</script></html>")
+	image, page := testenv.PNGBytes(40<<10), []byte("<html><script>alert(document.cookie)</script></html>")
 	files := postArchived(t, w, id, w.Member,
 		fakediscord.File{Name: "screen shot.png", ContentType: "image/png", Data: image},
 		fakediscord.File{Name: "harmless.png", ContentType: "image/png", Data: page}) // HTML claiming to be an image
