@@ -241,10 +241,10 @@ func TestAFileWhoseAuthorIsErasedWhileItDownloadsIsNotKept(t *testing.T) {
 	if na, ok := outcome.(ticket.AttachmentNotArchived); !ok || na.Reason != ticket.NotArchivedErased {
 		t.Fatalf("a file whose author was erased while it downloaded: %+v", outcome)
 	}
-	w.WaitFor(t, "the erased person's file deleted", func() bool { return storedChunks(t, w, tk, m.Attachments[0].ID.String()) == 0 })
-	if n, _ := w.Srv.Storage.Files.Unsettled(t.Context(), time.Now().Add(time.Hour)); len(n) != 0 {
-		t.Fatalf("attempts left unsettled: %v", n)
-	}
+	w.WaitFor(t, "the erased person's file deleted and its attempt settled", func() bool {
+		n, err := w.Srv.Storage.Files.Unsettled(t.Context(), time.Now().Add(time.Hour))
+		return err == nil && len(n) == 0 && storedChunks(t, w, tk, m.Attachments[0].ID.String()) == 0
+	})
 }
 
 func TestAnErasedAuthorsFilesAreErasedWithTheirMessages(t *testing.T) {
@@ -412,9 +412,10 @@ func TestAttemptsLeftUnsettledAreSweptByTheLog(t *testing.T) {
 	m := f.PostFiles(ch.ID, w.Member, "", fakediscord.File{Name: "kept.png", Data: testenv.PNGBytes(300 << 10)})
 	kept := archivedAttachments(t, w, tk, m)[0]
 	files := w.Srv.Storage.Files
-	if n, err := files.Unsettled(t.Context(), time.Now().Add(time.Hour)); err != nil || len(n) != 0 {
-		t.Fatalf("after an archived file: unsettled %v (%v), want none", n, err)
-	}
+	w.WaitFor(t, "the archived file's attempt settled", func() bool {
+		n, err := files.Unsettled(t.Context(), time.Now().Add(time.Hour))
+		return err == nil && len(n) == 0
+	})
 
 	// A process killed after writing a second copy of the same attachment
 	// (it lost the event to another one) and one killed mid-way through an
