@@ -189,7 +189,7 @@ func (a *Archiver) Sweep(ctx context.Context, now time.Time) (int, error) {
 		t, attachment, ok := ticket.ParseFileID(id)
 		held := ""
 		if ok {
-			if held, _, err = a.cfg.App.ArchiveOutcome(ctx, t, attachment); err != nil {
+			if held, err = a.cfg.App.ArchivedFileOf(ctx, t, attachment); err != nil {
 				return i, err
 			}
 		}

@@ -98,10 +98,6 @@ type ArchiveLimits struct {
 	PerTicket int64
 }
 
-// DefaultArchiveLimits are Discord's largest upload for everyone (25 MB)
-// and 500 MB per ticket.
-var DefaultArchiveLimits = ArchiveLimits{PerFile: 25 << 20, PerTicket: 500 << 20}
-
 // ArchiveState is what a ticket's messages stream says of its archive.
 type ArchiveState struct {
 	// Bytes is the size of the ticket's archived files.

@@ -104,9 +104,8 @@ func chunkAD(id string) []byte { return []byte("file-chunk|" + id) }
 // Write reads r to its end and stores it as file id, sealed under key,
 // one chunk at a time: memory holds a chunk, never the file. Beyond limit
 // bytes it stops with ErrFileTooLarge, and when r fails it stops with that
-// error, both having removed what they stored. Writing a
-// file again replaces its chunks (an archiver that crashed and downloads
-// once more).
+// error, both having removed what they stored (a failed store leaves its
+// chunks to the caller's attempt: see Begin).
 func (f *Files) Write(ctx context.Context, id string, key eventstore.DataKey, r io.Reader, limit int64) (StoredFile, error) {
 	var (
 		st  StoredFile

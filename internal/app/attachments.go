@@ -72,18 +72,15 @@ func (a *App) ArchivedFiles(ctx context.Context, id domain.TicketID) ([]ticket.A
 	return out, nil
 }
 
-// ArchiveOutcome says whether an attachment's outcome is recorded and, if
-// so, which stored file it names ("" for none).
-func (a *App) ArchiveOutcome(ctx context.Context, id domain.TicketID, attachment string) (held string, decided bool, err error) {
+// ArchivedFileOf returns the stored file an attachment's recorded outcome
+// names ("" when none is recorded, or it names none).
+func (a *App) ArchivedFileOf(ctx context.Context, id domain.TicketID, attachment string) (string, error) {
 	h, err := a.store.Load(ctx, ticket.MessagesStream(id))
 	if err != nil {
-		return "", false, fmt.Errorf("archive outcome of %s: %w", attachment, err)
+		return "", fmt.Errorf("archive outcome of %s: %w", attachment, err)
 	}
-	c, ok := h.Committed(archiveCommand(ticket.Attachment{ID: attachment}))
-	if !ok {
-		return "", false, nil
-	}
-	return heldFile(c), true, nil
+	c, _ := h.Committed(archiveCommand(ticket.Attachment{ID: attachment}))
+	return heldFile(c), nil
 }
 
 func archiveCommand(at ticket.Attachment) string { return "attachment/" + at.ID }

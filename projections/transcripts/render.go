@@ -124,7 +124,7 @@ func RenderStandalone(ctx context.Context, w io.Writer, t Transcript, files File
 			if files == nil || a.Archived == nil || !a.Archived.IsImage() || a.Archived.Size > budget {
 				continue
 			}
-			r, err := OpenArchived(ctx, files, t.Ticket, a)
+			r, err := OpenArchived(ctx, files, a)
 			if err != nil {
 				continue // erased, gone, or the database did not answer: named as kept, not shown
 			}
@@ -152,6 +152,8 @@ func (v view) Why(reason string) string {
 		return "Discord no longer had it"
 	case "failed":
 		return "it could not be downloaded"
+	case "erased":
+		return "its author's data was erased"
 	}
 	return reason
 }

@@ -43,28 +43,38 @@ func WriteZIP(ctx context.Context, zw *zip.Writer, name string, t Transcript, fi
 			if a.Archived == nil {
 				continue
 			}
-			r, err := OpenArchived(ctx, files, t.Ticket, a)
-			if errors.Is(err, eventstore.ErrKeyDestroyed) || errors.Is(err, eventstore.ErrFileMissing) {
-				continue // its author was erased meanwhile, or its chunks deleted
-			}
-			if err == nil {
-				err = zipFile(zw, path.Join(dir, FilePath(a)), sums, func(w io.Writer) error {
-					_, err := io.Copy(w, r)
-					return err
-				})
-			}
-			if err != nil {
-				return nil, fmt.Errorf("transcript %s: attachment %s: %w", t.Ticket, a.ID, err)
+			if err := AddArchived(ctx, zw, path.Join(dir, FilePath(a)), files, a, sums); err != nil {
+				return nil, fmt.Errorf("transcript %s: %w", t.Ticket, err)
 			}
 		}
 	}
 	return sums, nil
 }
 
-// OpenArchived opens an archived attachment of a ticket, reading its first
+// AddArchived adds an archived attachment to a ZIP as name, recording its
+// SHA-256 in sums when sums is set. A file whose key was destroyed (its
+// author erased) or whose chunks were deleted (retention) is left out.
+func AddArchived(ctx context.Context, zw *zip.Writer, name string, files FileOpener, a Attachment, sums map[string]string) error {
+	r, err := OpenArchived(ctx, files, a)
+	if errors.Is(err, eventstore.ErrKeyDestroyed) || errors.Is(err, eventstore.ErrFileMissing) {
+		return nil
+	}
+	if err == nil {
+		err = zipFile(zw, name, sums, func(w io.Writer) error {
+			_, err := io.Copy(w, r)
+			return err
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("attachment %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// OpenArchived opens an archived attachment, reading its first
 // chunk before it returns: a file whose key is destroyed, or whose chunks
 // are gone, fails here, before anything of it is sent.
-func OpenArchived(ctx context.Context, files FileOpener, ticketID string, a Attachment) (io.Reader, error) {
+func OpenArchived(ctx context.Context, files FileOpener, a Attachment) (io.Reader, error) {
 	if a.Archived == nil {
 		return nil, fmt.Errorf("attachment %s is not archived", a.ID)
 	}
@@ -85,6 +95,8 @@ func zipFile(zw *zip.Writer, name string, sums map[string]string, write func(io.
 	if err := write(io.MultiWriter(f, h)); err != nil {
 		return err
 	}
-	sums[name] = hex.EncodeToString(h.Sum(nil))
+	if sums != nil {
+		sums[name] = hex.EncodeToString(h.Sum(nil))
+	}
 	return nil
 }

@@ -110,9 +110,7 @@ type Readers struct {
 	Analytics   *analytics.Reader
 	Names       *names.Reader
 	// Files reads archived attachments (mongostore.Files).
-	Files interface {
-		Open(ctx context.Context, id string, chunks int) io.Reader
-	}
+	Files transcripts.FileOpener
 	// Sync, when set, lets a dashboard action wait for the read models its
 	// pages show (ticket views, transcripts, the timeline) to show it.
 	Sync interface {

@@ -12,7 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketify/ticketify/eventstore"
-	"github.com/ticketify/ticketify/eventstore/mongostore"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
 
@@ -49,9 +48,9 @@ func (d *Dashboard) attachment(c *fiber.Ctx, s *staffCtx) error {
 	if !found || d.read.Files == nil {
 		return d.fail(c, fiber.StatusNotFound, "There is no such file in this ticket's archive.")
 	}
-	r, err := transcripts.OpenArchived(c.UserContext(), d.read.Files, tr.Ticket, a)
+	r, err := transcripts.OpenArchived(c.UserContext(), d.read.Files, a)
 	switch {
-	case errors.Is(err, eventstore.ErrKeyDestroyed), errors.Is(err, mongostore.ErrFileMissing):
+	case errors.Is(err, eventstore.ErrKeyDestroyed), errors.Is(err, eventstore.ErrFileMissing):
 		return d.fail(c, fiber.StatusGone, "This file was deleted (its author's data was erased, or the retention period ended).")
 	case err != nil:
 		return d.unavailable(c, err)

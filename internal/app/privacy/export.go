@@ -202,26 +202,21 @@ func (x *Exporter) exportRecord(ctx context.Context, rec subjects.Record, user d
 	if err != nil {
 		return nil, nil, fmt.Errorf("decode %s at %d: %w", rec.Type, rec.Position, err)
 	}
-	out, err := exported(rec, d, user)
-	return out, d.Event, err
-}
-
-func exported(rec subjects.Record, d eventstore.Decoded, user domain.UserID) (*ExportRecord, error) {
 	section := sectionOf(rec, d.Event, user)
 	body, err := json.Marshal(d.Event)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := &ExportRecord{Section: section, Position: rec.Position, Type: rec.Type, At: rec.OccurredAt, Stream: rec.Stream,
 		Version: rec.Version, Guild: rec.Guild, Actor: ExportActor{User: rec.User, Source: rec.Source, Because: rec.Because},
 		Event: body, Erased: d.Erased}
 	p, personal := d.Event.(domain.PersonalEvent)
 	if !personal {
-		return out, nil
+		return out, d.Event, nil
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch {
 	case p.DataOwner().Subject != user: // someone else's words
@@ -230,12 +225,12 @@ func exported(rec subjects.Record, d eventstore.Decoded, user domain.UserID) (*E
 	case d.Erased:
 		fields["personal"] = json.RawMessage(`"[erased]"`)
 	default:
-		return out, nil
+		return out, d.Event, nil
 	}
 	if out.Event, err = json.Marshal(fields); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, d.Event, nil
 }
 
 // sectionOf sorts an event naming the user into a section of their export.

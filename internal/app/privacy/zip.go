@@ -10,7 +10,6 @@ import (
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/ticket"
-	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/transcripts"
 )
@@ -51,20 +50,9 @@ func (x *Exporter) ExportUserZIP(ctx context.Context, w io.Writer, user domain.U
 		}
 	}
 	if x.Files != nil {
-		for _, f := range m.Attachments {
+		for _, f := range m.Attachments { // left out if erased or expired since the export began
 			a := transcripts.Attachment{ID: f.Attachment, Filename: f.Filename, Archived: &transcripts.ArchivedFile{File: f.file, Chunks: f.chunks}}
-			r, err := transcripts.OpenArchived(ctx, x.Files, f.Ticket, a)
-			if errors.Is(err, eventstore.ErrKeyDestroyed) {
-				continue // the ticket's retention ended after the export began
-			}
-			if err != nil {
-				return m, err
-			}
-			w, err := zw.Create(f.Path)
-			if err != nil {
-				return m, err
-			}
-			if _, err := io.Copy(w, r); err != nil {
+			if err := transcripts.AddArchived(ctx, zw, f.Path, x.Files, a, nil); err != nil {
 				return m, err
 			}
 		}
