@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,9 @@ type actor struct {
 	roles        []domain.RoleID
 	manageServer bool
 	source       domain.Source
+	// locale is the person's language, as their Discord client says
+	// (every interaction carries it): the language of every answer to them.
+	locale i18n.Locale
 }
 
 // member is the actor as the settings' rules need them.
@@ -90,6 +94,7 @@ type interaction interface {
 	Channel() discord.InteractionChannel
 	User() discord.User
 	Member() *discord.ResolvedMember
+	Locale() discord.Locale
 	CreateMessage(discord.MessageCreate, ...rest.RequestOpt) error
 	DeferCreateMessage(bool, ...rest.RequestOpt) error
 	UpdateInteractionResponse(discord.MessageUpdate, ...rest.RequestOpt) (*discord.Message, error)
@@ -104,7 +109,8 @@ type modalAnswerer interface {
 }
 
 func actorOf(e interaction, source domain.Source) (actor, bool) {
-	a := actor{id: e.ID().String(), user: domain.UserID(e.User().ID), username: e.User().Username, source: source, channel: domain.ChannelID(e.Channel().ID())}
+	a := actor{id: e.ID().String(), user: domain.UserID(e.User().ID), username: e.User().Username, source: source, channel: domain.ChannelID(e.Channel().ID()),
+		locale: i18n.Of(string(e.Locale()))}
 	if e.GuildID() == nil {
 		return a, false
 	}
@@ -424,7 +430,7 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 	case err == nil:
 		return r
 	case errors.As(err, &rule):
-		return ephemeral("%s", rule.Message)
+		return ephemeral("%s", a.locale.Message(rule.Key, rule.Args))
 	case errors.Is(err, ticketviews.ErrNotFound):
 		return ephemeral("This only works inside a ticket channel.")
 	case errors.Is(err, errViewsBehind):

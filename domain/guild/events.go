@@ -136,7 +136,7 @@ func Events() []domain.Event {
 	return []domain.Event{
 		BotJoined{}, BotRemoved{}, StaffRolesSet{}, CategoryAdded{}, CategoryUpdated{}, CategoryRemoved{},
 		TicketLimitSet{}, UserBlacklisted{}, UserUnblacklisted{}, RoleBlacklisted{}, RoleUnblacklisted{},
-		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, TranscriptDMSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{}, OpenCooldownSet{}, ClaimModeSet{}, MessagesSet{}, ThreadModeSet{},
+		RetentionSet{}, LogChannelSet{}, AutoCloseSet{}, CloseOnLeaveSet{}, TranscriptDMSet{}, FeedbackSet{}, ReminderSet{}, SupportHoursSet{}, OpenCooldownSet{}, ClaimModeSet{}, MessagesSet{}, ThreadModeSet{}, LanguageSet{},
 		PanelSaved{}, PanelRemoved{}, PanelPostRequested{}, PanelPosted{},
 	}
 }

@@ -45,6 +45,7 @@ type Settings struct {
 	messages       map[string]Messages         // by category key; "" is the server's
 	threadChannels map[string]domain.ChannelID // by category key; "" is the server's; zero: channels
 	panels         panels
+	language       string // a BCP 47 tag; empty: the server's language in Discord
 }
 
 // New returns the settings of a guild with no history: defaults, bot absent.
@@ -66,6 +67,8 @@ func (s Settings) apply(e domain.Event) Settings {
 	s.automation = s.automation.apply(e)
 	s.panels = s.panels.apply(e)
 	switch e := e.(type) {
+	case LanguageSet:
+		s.language = e.Language
 	case BotJoined:
 		s.present, s.everJoined = true, true
 	case BotRemoved:

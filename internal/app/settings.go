@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/ticketify/ticketify/internal/i18n"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
@@ -139,6 +140,16 @@ func (a *App) SetCategoryLimit(ctx context.Context, g domain.GuildID, by guild.M
 // and where.
 func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member, f guild.Feedback, m Meta) error {
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetFeedback(by, f) })
+}
+
+// SetLanguage chooses the language of the server's channels ("": the
+// server's language in Discord).
+func (a *App) SetLanguage(ctx context.Context, g domain.GuildID, by guild.Member, language string, m Meta) error {
+	spoken := make([]string, len(i18n.Languages))
+	for i, t := range i18n.Languages {
+		spoken[i] = t.String()
+	}
+	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetLanguage(by, language, spoken) })
 }
 
 // SetTranscriptDM sets whether openers get their transcript by direct

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"regexp"
 	"slices"
 	"strings"
@@ -203,7 +204,7 @@ func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 func refusal(err error) (string, bool) {
 	var re *domain.RuleError
 	if errors.As(err, &re) {
-		return re.Message, true
+		return i18n.Locale{}.Message(re.Key, re.Args), true
 	}
 	if errors.Is(err, domain.ErrInvalidID) {
 		return "that id is not valid", true

@@ -1,6 +1,7 @@
 package fakediscord
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -303,7 +304,7 @@ func (s *Server) guildCreateLocked(g *guildState) map[string]any {
 		"features": []string{}, "member_count": len(g.members), "members": nonNil(members), "channels": nonNil(channels),
 		"threads": nonNil(threads), "presences": []any{}, "voice_states": []any{}, "stage_instances": []any{},
 		"guild_scheduled_events": []any{}, "soundboard_sounds": []any{}, "large": false, "unavailable": false,
-		"joined_at": time.Now().UTC().Format(time.RFC3339)}
+		"joined_at": time.Now().UTC().Format(time.RFC3339), "preferred_locale": cmp.Or(g.PreferredLocale, "en-US")}
 }
 
 func (s *Server) resume(conn *websocket.Conn, d json.RawMessage) *session {

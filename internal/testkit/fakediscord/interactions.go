@@ -2,6 +2,7 @@ package fakediscord
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -82,6 +83,9 @@ type Actor struct {
 	Guild   Snowflake
 	Channel Snowflake
 	User    User
+	// Locale is the language of the person's Discord client; empty is
+	// "en-US".
+	Locale string
 }
 
 // newInteraction fills in what every guild interaction carries.
@@ -92,7 +96,11 @@ func (s *Server) newInteraction(a Actor, typ int, data map[string]any) Interacti
 	in := Interaction{ID: id, ApplicationID: s.AppID, Type: typ, Data: data, Token: "itok." + id.String() + "." + strconv.FormatUint(s.seq*7919, 36),
 		Version: 1, AppPerms: perm(PermDefaultEveryone | PermManageChannels | PermManageRoles | PermAttachFiles | PermEmbedLinks),
 		Locale: "en-US", GuildLocale: "en-US", Entitlements: []any{}, AuthOwners: map[string]any{"0": a.Guild.String()}}
+	if a.Locale != "" {
+		in.Locale = a.Locale
+	}
 	if g, ok := s.guilds[a.Guild]; ok {
+		in.GuildLocale = cmp.Or(g.PreferredLocale, "en-US")
 		guild, ctxGuild := a.Guild, 0
 		in.GuildID, in.Context = &guild, &ctxGuild
 		if m, ok := g.members[a.User.ID]; ok {

@@ -184,6 +184,9 @@ type Guild struct {
 	Emojis      []any     `json:"emojis"`
 	Features    []string  `json:"features"`
 	MemberCount int       `json:"member_count,omitempty"`
+	// PreferredLocale is the server's language (a community setting);
+	// empty is Discord's default, "en-US".
+	PreferredLocale string `json:"preferred_locale,omitempty"`
 }
 
 // Permission bits Ticketify uses.
