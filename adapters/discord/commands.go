@@ -1,10 +1,9 @@
 package discord
 
 import (
-	"time"
-
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
@@ -13,6 +12,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/tag"
 	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/i18n"
 )
 
 // Commands are the slash commands Ticketify registers.
@@ -139,6 +139,8 @@ func Commands() []discord.ApplicationCommandCreate {
 					discord.ApplicationCommandOptionBool{Name: "select", Description: "One select menu instead of buttons"}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "panel-remove", Description: "Remove a saved panel (its posts stay)", Options: []discord.ApplicationCommandOption{
 					str("name", "The panel's key", true, 32)}},
+				discord.ApplicationCommandOptionSubCommand{Name: "language", Description: "The language Ticketify speaks in this server's channels", Options: []discord.ApplicationCommandOption{
+					discord.ApplicationCommandOptionString{Name: "language", Description: "Each member's answers stay in their own Discord language", Required: true, Choices: languageChoices()}}},
 				discord.ApplicationCommandOptionSubCommand{Name: "show", Description: "Show the current settings"},
 			}},
 		discord.SlashCommandCreate{Name: "blacklist", Description: "Who may not open tickets (staff)", Contexts: guildOnly, Options: []discord.ApplicationCommandOption{
@@ -161,6 +163,21 @@ func Commands() []discord.ApplicationCommandCreate {
 			discord.ApplicationCommandOptionSubCommand{Name: "list", Description: "List the saved answers"},
 		}},
 	}
+}
+
+// serverLanguage is /setup language's choice for the server's own language
+// in Discord.
+const serverLanguage = "server"
+
+// languageChoices are the languages Ticketify speaks, each named in itself,
+// and the server's language in Discord.
+func languageChoices() []discord.ApplicationCommandOptionChoiceString {
+	choices := []discord.ApplicationCommandOptionChoiceString{{Name: "The server's language in Discord", Value: serverLanguage}}
+	for _, t := range i18n.Languages {
+		l, _ := i18n.Exactly(t.String())
+		choices = append(choices, discord.ApplicationCommandOptionChoiceString{Name: l.Name(), Value: l.Tag()})
+	}
+	return choices
 }
 
 // tagName is a tag's name option, with autocomplete when it names one that

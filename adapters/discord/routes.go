@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"slices"
 	"strconv"
 	"strings"
@@ -328,6 +329,20 @@ func (b *Bot) routes() *handler.Mux {
 				said = "A member leaving the server now closes the tickets they opened."
 			}
 			return said, b.app.SetCloseOnLeave(ctx, a.guild, a.member(), on, a.meta())
+		}))
+		r.SlashCommand("/language", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
+			chosen := d.String("language")
+			if chosen == serverLanguage {
+				chosen = ""
+			}
+			if err := b.app.SetLanguage(ctx, a.guild, a.member(), chosen, a.meta()); err != nil {
+				return "", err
+			}
+			if chosen == "" {
+				return a.locale.T("bot.setup.language_server"), nil
+			}
+			l, _ := i18n.Exactly(chosen)
+			return a.locale.T("bot.setup.language_set", "Language", l.Name()), nil
 		}))
 		r.SlashCommand("/panel", b.cmdPanel)
 		r.SlashCommand("/panel-save", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
