@@ -264,6 +264,10 @@ func (s *Server) bulkCommands(w http.ResponseWriter, method, scope string, body 
 			s.writeError(w, 400, codeInvalidBody, "Invalid Form Body: name is required")
 			return
 		}
+		if problem := validateCommand(c); problem != "" {
+			s.writeError(w, 400, codeInvalidBody, "Invalid Form Body: "+problem)
+			return
+		}
 		c["id"] = s.nextID()
 		c["application_id"] = s.AppID
 		c["version"] = s.nextID()

@@ -1,0 +1,393 @@
+package i18n
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// The catalogues are complete, consistent and in use: every language has
+// every key, the same placeholders and the plural forms it needs; the code
+// asks for no key the catalogues lack and the catalogues hold no key the
+// code does not ask for.
+
+// sentence is one catalogue entry: a sentence, or its plural forms.
+type sentence map[string]string // "" for a plain sentence, else one/other/…
+
+// entries is one language's entries by key, over all its files.
+type entries map[string]sentence
+
+var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
+
+func readCatalogues(t *testing.T) map[string]entries {
+	t.Helper()
+	names, err := fs.Glob(catalogues, "locales/*.toml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no catalogues: %v", err)
+	}
+	out := map[string]entries{}
+	for _, name := range names {
+		parts := strings.Split(filepath.Base(name), ".")
+		if len(parts) != 3 {
+			t.Fatalf("%s: a catalogue is named <part>.<language>.toml", name)
+		}
+		lang := parts[1]
+		if _, ok := Exactly(lang); !ok {
+			t.Errorf("%s: %s is not a shipped language (i18n.Languages)", name, lang)
+		}
+		b, err := catalogues.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw map[string]any
+		if err := toml.Unmarshal(b, &raw); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if out[lang] == nil {
+			out[lang] = entries{}
+		}
+		flatten(t, name, "", raw, out[lang])
+	}
+	return out
+}
+
+func flatten(t *testing.T, file, prefix string, raw map[string]any, into entries) {
+	for k, v := range raw {
+		key := prefix + k
+		switch v := v.(type) {
+		case string:
+			put(t, file, key, sentence{"": v}, into)
+		case map[string]any:
+			if isPlural(v) {
+				m := sentence{}
+				for form, s := range v {
+					text, ok := s.(string)
+					if !ok || !slices.Contains(pluralForms, form) {
+						t.Errorf("%s: %s mixes plural forms with %q", file, key, form)
+					}
+					m[form] = text
+				}
+				put(t, file, key, m, into)
+				continue
+			}
+			flatten(t, file, key+".", v, into)
+		default:
+			t.Errorf("%s: %s is a %T, not a sentence", file, key, v)
+		}
+	}
+}
+
+func isPlural(m map[string]any) bool {
+	_, ok := m["other"].(string)
+	return ok
+}
+
+func put(t *testing.T, file, key string, m sentence, into entries) {
+	if _, ok := into[key]; ok {
+		t.Errorf("%s: %s is defined twice in the language", file, key)
+	}
+	into[key] = m
+}
+
+func TestEveryLanguageHasEveryKey(t *testing.T) {
+	all := readCatalogues(t)
+	en := all["en"]
+	if len(en) == 0 {
+		t.Fatal("no English catalogue")
+	}
+	for _, tag := range Languages[1:] {
+		lang := tag.String()
+		other := all[lang]
+		var missing, extra []string
+		for key := range en {
+			if _, ok := other[key]; !ok {
+				missing = append(missing, key)
+			}
+		}
+		for key := range other {
+			if _, ok := en[key]; !ok {
+				extra = append(extra, key)
+			}
+		}
+		sort.Strings(missing)
+		sort.Strings(extra)
+		if len(missing) > 0 {
+			t.Errorf("%s lacks %d of English's %d keys: %s", lang, len(missing), len(en), short(missing))
+		}
+		if len(extra) > 0 {
+			t.Errorf("%s has %d keys English does not: %s", lang, len(extra), short(extra))
+		}
+	}
+}
+
+func short(keys []string) string {
+	if len(keys) > 12 {
+		return strings.Join(keys[:12], ", ") + fmt.Sprintf(", … (%d more)", len(keys)-12)
+	}
+	return strings.Join(keys, ", ")
+}
+
+// placeholder is a sentence's one kind of template action: {{.Name}}.
+var (
+	action      = regexp.MustCompile(`{{[^}]*}}`)
+	placeholder = regexp.MustCompile(`^{{\s*\.([A-Z][A-Za-z0-9]*)\s*}}$`)
+)
+
+func placeholders(t *testing.T, lang, key string, m sentence) map[string]bool {
+	names := map[string]bool{}
+	for _, text := range m {
+		for _, a := range action.FindAllString(text, -1) {
+			p := placeholder.FindStringSubmatch(a)
+			if p == nil {
+				t.Errorf("%s %s: %q is not a placeholder like {{.Name}} (no logic in sentences)", lang, key, a)
+				continue
+			}
+			names[p[1]] = true
+		}
+	}
+	return names
+}
+
+func TestPlaceholdersAgreeBetweenLanguages(t *testing.T) {
+	all := readCatalogues(t)
+	for key, m := range all["en"] {
+		want := placeholders(t, "en", key, m)
+		for _, tag := range Languages[1:] {
+			lang := tag.String()
+			om, ok := all[lang][key]
+			if !ok {
+				continue // TestEveryLanguageHasEveryKey says so
+			}
+			got := placeholders(t, lang, key, om)
+			if !maps(want, got) {
+				t.Errorf("%s: English has placeholders %v, %s has %v", key, sorted(want), lang, sorted(got))
+			}
+			if (len(m) == 1 && m[""] != "") != (len(om) == 1 && om[""] != "") {
+				t.Errorf("%s: a plural in one language and a plain sentence in %s", key, lang)
+			}
+			if len(om) > 1 {
+				for _, form := range []string{"one", "other"} {
+					if _, ok := om[form]; !ok {
+						t.Errorf("%s: %s has no %q form", key, lang, form)
+					}
+				}
+			}
+			for form, text := range om {
+				if strings.TrimSpace(text) == "" && strings.TrimSpace(m[form]) != "" {
+					t.Errorf("%s: %s's %q is empty", key, lang, form)
+				}
+			}
+		}
+	}
+}
+
+func maps(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func sorted(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// keyShaped is a string literal that reads like a catalogue key.
+var keyShaped = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z0-9_-]+)+$`)
+
+// repositoryRoot is the module's root, two folders up.
+const repositoryRoot = "../.."
+
+// asked collects, from the program's source (tests excluded) and the
+// dashboard's templates, every key-shaped string literal (seen) and every
+// literal passed to a catalogue lookup (asked): T, N, Message, Translations
+// and domain.Refuse's key.
+func sourceKeys(t *testing.T) (seen, asked map[string][]string) {
+	seen, asked = map[string][]string{}, map[string][]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(repositoryRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != repositoryRoot || d.Name() == "testdata" || d.Name() == "testkit") {
+			return filepath.SkipDir
+		}
+		switch {
+		case strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go"):
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				return err
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.BasicLit:
+					if s, err := strconv.Unquote(n.Value); err == nil && n.Kind == token.STRING {
+						seen[s] = append(seen[s], fset.Position(n.Pos()).String())
+					}
+				case *ast.CallExpr:
+					if key, ok := lookupKey(n); ok {
+						asked[key] = append(asked[key], fset.Position(n.Pos()).String())
+					}
+				}
+				return true
+			})
+		case strings.HasSuffix(path, ".html") || strings.HasSuffix(path, ".tmpl"):
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range templateKey.FindAllStringSubmatch(string(b), -1) {
+				seen[m[1]] = append(seen[m[1]], path)
+				asked[m[1]] = append(asked[m[1]], path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seen, asked
+}
+
+// templateKey is a quoted key in a template: {{.L.T "web.tickets.title"}}.
+var templateKey = regexp.MustCompile(`"([a-z][a-z0-9]*(?:\.[a-z0-9_-]+)+)"`)
+
+// lookupKey is the key a call asks the catalogues for, when it is one.
+func lookupKey(call *ast.CallExpr) (string, bool) {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", false
+	}
+	arg := 0
+	switch sel.Sel.Name {
+	case "T", "N", "Message", "Translations":
+	case "Refuse":
+		arg = 1
+	default:
+		return "", false
+	}
+	if len(call.Args) <= arg {
+		return "", false
+	}
+	lit, ok := call.Args[arg].(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return "", false
+	}
+	s, err := strconv.Unquote(lit.Value)
+	if err != nil || (!keyShaped.MatchString(s) && sel.Sel.Name != "Refuse") { // a refusal's key is always one
+		return "", false
+	}
+	return s, true
+}
+
+func TestTheCodeAsksOnlyForKeysTheCataloguesHave(t *testing.T) {
+	en := readCatalogues(t)["en"]
+	_, asked := sourceKeys(t)
+	var missing []string
+	for key, where := range asked {
+		if _, ok := en[key]; !ok {
+			missing = append(missing, key+" ("+where[0]+")")
+		}
+	}
+	sort.Strings(missing)
+	for _, m := range missing {
+		t.Errorf("no catalogue has %s", m)
+	}
+}
+
+// TestEveryKeyIsUsed: a key no code or template names is a sentence nobody
+// reads. The commands' keys are the commands' paths, not literals:
+// adapters/discord's TestEveryCommandKeyIsACommand checks those.
+func TestEveryKeyIsUsed(t *testing.T) {
+	en := readCatalogues(t)["en"]
+	seen, _ := sourceKeys(t)
+	var unused []string
+	for key := range en {
+		if strings.HasPrefix(key, "cmd.") || key == "language.name" {
+			continue
+		}
+		if _, ok := seen[key]; !ok {
+			unused = append(unused, key)
+		}
+	}
+	sort.Strings(unused)
+	for _, k := range unused {
+		t.Errorf("no code or template uses %s", k)
+	}
+}
+
+func TestALanguageIsChosenFromWhatDiscordOrTheBrowserSays(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"de", "de"}, {"fr", "fr"}, {"es-ES", "es"}, {"es-419", "es"}, {"pt-BR", "pt-BR"},
+		{"en-US", "en"}, {"en-GB", "en"}, {"ja", "en"}, {"", "en"}, {"not a tag!", "en"},
+	} {
+		if got := Of(c.in).Tag(); got != c.want {
+			t.Errorf("Discord locale %q: %s, want %s", c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{"de-DE,de;q=0.9,en;q=0.8", "de"}, {"fr-CA,fr;q=0.9", "fr"}, {"pt", "pt-BR"}, {"es-MX", "es"},
+		{"ja,zh;q=0.5", "en"}, {"", "en"}, {";;;", "en"}, {"en-US,de;q=0.5", "en"},
+	} {
+		if got := OfAcceptLanguage(c.in).Tag(); got != c.want {
+			t.Errorf("Accept-Language %q: %s, want %s", c.in, got, c.want)
+		}
+	}
+	if _, ok := Exactly("pt"); ok {
+		t.Error(`Exactly("pt") found a language: a choice names a shipped tag exactly`)
+	}
+}
+
+func TestNumbersAndDatesInTheLanguagesFormat(t *testing.T) {
+	de, en := Of("de"), Of("en")
+	if got := de.Number(1234567); got != "1.234.567" {
+		t.Errorf("German 1234567: %q", got)
+	}
+	if got := en.Number(1234567); got != "1,234,567" {
+		t.Errorf("English 1234567: %q", got)
+	}
+	if got := de.Decimal(4.5, 1); got != "4,5" {
+		t.Errorf("German 4.5: %q", got)
+	}
+	if got := Of("fr").Decimal(4.5, 1); got != "4,5" {
+		t.Errorf("French 4.5: %q", got)
+	}
+	at := mustTime(t, "2026-12-01T09:05:00Z")
+	if got := de.DateTime(at); got != "01.12.2026, 09:05 UTC" {
+		t.Errorf("German date: %q", got)
+	}
+	if got := en.DateTime(at); got != "2026-12-01 09:05 UTC" {
+		t.Errorf("English date: %q", got)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
