@@ -207,10 +207,11 @@ func localizeOptions(parent string, options []discord.ApplicationCommandOption) 
 			out[i] = o
 		case discord.ApplicationCommandOptionString:
 			o.NameLocalizations, o.DescriptionLocalizations = names, descriptions
-			if path != "cmd.setup.language.language" { // languages are named in themselves
-				for j, ch := range o.Choices {
-					o.Choices[j].NameLocalizations = localized(path + ".Choices." + ch.Value)
+			for j, ch := range o.Choices {
+				if path == "cmd.setup.language.language" && ch.Value != serverLanguage {
+					continue // a language is named in itself
 				}
+				o.Choices[j].NameLocalizations = localized(path + ".Choices." + ch.Value)
 			}
 			out[i] = o
 		case discord.ApplicationCommandOptionInt:
