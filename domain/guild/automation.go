@@ -70,15 +70,15 @@ func Hours(d time.Duration) string {
 func (a AutoClose) validate() error {
 	if !a.Enabled() {
 		if a.AfterMinutes < 0 || a.WarnBeforeMinutes != 0 || a.OnlyWaiting {
-			return domain.Refuse(domain.ErrInvalid, "auto-close is off: leave the warning and the waiting option unset")
+			return domain.Refuse(domain.ErrInvalid, "guild.auto_close_off_with_options")
 		}
 		return nil
 	}
 	if a.After() < MinAutoCloseAfter || a.After() > MaxAutoCloseAfter {
-		return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("auto-close takes a period from %s to %d days", Hours(MinAutoCloseAfter), int(MaxAutoCloseAfter/(24*time.Hour))))
+		return domain.Refuse(domain.ErrInvalid, "guild.auto_close_period_out_of_range", "Min", Hours(MinAutoCloseAfter), "MaxDays", int(MaxAutoCloseAfter/(24*time.Hour)))
 	}
 	if a.WarnBeforeMinutes < 0 || a.WarnBefore() >= a.After() {
-		return domain.Refuse(domain.ErrInvalid, "the warning comes before the close: shorter than the period itself")
+		return domain.Refuse(domain.ErrInvalid, "guild.auto_close_warning_too_late")
 	}
 	return nil
 }
@@ -209,10 +209,10 @@ func (s Settings) SetReminder(by Member, minutes int) ([]domain.Event, error) {
 	}
 	d := time.Duration(minutes) * time.Minute
 	if minutes != 0 && (d < MinReminder || d > MaxReminder) {
-		return nil, domain.Refuse(domain.ErrInvalid, "a reminder comes after 5 minutes to 7 days without a staff answer (0: off)")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.reminder_out_of_range")
 	}
 	if minutes == s.automation.rules.RemindAfterMinutes {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the reminder")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.reminder_unchanged")
 	}
 	return []domain.Event{ReminderSet{Guild: s.id, AfterMinutes: minutes, Previous: s.automation.rules.RemindAfterMinutes}}, nil
 }
@@ -306,14 +306,14 @@ func (s Settings) SetAutoClose(by Member, category string, rule AutoClose) ([]do
 	prev := s.automation.rules.Server
 	if category != "" {
 		if _, ok := s.Category(category); !ok {
-			return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
+			return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", category)
 		}
 		prev = s.AutoCloseFor(category) // what its tickets followed
 		if _, own := s.CategoryAutoClose(category); own && prev == rule {
-			return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already has that auto-close rule", category))
+			return nil, domain.Refuse(domain.ErrUnchanged, "guild.category_auto_close_unchanged", "Category", category)
 		}
 	} else if prev == rule {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the server's auto-close rule")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.auto_close_unchanged")
 	}
 	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Rule: rule, Previous: prev}}, nil
 }
@@ -325,7 +325,7 @@ func (s Settings) InheritAutoClose(by Member, category string) ([]domain.Event, 
 	}
 	prev, own := s.CategoryAutoClose(category)
 	if !own {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already follows the server's auto-close rule", category))
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.category_auto_close_inherited", "Category", category)
 	}
 	return []domain.Event{AutoCloseSet{Guild: s.id, Category: category, Inherit: true, Rule: s.automation.rules.Server, Previous: prev}}, nil
 }
@@ -342,7 +342,7 @@ func (s Settings) SetFeedback(by Member, f Feedback) ([]domain.Event, error) {
 	}
 	f.ByDM = f.Enabled && f.ByDM
 	if s.automation.feedback == f {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.setting_unchanged")
 	}
 	return []domain.Event{FeedbackSet{Guild: s.id, Enabled: f.Enabled, ByDM: f.ByDM}}, nil
 }
@@ -358,7 +358,7 @@ func (s Settings) SetTranscriptDM(by Member, enabled bool) ([]domain.Event, erro
 		return nil, err
 	}
 	if s.automation.transcriptDM == enabled {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.setting_unchanged")
 	}
 	return []domain.Event{TranscriptDMSet{Guild: s.id, Enabled: enabled}}, nil
 }
@@ -369,7 +369,7 @@ func (s Settings) SetCloseOnLeave(by Member, enabled bool) ([]domain.Event, erro
 		return nil, err
 	}
 	if s.automation.closeOnLeave == enabled {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the setting")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.setting_unchanged")
 	}
 	return []domain.Event{CloseOnLeaveSet{Guild: s.id, Enabled: enabled}}, nil
 }

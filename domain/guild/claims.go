@@ -1,7 +1,6 @@
 package guild
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/ticketify/ticketify/domain"
@@ -27,7 +26,7 @@ func ParseClaimMode(s string) (ClaimMode, error) {
 	case "read-only", "readonly":
 		return ClaimReadOnly, nil
 	}
-	return ClaimLabel, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a claim mode: label, hide or read-only", s))
+	return ClaimLabel, domain.Refuse(domain.ErrInvalid, "guild.claim_mode_unknown", "Mode", s)
 }
 
 // String says the mode in words.
@@ -71,14 +70,14 @@ func (s Settings) SetClaimMode(by Member, category string, mode ClaimMode) ([]do
 		return nil, err
 	}
 	if category != "" && s.categoryIndex(category) < 0 {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", category)
 	}
 	prev, own := s.claimModes[category]
 	if category != "" && !own {
 		prev = s.claimModes[""]
 	}
 	if own && prev == mode || category == "" && prev == mode {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already what claiming does there")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.claim_mode_unchanged")
 	}
 	return []domain.Event{ClaimModeSet{Guild: s.id, Category: category, Mode: mode, Previous: prev}}, nil
 }

@@ -134,11 +134,10 @@ func (h SupportHours) Admit(now time.Time, loc *time.Location) (outside bool, ne
 	}
 	next = h.NextOpening(now, loc)
 	if h.Refuse {
-		when := "not for a while"
-		if !next.IsZero() {
-			when = fmt.Sprintf("again <t:%d:F>", next.Unix())
+		if next.IsZero() {
+			return true, next, domain.Refuse(domain.ErrConflict, "guild.support_closed_indefinitely")
 		}
-		return true, next, domain.Refuse(domain.ErrConflict, "support is closed right now, so tickets cannot be opened; it opens "+when)
+		return true, next, domain.Refuse(domain.ErrConflict, "guild.support_closed", "Unix", next.Unix())
 	}
 	return true, next, nil
 }
@@ -169,7 +168,7 @@ func ParseSupportHours(zoneName, days, from, to, holidays string, refuse bool) (
 		if hasOwn {
 			a, b, ok := strings.Cut(strings.TrimSpace(own), "-")
 			if !ok {
-				return h, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not hours like 09:00-17:00", strings.TrimSpace(own)))
+				return h, domain.Refuse(domain.ErrInvalid, "guild.hours_invalid", "Hours", strings.TrimSpace(own))
 			}
 			span, err = spanOf(a, b)
 		} else {
@@ -215,7 +214,7 @@ func spanOf(from, to string) (Span, error) {
 		}
 		t, err := time.Parse("15:04", s)
 		if err != nil {
-			return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a time like 09:00", s))
+			return 0, domain.Refuse(domain.ErrInvalid, "guild.time_invalid", "Time", s)
 		}
 		return t.Hour()*60 + t.Minute(), nil
 	}
@@ -235,7 +234,7 @@ func weekdayOf(name string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a day (mon, tue, …)", name))
+	return 0, domain.Refuse(domain.ErrInvalid, "guild.day_invalid", "Day", name)
 }
 
 // SupportHoursSet records a server's support hours (no open day: none).
@@ -260,31 +259,31 @@ func (s Settings) SetSupportHours(by Member, h SupportHours, zoneKnown bool) ([]
 		return nil, err
 	}
 	if h.Enabled() && (h.Zone == "" || !zoneKnown) {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a time zone: use an IANA name like Europe/Berlin or America/New_York", h.Zone))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.time_zone_unknown", "Zone", h.Zone)
 	}
 	for d, span := range h.Week {
 		if span != (Span{}) && (span.From < 0 || span.To > 24*60 || span.From >= span.To) {
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%s: hours run from an earlier to a later time of the same day", time.Weekday(d)))
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.hours_backwards", "Day", time.Weekday(d).String())
 		}
 	}
 	h.Holidays = slices.Clone(h.Holidays)
 	for i, day := range h.Holidays {
 		day = strings.TrimSpace(day)
 		if _, err := time.Parse(time.DateOnly, day); err != nil {
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a date like 2026-12-25", day))
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.holiday_invalid", "Date", day)
 		}
 		h.Holidays[i] = day
 	}
 	slices.Sort(h.Holidays)
 	h.Holidays = slices.Compact(h.Holidays)
 	if len(h.Holidays) > 100 {
-		return nil, domain.Refuse(domain.ErrInvalid, "at most 100 holidays")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.holidays_too_many")
 	}
 	if !h.Enabled() {
 		h = SupportHours{}
 	}
 	if equalHours(h, s.hours) {
-		return nil, domain.Refuse(domain.ErrUnchanged, "those are already the support hours")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.support_hours_unchanged")
 	}
 	return []domain.Event{SupportHoursSet{Guild: s.id, Hours: h, Previous: s.hours}}, nil
 }

@@ -52,12 +52,17 @@ var Placeholders = []string{"{user}", "{number}", "{category}", "{staff}"}
 
 var placeholder = regexp.MustCompile(`\{[^{}\s]*\}`)
 
-// checkPlaceholders refuses a text naming a placeholder that does not exist.
-func checkPlaceholders(what, text string) error {
+// checkPlaceholders refuses a welcome message (or, closing, a close
+// message) naming a placeholder that does not exist.
+func checkPlaceholders(text string, closing bool) error {
 	for _, p := range placeholder.FindAllString(text, -1) {
-		if !slices.Contains(Placeholders, p) {
-			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the %s names %s, which is not a placeholder: use %s", what, p, strings.Join(Placeholders, ", ")))
+		if slices.Contains(Placeholders, p) {
+			continue
 		}
+		if closing {
+			return domain.Refuse(domain.ErrInvalid, "guild.close_message_placeholder_unknown", "Placeholder", p, "Placeholders", strings.Join(Placeholders, ", "))
+		}
+		return domain.Refuse(domain.ErrInvalid, "guild.welcome_message_placeholder_unknown", "Placeholder", p, "Placeholders", strings.Join(Placeholders, ", "))
 	}
 	return nil
 }
@@ -94,21 +99,21 @@ func (s Settings) SetMessages(by Member, category string, m Messages) ([]domain.
 		return nil, err
 	}
 	if category != "" && s.categoryIndex(category) < 0 {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", category)
 	}
 	m.Welcome, m.Close = strings.TrimSpace(m.Welcome), strings.TrimSpace(m.Close)
 	switch {
 	case utf8.RuneCountInString(m.Welcome) > MaxWelcomeLength:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a welcome message is at most %d characters", MaxWelcomeLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.welcome_message_too_long", "Max", MaxWelcomeLength)
 	case utf8.RuneCountInString(m.Close) > MaxCloseLength:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a close message is at most %d characters", MaxCloseLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.close_message_too_long", "Max", MaxCloseLength)
 	case len(m.Ping) > MaxPingRoles:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("at most %d roles are pinged", MaxPingRoles))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.ping_roles_too_many", "Max", MaxPingRoles)
 	}
-	if err := checkPlaceholders("welcome message", m.Welcome); err != nil {
+	if err := checkPlaceholders(m.Welcome, false); err != nil {
 		return nil, err
 	}
-	if err := checkPlaceholders("close message", m.Close); err != nil {
+	if err := checkPlaceholders(m.Close, true); err != nil {
 		return nil, err
 	}
 	if err := checkNaming(m.Naming); err != nil {
@@ -121,7 +126,7 @@ func (s Settings) SetMessages(by Member, category string, m Messages) ([]domain.
 		prev = s.messages[""]
 	}
 	if (own || category == "") && prev.Welcome == m.Welcome && prev.Close == m.Close && prev.Naming == m.Naming && slices.Equal(prev.Ping, m.Ping) {
-		return nil, domain.Refuse(domain.ErrUnchanged, "those are already the messages")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.messages_unchanged")
 	}
 	return []domain.Event{MessagesSet{Guild: s.id, Category: category, Messages: m, Previous: prev}}, nil
 }
@@ -134,19 +139,19 @@ func checkNaming(scheme string) error {
 		return nil
 	}
 	if utf8.RuneCountInString(scheme) > MaxNamingLength {
-		return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a naming scheme is at most %d characters", MaxNamingLength))
+		return domain.Refuse(domain.ErrInvalid, "guild.naming_too_long", "Max", MaxNamingLength)
 	}
 	for _, p := range placeholder.FindAllString(scheme, -1) {
 		if !slices.Contains(NamePlaceholders, p) {
-			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the naming scheme names %s, which is not a placeholder: use %s", p, strings.Join(NamePlaceholders, ", ")))
+			return domain.Refuse(domain.ErrInvalid, "guild.naming_placeholder_unknown", "Placeholder", p, "Placeholders", strings.Join(NamePlaceholders, ", "))
 		}
 	}
 	if !strings.Contains(scheme, "{number}") {
-		return domain.Refuse(domain.ErrInvalid, "a naming scheme includes {number}, so that no two tickets share a name")
+		return domain.Refuse(domain.ErrInvalid, "guild.naming_without_number")
 	}
 	rest := placeholder.ReplaceAllString(scheme, "")
 	if !channelNameChars.MatchString(strings.ToLower(rest)) {
-		return domain.Refuse(domain.ErrInvalid, "a channel name has letters, digits, '-' and '_' only (Discord's rule)")
+		return domain.Refuse(domain.ErrInvalid, "guild.naming_characters_invalid")
 	}
 	return nil
 }

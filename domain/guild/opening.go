@@ -1,7 +1,6 @@
 package guild
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -33,11 +32,11 @@ func (s Settings) SetOpenCooldown(by Member, minutes int) ([]domain.Event, error
 		return nil, err
 	}
 	if minutes < 0 || time.Duration(minutes)*time.Minute > MaxOpenCooldown {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the wait between opens is 0 (none) to %d minutes", int(MaxOpenCooldown/time.Minute)))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.open_cooldown_out_of_range", "Max", int(MaxOpenCooldown/time.Minute))
 	}
 	prev := int(s.cooldown / time.Minute)
 	if minutes == prev {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the wait between opens")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.open_cooldown_unchanged")
 	}
 	return []domain.Event{OpenCooldownSet{Guild: s.id, Minutes: minutes, Previous: prev}}, nil
 }
@@ -50,14 +49,14 @@ func (s Settings) SetCategoryLimit(by Member, key string, limit int) ([]domain.E
 	}
 	i := s.categoryIndex(key)
 	if i < 0 {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", key)
 	}
 	if limit < 0 || limit > MaxTicketLimit {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a category's limit is 0 (none) to %d", MaxTicketLimit))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.category_limit_out_of_range", "Max", MaxTicketLimit)
 	}
 	prev := s.categories[i]
 	if prev.Limit == limit {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already has that limit", key))
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.category_limit_unchanged", "Category", key)
 	}
 	next := prev
 	next.Questions = slices.Clone(prev.Questions)
@@ -77,18 +76,18 @@ func (s Settings) SetCategoryTeam(by Member, key string, roles []domain.RoleID, 
 	}
 	i := s.categoryIndex(key)
 	if i < 0 {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", key)
 	}
 	roles = slices.Compact(slices.Sorted(slices.Values(roles)))
 	switch {
 	case len(roles) > MaxTeamRoles:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a category's team is at most %d roles", MaxTeamRoles))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.team_roles_too_many", "Max", MaxTeamRoles)
 	case only && len(roles) == 0:
-		return nil, domain.Refuse(domain.ErrInvalid, "a team that replaces the server's staff needs at least one role")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.team_empty")
 	}
 	prev := s.categories[i]
 	if slices.Equal(prev.StaffRoles, roles) && prev.TeamOnly == only {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already has that team", key))
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.team_unchanged", "Category", key)
 	}
 	next := prev
 	next.Questions = slices.Clone(prev.Questions)
@@ -144,19 +143,19 @@ func (s Settings) SetCategoryOverflow(by Member, key string, overflow []domain.C
 	}
 	i := s.categoryIndex(key)
 	if i < 0 {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", key)
 	}
 	prev := s.categories[i]
 	switch {
 	case len(overflow) > MaxOverflow:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("at most %d overflow categories", MaxOverflow))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.overflow_too_many", "Max", MaxOverflow)
 	case len(overflow) > 0 && prev.DiscordCategory.IsZero():
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("category %q has no Discord category of its own to overflow", key))
+		return nil, domain.Refuse(domain.ErrConflict, "guild.overflow_without_discord_category", "Category", key)
 	case slices.Contains(overflow, prev.DiscordCategory):
-		return nil, domain.Refuse(domain.ErrInvalid, "the overflow is another Discord category than the category's own")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.overflow_is_own_category")
 	}
 	if slices.Equal(prev.Overflow, overflow) {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("category %q already overflows there", key))
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.overflow_unchanged", "Category", key)
 	}
 	next := prev
 	next.Questions, next.StaffRoles = slices.Clone(prev.Questions), slices.Clone(prev.StaffRoles)

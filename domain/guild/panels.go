@@ -1,7 +1,6 @@
 package guild
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -132,22 +131,22 @@ func (s Settings) SavePanel(by Member, p Panel) ([]domain.Event, error) {
 	p.Key, p.Title, p.Text, p.Image = strings.TrimSpace(p.Key), strings.TrimSpace(p.Title), strings.TrimSpace(p.Text), strings.TrimSpace(p.Image)
 	switch {
 	case !panelKey.MatchString(p.Key):
-		return nil, domain.Refuse(domain.ErrInvalid, "a panel's key is 1 to 32 lower-case letters, digits or '-'")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_key_invalid")
 	case p.Title == "" || utf8.RuneCountInString(p.Title) > MaxPanelTitle:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a panel's title is 1 to %d characters", MaxPanelTitle))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_title_length", "Max", MaxPanelTitle)
 	case utf8.RuneCountInString(p.Text) > MaxPanelText:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a panel's text is at most %d characters", MaxPanelText))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_text_too_long", "Max", MaxPanelText)
 	case p.Color < 0 || p.Color > 0xFFFFFF:
-		return nil, domain.Refuse(domain.ErrInvalid, "a colour is #000000 to #FFFFFF")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_colour_out_of_range")
 	case len(p.Buttons) == 0:
-		return nil, domain.Refuse(domain.ErrInvalid, "a panel needs at least one button (a category to open in)")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_buttons_missing")
 	case len(p.Buttons) > MaxPanelButtons:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a panel has at most %d buttons", MaxPanelButtons))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_buttons_too_many", "Max", MaxPanelButtons)
 	}
 	if p.Image != "" {
 		u, err := url.Parse(p.Image)
 		if err != nil || u.Scheme != "https" || u.Host == "" || len(p.Image) > 500 {
-			return nil, domain.Refuse(domain.ErrInvalid, "a panel's image is an https:// link")
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_image_invalid")
 		}
 	}
 	p.Buttons = slices.Clone(p.Buttons)
@@ -158,22 +157,22 @@ func (s Settings) SavePanel(by Member, p Panel) ([]domain.Event, error) {
 		}
 		switch {
 		case s.categoryIndex(b.Category) < 0 && !(len(s.categories) == 0 && b.Category == "general"):
-			return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("button %d opens in category %q, which does not exist", i+1, b.Category))
+			return nil, domain.Refuse(domain.ErrNotFound, "guild.panel_button_category_unknown", "Button", i+1, "Category", b.Category)
 		case b.Label == "" || utf8.RuneCountInString(b.Label) > MaxButtonLabel:
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("button %d: a label is 1 to %d characters", i+1, MaxButtonLabel))
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_button_label_length", "Button", i+1, "Max", MaxButtonLabel)
 		case utf8.RuneCountInString(b.Emoji) > 64:
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("button %d: that is not an emoji", i+1))
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_button_emoji_invalid", "Button", i+1)
 		case !slices.Contains(buttonStyles, b.Style):
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("button %d: a style is primary, secondary, success or danger", i+1))
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_button_style_invalid", "Button", i+1)
 		}
 		p.Buttons[i] = b
 	}
 	prev, exists := s.Panel(p.Key)
 	if !exists && len(s.panels.list) >= MaxPanels {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("a server has at most %d panels", MaxPanels))
+		return nil, domain.Refuse(domain.ErrConflict, "guild.panels_too_many", "Max", MaxPanels)
 	}
 	if exists && samePanel(prev, p) {
-		return nil, domain.Refuse(domain.ErrUnchanged, "the panel already looks like that")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.panel_unchanged")
 	}
 	return []domain.Event{PanelSaved{Guild: s.id, Panel: p, Previous: prev}}, nil
 }
@@ -190,7 +189,7 @@ func (s Settings) RemovePanel(by Member, key string) ([]domain.Event, error) {
 	}
 	prev, ok := s.Panel(key)
 	if !ok {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no panel %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.panel_unknown", "Panel", key)
 	}
 	return []domain.Event{PanelRemoved{Guild: s.id, Previous: prev}}, nil
 }
@@ -202,10 +201,10 @@ func (s Settings) RequestPanelPost(by Member, key string, ch domain.ChannelID) (
 		return nil, err
 	}
 	if _, ok := s.Panel(key); !ok {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no panel %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.panel_unknown", "Panel", key)
 	}
 	if ch.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which channel?")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_channel_missing")
 	}
 	return []domain.Event{PanelPostRequested{Guild: s.id, Panel: key, Channel: ch}}, nil
 }
@@ -213,7 +212,7 @@ func (s Settings) RequestPanelPost(by Member, key string, ch domain.ChannelID) (
 // RecordPanelPosted records a panel's message on Discord.
 func (s Settings) RecordPanelPosted(key string, post PanelPost) ([]domain.Event, error) {
 	if _, ok := s.Panel(key); !ok {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no panel %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.panel_unknown", "Panel", key)
 	}
 	if slices.Contains(s.panels.posts[key], post) {
 		return nil, nil
@@ -231,7 +230,7 @@ func ParsePanelButtons(s string) ([]PanelButton, error) {
 		}
 		parts := strings.Split(line, "|")
 		if len(parts) < 2 || len(parts) > 4 {
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a button: category | label | emoji | style", strings.TrimSpace(line)))
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.panel_button_line_invalid", "Line", strings.TrimSpace(line))
 		}
 		b := PanelButton{Category: strings.TrimSpace(parts[0]), Label: strings.TrimSpace(parts[1])}
 		if len(parts) > 2 {

@@ -1,7 +1,6 @@
 package guild
 
 import (
-	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -209,7 +208,7 @@ type Member struct {
 // Server, or one of the staff roles).
 func (s Settings) mayConfigure(by Member) error {
 	if by.User.IsZero() || !s.IsStaff(by.Roles, by.ManageServer) {
-		return domain.Refuse(domain.ErrForbidden, "only staff can change Ticketify's settings")
+		return domain.Refuse(domain.ErrForbidden, "guild.not_staff_configure")
 	}
 	return nil
 }
@@ -219,7 +218,7 @@ func (s Settings) mayConfigure(by Member) error {
 // give themselves back what the server took from them.
 func (s Settings) mayManage(by Member) error {
 	if by.User.IsZero() || !by.ManageServer {
-		return domain.Refuse(domain.ErrForbidden, "only members with Manage Server decide who on staff handles what")
+		return domain.Refuse(domain.ErrForbidden, "guild.not_manage_server")
 	}
 	return nil
 }
@@ -228,7 +227,7 @@ func (s Settings) mayManage(by Member) error {
 // (/setup show, /blacklist list): the same staff rule.
 func (s Settings) MayRead(by Member) error {
 	if by.User.IsZero() || !s.IsStaff(by.Roles, by.ManageServer) {
-		return domain.Refuse(domain.ErrForbidden, "only staff can see Ticketify's settings")
+		return domain.Refuse(domain.ErrForbidden, "guild.not_staff_read")
 	}
 	return nil
 }
@@ -247,17 +246,18 @@ func (s Settings) IsStaff(roles []domain.RoleID, manageServer bool) bool {
 	return false
 }
 
-// IsBlacklisted reports whether a member may not open tickets, and why.
-func (s Settings) IsBlacklisted(user domain.UserID, roles []domain.RoleID) (bool, string) {
+// IsBlacklisted reports whether a member may not open tickets, and why:
+// the refusal an open meets.
+func (s Settings) IsBlacklisted(user domain.UserID, roles []domain.RoleID) (bool, error) {
 	if s.blacklistUsers[user] {
-		return true, "you are blacklisted from opening tickets in this server"
+		return true, domain.Refuse(domain.ErrForbidden, "guild.blacklisted_user")
 	}
 	for _, r := range roles {
 		if s.blacklistRoles[r] {
-			return true, fmt.Sprintf("members with role <@&%s> may not open tickets in this server", r)
+			return true, domain.Refuse(domain.ErrForbidden, "guild.blacklisted_role", "Role", r)
 		}
 	}
-	return false, ""
+	return false, nil
 }
 
 // RecordBotJoined decides the bot joining the guild. Joining twice is a no-op.
@@ -285,15 +285,15 @@ func (s Settings) SetStaffRoles(by Member, roles []domain.RoleID) ([]domain.Even
 	slices.Sort(roles)
 	roles = slices.Compact(roles)
 	if len(roles) > MaxStaffRoles {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("at most %d staff roles", MaxStaffRoles))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.staff_roles_too_many", "Max", MaxStaffRoles)
 	}
 	if slices.Contains(roles, 0) {
-		return nil, domain.Refuse(domain.ErrInvalid, "a staff role id is missing")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.staff_role_missing")
 	}
 	prev := slices.Clone(s.staffRoles)
 	slices.Sort(prev)
 	if slices.Equal(prev, roles) {
-		return nil, domain.Refuse(domain.ErrUnchanged, "those are already the staff roles")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.staff_roles_unchanged")
 	}
 	return []domain.Event{StaffRolesSet{Guild: s.id, Roles: roles, Previous: s.staffRoles}}, nil
 }
@@ -303,18 +303,18 @@ var categoryKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 func validateCategory(c Category) error {
 	switch {
 	case !categoryKey.MatchString(c.Key):
-		return domain.Refuse(domain.ErrInvalid, "a category key is 1-32 lowercase letters, digits or dashes")
+		return domain.Refuse(domain.ErrInvalid, "guild.category_key_invalid")
 	case strings.TrimSpace(c.Name) == "" || len(c.Name) > 100:
-		return domain.Refuse(domain.ErrInvalid, "a category name is 1-100 characters")
+		return domain.Refuse(domain.ErrInvalid, "guild.category_name_length")
 	case len(c.Questions) > MaxQuestions:
-		return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a category has at most %d questions (a Discord modal holds 5 inputs)", MaxQuestions))
+		return domain.Refuse(domain.ErrInvalid, "guild.questions_too_many", "Max", MaxQuestions)
 	}
 	for i, q := range c.Questions {
 		if strings.TrimSpace(q.Label) == "" || len(q.Label) > 45 {
-			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("question %d: a label is 1-45 characters (Discord's limit)", i+1))
+			return domain.Refuse(domain.ErrInvalid, "guild.question_label_length", "Question", i+1)
 		}
 		if len(q.Placeholder) > 100 {
-			return domain.Refuse(domain.ErrInvalid, fmt.Sprintf("question %d: a placeholder is at most 100 characters", i+1))
+			return domain.Refuse(domain.ErrInvalid, "guild.question_placeholder_too_long", "Question", i+1)
 		}
 	}
 	return nil
@@ -329,10 +329,10 @@ func (s Settings) AddCategory(by Member, c Category) ([]domain.Event, error) {
 		return nil, err
 	}
 	if s.categoryIndex(c.Key) >= 0 {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("category %q already exists", c.Key))
+		return nil, domain.Refuse(domain.ErrConflict, "guild.category_exists", "Category", c.Key)
 	}
 	if len(s.categories) >= MaxCategories {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("at most %d categories (a Discord select menu holds 25)", MaxCategories))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.categories_too_many", "Max", MaxCategories)
 	}
 	return []domain.Event{CategoryAdded{Guild: s.id, Category: c}}, nil
 }
@@ -347,7 +347,7 @@ func (s Settings) UpdateCategory(by Member, c Category) ([]domain.Event, error) 
 	}
 	prev, ok := s.Category(c.Key)
 	if !ok {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", c.Key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", c.Key)
 	}
 	return []domain.Event{CategoryUpdated{Guild: s.id, Category: c, Previous: prev}}, nil
 }
@@ -359,7 +359,7 @@ func (s Settings) AddQuestion(by Member, key string, q Question) ([]domain.Event
 		if err := s.mayConfigure(by); err != nil {
 			return nil, err
 		}
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", key)
 	}
 	c.Questions = append(slices.Clone(c.Questions), q)
 	return s.UpdateCategory(by, c)
@@ -372,7 +372,7 @@ func (s Settings) RemoveCategory(by Member, key string) ([]domain.Event, error) 
 	}
 	prev, ok := s.Category(key)
 	if !ok {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", key)
 	}
 	return []domain.Event{CategoryRemoved{Guild: s.id, Previous: prev}}, nil
 }
@@ -383,10 +383,10 @@ func (s Settings) SetTicketLimit(by Member, limit int) ([]domain.Event, error) {
 		return nil, err
 	}
 	if limit < 1 || limit > MaxTicketLimit {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the open ticket limit is between 1 and %d", MaxTicketLimit))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.ticket_limit_out_of_range", "Max", MaxTicketLimit)
 	}
 	if limit == s.limit {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("the limit is already %d", limit))
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.ticket_limit_unchanged", "Limit", limit)
 	}
 	return []domain.Event{TicketLimitSet{Guild: s.id, Limit: limit, Previous: s.limit}}, nil
 }
@@ -397,10 +397,10 @@ func (s Settings) BlacklistUser(by Member, u domain.UserID) ([]domain.Event, err
 		return nil, err
 	}
 	if u.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.user_missing")
 	}
 	if s.blacklistUsers[u] {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that user is already blacklisted")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.user_already_blacklisted")
 	}
 	return []domain.Event{UserBlacklisted{Guild: s.id, User: u}}, nil
 }
@@ -411,7 +411,7 @@ func (s Settings) UnblacklistUser(by Member, u domain.UserID) ([]domain.Event, e
 		return nil, err
 	}
 	if !s.blacklistUsers[u] {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that user is not blacklisted")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.user_not_blacklisted")
 	}
 	return []domain.Event{UserUnblacklisted{Guild: s.id, User: u}}, nil
 }
@@ -422,10 +422,10 @@ func (s Settings) BlacklistRole(by Member, r domain.RoleID) ([]domain.Event, err
 		return nil, err
 	}
 	if r.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which role?")
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.role_missing")
 	}
 	if s.blacklistRoles[r] {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that role is already blacklisted")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.role_already_blacklisted")
 	}
 	return []domain.Event{RoleBlacklisted{Guild: s.id, Role: r}}, nil
 }
@@ -436,7 +436,7 @@ func (s Settings) UnblacklistRole(by Member, r domain.RoleID) ([]domain.Event, e
 		return nil, err
 	}
 	if !s.blacklistRoles[r] {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that role is not blacklisted")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.role_not_blacklisted")
 	}
 	return []domain.Event{RoleUnblacklisted{Guild: s.id, Role: r}}, nil
 }
@@ -447,10 +447,10 @@ func (s Settings) SetRetention(by Member, days int) ([]domain.Event, error) {
 		return nil, err
 	}
 	if days < 1 || days > MaxRetentionDays {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("transcripts are kept between 1 and %d days", MaxRetentionDays))
+		return nil, domain.Refuse(domain.ErrInvalid, "guild.retention_out_of_range", "Max", MaxRetentionDays)
 	}
 	if days == s.retentionDays {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("retention is already %d days", days))
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.retention_unchanged", "Days", days)
 	}
 	return []domain.Event{RetentionSet{Guild: s.id, Days: days, Previous: s.retentionDays}}, nil
 }
@@ -461,7 +461,7 @@ func (s Settings) SetLogChannel(by Member, c domain.ChannelID) ([]domain.Event, 
 		return nil, err
 	}
 	if c == s.logChannel {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already the log channel")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.log_channel_unchanged")
 	}
 	return []domain.Event{LogChannelSet{Guild: s.id, Channel: c, Previous: s.logChannel}}, nil
 }

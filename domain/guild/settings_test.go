@@ -78,8 +78,10 @@ func TestSettingsQueries(t *testing.T) {
 	if banned, _ := s.IsBlacklisted(7, nil); banned {
 		t.Fatal("an unblacklisted user is still blacklisted")
 	}
-	if banned, why := s.IsBlacklisted(8, []domain.RoleID{66}); !banned || why == "" {
-		t.Fatal("a blacklisted role does not block, or gives no reason")
+	var rule *domain.RuleError
+	if banned, why := s.IsBlacklisted(8, []domain.RoleID{66}); !banned || !errors.As(why, &rule) ||
+		rule.Key != "guild.blacklisted_role" || rule.Args["Role"] != domain.RoleID(66) {
+		t.Fatalf("a blacklisted role does not block, or gives no reason: %v", why)
 	}
 	if s.RetentionDays() != 90 || s.TicketLimit() != 1 {
 		t.Fatalf("defaults: retention %d, limit %d", s.RetentionDays(), s.TicketLimit())

@@ -47,15 +47,15 @@ func (s Settings) SetThreadMode(by Member, category string, ch domain.ChannelID)
 		return nil, err
 	}
 	if category != "" && s.categoryIndex(category) < 0 {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", category))
+		return nil, domain.Refuse(domain.ErrNotFound, "guild.category_unknown", "Category", category)
 	}
 	_, own := s.threadChannels[category]
 	prev := s.ThreadChannel(category)
 	if prev == ch && (own || category == "") {
 		if ch.IsZero() {
-			return nil, domain.Refuse(domain.ErrUnchanged, "tickets there already get channels of their own")
+			return nil, domain.Refuse(domain.ErrUnchanged, "guild.thread_mode_unchanged_channels")
 		}
-		return nil, domain.Refuse(domain.ErrUnchanged, "tickets there are already threads of that channel")
+		return nil, domain.Refuse(domain.ErrUnchanged, "guild.thread_mode_unchanged_threads")
 	}
 	return []domain.Event{ThreadModeSet{Guild: s.id, Category: category, Channel: ch, Previous: prev}}, nil
 }

@@ -107,13 +107,13 @@ func ValidSubject(subject string) bool {
 // joins it (the returned id is that request's).
 func (l Ledger) RequestErasure(subject, id string, now time.Time) ([]domain.Event, string, error) {
 	if !ValidSubject(subject) {
-		return nil, "", domain.Refuse(domain.ErrInvalid, "erase whom? say user:<id> or guild:<id>")
+		return nil, "", domain.Refuse(domain.ErrInvalid, "privacy.erasure_subject_invalid")
 	}
 	if i := slices.IndexFunc(l.pending, func(r Request) bool { return r.Subject == subject }); i >= 0 {
 		return nil, l.pending[i].ID, nil
 	}
 	if id == "" {
-		return nil, "", domain.Refuse(domain.ErrInvalid, "an erasure request needs an id")
+		return nil, "", domain.Refuse(domain.ErrInvalid, "privacy.erasure_request_id_missing")
 	}
 	return []domain.Event{ErasureRequested{Request: id, Subject: subject, At: now}}, id, nil
 }
@@ -127,14 +127,14 @@ func (l Ledger) Complete(receipt domain.Event) ([]domain.Event, error) {
 	case GuildErased:
 		id, subject = r.Request, "guild:"+r.Guild.String()
 	default:
-		return nil, domain.Refuse(domain.ErrInvalid, "not an erasure receipt")
+		return nil, domain.Refuse(domain.ErrInvalid, "privacy.not_an_erasure_receipt")
 	}
 	i := slices.IndexFunc(l.pending, func(r Request) bool { return r.ID == id })
 	if i < 0 {
-		return nil, domain.Refuse(domain.ErrConflict, "no unfinished erasure "+id)
+		return nil, domain.Refuse(domain.ErrConflict, "privacy.erasure_not_pending", "Request", id)
 	}
 	if l.pending[i].Subject != subject {
-		return nil, domain.Refuse(domain.ErrInvalid, "the receipt does not match the request's subject")
+		return nil, domain.Refuse(domain.ErrInvalid, "privacy.receipt_subject_mismatch")
 	}
 	return []domain.Event{receipt}, nil
 }

@@ -95,10 +95,10 @@ func (p Profile) Current() Personal { return p.personal }
 // Observe records a snapshot when it differs from the latest one.
 func (p Profile) Observe(seen Personal, now time.Time) ([]domain.Event, error) {
 	if p.user.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
+		return nil, domain.Refuse(domain.ErrInvalid, "profile.user_missing")
 	}
 	if seen.Username == "" {
-		return nil, domain.Refuse(domain.ErrInvalid, "a profile needs a username")
+		return nil, domain.Refuse(domain.ErrInvalid, "profile.username_missing")
 	}
 	if seen == p.personal {
 		return nil, nil
@@ -113,10 +113,10 @@ func (p Profile) RefusesTranscriptDMs() bool { return p.refusesTranscriptDMs }
 // SetTranscriptDMs records whether the person refuses transcripts by DM.
 func (p Profile) SetTranscriptDMs(refuse bool, now time.Time) ([]domain.Event, error) {
 	if p.user.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
+		return nil, domain.Refuse(domain.ErrInvalid, "profile.user_missing")
 	}
 	if p.refusesTranscriptDMs == refuse {
-		return nil, domain.Refuse(domain.ErrUnchanged, "that is already your choice")
+		return nil, domain.Refuse(domain.ErrUnchanged, "profile.transcript_dms_unchanged")
 	}
 	return []domain.Event{TranscriptDMsSet{User: p.user, Refused: refuse, At: now}}, nil
 }
@@ -124,7 +124,7 @@ func (p Profile) SetTranscriptDMs(refuse bool, now time.Time) ([]domain.Event, e
 // LogIn records a login.
 func (p Profile) LogIn(now time.Time) ([]domain.Event, error) {
 	if p.user.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which user?")
+		return nil, domain.Refuse(domain.ErrInvalid, "profile.user_missing")
 	}
 	return []domain.Event{LoggedIn{User: p.user, At: now}}, nil
 }

@@ -6,7 +6,6 @@
 package tag
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -149,26 +148,26 @@ func validate(t Tag) (Tag, error) {
 	t.Embed.Description = strings.TrimSpace(t.Embed.Description)
 	switch {
 	case t.Name == "" || len(t.Name) > MaxNameLength || !validName.MatchString(t.Name):
-		return t, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a tag's name is 1 to %d lower-case letters, digits, '-' or '_'", MaxNameLength))
+		return t, domain.Refuse(domain.ErrInvalid, "tag.name_invalid", "Max", MaxNameLength)
 	case t.Text == "" && t.Embed.Title == "" && t.Embed.Description == "":
-		return t, domain.Refuse(domain.ErrInvalid, "a tag needs a text or an embed")
+		return t, domain.Refuse(domain.ErrInvalid, "tag.content_missing")
 	case utf8.RuneCountInString(t.Text) > MaxTextLength:
-		return t, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a tag's text is at most %d characters", MaxTextLength))
+		return t, domain.Refuse(domain.ErrInvalid, "tag.text_too_long", "Max", MaxTextLength)
 	case utf8.RuneCountInString(t.Embed.Title) > MaxEmbedTitle:
-		return t, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("an embed's title is at most %d characters", MaxEmbedTitle))
+		return t, domain.Refuse(domain.ErrInvalid, "tag.embed_title_too_long", "Max", MaxEmbedTitle)
 	case utf8.RuneCountInString(t.Embed.Description) > MaxEmbedDescription:
-		return t, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("an embed's text is at most %d characters", MaxEmbedDescription))
+		return t, domain.Refuse(domain.ErrInvalid, "tag.embed_text_too_long", "Max", MaxEmbedDescription)
 	case t.Embed.Color < 0 || t.Embed.Color > 0xFFFFFF:
-		return t, domain.Refuse(domain.ErrInvalid, "a colour is #000000 to #FFFFFF")
+		return t, domain.Refuse(domain.ErrInvalid, "tag.colour_out_of_range")
 	case t.Embed.Color != 0 && t.Embed.Title == "" && t.Embed.Description == "":
-		return t, domain.Refuse(domain.ErrInvalid, "an embed with a colour needs a title or a text")
+		return t, domain.Refuse(domain.ErrInvalid, "tag.colour_without_embed")
 	}
 	return t, nil
 }
 
 func mayManage(staff bool) error {
 	if !staff {
-		return domain.Refuse(domain.ErrForbidden, "only staff can manage tags")
+		return domain.Refuse(domain.ErrForbidden, "tag.not_staff")
 	}
 	return nil
 }
@@ -183,10 +182,10 @@ func (l Library) Add(staff bool, t Tag) ([]domain.Event, error) {
 		return nil, err
 	}
 	if _, ok := l.tags[t.Name]; ok {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("there is already a tag %q: edit it instead", t.Name))
+		return nil, domain.Refuse(domain.ErrConflict, "tag.exists", "Tag", t.Name)
 	}
 	if len(l.tags) >= MaxTags {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("a server has at most %d tags", MaxTags))
+		return nil, domain.Refuse(domain.ErrConflict, "tag.too_many", "Max", MaxTags)
 	}
 	return []domain.Event{Saved{Guild: l.guild, Tag: t}}, nil
 }
@@ -202,10 +201,10 @@ func (l Library) Edit(staff bool, t Tag) ([]domain.Event, error) {
 	}
 	prev, ok := l.tags[t.Name]
 	if !ok {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no tag %q", t.Name))
+		return nil, domain.Refuse(domain.ErrNotFound, "tag.unknown", "Tag", t.Name)
 	}
 	if prev == t {
-		return nil, domain.Refuse(domain.ErrUnchanged, "the tag already says that")
+		return nil, domain.Refuse(domain.ErrUnchanged, "tag.unchanged")
 	}
 	return []domain.Event{Saved{Guild: l.guild, Tag: t, Previous: prev}}, nil
 }
@@ -217,7 +216,7 @@ func (l Library) Remove(staff bool, name string) ([]domain.Event, error) {
 	}
 	prev, ok := l.tags[Normalize(name)]
 	if !ok {
-		return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no tag %q", Normalize(name)))
+		return nil, domain.Refuse(domain.ErrNotFound, "tag.unknown", "Tag", Normalize(name))
 	}
 	return []domain.Event{Removed{Guild: l.guild, Previous: prev}}, nil
 }
@@ -227,7 +226,7 @@ func ParseColour(s string) (int, error) {
 	hex := strings.TrimPrefix(strings.TrimSpace(s), "#")
 	var c int
 	if len(hex) != 6 {
-		return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a colour like #5865F2", s))
+		return 0, domain.Refuse(domain.ErrInvalid, "tag.colour_invalid", "Colour", s)
 	}
 	for _, r := range strings.ToLower(hex) {
 		switch {
@@ -236,7 +235,7 @@ func ParseColour(s string) (int, error) {
 		case r >= 'a' && r <= 'f':
 			c = c*16 + int(r-'a') + 10
 		default:
-			return 0, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a colour like #5865F2", s))
+			return 0, domain.Refuse(domain.ErrInvalid, "tag.colour_invalid", "Colour", s)
 		}
 	}
 	return c, nil

@@ -148,7 +148,7 @@ type ArchivedFile struct {
 // stored is nil when the file was not stored, and reason says why.
 func RecordArchive(s ArchiveState, l ArchiveLimits, m MessagePosted, a Attachment, stored *ArchivedFile, reason NotArchivedReason, at time.Time) ([]domain.Event, error) {
 	if m.Ticket.IsZero() || m.Message.IsZero() || m.Author.IsZero() || a.ID == "" {
-		return nil, domain.Refuse(domain.ErrInvalid, "an archived attachment needs ticket, message, author and attachment ids")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.attachment_ids_missing")
 	}
 	if s.Decided[a.ID] {
 		return nil, nil
@@ -159,7 +159,7 @@ func RecordArchive(s ArchiveState, l ArchiveLimits, m MessagePosted, a Attachmen
 	}
 	if stored == nil {
 		if reason == "" {
-			return nil, domain.Refuse(domain.ErrInvalid, "a file not archived needs a reason")
+			return nil, domain.Refuse(domain.ErrInvalid, "ticket.attachment_reason_missing")
 		}
 		return notArchived(reason), nil
 	}

@@ -1,7 +1,6 @@
 package ticket
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -29,21 +28,21 @@ func (t Ticket) RequestClose(by Participant, reason string, after time.Duration,
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "ask to close"); err != nil {
+	if err := t.mayHandle(by, actAskToClose); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("ask to close"); err != nil {
+	if err := t.mustBeOpen(actAskToClose); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "ask to close"); err != nil {
+	if err := t.mustBeStaff(by, actAskToClose); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if len(reason) > MaxReasonLength {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a reason is at most %d characters", MaxReasonLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.close_request_reason_too_long", "Max", MaxReasonLength)
 	}
 	if after != 0 && (after < MinCloseRequestAfter || after > MaxCloseRequestAfter) {
-		return nil, domain.Refuse(domain.ErrInvalid, "a close request waits from 5 minutes to 30 days for its answer")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.close_request_wait_out_of_range")
 	}
 	r := CloseRequested{Ticket: t.id, N: t.requests + 1, By: by.User, At: now, Personal: CloseRequestPersonal{Reason: reason}}
 	if after > 0 {
@@ -58,14 +57,14 @@ func (t Ticket) AnswerCloseRequest(by Participant, n int, accept bool, now time.
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("answer a close request on"); err != nil {
+	if err := t.mustBeOpen(actAnswerCloseRequest); err != nil {
 		return nil, err
 	}
 	if by.User != t.opener && !by.StaffFor(t.category) {
-		return nil, domain.Refuse(domain.ErrForbidden, "only the ticket's opener (or staff) can answer this close request")
+		return nil, domain.Refuse(domain.ErrForbidden, "ticket.close_request_answer_not_allowed")
 	}
 	if t.pending == nil || t.pending.N != n {
-		return nil, domain.Refuse(domain.ErrConflict, "this close request was already answered or replaced by a newer one")
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.close_request_stale")
 	}
 	answered := CloseRequestAnswered{Ticket: t.id, N: n, By: by.User, Accepted: accept, At: now}
 	if !accept {

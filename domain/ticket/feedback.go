@@ -1,7 +1,6 @@
 package ticket
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -50,20 +49,20 @@ func (t Ticket) Rate(by Participant, stars int, comment string, now time.Time) (
 		return nil, err
 	}
 	if by.User != t.opener {
-		return nil, domain.Refuse(domain.ErrForbidden, "only the person who opened this ticket can rate it")
+		return nil, domain.Refuse(domain.ErrForbidden, "ticket.rate_not_opener")
 	}
 	if t.status != StatusClosed {
-		return nil, domain.Refuse(domain.ErrConflict, "a ticket is rated once it is closed")
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.rate_not_closed")
 	}
 	if now.After(t.closedAt.Add(FeedbackWindow)) {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ratings can be given or changed for %d hours after the close", int(FeedbackWindow.Hours())))
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.rate_window_over", "Hours", int(FeedbackWindow.Hours()))
 	}
 	if stars < 1 || stars > 5 {
-		return nil, domain.Refuse(domain.ErrInvalid, "a rating is 1 to 5 stars")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.rating_out_of_range")
 	}
 	comment = strings.TrimSpace(comment)
 	if len(comment) > MaxFeedbackComment {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a comment is at most %d characters", MaxFeedbackComment))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.rate_comment_too_long", "Max", MaxFeedbackComment)
 	}
 	return []domain.Event{Rated{Ticket: t.id, By: by.User, Stars: stars, At: now, Personal: RatedPersonal{Comment: comment}}}, nil
 }

@@ -293,14 +293,14 @@ func (t Ticket) KeepOpen(by Participant, in Inactivity, now time.Time) ([]domain
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("keep open"); err != nil {
+	if err := t.mustBeOpen(actKeepOpen); err != nil {
 		return nil, err
 	}
 	if !by.StaffFor(t.category) && !t.IsParticipant(by.User) {
-		return nil, domain.Refuse(domain.ErrForbidden, "only the ticket's members and staff can keep it open")
+		return nil, domain.Refuse(domain.ErrForbidden, "ticket.keep_open_not_allowed")
 	}
 	if !in.warned() {
-		return nil, domain.Refuse(domain.ErrUnchanged, "this ticket is not about to close")
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.keep_open_not_closing")
 	}
 	return []domain.Event{KeptOpen{Ticket: t.id, By: by.User, At: now}}, nil
 }

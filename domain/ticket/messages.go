@@ -1,7 +1,6 @@
 package ticket
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
@@ -33,10 +32,10 @@ type PostedMessage struct {
 // RecordPosted validates a captured message and returns its event.
 func RecordPosted(m PostedMessage) (domain.Event, error) {
 	if m.Ticket.IsZero() || m.Message.IsZero() || m.Author.IsZero() || m.Channel.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "a captured message needs ticket, channel, message and author ids")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.message_ids_missing")
 	}
 	if len([]rune(m.Content)) > MaxMessageLength {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a Discord message is at most %d characters", MaxMessageLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.message_too_long", "Max", MaxMessageLength)
 	}
 	return MessagePosted{
 		Ticket: m.Ticket, Channel: m.Channel, Message: m.Message, Author: m.Author, Bot: m.Bot, At: m.At,
@@ -47,10 +46,10 @@ func RecordPosted(m PostedMessage) (domain.Event, error) {
 // RecordEdited validates a captured edit and returns its event.
 func RecordEdited(t domain.TicketID, msg domain.MessageID, author domain.UserID, content string, embeds []Embed, at time.Time) (domain.Event, error) {
 	if t.IsZero() || msg.IsZero() || author.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "a captured edit needs ticket, message and author ids")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.edit_ids_missing")
 	}
 	if len([]rune(content)) > MaxMessageLength {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a Discord message is at most %d characters", MaxMessageLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.message_too_long", "Max", MaxMessageLength)
 	}
 	return MessageEdited{Ticket: t, Message: msg, Author: author, At: at, Personal: EditedPersonal{Content: content, Embeds: embeds}}, nil
 }
@@ -58,7 +57,7 @@ func RecordEdited(t domain.TicketID, msg domain.MessageID, author domain.UserID,
 // RecordDeleted validates a captured deletion and returns its event.
 func RecordDeleted(t domain.TicketID, msg domain.MessageID, at time.Time) (domain.Event, error) {
 	if t.IsZero() || msg.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "a captured deletion needs ticket and message ids")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.deletion_ids_missing")
 	}
 	return MessageDeleted{Ticket: t, Message: msg, At: at}, nil
 }

@@ -1,7 +1,6 @@
 package ticket
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,17 +41,17 @@ func (t Ticket) AddNote(by Participant, text string, now time.Time) ([]domain.Ev
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "write notes on"); err != nil {
+	if err := t.mustBeStaff(by, actAddNote); err != nil {
 		return nil, err
 	}
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
-		return nil, domain.Refuse(domain.ErrInvalid, "a note needs a text")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.note_empty")
 	case utf8.RuneCountInString(text) > MaxNoteLength:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a note is at most %d characters", MaxNoteLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.note_too_long", "Max", MaxNoteLength)
 	case t.expired:
-		return nil, domain.Refuse(domain.ErrConflict, "this ticket's transcript was deleted (retention); it takes no notes")
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.note_transcript_expired")
 	}
 	return []domain.Event{NoteAdded{Ticket: t.id, By: by.User, At: now, Personal: NotePersonal{Text: text}}}, nil
 }

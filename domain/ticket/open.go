@@ -1,7 +1,6 @@
 package ticket
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -60,10 +59,10 @@ type Opening struct {
 // Numbered returns the events of the new ticket's stream, numbered.
 func (o Opening) Numbered(number int64) ([]domain.Event, error) {
 	if number < 1 {
-		return nil, domain.Refuse(domain.ErrInvalid, "a ticket number starts at 1")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.number_invalid")
 	}
 	if o.opened.Ticket.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "nothing was decided to open")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.nothing_to_open")
 	}
 	e := o.opened
 	e.Number = number
@@ -98,14 +97,14 @@ func Slots(h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) in
 // what stops the member (blacklist, limits, wait, form): they chose to.
 func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) (Opening, error) {
 	if req.Ticket.IsZero() || req.Opener.IsZero() {
-		return Opening{}, domain.Refuse(domain.ErrInvalid, "an open request needs a ticket id and an opener")
+		return Opening{}, domain.Refuse(domain.ErrInvalid, "ticket.open_request_incomplete")
 	}
 	forSomeone := !req.By.IsZero() && req.By != req.Opener
 	if forSomeone && !req.ByStaff {
-		return Opening{}, domain.Refuse(domain.ErrForbidden, "only staff can open a ticket for someone else")
+		return Opening{}, domain.Refuse(domain.ErrForbidden, "ticket.open_for_someone_not_staff")
 	}
 	if banned, why := g.IsBlacklisted(req.Opener, req.Roles); banned && !forSomeone {
-		return Opening{}, domain.Refuse(domain.ErrForbidden, why)
+		return Opening{}, why
 	}
 	cat, err := pickCategory(g, req.Category)
 	if err != nil {
@@ -119,13 +118,13 @@ func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.
 	}
 	if about := strings.TrimSpace(req.About); about != "" {
 		if len([]rune(about)) > MaxAboutLength {
-			return Opening{}, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a quoted message is at most %d characters", MaxAboutLength))
+			return Opening{}, domain.Refuse(domain.ErrInvalid, "ticket.quote_too_long", "Max", MaxAboutLength)
 		}
 		answers = append(answers, Answer{Question: AboutQuestion, Answer: about})
 	}
 	topic := strings.TrimSpace(req.Topic)
 	if len(topic) > MaxTopicLength {
-		return Opening{}, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a topic is at most %d characters", MaxTopicLength))
+		return Opening{}, domain.Refuse(domain.ErrInvalid, "ticket.topic_too_long", "Max", MaxTopicLength)
 	}
 	if !forSomeone {
 		if err := withinLimits(cat, g, h, held, now); err != nil {
@@ -148,8 +147,7 @@ func Open(req OpenRequest, g guild.Settings, h member.Holdings, held map[domain.
 // category's and the wait between opens.
 func withinLimits(cat guild.Category, g guild.Settings, h member.Holdings, held map[domain.TicketID]Ticket, now time.Time) error {
 	if open := Slots(h, held, now); open >= g.TicketLimit() {
-		return domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
-			"you already have %d open ticket(s); the limit in this server is %d", open, g.TicketLimit()))
+		return domain.Refuse(domain.ErrForbidden, "ticket.limit_reached", "Open", open, "Limit", g.TicketLimit())
 	}
 	if cat.Limit > 0 {
 		inCategory := 0
@@ -165,14 +163,12 @@ func withinLimits(cat guild.Category, g guild.Settings, h member.Holdings, held 
 			}
 		}
 		if inCategory >= cat.Limit {
-			return domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
-				"you already have %d open %s ticket(s); the limit for that category is %d", inCategory, cat.Name, cat.Limit))
+			return domain.Refuse(domain.ErrForbidden, "ticket.category_limit_reached", "Open", inCategory, "Category", cat.Name, "Limit", cat.Limit)
 		}
 	}
 	if wait := g.OpenCooldown(); wait > 0 {
 		if last := h.LastOpened(); !last.IsZero() && now.Before(last.Add(wait)) {
-			return domain.Refuse(domain.ErrConflict, fmt.Sprintf(
-				"you opened a ticket recently; you can open another <t:%d:R>", last.Add(wait).Unix()))
+			return domain.Refuse(domain.ErrConflict, "ticket.open_cooldown", "Unix", last.Add(wait).Unix())
 		}
 	}
 	return nil
@@ -182,10 +178,10 @@ func withinLimits(cat guild.Category, g guild.Settings, h member.Holdings, held 
 // still be empty and the reservation still within OpenGrace.
 func ConfirmOpen(t Ticket, reservedAt, now time.Time) error {
 	if t.Exists() {
-		return domain.Refuse(domain.ErrConflict, "that ticket already exists")
+		return domain.Refuse(domain.ErrConflict, "ticket.already_exists")
 	}
 	if now.Sub(reservedAt) >= OpenGrace {
-		return domain.Refuse(domain.ErrConflict, "the open took too long and was abandoned; please try again")
+		return domain.Refuse(domain.ErrConflict, "ticket.open_abandoned")
 	}
 	return nil
 }
@@ -198,18 +194,18 @@ func pickCategory(g guild.Settings, key string) (guild.Category, error) {
 	case key == "" && len(cats) == 1:
 		return cats[0], nil
 	case key == "":
-		return guild.Category{}, domain.Refuse(domain.ErrInvalid, "pick a category")
+		return guild.Category{}, domain.Refuse(domain.ErrInvalid, "ticket.category_not_picked")
 	}
 	c, ok := g.Category(key)
 	if !ok {
-		return guild.Category{}, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no category %q", key))
+		return guild.Category{}, domain.Refuse(domain.ErrNotFound, "ticket.category_unknown", "Category", key)
 	}
 	return c, nil
 }
 
 func answerForm(c guild.Category, given []string) ([]Answer, error) {
 	if len(given) > len(c.Questions) {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("category %q asks %d question(s), got %d answers", c.Key, len(c.Questions), len(given)))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.answers_too_many", "Category", c.Key, "Questions", len(c.Questions), "Answers", len(given))
 	}
 	var out []Answer
 	for i, q := range c.Questions {
@@ -218,10 +214,10 @@ func answerForm(c guild.Category, given []string) ([]Answer, error) {
 			a = strings.TrimSpace(given[i])
 		}
 		if a == "" && q.Required {
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q needs an answer", q.Label))
+			return nil, domain.Refuse(domain.ErrInvalid, "ticket.answer_missing", "Question", q.Label)
 		}
 		if len(a) > MaxAnswerLength {
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("the answer to %q is at most %d characters", q.Label, MaxAnswerLength))
+			return nil, domain.Refuse(domain.ErrInvalid, "ticket.answer_too_long", "Question", q.Label, "Max", MaxAnswerLength)
 		}
 		if a != "" {
 			out = append(out, Answer{Question: q.Label, Answer: a})
@@ -244,13 +240,12 @@ func (t Ticket) Reopen(by Participant, g guild.Settings, h member.Holdings, held
 	if err := t.reopenable(by); err != nil {
 		return Reopening{}, err
 	}
-	if err := t.mayHandle(by, "reopen"); err != nil {
+	if err := t.mayHandle(by, actReopen); err != nil {
 		return Reopening{}, err
 	}
 	if !by.StaffFor(t.category) {
 		if open := Slots(h, held, now); open >= g.TicketLimit() {
-			return Reopening{}, domain.Refuse(domain.ErrForbidden, fmt.Sprintf(
-				"you already have %d open ticket(s); the limit in this server is %d", open, g.TicketLimit()))
+			return Reopening{}, domain.Refuse(domain.ErrForbidden, "ticket.limit_reached", "Open", open, "Limit", g.TicketLimit())
 		}
 	}
 	return Reopening{

@@ -1,7 +1,6 @@
 package ticket
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -46,24 +45,24 @@ func (t Ticket) ReplyFromDashboard(by Participant, reply, text, authorName strin
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "reply in"); err != nil {
+	if err := t.mayHandle(by, actReply); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "reply in"); err != nil {
+	if err := t.mustBeStaff(by, actReply); err != nil {
 		return nil, err
 	}
 	text = strings.TrimSpace(text)
 	switch {
 	case t.status != StatusOpen:
-		return nil, domain.Refuse(domain.ErrConflict, "the ticket is closed: reopen it to reply")
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.reply_closed")
 	case t.channel.IsZero() || t.channelLost:
-		return nil, domain.Refuse(domain.ErrConflict, "the ticket has no channel on Discord to reply in yet")
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.reply_no_channel")
 	case text == "":
-		return nil, domain.Refuse(domain.ErrInvalid, "a reply needs a text")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.reply_empty")
 	case utf8.RuneCountInString(text) > MaxReplyLength:
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a reply is at most %d characters", MaxReplyLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.reply_too_long", "Max", MaxReplyLength)
 	case reply == "":
-		return nil, domain.Refuse(domain.ErrInvalid, "a reply needs an id")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.reply_id_missing")
 	}
 	return []domain.Event{RepliedFromDashboard{Ticket: t.id, Reply: reply, By: by.User, At: now, Personal: ReplyPersonal{Text: text, AuthorName: authorName}}}, nil
 }
@@ -84,7 +83,7 @@ func (ReplyPosted) EventType() string { return "ticket.reply_posted.v1" }
 // RecordReplyPosted records where the bot posted a reply (once).
 func (t Ticket) RecordReplyPosted(reply string, msg domain.MessageID) ([]domain.Event, error) {
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if msg.IsZero() || t.IsReplyPost(msg) {
 		return nil, nil

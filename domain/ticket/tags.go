@@ -26,17 +26,17 @@ func (t Ticket) PostTag(by Participant, name string, now time.Time) ([]domain.Ev
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "post in"); err != nil {
+	if err := t.mayHandle(by, actPostTag); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "post saved answers in"); err != nil {
+	if err := t.mustBeStaff(by, actPostTag); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("post saved answers in"); err != nil {
+	if err := t.mustBeOpen(actPostTag); err != nil {
 		return nil, err
 	}
 	if name == "" {
-		return nil, domain.Refuse(domain.ErrInvalid, "which tag?")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.tag_missing")
 	}
 	return []domain.Event{TagPosted{Ticket: t.id, Tag: name, By: by.User, At: now}}, nil
 }

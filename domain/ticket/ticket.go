@@ -190,12 +190,12 @@ func (t Ticket) IsParticipant(u domain.UserID) bool {
 	return u == t.opener || slices.Contains(t.members, u)
 }
 
-func (t Ticket) mustBeOpen(action string) error {
+func (t Ticket) mustBeOpen(a action) error {
 	if !t.Exists() {
-		return domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if t.status != StatusOpen {
-		return domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d is closed; you cannot %s it", t.number, action))
+		return t.closedRefusal(a)
 	}
 	return nil
 }
@@ -212,10 +212,10 @@ var ErrNotHere = fmt.Errorf("%w: no such ticket here", domain.ErrNotFound)
 // Participant starts with it.
 func (t Ticket) Admits(by Participant) error {
 	if !t.Exists() || by.Direct || by.Guild.IsZero() || by.Guild != t.guild {
-		return domain.Refuse(ErrNotHere, "there is no such ticket in this server")
+		return domain.Refuse(ErrNotHere, "ticket.not_in_server")
 	}
 	if !by.Channel.IsZero() && by.Channel != t.channel {
-		return domain.Refuse(ErrNotHere, "this button or form belongs to a ticket in another channel")
+		return domain.Refuse(ErrNotHere, "ticket.other_channel")
 	}
 	return nil
 }
@@ -228,15 +228,15 @@ func (t Ticket) admitsOpenerByDM(by Participant) error {
 		return t.Admits(by)
 	}
 	if !t.Exists() || by.User.IsZero() || by.User != t.opener || by.Staff {
-		return domain.Refuse(ErrNotHere, "there is no such ticket of yours")
+		return domain.Refuse(ErrNotHere, "ticket.not_yours")
 	}
 	return nil
 }
 
 // mustBeStaff refuses who is not staff for the ticket's category.
-func (t Ticket) mustBeStaff(by Participant, action string) error {
+func (t Ticket) mustBeStaff(by Participant, a action) error {
 	if !by.StaffFor(t.category) {
-		return domain.Refuse(domain.ErrForbidden, "only staff can "+action+" tickets")
+		return notStaffRefusal(a)
 	}
 	return nil
 }
@@ -246,13 +246,13 @@ func (t Ticket) mustBeStaff(by Participant, action string) error {
 // channel threadOf.
 func (t Ticket) AttachChannel(ch, threadOf domain.ChannelID) ([]domain.Event, error) {
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if ch.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which channel?")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.channel_missing")
 	}
 	if ch == threadOf {
-		return nil, domain.Refuse(domain.ErrInvalid, "a thread is not its own channel")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.thread_is_own_channel")
 	}
 	if t.channel == ch && !t.channelLost {
 		return nil, nil
@@ -265,18 +265,18 @@ func (t Ticket) Claim(by Participant, mode guild.ClaimMode) ([]domain.Event, err
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "claim"); err != nil {
+	if err := t.mustBeStaff(by, actClaim); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("claim"); err != nil {
+	if err := t.mustBeOpen(actClaim); err != nil {
 		return nil, err
 	}
 	switch t.claimer {
 	case 0:
 	case by.User:
-		return nil, domain.Refuse(domain.ErrUnchanged, "you already claimed this ticket")
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.claimed_by_you")
 	default:
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("<@%s> already claimed this ticket; unclaim it first", t.claimer))
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.claimed_by_other", "Claimer", t.claimer)
 	}
 	return []domain.Event{Claimed{Ticket: t.id, By: by.User, Mode: mode}}, nil
 }
@@ -287,16 +287,16 @@ func (t Ticket) Unclaim(by Participant) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "unclaim"); err != nil {
+	if err := t.mustBeStaff(by, actUnclaim); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("unclaim"); err != nil {
+	if err := t.mustBeOpen(actUnclaim); err != nil {
 		return nil, err
 	}
 	if t.claimer == 0 {
-		return nil, domain.Refuse(domain.ErrUnchanged, "nobody has claimed this ticket")
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.not_claimed")
 	}
-	if err := t.mayHandle(by, "unclaim"); err != nil {
+	if err := t.mayHandle(by, actUnclaim); err != nil {
 		return nil, err
 	}
 	return []domain.Event{Unclaimed{Ticket: t.id, By: by.User, Previous: t.claimer, Mode: t.claimMode}}, nil
@@ -309,20 +309,20 @@ func (t Ticket) Transfer(by Participant, to domain.UserID, toStaff bool, mode gu
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "transfer"); err != nil {
+	if err := t.mustBeStaff(by, actTransfer); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("transfer"); err != nil {
+	if err := t.mustBeOpen(actTransfer); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "transfer"); err != nil {
+	if err := t.mayHandle(by, actTransfer); err != nil {
 		return nil, err
 	}
 	switch {
 	case to.IsZero() || !toStaff:
-		return nil, domain.Refuse(domain.ErrInvalid, "a ticket is handed to a member of staff")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.transfer_to_non_staff")
 	case to == t.claimer:
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("<@%s> already has this ticket", to))
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.transfer_unchanged", "Member", to)
 	}
 	if t.claimer != 0 {
 		mode = t.claimMode
@@ -339,11 +339,11 @@ func (t Ticket) ClaimMode() guild.ClaimMode { return t.claimMode }
 
 // mayHandle keeps other staff off a ticket whose claim restricts them
 // (hide, read-only): only its claimer, or an admin, handles it then.
-func (t Ticket) mayHandle(by Participant, action string) error {
+func (t Ticket) mayHandle(by Participant, a action) error {
 	if t.claimer == 0 || !t.claimMode.Restricts() || by.User == t.claimer || by.Admin || !by.StaffFor(t.category) {
 		return nil
 	}
-	return domain.Refuse(domain.ErrForbidden, fmt.Sprintf("<@%s> claimed this ticket; only they or an admin can %s it", t.claimer, action))
+	return t.claimedRefusal(a)
 }
 
 // AddMember gives someone access to the ticket.
@@ -351,20 +351,20 @@ func (t Ticket) AddMember(by Participant, member domain.UserID) ([]domain.Event,
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "add people to"); err != nil {
+	if err := t.mayHandle(by, actAddMember); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "add people to"); err != nil {
+	if err := t.mustBeStaff(by, actAddMember); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("add people to"); err != nil {
+	if err := t.mustBeOpen(actAddMember); err != nil {
 		return nil, err
 	}
 	if member.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "which member?")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.member_missing")
 	}
 	if t.IsParticipant(member) {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("<@%s> is already in this ticket", member))
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.member_already_in", "Member", member)
 	}
 	return []domain.Event{MemberAdded{Ticket: t.id, Member: member, By: by.User}}, nil
 }
@@ -374,20 +374,20 @@ func (t Ticket) RemoveMember(by Participant, member domain.UserID) ([]domain.Eve
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "remove people from"); err != nil {
+	if err := t.mayHandle(by, actRemoveMember); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "remove people from"); err != nil {
+	if err := t.mustBeStaff(by, actRemoveMember); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("remove people from"); err != nil {
+	if err := t.mustBeOpen(actRemoveMember); err != nil {
 		return nil, err
 	}
 	if member == t.opener {
-		return nil, domain.Refuse(domain.ErrForbidden, "the opener cannot be removed from their own ticket")
+		return nil, domain.Refuse(domain.ErrForbidden, "ticket.opener_not_removable")
 	}
 	if !slices.Contains(t.members, member) {
-		return nil, domain.Refuse(domain.ErrUnchanged, fmt.Sprintf("<@%s> is not in this ticket", member))
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.member_not_in", "Member", member)
 	}
 	return []domain.Event{MemberRemoved{Ticket: t.id, Member: member, By: by.User}}, nil
 }
@@ -408,21 +408,21 @@ func (t Ticket) Rename(by Participant, name string) ([]domain.Event, error) {
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "rename"); err != nil {
+	if err := t.mayHandle(by, actRename); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "rename"); err != nil {
+	if err := t.mustBeStaff(by, actRename); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("rename"); err != nil {
+	if err := t.mustBeOpen(actRename); err != nil {
 		return nil, err
 	}
 	name = NormalizeName(name)
 	if name == "" {
-		return nil, domain.Refuse(domain.ErrInvalid, "a channel name needs at least one character")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.name_empty")
 	}
 	if name == t.name {
-		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket already has that name")
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.name_unchanged")
 	}
 	return []domain.Event{Renamed{Ticket: t.id, By: by.User, Personal: RenamedPersonal{Name: name, Previous: t.name}}}, nil
 }
@@ -434,24 +434,24 @@ func (t Ticket) CorrectTopic(by Participant, topic string) ([]domain.Event, erro
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "correct"); err != nil {
+	if err := t.mayHandle(by, actCorrectTopic); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "correct"); err != nil {
+	if err := t.mustBeStaff(by, actCorrectTopic); err != nil {
 		return nil, err
 	}
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if t.expired {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d's data was deleted after its retention period", t.number))
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.data_expired", "Number", t.number)
 	}
 	topic = strings.TrimSpace(topic)
 	if len(topic) > MaxTopicLength {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a topic is at most %d characters", MaxTopicLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.topic_too_long", "Max", MaxTopicLength)
 	}
 	if topic == t.topic {
-		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket already has that topic")
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.topic_unchanged")
 	}
 	return []domain.Event{TopicCorrected{Ticket: t.id, By: by.User, Opener: t.opener, Personal: TopicPersonal{Topic: topic, Previous: t.topic}}}, nil
 }
@@ -462,20 +462,20 @@ func (t Ticket) ChangeCategory(by Participant, category string) ([]domain.Event,
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "move"); err != nil {
+	if err := t.mayHandle(by, actChangeCategory); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "recategorise"); err != nil {
+	if err := t.mustBeStaff(by, actChangeCategory); err != nil {
 		return nil, err
 	}
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if category == "" {
-		return nil, domain.Refuse(domain.ErrInvalid, "which category?")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.category_missing")
 	}
 	if category == t.category {
-		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket is already in that category")
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.category_unchanged")
 	}
 	return []domain.Event{CategoryChanged{Ticket: t.id, By: by.User, Category: category, Previous: t.category}}, nil
 }
@@ -485,20 +485,20 @@ func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) 
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "prioritise"); err != nil {
+	if err := t.mayHandle(by, actPrioritise); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeStaff(by, "prioritise"); err != nil {
+	if err := t.mustBeStaff(by, actPrioritise); err != nil {
 		return nil, err
 	}
-	if err := t.mustBeOpen("prioritise"); err != nil {
+	if err := t.mustBeOpen(actPrioritise); err != nil {
 		return nil, err
 	}
 	if p.IsZero() || p > PriorityUrgent {
-		return nil, domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.priority_invalid")
 	}
 	if p == t.priority {
-		return nil, domain.Refuse(domain.ErrUnchanged, "the ticket already has priority "+p.String())
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.priority_unchanged", "Priority", p.String())
 	}
 	return []domain.Event{PrioritySet{Ticket: t.id, By: by.User, Priority: p, Previous: t.priority}}, nil
 }
@@ -508,18 +508,18 @@ func (t Ticket) Close(by Participant, reason string, now time.Time) ([]domain.Ev
 	if err := t.Admits(by); err != nil {
 		return nil, err
 	}
-	if err := t.mayHandle(by, "close"); err != nil {
+	if err := t.mayHandle(by, actClose); err != nil {
 		return nil, err
 	}
 	if !by.StaffFor(t.category) && by.User != t.opener {
-		return nil, domain.Refuse(domain.ErrForbidden, "only the opener and staff can close this ticket")
+		return nil, domain.Refuse(domain.ErrForbidden, "ticket.close_not_allowed")
 	}
 	if t.status == StatusClosed {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d is already closed", t.number))
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.already_closed", "Number", t.number)
 	}
 	reason = strings.TrimSpace(reason)
 	if len(reason) > MaxReasonLength {
-		return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("a close reason is at most %d characters", MaxReasonLength))
+		return nil, domain.Refuse(domain.ErrInvalid, "ticket.close_reason_too_long", "Max", MaxReasonLength)
 	}
 	return []domain.Event{Closed{Ticket: t.id, By: by.User, At: now, Personal: ClosedPersonal{Reason: reason}}}, nil
 }
@@ -531,13 +531,13 @@ func (t Ticket) reopenable(by Participant) error {
 		return err
 	}
 	if !by.StaffFor(t.category) && by.User != t.opener {
-		return domain.Refuse(domain.ErrForbidden, "only the opener and staff can reopen this ticket")
+		return domain.Refuse(domain.ErrForbidden, "ticket.reopen_not_allowed")
 	}
 	if t.status == StatusOpen {
-		return domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d is already open", t.number))
+		return domain.Refuse(domain.ErrConflict, "ticket.already_open", "Number", t.number)
 	}
 	if t.expired {
-		return domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d's transcript expired; it cannot be reopened", t.number))
+		return domain.Refuse(domain.ErrConflict, "ticket.reopen_transcript_expired", "Number", t.number)
 	}
 	return nil
 }
@@ -547,7 +547,7 @@ func (t Ticket) reopenable(by Participant) error {
 // one, or losing it twice, changes nothing.
 func (t Ticket) LoseChannel(ch domain.ChannelID, now time.Time) ([]domain.Event, error) {
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if t.channelLost || ch != t.channel {
 		return nil, nil
@@ -558,10 +558,10 @@ func (t Ticket) LoseChannel(ch domain.ChannelID, now time.Time) ([]domain.Event,
 // RemoveChannel decides the bot deleting a closed ticket's channel.
 func (t Ticket) RemoveChannel(ch domain.ChannelID, now time.Time) ([]domain.Event, error) {
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if t.status != StatusClosed {
-		return nil, domain.Refuse(domain.ErrConflict, "an open ticket keeps its channel")
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.open_keeps_channel")
 	}
 	if ch.IsZero() || ch != t.channel || t.channelLost {
 		return nil, nil // already gone, or another channel
@@ -572,7 +572,7 @@ func (t Ticket) RemoveChannel(ch domain.ChannelID, now time.Time) ([]domain.Even
 // RecordActionFailed records a Discord action that failed for good.
 func (t Ticket) RecordActionFailed(action, reason string, now time.Time) ([]domain.Event, error) {
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if len(reason) > 500 {
 		reason = reason[:500]
@@ -604,16 +604,16 @@ func (t Ticket) TranscriptDue(retentionDays int, now time.Time) (because string,
 // ExpireTranscript decides the retention deletion of a closed ticket.
 func (t Ticket) ExpireTranscript(retentionDays int, now time.Time) ([]domain.Event, error) {
 	if !t.Exists() {
-		return nil, domain.Refuse(domain.ErrNotFound, "there is no such ticket")
+		return nil, domain.Refuse(domain.ErrNotFound, "ticket.not_found")
 	}
 	if t.expired {
 		return nil, nil
 	}
 	if t.status != StatusClosed {
-		return nil, domain.Refuse(domain.ErrConflict, "an open ticket's transcript does not expire")
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.open_transcript_kept")
 	}
 	if now.Before(t.ExpiresAt(retentionDays)) {
-		return nil, domain.Refuse(domain.ErrConflict, fmt.Sprintf("ticket %d's transcript expires at %s", t.number, t.ExpiresAt(retentionDays).Format(time.RFC3339)))
+		return nil, domain.Refuse(domain.ErrConflict, "ticket.transcript_not_due", "Number", t.number, "ExpiresAt", t.ExpiresAt(retentionDays).Format(time.RFC3339))
 	}
 	return []domain.Event{TranscriptExpired{Ticket: t.id, ClosedAt: t.closedAt, RetentionDays: retentionDays, At: now}}, nil
 }

@@ -3,7 +3,6 @@ package ticket_test
 import (
 	"errors"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -190,6 +189,20 @@ func TestTranscriptExpiry(t *testing.T) {
 }
 
 func settings(events ...domain.Event) guild.Settings { return guild.FromHistory(guildG, events) }
+
+// refusedWith reports whether err is the refusal key names, its placeholder
+// name (when given) holding value.
+func refusedWith(err error, key string, nameValue ...any) bool {
+	var rule *domain.RuleError
+	if !errors.As(err, &rule) || rule.Key != key {
+		return false
+	}
+	if len(nameValue) == 2 {
+		name, _ := nameValue[0].(string)
+		return rule.Args[name] == nameValue[1]
+	}
+	return true
+}
 
 func TestOpen(t *testing.T) {
 	req := ticket.OpenRequest{Ticket: tid, Opener: opener, Topic: "refund"}
@@ -483,13 +496,15 @@ func TestOpenCooldownCategoryLimitsAndOpeningForSomeone(t *testing.T) {
 	}
 	later := t0.Add(31 * time.Minute)
 
-	if _, err := ticket.Open(req("other"), g, holdings, held, t0.Add(29*time.Minute)); !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "<t:") {
+	if _, err := ticket.Open(req("other"), g, holdings, held, t0.Add(29*time.Minute)); !errors.Is(err, domain.ErrConflict) ||
+		!refusedWith(err, "ticket.open_cooldown", "Unix", t0.Add(30*time.Minute).Unix()) {
 		t.Fatalf("within the wait: %v", err)
 	}
 	if _, err := ticket.Open(req("other"), g, holdings, held, later); err != nil {
 		t.Fatalf("after the wait: %v", err)
 	}
-	if _, err := ticket.Open(req("billing"), g, holdings, held, later); !errors.Is(err, domain.ErrForbidden) || !strings.Contains(err.Error(), "Billing") {
+	if _, err := ticket.Open(req("billing"), g, holdings, held, later); !errors.Is(err, domain.ErrForbidden) ||
+		!refusedWith(err, "ticket.category_limit_reached", "Category", "Billing") {
 		t.Fatalf("a second billing ticket: %v", err)
 	}
 	// An open in flight (its slot taken, its ticket not yet recorded) counts too.

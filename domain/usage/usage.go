@@ -38,10 +38,10 @@ var commandName = regexp.MustCompile(`^[a-z0-9_:\- ]{1,64}$`)
 // Record validates a use and returns its event.
 func Record(g domain.GuildID, u domain.UserID, command string, at time.Time) (domain.Event, error) {
 	if g.IsZero() || u.IsZero() {
-		return nil, domain.Refuse(domain.ErrInvalid, "a command use needs a guild and a user")
+		return nil, domain.Refuse(domain.ErrInvalid, "usage.guild_or_user_missing")
 	}
 	if !commandName.MatchString(command) {
-		return nil, domain.Refuse(domain.ErrInvalid, "a command name is 1-64 lower-case letters, digits, spaces, ':', '-' or '_'")
+		return nil, domain.Refuse(domain.ErrInvalid, "usage.command_name_invalid")
 	}
 	return CommandUsed{Guild: g, User: u, Command: command, Day: Day(at), At: at.UTC()}, nil
 }

@@ -70,7 +70,7 @@ func twentyConcurrentOpens(t *testing.T, store *eventstore.Store, numbers app.Nu
 		case errors.Is(err, domain.ErrForbidden):
 			refused++
 			var re *domain.RuleError
-			if !errors.As(err, &re) || re.Message == "" {
+			if !errors.As(err, &re) || re.Key != "ticket.limit_reached" {
 				t.Errorf("a refusal without a message: %v", err)
 			}
 		default:

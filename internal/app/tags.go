@@ -79,7 +79,7 @@ func (a *App) PostTag(ctx context.Context, id domain.TicketID, by ticket.Partici
 	}
 	t, ok := lib.Get(name)
 	if !ok {
-		return tag.Tag{}, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("there is no tag %q: /tags list shows them", tag.Normalize(name)))
+		return tag.Tag{}, domain.Refuse(domain.ErrNotFound, "app.tag_unknown", "Tag", tag.Normalize(name))
 	}
 	_, err = a.updateTicket(ctx, id, m, "", func(tk ticket.Ticket, now time.Time) ([]domain.Event, error) {
 		return tk.PostTag(by, t.Name, now)

@@ -291,7 +291,7 @@ func (a *App) ChangeCategory(ctx context.Context, id domain.TicketID, by ticket.
 			return nil, err
 		}
 		if _, ok := s.Category(category); !ok {
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("this server has no category %q", category))
+			return nil, domain.Refuse(domain.ErrInvalid, "app.category_unknown", "Category", category)
 		}
 		return evs, nil
 	})

@@ -56,7 +56,7 @@ type Receipt struct {
 // EraseUser erases a person's data everywhere.
 func (x *Eraser) EraseUser(ctx context.Context, user domain.UserID, m app.Meta) (Receipt, error) {
 	if user.IsZero() {
-		return Receipt{}, domain.Refuse(domain.ErrInvalid, "erase whom?")
+		return Receipt{}, domain.Refuse(domain.ErrInvalid, "privacy.erase_user_missing")
 	}
 	return x.erase(ctx, "user:"+user.String(), m)
 }
@@ -64,7 +64,7 @@ func (x *Eraser) EraseUser(ctx context.Context, user domain.UserID, m app.Meta) 
 // EraseGuild erases the personal data of every ticket of a server.
 func (x *Eraser) EraseGuild(ctx context.Context, g domain.GuildID, m app.Meta) (Receipt, error) {
 	if g.IsZero() {
-		return Receipt{}, domain.Refuse(domain.ErrInvalid, "erase which server?")
+		return Receipt{}, domain.Refuse(domain.ErrInvalid, "privacy.erase_guild_missing")
 	}
 	return x.erase(ctx, "guild:"+g.String(), m)
 }

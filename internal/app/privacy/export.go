@@ -115,7 +115,7 @@ const withheldOthers = "personal data of another person"
 // manifest comes last. asOf, when not zero, leaves out later events.
 func (x *Exporter) ExportUser(ctx context.Context, w io.Writer, user domain.UserID, asOf time.Time) (Manifest, error) {
 	if user.IsZero() {
-		return Manifest{}, domain.Refuse(domain.ErrInvalid, "which user?")
+		return Manifest{}, domain.Refuse(domain.ErrInvalid, "privacy.export_user_missing")
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	m := Manifest{Included: map[string]int{}, TicketsOpened: []string{}}

@@ -118,7 +118,7 @@ func (im *Importer) Import(ctx context.Context, path string, trust Trust) (Impor
 		return res, err
 	}
 	if !empty {
-		return res, domain.Refuse(domain.ErrConflict, "an export is imported into an empty instance; this one holds events")
+		return res, domain.Refuse(domain.ErrConflict, "privacy.import_not_empty")
 	}
 	// The lines appended are the lines checked: the file is read again, so
 	// each line is compared with the digest taken when it was checked.
