@@ -37,7 +37,7 @@ func (b *Bot) aboutRoutes(r handler.Router) {
 			values := e.StringSelectMenuInteractionData().Values
 			ch, msg, err := aboutRef(e.Vars)
 			if err != nil || len(values) != 1 {
-				return reply{}, domain.Refuse(domain.ErrInvalid, "pick one category")
+				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.pick_one_category")
 			}
 			return b.aboutFlow(ctx, a, values[0], ch, msg, nil, nil)
 		})
@@ -46,7 +46,7 @@ func (b *Bot) aboutRoutes(r handler.Router) {
 		return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 			ch, msg, err := aboutRef(e.Vars)
 			if err != nil {
-				return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no message")
+				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.form_no_message")
 			}
 			return b.aboutFlow(ctx, a, e.Vars["category"], ch, msg, nil, formAnswers(e.Data))
 		})
@@ -72,13 +72,13 @@ func (b *Bot) aboutFlow(ctx context.Context, a actor, category string, ch, id sn
 	ref := ch.String() + "/" + id.String()
 	cats := s.Categories()
 	if category == "" && len(cats) > 1 {
-		return categoryPicker(idAboutCategory+ref, cats), nil
+		return categoryPicker(a.locale, idAboutCategory+ref, cats), nil
 	}
 	if category == "" && len(cats) == 1 {
 		category = cats[0].Key
 	}
 	if c, ok := s.Category(category); ok && len(c.Questions) > 0 && answers == nil {
-		m := formModal(c)
+		m := formModal(a.locale, c)
 		m.CustomID = idAboutForm + c.Key + "/" + ref
 		return reply{modal: &m}, nil
 	}
@@ -86,18 +86,20 @@ func (b *Bot) aboutFlow(ctx context.Context, a actor, category string, ch, id sn
 		// The picker and the form come from where the menu was used: a
 		// message anywhere else (a crafted custom id) is not theirs to quote.
 		if domain.ChannelID(ch) != a.channel {
-			return reply{}, domain.Refuse(domain.ErrNotFound, "that message is not in this channel")
+			return reply{}, domain.Refuse(domain.ErrNotFound, "bot.errors.message_not_in_channel")
 		}
 		if msg, err = b.messageHere(ctx, a.guild, ch, id); err != nil {
 			return reply{}, err
 		}
 	}
+	// The topic and the quote are stored with the ticket (and exported):
+	// like what people write, they are not translated.
 	o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: a.user, OpenerName: a.username, Roles: a.roles, Category: category,
 		Topic: "About a message by " + msg.Author.EffectiveName(), Answers: answers, About: quote(a.guild, *msg), Meta: a.meta()})
 	if err != nil {
 		return reply{}, err
 	}
-	return b.openedReply(o, ""), nil
+	return b.openedReply(a.locale, o, 0), nil
 }
 
 // messageHere reads a message again by its ids, refusing one that is not in
@@ -109,7 +111,7 @@ func (b *Bot) messageHere(ctx context.Context, g domain.GuildID, ch, id snowflak
 	}
 	gc, ok := c.(discord.GuildChannel)
 	if !ok || gc.GuildID() != snowflake.ID(g) {
-		return nil, domain.Refuse(domain.ErrNotFound, "that message is not in this server")
+		return nil, domain.Refuse(domain.ErrNotFound, "bot.errors.message_not_in_server")
 	}
 	return b.client.Rest.GetMessage(ch, id, rest.WithCtx(ctx))
 }

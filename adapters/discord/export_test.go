@@ -5,6 +5,9 @@ import (
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/handler"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/ticketify/ticketify/domain"
 )
 
 // AddPanickingCommand registers /name, whose work panics with a value that
@@ -19,3 +22,9 @@ func (b *Bot) AddPanickingCommand(name, carried string) {
 
 // ShardRetryDelay is the first pause before a refused shard is tried again.
 var ShardRetryDelay = &shardRetryDelay
+
+// DiscordLocaleOf is a server's language in Discord as the bot's cache
+// knows it (from GUILD_CREATE and GUILD_UPDATE), as the language it speaks.
+func (b *Bot) DiscordLocaleOf(guild snowflake.ID) string {
+	return b.discordGuildLocale(domain.GuildID(guild)).Tag()
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/projections"
 )
 
@@ -48,8 +49,10 @@ var styles = map[string]discord.ButtonStyle{"primary": discord.ButtonStylePrimar
 	"success": discord.ButtonStyleSuccess, "danger": discord.ButtonStyleDanger}
 
 // panelMessage is a panel as Discord shows it: its embed, and its buttons
-// (rows of five) or one select menu of its categories.
-func panelMessage(p guild.Panel) ([]discord.Embed, []discord.LayoutComponent) {
+// (rows of five) or one select menu of its categories. Its title, text and
+// labels are the server's own words; only the menu's placeholder is ours,
+// in the server's channel language (l).
+func panelMessage(l i18n.Locale, p guild.Panel) ([]discord.Embed, []discord.LayoutComponent) {
 	color := p.Color
 	if color == 0 {
 		color = 0x5865F2
@@ -66,7 +69,7 @@ func panelMessage(p guild.Panel) ([]discord.Embed, []discord.LayoutComponent) {
 			o.Emoji = emojiOf(b.Emoji)
 			opts = append(opts, o)
 		}
-		return []discord.Embed{embed}, []discord.LayoutComponent{discord.NewActionRow(discord.NewStringSelectMenu(idPanelCategory, "What is your ticket about?", opts...))}
+		return []discord.Embed{embed}, []discord.LayoutComponent{discord.NewActionRow(discord.NewStringSelectMenu(idPanelCategory, l.T("bot.panel.select_placeholder"), opts...))}
 	}
 	var row []discord.InteractiveComponent
 	for i, b := range p.Buttons {
@@ -92,7 +95,7 @@ func (r *Reactor) postPanel(ctx context.Context, e projections.Event, ev guild.P
 	if !ok {
 		return nil // removed since
 	}
-	embeds, rows := panelMessage(p)
+	embeds, rows := panelMessage(r.bot.channelLocale(s), p)
 	msg, err := r.rest.CreateMessage(snowflake.ID(ev.Channel), discord.MessageCreate{Embeds: embeds, Components: rows,
 		Nonce: nonce("panel", ev.Panel, ev.Channel.String(), strconv.FormatInt(e.Position, 10)), EnforceNonce: true,
 		AllowedMentions: &discord.AllowedMentions{}}, rest.WithCtx(ctx))
@@ -118,7 +121,7 @@ func (r *Reactor) editPanel(ctx context.Context, ev guild.PanelSaved) error {
 	if !ok {
 		return nil
 	}
-	embeds, rows := panelMessage(p)
+	embeds, rows := panelMessage(r.bot.channelLocale(s), p)
 	for _, post := range s.PanelPosts(p.Key) {
 		_, err := r.rest.UpdateMessage(snowflake.ID(post.Channel), snowflake.ID(post.Message),
 			discord.MessageUpdate{Embeds: &embeds, Components: &rows}, rest.WithCtx(ctx))

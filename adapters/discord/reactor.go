@@ -21,6 +21,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/projections"
@@ -154,14 +155,22 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			if p, ok := t.PendingCloseRequest(); !ok || p.N != ev.N {
 				return nil // answered or replaced meanwhile
 			}
-			text := fmt.Sprintf("🔔 <@%s>, <@%s> asks whether this ticket can be closed%s", t.Opener(), ev.By, reasonSuffix(ev.Personal.Reason))
+			l, err := r.channelLocale(ctx, t.Guild())
+			if err != nil {
+				return err
+			}
+			text := l.T("bot.channel.close_request", "Opener", t.Opener(), "By", ev.By)
+			if strings.TrimSpace(ev.Personal.Reason) != "" {
+				text = l.T("bot.channel.close_request_reason", "Opener", t.Opener(), "By", ev.By, "Reason", ev.Personal.Reason)
+			}
 			if !ev.Deadline.IsZero() {
-				text += fmt.Sprintf("\nWithout an answer it closes <t:%d:R>.", ev.Deadline.Unix())
+				text += "\n" + l.T("bot.channel.close_request_deadline", "Unix", ev.Deadline.Unix())
 			}
 			ids := string(t.ID()) + "/" + strconv.Itoa(ev.N)
-			_, err := r.rest.CreateMessage(ch, discord.MessageCreate{Content: text,
+			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{Content: text,
 				Components: []discord.LayoutComponent{discord.NewActionRow(
-					discord.NewSuccessButton("Accept and close", idAcceptClose+ids), discord.NewSecondaryButton("Keep it open", idDenyClose+ids))},
+					discord.NewSuccessButton(l.T("bot.channel.close_request_accept"), idAcceptClose+ids),
+					discord.NewSecondaryButton(l.T("bot.channel.close_request_keep"), idDenyClose+ids))},
 				Nonce: nonce("close-request", string(t.ID()), strconv.Itoa(ev.N)), EnforceNonce: true,
 				AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
 			}, rest.WithCtx(ctx))
@@ -182,8 +191,12 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 					requester = q.By
 				}
 			}
+			l, err := r.channelLocale(ctx, t.Guild())
+			if err != nil {
+				return err
+			}
 			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
-				Content: fmt.Sprintf("📨 <@%s>: <@%s> denied the close request; the ticket stays open.", requester, ev.By),
+				Content: l.T("bot.channel.close_request_denied", "Requester", requester, "By", ev.By),
 				Nonce:   nonce("close-denied", string(t.ID()), strconv.Itoa(ev.N)), EnforceNonce: true,
 				AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(requester)}},
 			}, rest.WithCtx(ctx))
@@ -196,13 +209,20 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 				return err
 			}
 			roles := make([]snowflake.ID, 0, len(s.StaffRolesFor(t.Category())))
-			mention := ""
+			var mentioned []string
 			for _, role := range s.StaffRolesFor(t.Category()) {
 				roles = append(roles, snowflake.ID(role))
-				mention += fmt.Sprintf("<@&%s> ", role)
+				mentioned = append(mentioned, fmt.Sprintf("<@&%s>", role))
+			}
+			// Because is the automation's reason as it was recorded (stored:
+			// not translated).
+			l := r.bot.channelLocale(s)
+			text := l.T("bot.channel.reminder", "Because", e.Actor.Because)
+			if len(mentioned) > 0 {
+				text = l.T("bot.channel.reminder_roles", "Roles", strings.Join(mentioned, " "), "Because", e.Actor.Because)
 			}
 			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
-				Content:         fmt.Sprintf("🔔 %sthis ticket is waiting for a staff answer (%s).", mention, e.Actor.Because),
+				Content:         text,
 				Nonce:           nonce("reminded", string(t.ID()), strconv.FormatInt(e.Version, 10)),
 				EnforceNonce:    true,
 				AllowedMentions: &discord.AllowedMentions{Roles: roles},
@@ -214,10 +234,13 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			if t.Status() != ticket.StatusOpen {
 				return nil
 			}
-			_, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-				Content: fmt.Sprintf("⏰ <@%s>, this ticket closes <t:%d:R> for inactivity (%s) unless you write here or keep it open.",
-					t.Opener(), ev.ClosesAt.Unix(), e.Actor.Because),
-				Components:      []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton("Keep open", idKeepOpen+string(t.ID())))},
+			l, err := r.channelLocale(ctx, t.Guild())
+			if err != nil {
+				return err
+			}
+			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
+				Content:         l.T("bot.channel.inactivity_warning", "Opener", t.Opener(), "Unix", ev.ClosesAt.Unix(), "Because", e.Actor.Because),
+				Components:      []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton(l.T("bot.channel.keep_open"), idKeepOpen+string(t.ID())))},
 				Nonce:           nonce("warned", string(t.ID()), strconv.FormatInt(e.Version, 10)),
 				EnforceNonce:    true,
 				AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
@@ -231,8 +254,12 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 			if e.Erased || ev.Personal.Text == "" {
 				return nil // erased before it was posted: nothing to say
 			}
+			l, err := r.channelLocale(ctx, t.Guild())
+			if err != nil {
+				return err
+			}
 			msg, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-				Content: fmt.Sprintf("💬 <@%s> (from the dashboard): %s", ev.By, ev.Personal.Text),
+				Content: l.T("bot.channel.dashboard_reply", "User", ev.By, "Text", ev.Personal.Text),
 				Nonce:   replyNonce(ev.Reply), EnforceNonce: true,
 				AllowedMentions: &discord.AllowedMentions{}, // their name shows; nobody is pinged
 			}, rest.WithCtx(ctx))
@@ -296,14 +323,53 @@ func (r *Reactor) tellStaff(ctx context.Context, id domain.TicketID, action, rea
 	if err != nil || s.LogChannel() == 0 {
 		return
 	}
+	l := r.bot.channelLocale(s)
 	_, err = r.rest.CreateMessage(snowflake.ID(s.LogChannel()), discord.MessageCreate{
-		Content: fmt.Sprintf("⚠️ Ticket #%d: could not %s on Discord (%s). Check the bot's permissions.", t.Number(), action, reason),
+		Content: l.T("bot.log.failed", "Number", t.Number(), "Action", actionSaid(l, action), "Reason", reason),
 		Nonce:   nonce("failed", string(id), action), EnforceNonce: true,
 		AllowedMentions: &discord.AllowedMentions{},
 	}, rest.WithCtx(ctx))
 	if err != nil {
 		r.bot.logger.Warn("telling staff about a failure failed", "ticket", id, "err", err)
 	}
+}
+
+// actions name the reactor's actions (as do records them, in English) in
+// the failure notice staff read in the log channel.
+var actions = map[string]string{
+	"create channel":                           "bot.log.action_create_channel",
+	"move the channel to its new category":     "bot.log.action_move",
+	"keep other staff out of a claimed ticket": "bot.log.action_claim",
+	"let staff back into an unclaimed ticket":  "bot.log.action_unclaim",
+	"hand the channel over":                    "bot.log.action_transfer",
+	"add member":                               "bot.log.action_add_member",
+	"remove member":                            "bot.log.action_remove_member",
+	"rename":                                   "bot.log.action_rename",
+	"close":                                    "bot.log.action_close",
+	"post close request":                       "bot.log.action_close_request",
+	"say a close request was denied":           "bot.log.action_close_request_denied",
+	"remind staff":                             "bot.log.action_remind",
+	"warn of auto-close":                       "bot.log.action_warn",
+	"reopen":                                   "bot.log.action_reopen",
+	"post a reply from the dashboard":          "bot.log.action_dashboard_reply",
+	"delete closed channel":                    "bot.log.action_delete_channel",
+}
+
+// actionSaid is an action's name in the log channel's language.
+func actionSaid(l i18n.Locale, action string) string {
+	if key, ok := actions[action]; ok {
+		return l.T(key)
+	}
+	return action
+}
+
+// channelLocale is the language of the server's channels (Bot.channelLocale).
+func (r *Reactor) channelLocale(ctx context.Context, g domain.GuildID) (i18n.Locale, error) {
+	s, err := r.bot.app.Settings(ctx, g)
+	if err != nil {
+		return i18n.Locale{}, err
+	}
+	return r.bot.channelLocale(s), nil
 }
 
 // permanent reports a 4xx other than 429: retrying cannot help.
@@ -320,6 +386,10 @@ func describe(err error) string {
 	var re *rest.Error
 	if errors.As(err, &re) && re.Response != nil {
 		return fmt.Sprintf("Discord answered %d %s", re.Response.StatusCode, strings.TrimSpace(re.Message))
+	}
+	var rule *domain.RuleError
+	if errors.As(err, &rule) { // recorded on the ticket: in English, like everything stored
+		return i18n.Locale{}.Message(rule.Key, rule.Args)
 	}
 	return err.Error()
 }
@@ -563,8 +633,12 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 	if err != nil {
 		return err
 	}
+	// The welcome is for everyone in the channel: the server's channel
+	// language, whoever opened it. The server's own welcome, the topic and
+	// the form's questions and answers are people's words, as written.
+	l := r.bot.channelLocale(s)
 	words := s.MessagesFor(t.Category())
-	description := fmt.Sprintf("Thanks <@%s>, staff will be with you shortly.", t.Opener())
+	description := l.T("bot.welcome.thanks", "User", t.Opener())
 	if words.Welcome != "" {
 		description = guild.Fill(words.Welcome, placeholders(s, t))
 	}
@@ -573,9 +647,9 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 		content += fmt.Sprintf(" <@&%s>", role)
 		pinged = append(pinged, snowflake.ID(role))
 	}
-	embed := discord.Embed{Title: fmt.Sprintf("Ticket #%d", t.Number()), Color: 0x5865F2, Description: description}
+	embed := discord.Embed{Title: l.T("bot.welcome.title", "Number", t.Number()), Color: 0x5865F2, Description: description}
 	if opened.Personal.Topic != "" {
-		embed.Fields = append(embed.Fields, discord.EmbedField{Name: "Topic", Value: opened.Personal.Topic})
+		embed.Fields = append(embed.Fields, discord.EmbedField{Name: l.T("bot.welcome.topic"), Value: opened.Personal.Topic})
 	}
 	for _, a := range opened.Personal.Answers {
 		embed.Fields = append(embed.Fields, discord.EmbedField{Name: a.Question, Value: a.Answer})
@@ -583,8 +657,8 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 	_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
 		Content: content, Embeds: []discord.Embed{embed},
 		Components: []discord.LayoutComponent{discord.NewActionRow(
-			discord.NewSuccessButton("Claim", idClaim+string(t.ID())),
-			discord.NewDangerButton("Close", idClose+string(t.ID())))},
+			discord.NewSuccessButton(l.T("bot.welcome.claim"), idClaim+string(t.ID())),
+			discord.NewDangerButton(l.T("bot.welcome.close"), idClose+string(t.ID())))},
 		Nonce: nonce("welcome", string(t.ID()), ch.String()), EnforceNonce: true,
 		AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}, Roles: pinged},
 	}, rest.WithCtx(ctx))
@@ -650,9 +724,10 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 				return err
 			}
 		}
+		l := r.bot.channelLocale(s)
 		if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-			Content:    closedLine(ev, because),
-			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton("Reopen", idReopen+string(t.ID())))},
+			Content:    closedLine(l, ev, because),
+			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton(l.T("bot.channel.reopen"), idReopen+string(t.ID())))},
 			Nonce:      nonce("closed", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},
 		}, rest.WithCtx(ctx)); err != nil {
@@ -668,13 +743,16 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 			}
 		}
 	}
+	// The opener's direct messages too: outside an interaction, their own
+	// language is not known.
+	l := r.bot.channelLocale(s)
 	if f := s.Feedback(); f.Enabled && current && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer
-		if err := r.askRating(ctx, t, f, version); err != nil {
+		if err := r.askRating(ctx, l, t, f, version); err != nil {
 			return err
 		}
 	}
 	if s.TranscriptDM() && current {
-		if err := r.sendTranscriptDM(ctx, t, version); err != nil {
+		if err := r.sendTranscriptDM(ctx, l, t, version); err != nil {
 			return err
 		}
 	}
@@ -686,7 +764,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 // Discord refuses (the opener closed their DMs or left every server with
 // the bot) is recorded on the ticket once and not tried again; the nonce
 // keeps a redelivered close from sending it twice.
-func (r *Reactor) sendTranscriptDM(ctx context.Context, t ticket.Ticket, version int64) error {
+func (r *Reactor) sendTranscriptDM(ctx context.Context, l i18n.Locale, t ticket.Ticket, version int64) error {
 	p, err := r.bot.app.Profile(ctx, t.Opener())
 	if err != nil {
 		return err
@@ -698,9 +776,9 @@ func (r *Reactor) sendTranscriptDM(ctx context.Context, t ticket.Ticket, version
 	if err != nil {
 		return err
 	}
-	err = r.dmOpener(ctx, t, func(where string) discord.MessageCreate {
+	err = r.dmOpener(ctx, l, t, func(where string) discord.MessageCreate {
 		return discord.MessageCreate{
-			Content: fmt.Sprintf("📄 Your ticket #%d in %s was closed; here is its transcript. (You can stop these with /privacy.)", t.Number(), where),
+			Content: l.T("bot.dm.transcript", "Number", t.Number(), "Server", where),
 			Files:   []*discord.File{file},
 			Nonce:   nonce("transcript-dm", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},
@@ -720,10 +798,11 @@ func (r *Reactor) logClose(ctx context.Context, s guild.Settings, t ticket.Ticke
 		if err != nil {
 			return err
 		}
-		embed := discord.Embed{Title: fmt.Sprintf("Ticket #%d closed", t.Number()), Color: 0xED4245, Fields: []discord.EmbedField{
-			{Name: "Opened by", Value: fmt.Sprintf("<@%s>", t.Opener())}, {Name: "Closed by", Value: closer(ev)},
-			{Name: "Reason", Value: orDash(closeReason(ev, because))},
-			{Name: "Opened", Value: fmt.Sprintf("<t:%d:f>", t.OpenedAt().Unix())}, {Name: "Closed", Value: fmt.Sprintf("<t:%d:f>", ev.At.Unix())}}}
+		l := r.bot.channelLocale(s)
+		embed := discord.Embed{Title: l.T("bot.log.title", "Number", t.Number()), Color: 0xED4245, Fields: []discord.EmbedField{
+			{Name: l.T("bot.log.opened_by"), Value: fmt.Sprintf("<@%s>", t.Opener())}, {Name: l.T("bot.log.closed_by"), Value: closer(l, ev)},
+			{Name: l.T("bot.log.reason"), Value: orDash(closeReason(ev, because))},
+			{Name: l.T("bot.log.opened"), Value: fmt.Sprintf("<t:%d:f>", t.OpenedAt().Unix())}, {Name: l.T("bot.log.closed"), Value: fmt.Sprintf("<t:%d:f>", ev.At.Unix())}}}
 		_, err = r.rest.CreateMessage(log, discord.MessageCreate{Embeds: []discord.Embed{embed},
 			Files: []*discord.File{file},
 			Nonce: nonce("log", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true, AllowedMentions: &discord.AllowedMentions{}},
@@ -735,18 +814,25 @@ func (r *Reactor) logClose(ctx context.Context, s guild.Settings, t ticket.Ticke
 	return nil
 }
 
-// closedLine is what the channel is told when the ticket closes.
-func closedLine(ev ticket.Closed, because string) string {
-	if ev.By.IsZero() {
-		return "🔒 Closed automatically" + reasonSuffix(because)
+// closedLine is what the channel is told when the ticket closes. An
+// automatic close's reason (because) is the automation's, as recorded:
+// stored, so not translated.
+func closedLine(l i18n.Locale, ev ticket.Closed, because string) string {
+	switch {
+	case ev.By.IsZero() && strings.TrimSpace(because) == "":
+		return l.T("bot.channel.closed_automatically")
+	case ev.By.IsZero():
+		return l.T("bot.channel.closed_automatically_reason", "Reason", because)
+	case strings.TrimSpace(ev.Personal.Reason) == "":
+		return l.T("bot.channel.closed", "User", ev.By)
 	}
-	return fmt.Sprintf("🔒 Closed by <@%s>%s", ev.By, reasonSuffix(ev.Personal.Reason))
+	return l.T("bot.channel.closed_reason", "User", ev.By, "Reason", ev.Personal.Reason)
 }
 
 // closer names who closed a ticket, for the log channel.
-func closer(ev ticket.Closed) string {
+func closer(l i18n.Locale, ev ticket.Closed) string {
 	if ev.By.IsZero() {
-		return "Ticketify (automatic)"
+		return l.T("bot.log.automatic")
 	}
 	return fmt.Sprintf("<@%s>", ev.By)
 }
@@ -765,9 +851,9 @@ func closeReason(ev ticket.Closed, because string) string {
 // the ticket's channel. A refused DM is recorded on the ticket once: the
 // nonce keeps a redelivered close from asking twice, and the refusal is
 // not retried.
-func (r *Reactor) askRating(ctx context.Context, t ticket.Ticket, f guild.Feedback, version int64) error {
+func (r *Reactor) askRating(ctx context.Context, l i18n.Locale, t ticket.Ticket, f guild.Feedback, version int64) error {
 	if f.ByDM {
-		err := r.askRatingByDM(ctx, t, version)
+		err := r.askRatingByDM(ctx, l, t, version)
 		if err == nil || !permanent(err) {
 			return err
 		}
@@ -780,7 +866,7 @@ func (r *Reactor) askRating(ctx context.Context, t ticket.Ticket, f guild.Feedba
 		return nil
 	}
 	_, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-		Content:    fmt.Sprintf("⭐ <@%s>, how did we do? Rate this ticket (you can change it for %d hours).", t.Opener(), int(ticket.FeedbackWindow.Hours())),
+		Content:    l.N("bot.channel.rating", int(ticket.FeedbackWindow.Hours()), "Opener", t.Opener()),
 		Components: []discord.LayoutComponent{ratingButtons(t.ID())},
 		Nonce:      nonce("rate", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 		AllowedMentions: &discord.AllowedMentions{Users: []snowflake.ID{snowflake.ID(t.Opener())}},
@@ -791,11 +877,10 @@ func (r *Reactor) askRating(ctx context.Context, t ticket.Ticket, f guild.Feedba
 // askRatingByDM sends the rating question to the opener's direct messages,
 // naming the server and the ticket (nothing else of it: a DM outlives the
 // ticket's channel).
-func (r *Reactor) askRatingByDM(ctx context.Context, t ticket.Ticket, version int64) error {
-	return r.dmOpener(ctx, t, func(where string) discord.MessageCreate {
+func (r *Reactor) askRatingByDM(ctx context.Context, l i18n.Locale, t ticket.Ticket, version int64) error {
+	return r.dmOpener(ctx, l, t, func(where string) discord.MessageCreate {
 		return discord.MessageCreate{
-			Content: fmt.Sprintf("⭐ Your ticket #%d in %s was closed. How did we do? Rate it (you can change it for %d hours).",
-				t.Number(), where, int(ticket.FeedbackWindow.Hours())),
+			Content:    l.N("bot.dm.rating", int(ticket.FeedbackWindow.Hours()), "Number", t.Number(), "Server", where),
 			Components: []discord.LayoutComponent{ratingButtons(t.ID())},
 			Nonce:      nonce("rate-dm", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},
@@ -805,12 +890,12 @@ func (r *Reactor) askRatingByDM(ctx context.Context, t ticket.Ticket, version in
 
 // dmOpener sends a ticket's opener a direct message, made for the name of
 // the ticket's server ("a server" when the bot does not know it).
-func (r *Reactor) dmOpener(ctx context.Context, t ticket.Ticket, message func(where string) discord.MessageCreate) error {
+func (r *Reactor) dmOpener(ctx context.Context, l i18n.Locale, t ticket.Ticket, message func(where string) discord.MessageCreate) error {
 	dm, err := r.rest.CreateDMChannel(snowflake.ID(t.Opener()), rest.WithCtx(ctx))
 	if err != nil {
 		return err
 	}
-	where := "a server"
+	where := l.T("bot.dm.a_server")
 	if name := r.bot.guildName(t.Guild()); name != "" {
 		where = name
 	}

@@ -3,8 +3,6 @@ package discord
 import (
 	"context"
 	"errors"
-	"fmt"
-	"github.com/ticketify/ticketify/internal/i18n"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +21,7 @@ import (
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/internal/platform/tracing"
 	"github.com/ticketify/ticketify/projections/ticketviews"
@@ -41,11 +40,17 @@ type reply struct {
 	then func(ctx context.Context) (reply, bool)
 }
 
-func ephemeral(format string, args ...any) reply {
-	return reply{content: fmt.Sprintf(format, args...), ephemeral: true}
-}
+// ephemeral is a private answer, in the person's language (its text comes
+// from actor.locale's catalogue).
+func ephemeral(text string) reply { return reply{content: text, ephemeral: true} }
 
-func public(format string, args ...any) reply { return reply{content: fmt.Sprintf(format, args...)} }
+// public is an answer everyone in the channel sees. It is an answer all the
+// same, so it speaks the language of the person who asked (actor.locale),
+// not the server's channel language: it answers them, and everything the
+// bot posts by itself in the channel (the welcome, a close's notice with
+// its Reopen button, the close request, warnings) is in the channel
+// language.
+func public(text string) reply { return reply{content: text} }
 
 func (r reply) create() discord.MessageCreate {
 	m := discord.MessageCreate{Content: r.content, Embeds: r.embeds, Components: r.components, Files: r.files,
@@ -148,9 +153,9 @@ func (b *Bot) answering(next handler.Handler) handler.Handler {
 		use := useOf(e)
 		a, inGuild := actorOf(e, use.source)
 		if !inGuild && !use.direct {
-			return e.CreateMessage(ephemeral("Ticketify works inside servers.").create())
+			return e.CreateMessage(ephemeral(a.locale.T("bot.errors.servers_only")).create())
 		}
-		r := &responder{e: e, respond: e.Respond, ephemeralDefer: !use.publicDefer}
+		r := &responder{e: e, respond: e.Respond, ephemeralDefer: !use.publicDefer, locale: a.locale}
 		created := *e.InteractionCreate
 		created.Respond = r.answer
 		ctx, cancel := context.WithTimeout(context.WithValue(b.work, actorKey{}, a), 60*time.Second)
@@ -343,6 +348,7 @@ type responder struct {
 	e              *handler.InteractionEvent // the event as disgo gave it (its REST methods)
 	respond        events.InteractionResponderFunc
 	ephemeralDefer bool
+	locale         i18n.Locale // the person's: the language of its own notes
 
 	mu       sync.Mutex
 	deferred bool
@@ -380,7 +386,7 @@ func (r *responder) answer(t discord.InteractionResponseType, data discord.Inter
 	}
 	m, ok := data.(discord.MessageCreate)
 	if t == discord.InteractionResponseTypeModal || !ok { // a form cannot follow a deferral
-		m = ephemeral("That took longer than Discord allows for opening a form; please try again.").create()
+		m = ephemeral(r.locale.T("bot.errors.form_too_late")).create()
 	}
 	if !r.ephemeralDefer && m.Flags.Has(discord.MessageFlagEphemeral) {
 		// A private answer after a public deferral: replace it with a private note.
@@ -430,23 +436,23 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 	case err == nil:
 		return r
 	case errors.As(err, &rule):
-		return ephemeral("%s", a.locale.Message(rule.Key, rule.Args))
+		return ephemeral(a.locale.Message(rule.Key, rule.Args))
 	case errors.Is(err, ticketviews.ErrNotFound):
-		return ephemeral("This only works inside a ticket channel.")
+		return ephemeral(a.locale.T("bot.errors.not_a_ticket"))
 	case errors.Is(err, errViewsBehind):
-		return ephemeral("Ticketify is still catching up after a restart; nothing was changed. Please try again in a moment.")
+		return ephemeral(a.locale.T("bot.errors.catching_up"))
 	case errors.Is(err, eventstore.ErrConcurrency):
-		return ephemeral("Too many changes to this at once; please try again.")
+		return ephemeral(a.locale.T("bot.errors.concurrency"))
 	case errors.Is(err, eventstore.ErrUnavailable):
-		return ephemeral("Ticketify's database is not answering right now; nothing was changed. Please try again in a moment.")
+		return ephemeral(a.locale.T("bot.errors.database_down"))
 	default:
 		var p *panics.Error
 		if errors.As(err, &p) {
 			b.logger.Error("interaction failed: a bug", "interaction", a.id, "err", err, "stack", p.Stack)
-			return ephemeral("Something went wrong on our side. (reference %s)", a.id)
+			return ephemeral(a.locale.T("bot.errors.bug", "Reference", a.id))
 		}
 		b.logger.Error("interaction failed", "interaction", a.id, "err", err)
-		return ephemeral("Something went wrong; nothing was changed. (reference %s)", a.id)
+		return ephemeral(a.locale.T("bot.errors.failed", "Reference", a.id))
 	}
 }
 
@@ -454,26 +460,26 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 func (b *Bot) notFound(e *handler.InteractionEvent) error {
 	markUnknown(e.Ctx)
 	b.logger.Info("unknown interaction", "interaction", e.ID().String(), "type", e.Type())
-	return e.CreateMessage(ephemeral("I don't know that command or button. It may be from an older version of Ticketify.").create())
+	return e.CreateMessage(ephemeral(i18n.Of(string(e.Locale())).T("bot.errors.unknown_interaction")).create())
 }
 
 // foreignIDListener answers components and modals whose custom id does not
 // start with "/": the router ignores those, and an unanswered interaction
 // would fail in the user's client without a word.
 func (b *Bot) foreignIDListener() bot.EventListener {
-	answer := func(id snowflake.ID, customID string, create func(discord.MessageCreate, ...rest.RequestOpt) error) {
+	answer := func(id snowflake.ID, customID string, locale discord.Locale, create func(discord.MessageCreate, ...rest.RequestOpt) error) {
 		if strings.HasPrefix(customID, "/") {
 			return
 		}
 		b.logger.Info("interaction with an unknown custom id", "interaction", id.String(), "custom_id_length", len(customID))
-		_ = create(ephemeral("I don't know that button or form. It may be from an older version of Ticketify.").create())
+		_ = create(ephemeral(i18n.Of(string(locale)).T("bot.errors.unknown_component")).create())
 	}
 	return &events.ListenerAdapter{
 		OnComponentInteraction: func(e *events.ComponentInteractionCreate) {
-			answer(e.ID(), e.Data.CustomID(), e.CreateMessage)
+			answer(e.ID(), e.Data.CustomID(), e.Locale(), e.CreateMessage)
 		},
 		OnModalSubmit: func(e *events.ModalSubmitInteractionCreate) {
-			answer(e.ID(), e.Data.CustomID, e.CreateMessage)
+			answer(e.ID(), e.Data.CustomID, e.Locale(), e.CreateMessage)
 		},
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ticketify/ticketify/internal/i18n"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/ticketify/ticketify/domain/tag"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 
@@ -48,6 +48,9 @@ const (
 	idEraseForm     = "/form/erase-guild"
 	closeReasonID   = "reason"
 	eraseConfirmID  = "confirm"
+	// eraseWord is what a server's manager types to confirm erasing its
+	// data: the same word in every language (the form's sentences keep it).
+	eraseWord = "ERASE"
 )
 
 func (b *Bot) routes() *handler.Mux {
@@ -60,22 +63,22 @@ func (b *Bot) routes() *handler.Mux {
 			if err := b.app.Close(ctx, id, p, reason, a.meta()); err != nil {
 				return reply{}, err
 			}
-			return public("🔒 Ticket closed by <@%s>%s", a.user, reasonSuffix(reason)), nil
+			return public(ticketClosedSaid(a.locale, a.user, reason)), nil
 		}))
 		r.SlashCommand("/claim", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
-			return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
+			return public(a.locale.T("bot.ticket.claimed", "User", a.user)), b.app.Claim(ctx, id, p, a.meta())
 		}))
 		r.SlashCommand("/move", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			key := strings.TrimSpace(d.String("category"))
 			if err := b.app.ChangeCategory(ctx, id, p, key, a.meta()); err != nil {
 				return reply{}, err
 			}
-			return public("📂 <@%s> moved this ticket to category **%s**.", a.user, key), nil
+			return public(a.locale.T("bot.ticket.moved", "User", a.user, "Category", key)), nil
 		}))
 		r.SlashCommand("/transfer", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			to, isMember := d.OptMember("user")
 			if !isMember {
-				return reply{}, domain.Refuse(domain.ErrInvalid, "that person is not a member of this server")
+				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.not_a_member")
 			}
 			roles := make([]domain.RoleID, 0, len(to.RoleIDs))
 			for _, r := range to.RoleIDs {
@@ -86,45 +89,45 @@ func (b *Bot) routes() *handler.Mux {
 			if err := b.app.Transfer(ctx, id, p, guild.Member{User: who, Roles: roles, ManageServer: manages}, a.meta()); err != nil {
 				return reply{}, err
 			}
-			return public("🤝 <@%s> handed this ticket to <@%s>.", a.user, who), nil
+			return public(a.locale.T("bot.ticket.transferred", "User", a.user, "To", who)), nil
 		}))
 		r.SlashCommand("/unclaim", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
-			return public("↩️ <@%s> unclaimed this ticket.", a.user), b.app.Unclaim(ctx, id, p, a.meta())
+			return public(a.locale.T("bot.ticket.unclaimed", "User", a.user)), b.app.Unclaim(ctx, id, p, a.meta())
 		}))
 		r.SlashCommand("/add", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			who := domain.UserID(d.User("user").ID)
-			return public("➕ <@%s> added <@%s>.", a.user, who), b.app.AddMember(ctx, id, p, who, a.meta())
+			return public(a.locale.T("bot.ticket.added", "User", a.user, "Member", who)), b.app.AddMember(ctx, id, p, who, a.meta())
 		}))
 		r.SlashCommand("/remove", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			who := domain.UserID(d.User("user").ID)
-			return public("➖ <@%s> removed <@%s>.", a.user, who), b.app.RemoveMember(ctx, id, p, who, a.meta())
+			return public(a.locale.T("bot.ticket.removed", "User", a.user, "Member", who)), b.app.RemoveMember(ctx, id, p, who, a.meta())
 		}))
 		r.SlashCommand("/rename", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			name := ticket.NormalizeName(d.String("name"))
-			return public("✏️ <@%s> renamed this ticket to **%s**.", a.user, name), b.app.Rename(ctx, id, p, name, a.meta())
+			return public(a.locale.T("bot.ticket.renamed", "User", a.user, "Name", name)), b.app.Rename(ctx, id, p, name, a.meta())
 		}))
 		r.SlashCommand("/priority", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			level, err := ticket.ParsePriority(d.String("level"))
 			if err != nil {
-				return reply{}, domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
+				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.priority_unknown")
 			}
-			return public("🚩 <@%s> set the priority to **%s**.", a.user, level), b.app.SetPriority(ctx, id, p, level, a.meta())
+			return public(a.locale.T("bot.ticket.priority_set", "User", a.user, "Priority", prioritySaid(a.locale, level))), b.app.SetPriority(ctx, id, p, level, a.meta())
 		}))
 		r.SlashCommand("/note", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			if err := b.app.AddNote(ctx, id, p, d.String("text"), a.meta()); err != nil {
 				return reply{}, err
 			}
-			return ephemeral("📝 Note added. Staff read it on the ticket's dashboard page; it is not posted here."), nil
+			return ephemeral(a.locale.T("bot.ticket.note_added")), nil
 		}))
 		r.SlashCommand("/reopen", b.ticketCmd(func(ctx context.Context, a actor, _ discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
-			return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
+			return public(a.locale.T("bot.ticket.reopened", "User", a.user)), b.app.Reopen(ctx, id, p, a.meta())
 		}))
 		r.SlashCommand("/close-request", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			after, err := parseAfter(d.String("after"))
 			if err != nil {
 				return reply{}, err
 			}
-			return ephemeral("Close request sent: the opener can accept or deny it."), b.app.RequestClose(ctx, id, p, d.String("reason"), after, a.meta())
+			return ephemeral(a.locale.T("bot.ticket.close_request_sent")), b.app.RequestClose(ctx, id, p, d.String("reason"), after, a.meta())
 		}))
 		r.SlashCommand("/transcript", b.ticketCmd(b.transcript))
 	})
@@ -136,34 +139,34 @@ func (b *Bot) routes() *handler.Mux {
 					roles = append(roles, domain.RoleID(r.ID))
 				}
 			}
-			return "Staff roles saved.", b.app.SetStaffRoles(ctx, a.guild, a.member(), roles, a.meta())
+			return a.locale.T("bot.setup.staff_roles_saved"), b.app.SetStaffRoles(ctx, a.guild, a.member(), roles, a.meta())
 		}))
 		r.SlashCommand("/category-add", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			c := guild.Category{Key: d.String("key"), Name: d.String("name")}
 			if ch, ok := d.OptChannel("discord-category"); ok {
 				c.DiscordCategory = domain.ChannelID(ch.ID)
 			}
-			return fmt.Sprintf("Category **%s** added.", c.Name), b.app.AddCategory(ctx, a.guild, a.member(), c, a.meta())
+			return a.locale.T("bot.setup.category_added", "Category", c.Name), b.app.AddCategory(ctx, a.guild, a.member(), c, a.meta())
 		}))
 		r.SlashCommand("/category-question", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			q := guild.Question{Label: d.String("label"), Required: d.Bool("required"), Long: d.Bool("long")}
 			c, err := b.app.AddQuestion(ctx, a.guild, a.member(), d.String("key"), q, a.meta())
-			return fmt.Sprintf("Question added to **%s** (%d of %d).", c.Name, len(c.Questions), guild.MaxQuestions), err
+			return a.locale.T("bot.setup.question_added", "Category", c.Name, "N", len(c.Questions), "Max", guild.MaxQuestions), err
 		}))
 		r.SlashCommand("/category-remove", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
-			return "Category removed.", b.app.RemoveCategory(ctx, a.guild, a.member(), d.String("key"), a.meta())
+			return a.locale.T("bot.setup.category_removed"), b.app.RemoveCategory(ctx, a.guild, a.member(), d.String("key"), a.meta())
 		}))
 		r.SlashCommand("/log-channel", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			ch := domain.ChannelID(d.Channel("channel").ID)
-			return fmt.Sprintf("Close summaries will go to <#%s>.", ch), b.app.SetLogChannel(ctx, a.guild, a.member(), ch, a.meta())
+			return a.locale.T("bot.setup.log_channel", "Channel", ch), b.app.SetLogChannel(ctx, a.guild, a.member(), ch, a.meta())
 		}))
 		r.SlashCommand("/limit", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("tickets")
-			return fmt.Sprintf("Members may now have %d open ticket(s).", n), b.app.SetTicketLimit(ctx, a.guild, a.member(), n, a.meta())
+			return a.locale.N("bot.setup.limit", n), b.app.SetTicketLimit(ctx, a.guild, a.member(), n, a.meta())
 		}))
 		r.SlashCommand("/retention", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			days := d.Int("days")
-			return fmt.Sprintf("Closed tickets' transcripts are now kept %d days.", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
+			return a.locale.N("bot.setup.retention", days), b.app.SetRetention(ctx, a.guild, a.member(), days, a.meta())
 		}))
 		r.SlashCommand("/auto-close", b.setupCmd(b.setupAutoClose))
 		r.SlashCommand("/support-hours", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
@@ -171,7 +174,7 @@ func (b *Bot) routes() *handler.Mux {
 			if err != nil {
 				return "", err
 			}
-			return "Support hours: " + h.String() + ".", b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
+			return a.locale.T("bot.setup.support_hours", "Hours", supportHoursSaid(a.locale, h)), b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
 		}))
 		r.SlashCommand("/category-overflow", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			s, err := b.app.Settings(ctx, a.guild)
@@ -187,7 +190,7 @@ func (b *Bot) routes() *handler.Mux {
 			if d.Bool("clear") {
 				overflow = nil
 			}
-			return fmt.Sprintf("Category %q overflows into %d Discord categor(ies) when its own is full.", key, len(overflow)),
+			return a.locale.N("bot.setup.overflow", len(overflow), "Category", key),
 				b.app.SetCategoryOverflow(ctx, a.guild, a.member(), key, overflow, a.meta())
 		}))
 		r.SlashCommand("/category-team", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
@@ -207,12 +210,12 @@ func (b *Bot) routes() *handler.Mux {
 			if d.Bool("clear") {
 				roles, only = nil, false
 			}
-			said := fmt.Sprintf("Category %q: the server's staff handle its tickets.", key)
+			said := a.locale.T("bot.setup.team_staff", "Category", key)
 			switch {
 			case len(roles) > 0 && only:
-				said = fmt.Sprintf("Category %q: only %s (and admins) see and handle its tickets.", key, mentions(roles, "<@&%s>"))
+				said = a.locale.T("bot.setup.team_only", "Category", key, "Roles", mentions(a.locale, roles, "<@&%s>"))
 			case len(roles) > 0:
-				said = fmt.Sprintf("Category %q: %s also see and handle its tickets.", key, mentions(roles, "<@&%s>"))
+				said = a.locale.T("bot.setup.team_also", "Category", key, "Roles", mentions(a.locale, roles, "<@&%s>"))
 			}
 			return said, b.app.SetCategoryTeam(ctx, a.guild, a.member(), key, roles, only, a.meta())
 		}))
@@ -245,88 +248,91 @@ func (b *Bot) routes() *handler.Mux {
 			if d.Bool("no-ping") {
 				m.Ping = nil
 			}
-			return "Messages saved: the next tickets use them.", b.app.SetMessages(ctx, a.guild, a.member(), category, m, a.meta())
+			return a.locale.T("bot.setup.messages_saved"), b.app.SetMessages(ctx, a.guild, a.member(), category, m, a.meta())
 		}))
 		r.SlashCommand("/claim-mode", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			mode, err := guild.ParseClaimMode(d.String("mode"))
 			if err != nil {
 				return "", err
 			}
-			where := "In this server"
+			said := a.locale.T("bot.setup.claim_mode", "Mode", claimModeSaid(a.locale, mode))
 			if c := d.String("category"); c != "" {
-				where = fmt.Sprintf("In category %q", c)
+				said = a.locale.T("bot.setup.claim_mode_category", "Category", c, "Mode", claimModeSaid(a.locale, mode))
 			}
-			return fmt.Sprintf("%s, claiming a ticket is now %s (for claims from now on).", where, mode), b.app.SetClaimMode(ctx, a.guild, a.member(), d.String("category"), mode, a.meta())
+			return said, b.app.SetClaimMode(ctx, a.guild, a.member(), d.String("category"), mode, a.meta())
 		}))
 		r.SlashCommand("/threads", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
-			where := "In this server"
-			if c := d.String("category"); c != "" {
-				where = fmt.Sprintf("In category %q", c)
-			}
+			category := d.String("category")
 			ch, ok := d.OptChannel("channel") // resolved by Discord among this server's text channels
 			switch {
+			case d.Bool("off") && category == "":
+				return a.locale.T("bot.setup.threads_off"), b.app.SetThreadMode(ctx, a.guild, a.member(), category, 0, a.meta())
 			case d.Bool("off"):
-				return where + ", new tickets get channels of their own again; tickets made as threads stay threads.",
-					b.app.SetThreadMode(ctx, a.guild, a.member(), d.String("category"), 0, a.meta())
+				return a.locale.T("bot.setup.threads_off_category", "Category", category),
+					b.app.SetThreadMode(ctx, a.guild, a.member(), category, 0, a.meta())
 			case !ok:
-				return "", domain.Refuse(domain.ErrInvalid, "name the text channel the ticket threads go under, or turn thread mode off")
+				return "", domain.Refuse(domain.ErrInvalid, "bot.errors.threads_channel_needed")
 			case ch.Type != discord.ChannelTypeGuildText:
-				return "", domain.Refuse(domain.ErrInvalid, "ticket threads go under a text channel")
+				return "", domain.Refuse(domain.ErrInvalid, "bot.errors.threads_text_channel")
 			}
 			if owner, err := b.ticketOf(ctx, ch.ID); err != nil || owner != "" {
-				return "", cmp.Or(err, domain.Refuse(domain.ErrInvalid, "that is a ticket's own channel: choose a support channel"))
+				return "", cmp.Or(err, domain.Refuse(domain.ErrInvalid, "bot.errors.threads_ticket_channel"))
 			}
-			return fmt.Sprintf("%s, new tickets are now private threads under <#%s>. %s", where, ch.ID, threadModeNeeds),
+			said := a.locale.T("bot.setup.threads_on", "Channel", ch.ID, "Needs", a.locale.T("bot.setup.threads_needs"))
+			if category != "" {
+				said = a.locale.T("bot.setup.threads_on_category", "Category", category, "Channel", ch.ID, "Needs", a.locale.T("bot.setup.threads_needs"))
+			}
+			return said,
 				b.app.SetThreadMode(ctx, a.guild, a.member(), d.String("category"), domain.ChannelID(ch.ID), a.meta())
 		}))
 		r.SlashCommand("/cooldown", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")
-			said := "Members may open tickets one after another."
+			said := a.locale.T("bot.setup.cooldown_off")
 			if n > 0 {
-				said = fmt.Sprintf("A member waits %s after opening a ticket before opening another.", guild.Hours(time.Duration(n)*time.Minute))
+				said = a.locale.T("bot.setup.cooldown", "Period", hoursSaid(a.locale, time.Duration(n)*time.Minute))
 			}
 			return said, b.app.SetOpenCooldown(ctx, a.guild, a.member(), n, a.meta())
 		}))
 		r.SlashCommand("/category-limit", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			key, n := d.String("category"), d.Int("limit")
-			said := fmt.Sprintf("Category %q follows the server's limit only.", key)
+			said := a.locale.T("bot.setup.category_limit_off", "Category", key)
 			if n > 0 {
-				said = fmt.Sprintf("A member may have %d open ticket(s) of category %q.", n, key)
+				said = a.locale.N("bot.setup.category_limit", n, "Category", key)
 			}
 			return said, b.app.SetCategoryLimit(ctx, a.guild, a.member(), key, n, a.meta())
 		}))
 		r.SlashCommand("/reminder", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")
-			said := "Staff are no longer reminded of tickets waiting for an answer."
+			said := a.locale.T("bot.setup.reminder_off")
 			if n > 0 {
-				said = fmt.Sprintf("Staff roles are pinged once when a ticket has waited %s for a staff answer.", guild.Hours(time.Duration(n)*time.Minute))
+				said = a.locale.T("bot.setup.reminder", "Period", hoursSaid(a.locale, time.Duration(n)*time.Minute))
 			}
 			return said, b.app.SetReminder(ctx, a.guild, a.member(), n, a.meta())
 		}))
 		r.SlashCommand("/feedback", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			f := guild.Feedback{Enabled: d.Bool("enabled"), ByDM: d.String("where") == "dm"}
-			said := "Openers are no longer asked to rate their tickets."
+			said := a.locale.T("bot.setup.feedback_off")
 			switch {
 			case f.Enabled && f.ByDM:
-				said = "Openers are now asked by direct message to rate their ticket when it closes (in its channel when they do not accept direct messages)."
+				said = a.locale.T("bot.setup.feedback_dm")
 			case f.Enabled:
-				said = "Openers are now asked in the ticket's channel to rate it when it closes."
+				said = a.locale.T("bot.setup.feedback_channel")
 			}
 			return said, b.app.SetFeedback(ctx, a.guild, a.member(), f, a.meta())
 		}))
 		r.SlashCommand("/transcript-dm", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
-			said := "Openers no longer get their transcript by direct message."
+			said := a.locale.T("bot.setup.transcript_dm_off")
 			if on {
-				said = "Openers now get their ticket's transcript by direct message when it closes (unless they refused it with /privacy)."
+				said = a.locale.T("bot.setup.transcript_dm_on")
 			}
 			return said, b.app.SetTranscriptDM(ctx, a.guild, a.member(), on, a.meta())
 		}))
 		r.SlashCommand("/close-on-leave", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
-			said := "Members leaving the server no longer close their tickets."
+			said := a.locale.T("bot.setup.close_on_leave_off")
 			if on {
-				said = "A member leaving the server now closes the tickets they opened."
+				said = a.locale.T("bot.setup.close_on_leave_on")
 			}
 			return said, b.app.SetCloseOnLeave(ctx, a.guild, a.member(), on, a.meta())
 		}))
@@ -357,11 +363,11 @@ func (b *Bot) routes() *handler.Mux {
 					return "", err
 				}
 			}
-			return fmt.Sprintf("Panel **%s** saved; `/setup panel name:%s` posts it, and its posts follow its changes.", p.Key, p.Key),
+			return a.locale.T("bot.setup.panel_saved", "Panel", p.Key),
 				b.app.SavePanel(ctx, a.guild, a.member(), p, a.meta())
 		}))
 		r.SlashCommand("/panel-remove", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
-			return fmt.Sprintf("Panel **%s** removed (its posts stay until you delete them).", d.String("name")),
+			return a.locale.T("bot.setup.panel_removed", "Panel", d.String("name")),
 				b.app.RemovePanel(ctx, a.guild, a.member(), d.String("name"), a.meta())
 		}))
 		r.SlashCommand("/show", b.cmdShowSettings)
@@ -379,13 +385,13 @@ func (b *Bot) routes() *handler.Mux {
 	r.SelectMenuComponent(idPanelCategory, b.selPanelCategory)
 	r.Modal(idOpenForm+"{category}", b.modalOpen)
 	r.ButtonComponent(idClaim+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
-		return public("🙋 <@%s> claimed this ticket.", a.user), b.app.Claim(ctx, id, p, a.meta())
+		return public(a.locale.T("bot.ticket.claimed", "User", a.user)), b.app.Claim(ctx, id, p, a.meta())
 	}))
 	r.ButtonComponent(idReopen+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
-		return public("🔓 <@%s> reopened this ticket.", a.user), b.app.Reopen(ctx, id, p, a.meta())
+		return public(a.locale.T("bot.ticket.reopened", "User", a.user)), b.app.Reopen(ctx, id, p, a.meta())
 	}))
 	r.ButtonComponent(idKeepOpen+"{ticket}", b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
-		return public("⏳ <@%s> kept this ticket open; the inactivity period starts again.", a.user), b.app.KeepOpen(ctx, id, p, a.meta())
+		return public(a.locale.T("bot.ticket.kept_open", "User", a.user)), b.app.KeepOpen(ctx, id, p, a.meta())
 	}))
 	r.ButtonComponent(idAcceptClose+"{ticket}/{n}", b.btnAnswerCloseRequest(true))
 	r.ButtonComponent(idDenyClose+"{ticket}/{n}", b.btnAnswerCloseRequest(false))
@@ -400,13 +406,6 @@ func (b *Bot) routes() *handler.Mux {
 	r.Use(b.answering)
 	r.Error(b.errorHandler)
 	return r
-}
-
-func reasonSuffix(reason string) string {
-	if strings.TrimSpace(reason) == "" {
-		return "."
-	}
-	return ": " + reason
 }
 
 // ticketInChannel finds the ticket whose channel the interaction came from;
@@ -444,7 +443,7 @@ func (b *Bot) btnTicket(w func(ctx context.Context, a actor, id domain.TicketID,
 		return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 			id, err := domain.ParseTicketID(e.Vars["ticket"])
 			if err != nil {
-				return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
+				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.button_no_ticket")
 			}
 			p, err := b.buttonParticipant(ctx, a)
 			if err != nil {
@@ -483,13 +482,13 @@ func (b *Bot) openFlow(ctx context.Context, a actor, category, topic string) (re
 	}
 	cats := s.Categories()
 	if category == "" && len(cats) > 1 {
-		return categoryPicker(idPanelCategory, cats), nil
+		return categoryPicker(a.locale, idPanelCategory, cats), nil
 	}
 	if category == "" && len(cats) == 1 {
 		category = cats[0].Key
 	}
 	if c, ok := s.Category(category); ok && len(c.Questions) > 0 {
-		m := formModal(c)
+		m := formModal(a.locale, c)
 		return reply{modal: &m}, nil
 	}
 	return b.open(ctx, a, category, topic, nil)
@@ -501,7 +500,7 @@ func (b *Bot) open(ctx context.Context, a actor, category, topic string, answers
 	if err != nil {
 		return reply{}, err
 	}
-	return b.openedReply(o, ""), nil
+	return b.openedReply(a.locale, o, 0), nil
 }
 
 // cmdOpenFor is /ticket open-for <user> [topic] [category]: staff open a
@@ -510,28 +509,37 @@ func (b *Bot) cmdOpenFor(d discord.SlashCommandInteractionData, e *handler.Comma
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		who, ok := d.OptUser("user")
 		if _, member := d.OptMember("user"); !ok || !member {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "that person is not a member of this server")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.not_a_member")
 		}
 		if who.Bot {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "a bot does not get tickets")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.bot_no_tickets")
 		}
 		o, err := b.app.OpenTicket(ctx, app.OpenTicket{Guild: a.guild, Opener: domain.UserID(who.ID), OpenerName: who.Username, By: a.member(),
 			Category: d.String("category"), Topic: d.String("topic"), Meta: a.meta()})
 		if err != nil {
 			return reply{}, err
 		}
-		return b.openedReply(o, fmt.Sprintf(" for <@%s>", who.ID)), nil
+		return b.openedReply(a.locale, o, domain.UserID(who.ID)), nil
 	})
 }
 
 // openedReply answers an open at once; the reactor creates the channel, and
-// the answer is edited to link it once it exists.
-func (b *Bot) openedReply(o app.Opened, forWhom string) reply {
-	r := ephemeral("🎫 Ticket #%d opened%s; its channel appears in a moment.%s", o.Number, forWhom, awayNotice(o))
+// the answer is edited to link it once it exists. forWhom is the member
+// staff opened it for (zero: the opener themselves).
+func (b *Bot) openedReply(l i18n.Locale, o app.Opened, forWhom domain.UserID) reply {
+	said := l.T("bot.ticket.opened", "Number", o.Number)
+	if !forWhom.IsZero() {
+		said = l.T("bot.ticket.opened_for", "Number", o.Number, "User", forWhom)
+	}
+	r := ephemeral(said + awayNotice(l, o))
 	r.then = func(ctx context.Context) (reply, bool) {
 		for ctx.Err() == nil {
 			if v, err := b.views.Get(ctx, string(o.Ticket)); err == nil && v.Channel != "" {
-				return ephemeral("🎫 Ticket #%d opened%s: <#%s>%s", o.Number, forWhom, v.Channel, awayNotice(o)), true
+				said := l.T("bot.ticket.opened_in", "Number", o.Number, "Channel", v.Channel)
+				if !forWhom.IsZero() {
+					said = l.T("bot.ticket.opened_for_in", "Number", o.Number, "User", forWhom, "Channel", v.Channel)
+				}
+				return ephemeral(said + awayNotice(l, o)), true
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -542,28 +550,29 @@ func (b *Bot) openedReply(o app.Opened, forWhom string) reply {
 
 // awayNotice tells a member who opened outside support hours when staff are
 // back.
-func awayNotice(o app.Opened) string {
+func awayNotice(l i18n.Locale, o app.Opened) string {
 	switch {
 	case !o.OutsideHours:
 		return ""
 	case o.NextOpening.IsZero():
-		return "\n🌙 Our team is away right now; they will answer when they are back."
+		return "\n" + l.T("bot.ticket.away")
 	}
-	return fmt.Sprintf("\n🌙 Our team is away right now; they are back <t:%d:F> (<t:%d:R>).", o.NextOpening.Unix(), o.NextOpening.Unix())
+	return "\n" + l.T("bot.ticket.away_until", "Unix", o.NextOpening.Unix())
 }
 
 // categoryPicker asks which category to open in; the select's custom id
 // says what answers it (idPanelCategory, or a message context menu's).
-func categoryPicker(customID string, cats []guild.Category) reply {
+func categoryPicker(l i18n.Locale, customID string, cats []guild.Category) reply {
 	var opts []discord.StringSelectMenuOption
 	for _, c := range cats {
-		opts = append(opts, discord.NewStringSelectMenuOption(c.Name, c.Key))
+		opts = append(opts, discord.NewStringSelectMenuOption(c.Name, c.Key)) // the server's own names
 	}
-	return reply{content: "What is your ticket about?", ephemeral: true, components: []discord.LayoutComponent{
-		discord.NewActionRow(discord.NewStringSelectMenu(customID, "Pick a category", opts...))}}
+	return reply{content: l.T("bot.ticket.pick_category"), ephemeral: true, components: []discord.LayoutComponent{
+		discord.NewActionRow(discord.NewStringSelectMenu(customID, l.T("bot.ticket.pick_category_placeholder"), opts...))}}
 }
 
-func formModal(c guild.Category) discord.ModalCreate {
+// formModal is a category's form, titled in the opener's language.
+func formModal(l i18n.Locale, c guild.Category) discord.ModalCreate {
 	var comps []discord.LayoutComponent
 	for i, q := range c.Questions {
 		input := discord.NewShortTextInput(fmt.Sprintf("q%d", i))
@@ -575,10 +584,7 @@ func formModal(c guild.Category) discord.ModalCreate {
 		input.MaxLength = ticket.MaxAnswerLength
 		comps = append(comps, discord.NewLabel(q.Label, input))
 	}
-	title := "Open a ticket: " + c.Name
-	if len(title) > 45 {
-		title = title[:45]
-	}
+	title := truncateRunes(l.T("bot.ticket.open_form_title", "Category", c.Name), 45) // Discord's limit for a modal's title
 	return discord.ModalCreate{CustomID: idOpenForm + c.Key, Title: title, Components: comps}
 }
 
@@ -592,7 +598,7 @@ func (b *Bot) selPanelCategory(d discord.SelectMenuInteractionData, e *handler.C
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		values := e.StringSelectMenuInteractionData().Values
 		if len(values) != 1 {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "pick one category")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.pick_one_category")
 		}
 		return b.openFlow(ctx, a, values[0], "")
 	})
@@ -622,7 +628,7 @@ func (b *Bot) btnClose(_ discord.ButtonInteractionData, e *handler.ComponentEven
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		id, err := domain.ParseTicketID(e.Vars["ticket"])
 		if err != nil {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no ticket")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.button_no_ticket")
 		}
 		p, err := b.buttonParticipant(ctx, a)
 		if err != nil {
@@ -633,8 +639,8 @@ func (b *Bot) btnClose(_ discord.ButtonInteractionData, e *handler.ComponentEven
 		}
 		input := discord.NewParagraphTextInput(closeReasonID)
 		input.Required, input.MaxLength = false, ticket.MaxReasonLength
-		m := discord.ModalCreate{CustomID: idCloseForm + e.Vars["ticket"], Title: "Close this ticket",
-			Components: []discord.LayoutComponent{discord.NewLabel("Reason (optional)", input)}}
+		m := discord.ModalCreate{CustomID: idCloseForm + e.Vars["ticket"], Title: a.locale.T("bot.ticket.close_form_title"),
+			Components: []discord.LayoutComponent{discord.NewLabel(a.locale.T("bot.ticket.close_form_reason"), input)}}
 		return reply{modal: &m}, nil
 	})
 }
@@ -646,7 +652,7 @@ func (b *Bot) btnRate(_ discord.ButtonInteractionData, e *handler.ComponentEvent
 		id, err := domain.ParseTicketID(e.Vars["ticket"])
 		stars, serr := strconv.Atoi(e.Vars["stars"])
 		if err != nil || serr != nil || stars < 1 || stars > 5 {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no rating")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.button_no_rating")
 		}
 		p, err := b.buttonParticipant(ctx, a)
 		if err != nil {
@@ -661,8 +667,8 @@ func (b *Bot) btnRate(_ discord.ButtonInteractionData, e *handler.ComponentEvent
 		}
 		input := discord.NewParagraphTextInput(rateCommentID)
 		input.Required, input.MaxLength = false, ticket.MaxFeedbackComment
-		m := discord.ModalCreate{CustomID: idRateForm + e.Vars["ticket"] + "/" + e.Vars["stars"], Title: fmt.Sprintf("Your rating: %s", starsOf(stars)),
-			Components: []discord.LayoutComponent{discord.NewLabel("A comment (optional)", input)}}
+		m := discord.ModalCreate{CustomID: idRateForm + e.Vars["ticket"] + "/" + e.Vars["stars"], Title: a.locale.T("bot.rating.form_title", "Stars", starsOf(stars)),
+			Components: []discord.LayoutComponent{discord.NewLabel(a.locale.T("bot.rating.form_comment"), input)}}
 		return reply{modal: &m}, nil
 	})
 }
@@ -672,7 +678,7 @@ func (b *Bot) modalRate(e *handler.ModalEvent) error {
 		id, err := domain.ParseTicketID(e.Vars["ticket"])
 		stars, serr := strconv.Atoi(e.Vars["stars"])
 		if err != nil || serr != nil {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no rating")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.form_no_rating")
 		}
 		p, err := b.buttonParticipant(ctx, a)
 		if err != nil {
@@ -681,7 +687,7 @@ func (b *Bot) modalRate(e *handler.ModalEvent) error {
 		if err := b.app.Rate(ctx, id, p, stars, e.Data.Text(rateCommentID), a.meta()); err != nil {
 			return reply{}, err
 		}
-		return ephemeral("Thank you! You rated this ticket %s; you can change it for %d hours.", starsOf(stars), int(ticket.FeedbackWindow.Hours())), nil
+		return ephemeral(a.locale.N("bot.rating.thanks", int(ticket.FeedbackWindow.Hours()), "Stars", starsOf(stars))), nil
 	})
 }
 
@@ -692,7 +698,7 @@ func (b *Bot) modalClose(e *handler.ModalEvent) error {
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		id, err := domain.ParseTicketID(e.Vars["ticket"])
 		if err != nil {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "this form belongs to no ticket")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.form_no_ticket")
 		}
 		p, err := b.buttonParticipant(ctx, a)
 		if err != nil {
@@ -702,7 +708,7 @@ func (b *Bot) modalClose(e *handler.ModalEvent) error {
 		if err := b.app.Close(ctx, id, p, reason, a.meta()); err != nil {
 			return reply{}, err
 		}
-		return public("🔒 Ticket closed by <@%s>%s", a.user, reasonSuffix(reason)), nil
+		return public(ticketClosedSaid(a.locale, a.user, reason)), nil
 	})
 }
 
@@ -712,7 +718,7 @@ func (b *Bot) setupCmd(change func(context.Context, actor, discord.SlashCommandI
 	return func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 		return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 			done, err := change(ctx, a, d)
-			return ephemeral("✅ %s", done), err
+			return ephemeral("✅ " + done), err
 		})
 	}
 }
@@ -720,7 +726,8 @@ func (b *Bot) setupCmd(change func(context.Context, actor, discord.SlashCommandI
 // cmdPanel posts the "Open ticket" panel.
 func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
-		if _, err := b.app.StaffSettings(ctx, a.guild, a.member()); err != nil {
+		s, err := b.app.StaffSettings(ctx, a.guild, a.member())
+		if err != nil {
 			return reply{}, err
 		}
 		ch := snowflake.ID(a.channel)
@@ -731,16 +738,20 @@ func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.Command
 			if err := b.app.RequestPanelPost(ctx, a.guild, a.member(), name, domain.ChannelID(ch), a.meta()); err != nil {
 				return reply{}, err
 			}
-			return ephemeral("✅ Panel **%s** is being posted in <#%s>; editing it with `/setup panel-save` updates it there.", name, ch), nil
+			return ephemeral(a.locale.T("bot.setup.panel_posting", "Panel", name, "Channel", ch)), nil
 		}
-		_, err := b.client.Rest.CreateMessage(ch, discord.MessageCreate{
-			Embeds:     []discord.Embed{{Title: "Need help?", Description: "Press the button to open a private ticket with our staff.", Color: 0x5865F2}},
-			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton("Open ticket", idPanelOpen).WithEmoji(discord.ComponentEmoji{Name: "🎫"}))},
+		// The plain panel is posted where everyone reads it: in the
+		// server's channel language, as its buttons' later answers are in
+		// each member's.
+		l := b.channelLocale(s)
+		_, err = b.client.Rest.CreateMessage(ch, discord.MessageCreate{
+			Embeds:     []discord.Embed{{Title: l.T("bot.panel.title"), Description: l.T("bot.panel.text"), Color: 0x5865F2}},
+			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton(l.T("bot.panel.open"), idPanelOpen).WithEmoji(discord.ComponentEmoji{Name: "🎫"}))},
 		}, rest.WithCtx(ctx))
 		if err != nil {
 			return reply{}, fmt.Errorf("post panel: %w", err)
 		}
-		return ephemeral("✅ Panel posted in <#%s>.", ch), nil
+		return ephemeral(a.locale.T("bot.setup.panel_posted", "Channel", ch)), nil
 	})
 }
 
@@ -750,25 +761,34 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		if err != nil {
 			return reply{}, err
 		}
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "**Staff roles:** %s\n", mentions(s.StaffRoles(), "<@&%s>"))
-		fmt.Fprintf(&sb, "**Open tickets per member:** %d\n**Transcripts kept:** %d days\n", s.TicketLimit(), s.RetentionDays())
-		if s.LogChannel() != 0 {
-			fmt.Fprintf(&sb, "**Log channel:** <#%s>\n", s.LogChannel())
+		l := a.locale
+		lines := []string{
+			l.T("bot.setup.show_staff_roles", "Roles", mentions(l, s.StaffRoles(), "<@&%s>")),
+			l.T("bot.setup.show_limit", "Limit", s.TicketLimit()),
+			l.N("bot.setup.show_retention", s.RetentionDays()),
 		}
-		fmt.Fprintf(&sb, "**New tickets are:** %s\n", guild.MadeAs(s.ThreadChannel("")))
-		fmt.Fprintf(&sb, "**Auto-close:** %s\n**Close when the opener leaves:** %s\n**Transcript to the opener by DM:** %s\n**Ask for a rating:** %s\n**Staff reminder:** %s\n**Support hours:** %s\n", s.AutoClose(), onOff(s.CloseOnLeave()), onOff(s.TranscriptDM()), s.Feedback(), reminderSaid(s.Reminder()), s.SupportHours())
+		if s.LogChannel() != 0 {
+			lines = append(lines, l.T("bot.setup.show_log_channel", "Channel", s.LogChannel()))
+		}
+		lines = append(lines,
+			l.T("bot.setup.show_made_as", "MadeAs", madeAsSaid(l, s.ThreadChannel(""))),
+			l.T("bot.setup.show_auto_close", "Rule", autoCloseSaid(l, s.AutoClose())),
+			l.T("bot.setup.show_close_on_leave", "OnOff", onOff(l, s.CloseOnLeave())),
+			l.T("bot.setup.show_transcript_dm", "OnOff", onOff(l, s.TranscriptDM())),
+			l.T("bot.setup.show_feedback", "Feedback", feedbackSaid(l, s.Feedback())),
+			l.T("bot.setup.show_reminder", "Reminder", reminderSaid(l, s.Reminder())),
+			l.T("bot.setup.show_support_hours", "Hours", supportHoursSaid(l, s.SupportHours())))
 		for _, c := range s.Categories() {
-			fmt.Fprintf(&sb, "**Category %s** (`%s`): %d question(s)", c.Name, c.Key, len(c.Questions))
+			line := l.N("bot.setup.show_category", len(c.Questions), "Category", c.Name, "Key", c.Key)
 			if own, ok := s.CategoryAutoClose(c.Key); ok {
-				fmt.Fprintf(&sb, "; auto-close %s", own)
+				line += l.T("bot.setup.show_category_auto_close", "Rule", autoCloseSaid(l, own))
 			}
 			if th := s.ThreadChannel(c.Key); th != s.ThreadChannel("") {
-				fmt.Fprintf(&sb, "; its tickets are %s", guild.MadeAs(th))
+				line += l.T("bot.setup.show_category_threads", "MadeAs", madeAsSaid(l, th))
 			}
-			sb.WriteString("\n")
+			lines = append(lines, line)
 		}
-		return ephemeral("%s", sb.String()), nil
+		return ephemeral(strings.Join(lines, "\n") + "\n"), nil
 	})
 }
 
@@ -786,7 +806,7 @@ func parseAfter(s string) (time.Duration, error) {
 	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
 		return d, nil
 	}
-	return 0, domain.Refuse(domain.ErrInvalid, "after is a time like 90m, 24h or 2d")
+	return 0, domain.Refuse(domain.ErrInvalid, "bot.errors.after_format")
 }
 
 // btnAnswerCloseRequest is the Accept or Deny button of a close request.
@@ -795,30 +815,16 @@ func (b *Bot) btnAnswerCloseRequest(accept bool) handler.ButtonComponentHandler 
 		n, err := strconv.Atoi(e.Vars["n"])
 		if err != nil || n < 1 {
 			return b.do(e.Ctx, e, func(context.Context, actor) (reply, error) {
-				return reply{}, domain.Refuse(domain.ErrInvalid, "this button belongs to no close request")
+				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.button_no_close_request")
 			})
 		}
 		return b.btnTicket(func(ctx context.Context, a actor, id domain.TicketID, p ticket.Participant) (reply, error) {
 			if accept {
-				return public("✅ <@%s> accepted the close request.", a.user), b.app.AnswerCloseRequest(ctx, id, p, n, true, a.meta())
+				return public(a.locale.T("bot.ticket.close_request_accepted", "User", a.user)), b.app.AnswerCloseRequest(ctx, id, p, n, true, a.meta())
 			}
-			return public("↩️ <@%s> would rather keep this ticket open.", a.user), b.app.AnswerCloseRequest(ctx, id, p, n, false, a.meta())
+			return public(a.locale.T("bot.ticket.close_request_denied", "User", a.user)), b.app.AnswerCloseRequest(ctx, id, p, n, false, a.meta())
 		})(data, e)
 	}
-}
-
-func reminderSaid(d time.Duration) string {
-	if d == 0 {
-		return "off"
-	}
-	return "after " + guild.Hours(d) + " without a staff answer"
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
 }
 
 // setupAutoClose is /setup auto-close hours [category] [warn-hours]
@@ -827,31 +833,20 @@ func (b *Bot) setupAutoClose(ctx context.Context, a actor, d discord.SlashComman
 	category := d.String("category")
 	if d.Bool("inherit") {
 		if category == "" {
-			return "", domain.Refuse(domain.ErrInvalid, "inherit is for a category: name its key")
+			return "", domain.Refuse(domain.ErrInvalid, "bot.errors.inherit_needs_category")
 		}
-		return fmt.Sprintf("Category `%s` now follows the server's auto-close rule.", category),
+		return a.locale.T("bot.setup.auto_close_inherit", "Category", category),
 			b.app.InheritAutoClose(ctx, a.guild, a.member(), category, a.meta())
 	}
 	rule := guild.AutoClose{AfterMinutes: d.Int("hours") * 60, OnlyWaiting: d.Bool("only-waiting")}
 	if w, ok := d.OptInt("warn-hours"); ok {
 		rule.WarnBeforeMinutes = w * 60
 	}
-	where := "this server's tickets"
+	said := a.locale.T("bot.setup.auto_close", "Rule", autoCloseSaid(a.locale, rule))
 	if category != "" {
-		where = fmt.Sprintf("category `%s`", category)
+		said = a.locale.T("bot.setup.auto_close_category", "Category", category, "Rule", autoCloseSaid(a.locale, rule))
 	}
-	return fmt.Sprintf("Auto-close for %s: %s.", where, rule), b.app.SetAutoClose(ctx, a.guild, a.member(), category, rule, a.meta())
-}
-
-func mentions[T fmt.Stringer](ids []T, format string) string {
-	if len(ids) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, id := range ids {
-		parts = append(parts, fmt.Sprintf(format, id))
-	}
-	return strings.Join(parts, ", ")
+	return said, b.app.SetAutoClose(ctx, a.guild, a.member(), category, rule, a.meta())
 }
 
 func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
@@ -867,7 +862,7 @@ func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
 			case discord.ResolvedMember:
 				who, done = app.BlacklistTarget{User: domain.UserID(t.User.ID)}, fmt.Sprintf("<@%s>", t.User.ID)
 			default:
-				return reply{}, domain.Refuse(domain.ErrInvalid, "pick a user or a role")
+				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.pick_target")
 			}
 			var err error
 			if add {
@@ -876,9 +871,9 @@ func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {
 				err = b.app.Unblacklist(ctx, a.guild, a.member(), who, a.meta())
 			}
 			if add {
-				return ephemeral("⛔ %s may no longer open tickets.", done), err
+				return ephemeral(a.locale.T("bot.blacklist.added", "Who", done)), err
 			}
-			return ephemeral("✅ %s may open tickets again.", done), err
+			return ephemeral(a.locale.T("bot.blacklist.removed", "Who", done)), err
 		})
 	}
 }
@@ -889,8 +884,8 @@ func (b *Bot) cmdBlacklistList(_ discord.SlashCommandInteractionData, e *handler
 		if err != nil {
 			return reply{}, err
 		}
-		return ephemeral("**Blacklisted users:** %s\n**Blacklisted roles:** %s",
-			mentions(s.BlacklistedUsers(), "<@%s>"), mentions(s.BlacklistedRoles(), "<@&%s>")), nil
+		return ephemeral(a.locale.T("bot.blacklist.list",
+			"Users", mentions(a.locale, s.BlacklistedUsers(), "<@%s>"), "Roles", mentions(a.locale, s.BlacklistedRoles(), "<@&%s>"))), nil
 	})
 }
 
@@ -900,26 +895,22 @@ func (b *Bot) cmdPrivacy(_ discord.SlashCommandInteractionData, e *handler.Comma
 		if err != nil {
 			return reply{}, err
 		}
-		link := "the dashboard's **My data** page"
+		l := a.locale
+		link := l.T("bot.privacy.my_data_page")
 		if b.cfg.DashboardURL != "" {
-			link = fmt.Sprintf("[My data](%s/me)", strings.TrimRight(b.cfg.DashboardURL, "/"))
+			link = l.T("bot.privacy.my_data_link", "URL", strings.TrimRight(b.cfg.DashboardURL, "/")+"/me")
 		}
-		r := ephemeral("%s", "**What Ticketify stores about you**\n"+
-			"• your Discord user id, and your username and avatar when you log in or write in a ticket\n"+
-			"• tickets you open (topic, form answers), messages you write in ticket channels (with edits and deletions), close reasons you give\n"+
-			"• which commands and buttons you use, counted per day\n"+
-			"Personal data is encrypted per person and ticket; transcripts are deleted at most 90 days after a ticket closes.\n"+
-			"You can download everything held about you, correct it, or have it erased: see "+link+".")
-		dms := discord.NewSecondaryButton("Don't send me transcripts by DM", idTranscriptDMs+"off")
-		r.content += "\n\nServers can send you your ticket's transcript by direct message when it closes."
+		r := ephemeral(l.T("bot.privacy.stored", "Link", link))
+		dms := discord.NewSecondaryButton(l.T("bot.privacy.refuse_dms_button"), idTranscriptDMs+"off")
+		r.content += "\n\n" + l.T("bot.privacy.transcript_dms")
 		if p.RefusesTranscriptDMs() {
-			dms = discord.NewSecondaryButton("Send me transcripts by DM again", idTranscriptDMs+"on")
-			r.content += " You asked not to get them."
+			dms = discord.NewSecondaryButton(l.T("bot.privacy.accept_dms_button"), idTranscriptDMs+"on")
+			r.content += " " + l.T("bot.privacy.transcript_dms_refused")
 		}
 		row := []discord.InteractiveComponent{dms}
 		if a.manageServer && b.eraseGuild != nil {
-			r.content += "\n\nYou manage this server: before removing Ticketify you can erase every ticket's personal data here."
-			row = append(row, discord.NewDangerButton("Erase this server's data", idEraseGuild))
+			r.content += "\n\n" + l.T("bot.privacy.erase_offer")
+			row = append(row, discord.NewDangerButton(l.T("bot.privacy.erase_button"), idEraseGuild))
 		}
 		r.components = []discord.LayoutComponent{discord.NewActionRow(row...)}
 		return r, nil
@@ -932,16 +923,16 @@ func (b *Bot) btnTranscriptDMs(_ discord.ButtonInteractionData, e *handler.Compo
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		refuse := e.Vars["choice"] == "off"
 		if !refuse && e.Vars["choice"] != "on" {
-			return reply{}, domain.Refuse(domain.ErrInvalid, "unknown choice")
+			return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.unknown_choice")
 		}
 		err := b.app.SetTranscriptDMs(ctx, a.user, refuse, a.meta())
 		if err != nil && !errors.Is(err, domain.ErrUnchanged) {
 			return reply{}, err
 		}
 		if refuse {
-			return ephemeral("%s", "Saved: no server will send you a ticket's transcript by direct message."), nil
+			return ephemeral(a.locale.T("bot.privacy.dms_refused")), nil
 		}
-		return ephemeral("%s", "Saved: servers that offer it will send you your ticket's transcript by direct message when it closes."), nil
+		return ephemeral(a.locale.T("bot.privacy.dms_accepted")), nil
 	})
 }
 
@@ -952,12 +943,12 @@ type GuildEraser func(ctx context.Context, g domain.GuildID, by domain.Actor) (t
 func (b *Bot) btnEraseGuild(_ discord.ButtonInteractionData, e *handler.ComponentEvent) error {
 	return b.do(e.Ctx, e, func(_ context.Context, a actor) (reply, error) {
 		if !a.manageServer {
-			return reply{}, domain.Refuse(domain.ErrForbidden, "only someone with Manage Server can erase this server's data")
+			return reply{}, domain.Refuse(domain.ErrForbidden, "bot.errors.erase_forbidden")
 		}
 		input := discord.NewShortTextInput(eraseConfirmID)
-		input.Required, input.Placeholder = true, "ERASE"
-		m := discord.ModalCreate{CustomID: idEraseForm, Title: "Erase this server's ticket data",
-			Components: []discord.LayoutComponent{discord.NewLabel("Type ERASE: this cannot be undone", input)}}
+		input.Required, input.Placeholder = true, eraseWord // typed as it is, in every language
+		m := discord.ModalCreate{CustomID: idEraseForm, Title: a.locale.T("bot.privacy.erase_form_title"),
+			Components: []discord.LayoutComponent{discord.NewLabel(a.locale.T("bot.privacy.erase_form_label"), input)}}
 		return reply{modal: &m}, nil
 	})
 }
@@ -965,15 +956,15 @@ func (b *Bot) btnEraseGuild(_ discord.ButtonInteractionData, e *handler.Componen
 func (b *Bot) modalEraseGuild(e *handler.ModalEvent) error {
 	return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 		if !a.manageServer || b.eraseGuild == nil {
-			return reply{}, domain.Refuse(domain.ErrForbidden, "only someone with Manage Server can erase this server's data")
+			return reply{}, domain.Refuse(domain.ErrForbidden, "bot.errors.erase_forbidden")
 		}
-		if strings.TrimSpace(e.Data.Text(eraseConfirmID)) != "ERASE" {
-			return ephemeral("Nothing was erased: type ERASE to confirm."), nil
+		if strings.TrimSpace(e.Data.Text(eraseConfirmID)) != eraseWord {
+			return ephemeral(a.locale.T("bot.privacy.erase_not_confirmed")), nil
 		}
 		n, err := b.eraseGuild(ctx, a.guild, domain.Actor{User: a.user, Source: domain.SourceModal})
 		if err != nil {
 			return reply{}, err
 		}
-		return ephemeral("🧹 The personal data of this server's %d tickets was erased: their keys are destroyed.", n), nil
+		return ephemeral(a.locale.N("bot.privacy.erased", n)), nil
 	})
 }

@@ -2,7 +2,6 @@ package discord
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/disgoorg/disgo/discord"
@@ -30,7 +29,7 @@ func (b *Bot) tagRoutes(r handler.Router) {
 		r.SlashCommand("/remove", func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
 			return b.do(e.Ctx, e, func(ctx context.Context, a actor) (reply, error) {
 				name := tag.Normalize(d.String("name"))
-				return ephemeral("Removed the tag **%s**.", name), b.app.RemoveTag(ctx, a.guild, a.member(), name, a.meta())
+				return ephemeral(a.locale.T("bot.tags.removed", "Tag", name)), b.app.RemoveTag(ctx, a.guild, a.member(), name, a.meta())
 			})
 		})
 		r.SlashCommand("/list", b.cmdListTags)
@@ -88,7 +87,7 @@ func (b *Bot) cmdSaveTag(edit bool) handler.SlashCommandHandler {
 			if err := save(ctx, a.guild, a.member(), t, a.meta()); err != nil {
 				return reply{}, err
 			}
-			return ephemeral("Saved the tag **%s**: staff post it in a ticket with `/tag %s`.", t.Name, t.Name), nil
+			return ephemeral(a.locale.T("bot.tags.saved", "Tag", t.Name)), nil
 		})
 	}
 }
@@ -108,19 +107,19 @@ func (b *Bot) cmdListTags(_ discord.SlashCommandInteractionData, e *handler.Comm
 			return reply{}, err
 		}
 		if lib.Len() == 0 {
-			return ephemeral("No tags yet: `/tags add` saves one."), nil
+			return ephemeral(a.locale.T("bot.tags.none")), nil
 		}
 		var sb strings.Builder
-		fmt.Fprintf(&sb, "**%d tags** (post one with `/tag <name>`):\n", lib.Len())
+		sb.WriteString(a.locale.N("bot.tags.list", lib.Len()) + "\n")
 		for i, t := range lib.All() {
 			line := "`" + t.Name + "` "
 			if sb.Len()+len(line) > 1900 {
-				fmt.Fprintf(&sb, "… and %d more (the dashboard lists them all)", lib.Len()-i)
+				sb.WriteString(a.locale.N("bot.tags.more", lib.Len()-i))
 				break
 			}
 			sb.WriteString(line)
 		}
-		return ephemeral("%s", sb.String()), nil
+		return ephemeral(sb.String()), nil
 	})
 }
 

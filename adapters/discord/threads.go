@@ -27,12 +27,9 @@ import (
 // a quiet thread by itself after a week; a change to it then gets 50083, so
 // the thread is unarchived (its lock kept) and the change tried again.
 
-// threadModeNeeds is what a support channel needs, said when thread mode is
-// chosen (Discord's permissions for threads: Send Messages has no effect in
-// them, Send Messages in Threads does).
-const threadModeNeeds = "There, Ticketify needs View Channel, Send Messages in Threads, Create Private Threads, Manage Threads and Embed Links; " +
-	"members need View Channel, Send Messages in Threads and Read Message History (they see only their own threads); " +
-	"staff roles given Manage Threads there see every ticket thread. A category whose own team replaces the staff keeps channels until it has a support channel of its own."
+// What a support channel needs is said when thread mode is chosen
+// (bot.setup.threads_needs; Discord's permissions for threads: Send
+// Messages has no effect in them, Send Messages in Threads does).
 
 // threadArchiveAfter is how long a quiet ticket thread stays in the
 // channel's list before Discord archives it: the longest Discord allows.

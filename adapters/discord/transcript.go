@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/disgoorg/disgo/discord"
 
@@ -21,13 +20,13 @@ func (b *Bot) transcript(ctx context.Context, a actor, _ discord.SlashCommandInt
 		return reply{}, err
 	}
 	if !p.Staff && !t.IsParticipant(a.user) {
-		return reply{}, domain.Refuse(domain.ErrForbidden, "only the ticket's members and staff can read its transcript")
+		return reply{}, domain.Refuse(domain.ErrForbidden, "bot.errors.transcript_forbidden")
 	}
 	file, err := b.transcriptFile(ctx, t, false)
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{content: fmt.Sprintf("📄 Transcript of ticket #%d", t.Number()), ephemeral: true, files: []*discord.File{file}}, nil
+	return reply{content: a.locale.T("bot.ticket.transcript", "Number", t.Number()), ephemeral: true, files: []*discord.File{file}}, nil
 }
 
 // transcriptImagesBudget bounds the archived images a transcript sent as a
@@ -48,7 +47,7 @@ type forOpener bool
 // asked for right after closing holds the close.
 func (b *Bot) transcriptFile(ctx context.Context, t ticket.Ticket, opener forOpener) (*discord.File, error) {
 	if t.TranscriptExpired() {
-		return nil, domain.Refuse(domain.ErrConflict, "this ticket's transcript was deleted when its retention period ended")
+		return nil, domain.Refuse(domain.ErrConflict, "bot.errors.transcript_expired")
 	}
 	if b.synced != nil {
 		if err := b.synced.WaitCaughtUp(ctx); err != nil {
@@ -57,7 +56,7 @@ func (b *Bot) transcriptFile(ctx context.Context, t ticket.Ticket, opener forOpe
 	}
 	tr, err := b.scripts.Get(ctx, string(t.ID()))
 	if errors.Is(err, transcripts.ErrExpired) {
-		return nil, domain.Refuse(domain.ErrConflict, "this ticket's transcript was deleted when its retention period ended")
+		return nil, domain.Refuse(domain.ErrConflict, "bot.errors.transcript_expired")
 	}
 	if err != nil {
 		return nil, err

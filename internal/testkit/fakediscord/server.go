@@ -471,3 +471,20 @@ func (s *Server) writeRateLimited(w http.ResponseWriter, retryAfter time.Duratio
 	w.WriteHeader(http.StatusTooManyRequests)
 	_ = json.NewEncoder(w).Encode(map[string]any{"message": "You are being rate limited.", "retry_after": secs, "global": global})
 }
+
+// SetGuildLocale changes a server's language in Discord (its community
+// setting, preferred_locale) and tells the bot with GUILD_UPDATE, as
+// Discord does.
+func (s *Server) SetGuildLocale(guild Snowflake, locale string) {
+	s.mu.Lock()
+	g, ok := s.guilds[guild]
+	if !ok {
+		s.mu.Unlock()
+		return
+	}
+	g.PreferredLocale = locale
+	update := map[string]any{"id": g.ID, "name": g.Name, "icon": nil, "owner_id": g.OwnerID, "roles": g.Roles,
+		"emojis": []any{}, "features": []string{}, "preferred_locale": locale}
+	s.mu.Unlock()
+	s.dispatch("GUILD_UPDATE", update)
+}

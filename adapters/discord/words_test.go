@@ -1,0 +1,61 @@
+package discord
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/i18n"
+)
+
+// The values the bot writes in a reader's language say in English just
+// what the domain's String methods say (which logs and older answers
+// used), and are translated in German.
+func TestValuesInEnglishAreTheDomainsWords(t *testing.T) {
+	en, de := i18n.Of("en-US"), i18n.Of("de")
+	check := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: got %q, want %q", what, got, want)
+		}
+	}
+	for _, d := range []time.Duration{90 * time.Minute, 72 * time.Hour, 30 * time.Minute, 25*time.Hour + 5*time.Minute} {
+		check(d.String(), hoursSaid(en, d), guild.Hours(d))
+	}
+	for _, a := range []guild.AutoClose{{}, {AfterMinutes: 72 * 60}, {AfterMinutes: 48 * 60, WarnBeforeMinutes: 90, OnlyWaiting: true}} {
+		check(fmt.Sprintf("auto-close %+v", a), autoCloseSaid(en, a), a.String())
+	}
+	for _, f := range []guild.Feedback{{}, {Enabled: true}, {Enabled: true, ByDM: true}} {
+		check(fmt.Sprintf("feedback %+v", f), feedbackSaid(en, f), f.String())
+	}
+	for _, m := range []guild.ClaimMode{guild.ClaimLabel, guild.ClaimHides, guild.ClaimReadOnly} {
+		check("claim mode", claimModeSaid(en, m), m.String())
+	}
+	for _, ch := range []domain.ChannelID{0, 1234} {
+		check("made as", madeAsSaid(en, ch), guild.MadeAs(ch))
+	}
+	for _, p := range []ticket.Priority{ticket.PriorityLow, ticket.PriorityNormal, ticket.PriorityHigh, ticket.PriorityUrgent} {
+		check("priority", prioritySaid(en, p), p.String())
+	}
+	hours := []guild.SupportHours{{}}
+	for _, args := range [][6]string{
+		{"Europe/Berlin", "mon-fri", "09:00", "17:00", "", ""},
+		{"UTC", "mon-fri 09:00-17:00; sat 10:00-14:00", "", "", "2026-12-25,2026-12-26", "refuse"},
+		{"UTC", "sun", "10:00", "12:00", "2026-12-25", ""},
+	} {
+		h, err := guild.ParseSupportHours(args[0], args[1], args[2], args[3], args[4], args[5] == "refuse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hours = append(hours, h)
+	}
+	for _, h := range hours {
+		check("support hours", supportHoursSaid(en, h), h.String())
+	}
+	if got, want := hoursSaid(de, 90*time.Minute), "1 Std. 30 Min."; got != want {
+		t.Errorf("a period in German: got %q, want %q", got, want)
+	}
+}
