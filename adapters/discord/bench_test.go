@@ -1,6 +1,7 @@
 package discord_test
 
 import (
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -21,7 +22,17 @@ import (
 // "open/idle" opens one ticket at a time on a server at rest: it waits for the
 // projections and the reactor to finish the previous open first, so it shows
 // an open's own latency rather than the queue behind the previous one's work.
+//
+// TICKETIFY_BENCH_LOCALE sets the members' Discord language (e.g. "de": every
+// answer localized), to compare with English answers or an older build
+// under the same benchmark names (docs/BENCHMARKS.md, "Localized replies").
 func BenchmarkInteractions(b *testing.B) {
+	locale := os.Getenv("TICKETIFY_BENCH_LOCALE")
+	as := func(w *testenv.World, u fakediscord.User) fakediscord.Actor {
+		a := w.As(u, w.Lobby.ID)
+		a.Locale = locale
+		return a
+	}
 	b.Run("open/idle", func(b *testing.B) {
 		w := testenv.NewWorld(b)
 		var took []time.Duration
@@ -31,7 +42,7 @@ func BenchmarkInteractions(b *testing.B) {
 			w.Fake.AddMember(w.Guild.ID, m)
 			w.Settle(b) // the previous open's projections, channel and welcome message
 			b.StartTimer()
-			res := w.Deliver(b, w.Fake.SlashCommand(w.As(m, w.Lobby.ID), "ticket", fakediscord.Sub("open")))
+			res := w.Deliver(b, w.Fake.SlashCommand(as(w, m), "ticket", fakediscord.Sub("open")))
 			took = append(took, res.Took)
 		}
 		slices.Sort(took)
@@ -64,9 +75,9 @@ func BenchmarkInteractions(b *testing.B) {
 							}
 							var in fakediscord.Interaction
 							if kind == "open" {
-								in = w.Fake.SlashCommand(w.As(members[i], w.Lobby.ID), "ticket", fakediscord.Sub("open"))
+								in = w.Fake.SlashCommand(as(w, members[i]), "ticket", fakediscord.Sub("open"))
 							} else {
-								in = w.Fake.SlashCommand(w.As(members[i], w.Lobby.ID), "privacy")
+								in = w.Fake.SlashCommand(as(w, members[i]), "privacy")
 							}
 							res := w.Deliver(b, in)
 							mu.Lock()
