@@ -263,7 +263,7 @@ func (s Settings) SetSupportHours(by Member, h SupportHours, zoneKnown bool) ([]
 	}
 	for d, span := range h.Week {
 		if span != (Span{}) && (span.From < 0 || span.To > 24*60 || span.From >= span.To) {
-			return nil, domain.Refuse(domain.ErrInvalid, "guild.hours_backwards", "Day", time.Weekday(d).String())
+			return nil, domain.Refuse(domain.ErrInvalid, "guild.hours_backwards", "Day", time.Weekday(d))
 		}
 	}
 	h.Holidays = slices.Clone(h.Holidays)

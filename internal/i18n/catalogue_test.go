@@ -172,7 +172,7 @@ func TestPlaceholdersAgreeBetweenLanguages(t *testing.T) {
 				continue // TestEveryLanguageHasEveryKey says so
 			}
 			got := placeholders(t, lang, key, om)
-			if !maps(want, got) {
+			if !sameSet(want, got) {
 				t.Errorf("%s: English has placeholders %v, %s has %v", key, sorted(want), lang, sorted(got))
 			}
 			if (len(m) == 1 && m[""] != "") != (len(om) == 1 && om[""] != "") {
@@ -194,7 +194,7 @@ func TestPlaceholdersAgreeBetweenLanguages(t *testing.T) {
 	}
 }
 
-func maps(a, b map[string]bool) bool {
+func sameSet(a, b map[string]bool) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -390,4 +390,17 @@ func mustTime(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return at
+}
+
+func TestADayNamedInARefusalIsSaidInTheLanguage(t *testing.T) {
+	args := map[string]any{"Day": time.Monday}
+	if got := Of("de").Message("guild.hours_backwards", args); !strings.Contains(got, "Montag") || strings.Contains(got, "Monday") {
+		t.Errorf("German: %q", got)
+	}
+	if got := Of("en").Message("guild.hours_backwards", args); !strings.Contains(got, "Monday") {
+		t.Errorf("English: %q", got)
+	}
+	if args["Day"] != time.Monday {
+		t.Error("the caller's values changed")
+	}
 }
