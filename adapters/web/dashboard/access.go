@@ -12,6 +12,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
@@ -149,26 +150,40 @@ func (d *Dashboard) staff(h staffHandler) fiber.Handler {
 func (d *Dashboard) denied(c *fiber.Ctx, err error) error {
 	switch {
 	case errors.Is(err, errNoAccess):
-		return d.fail(c, fiber.StatusForbidden, "You do not manage Ticketify in this server, or Ticketify is not in it.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.no_access")
 	case errors.Is(err, errStale):
-		return d.fail(c, fiber.StatusForbidden, "Discord has not confirmed your servers or roles for several minutes (it is not answering, "+
-			"or the login was revoked), so the dashboard cannot let you in. Try again shortly, or log out and log in again.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.stale")
 	}
 	return d.unavailable(c, err)
 }
 
-// fail answers an error: JSON for the API, a page for browsers.
-func (d *Dashboard) fail(c *fiber.Ctx, status int, message string) error {
+// fail answers an error, its sentence named by key (args: its
+// placeholders' names and values, as for i18n.Locale.T): a page in the
+// reader's language for browsers; for the API, JSON with the English
+// sentence — API messages stay English whatever the request's language,
+// like its field names and values, so scripts and logs read the same.
+func (d *Dashboard) fail(c *fiber.Ctx, status int, key string, args ...any) error {
+	if isAPI(c) {
+		return c.Status(status).JSON(apiError{Error: i18n.Locale{}.T(key, args...)})
+	}
+	return d.failWith(c, status, localeOf(c).T(key, args...))
+}
+
+// failWith answers an error with a sentence already in the reader's
+// language (a refusal's).
+func (d *Dashboard) failWith(c *fiber.Ctx, status int, message string) error {
 	if isAPI(c) {
 		return c.Status(status).JSON(apiError{Error: message})
 	}
 	c.Status(status)
-	return d.render(c, "error", page{Title: "Error", Data: map[string]any{"Status": status, "Message": message}})
+	return d.render(c, "error", page{Title: localeOf(c).T("web.error.title"), Data: map[string]any{"Status": status, "Message": message}})
 }
 
-// badRequest is a request the dashboard cannot answer as asked; its text
-// says why.
-type badRequest struct{ error }
+// badRequest is a request the dashboard cannot answer as asked; its key
+// names the sentence that says why.
+type badRequest struct{ key string }
+
+func (b badRequest) Error() string { return i18n.Locale{}.T(b.key) }
 
 // failed answers an error of a read: a ticket not in this guild is 404, a
 // bad request 400, anything else unavailable.
@@ -176,9 +191,9 @@ func (d *Dashboard) failed(c *fiber.Ctx, err error) error {
 	var br badRequest
 	switch {
 	case errors.Is(err, ticketviews.ErrNotFound):
-		return d.fail(c, fiber.StatusNotFound, "There is no such ticket in this server.")
+		return d.fail(c, fiber.StatusNotFound, "web.errors.no_ticket")
 	case errors.As(err, &br):
-		return d.fail(c, fiber.StatusBadRequest, br.Error())
+		return d.fail(c, fiber.StatusBadRequest, br.key)
 	}
 	return d.unavailable(c, err)
 }
@@ -187,10 +202,10 @@ func (d *Dashboard) failed(c *fiber.Ctx, err error) error {
 func (d *Dashboard) unavailable(c *fiber.Ctx, err error) error {
 	if errors.Is(err, mongodb.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		d.logger.Warn("database unavailable", "path", c.Path(), "err", err)
-		return d.fail(c, fiber.StatusServiceUnavailable, "The database is not answering; nothing was changed. Try again in a moment.")
+		return d.fail(c, fiber.StatusServiceUnavailable, "web.errors.database")
 	}
 	d.logger.Error("dashboard request failed", "path", c.Path(), "err", err)
-	return d.fail(c, fiber.StatusInternalServerError, "Something went wrong; nothing was changed.")
+	return d.fail(c, fiber.StatusInternalServerError, "web.errors.internal")
 }
 
 // Name is the guild's name, for templates.

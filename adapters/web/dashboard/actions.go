@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/ticketify/ticketify/internal/i18n"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/i18n"
 )
 
 // meta is a dashboard command's metadata: the acting user, source
@@ -34,7 +34,7 @@ func inputOf(c *fiber.Ctx) (input, error) {
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
 		var body map[string]any
 		if err := c.BodyParser(&body); err != nil {
-			return nil, domain.Refuse(domain.ErrInvalid, "the body is not a JSON object")
+			return nil, domain.Refuse(domain.ErrInvalid, "web.refusals.not_json")
 		}
 		return func(k string) string {
 			switch v := body[k].(type) {
@@ -87,7 +87,7 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 			reply = newReplyID()
 		}
 		if !replyIDs.MatchString(reply) {
-			return "", domain.Refuse(domain.ErrInvalid, "a reply id is 26 letters and digits (a ULID)")
+			return "", domain.Refuse(domain.ErrInvalid, "web.refusals.reply_id")
 		}
 		m.CommandID = "dashboard/reply/" + reply
 		name := s.sess.GlobalName
@@ -102,7 +102,7 @@ func (d *Dashboard) ticketAction(ctx context.Context, s *staffCtx, id domain.Tic
 	case "priority":
 		p, err := ticket.ParsePriority(in("priority"))
 		if err != nil {
-			return "", domain.Refuse(domain.ErrInvalid, "priority is low, normal, high or urgent")
+			return "", domain.Refuse(domain.ErrInvalid, "web.refusals.priority")
 		}
 		return noticePriority(p.String()), d.app.SetPriority(ctx, id, s.by, p, m)
 	}
@@ -123,7 +123,7 @@ func (d *Dashboard) categoriesHere(ctx context.Context, g domain.GuildID, ids []
 	}
 	for _, id := range ids {
 		if !slices.ContainsFunc(known, func(n Named) bool { return n.ID == id.String() }) {
-			return domain.Refuse(domain.ErrNotFound, fmt.Sprintf("%s is not a channel category of this server", id))
+			return domain.Refuse(domain.ErrNotFound, "web.refusals.not_a_category", "ID", id.String())
 		}
 	}
 	return nil
@@ -140,7 +140,7 @@ func (d *Dashboard) textChannelHere(ctx context.Context, g domain.GuildID, id do
 		return err
 	}
 	if !slices.ContainsFunc(known, func(n Named) bool { return n.ID == id.String() }) {
-		return domain.Refuse(domain.ErrNotFound, fmt.Sprintf("%s is not a text channel of this server", id))
+		return domain.Refuse(domain.ErrNotFound, "web.refusals.not_a_text_channel", "ID", id.String())
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ func (d *Dashboard) rolesOf(ctx context.Context, g domain.GuildID, list string) 
 	for _, r := range splitList(list) {
 		id, err := domain.ParseRoleID(r)
 		if err != nil {
-			return nil, domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a role id", r))
+			return nil, domain.Refuse(domain.ErrInvalid, "web.refusals.not_a_role_id", "Value", r)
 		}
 		roles = append(roles, id)
 	}
@@ -166,7 +166,7 @@ func (d *Dashboard) rolesOf(ctx context.Context, g domain.GuildID, list string) 
 	}
 	for _, r := range roles {
 		if !slices.ContainsFunc(known, func(n Named) bool { return n.ID == r.String() }) {
-			return nil, domain.Refuse(domain.ErrNotFound, fmt.Sprintf("%s is not a role of this server", r))
+			return nil, domain.Refuse(domain.ErrNotFound, "web.refusals.not_a_role", "ID", r.String())
 		}
 	}
 	return roles, nil
@@ -185,9 +185,9 @@ func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 	in, _ := inputOf(c)
 	done, err := d.ticketAction(c.UserContext(), s, domain.TicketID(v.ID), c.Params("action"), in)
 	if errors.Is(err, errUnknownAction) {
-		return d.fail(c, fiber.StatusNotFound, "Unknown action.")
+		return d.fail(c, fiber.StatusNotFound, "web.errors.unknown_action")
 	}
-	if msg, ok := refusal(err); ok { // shown on this answer, never carried in a URL
+	if msg, ok := refusal(localeOf(c), err); ok { // shown on this answer, never carried in a URL
 		c.Status(statusOf(err))
 		return d.showTicket(c, s, v, "", msg)
 	}
@@ -200,14 +200,14 @@ func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 	return back(c, "/guilds/"+s.guild.String()+"/tickets/"+v.ID, done)
 }
 
-// refusal turns a broken rule into its sentence.
-func refusal(err error) (string, bool) {
+// refusal turns a broken rule into its sentence in l.
+func refusal(l i18n.Locale, err error) (string, bool) {
 	var re *domain.RuleError
 	if errors.As(err, &re) {
-		return i18n.Locale{}.Message(re.Key, re.Args), true
+		return l.Message(re.Key, re.Args), true
 	}
 	if errors.Is(err, domain.ErrInvalidID) {
-		return "that id is not valid", true
+		return l.T("web.refusals.invalid_id"), true
 	}
 	return "", false
 }
@@ -242,7 +242,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 	case "log-channel":
 		ch, err := domain.ParseChannelID(in("channel"))
 		if err != nil {
-			return "", domain.Refuse(domain.ErrInvalid, "choose a text channel")
+			return "", domain.Refuse(domain.ErrInvalid, "web.refusals.choose_text_channel")
 		}
 		if err := d.textChannelHere(ctx, g, ch); err != nil {
 			return "", err
@@ -253,13 +253,13 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		if v := strings.TrimSpace(in("channel")); v != "" {
 			id, err := domain.ParseChannelID(v)
 			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, "choose the text channel the ticket threads go under")
+				return "", domain.Refuse(domain.ErrInvalid, "web.refusals.choose_thread_channel")
 			}
 			if err := d.textChannelHere(ctx, g, id); err != nil {
 				return "", err
 			}
 			if _, _, err := d.read.Tickets.TicketByChannel(ctx, id.String()); err == nil {
-				return "", domain.Refuse(domain.ErrInvalid, "that is a ticket's own channel: choose a support channel")
+				return "", domain.Refuse(domain.ErrInvalid, "web.refusals.ticket_channel")
 			}
 			ch = id
 		}
@@ -271,15 +271,17 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		}
 		hours := atoi(in("hours"))
 		if hours < 0 {
-			return "", domain.Refuse(domain.ErrInvalid, "give the hours without a message from the opener (0: off)")
+			return "", domain.Refuse(domain.ErrInvalid, "web.refusals.auto_close_hours")
 		}
 		rule := guild.AutoClose{AfterMinutes: hours * 60, OnlyWaiting: checked(in("only_waiting"))}
 		if w := strings.TrimSpace(in("warn_hours")); w != "" {
 			if rule.WarnBeforeMinutes = atoi(w) * 60; rule.WarnBeforeMinutes <= 0 {
-				return "", domain.Refuse(domain.ErrInvalid, "the warning comes at least an hour before")
+				return "", domain.Refuse(domain.ErrInvalid, "web.refusals.warn_hours")
 			}
 		}
 		return noticeAutoClose, d.app.SetAutoClose(ctx, g, by, category, rule, m)
+	case "language":
+		return noticeLanguage, d.app.SetLanguage(ctx, g, by, strings.TrimSpace(in("language")), m)
 	case "transcript-dm":
 		return noticeTranscriptDM, d.app.SetTranscriptDM(ctx, g, by, checked(in("enabled")), m)
 	case "close-on-leave":
@@ -308,7 +310,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 	case "cooldown":
 		n := atoi(in("minutes"))
 		if n < 0 {
-			return "", domain.Refuse(domain.ErrInvalid, "give the minutes a member waits between opens (0: none)")
+			return "", domain.Refuse(domain.ErrInvalid, "web.refusals.cooldown_minutes")
 		}
 		return noticeCooldown, d.app.SetOpenCooldown(ctx, g, by, n, m)
 	case "category-team":
@@ -322,7 +324,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		for _, c := range splitList(in("overflow")) {
 			id, err := domain.ParseChannelID(c)
 			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, fmt.Sprintf("%q is not a channel id", c))
+				return "", domain.Refuse(domain.ErrInvalid, "web.refusals.not_a_channel_id", "Value", c)
 			}
 			overflow = append(overflow, id)
 		}
@@ -335,7 +337,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 	case "reminder":
 		n := atoi(in("minutes"))
 		if n < 0 {
-			return "", domain.Refuse(domain.ErrInvalid, "give the minutes without a staff answer (0: off)")
+			return "", domain.Refuse(domain.ErrInvalid, "web.refusals.reminder_minutes")
 		}
 		return noticeReminder, d.app.SetReminder(ctx, g, by, n, m)
 	case "feedback":
@@ -345,7 +347,7 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		if dc := strings.TrimSpace(in("discord_category")); dc != "" {
 			id, err := domain.ParseChannelID(dc)
 			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, "the Discord category must be a channel id")
+				return "", domain.Refuse(domain.ErrInvalid, "web.refusals.discord_category_id")
 			}
 			c.DiscordCategory = id
 		}
@@ -361,13 +363,13 @@ func (d *Dashboard) settingsChange(ctx context.Context, s *staffCtx, what string
 		if u := strings.TrimSpace(in("user")); u != "" {
 			id, err := domain.ParseUserID(u)
 			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, "a user id is a number like 123456789012345678")
+				return "", domain.Refuse(domain.ErrInvalid, "web.refusals.user_id")
 			}
 			who.User = id
 		} else {
 			id, err := domain.ParseRoleID(strings.TrimSpace(in("role")))
 			if err != nil {
-				return "", domain.Refuse(domain.ErrInvalid, "give a user id or choose a role")
+				return "", domain.Refuse(domain.ErrInvalid, "web.refusals.user_or_role")
 			}
 			who.Role = id
 		}
@@ -404,9 +406,9 @@ func (d *Dashboard) settingsForm(c *fiber.Ctx, s *staffCtx) error {
 	in, _ := inputOf(c)
 	done, err := d.settingsChange(c.UserContext(), s, c.Params("what"), in)
 	if errors.Is(err, errUnknownAction) {
-		return d.fail(c, fiber.StatusNotFound, "Unknown setting.")
+		return d.fail(c, fiber.StatusNotFound, "web.errors.unknown_setting")
 	}
-	if msg, ok := refusal(err); ok { // shown on this answer, never carried in a URL
+	if msg, ok := refusal(localeOf(c), err); ok { // shown on this answer, never carried in a URL
 		c.Status(statusOf(err))
 		return d.showSettings(c, s, "", msg)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/projections/audit"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 	"github.com/ticketify/ticketify/projections/transcripts"
@@ -52,14 +53,14 @@ func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
 	}
 	in, err := inputOf(c)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, "The body is not a JSON object.")
+		return d.fail(c, fiber.StatusBadRequest, "web.errors.api_not_json")
 	}
 	done, err := d.ticketAction(c.UserContext(), s, domain.TicketID(v.ID), c.Params("action"), in)
 	if errors.Is(err, errUnknownAction) {
-		return d.fail(c, fiber.StatusNotFound, "Unknown action: use claim, unclaim, close, reopen, priority, topic or category.")
+		return d.fail(c, fiber.StatusNotFound, "web.errors.api_unknown_action")
 	}
-	if msg, ok := refusal(err); ok {
-		return d.fail(c, statusOf(err), msg)
+	if msg, ok := refusal(i18n.Locale{}, err); ok { // English, as every API message
+		return d.failWith(c, statusOf(err), msg)
 	}
 	if err != nil {
 		return d.unavailable(c, err)
@@ -95,14 +96,14 @@ func (d *Dashboard) apiSettings(c *fiber.Ctx, s *staffCtx) error {
 func (d *Dashboard) apiSettingsChange(c *fiber.Ctx, s *staffCtx) error {
 	in, err := inputOf(c)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, "The body is not a JSON object.")
+		return d.fail(c, fiber.StatusBadRequest, "web.errors.api_not_json")
 	}
 	done, err := d.settingsChange(c.UserContext(), s, c.Params("what"), in)
 	if errors.Is(err, errUnknownAction) {
-		return d.fail(c, fiber.StatusNotFound, "Unknown setting.")
+		return d.fail(c, fiber.StatusNotFound, "web.errors.unknown_setting")
 	}
-	if msg, ok := refusal(err); ok {
-		return d.fail(c, statusOf(err), msg)
+	if msg, ok := refusal(i18n.Locale{}, err); ok { // English, as every API message
+		return d.failWith(c, statusOf(err), msg)
 	}
 	if err != nil {
 		return d.unavailable(c, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/profile"
 	"github.com/ticketify/ticketify/internal/app"
+	"github.com/ticketify/ticketify/internal/i18n"
 )
 
 // cookieName is the one cookie the dashboard sets.
@@ -66,8 +67,10 @@ func isAuthRoute(p string) bool {
 	return p == "/auth" || strings.HasPrefix(p, "/auth/")
 }
 
-func safeNext(next string) string {
-	const home = "/guilds"
+func safeNext(next string) string { return safeNextOr(next, "/guilds") }
+
+// safeNextOr is safeNext with another page for what it refuses.
+func safeNextOr(next, home string) string {
 	if !strings.HasPrefix(next, "/") || !utf8.ValidString(next) || strings.ContainsFunc(next, unsafeInPath) {
 		return home
 	}
@@ -108,10 +111,10 @@ func unsafeInPath(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
 // login, not another page's image, frame or fetch.
 func (d *Dashboard) startLogin(c *fiber.Ctx) error {
 	if !d.LoginEnabled() {
-		return d.fail(c, fiber.StatusServiceUnavailable, "Discord login is not configured on this server (DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET).")
+		return d.fail(c, fiber.StatusServiceUnavailable, "web.errors.login_not_configured")
 	}
 	if !pageNavigation(c) {
-		return d.fail(c, fiber.StatusForbidden, "A login starts from a link you follow, not from another page's content.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.login_not_navigation")
 	}
 	ctx := c.UserContext()
 	next := safeNext(c.Query("next"))
@@ -159,30 +162,30 @@ func (d *Dashboard) callback(c *fiber.Ctx) error {
 	}
 	if pending == nil || pending.Kind != "login" ||
 		subtle.ConstantTimeCompare([]byte(hash(c.Query("state"))), []byte(pending.StateHash)) != 1 {
-		return d.fail(c, fiber.StatusBadRequest, "This login link expired or was not started in this browser. Please log in again.")
+		return d.fail(c, fiber.StatusBadRequest, "web.errors.login_state")
 	}
 	_ = d.sessions.delete(ctx, pending.ID) // one use
 	if e := c.Query("error"); e != "" {
 		d.clearCookie(c)
-		return d.fail(c, fiber.StatusUnauthorized, "Discord did not authorize the login.") // e is the URL's text: not shown
+		return d.fail(c, fiber.StatusUnauthorized, "web.errors.login_not_authorized") // e is the URL's text: not shown
 	}
 	verifier, err := d.sessions.open(pending.ID, pending.Verifier)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, "This login could not be verified. Please log in again.")
+		return d.fail(c, fiber.StatusBadRequest, "web.errors.login_not_verified")
 	}
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, d.http)
 	tok, err := d.oauth.Exchange(hctx, c.Query("code"), oauth2.VerifierOption(string(verifier)))
 	if err != nil {
 		d.logger.Warn("oauth code exchange failed", "err", redact(err))
-		return d.fail(c, fiber.StatusBadGateway, "Discord refused the login. Please try again.")
+		return d.fail(c, fiber.StatusBadGateway, "web.errors.login_refused")
 	}
 	user, seen, err := d.discordMe(ctx, tok)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadGateway, "Discord did not tell who you are. Please try again.")
+		return d.fail(c, fiber.StatusBadGateway, "web.errors.login_no_user")
 	}
 	var guilds []userGuild
 	if err := d.discordGet(ctx, tok, "/users/@me/guilds", &guilds); err != nil {
-		return d.fail(c, fiber.StatusBadGateway, "Discord did not list your servers. Please try again.")
+		return d.fail(c, fiber.StatusBadGateway, "web.errors.login_no_guilds")
 	}
 	token, id := newToken()
 	now := d.cfg.Clock()
@@ -366,7 +369,7 @@ func (d *Dashboard) revoke(ctx context.Context, tok *oauth2.Token) {
 // OAuth flow. Mounted only in demo mode.
 func (d *Dashboard) demoLogin(c *fiber.Ctx) error {
 	if err := d.cfg.DemoLogin(c.UserContext()); err != nil {
-		return d.fail(c, fiber.StatusInternalServerError, "The demo login failed: "+err.Error())
+		return d.fail(c, fiber.StatusInternalServerError, "web.errors.demo_login", "Reason", err.Error())
 	}
 	return c.Redirect("/auth/login?next=/guilds", fiber.StatusSeeOther)
 }
@@ -402,10 +405,10 @@ func (d *Dashboard) requireUser(c *fiber.Ctx) error {
 		d.clearCookie(c) // expired or unknown
 	}
 	if isAPI(c) {
-		return c.Status(fiber.StatusUnauthorized).JSON(apiError{Error: "log in first"})
+		return c.Status(fiber.StatusUnauthorized).JSON(apiError{Error: i18n.Locale{}.T("web.errors.api_log_in")})
 	}
 	if c.Method() != fiber.MethodGet {
-		return d.fail(c, fiber.StatusUnauthorized, "Your session expired. Please log in again.")
+		return d.fail(c, fiber.StatusUnauthorized, "web.errors.session_expired")
 	}
 	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 }
@@ -421,7 +424,7 @@ func (d *Dashboard) checkCSRF(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if !d.originOK(c) {
-		return d.fail(c, fiber.StatusForbidden, "Cross-site requests are refused.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.cross_site")
 	}
 	sess := current(c)
 	given := c.Get("X-CSRF-Token")
@@ -429,7 +432,7 @@ func (d *Dashboard) checkCSRF(c *fiber.Ctx) error {
 		given = c.FormValue("csrf")
 	}
 	if sess == nil || given == "" || subtle.ConstantTimeCompare([]byte(given), []byte(sess.CSRF)) != 1 {
-		return d.fail(c, fiber.StatusForbidden, "This form expired or did not come from the dashboard (CSRF check). Reload the page and try again.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.csrf")
 	}
 	return c.Next()
 }
@@ -437,7 +440,7 @@ func (d *Dashboard) checkCSRF(c *fiber.Ctx) error {
 // sameOrigin refuses a cross-site state-changing request outright.
 func (d *Dashboard) sameOrigin(c *fiber.Ctx) error {
 	if !d.originOK(c) {
-		return d.fail(c, fiber.StatusForbidden, "Cross-site requests are refused.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.cross_site")
 	}
 	return c.Next()
 }
@@ -465,11 +468,11 @@ func (d *Dashboard) refreshProfile(c *fiber.Ctx) error {
 	sess := current(c)
 	tok, err := d.freshToken(ctx, sess)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadGateway, "Discord did not renew your login; log in again.")
+		return d.fail(c, fiber.StatusBadGateway, "web.errors.token_not_renewed")
 	}
 	user, seen, err := d.discordMe(ctx, tok)
 	if err != nil || user.String() != sess.User {
-		return d.fail(c, fiber.StatusBadGateway, "Discord did not answer; nothing was changed.")
+		return d.fail(c, fiber.StatusBadGateway, "web.errors.discord_no_answer")
 	}
 	if err := d.app.ObserveProfile(ctx, user, seen, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
 		return d.unavailable(c, err)

@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/projections/analytics"
 )
 
@@ -20,8 +22,10 @@ type chart struct {
 	SVG   template.HTML
 }
 
-// series is one line or set of bars.
+// series is one line or set of bars: ID names it in the markup
+// (data-series), Name on the chart, in the reader's language.
 type series struct {
+	ID     string
 	Name   string
 	Class  string
 	Values []float64
@@ -33,7 +37,9 @@ const (
 	padT, padB     = 12, 28
 )
 
-func charts(days []analytics.Day) []chart {
+// charts draws the analytics charts, their words, days and numbers in l.
+func charts(l i18n.Locale, days []analytics.Day) []chart {
+	w := words{l}
 	labels := make([]string, len(days))
 	opened, closed, backlog := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
 	first, firstP90, inHours := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
@@ -79,17 +85,20 @@ func charts(days []analytics.Day) []chart {
 	for i, n := range names {
 		counts[i] = float64(cmds[n])
 	}
+	median, p90 := l.T("web.charts.median"), l.T("web.charts.p90")
 	return []chart{
-		{"Tickets opened and closed per day (closed automatically among them)", bars("opened-closed", labels,
-			series{"opened", "s1", opened}, series{"closed", "s2", closed}, series{"closed automatically", "s3", auto})},
-		{"Open backlog at the end of each day", line("backlog", labels, true, series{"backlog", "s3", backlog})},
-		{"First response (minutes): median, 90th percentile, median within support hours", line("first-response", labels, false,
-			series{"median", "s4", first}, series{"p90", "s1", firstP90}, series{"median within hours", "s2", inHours})},
-		{"Resolution (hours): median and 90th percentile", line("resolution", labels, false,
-			series{"median", "s5", resolve}, series{"p90", "s1", resolveP90})},
-		{"Average rating per day (1–5)", line("rating", labels, false, series{"average", "s4", rating})},
-		{"Ratings in this range, by stars", hbars("ratings", []string{"★", "★★", "★★★", "★★★★", "★★★★★"}, stars[:])},
-		{"Commands and buttons used", hbars("commands", names, counts)},
+		{l.T("web.charts.opened_closed"), bars(w, "opened-closed", labels,
+			series{"opened", l.T("web.charts.opened"), "s1", opened}, series{"closed", l.T("web.charts.closed"), "s2", closed},
+			series{"closed automatically", l.T("web.charts.closed_automatically"), "s3", auto})},
+		{l.T("web.charts.backlog_title"), line(w, "backlog", labels, true, series{"backlog", l.T("web.charts.backlog"), "s3", backlog})},
+		{l.T("web.charts.first_response"), line(w, "first-response", labels, false,
+			series{"median", median, "s4", first}, series{"p90", p90, "s1", firstP90},
+			series{"median within hours", l.T("web.charts.median_within_hours"), "s2", inHours})},
+		{l.T("web.charts.resolution"), line(w, "resolution", labels, false,
+			series{"median", median, "s5", resolve}, series{"p90", p90, "s1", resolveP90})},
+		{l.T("web.charts.rating_title"), line(w, "rating", labels, false, series{"average", l.T("web.charts.average"), "s4", rating})},
+		{l.T("web.charts.ratings_title"), hbars(w, "ratings", []string{"★", "★★", "★★★", "★★★★", "★★★★★"}, stars[:])},
+		{l.T("web.charts.commands_title"), hbars(w, "commands", names, counts)},
 	}
 }
 
@@ -122,28 +131,21 @@ func niceMax(m float64) float64 {
 	return 10 * p
 }
 
-func frame(b *bytes.Buffer, id string, top float64, labels []string) {
+func frame(b *bytes.Buffer, w words, id string, top float64, labels []string) {
 	fmt.Fprintf(b, `<svg viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t" class="chart" id="chart-%s">`, chartW, chartH, id, id)
 	for i := 0; i <= 4; i++ {
 		y := padT + (chartH-padT-padB)*(4-i)/4
 		v := top * float64(i) / 4
 		fmt.Fprintf(b, `<line class="grid" x1="%d" x2="%d" y1="%d" y2="%d"/><text class="axis" x="%d" y="%d" text-anchor="end">%s</text>`,
-			padL, chartW-padR, y, y, padL-6, y+4, num(v))
+			padL, chartW-padR, y, y, padL-6, y+4, template.HTMLEscapeString(w.Num(v)))
 	}
 	if n := len(labels); n > 0 {
 		step := max(1, n/6)
 		for i := 0; i < n; i += step {
 			x := xAt(i, n)
-			fmt.Fprintf(b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, chartH-8, template.HTMLEscapeString(shortDay(labels[i])))
+			fmt.Fprintf(b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, chartH-8, template.HTMLEscapeString(w.ShortDay(labels[i])))
 		}
 	}
-}
-
-func shortDay(d string) string {
-	if len(d) == 10 {
-		return d[5:]
-	}
-	return d
 }
 
 func num(v float64) string {
@@ -166,10 +168,10 @@ func yAt(v, top float64) float64 {
 // countTop is a count chart's top: at least 4, so its ticks are whole.
 func countTop(ss ...series) float64 { return max(niceMax(maxOf(ss...)), 4) }
 
-func bars(id string, labels []string, ss ...series) template.HTML {
+func bars(w words, id string, labels []string, ss ...series) template.HTML {
 	var b bytes.Buffer
 	top := countTop(ss...)
-	frame(&b, id, top, labels)
+	frame(&b, w, id, top, labels)
 	n := len(labels)
 	slot := float64(chartW-padL-padR) / float64(max(n, 1))
 	bw := slot * 0.8 / float64(len(ss))
@@ -177,8 +179,8 @@ func bars(id string, labels []string, ss ...series) template.HTML {
 		for i, v := range s.Values {
 			x := float64(padL) + slot*float64(i) + slot*0.1 + bw*float64(si)
 			y := yAt(v, top)
-			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" data-day="%s" data-series="%s" data-value="%s"><title>%s %s: %s</title></rect>`,
-				s.Class, x, y, bw, float64(chartH-padB)-y, labels[i], s.Name, num(v), labels[i], s.Name, num(v))
+			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" data-day="%s" data-series="%s" data-value="%s"><title>%s</title></rect>`,
+				s.Class, x, y, bw, float64(chartH-padB)-y, labels[i], s.ID, num(v), point(w, labels[i], s.Name, v))
 		}
 	}
 	legend(&b, ss...)
@@ -186,13 +188,13 @@ func bars(id string, labels []string, ss ...series) template.HTML {
 	return template.HTML(b.String()) //nolint:gosec // numbers, escaped labels and fixed markup
 }
 
-func line(id string, labels []string, counts bool, ss ...series) template.HTML {
+func line(w words, id string, labels []string, counts bool, ss ...series) template.HTML {
 	var b bytes.Buffer
 	top := niceMax(maxOf(ss...))
 	if counts {
 		top = countTop(ss...)
 	}
-	frame(&b, id, top, labels)
+	frame(&b, w, id, top, labels)
 	for _, s := range ss {
 		// One polyline per run of days with a value: a gap where there is none.
 		var pts []string
@@ -214,8 +216,8 @@ func line(id string, labels []string, counts bool, ss ...series) template.HTML {
 			if math.IsNaN(v) {
 				continue
 			}
-			fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="2.5" data-day="%s" data-series="%s" data-value="%s"><title>%s %s: %s</title></circle>`,
-				s.Class, xAt(i, len(s.Values)), yAt(v, top), labels[i], s.Name, num(v), labels[i], s.Name, num(v))
+			fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="2.5" data-day="%s" data-series="%s" data-value="%s"><title>%s</title></circle>`,
+				s.Class, xAt(i, len(s.Values)), yAt(v, top), labels[i], s.ID, num(v), point(w, labels[i], s.Name, v))
 		}
 	}
 	legend(&b, ss...)
@@ -224,31 +226,38 @@ func line(id string, labels []string, counts bool, ss ...series) template.HTML {
 }
 
 // hbars is a horizontal bar per name.
-func hbars(id string, names []string, values []float64) template.HTML {
+func hbars(w words, id string, names []string, values []float64) template.HTML {
 	var b bytes.Buffer
 	rows := max(len(names), 1)
 	h := 24*rows + 8
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" class="chart" id="chart-%s">`, chartW, h, id)
 	if len(names) == 0 {
-		b.WriteString(`<text class="axis" x="10" y="20">No commands used in this range.</text>`)
+		fmt.Fprintf(&b, `<text class="axis" x="10" y="20">%s</text>`, template.HTMLEscapeString(w.T("web.charts.no_commands")))
 	}
 	top := niceMax(maxOf(series{Values: values}))
 	for i, n := range names {
 		y := 4 + 24*i
-		w := float64(chartW-220-padR) * values[i] / top
+		width := float64(chartW-220-padR) * values[i] / top
 		name := template.HTMLEscapeString(n)
-		fmt.Fprintf(&b, `<text class="axis" x="200" y="%d" text-anchor="end">%s</text><rect class="s1" x="210" y="%d" width="%.1f" height="16" data-series="%s" data-value="%s"><title>%s: %s</title></rect><text class="axis" x="%.1f" y="%d">%s</text>`,
-			y+13, name, y, w, name, num(values[i]), name, num(values[i]), 214+w, y+13, num(values[i]))
+		value := template.HTMLEscapeString(w.Num(values[i]))
+		title := template.HTMLEscapeString(w.T("web.charts.bar", "Name", n, "Value", w.Num(values[i])))
+		fmt.Fprintf(&b, `<text class="axis" x="200" y="%d" text-anchor="end">%s</text><rect class="s1" x="210" y="%d" width="%.1f" height="16" data-series="%s" data-value="%s"><title>%s</title></rect><text class="axis" x="%.1f" y="%d">%s</text>`,
+			y+13, name, y, width, name, num(values[i]), title, 214+width, y+13, value)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // numbers, escaped names and fixed markup
+}
+
+// point is a point's or a bar's tooltip: its day, series and value.
+func point(w words, day, name string, v float64) string {
+	return template.HTMLEscapeString(w.T("web.charts.point", "Day", w.Day(day), "Series", name, "Value", w.Num(v)))
 }
 
 func legend(b *bytes.Buffer, ss ...series) {
 	x := padL
 	for _, s := range ss {
 		fmt.Fprintf(b, `<rect class="%s" x="%d" y="2" width="10" height="10"/><text class="axis" x="%d" y="11">%s</text>`, s.Class, x, x+14, template.HTMLEscapeString(s.Name))
-		x += 24 + 8*len(s.Name)
+		x += 24 + 8*utf8.RuneCountInString(s.Name)
 	}
 }
 

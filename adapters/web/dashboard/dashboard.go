@@ -218,7 +218,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	limited := func(n int) fiber.Handler {
 		return limiter.New(limiter.Config{Max: n, Expiration: time.Minute, KeyGenerator: key,
 			LimitReached: func(c *fiber.Ctx) error {
-				return d.fail(c, fiber.StatusTooManyRequests, "Too many requests: wait a minute and try again.")
+				return d.fail(c, fiber.StatusTooManyRequests, "web.errors.too_many")
 			}})
 	}
 	auth := f.Group("/auth", limited(max(d.cfg.RequestsPerMinute/10, 5)))
@@ -232,6 +232,8 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	f.Get("/", d.home)
 	f.Get("/login", d.loginPage)
 	f.Get("/privacy", d.privacyPage)
+	// The language chooser on every page, logged in or not.
+	f.Post("/language", limited(d.cfg.RequestsPerMinute), d.withSession, d.languageCSRF, d.chooseLanguage)
 
 	// Pages and API: rate-limited, logged in, CSRF-checked.
 	signedIn := []fiber.Handler{limited(d.cfg.RequestsPerMinute), d.withSession, d.requireUser, d.checkCSRF}
@@ -276,7 +278,7 @@ func (d *Dashboard) Mount(f *fiber.App) {
 	get("/api/v1/guilds/:guild/settings", d.staff(d.apiSettings))
 	post("/api/v1/guilds/:guild/settings/:what", d.staff(d.apiSettingsChange))
 
-	f.Use(func(c *fiber.Ctx) error { return d.fail(c, fiber.StatusNotFound, "There is no such page.") })
+	f.Use(func(c *fiber.Ctx) error { return d.fail(c, fiber.StatusNotFound, "web.errors.no_page") })
 }
 
 // Sweep deletes expired sessions every interval until ctx ends.

@@ -26,9 +26,9 @@ func (d *Dashboard) transcriptOf(c *fiber.Ctx, s *staffCtx) (tr transcripts.Tran
 	tr, err = d.read.Transcripts.Get(c.UserContext(), v.ID)
 	switch {
 	case errors.Is(err, transcripts.ErrExpired):
-		return tr, false, d.fail(c, fiber.StatusGone, "This ticket's transcript was deleted after the server's retention period.")
+		return tr, false, d.fail(c, fiber.StatusGone, "web.errors.transcript_expired")
 	case errors.Is(err, transcripts.ErrNotFound):
-		return tr, false, d.fail(c, fiber.StatusNotFound, "This ticket has no transcript yet.")
+		return tr, false, d.fail(c, fiber.StatusNotFound, "web.errors.transcript_none")
 	case err != nil:
 		return tr, false, d.unavailable(c, err)
 	}
@@ -46,12 +46,12 @@ func (d *Dashboard) attachment(c *fiber.Ctx, s *staffCtx) error {
 	}
 	a, found := tr.AttachmentOf(c.Params("file"))
 	if !found || d.read.Files == nil {
-		return d.fail(c, fiber.StatusNotFound, "There is no such file in this ticket's archive.")
+		return d.fail(c, fiber.StatusNotFound, "web.errors.no_file")
 	}
 	r, err := transcripts.OpenArchived(c.UserContext(), d.read.Files, a)
 	switch {
 	case errors.Is(err, eventstore.ErrKeyDestroyed), errors.Is(err, eventstore.ErrFileMissing):
-		return d.fail(c, fiber.StatusGone, "This file was deleted (its author's data was erased, or the retention period ended).")
+		return d.fail(c, fiber.StatusGone, "web.errors.file_deleted")
 	case err != nil:
 		return d.unavailable(c, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketify/ticketify/internal/i18n"
 )
 
 // notice is a banner a page shows after a form sends the browser back to
@@ -59,77 +61,91 @@ const (
 	noticeErased           notice = "erased"
 	noticeConfirmErase     notice = "confirm-erase"
 	noticeConfirmName      notice = "confirm-name"
+	noticeLanguage         notice = "language-saved"
 )
 
 // noticePriority is the notice for a priority just set.
 func noticePriority(p string) notice { return notice("priority-" + p) }
 
 type noticeText struct {
-	text    string
-	refused bool // shown as an error, under ?refused=
+	key     string // its sentence in the catalogue
+	refused bool   // shown as an error, under ?refused=
 }
 
 var notices = map[notice]noticeText{
-	noticeClaimed:            {text: "Claimed."},
-	noticeUnclaimed:          {text: "Unclaimed."},
-	noticeClosed:             {text: "Closed."},
-	noticeReopened:           {text: "Reopened."},
-	noticeTopic:              {text: "Topic corrected."},
-	noticeCategory:           {text: "Category changed."},
-	noticePriority("low"):    {text: "Priority set to low."},
-	noticePriority("normal"): {text: "Priority set to normal."},
-	noticePriority("high"):   {text: "Priority set to high."},
-	noticePriority("urgent"): {text: "Priority set to urgent."},
-	noticeStaffRoles:         {text: "Staff roles saved."},
-	noticeLimit:              {text: "Ticket limit saved."},
-	noticeRetention:          {text: "Transcript retention saved."},
-	noticeLogChannel:         {text: "Log channel saved."},
-	noticeThreadMode:         {text: "Where new tickets are made saved. Tickets made before stay as they are."},
-	noticeAutoClose:          {text: "Auto-close saved."},
-	noticeCloseOnLeave:       {text: "Closing on leave saved."},
-	noticeTranscriptDM:       {text: "Transcripts by direct message saved."},
-	noticeFeedback:           {text: "Ratings setting saved."},
-	noticeReminder:           {text: "Staff reminder saved."},
-	noticeSupportHours:       {text: "Support hours saved."},
-	noticeCategoryAdded:      {text: "Category added."},
-	noticeNoteAdded:          {text: "Note added."},
-	noticeCooldown:           {text: "Wait between opens saved."},
-	noticeClaimMode:          {text: "Claim mode saved: it applies to claims from now on."},
-	noticeMessages:           {text: "Messages saved: the next tickets use them."},
-	noticeCategoryLimit:      {text: "Category limit saved."},
-	noticeCategoryTeam:       {text: "Category team saved."},
-	noticeCategoryOverflow:   {text: "Overflow categories saved."},
-	noticeReplied:            {text: "Reply sent: the bot posts it in the ticket's channel in your name."},
-	noticeTagAdded:           {text: "Tag added."},
-	noticePanelSaved:         {text: "Panel saved: its posts on Discord follow."},
-	noticePanelRemoved:       {text: "Panel removed (its posts stay on Discord until deleted there)."},
-	noticePanelPosted:        {text: "The bot is posting the panel."},
-	noticeTagSaved:           {text: "Tag saved."},
-	noticeTagRemoved:         {text: "Tag removed."},
-	noticeQuestionAdded:      {text: "Question added."},
-	noticeCategoryRemoved:    {text: "Category removed."},
-	noticeUserBlacklisted:    {text: "User blacklisted."},
-	noticeUserAllowed:        {text: "User removed from the blacklist."},
-	noticeRoleBlacklisted:    {text: "Role blacklisted."},
-	noticeRoleAllowed:        {text: "Role removed from the blacklist."},
-	noticeProfileRefreshed:   {text: "Your name and avatar were refreshed from Discord."},
-	noticeGuildErased:        {text: "The personal data of this server's tickets was erased."},
-	noticeLoggedOut:          {text: "You are logged out. Your session was deleted."},
-	noticeErased:             {text: "Your data was erased: your keys are destroyed, your sessions deleted, and your messages show as erased."},
-	noticeConfirmErase:       {text: "Type ERASE to confirm: nothing was deleted.", refused: true},
-	noticeConfirmName:        {text: "Type the server's name to confirm: nothing was deleted.", refused: true},
+	noticeClaimed:            {key: "web.notices.claimed"},
+	noticeUnclaimed:          {key: "web.notices.unclaimed"},
+	noticeClosed:             {key: "web.notices.closed"},
+	noticeReopened:           {key: "web.notices.reopened"},
+	noticeTopic:              {key: "web.notices.topic"},
+	noticeCategory:           {key: "web.notices.category"},
+	noticePriority("low"):    {key: "web.notices.priority_low"},
+	noticePriority("normal"): {key: "web.notices.priority_normal"},
+	noticePriority("high"):   {key: "web.notices.priority_high"},
+	noticePriority("urgent"): {key: "web.notices.priority_urgent"},
+	noticeStaffRoles:         {key: "web.notices.staff_roles"},
+	noticeLimit:              {key: "web.notices.limit"},
+	noticeRetention:          {key: "web.notices.retention"},
+	noticeLogChannel:         {key: "web.notices.log_channel"},
+	noticeThreadMode:         {key: "web.notices.thread_mode"},
+	noticeAutoClose:          {key: "web.notices.auto_close"},
+	noticeCloseOnLeave:       {key: "web.notices.close_on_leave"},
+	noticeTranscriptDM:       {key: "web.notices.transcript_dm"},
+	noticeFeedback:           {key: "web.notices.feedback"},
+	noticeReminder:           {key: "web.notices.reminder"},
+	noticeSupportHours:       {key: "web.notices.support_hours"},
+	noticeCategoryAdded:      {key: "web.notices.category_added"},
+	noticeNoteAdded:          {key: "web.notices.note_added"},
+	noticeCooldown:           {key: "web.notices.cooldown"},
+	noticeClaimMode:          {key: "web.notices.claim_mode"},
+	noticeMessages:           {key: "web.notices.messages"},
+	noticeCategoryLimit:      {key: "web.notices.category_limit"},
+	noticeCategoryTeam:       {key: "web.notices.category_team"},
+	noticeCategoryOverflow:   {key: "web.notices.category_overflow"},
+	noticeReplied:            {key: "web.notices.replied"},
+	noticeTagAdded:           {key: "web.notices.tag_added"},
+	noticePanelSaved:         {key: "web.notices.panel_saved"},
+	noticePanelRemoved:       {key: "web.notices.panel_removed"},
+	noticePanelPosted:        {key: "web.notices.panel_posted"},
+	noticeTagSaved:           {key: "web.notices.tag_saved"},
+	noticeTagRemoved:         {key: "web.notices.tag_removed"},
+	noticeQuestionAdded:      {key: "web.notices.question_added"},
+	noticeCategoryRemoved:    {key: "web.notices.category_removed"},
+	noticeUserBlacklisted:    {key: "web.notices.user_blacklisted"},
+	noticeUserAllowed:        {key: "web.notices.user_allowed"},
+	noticeRoleBlacklisted:    {key: "web.notices.role_blacklisted"},
+	noticeRoleAllowed:        {key: "web.notices.role_allowed"},
+	noticeProfileRefreshed:   {key: "web.notices.profile_refreshed"},
+	noticeGuildErased:        {key: "web.notices.guild_erased"},
+	noticeLoggedOut:          {key: "web.notices.logged_out"},
+	noticeErased:             {key: "web.notices.erased"},
+	noticeConfirmErase:       {key: "web.notices.confirm_erase", refused: true},
+	noticeConfirmName:        {key: "web.notices.confirm_name", refused: true},
+	noticeLanguage:           {key: "web.notices.language"},
 }
 
-// String is the notice's sentence ("" for an unknown code).
-func (n notice) String() string { return notices[n].text }
+// String is the notice's sentence in English, as the API says it ("" for
+// an unknown code).
+func (n notice) String() string { return n.In(i18n.Locale{}) }
 
-// banners reads a page's banners from the URL's codes.
+// In is the notice's sentence in l ("" for an unknown code).
+func (n notice) In(l i18n.Locale) string {
+	t, ok := notices[n]
+	if !ok {
+		return ""
+	}
+	return l.T(t.key)
+}
+
+// banners reads a page's banners from the URL's codes, in the reader's
+// language.
 func banners(c *fiber.Ctx) (done, refused string) {
+	l := localeOf(c)
 	if n, ok := notices[notice(c.Query("done"))]; ok && !n.refused {
-		done = n.text
+		done = l.T(n.key)
 	}
 	if n, ok := notices[notice(c.Query("refused"))]; ok && n.refused {
-		refused = n.text
+		refused = l.T(n.key)
 	}
 	return done, refused
 }

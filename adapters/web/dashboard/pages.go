@@ -21,6 +21,7 @@ import (
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/internal/platform/cache"
 	"github.com/ticketify/ticketify/projections/analytics"
 	"github.com/ticketify/ticketify/projections/audit"
@@ -42,6 +43,10 @@ type page struct {
 	Data   any
 	Names  map[string]string // user id → display name
 	Prefix string            // this guild's URL prefix
+	L      words             // the reader's language
+	// The language chooser: the languages, and the page to come back to.
+	Languages []langChoice
+	Here      string
 }
 
 // Name is how a user id is shown.
@@ -52,7 +57,7 @@ func (p page) Name(id string) string {
 	if n := p.Names[id]; n != "" {
 		return n
 	}
-	return "user " + id
+	return p.L.T("web.common.user", "ID", id)
 }
 
 var mentionRe = regexp.MustCompile(`<@!?(\d{1,20})>|<#\d{1,20}>|<@&\d{1,20}>`)
@@ -62,12 +67,22 @@ func (p page) Mentions(s string) string {
 	return mentionRe.ReplaceAllStringFunc(s, func(m string) string {
 		switch {
 		case strings.HasPrefix(m, "<#"):
-			return "#channel"
+			return p.L.T("web.common.mention_channel")
 		case strings.HasPrefix(m, "<@&"):
-			return "@role"
+			return p.L.T("web.common.mention_role")
 		}
 		return "@" + p.Name(mentionRe.FindStringSubmatch(m)[1])
 	})
+}
+
+// ChannelName names a channel as #name when the bot sees it, else by id.
+func (p page) ChannelName(known []Named, id string) string {
+	for _, n := range known {
+		if n.ID == id {
+			return "#" + n.Name
+		}
+	}
+	return p.L.T("web.common.channel", "ID", id)
 }
 
 // mentioned lists the user ids mentioned in texts.
@@ -86,21 +101,11 @@ func mentioned(texts ...string) []string {
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"stars": func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
-		"time": func(t any) string {
-			switch v := t.(type) {
-			case time.Time:
-				if v.IsZero() {
-					return ""
-				}
-				return v.UTC().Format("2006-01-02 15:04 UTC")
-			case *time.Time:
-				if v == nil {
-					return ""
-				}
-				return v.UTC().Format("2006-01-02 15:04 UTC")
-			}
-			return ""
-		},
+		// tag, code and link make the markup of a sentence's placeholder
+		// (words.H), their text escaped.
+		"tag":  tagHTML,
+		"code": func(text string) template.HTML { return tagHTML("code", "", text) },
+		"link": linkHTML,
 		"ms": func(ms int64) string {
 			if ms <= 0 {
 				return "—"
@@ -133,20 +138,18 @@ func parsePages() (map[string]*template.Template, error) {
 			return fmt.Sprintf("#%06X", c)
 		},
 		"list": func(xs ...string) []string { return xs },
+		// previewOf gives a panel's preview its language.
+		"previewOf": func(panel panelView, l words) any {
+			return struct {
+				Panel panelView
+				L     words
+			}{panel, l}
+		},
 		"timelineOf": func(entries []audit.Entry, p page) any {
 			return struct {
 				Entries []audit.Entry
 				Page    page
 			}{entries, p}
-		},
-		// channelName names a channel as #name when the bot sees it, else by id.
-		"channelName": func(known []Named, id string) string {
-			for _, n := range known {
-				if n.ID == id {
-					return "#" + n.Name
-				}
-			}
-			return "channel " + id
 		},
 		"has": func(list []string, s string) bool {
 			for _, x := range list {
@@ -212,6 +215,8 @@ func (d *Dashboard) render(c *fiber.Ctx, name string, p page) error {
 	if p.User != nil {
 		p.CSRF = p.User.CSRF
 	}
+	l := localeOf(c)
+	p.L, p.Languages, p.Here = words{l}, langChoices(l), d.here(c)
 	p.Demo, p.Login = d.cfg.DemoLogin != nil, d.LoginEnabled()
 	if p.Guild != nil {
 		p.Prefix = "/guilds/" + p.Guild.guild.String()
@@ -219,10 +224,14 @@ func (d *Dashboard) render(c *fiber.Ctx, name string, p page) error {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		d.logger.Error("template failed", "page", name, "err", err)
-		return c.Status(fiber.StatusInternalServerError).SendString("the page could not be rendered")
+		return c.Status(fiber.StatusInternalServerError).SendString(l.T("web.errors.not_rendered"))
 	}
 	c.Type("html", "utf-8")
 	c.Set("Cache-Control", "no-store")
+	// The page is in the reader's language: chosen by cookie, else by
+	// Accept-Language.
+	c.Set(fiber.HeaderContentLanguage, l.Tag())
+	c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
 	return c.Send(buf.Bytes())
 }
 
@@ -244,7 +253,7 @@ func (d *Dashboard) loginPage(c *fiber.Ctx) error {
 	if sess, _ := d.sessions.get(c.UserContext(), c.Cookies(cookieName)); sess != nil && sess.Kind == "user" {
 		return c.Redirect("/guilds")
 	}
-	p := page{Title: "Log in", Data: map[string]any{"Next": safeNext(c.Query("next"))}}
+	p := page{Title: localeOf(c).T("web.login.title"), Data: map[string]any{"Next": safeNext(c.Query("next"))}}
 	p.Flash, p.Error = banners(c)
 	return d.render(c, "login", p)
 }
@@ -254,8 +263,52 @@ func (d *Dashboard) privacyPage(c *fiber.Ctx) error {
 	if sess != nil && sess.Kind == "user" {
 		c.Locals(sessionKey, sess)
 	}
-	return d.render(c, "privacy", page{Title: "Privacy", Data: map[string]any{"Personal": privacy.PersonalEvents,
-		"Retention": guild.DefaultRetentionDays, "Session": SessionTTL.Hours() / 24}})
+	return d.render(c, "privacy", page{Title: localeOf(c).T("web.privacy.title"), Data: map[string]any{"Personal": personalEvents(localeOf(c)),
+		"Retention": guild.DefaultRetentionDays, "Session": int(SessionTTL / (24 * time.Hour))}})
+}
+
+// personalEvent is a line of the privacy page's table of personal data.
+type personalEvent struct{ Type, What, Owner string }
+
+// personalEvents is the program's list of personal data
+// (privacy.PersonalEvents) in l. The list says it in English; personalKeys
+// finds each sentence's translation by that English, so a line changed or
+// added there shows in English until the catalogue has it.
+func personalEvents(l i18n.Locale) []personalEvent {
+	say := func(english string) string {
+		if k, ok := personalKeys[english]; ok {
+			return l.T(k)
+		}
+		return english
+	}
+	out := make([]personalEvent, 0, len(privacy.PersonalEvents))
+	for _, p := range privacy.PersonalEvents {
+		out = append(out, personalEvent{Type: p.Type, What: say(p.What), Owner: say(p.Owner)})
+	}
+	return out
+}
+
+var personalKeys = map[string]string{
+	"the ticket's topic and the answers to its category's form":                                                    "web.privacy.what_ticket_opened",
+	"a message's text, its author's name and avatar as shown, attachment names and links, embeds":                  "web.privacy.what_ticket_message_posted",
+	"the SHA-256 of a file attached to a message; the file itself is archived in chunks sealed under the same key": "web.privacy.what_ticket_attachment_archived",
+	"a message's new text and embeds (earlier versions stay in the transcript)":                                    "web.privacy.what_ticket_message_edited",
+	"a topic as staff corrected it, and the one it replaced":                                                       "web.privacy.what_ticket_topic_corrected",
+	"the channel name typed, and the previous one":                                                                 "web.privacy.what_ticket_renamed",
+	"the close reason": "web.privacy.what_ticket_closed",
+	"the comment given with a rating of a ticket": "web.privacy.what_ticket_rated",
+	"why staff asked to close":                    "web.privacy.what_ticket_close_requested",
+	"a private staff note (never posted, never in a transcript; the opener's export says one exists)": "web.privacy.what_ticket_note_added",
+	"a reply staff wrote on the dashboard, and their name as the transcript shows it":                 "web.privacy.what_ticket_replied_from_dashboard",
+	"the user name, display name and avatar hash Discord showed":                                      "web.privacy.what_profile_observed",
+	"the person who opened it, per ticket":                                                            "web.privacy.whose_opener_it",
+	"the message's author, per ticket":                                                                "web.privacy.whose_author",
+	"the person who opened the ticket, per ticket":                                                    "web.privacy.whose_opener",
+	"the person who renamed, per ticket":                                                              "web.privacy.whose_renamer",
+	"the person who closed, per ticket":                                                               "web.privacy.whose_closer",
+	"the staff member who asked, per ticket":                                                          "web.privacy.whose_asker",
+	"the staff member who wrote it, per ticket":                                                       "web.privacy.whose_writer",
+	"the person, in their profile scope":                                                              "web.privacy.whose_person",
 }
 
 // guildEntry is a guild on the picker.
@@ -291,11 +344,11 @@ func (d *Dashboard) guildsPage(c *fiber.Ctx) error {
 	if len(gs) == 1 && c.Query("pick") == "" {
 		return c.Redirect("/guilds/" + gs[0].ID + "/tickets")
 	}
-	return d.render(c, "guilds", page{Title: "Your servers", Data: gs})
+	return d.render(c, "guilds", page{Title: localeOf(c).T("web.guilds.title"), Data: gs})
 }
 
 func (d *Dashboard) myDataPage(c *fiber.Ctx) error {
-	p := page{Title: "My data", Data: map[string]any{"Export": d.exporter != nil, "Erase": d.eraser != nil}}
+	p := page{Title: localeOf(c).T("web.me.title"), Data: map[string]any{"Export": d.exporter != nil, "Erase": d.eraser != nil}}
 	p.Flash, p.Error = banners(c)
 	return d.render(c, "me", p)
 }
@@ -304,7 +357,7 @@ func (d *Dashboard) myDataPage(c *fiber.Ctx) error {
 // ERASE, then ends their session (which the erasure deleted).
 func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
 	if d.eraser == nil {
-		return d.fail(c, fiber.StatusServiceUnavailable, "Erasure is not available on this server.")
+		return d.fail(c, fiber.StatusServiceUnavailable, "web.errors.erasure_unavailable")
 	}
 	if strings.TrimSpace(c.FormValue("confirm")) != "ERASE" {
 		return back(c, "/me", noticeConfirmErase)
@@ -312,7 +365,7 @@ func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
 	sess := current(c)
 	user, err := domain.ParseUserID(sess.User)
 	if err != nil {
-		return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
+		return d.fail(c, fiber.StatusBadRequest, "web.errors.session_no_user")
 	}
 	if _, err := d.eraser.EraseUser(c.UserContext(), user, app.Meta{Actor: domain.Actor{User: user, Source: domain.SourceDashboard}}); err != nil {
 		return d.unavailable(c, err)
@@ -326,10 +379,10 @@ func (d *Dashboard) eraseMe(c *fiber.Ctx) error {
 // exportGuild streams a server's signed export to someone who manages it.
 func (d *Dashboard) exportGuild(c *fiber.Ctx, s *staffCtx) error {
 	if d.guildExporter == nil {
-		return d.fail(c, fiber.StatusServiceUnavailable, "Exports are not available on this server.")
+		return d.fail(c, fiber.StatusServiceUnavailable, "web.errors.exports_unavailable")
 	}
 	if !s.manages {
-		return d.fail(c, fiber.StatusForbidden, "Only someone with Manage Server can export this server's data.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.export_manage_server")
 	}
 	c.Attachment(fmt.Sprintf("ticketify-guild-%s-%s.zip", s.guild, d.cfg.Clock().UTC().Format("20060102")))
 	c.Set("Cache-Control", "no-store")
@@ -348,10 +401,10 @@ func (d *Dashboard) exportGuild(c *fiber.Ctx, s *staffCtx) error {
 // with Manage Server there may, after typing the server's name.
 func (d *Dashboard) eraseGuild(c *fiber.Ctx, s *staffCtx) error {
 	if d.eraser == nil {
-		return d.fail(c, fiber.StatusServiceUnavailable, "Erasure is not available on this server.")
+		return d.fail(c, fiber.StatusServiceUnavailable, "web.errors.erasure_unavailable")
 	}
 	if !s.manages {
-		return d.fail(c, fiber.StatusForbidden, "Only someone with Manage Server can erase this server's data.")
+		return d.fail(c, fiber.StatusForbidden, "web.errors.erase_manage_server")
 	}
 	to := "/guilds/" + s.guild.String() + "/settings"
 	if strings.TrimSpace(c.FormValue("confirm")) != s.name {
@@ -370,12 +423,12 @@ func (d *Dashboard) eraseGuild(c *fiber.Ctx, s *staffCtx) error {
 func (d *Dashboard) myExport(format string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if d.exporter == nil {
-			return d.fail(c, fiber.StatusServiceUnavailable, "Exports are not available on this server.")
+			return d.fail(c, fiber.StatusServiceUnavailable, "web.errors.exports_unavailable")
 		}
 		sess := current(c)
 		user, err := domain.ParseUserID(sess.User)
 		if err != nil {
-			return d.fail(c, fiber.StatusBadRequest, "Your session names no user.")
+			return d.fail(c, fiber.StatusBadRequest, "web.errors.session_no_user")
 		}
 		export := d.exporter.ExportUser
 		if format == "zip" {
@@ -413,13 +466,15 @@ func (d *Dashboard) ticketsPage(c *fiber.Ctx, s *staffCtx) error {
 		ids = append(ids, t.Opener, t.Claimer)
 	}
 	pages := (list.Total + list.PerPage - 1) / list.PerPage
-	p := page{Title: "Tickets", Guild: s, Tab: "tickets", Names: d.names(c.UserContext(), ids...)}
+	l := words{localeOf(c)}
+	p := page{Title: l.T("web.tickets.title"), Guild: s, Tab: "tickets", Names: d.names(c.UserContext(), ids...), L: l}
 	prefix := "/guilds/" + s.guild.String() + "/tickets"
 	rows := make([]ticketRow, len(list.Tickets))
 	for i, t := range list.Tickets {
 		rows[i] = ticketRow{Number: t.Number, Href: prefix + "/" + t.ID, Name: t.Name, Topic: t.Topic, Status: t.Status,
-			Priority: t.Priority, Category: t.Category, Opener: p.Name(t.Opener), OpenerHref: prefix + "?opener=" + t.Opener,
-			Messages: t.MessageCount, Opened: t.OpenedAt.UTC().Format("2006-01-02 15:04 UTC")}
+			StatusLabel: l.Status(t.Status), Priority: t.Priority, PriorityLabel: l.Priority(t.Priority), Category: t.Category,
+			Opener: p.Name(t.Opener), OpenerHref: prefix + "?opener=" + t.Opener,
+			Messages: l.Number(t.MessageCount), Opened: l.Time(t.OpenedAt)}
 		if t.Claimer != "" {
 			rows[i].Claimer, rows[i].ClaimerHref = p.Name(t.Claimer), prefix+"?claimer="+t.Claimer
 		}
@@ -441,11 +496,11 @@ func rowsHTML(rows []ticketRow) template.HTML {
 			fmt.Fprintf(&b, `<div class="muted small">%s</div>`, esc(r.Topic))
 		}
 		fmt.Fprintf(&b, `</td><td><span class="badge %s">%s</span></td><td><span class="prio %s">%s</span></td><td>%s</td><td><a href="%s">%s</a></td><td>`,
-			esc(r.Status), esc(r.Status), esc(r.Priority), esc(r.Priority), esc(r.Category), esc(r.OpenerHref), esc(r.Opener))
+			esc(r.Status), esc(r.StatusLabel), esc(r.Priority), esc(r.PriorityLabel), esc(r.Category), esc(r.OpenerHref), esc(r.Opener))
 		if r.Claimer != "" {
 			fmt.Fprintf(&b, `<a href="%s">%s</a>`, esc(r.ClaimerHref), esc(r.Claimer))
 		}
-		fmt.Fprintf(&b, "</td><td>%d</td><td>%s</td></tr>\n", r.Messages, esc(r.Opened))
+		fmt.Fprintf(&b, "</td><td>%s</td><td>%s</td></tr>\n", esc(r.Messages), esc(r.Opened))
 	}
 	return template.HTML(b.String()) //nolint:gosec // every value escaped above
 }
@@ -455,9 +510,9 @@ func rowsHTML(rows []ticketRow) template.HTML {
 type ticketRow struct {
 	Number                                        int64
 	Href, Name, Topic, Status, Priority, Category string
+	StatusLabel, PriorityLabel                    string // in the reader's language
 	Opener, OpenerHref, Claimer, ClaimerHref      string
-	Messages                                      int
-	Opened                                        string
+	Messages, Opened                              string // in the reader's format
 }
 
 // ticketIn returns the URL's ticket if it belongs to the guild.
@@ -490,15 +545,16 @@ func (d *Dashboard) ticketPage(c *fiber.Ctx, s *staffCtx) error {
 // showTicket renders a ticket's page with its banners.
 func (d *Dashboard) showTicket(c *fiber.Ctx, s *staffCtx, v ticketviews.View, done, refused string) error {
 	ctx := c.UserContext()
+	l := localeOf(c)
 	// A reply's id is made with the form: sending it twice (a retry, a
 	// double click) records and posts it once.
 	data := map[string]any{"Ticket": v, "Categories": s.settings.Categories(), "ReplyID": newReplyID()}
 	tr, err := d.read.Transcripts.Get(ctx, v.ID)
 	switch {
 	case errors.Is(err, transcripts.ErrExpired):
-		data["TranscriptGone"] = fmt.Sprintf("This ticket's transcript was deleted %d days after it closed, as the server's retention says.", s.settings.RetentionDays())
+		data["TranscriptGone"] = l.N("web.ticket.transcript_expired", s.settings.RetentionDays())
 	case errors.Is(err, transcripts.ErrNotFound):
-		data["TranscriptGone"] = "No transcript yet."
+		data["TranscriptGone"] = l.T("web.ticket.transcript_none")
 	case err != nil:
 		return d.unavailable(c, err)
 	default:
@@ -519,7 +575,7 @@ func (d *Dashboard) showTicket(c *fiber.Ctx, s *staffCtx, v ticketviews.View, do
 		ids = append(ids, e.Actor)
 		ids = append(ids, mentioned(e.Text)...)
 	}
-	p := page{Title: fmt.Sprintf("Ticket #%d", v.Number), Guild: s, Tab: "tickets", Names: d.names(ctx, ids...), Data: data,
+	p := page{Title: l.T("web.ticket.title", "Number", v.Number), Guild: s, Tab: "tickets", Names: d.names(ctx, ids...), Data: data,
 		Flash: done, Error: refused}
 	return d.render(c, "ticket", p)
 }
@@ -599,14 +655,14 @@ func (d *Dashboard) auditPage(c *fiber.Ctx, s *staffCtx) error {
 		ids = append(ids, e.Actor)
 		ids = append(ids, mentioned(e.Text)...)
 	}
-	return d.render(c, "audit", page{Title: "Audit timeline", Guild: s, Tab: "audit", Names: d.names(c.UserContext(), ids...),
+	return d.render(c, "audit", page{Title: localeOf(c).T("web.audit.title"), Guild: s, Tab: "audit", Names: d.names(c.UserContext(), ids...),
 		Data: map[string]any{"Page": tl, "Query": q}})
 }
 
 // series reads the guild's analytics over the query's day range.
 func (d *Dashboard) series(c *fiber.Ctx, s *staffCtx) (from, to string, days []analytics.Day, err error) {
 	if from, to, err = d.dayRange(c); err != nil {
-		return "", "", nil, badRequest{err}
+		return "", "", nil, err
 	}
 	days, err = d.read.Analytics.Series(c.UserContext(), s.guild.String(), from, to)
 	return from, to, days, err
@@ -619,7 +675,7 @@ func (d *Dashboard) dayRange(c *fiber.Ctx) (from, to string, err error) {
 	f, err1 := time.Parse(time.DateOnly, from)
 	t, err2 := time.Parse(time.DateOnly, to)
 	if err1 != nil || err2 != nil || t.Before(f) || t.Sub(f) > 366*24*time.Hour {
-		return "", "", errors.New("choose a range of at most a year, as YYYY-MM-DD")
+		return "", "", badRequest{"web.errors.day_range"}
 	}
 	return from, to, nil
 }
@@ -634,8 +690,9 @@ func (d *Dashboard) analyticsPage(c *fiber.Ctx, s *staffCtx) error {
 	for id := range sum.Staff {
 		staff = append(staff, id)
 	}
-	return d.render(c, "analytics", page{Title: "Analytics", Guild: s, Tab: "analytics", Names: d.names(c.UserContext(), staff...),
-		Data: map[string]any{"From": from, "To": to, "Days": days, "Sum": sum, "Charts": charts(days)}})
+	l := localeOf(c)
+	return d.render(c, "analytics", page{Title: l.T("web.analytics.title"), Guild: s, Tab: "analytics", Names: d.names(c.UserContext(), staff...),
+		Data: map[string]any{"From": from, "To": to, "Days": days, "Sum": sum, "Charts": charts(l, days)}})
 }
 
 func (d *Dashboard) analyticsFile(format string) staffHandler {
@@ -691,7 +748,7 @@ func (d *Dashboard) settingsPage(c *fiber.Ctx, s *staffCtx) error {
 func (d *Dashboard) showSettings(c *fiber.Ctx, s *staffCtx, done, refused string) error {
 	ctx := c.UserContext()
 	data := map[string]any{"Settings": settingsOf(s.settings), "Manages": s.manages && d.eraser != nil,
-		"Export": s.manages && d.guildExporter != nil}
+		"Export": s.manages && d.guildExporter != nil, "Language": s.settings.Language(), "Languages": langChoices(i18n.Locale{})}
 	if d.dir != nil {
 		roles, err := d.dir.GuildRoles(ctx, s.guild)
 		if err != nil {
@@ -711,7 +768,7 @@ func (d *Dashboard) showSettings(c *fiber.Ctx, s *staffCtx, done, refused string
 	for _, u := range s.settings.BlacklistedUsers() {
 		users = append(users, u.String())
 	}
-	p := page{Title: "Settings", Guild: s, Tab: "settings", Names: d.names(ctx, users...), Data: data, Flash: done, Error: refused}
+	p := page{Title: localeOf(c).T("web.settings.title"), Guild: s, Tab: "settings", Names: d.names(ctx, users...), Data: data, Flash: done, Error: refused}
 	return d.render(c, "settings", p)
 }
 

@@ -46,7 +46,7 @@ func (d *Dashboard) showPanels(c *fiber.Ctx, s *staffCtx, done, refused string, 
 		}
 		data["Channels"] = channels
 	}
-	return d.render(c, "panels", page{Title: "Panels", Guild: s, Tab: "panels", Flash: done, Error: refused, Data: data})
+	return d.render(c, "panels", page{Title: localeOf(c).T("web.panels.title"), Guild: s, Tab: "panels", Flash: done, Error: refused, Data: data})
 }
 
 func buttonLines(bs []guild.PanelButton) string {
@@ -82,14 +82,14 @@ func (d *Dashboard) panelsForm(c *fiber.Ctx, s *staffCtx) error {
 	case "post":
 		var ch domain.ChannelID
 		if ch, err = domain.ParseChannelID(in("channel")); err != nil {
-			err = domain.Refuse(domain.ErrInvalid, "choose a text channel")
+			err = domain.Refuse(domain.ErrInvalid, "web.refusals.choose_text_channel")
 		} else if err = d.channelHere(c, s, ch); err == nil {
 			done, err = noticePanelPosted, d.app.RequestPanelPost(ctx, s.guild, by, in("key"), ch, m)
 		}
 	default:
-		return d.fail(c, fiber.StatusNotFound, "Unknown action.")
+		return d.fail(c, fiber.StatusNotFound, "web.errors.unknown_action")
 	}
-	if msg, ok := refusal(err); ok {
+	if msg, ok := refusal(localeOf(c), err); ok {
 		c.Status(statusOf(err))
 		return d.showPanels(c, s, "", msg, typed)
 	}
@@ -104,14 +104,14 @@ func (d *Dashboard) panelsForm(c *fiber.Ctx, s *staffCtx) error {
 // guild it came from).
 func (d *Dashboard) channelHere(c *fiber.Ctx, s *staffCtx, ch domain.ChannelID) error {
 	if d.dir == nil {
-		return domain.Refuse(domain.ErrConflict, "panels are posted through the bot, which is not connected")
+		return domain.Refuse(domain.ErrConflict, "web.refusals.no_bot")
 	}
 	channels, err := d.dir.GuildTextChannels(c.UserContext(), s.guild)
 	if err != nil {
 		return err
 	}
 	if !slices.ContainsFunc(channels, func(n Named) bool { return n.ID == ch.String() }) {
-		return domain.Refuse(domain.ErrNotFound, "that is not a text channel of this server")
+		return domain.Refuse(domain.ErrNotFound, "web.refusals.not_this_servers_channel")
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func (d *Dashboard) showTags(c *fiber.Ctx, s *staffCtx, done, refused string, ty
 	if typed != nil {
 		draft = *typed
 	}
-	p := page{Title: "Tags", Guild: s, Tab: "tags", Flash: done, Error: refused,
+	p := page{Title: localeOf(c).T("web.tags.title"), Guild: s, Tab: "tags", Flash: done, Error: refused,
 		Data: map[string]any{"Tags": lib.All(), "Draft": draft, "Max": map[string]int{"Name": tag.MaxNameLength, "Text": tag.MaxTextLength,
 			"Title": tag.MaxEmbedTitle, "Description": tag.MaxEmbedDescription}}}
 	return d.render(c, "tags", p)
@@ -52,10 +52,10 @@ func (d *Dashboard) tagsForm(c *fiber.Ctx, s *staffCtx) error {
 		case "remove":
 			done, err = noticeTagRemoved, d.app.RemoveTag(ctx, s.guild, by, t.Name, m)
 		default:
-			return d.fail(c, fiber.StatusNotFound, "Unknown action.")
+			return d.fail(c, fiber.StatusNotFound, "web.errors.unknown_action")
 		}
 	}
-	if msg, ok := refusal(err); ok {
+	if msg, ok := refusal(localeOf(c), err); ok {
 		c.Status(statusOf(err))
 		if c.Params("what") == "add" {
 			return d.showTags(c, s, "", msg, &t)

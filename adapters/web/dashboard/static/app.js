@@ -88,7 +88,7 @@ document.addEventListener("input", function (e) {
     var menu = document.createElement("details");
     menu.className = "discord-select";
     var summary = document.createElement("summary");
-    summary.textContent = "What is your ticket about?";
+    summary.textContent = row.getAttribute("data-placeholder") || "";
     var list = document.createElement("ul");
     list.replaceChildren.apply(list, buttons.map(function (line) {
       var parts = line.split("|").map(function (p) { return p.trim(); });
