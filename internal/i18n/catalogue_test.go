@@ -261,6 +261,8 @@ func sourceKeys(t *testing.T) (seen, asked map[string][]string) {
 			}
 			for _, m := range templateKey.FindAllStringSubmatch(string(b), -1) {
 				seen[m[1]] = append(seen[m[1]], path)
+			}
+			for _, m := range templateLookup.FindAllStringSubmatch(string(b), -1) {
 				asked[m[1]] = append(asked[m[1]], path)
 			}
 		}
@@ -272,8 +274,13 @@ func sourceKeys(t *testing.T) (seen, asked map[string][]string) {
 	return seen, asked
 }
 
-// templateKey is a quoted key in a template: {{.L.T "web.tickets.title"}}.
-var templateKey = regexp.MustCompile(`"([a-z][a-z0-9]*(?:\.[a-z0-9_-]+)+)"`)
+// templateKey is a quoted key-shaped string in a template; templateLookup
+// one a template asks the catalogues for: {{.L.T "web.tickets.title"}}
+// (T, N, or H, which writes a sentence around markup).
+var (
+	templateKey    = regexp.MustCompile(`"([a-z][a-z0-9]*(?:\.[a-z0-9_-]+)+)"`)
+	templateLookup = regexp.MustCompile(`\b(?:T|N|H)\s+"([a-z][a-z0-9]*(?:\.[a-z0-9_-]+)+)"`)
+)
 
 // lookupKey is the key a call asks the catalogues for, when it is one.
 func lookupKey(call *ast.CallExpr) (string, bool) {
@@ -283,7 +290,7 @@ func lookupKey(call *ast.CallExpr) (string, bool) {
 	}
 	arg := 0
 	switch sel.Sel.Name {
-	case "T", "N", "Message", "Translations":
+	case "T", "N", "H", "Message", "Translations":
 	case "Refuse":
 		arg = 1
 	default:

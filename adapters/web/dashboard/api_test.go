@@ -152,9 +152,14 @@ func TestEveryAPIAnswerMatchesTheOpenAPIDescription(t *testing.T) {
 		{"category-question", map[string]any{"key": "billing", "label": "Order number?", "required": false, "long": true}},
 		{"blacklist-add", map[string]any{"user": "123456789012345678"}},
 		{"blacklist-add", map[string]any{"role": "223456789012345678"}},
+		{"language", map[string]any{"language": "pt-BR"}},
 	} {
 		api.call(owner, http.MethodPost, g+"/settings/"+change.what, change.in, http.StatusOK)
 	}
+	if body := api.call(owner, http.MethodGet, g+"/settings", nil, http.StatusOK); !strings.Contains(string(body), `"language":"pt-BR"`) {
+		t.Errorf("the settings do not say the channels' language: %s", body)
+	}
+	api.call(owner, http.MethodPost, g+"/settings/language", map[string]any{"language": ""}, http.StatusOK) // back to English posts, which the test reads
 	settings, err := w.Srv.App.Settings(context.Background(), domain.GuildID(w.Guild.ID))
 	if err != nil {
 		t.Fatal(err)

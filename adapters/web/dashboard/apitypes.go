@@ -288,6 +288,7 @@ type apiSettings struct {
 	TicketLimit      int           `json:"ticket_limit"`
 	RetentionDays    int           `json:"retention_days"`
 	LogChannel       string        `json:"log_channel,omitempty"`
+	Language         string        `json:"language,omitempty"` // the channels' language; "": the server's in Discord
 	BlacklistedUsers []string      `json:"blacklisted_users"`
 	BlacklistedRoles []string      `json:"blacklisted_roles"`
 }
@@ -301,7 +302,7 @@ type apiCategory struct {
 }
 
 func toAPISettings(g guild.Settings) apiSettings {
-	out := apiSettings{TicketLimit: g.TicketLimit(), RetentionDays: g.RetentionDays(), StaffRoles: []string{},
+	out := apiSettings{TicketLimit: g.TicketLimit(), RetentionDays: g.RetentionDays(), Language: g.Language(), StaffRoles: []string{},
 		Categories: []apiCategory{}, BlacklistedUsers: []string{}, BlacklistedRoles: []string{}}
 	for _, r := range g.StaffRoles() {
 		out.StaffRoles = append(out.StaffRoles, r.String())
