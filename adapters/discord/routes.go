@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ func (b *Bot) routes() *handler.Mux {
 			if err != nil {
 				return reply{}, domain.Refuse(domain.ErrInvalid, "bot.errors.priority_unknown")
 			}
-			return public(a.locale.T("bot.ticket.priority_set", "User", a.user, "Priority", prioritySaid(a.locale, level))), b.app.SetPriority(ctx, id, p, level, a.meta())
+			return public(a.locale.T("bot.ticket.priority_set", "User", a.user, "Priority", said.Priority(a.locale, level))), b.app.SetPriority(ctx, id, p, level, a.meta())
 		}))
 		r.SlashCommand("/note", b.ticketCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData, id domain.TicketID, p ticket.Participant) (reply, error) {
 			if err := b.app.AddNote(ctx, id, p, d.String("text"), a.meta()); err != nil {
@@ -174,7 +175,7 @@ func (b *Bot) routes() *handler.Mux {
 			if err != nil {
 				return "", err
 			}
-			return a.locale.T("bot.setup.support_hours", "Hours", supportHoursSaid(a.locale, h)), b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
+			return a.locale.T("bot.setup.support_hours", "Hours", said.SupportHours(a.locale, h)), b.app.SetSupportHours(ctx, a.guild, a.member(), h, a.meta())
 		}))
 		r.SlashCommand("/category-overflow", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			s, err := b.app.Settings(ctx, a.guild)
@@ -210,14 +211,14 @@ func (b *Bot) routes() *handler.Mux {
 			if d.Bool("clear") {
 				roles, only = nil, false
 			}
-			said := a.locale.T("bot.setup.team_staff", "Category", key)
+			answer := a.locale.T("bot.setup.team_staff", "Category", key)
 			switch {
 			case len(roles) > 0 && only:
-				said = a.locale.T("bot.setup.team_only", "Category", key, "Roles", mentions(a.locale, roles, "<@&%s>"))
+				answer = a.locale.T("bot.setup.team_only", "Category", key, "Roles", mentions(a.locale, roles, "<@&%s>"))
 			case len(roles) > 0:
-				said = a.locale.T("bot.setup.team_also", "Category", key, "Roles", mentions(a.locale, roles, "<@&%s>"))
+				answer = a.locale.T("bot.setup.team_also", "Category", key, "Roles", mentions(a.locale, roles, "<@&%s>"))
 			}
-			return said, b.app.SetCategoryTeam(ctx, a.guild, a.member(), key, roles, only, a.meta())
+			return answer, b.app.SetCategoryTeam(ctx, a.guild, a.member(), key, roles, only, a.meta())
 		}))
 		r.SlashCommand("/messages", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			s, err := b.app.Settings(ctx, a.guild)
@@ -255,11 +256,11 @@ func (b *Bot) routes() *handler.Mux {
 			if err != nil {
 				return "", err
 			}
-			said := a.locale.T("bot.setup.claim_mode", "Mode", claimModeSaid(a.locale, mode))
+			answer := a.locale.T("bot.setup.claim_mode", "Mode", said.ClaimMode(a.locale, mode))
 			if c := d.String("category"); c != "" {
-				said = a.locale.T("bot.setup.claim_mode_category", "Category", c, "Mode", claimModeSaid(a.locale, mode))
+				answer = a.locale.T("bot.setup.claim_mode_category", "Category", c, "Mode", said.ClaimMode(a.locale, mode))
 			}
-			return said, b.app.SetClaimMode(ctx, a.guild, a.member(), d.String("category"), mode, a.meta())
+			return answer, b.app.SetClaimMode(ctx, a.guild, a.member(), d.String("category"), mode, a.meta())
 		}))
 		r.SlashCommand("/threads", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			category := d.String("category")
@@ -278,63 +279,63 @@ func (b *Bot) routes() *handler.Mux {
 			if owner, err := b.ticketOf(ctx, ch.ID); err != nil || owner != "" {
 				return "", cmp.Or(err, domain.Refuse(domain.ErrInvalid, "bot.errors.threads_ticket_channel"))
 			}
-			said := a.locale.T("bot.setup.threads_on", "Channel", ch.ID, "Needs", a.locale.T("bot.setup.threads_needs"))
+			answer := a.locale.T("bot.setup.threads_on", "Channel", ch.ID, "Needs", a.locale.T("bot.setup.threads_needs"))
 			if category != "" {
-				said = a.locale.T("bot.setup.threads_on_category", "Category", category, "Channel", ch.ID, "Needs", a.locale.T("bot.setup.threads_needs"))
+				answer = a.locale.T("bot.setup.threads_on_category", "Category", category, "Channel", ch.ID, "Needs", a.locale.T("bot.setup.threads_needs"))
 			}
-			return said,
+			return answer,
 				b.app.SetThreadMode(ctx, a.guild, a.member(), d.String("category"), domain.ChannelID(ch.ID), a.meta())
 		}))
 		r.SlashCommand("/cooldown", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")
-			said := a.locale.T("bot.setup.cooldown_off")
+			answer := a.locale.T("bot.setup.cooldown_off")
 			if n > 0 {
-				said = a.locale.T("bot.setup.cooldown", "Period", hoursSaid(a.locale, time.Duration(n)*time.Minute))
+				answer = a.locale.T("bot.setup.cooldown", "Period", said.Period(a.locale, time.Duration(n)*time.Minute))
 			}
-			return said, b.app.SetOpenCooldown(ctx, a.guild, a.member(), n, a.meta())
+			return answer, b.app.SetOpenCooldown(ctx, a.guild, a.member(), n, a.meta())
 		}))
 		r.SlashCommand("/category-limit", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			key, n := d.String("category"), d.Int("limit")
-			said := a.locale.T("bot.setup.category_limit_off", "Category", key)
+			answer := a.locale.T("bot.setup.category_limit_off", "Category", key)
 			if n > 0 {
-				said = a.locale.N("bot.setup.category_limit", n, "Category", key)
+				answer = a.locale.N("bot.setup.category_limit", n, "Category", key)
 			}
-			return said, b.app.SetCategoryLimit(ctx, a.guild, a.member(), key, n, a.meta())
+			return answer, b.app.SetCategoryLimit(ctx, a.guild, a.member(), key, n, a.meta())
 		}))
 		r.SlashCommand("/reminder", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			n := d.Int("minutes")
-			said := a.locale.T("bot.setup.reminder_off")
+			answer := a.locale.T("bot.setup.reminder_off")
 			if n > 0 {
-				said = a.locale.T("bot.setup.reminder", "Period", hoursSaid(a.locale, time.Duration(n)*time.Minute))
+				answer = a.locale.T("bot.setup.reminder", "Period", said.Period(a.locale, time.Duration(n)*time.Minute))
 			}
-			return said, b.app.SetReminder(ctx, a.guild, a.member(), n, a.meta())
+			return answer, b.app.SetReminder(ctx, a.guild, a.member(), n, a.meta())
 		}))
 		r.SlashCommand("/feedback", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			f := guild.Feedback{Enabled: d.Bool("enabled"), ByDM: d.String("where") == "dm"}
-			said := a.locale.T("bot.setup.feedback_off")
+			answer := a.locale.T("bot.setup.feedback_off")
 			switch {
 			case f.Enabled && f.ByDM:
-				said = a.locale.T("bot.setup.feedback_dm")
+				answer = a.locale.T("bot.setup.feedback_dm")
 			case f.Enabled:
-				said = a.locale.T("bot.setup.feedback_channel")
+				answer = a.locale.T("bot.setup.feedback_channel")
 			}
-			return said, b.app.SetFeedback(ctx, a.guild, a.member(), f, a.meta())
+			return answer, b.app.SetFeedback(ctx, a.guild, a.member(), f, a.meta())
 		}))
 		r.SlashCommand("/transcript-dm", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
-			said := a.locale.T("bot.setup.transcript_dm_off")
+			answer := a.locale.T("bot.setup.transcript_dm_off")
 			if on {
-				said = a.locale.T("bot.setup.transcript_dm_on")
+				answer = a.locale.T("bot.setup.transcript_dm_on")
 			}
-			return said, b.app.SetTranscriptDM(ctx, a.guild, a.member(), on, a.meta())
+			return answer, b.app.SetTranscriptDM(ctx, a.guild, a.member(), on, a.meta())
 		}))
 		r.SlashCommand("/close-on-leave", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			on := d.Bool("enabled")
-			said := a.locale.T("bot.setup.close_on_leave_off")
+			answer := a.locale.T("bot.setup.close_on_leave_off")
 			if on {
-				said = a.locale.T("bot.setup.close_on_leave_on")
+				answer = a.locale.T("bot.setup.close_on_leave_on")
 			}
-			return said, b.app.SetCloseOnLeave(ctx, a.guild, a.member(), on, a.meta())
+			return answer, b.app.SetCloseOnLeave(ctx, a.guild, a.member(), on, a.meta())
 		}))
 		r.SlashCommand("/language", b.setupCmd(func(ctx context.Context, a actor, d discord.SlashCommandInteractionData) (string, error) {
 			chosen := d.String("language")
@@ -527,19 +528,19 @@ func (b *Bot) cmdOpenFor(d discord.SlashCommandInteractionData, e *handler.Comma
 // the answer is edited to link it once it exists. forWhom is the member
 // staff opened it for (zero: the opener themselves).
 func (b *Bot) openedReply(l i18n.Locale, o app.Opened, forWhom domain.UserID) reply {
-	said := l.T("bot.ticket.opened", "Number", o.Number)
+	answer := l.T("bot.ticket.opened", "Number", o.Number)
 	if !forWhom.IsZero() {
-		said = l.T("bot.ticket.opened_for", "Number", o.Number, "User", forWhom)
+		answer = l.T("bot.ticket.opened_for", "Number", o.Number, "User", forWhom)
 	}
-	r := ephemeral(said + awayNotice(l, o))
+	r := ephemeral(answer + awayNotice(l, o))
 	r.then = func(ctx context.Context) (reply, bool) {
 		for ctx.Err() == nil {
 			if v, err := b.views.Get(ctx, string(o.Ticket)); err == nil && v.Channel != "" {
-				said := l.T("bot.ticket.opened_in", "Number", o.Number, "Channel", v.Channel)
+				answer := l.T("bot.ticket.opened_in", "Number", o.Number, "Channel", v.Channel)
 				if !forWhom.IsZero() {
-					said = l.T("bot.ticket.opened_for_in", "Number", o.Number, "User", forWhom, "Channel", v.Channel)
+					answer = l.T("bot.ticket.opened_for_in", "Number", o.Number, "User", forWhom, "Channel", v.Channel)
 				}
-				return ephemeral(said + awayNotice(l, o)), true
+				return ephemeral(answer + awayNotice(l, o)), true
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -772,16 +773,16 @@ func (b *Bot) cmdShowSettings(_ discord.SlashCommandInteractionData, e *handler.
 		}
 		lines = append(lines,
 			l.T("bot.setup.show_made_as", "MadeAs", madeAsSaid(l, s.ThreadChannel(""))),
-			l.T("bot.setup.show_auto_close", "Rule", autoCloseSaid(l, s.AutoClose())),
-			l.T("bot.setup.show_close_on_leave", "OnOff", onOff(l, s.CloseOnLeave())),
-			l.T("bot.setup.show_transcript_dm", "OnOff", onOff(l, s.TranscriptDM())),
-			l.T("bot.setup.show_feedback", "Feedback", feedbackSaid(l, s.Feedback())),
-			l.T("bot.setup.show_reminder", "Reminder", reminderSaid(l, s.Reminder())),
-			l.T("bot.setup.show_support_hours", "Hours", supportHoursSaid(l, s.SupportHours())))
+			l.T("bot.setup.show_auto_close", "Rule", said.AutoClose(l, s.AutoClose())),
+			l.T("bot.setup.show_close_on_leave", "OnOff", said.OnOff(l, s.CloseOnLeave())),
+			l.T("bot.setup.show_transcript_dm", "OnOff", said.OnOff(l, s.TranscriptDM())),
+			l.T("bot.setup.show_feedback", "Feedback", said.Feedback(l, s.Feedback())),
+			l.T("bot.setup.show_reminder", "Reminder", said.Reminder(l, s.Reminder())),
+			l.T("bot.setup.show_support_hours", "Hours", said.SupportHours(l, s.SupportHours())))
 		for _, c := range s.Categories() {
 			line := l.N("bot.setup.show_category", len(c.Questions), "Category", c.Name, "Key", c.Key)
 			if own, ok := s.CategoryAutoClose(c.Key); ok {
-				line += l.T("bot.setup.show_category_auto_close", "Rule", autoCloseSaid(l, own))
+				line += l.T("bot.setup.show_category_auto_close", "Rule", said.AutoClose(l, own))
 			}
 			if th := s.ThreadChannel(c.Key); th != s.ThreadChannel("") {
 				line += l.T("bot.setup.show_category_threads", "MadeAs", madeAsSaid(l, th))
@@ -842,11 +843,11 @@ func (b *Bot) setupAutoClose(ctx context.Context, a actor, d discord.SlashComman
 	if w, ok := d.OptInt("warn-hours"); ok {
 		rule.WarnBeforeMinutes = w * 60
 	}
-	said := a.locale.T("bot.setup.auto_close", "Rule", autoCloseSaid(a.locale, rule))
+	answer := a.locale.T("bot.setup.auto_close", "Rule", said.AutoClose(a.locale, rule))
 	if category != "" {
-		said = a.locale.T("bot.setup.auto_close_category", "Category", category, "Rule", autoCloseSaid(a.locale, rule))
+		answer = a.locale.T("bot.setup.auto_close_category", "Category", category, "Rule", said.AutoClose(a.locale, rule))
 	}
-	return said, b.app.SetAutoClose(ctx, a.guild, a.member(), category, rule, a.meta())
+	return answer, b.app.SetAutoClose(ctx, a.guild, a.member(), category, rule, a.meta())
 }
 
 func (b *Bot) cmdBlacklist(add bool) handler.SlashCommandHandler {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"regexp"
 	"slices"
 	"strings"
@@ -464,11 +465,13 @@ type autoClose struct {
 	Said        string `json:"said"` // the rule in words
 }
 
-func autoCloseOf(r guild.AutoClose) autoClose {
-	return autoClose{Hours: r.AfterMinutes / 60, WarnHours: int(r.WarnBefore().Hours()), OnlyWaiting: r.OnlyWaiting, Said: r.String()}
+func autoCloseOf(r guild.AutoClose, l i18n.Locale) autoClose {
+	return autoClose{Hours: r.AfterMinutes / 60, WarnHours: int(r.WarnBefore().Hours()), OnlyWaiting: r.OnlyWaiting, Said: said.AutoClose(l, r)}
 }
 
-func settingsOf(g guild.Settings) settingsView {
+// settingsOf is a guild's settings for its page, its rules said in the
+// reader's language.
+func settingsOf(g guild.Settings, l i18n.Locale) settingsView {
 	v := settingsView{TicketLimit: g.TicketLimit(), RetentionDays: g.RetentionDays(), StaffRoles: []string{},
 		Categories: []category{}, BlacklistedUsers: []string{}, BlacklistedRoles: []string{}}
 	for _, r := range g.StaffRoles() {
@@ -492,7 +495,7 @@ func settingsOf(g guild.Settings) settingsView {
 			cv.Questions = append(cv.Questions, q.Label)
 		}
 		if own, ok := g.CategoryAutoClose(c.Key); ok {
-			r := autoCloseOf(own)
+			r := autoCloseOf(own, l)
 			cv.AutoClose = &r
 		}
 		v.Categories = append(v.Categories, cv)
@@ -500,7 +503,7 @@ func settingsOf(g guild.Settings) settingsView {
 	if !g.LogChannel().IsZero() {
 		v.LogChannel = g.LogChannel().String()
 	}
-	v.AutoClose, v.CloseOnLeave, v.TranscriptDM = autoCloseOf(g.AutoClose()), g.CloseOnLeave(), g.TranscriptDM()
+	v.AutoClose, v.CloseOnLeave, v.TranscriptDM = autoCloseOf(g.AutoClose(), l), g.CloseOnLeave(), g.TranscriptDM()
 	v.Feedback, v.FeedbackByDM = g.Feedback().Enabled, g.Feedback().ByDM
 	v.ReminderMinutes = int(g.Reminder() / time.Minute)
 	v.CooldownMinutes = int(g.OpenCooldown() / time.Minute)
@@ -516,7 +519,7 @@ func settingsOf(g guild.Settings) settingsView {
 	if v.ClaimMode == "" {
 		v.ClaimMode = "label"
 	}
-	v.SupportHours = g.SupportHours().String()
+	v.SupportHours = said.SupportHours(l, g.SupportHours())
 	for _, u := range g.BlacklistedUsers() {
 		v.BlacklistedUsers = append(v.BlacklistedUsers, u.String())
 	}

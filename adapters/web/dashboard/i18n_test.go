@@ -2,6 +2,9 @@ package dashboard_test
 
 import (
 	"context"
+	"github.com/ticketify/ticketify/domain/guild"
+	"github.com/ticketify/ticketify/internal/i18n/said"
+	"html"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -234,6 +237,16 @@ func TestTheServersChannelLanguageIsChosenInTheSettings(t *testing.T) {
 	if !strings.Contains(body, `id="form-language"`) || !strings.Contains(body, "Language in the server&#39;s channels") ||
 		!strings.Contains(body, `<option value="">The server&#39;s language in Discord</option>`) || !strings.Contains(body, `<option value="pt-BR" lang="pt-BR">Português (Brasil)</option>`) {
 		t.Fatalf("the settings page has no language setting: %.200s", body)
+	}
+	// The rules in words are in the reader's language too.
+	_, german := owner.getIn(g+"/settings", "de")
+	for _, want := range []string{html.EscapeString(said.SupportHours(i18n.Of("de"), guild.SupportHours{})), html.EscapeString(said.OnOff(i18n.Of("de"), false))} {
+		if !strings.Contains(german, want) {
+			t.Errorf("the German settings page does not say %q", want)
+		}
+	}
+	if strings.Contains(german, "always open") {
+		t.Error("the German settings page says the support hours in English")
 	}
 	res, body := owner.post(g+"/settings/language", url.Values{"csrf": {owner.csrf()}, "language": {"de"}}, nil)
 	if res.Request.URL.RawQuery != "done=language-saved" || !strings.Contains(body, "Language of the server&#39;s channels saved.") {

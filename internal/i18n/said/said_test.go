@@ -1,17 +1,16 @@
-package discord
+package said
 
 import (
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/i18n"
 )
 
-// The values the bot writes in a reader's language say in English just
+// The values the bot and the dashboard write in a reader's language say in English just
 // what the domain's String methods say (which logs and older answers
 // used), and are translated in German.
 func TestValuesInEnglishAreTheDomainsWords(t *testing.T) {
@@ -23,22 +22,19 @@ func TestValuesInEnglishAreTheDomainsWords(t *testing.T) {
 		}
 	}
 	for _, d := range []time.Duration{90 * time.Minute, 72 * time.Hour, 30 * time.Minute, 25*time.Hour + 5*time.Minute} {
-		check(d.String(), hoursSaid(en, d), guild.Hours(d))
+		check(d.String(), Period(en, d), guild.Hours(d))
 	}
 	for _, a := range []guild.AutoClose{{}, {AfterMinutes: 72 * 60}, {AfterMinutes: 48 * 60, WarnBeforeMinutes: 90, OnlyWaiting: true}} {
-		check(fmt.Sprintf("auto-close %+v", a), autoCloseSaid(en, a), a.String())
+		check(fmt.Sprintf("auto-close %+v", a), AutoClose(en, a), a.String())
 	}
 	for _, f := range []guild.Feedback{{}, {Enabled: true}, {Enabled: true, ByDM: true}} {
-		check(fmt.Sprintf("feedback %+v", f), feedbackSaid(en, f), f.String())
+		check(fmt.Sprintf("feedback %+v", f), Feedback(en, f), f.String())
 	}
 	for _, m := range []guild.ClaimMode{guild.ClaimLabel, guild.ClaimHides, guild.ClaimReadOnly} {
-		check("claim mode", claimModeSaid(en, m), m.String())
-	}
-	for _, ch := range []domain.ChannelID{0, 1234} {
-		check("made as", madeAsSaid(en, ch), guild.MadeAs(ch))
+		check("claim mode", ClaimMode(en, m), m.String())
 	}
 	for _, p := range []ticket.Priority{ticket.PriorityLow, ticket.PriorityNormal, ticket.PriorityHigh, ticket.PriorityUrgent} {
-		check("priority", prioritySaid(en, p), p.String())
+		check("priority", Priority(en, p), p.String())
 	}
 	hours := []guild.SupportHours{{}}
 	for _, args := range [][6]string{
@@ -53,9 +49,9 @@ func TestValuesInEnglishAreTheDomainsWords(t *testing.T) {
 		hours = append(hours, h)
 	}
 	for _, h := range hours {
-		check("support hours", supportHoursSaid(en, h), h.String())
+		check("support hours", SupportHours(en, h), h.String())
 	}
-	if got, want := hoursSaid(de, 90*time.Minute), "1 Std. 30 Min."; got != want {
+	if got, want := Period(de, 90*time.Minute), "1 Std. 30 Min."; got != want {
 		t.Errorf("a period in German: got %q, want %q", got, want)
 	}
 }
