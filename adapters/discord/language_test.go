@@ -3,7 +3,9 @@ package discord_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/disgoorg/snowflake/v2"
 
@@ -173,4 +175,50 @@ func TestTheWelcomeIsInTheServersLanguage(t *testing.T) {
 	// Back to the server's language in Discord.
 	mustContain(t, "setup language server", language("server"), en.T("bot.setup.language_server"))
 	welcomeIn("the server's language again", fr, openTicket(t, w, "third"))
+}
+
+// The automation's posts — a staff reminder, an auto-close warning, the
+// close and its log summary — say why in the server's language, from the
+// event and the rule: not the English reason recorded for the timeline.
+func TestTheAutomationSaysWhyInTheServersLanguage(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	de := i18n.Of("de")
+	staffSetup(t, w)
+	log := f.AddTextChannel(w.Guild.ID, "ticket-log")
+	for _, setup := range []fakediscord.Interaction{
+		f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("language", fakediscord.Str("language", "de"))),
+		f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("reminder", fakediscord.Int("minutes", 30))),
+		f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("auto-close", fakediscord.Int("hours", 72))),
+		f.SlashCommand(w.As(w.Owner, w.Lobby.ID), "setup", fakediscord.Sub("log-channel", fakediscord.ChannelOpt("channel", log.ID))),
+	} {
+		run(t, w, setup)
+	}
+	ch := openTicket(t, w, "quiet")
+	travel(t, w, 31*time.Minute)
+	reminder := de.T("bot.channel.reminder_roles", "Roles", "<@&"+w.StaffRole.ID.String()+">", "Waited", de.T("said.minutes", "Minutes", 31))
+	if len(messagesWith(w, ch.ID, reminder)) != 1 || len(messagesWith(w, ch.ID, "no staff answer")) != 0 {
+		t.Fatalf("the reminder is not German: %+v", f.Messages(ch.ID))
+	}
+	travel(t, w, 48*time.Hour)
+	warning := messagesWith(w, ch.ID, "<t:")
+	if len(warning) != 1 || strings.Contains(warning[0].Content, "no message from the opener") ||
+		!strings.Contains(warning[0].Content, de.T("said.hours_minutes", "Hours", 48, "Minutes", 31)) {
+		t.Fatalf("the warning is not German: %+v", warning)
+	}
+	travel(t, w, 24*time.Hour+time.Minute)
+	closed := de.T("bot.channel.closed_automatically_reason", "Reason", de.T("bot.channel.reason_inactive", "Period", de.T("said.hours", "Hours", 72)))
+	w.WaitFor(t, "the close said in German", func() bool { return len(messagesWith(w, ch.ID, closed)) == 1 })
+	w.WaitFor(t, "the log's summary in German", func() bool {
+		for _, m := range f.Messages(log.ID) {
+			for _, e := range m.Embeds {
+				for _, field := range e.Fields {
+					if field.Value == de.T("bot.channel.reason_inactive", "Period", de.T("said.hours", "Hours", 72)) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -214,12 +215,11 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 				roles = append(roles, snowflake.ID(role))
 				mentioned = append(mentioned, fmt.Sprintf("<@&%s>", role))
 			}
-			// Because is the automation's reason as it was recorded (stored:
-			// not translated).
 			l := r.bot.channelLocale(s)
-			text := l.T("bot.channel.reminder", "Because", e.Actor.Because)
+			waited := said.Period(l, ev.At.Sub(ev.WaitingSince).Truncate(time.Minute))
+			text := l.T("bot.channel.reminder", "Waited", waited)
 			if len(mentioned) > 0 {
-				text = l.T("bot.channel.reminder_roles", "Roles", strings.Join(mentioned, " "), "Because", e.Actor.Because)
+				text = l.T("bot.channel.reminder_roles", "Roles", strings.Join(mentioned, " "), "Waited", waited)
 			}
 			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
 				Content:         text,
@@ -239,7 +239,7 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 				return err
 			}
 			_, err = r.rest.CreateMessage(ch, discord.MessageCreate{
-				Content:         l.T("bot.channel.inactivity_warning", "Opener", t.Opener(), "Unix", ev.ClosesAt.Unix(), "Because", e.Actor.Because),
+				Content:         l.T("bot.channel.inactivity_warning", "Opener", t.Opener(), "Unix", ev.ClosesAt.Unix(), "Idle", said.Period(l, ev.At.Sub(ev.Idle).Truncate(time.Minute))),
 				Components:      []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton(l.T("bot.channel.keep_open"), idKeepOpen+string(t.ID())))},
 				Nonce:           nonce("warned", string(t.ID()), strconv.FormatInt(e.Version, 10)),
 				EnforceNonce:    true,
@@ -726,7 +726,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 		}
 		l := r.bot.channelLocale(s)
 		if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
-			Content:    closedLine(l, ev, because),
+			Content:    closedLine(l, ev, automaticReason(l, s, t, ev, because)),
 			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton(l.T("bot.channel.reopen"), idReopen+string(t.ID())))},
 			Nonce:      nonce("closed", string(t.ID()), strconv.FormatInt(version, 10)), EnforceNonce: true,
 			AllowedMentions: &discord.AllowedMentions{},
@@ -801,7 +801,7 @@ func (r *Reactor) logClose(ctx context.Context, s guild.Settings, t ticket.Ticke
 		l := r.bot.channelLocale(s)
 		embed := discord.Embed{Title: l.T("bot.log.title", "Number", t.Number()), Color: 0xED4245, Fields: []discord.EmbedField{
 			{Name: l.T("bot.log.opened_by"), Value: fmt.Sprintf("<@%s>", t.Opener())}, {Name: l.T("bot.log.closed_by"), Value: closer(l, ev)},
-			{Name: l.T("bot.log.reason"), Value: orDash(closeReason(ev, because))},
+			{Name: l.T("bot.log.reason"), Value: orDash(closeReason(l, s, t, ev, because))},
 			{Name: l.T("bot.log.opened"), Value: fmt.Sprintf("<t:%d:f>", t.OpenedAt().Unix())}, {Name: l.T("bot.log.closed"), Value: fmt.Sprintf("<t:%d:f>", ev.At.Unix())}}}
 		_, err = r.rest.CreateMessage(log, discord.MessageCreate{Embeds: []discord.Embed{embed},
 			Files: []*discord.File{file},
@@ -817,16 +817,36 @@ func (r *Reactor) logClose(ctx context.Context, s guild.Settings, t ticket.Ticke
 // closedLine is what the channel is told when the ticket closes. An
 // automatic close's reason (because) is the automation's, as recorded:
 // stored, so not translated.
-func closedLine(l i18n.Locale, ev ticket.Closed, because string) string {
+func closedLine(l i18n.Locale, ev ticket.Closed, why string) string {
 	switch {
-	case ev.By.IsZero() && strings.TrimSpace(because) == "":
+	case ev.By.IsZero() && strings.TrimSpace(why) == "":
 		return l.T("bot.channel.closed_automatically")
 	case ev.By.IsZero():
-		return l.T("bot.channel.closed_automatically_reason", "Reason", because)
+		return l.T("bot.channel.closed_automatically_reason", "Reason", why)
 	case strings.TrimSpace(ev.Personal.Reason) == "":
 		return l.T("bot.channel.closed", "User", ev.By)
 	}
 	return l.T("bot.channel.closed_reason", "User", ev.By, "Reason", ev.Personal.Reason)
+}
+
+// automaticReason is why the automation closed a ticket, in the reader's
+// language: said from the close's cause and the server's rule, not from
+// the reason recorded with it (stored, in English, for the audit
+// timeline), which is what a cause it does not know falls back to.
+func automaticReason(l i18n.Locale, s guild.Settings, t ticket.Ticket, ev ticket.Closed, because string) string {
+	switch ev.Cause {
+	case ticket.CauseInactivity:
+		rule := s.AutomationFor(t.Category()).AutoClose
+		if rule.OnlyWaiting {
+			return l.T("bot.channel.reason_inactive_waiting", "Period", said.Period(l, rule.After()))
+		}
+		return l.T("bot.channel.reason_inactive", "Period", said.Period(l, rule.After()))
+	case ticket.CauseOpenerLeft:
+		return l.T("bot.channel.reason_opener_left")
+	case ticket.CauseCloseRequestExpired:
+		return l.T("bot.channel.reason_close_request_expired")
+	}
+	return because
 }
 
 // closer names who closed a ticket, for the log channel.
@@ -838,9 +858,9 @@ func closer(l i18n.Locale, ev ticket.Closed) string {
 }
 
 // closeReason is the reason given, or for an automatic close, why.
-func closeReason(ev ticket.Closed, because string) string {
+func closeReason(l i18n.Locale, s guild.Settings, t ticket.Ticket, ev ticket.Closed, because string) string {
 	if ev.By.IsZero() {
-		return because
+		return automaticReason(l, s, t, ev, because)
 	}
 	return ev.Personal.Reason
 }
