@@ -73,8 +73,10 @@ type Bot struct {
 	reopening      sync.Map // shard id → true while keepUp runs for it
 	synced         ViewsSync
 
-	profiles   profiles
-	eraseGuild GuildEraser
+	profiles profiles
+	// serverLocales are servers' languages in Discord read over REST (locale.go).
+	serverLocales *guildLocales
+	eraseGuild    GuildEraser
 
 	// busy counts the work under way outside disgo's dispatch: interactions
 	// being answered (and their usage recorded) and gateway facts queued or
@@ -126,7 +128,8 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Bot, error) {
 	}
 	b := &Bot{metrics: deps.Metrics, cfg: cfg, app: deps.App, store: deps.Store, views: deps.Tickets, scripts: deps.Transcripts, files: deps.Files,
 		synced: deps.Sync, eraseGuild: deps.EraseGuild, logger: logger.With("component", "discord"),
-		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}, profiles: newProfiles()}
+		guilds: map[snowflake.ID]bool{}, facts: newFactQueue(), stop: func() {}, stopConnecting: func() {}, profiles: newProfiles(),
+		serverLocales: newGuildLocales(cfg.Clock)}
 	b.work, b.cancelWork = context.WithCancel(context.Background())
 	if cfg.PublicKey != "" {
 		b.publicKey, _ = cfg.publicKey()

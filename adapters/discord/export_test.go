@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"github.com/ticketify/ticketify/internal/i18n"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/handler"
@@ -26,5 +27,9 @@ var ShardRetryDelay = &shardRetryDelay
 // DiscordLocaleOf is a server's language in Discord as the bot's cache
 // knows it (from GUILD_CREATE and GUILD_UPDATE), as the language it speaks.
 func (b *Bot) DiscordLocaleOf(guild snowflake.ID) string {
-	return b.discordGuildLocale(domain.GuildID(guild)).Tag()
+	return i18n.Of(b.discordLocale(context.Background(), domain.GuildID(guild))).Tag()
 }
+
+// ForgetGuild takes a server out of the gateway's cache, as when it is on
+// another process's shards.
+func (b *Bot) ForgetGuild(guild snowflake.ID) { b.client.Caches.RemoveGuild(guild) }

@@ -222,3 +222,34 @@ func TestTheAutomationSaysWhyInTheServersLanguage(t *testing.T) {
 		return false
 	})
 }
+
+// A server on another process's shards is not in this process's gateway
+// cache: the reactor asks Discord for the server's language instead of
+// falling back to English.
+func TestTheServersLanguageIsAskedOfDiscordWhenItIsOnAnotherShard(t *testing.T) {
+	w := testenv.NewWorld(t)
+	f := w.Fake
+	staffSetup(t, w)
+	f.SetGuildLocale(w.Guild.ID, "fr")
+	w.WaitFor(t, "the bot to see the server's language", func() bool {
+		return w.Srv.Discord.DiscordLocaleOf(snowflake.ID(w.Guild.ID)) == "fr"
+	})
+	w.Srv.Discord.ForgetGuild(snowflake.ID(w.Guild.ID))
+	path := "/guilds/" + w.Guild.ID.String()
+	before := len(f.Calls("GET", path))
+	ch := openTicket(t, w, "bonjour")
+	n := ticketInChannel(t, w, ch).Number()
+	fr := i18n.Of("fr")
+	if got := f.Messages(ch.ID)[0].Embeds[0].Title; got != fr.T("bot.welcome.title", "Number", n) {
+		t.Fatalf("the welcome's title %q, want French", got)
+	}
+	asked := 0
+	for _, c := range f.Calls("GET", path)[before:] {
+		if c.Path == path {
+			asked++
+		}
+	}
+	if asked != 1 {
+		t.Fatalf("asked Discord for the server %d times, want once (then remembered)", asked)
+	}
+}

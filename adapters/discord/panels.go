@@ -95,7 +95,7 @@ func (r *Reactor) postPanel(ctx context.Context, e projections.Event, ev guild.P
 	if !ok {
 		return nil // removed since
 	}
-	embeds, rows := panelMessage(r.bot.channelLocale(s), p)
+	embeds, rows := panelMessage(r.bot.channelLocale(ctx, s), p)
 	msg, err := r.rest.CreateMessage(snowflake.ID(ev.Channel), discord.MessageCreate{Embeds: embeds, Components: rows,
 		Nonce: nonce("panel", ev.Panel, ev.Channel.String(), strconv.FormatInt(e.Position, 10)), EnforceNonce: true,
 		AllowedMentions: &discord.AllowedMentions{}}, rest.WithCtx(ctx))
@@ -121,7 +121,7 @@ func (r *Reactor) editPanel(ctx context.Context, ev guild.PanelSaved) error {
 	if !ok {
 		return nil
 	}
-	embeds, rows := panelMessage(r.bot.channelLocale(s), p)
+	embeds, rows := panelMessage(r.bot.channelLocale(ctx, s), p)
 	for _, post := range s.PanelPosts(p.Key) {
 		_, err := r.rest.UpdateMessage(snowflake.ID(post.Channel), snowflake.ID(post.Message),
 			discord.MessageUpdate{Embeds: &embeds, Components: &rows}, rest.WithCtx(ctx))

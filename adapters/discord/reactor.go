@@ -215,7 +215,7 @@ func (r *Reactor) React(ctx context.Context, e projections.Event) error {
 				roles = append(roles, snowflake.ID(role))
 				mentioned = append(mentioned, fmt.Sprintf("<@&%s>", role))
 			}
-			l := r.bot.channelLocale(s)
+			l := r.bot.channelLocale(ctx, s)
 			waited := said.Period(l, ev.At.Sub(ev.WaitingSince).Truncate(time.Minute))
 			text := l.T("bot.channel.reminder", "Waited", waited)
 			if len(mentioned) > 0 {
@@ -323,7 +323,7 @@ func (r *Reactor) tellStaff(ctx context.Context, id domain.TicketID, action, rea
 	if err != nil || s.LogChannel() == 0 {
 		return
 	}
-	l := r.bot.channelLocale(s)
+	l := r.bot.channelLocale(ctx, s)
 	_, err = r.rest.CreateMessage(snowflake.ID(s.LogChannel()), discord.MessageCreate{
 		Content: l.T("bot.log.failed", "Number", t.Number(), "Action", actionSaid(l, action), "Reason", reason),
 		Nonce:   nonce("failed", string(id), action), EnforceNonce: true,
@@ -369,7 +369,7 @@ func (r *Reactor) channelLocale(ctx context.Context, g domain.GuildID) (i18n.Loc
 	if err != nil {
 		return i18n.Locale{}, err
 	}
-	return r.bot.channelLocale(s), nil
+	return r.bot.channelLocale(ctx, s), nil
 }
 
 // permanent reports a 4xx other than 429: retrying cannot help.
@@ -636,7 +636,7 @@ func (r *Reactor) greet(ctx context.Context, t ticket.Ticket, ch snowflake.ID) e
 	// The welcome is for everyone in the channel: the server's channel
 	// language, whoever opened it. The server's own welcome, the topic and
 	// the form's questions and answers are people's words, as written.
-	l := r.bot.channelLocale(s)
+	l := r.bot.channelLocale(ctx, s)
 	words := s.MessagesFor(t.Category())
 	description := l.T("bot.welcome.thanks", "User", t.Opener())
 	if words.Welcome != "" {
@@ -724,7 +724,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 				return err
 			}
 		}
-		l := r.bot.channelLocale(s)
+		l := r.bot.channelLocale(ctx, s)
 		if _, err := r.rest.CreateMessage(ch, discord.MessageCreate{
 			Content:    closedLine(l, ev, automaticReason(l, s, t, ev, because)),
 			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewSecondaryButton(l.T("bot.channel.reopen"), idReopen+string(t.ID())))},
@@ -745,7 +745,7 @@ func (r *Reactor) closed(ctx context.Context, ev ticket.Closed, because string, 
 	}
 	// The opener's direct messages too: outside an interaction, their own
 	// language is not known.
-	l := r.bot.channelLocale(s)
+	l := r.bot.channelLocale(ctx, s)
 	if f := s.Feedback(); f.Enabled && current && ev.Cause != ticket.CauseOpenerLeft { // one who left cannot answer
 		if err := r.askRating(ctx, l, t, f, version); err != nil {
 			return err
@@ -798,7 +798,7 @@ func (r *Reactor) logClose(ctx context.Context, s guild.Settings, t ticket.Ticke
 		if err != nil {
 			return err
 		}
-		l := r.bot.channelLocale(s)
+		l := r.bot.channelLocale(ctx, s)
 		embed := discord.Embed{Title: l.T("bot.log.title", "Number", t.Number()), Color: 0xED4245, Fields: []discord.EmbedField{
 			{Name: l.T("bot.log.opened_by"), Value: fmt.Sprintf("<@%s>", t.Opener())}, {Name: l.T("bot.log.closed_by"), Value: closer(l, ev)},
 			{Name: l.T("bot.log.reason"), Value: orDash(closeReason(l, s, t, ev, because))},

@@ -744,7 +744,7 @@ func (b *Bot) cmdPanel(d discord.SlashCommandInteractionData, e *handler.Command
 		// The plain panel is posted where everyone reads it: in the
 		// server's channel language, as its buttons' later answers are in
 		// each member's.
-		l := b.channelLocale(s)
+		l := b.channelLocale(ctx, s)
 		_, err = b.client.Rest.CreateMessage(ch, discord.MessageCreate{
 			Embeds:     []discord.Embed{{Title: l.T("bot.panel.title"), Description: l.T("bot.panel.text"), Color: 0x5865F2}},
 			Components: []discord.LayoutComponent{discord.NewActionRow(discord.NewPrimaryButton(l.T("bot.panel.open"), idPanelOpen).WithEmoji(discord.ComponentEmoji{Name: "🎫"}))},
