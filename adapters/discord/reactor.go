@@ -389,7 +389,7 @@ func describe(err error) string {
 	}
 	var rule *domain.RuleError
 	if errors.As(err, &rule) { // recorded on the ticket: in English, like everything stored
-		return i18n.Locale{}.Message(rule.Key, rule.Args)
+		return said.Refusal(i18n.Locale{}, rule)
 	}
 	return err.Error()
 }

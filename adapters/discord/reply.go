@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"strings"
 	"sync"
 	"time"
@@ -436,7 +437,7 @@ func (b *Bot) toReply(r reply, err error, a actor) reply {
 	case err == nil:
 		return r
 	case errors.As(err, &rule):
-		return ephemeral(a.locale.Message(rule.Key, rule.Args))
+		return ephemeral(said.Refusal(a.locale, rule))
 	case errors.Is(err, ticketviews.ErrNotFound):
 		return ephemeral(a.locale.T("bot.errors.not_a_ticket"))
 	case errors.Is(err, errViewsBehind):

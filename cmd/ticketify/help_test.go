@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"os"
 	"strings"
 	"testing"
@@ -80,5 +83,16 @@ func TestEveryCommandPrintsItsHelp(t *testing.T) {
 	// An unknown command stays an error, with or without --help.
 	if err := run(ctx, []string{"frobnicate", "--help"}, getenv, &viaHelp, &viaHelp); err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Fatalf("ticketify frobnicate --help: %v", err)
+	}
+}
+
+// A broken rule reaches the terminal as its English sentence, not its key,
+// wherever it is wrapped.
+func TestARefusalIsSaidInWordsOnTheTerminal(t *testing.T) {
+	err := fmt.Errorf("import: nothing imported: %w", domain.Refuse(domain.ErrConflict, "privacy.import_not_empty"))
+	got := oneLine(err)
+	if strings.Contains(got, "privacy.import_not_empty") || !strings.HasPrefix(got, "import: nothing imported: ") ||
+		!strings.Contains(got, i18n.Of("en").T("privacy.import_not_empty")) {
+		t.Fatalf("the terminal says %q", got)
 	}
 }

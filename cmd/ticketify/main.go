@@ -22,6 +22,8 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/app/privacy"
+	"github.com/ticketify/ticketify/internal/i18n"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/internal/server"
@@ -38,9 +40,14 @@ func main() {
 	}
 }
 
-// oneLine keeps the first line of an error for the terminal; details go to the log.
+// oneLine keeps the first line of an error for the terminal; details go to
+// the log. A broken rule in it is said in English, not named by its key.
 func oneLine(err error) string {
 	s := err.Error()
+	var rule *domain.RuleError
+	if errors.As(err, &rule) {
+		s = strings.Replace(s, rule.Error(), said.Refusal(i18n.Locale{}, rule), 1)
+	}
 	s = strings.ReplaceAll(s, "\n", "; ")
 	return s
 }

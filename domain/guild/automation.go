@@ -75,7 +75,7 @@ func (a AutoClose) validate() error {
 		return nil
 	}
 	if a.After() < MinAutoCloseAfter || a.After() > MaxAutoCloseAfter {
-		return domain.Refuse(domain.ErrInvalid, "guild.auto_close_period_out_of_range", "Min", Hours(MinAutoCloseAfter), "MaxDays", int(MaxAutoCloseAfter/(24*time.Hour)))
+		return domain.Refuse(domain.ErrInvalid, "guild.auto_close_period_out_of_range", "Min", MinAutoCloseAfter, "MaxDays", int(MaxAutoCloseAfter/(24*time.Hour)))
 	}
 	if a.WarnBeforeMinutes < 0 || a.WarnBefore() >= a.After() {
 		return domain.Refuse(domain.ErrInvalid, "guild.auto_close_warning_too_late")

@@ -498,7 +498,7 @@ func (t Ticket) SetPriority(by Participant, p Priority) ([]domain.Event, error) 
 		return nil, domain.Refuse(domain.ErrInvalid, "ticket.priority_invalid")
 	}
 	if p == t.priority {
-		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.priority_unchanged", "Priority", p.String())
+		return nil, domain.Refuse(domain.ErrUnchanged, "ticket.priority_unchanged", "Priority", p)
 	}
 	return []domain.Event{PrioritySet{Ticket: t.id, By: by.User, Priority: p, Previous: t.priority}}, nil
 }

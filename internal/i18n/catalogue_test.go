@@ -398,16 +398,3 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return at
 }
-
-func TestADayNamedInARefusalIsSaidInTheLanguage(t *testing.T) {
-	args := map[string]any{"Day": time.Monday}
-	if got := Of("de").Message("guild.hours_backwards", args); !strings.Contains(got, "Montag") || strings.Contains(got, "Monday") {
-		t.Errorf("German: %q", got)
-	}
-	if got := Of("en").Message("guild.hours_backwards", args); !strings.Contains(got, "Monday") {
-		t.Errorf("English: %q", got)
-	}
-	if args["Day"] != time.Monday {
-		t.Error("the caller's values changed")
-	}
-}

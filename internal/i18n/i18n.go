@@ -17,7 +17,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path"
 	"strings"
 	"sync"
@@ -195,17 +194,6 @@ func (l Locale) Message(key string, data map[string]any) string {
 }
 
 func (l Locale) localize(key string, data map[string]any, count any) string {
-	for _, v := range data {
-		if _, ok := v.(time.Weekday); ok { // a refusal names a day as a value: say it in the language
-			data = maps.Clone(data)
-			for name, v := range data {
-				if day, ok := v.(time.Weekday); ok {
-					data[name] = l.T(weekdays[day])
-				}
-			}
-			break
-		}
-	}
 	s, err := l.get().localizer.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
 	if err != nil && s == "" {
 		// A key no catalogue holds: i18n_test.go fails on the code that
@@ -214,9 +202,6 @@ func (l Locale) localize(key string, data map[string]any, count any) string {
 	}
 	return s
 }
-
-// weekdays are the catalogue's names of the days.
-var weekdays = [7]string{"weekday.sunday", "weekday.monday", "weekday.tuesday", "weekday.wednesday", "weekday.thursday", "weekday.friday", "weekday.saturday"}
 
 // Has reports whether the catalogues hold the key.
 func Has(key string) bool {

@@ -205,7 +205,7 @@ func (d *Dashboard) ticketActionForm(c *fiber.Ctx, s *staffCtx) error {
 func refusal(l i18n.Locale, err error) (string, bool) {
 	var re *domain.RuleError
 	if errors.As(err, &re) {
-		return l.Message(re.Key, re.Args), true
+		return said.Refusal(l, re), true
 	}
 	if errors.Is(err, domain.ErrInvalidID) {
 		return l.T("web.refusals.invalid_id"), true

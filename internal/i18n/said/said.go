@@ -6,6 +6,8 @@
 package said
 
 import (
+	"github.com/ticketify/ticketify/domain"
+	"maps"
 	"strings"
 	"time"
 
@@ -115,3 +117,31 @@ func Priority(l i18n.Locale, p ticket.Priority) string {
 // weekdays are the days' short names, Sunday first (time.Weekday).
 var weekdays = [7]string{"said.weekday_sun", "said.weekday_mon", "said.weekday_tue",
 	"said.weekday_wed", "said.weekday_thu", "said.weekday_fri", "said.weekday_sat"}
+
+// Refusal is a broken rule's sentence in the reader's language, with the
+// values the domain names in it — a day, a period, a priority — said in the
+// language too (the domain passes them typed, not as English words).
+func Refusal(l i18n.Locale, rule *domain.RuleError) string {
+	args, copied := rule.Args, false
+	for name, v := range rule.Args {
+		var words string
+		switch v := v.(type) {
+		case time.Weekday:
+			words = l.T(days[v])
+		case time.Duration:
+			words = Period(l, v)
+		case ticket.Priority:
+			words = Priority(l, v)
+		default:
+			continue
+		}
+		if !copied { // the caller's values stay as they are
+			args, copied = maps.Clone(rule.Args), true
+		}
+		args[name] = words
+	}
+	return l.Message(rule.Key, args)
+}
+
+// days are the catalogue's names of the days, Sunday first (time.Weekday).
+var days = [7]string{"weekday.sunday", "weekday.monday", "weekday.tuesday", "weekday.wednesday", "weekday.thursday", "weekday.friday", "weekday.saturday"}

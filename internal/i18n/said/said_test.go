@@ -2,6 +2,8 @@ package said
 
 import (
 	"fmt"
+	"github.com/ticketify/ticketify/domain"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,5 +55,35 @@ func TestValuesInEnglishAreTheDomainsWords(t *testing.T) {
 	}
 	if got, want := Period(de, 90*time.Minute), "1 Std. 30 Min."; got != want {
 		t.Errorf("a period in German: got %q, want %q", got, want)
+	}
+}
+
+// A refusal's values the domain passes typed — a day, a period, a
+// priority — are said in the reader's language; the caller's values stay.
+func TestARefusalSaysItsValuesInTheLanguage(t *testing.T) {
+	en, de := i18n.Of("en"), i18n.Of("de")
+	day := &domain.RuleError{Key: "guild.hours_backwards", Args: map[string]any{"Day": time.Monday}}
+	if got := Refusal(de, day); !strings.Contains(got, "Montag") || strings.Contains(got, "Monday") {
+		t.Errorf("German day: %q", got)
+	}
+	if got := Refusal(en, day); !strings.Contains(got, "Monday") {
+		t.Errorf("English day: %q", got)
+	}
+	if day.Args["Day"] != time.Monday {
+		t.Error("the refusal's values changed")
+	}
+	period := &domain.RuleError{Key: "guild.auto_close_period_out_of_range", Args: map[string]any{"Min": guild.MinAutoCloseAfter, "MaxDays": 30}}
+	if got := Refusal(en, period); !strings.Contains(got, guild.Hours(guild.MinAutoCloseAfter)) {
+		t.Errorf("English period: %q", got)
+	}
+	if got := Refusal(de, period); !strings.Contains(got, Period(de, guild.MinAutoCloseAfter)) || strings.Contains(got, "1h0m0s") {
+		t.Errorf("German period: %q", got)
+	}
+	priority := &domain.RuleError{Key: "ticket.priority_unchanged", Args: map[string]any{"Priority": ticket.PriorityHigh}}
+	if got := Refusal(de, priority); !strings.Contains(got, Priority(de, ticket.PriorityHigh)) || strings.Contains(got, "high") {
+		t.Errorf("German priority: %q", got)
+	}
+	if got := Refusal(en, priority); !strings.Contains(got, "high") {
+		t.Errorf("English priority: %q", got)
 	}
 }
