@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"html"
 	"html/template"
 	"net/url"
@@ -139,8 +140,8 @@ func (w words) H(key string, args ...any) template.HTML {
 		case template.HTML:
 			pairs[i] = mark(len(marks))
 			marks = append(marks, string(v))
-		case string: // text cannot pose as a mark
-			pairs[i] = unmark.Replace(v)
+		default: // any other value is text, which cannot pose as a mark
+			pairs[i] = unmark.Replace(fmt.Sprint(v))
 		}
 	}
 	s := html.EscapeString(w.T(key, pairs...))
@@ -256,10 +257,9 @@ func tagHTML(name, id, text string) template.HTML {
 	return template.HTML("<" + name + attr + ">" + html.EscapeString(text) + "</" + name + ">") //nolint:gosec // escaped
 }
 
-// linkHTML is a link to a path of this site.
+// linkHTML is a link to a path of this site (safeNextOr's rule: not
+// another site, not through a backslash or an encoded one).
 func linkHTML(href, text string) template.HTML {
-	if !strings.HasPrefix(href, "/") || strings.HasPrefix(href, "//") {
-		href = "/"
-	}
+	href = safeNextOr(href, "/")
 	return template.HTML(`<a href="` + html.EscapeString(href) + `">` + html.EscapeString(text) + `</a>`) //nolint:gosec // escaped
 }
