@@ -240,7 +240,11 @@ func TestTheServersChannelLanguageIsChosenInTheSettings(t *testing.T) {
 	}
 	// The rules in words are in the reader's language too.
 	_, german := owner.getIn(g+"/settings", "de")
-	for _, want := range []string{html.EscapeString(said.SupportHours(i18n.Of("de"), guild.SupportHours{})), html.EscapeString(said.OnOff(i18n.Of("de"), false))} {
+	de := i18n.Of("de")
+	for _, want := range []string{
+		`<p id="support-hours-said">` + html.EscapeString(de.T("web.settings.support_hours_said", "Hours", said.SupportHours(de, guild.SupportHours{}))) + `</p>`,
+		`<p id="auto-close-said">` + html.EscapeString(de.T("web.settings.auto_close_said", "Rule", said.AutoClose(de, guild.AutoClose{}))) + `</p>`,
+	} {
 		if !strings.Contains(german, want) {
 			t.Errorf("the German settings page does not say %q", want)
 		}
