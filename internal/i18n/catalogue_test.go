@@ -221,12 +221,40 @@ var keyShaped = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z0-9_-]+)+$`)
 // repositoryRoot is the module's root, two folders up.
 const repositoryRoot = "../.."
 
-// asked collects, from the program's source (tests excluded) and the
-// dashboard's templates, every key-shaped string literal (seen) and every
-// literal passed to a catalogue lookup (asked): T, N, Message, Translations
-// and domain.Refuse's key.
-func sourceKeys(t *testing.T) (seen, asked map[string][]string) {
-	seen, asked = map[string][]string{}, map[string][]string{}
+// source is what the program's source (tests excluded) and the dashboard's
+// templates say about catalogue keys.
+type source struct {
+	seen    map[string][]string // every key-shaped string literal, where
+	asked   map[string][]string // every key a lookup or a key-valued literal names, where
+	calls   []lookup            // lookups whose key and placeholder names are literals
+	unnamed []string            // refusals whose key is not a literal, where
+}
+
+// lookup is one call asking a catalogue for a sentence.
+type lookup struct {
+	key    string
+	names  []string // the placeholders it fills
+	plural bool     // N
+	at     string
+}
+
+// keyParts are the first parts of every key: a key-shaped literal starting
+// with one names a key, even in a map or an array (an event type such as
+// "ticket.closed.v1" does not: it ends in its version).
+func keyParts(en entries) map[string]bool {
+	parts := map[string]bool{}
+	for key := range en {
+		first, _, _ := strings.Cut(key, ".")
+		parts[first] = true
+	}
+	delete(parts, "cmd") // the commands' keys are their paths (adapters/discord's commands tests)
+	return parts
+}
+
+var eventType = regexp.MustCompile(`\.v[0-9]+$`)
+
+func readSource(t *testing.T, parts map[string]bool) source {
+	src := source{seen: map[string][]string{}, asked: map[string][]string{}}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(repositoryRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -244,13 +272,15 @@ func sourceKeys(t *testing.T) (seen, asked map[string][]string) {
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.BasicLit:
-					if s, err := strconv.Unquote(n.Value); err == nil && n.Kind == token.STRING {
-						seen[s] = append(seen[s], fset.Position(n.Pos()).String())
+					if s, err := strconv.Unquote(n.Value); err == nil && n.Kind == token.STRING && keyShaped.MatchString(s) {
+						at := fset.Position(n.Pos()).String()
+						src.seen[s] = append(src.seen[s], at)
+						if first, _, _ := strings.Cut(s, "."); parts[first] && !eventType.MatchString(s) {
+							src.asked[s] = append(src.asked[s], at)
+						}
 					}
 				case *ast.CallExpr:
-					if key, ok := lookupKey(n); ok {
-						asked[key] = append(asked[key], fset.Position(n.Pos()).String())
-					}
+					src.call(n, fset.Position(n.Pos()).String())
 				}
 				return true
 			})
@@ -260,10 +290,10 @@ func sourceKeys(t *testing.T) (seen, asked map[string][]string) {
 				return err
 			}
 			for _, m := range templateKey.FindAllStringSubmatch(string(b), -1) {
-				seen[m[1]] = append(seen[m[1]], path)
+				src.seen[m[1]] = append(src.seen[m[1]], path)
 			}
 			for _, m := range templateLookup.FindAllStringSubmatch(string(b), -1) {
-				asked[m[1]] = append(asked[m[1]], path)
+				src.asked[m[1]] = append(src.asked[m[1]], path)
 			}
 		}
 		return nil
@@ -271,7 +301,7 @@ func sourceKeys(t *testing.T) (seen, asked map[string][]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return seen, asked
+	return src
 }
 
 // templateKey is a quoted key-shaped string in a template; templateLookup
@@ -282,11 +312,12 @@ var (
 	templateLookup = regexp.MustCompile(`\b(?:T|N|H)\s+"([a-z][a-z0-9]*(?:\.[a-z0-9_-]+)+)"`)
 )
 
-// lookupKey is the key a call asks the catalogues for, when it is one.
-func lookupKey(call *ast.CallExpr) (string, bool) {
+// call records a catalogue lookup (T, N, H, Message, Translations) or a
+// refusal (domain.Refuse, whose key must be a literal).
+func (src *source) call(call *ast.CallExpr, at string) {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
 	if !ok {
-		return "", false
+		return
 	}
 	arg := 0
 	switch sel.Sel.Name {
@@ -294,27 +325,51 @@ func lookupKey(call *ast.CallExpr) (string, bool) {
 	case "Refuse":
 		arg = 1
 	default:
-		return "", false
+		return
 	}
 	if len(call.Args) <= arg {
-		return "", false
+		return
 	}
-	lit, ok := call.Args[arg].(*ast.BasicLit)
+	key, ok := literal(call.Args[arg])
+	if !ok || !keyShaped.MatchString(key) {
+		if sel.Sel.Name == "Refuse" {
+			src.unnamed = append(src.unnamed, at)
+		}
+		return
+	}
+	src.asked[key] = append(src.asked[key], at)
+	first := arg + 1
+	switch sel.Sel.Name {
+	case "N":
+		first++ // the count
+	case "Message", "Translations":
+		return // a map of values, or none
+	}
+	l := lookup{key: key, plural: sel.Sel.Name == "N", at: at}
+	for i := first; i < len(call.Args); i += 2 {
+		name, ok := literal(call.Args[i])
+		if !ok {
+			return // names not written out: not checked
+		}
+		l.names = append(l.names, name)
+	}
+	src.calls = append(src.calls, l)
+}
+
+func literal(e ast.Expr) (string, bool) {
+	lit, ok := e.(*ast.BasicLit)
 	if !ok || lit.Kind != token.STRING {
 		return "", false
 	}
 	s, err := strconv.Unquote(lit.Value)
-	if err != nil || (!keyShaped.MatchString(s) && sel.Sel.Name != "Refuse") { // a refusal's key is always one
-		return "", false
-	}
-	return s, true
+	return s, err == nil
 }
 
 func TestTheCodeAsksOnlyForKeysTheCataloguesHave(t *testing.T) {
 	en := readCatalogues(t)["en"]
-	_, asked := sourceKeys(t)
+	src := readSource(t, keyParts(en))
 	var missing []string
-	for key, where := range asked {
+	for key, where := range src.asked {
 		if _, ok := en[key]; !ok {
 			missing = append(missing, key+" ("+where[0]+")")
 		}
@@ -323,6 +378,44 @@ func TestTheCodeAsksOnlyForKeysTheCataloguesHave(t *testing.T) {
 	for _, m := range missing {
 		t.Errorf("no catalogue has %s", m)
 	}
+	for _, at := range src.unnamed {
+		t.Errorf("%s: a refusal whose key is not written out (domain.Refuse(kind, \"package.rule\", …))", at)
+	}
+}
+
+// TestEveryLookupFillsItsSentence: a call fills exactly the placeholders its
+// English sentence has ("<no value>" otherwise, or a value nobody reads),
+// and asks for a number's form (N) exactly when the sentence has them.
+func TestEveryLookupFillsItsSentence(t *testing.T) {
+	en := readCatalogues(t)["en"]
+	src := readSource(t, keyParts(en))
+	if len(src.calls) < 100 {
+		t.Fatalf("only %d lookups found: the source was not read", len(src.calls))
+	}
+	for _, c := range src.calls {
+		m, ok := en[c.key]
+		if !ok {
+			continue // TestTheCodeAsksOnlyForKeysTheCataloguesHave says so
+		}
+		if plural := len(m) > 1 || m[""] == ""; plural != c.plural {
+			t.Errorf("%s: %s is asked for with %s but %s", c.at, c.key, map[bool]string{true: "N", false: "T"}[c.plural],
+				map[bool]string{true: "has a number's forms", false: "is one sentence"}[plural])
+		}
+		want := placeholders(t, "en", c.key, m)
+		got := map[string]bool{}
+		for _, n := range c.names {
+			got[n] = true
+		}
+		if c.plural {
+			got["Count"] = true
+			if !want["Count"] {
+				delete(got, "Count") // a form may leave the number out
+			}
+		}
+		if !sameSet(want, got) {
+			t.Errorf("%s: %s fills %v; its sentence has %v", c.at, c.key, sorted(got), sorted(want))
+		}
+	}
 }
 
 // TestEveryKeyIsUsed: a key no code or template names is a sentence nobody
@@ -330,7 +423,7 @@ func TestTheCodeAsksOnlyForKeysTheCataloguesHave(t *testing.T) {
 // adapters/discord's TestEveryCommandKeyIsACommand checks those.
 func TestEveryKeyIsUsed(t *testing.T) {
 	en := readCatalogues(t)["en"]
-	seen, _ := sourceKeys(t)
+	seen := readSource(t, keyParts(en)).seen
 	var unused []string
 	for key := range en {
 		if strings.HasPrefix(key, "cmd.") || key == "language.name" {
