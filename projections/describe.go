@@ -12,264 +12,378 @@ import (
 	"github.com/ticketify/ticketify/domain/tag"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/domain/usage"
+	"github.com/ticketify/ticketify/internal/i18n"
+	"github.com/ticketify/ticketify/internal/platform/mongodb"
 )
 
 // Describe says in words what an event means, mentioning people as <@id>
 // (renderers resolve the names). Personal data is included only when it was
-// not erased.
-func Describe(e Event) string { return describe(e, true) }
+// not erased. The words are English: transcripts store them.
+func Describe(e Event) string { return describe(e, true).Render(i18n.Locale{}) }
 
 // DescribeImpersonally says what an event means without any personal data
 // (no reasons, names or topics): for records that outlive the data, like the
-// audit timeline, which then needs no scrubbing on erasure or retention.
-func DescribeImpersonally(e Event) string { return describe(e, false) }
+// audit timeline, which then needs no scrubbing on erasure or retention. The
+// words are English: exports and the JSON API give them.
+func DescribeImpersonally(e Event) string { return describe(e, false).Render(i18n.Locale{}) }
 
-func describe(e Event, personal bool) string {
-	u := func(id domain.UserID) string {
+// SayImpersonally is what DescribeImpersonally says, kept as a Sentence to
+// be said later in a reader's language (the dashboard's timeline).
+func SayImpersonally(e Event) Sentence { return describe(e, false) }
+
+// Sentence is what an event means, kept so that it can be said in any
+// language: a catalogue key (the audit catalogue, audit.*) and its
+// placeholders' values as text. Numbers are written plainly, people,
+// channels and roles as Discord mentions (<@id>, <#id>, <@&id>) that
+// renderers resolve to names. Words names the args whose value is itself a
+// catalogue key, a word said in the reader's language ("automation",
+// "[erased]", a priority…); an empty one says nothing (an optional part).
+//
+// Some values stay as the domain writes them, in English, whatever the
+// reader's language: an auto-close rule (guild.AutoClose.String), support
+// hours (guild.SupportHours.String), how tickets are made
+// (guild.MadeAs), an automation's recorded reason (Actor.Because), a
+// failed Discord action and its error, a slot's release reason — they are
+// recorded or structured text a Sentence cannot say as a key.
+type Sentence struct {
+	Key   string                    `bson:"key" json:"key"`
+	Args  mongodb.SortedMap[string] `bson:"args,omitempty" json:"args,omitempty"` // sorted: a rebuilt projection is byte-identical
+	Words []string                  `bson:"words,omitempty" json:"words,omitempty"`
+}
+
+// IsZero reports whether s says nothing (an entry recorded before
+// sentences were kept).
+func (s Sentence) IsZero() bool { return s.Key == "" }
+
+// Render says the sentence in l's language (English for the zero Locale).
+func (s Sentence) Render(l i18n.Locale) string {
+	if s.Key == "" {
+		return ""
+	}
+	data := make(map[string]any, len(s.Args))
+	for name, v := range s.Args {
+		data[name] = v
+	}
+	for _, name := range s.Words {
+		if key := s.Args[name]; key != "" {
+			data[name] = l.T(key)
+		}
+	}
+	return l.Message(s.Key, data)
+}
+
+// sentence builds a Sentence from pairs of a placeholder's name and value.
+func sentence(key string, pairs ...string) Sentence {
+	s := Sentence{Key: key}
+	if len(pairs) > 0 {
+		s.Args = make(mongodb.SortedMap[string], len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			s.Args[pairs[i]] = pairs[i+1]
+		}
+	}
+	return s
+}
+
+// word is a value said in the reader's language: the key of the word.
+type word string
+
+// with sets a placeholder to a value: a word (its key, said in the reader's
+// language) or text (said as it is).
+func (s Sentence) with(name string, v any) Sentence {
+	if s.Args == nil {
+		s.Args = mongodb.SortedMap[string]{}
+	}
+	switch v := v.(type) {
+	case word:
+		s.Args[name] = string(v)
+		if v != "" {
+			s.Words = append(s.Words, name)
+		}
+	default:
+		s.Args[name] = fmt.Sprint(v)
+	}
+	return s
+}
+
+// Placeholder values as today's English sentences wrote them.
+func num[N ~int | ~int64](n N) string { return fmt.Sprintf("%d", n) }
+func quoted(s string) string          { return fmt.Sprintf("%q", s) }
+func channel(id domain.ChannelID) string {
+	return fmt.Sprintf("<#%s>", id)
+}
+
+func describe(e Event, personal bool) Sentence {
+	// u is a person, or the word for an action nobody took.
+	u := func(id domain.UserID) any {
 		if id.IsZero() {
-			return "automation"
+			return word("audit.automation")
 		}
 		return "<@" + id.String() + ">"
 	}
-	erasedOr := func(s string) string {
+	// erasedOr is personal text, or a word standing for it: erased, or
+	// recorded but not said here.
+	erasedOr := func(s string) any {
 		switch {
 		case e.Erased:
-			return "[erased]"
+			return word("audit.erased")
 		case !personal && s != "":
-			return "(recorded)"
+			return word("audit.recorded")
 		}
 		return s
 	}
+	present := func(v any) bool { return v != "" }
 	switch ev := e.Event.(type) {
 	case ticket.Opened:
 		if !ev.By.IsZero() {
-			return fmt.Sprintf("%s opened ticket #%d (%s) for %s", u(ev.By), ev.Number, ev.Category, u(ev.Opener))
+			return sentence("audit.opened_for", "Number", num(ev.Number), "Category", fmt.Sprint(ev.Category)).
+				with("By", u(ev.By)).with("Opener", u(ev.Opener))
 		}
-		return fmt.Sprintf("%s opened ticket #%d (%s)", u(ev.Opener), ev.Number, ev.Category)
+		return sentence("audit.opened", "Number", num(ev.Number), "Category", fmt.Sprint(ev.Category)).with("Opener", u(ev.Opener))
 	case ticket.ChannelAttached:
 		if !ev.ThreadOf.IsZero() {
-			return fmt.Sprintf("the private thread <#%s> was created under <#%s>", ev.Channel, ev.ThreadOf)
+			return sentence("audit.thread_attached", "Thread", channel(ev.Channel), "Channel", channel(ev.ThreadOf))
 		}
-		return fmt.Sprintf("the channel <#%s> was created", ev.Channel)
+		return sentence("audit.channel_attached", "Channel", channel(ev.Channel))
 	case ticket.Claimed:
-		return fmt.Sprintf("%s claimed the ticket", u(ev.By))
+		return sentence("audit.claimed").with("By", u(ev.By))
 	case ticket.Transferred:
 		if ev.From.IsZero() {
-			return fmt.Sprintf("%s handed the ticket to %s", u(ev.By), u(ev.To))
+			return sentence("audit.transferred").with("By", u(ev.By)).with("To", u(ev.To))
 		}
-		return fmt.Sprintf("%s handed the ticket from %s to %s", u(ev.By), u(ev.From), u(ev.To))
+		return sentence("audit.transferred_from").with("By", u(ev.By)).with("From", u(ev.From)).with("To", u(ev.To))
 	case guild.PanelSaved:
 		if ev.Previous.Key == "" {
-			return fmt.Sprintf("panel %q added: %q with %d button(s)", ev.Panel.Key, ev.Panel.Title, len(ev.Panel.Buttons))
+			return sentence("audit.panel_added", "Panel", quoted(ev.Panel.Key), "Title", quoted(ev.Panel.Title), "Buttons", num(len(ev.Panel.Buttons)))
 		}
-		return fmt.Sprintf("panel %q changed: %q with %d button(s) (was %q with %d)", ev.Panel.Key, ev.Panel.Title, len(ev.Panel.Buttons), ev.Previous.Title, len(ev.Previous.Buttons))
+		return sentence("audit.panel_changed", "Panel", quoted(ev.Panel.Key), "Title", quoted(ev.Panel.Title), "Buttons", num(len(ev.Panel.Buttons)),
+			"WasTitle", quoted(ev.Previous.Title), "WasButtons", num(len(ev.Previous.Buttons)))
 	case guild.PanelRemoved:
-		return fmt.Sprintf("panel %q removed", ev.Previous.Key)
+		return sentence("audit.panel_removed", "Panel", quoted(ev.Previous.Key))
 	case guild.PanelPostRequested:
-		return fmt.Sprintf("panel %q to be posted in <#%s>", ev.Panel, ev.Channel)
+		return sentence("audit.panel_post_requested", "Panel", quoted(ev.Panel), "Channel", channel(ev.Channel))
 	case guild.PanelPosted:
-		return fmt.Sprintf("panel %q posted in <#%s>", ev.Panel, ev.Post.Channel)
+		return sentence("audit.panel_posted", "Panel", quoted(ev.Panel), "Channel", channel(ev.Post.Channel))
 	case guild.MessagesSet:
-		where := "the server's"
+		s := sentence("audit.messages_set")
 		if ev.Category != "" {
-			where = fmt.Sprintf("category %q's", ev.Category)
+			s = sentence("audit.messages_set_category", "Category", quoted(ev.Category))
 		}
-		return fmt.Sprintf("%s messages changed: welcome %q (was %q), close %q (was %q), %d role(s) pinged (was %d)", where,
-			ev.Messages.Welcome, ev.Previous.Welcome, ev.Messages.Close, ev.Previous.Close, len(ev.Messages.Ping), len(ev.Previous.Ping))
+		return s.with("Welcome", quoted(ev.Messages.Welcome)).with("WasWelcome", quoted(ev.Previous.Welcome)).
+			with("Close", quoted(ev.Messages.Close)).with("WasClose", quoted(ev.Previous.Close)).
+			with("Roles", num(len(ev.Messages.Ping))).with("WasRoles", num(len(ev.Previous.Ping)))
 	case guild.ClaimModeSet:
-		where := "in the server"
+		s := sentence("audit.claim_mode_set")
 		if ev.Category != "" {
-			where = fmt.Sprintf("in category %q", ev.Category)
+			s = sentence("audit.claim_mode_set_category", "Category", quoted(ev.Category))
 		}
-		return fmt.Sprintf("claiming %s is now %s (was %s)", where, ev.Mode, ev.Previous)
+		return s.with("Mode", claimModeWord(ev.Mode)).with("Was", claimModeWord(ev.Previous))
 	case guild.ThreadModeSet:
-		where := "the server's"
+		s := sentence("audit.thread_mode_set")
 		if ev.Category != "" {
-			where = fmt.Sprintf("category %q's", ev.Category)
+			s = sentence("audit.thread_mode_set_category", "Category", quoted(ev.Category))
 		}
-		return fmt.Sprintf("%s new tickets are now %s (were %s)", where, guild.MadeAs(ev.Channel), guild.MadeAs(ev.Previous))
+		return s.with("Made", guild.MadeAs(ev.Channel)).with("Was", guild.MadeAs(ev.Previous)) // English: see Sentence
 	case ticket.Unclaimed:
-		return fmt.Sprintf("%s unclaimed the ticket (it was %s's)", u(ev.By), u(ev.Previous))
+		return sentence("audit.unclaimed").with("By", u(ev.By)).with("Claimer", u(ev.Previous))
 	case ticket.MemberAdded:
-		return fmt.Sprintf("%s added %s", u(ev.By), u(ev.Member))
+		return sentence("audit.member_added").with("By", u(ev.By)).with("Member", u(ev.Member))
 	case ticket.MemberRemoved:
-		return fmt.Sprintf("%s removed %s", u(ev.By), u(ev.Member))
+		return sentence("audit.member_removed").with("By", u(ev.By)).with("Member", u(ev.Member))
 	case ticket.Renamed:
-		return fmt.Sprintf("%s renamed the ticket to %s", u(ev.By), erasedOr(ev.Personal.Name))
+		return sentence("audit.renamed").with("By", u(ev.By)).with("Name", erasedOr(ev.Personal.Name))
 	case ticket.TopicCorrected:
-		return fmt.Sprintf("%s corrected the topic", u(ev.By))
+		return sentence("audit.topic_corrected").with("By", u(ev.By))
 	case ticket.CategoryChanged:
-		return fmt.Sprintf("%s moved the ticket to category %s (was %s)", u(ev.By), ev.Category, ev.Previous)
+		return sentence("audit.category_moved", "Category", fmt.Sprint(ev.Category), "Was", fmt.Sprint(ev.Previous)).with("By", u(ev.By))
 	case ticket.PrioritySet:
-		return fmt.Sprintf("%s set the priority to %s (was %s)", u(ev.By), ev.Priority, ev.Previous)
+		return sentence("audit.priority_set").with("By", u(ev.By)).with("Priority", priorityWord(ev.Priority)).with("Was", priorityWord(ev.Previous))
 	case ticket.Closed:
 		if ev.By.IsZero() && ev.Cause != "" {
-			return fmt.Sprintf("the ticket closed automatically: %s", orCause(e.Actor.Because, ev.Cause))
+			return sentence("audit.closed_automatically").with("Reason", orCause(e.Actor.Because, ev.Cause))
 		}
-		if r := erasedOr(ev.Personal.Reason); r != "" {
-			return fmt.Sprintf("%s closed the ticket: %s", u(ev.By), r)
+		if r := erasedOr(ev.Personal.Reason); present(r) {
+			return sentence("audit.closed_reason").with("By", u(ev.By)).with("Reason", r)
 		}
-		return fmt.Sprintf("%s closed the ticket", u(ev.By))
+		return sentence("audit.closed").with("By", u(ev.By))
 	case ticket.Reopened:
-		return fmt.Sprintf("%s reopened the ticket", u(ev.By))
+		return sentence("audit.reopened").with("By", u(ev.By))
 	case ticket.ChannelLost:
 		if ev.WasOpen {
-			return "the channel was deleted on Discord; the ticket was closed"
+			return sentence("audit.channel_lost_open")
 		}
-		return "the channel was deleted on Discord"
+		return sentence("audit.channel_lost")
 	case ticket.ChannelRemoved:
-		return "the closed ticket's channel was deleted by the bot"
+		return sentence("audit.channel_removed")
 	case ticket.DiscordActionFailed:
-		return fmt.Sprintf("Discord refused to %s: %s", ev.Action, ev.Error)
+		return sentence("audit.discord_refused", "Action", ev.Action, "Error", ev.Error) // English: see Sentence
 	case ticket.TranscriptExpired:
-		return fmt.Sprintf("the transcript was deleted %d days after the ticket closed (retention)", ev.RetentionDays)
+		return sentence("audit.transcript_expired", "Days", num(ev.RetentionDays))
 	case ticket.MessagePosted:
-		return fmt.Sprintf("%s wrote a message", u(ev.Author))
+		return sentence("audit.message_posted").with("Author", u(ev.Author))
 	case ticket.MessageEdited:
-		return fmt.Sprintf("%s edited a message", u(ev.Author))
+		return sentence("audit.message_edited").with("Author", u(ev.Author))
 	case ticket.MessageDeleted:
-		return "a message was deleted"
+		return sentence("audit.message_deleted")
 	case guild.BotJoined:
-		return fmt.Sprintf("the bot joined %s", ev.Name)
+		return sentence("audit.bot_joined", "Server", fmt.Sprint(ev.Name))
 	case guild.BotRemoved:
-		return "the bot was removed from the server"
+		return sentence("audit.bot_removed")
 	case guild.StaffRolesSet:
-		return fmt.Sprintf("staff roles set to %s (were %s)", roles(ev.Roles), roles(ev.Previous))
+		return sentence("audit.staff_roles_set").with("Roles", roles(ev.Roles)).with("Was", roles(ev.Previous))
 	case guild.CategoryAdded:
-		return fmt.Sprintf("category %q added", ev.Category.Name)
+		return sentence("audit.category_added", "Category", quoted(ev.Category.Name))
 	case guild.CategoryUpdated:
+		name := quoted(ev.Category.Name)
 		if !slices.Equal(ev.Category.StaffRoles, ev.Previous.StaffRoles) || ev.Category.TeamOnly != ev.Previous.TeamOnly {
-			return fmt.Sprintf("category %q's own staff team: %d role(s)%s (was %d%s)", ev.Category.Name, len(ev.Category.StaffRoles),
-				onlyWords(ev.Category.TeamOnly), len(ev.Previous.StaffRoles), onlyWords(ev.Previous.TeamOnly))
+			return sentence("audit.category_team", "Category", name, "Roles", num(len(ev.Category.StaffRoles)), "WasRoles", num(len(ev.Previous.StaffRoles))).
+				with("Only", onlyWord(ev.Category.TeamOnly)).with("WasOnly", onlyWord(ev.Previous.TeamOnly))
 		}
 		if ev.Category.Limit != ev.Previous.Limit {
-			return fmt.Sprintf("category %q: a member may have %s open (was %s)", ev.Category.Name, limitWords(ev.Category.Limit), limitWords(ev.Previous.Limit))
+			return sentence("audit.category_limit", "Category", name).with("Limit", limitWord(ev.Category.Limit)).with("Was", limitWord(ev.Previous.Limit))
 		}
-		return fmt.Sprintf("category %q changed (%d question(s), was %d)", ev.Category.Name, len(ev.Category.Questions), len(ev.Previous.Questions))
+		return sentence("audit.category_questions", "Category", name, "Questions", num(len(ev.Category.Questions)), "Was", num(len(ev.Previous.Questions)))
 	case guild.OpenCooldownSet:
-		return fmt.Sprintf("a member waits %d minutes between opens (was %d)", ev.Minutes, ev.Previous)
+		return sentence("audit.open_cooldown_set", "Minutes", num(ev.Minutes), "Was", num(ev.Previous))
 	case guild.CategoryRemoved:
-		return fmt.Sprintf("category %q removed", ev.Previous.Name)
+		return sentence("audit.category_removed", "Category", quoted(ev.Previous.Name))
 	case guild.TicketLimitSet:
-		return fmt.Sprintf("open ticket limit set to %d (was %d)", ev.Limit, ev.Previous)
+		return sentence("audit.ticket_limit_set", "Limit", num(ev.Limit), "Was", num(ev.Previous))
 	case guild.UserBlacklisted:
-		return fmt.Sprintf("%s blacklisted", u(ev.User))
+		return sentence("audit.user_blacklisted").with("User", u(ev.User))
 	case guild.UserUnblacklisted:
-		return fmt.Sprintf("%s no longer blacklisted", u(ev.User))
+		return sentence("audit.user_unblacklisted").with("User", u(ev.User))
 	case guild.RoleBlacklisted:
-		return fmt.Sprintf("role <@&%s> blacklisted", ev.Role)
+		return sentence("audit.role_blacklisted", "Role", fmt.Sprintf("<@&%s>", ev.Role))
 	case guild.RoleUnblacklisted:
-		return fmt.Sprintf("role <@&%s> no longer blacklisted", ev.Role)
+		return sentence("audit.role_unblacklisted", "Role", fmt.Sprintf("<@&%s>", ev.Role))
 	case guild.RetentionSet:
-		return fmt.Sprintf("transcript retention set to %d days (was %d)", ev.Days, ev.Previous)
+		return sentence("audit.retention_set", "Days", num(ev.Days), "Was", num(ev.Previous))
 	case guild.LogChannelSet:
-		return fmt.Sprintf("log channel set to <#%s> (was <#%s>)", ev.Channel, ev.Previous)
+		return sentence("audit.log_channel_set", "Channel", channel(ev.Channel), "Was", channel(ev.Previous))
 	case guild.AutoCloseSet:
-		where := "the server"
-		if ev.Category != "" {
-			where = "category " + ev.Category
+		rule, was := ev.Rule.String(), ev.Previous.String() // English: see Sentence
+		switch {
+		case ev.Inherit && ev.Category != "":
+			return sentence("audit.auto_close_inherited_category", "Category", ev.Category, "Rule", rule, "Was", was)
+		case ev.Inherit:
+			return sentence("audit.auto_close_inherited", "Rule", rule, "Was", was)
+		case ev.Category != "":
+			return sentence("audit.auto_close_set_category", "Category", ev.Category, "Rule", rule, "Was", was)
 		}
-		if ev.Inherit {
-			return fmt.Sprintf("%s follows the server's auto-close rule again (%s; was %s)", where, ev.Rule, ev.Previous)
-		}
-		return fmt.Sprintf("auto-close for %s set: %s (was %s)", where, ev.Rule, ev.Previous)
+		return sentence("audit.auto_close_set", "Rule", rule, "Was", was)
 	case guild.TranscriptDMSet:
 		if ev.Enabled {
-			return "openers now get their transcript by direct message when their ticket closes"
+			return sentence("audit.transcript_dm_on")
 		}
-		return "openers no longer get their transcript by direct message"
+		return sentence("audit.transcript_dm_off")
 	case ticket.AttachmentArchived:
-		return "an attachment was archived"
+		return sentence("audit.attachment_archived")
 	case ticket.AttachmentNotArchived:
-		return fmt.Sprintf("an attachment was not archived (%s)", ev.Reason)
+		return sentence("audit.attachment_not_archived", "Reason", fmt.Sprint(ev.Reason)) // English: see Sentence
 	case guild.CloseOnLeaveSet:
 		if ev.Enabled {
-			return "a member leaving the server now closes their tickets"
+			return sentence("audit.close_on_leave_on")
 		}
-		return "a member leaving the server no longer closes their tickets"
+		return sentence("audit.close_on_leave_off")
 	case ticket.InactivityWarned:
-		return fmt.Sprintf("warned that the ticket closes at %s for inactivity", ev.ClosesAt.UTC().Format("2006-01-02 15:04 MST"))
+		return sentence("audit.inactivity_warned", "At", ev.ClosesAt.UTC().Format("2006-01-02 15:04 MST"))
 	case ticket.CloseRequested:
-		s := fmt.Sprintf("%s asked the opener to agree to close", u(ev.By))
-		if r := erasedOr(ev.Personal.Reason); r != "" {
-			s += ": " + r
+		r := erasedOr(ev.Personal.Reason)
+		var s Sentence
+		switch {
+		case present(r) && !ev.Deadline.IsZero():
+			s = sentence("audit.close_requested_reason_deadline").with("Reason", r)
+		case present(r):
+			s = sentence("audit.close_requested_reason").with("Reason", r)
+		case !ev.Deadline.IsZero():
+			s = sentence("audit.close_requested_deadline")
+		default:
+			s = sentence("audit.close_requested")
 		}
 		if !ev.Deadline.IsZero() {
-			s += fmt.Sprintf(" (closes without an answer at %s)", ev.Deadline.UTC().Format("2006-01-02 15:04 MST"))
+			s = s.with("Deadline", ev.Deadline.UTC().Format("2006-01-02 15:04 MST"))
 		}
-		return s
+		return s.with("By", u(ev.By))
 	case ticket.CloseRequestAnswered:
 		if ev.Accepted {
-			return fmt.Sprintf("%s accepted the close request", u(ev.By))
+			return sentence("audit.close_request_accepted").with("By", u(ev.By))
 		}
-		return fmt.Sprintf("%s denied the close request", u(ev.By))
+		return sentence("audit.close_request_denied").with("By", u(ev.By))
 	case ticket.CloseRequestExpired:
-		return "the close request got no answer by its deadline"
+		return sentence("audit.close_request_expired")
 	case ticket.Rated:
-		s := fmt.Sprintf("%s rated the ticket %d of 5", u(ev.By), ev.Stars)
-		if c := erasedOr(ev.Personal.Comment); c != "" {
-			s += ": " + c
+		if c := erasedOr(ev.Personal.Comment); present(c) {
+			return sentence("audit.rated_comment", "Stars", num(ev.Stars)).with("By", u(ev.By)).with("Comment", c)
 		}
-		return s
+		return sentence("audit.rated", "Stars", num(ev.Stars)).with("By", u(ev.By))
 	case guild.FeedbackSet:
 		if f := ev.Feedback(); f.ByDM {
-			return "openers are now asked by direct message to rate their closed tickets"
+			return sentence("audit.feedback_dm")
 		} else if f.Enabled {
-			return "openers are now asked in the ticket's channel to rate their closed tickets"
+			return sentence("audit.feedback_channel")
 		}
-		return "openers are no longer asked to rate their closed tickets"
+		return sentence("audit.feedback_off")
 	case ticket.StaffReminded:
-		return "the staff roles were reminded that the ticket waits for an answer"
+		return sentence("audit.staff_reminded")
 	case ticket.ReplyPosted:
-		return "the bot posted the reply on Discord"
+		return sentence("audit.reply_posted")
 	case ticket.RepliedFromDashboard:
-		return fmt.Sprintf("%s replied from the dashboard", u(ev.By))
+		return sentence("audit.replied_from_dashboard").with("By", u(ev.By))
 	case ticket.NoteAdded:
-		return fmt.Sprintf("%s wrote a staff note", u(ev.By)) // the text stays on the ticket's page
+		return sentence("audit.note_added").with("By", u(ev.By)) // the text stays on the ticket's page
 	case ticket.TagPosted:
-		return fmt.Sprintf("%s posted the saved answer %q", u(ev.By), ev.Tag)
+		return sentence("audit.tag_posted", "Tag", quoted(ev.Tag)).with("By", u(ev.By))
 	case tag.Saved:
 		if ev.Previous.Name == "" {
-			return fmt.Sprintf("tag %q added: %s", ev.Tag.Name, tagSummary(ev.Tag))
+			return sentence("audit.tag_added", "Tag", quoted(ev.Tag.Name), "Text", tagSummary(ev.Tag))
 		}
-		return fmt.Sprintf("tag %q changed: %s (was %s)", ev.Tag.Name, tagSummary(ev.Tag), tagSummary(ev.Previous))
+		return sentence("audit.tag_changed", "Tag", quoted(ev.Tag.Name), "Text", tagSummary(ev.Tag), "Was", tagSummary(ev.Previous))
 	case tag.Removed:
-		return fmt.Sprintf("tag %q removed (it said %s)", ev.Previous.Name, tagSummary(ev.Previous))
+		return sentence("audit.tag_removed", "Tag", quoted(ev.Previous.Name), "Text", tagSummary(ev.Previous))
 	case guild.SupportHoursSet:
-		return fmt.Sprintf("support hours set: %s (was %s)", ev.Hours, ev.Previous)
+		return sentence("audit.support_hours_set", "Hours", ev.Hours.String(), "Was", ev.Previous.String()) // English: see Sentence
 	case guild.ReminderSet:
 		if ev.AfterMinutes == 0 {
-			return "staff reminders turned off"
+			return sentence("audit.reminders_off")
 		}
-		return fmt.Sprintf("staff are reminded after %d minutes without an answer (was %d)", ev.AfterMinutes, ev.Previous)
+		return sentence("audit.reminder_set", "Minutes", num(ev.AfterMinutes), "Was", num(ev.Previous))
 	case ticket.KeptOpen:
-		return fmt.Sprintf("%s kept the ticket open", u(ev.By))
+		return sentence("audit.kept_open").with("By", u(ev.By))
 	case member.TicketReserved:
-		return fmt.Sprintf("ticket %s took one of %s's open slots", ev.Ticket, u(ev.User))
+		return sentence("audit.slot_taken", "Ticket", fmt.Sprint(ev.Ticket)).with("User", u(ev.User))
 	case member.TicketReleased:
-		return fmt.Sprintf("ticket %s gave %s's slot back (%s)", ev.Ticket, u(ev.User), ev.Reason)
+		return sentence("audit.slot_released", "Ticket", fmt.Sprint(ev.Ticket), "Reason", fmt.Sprint(ev.Reason)).with("User", u(ev.User)) // English: see Sentence
 	case member.LeftGuild:
-		return fmt.Sprintf("%s left the server", u(ev.User))
+		return sentence("audit.left_server").with("User", u(ev.User))
 	case usage.CommandUsed:
-		return fmt.Sprintf("%s used %s", u(ev.User), ev.Command)
+		return sentence("audit.command_used", "Command", fmt.Sprint(ev.Command)).with("User", u(ev.User))
 	case profile.Observed:
-		return fmt.Sprintf("%s's profile was seen", u(ev.User))
+		return sentence("audit.profile_seen").with("User", u(ev.User))
 	}
-	return e.Type
+	return sentence("audit.event", "Type", e.Type)
 }
 
-// orCause is why a ticket closed by itself: the words its commit gives, or
-// else its cause.
-func orCause(because string, c ticket.Cause) string {
+// orCause is why a ticket closed by itself: the words its commit gives (as
+// recorded, in English), or else its cause, said in words.
+func orCause(because string, c ticket.Cause) any {
 	if because != "" {
 		return because
+	}
+	switch c {
+	case ticket.CauseInactivity:
+		return word("audit.cause_inactivity")
+	case ticket.CauseOpenerLeft:
+		return word("audit.cause_opener_left")
+	case ticket.CauseCloseRequestExpired:
+		return word("audit.cause_close_request_expired")
 	}
 	return strings.ReplaceAll(string(c), "_", " ")
 }
 
-func roles(rs []domain.RoleID) string {
+// roles mentions roles, or says there are none.
+func roles(rs []domain.RoleID) any {
 	if len(rs) == 0 {
-		return "none"
+		return word("audit.none")
 	}
 	var parts []string
 	for _, r := range rs {
@@ -284,20 +398,50 @@ func tagSummary(t tag.Tag) string {
 	if r := []rune(words); len(r) > 80 {
 		words = string(r[:80]) + "…"
 	}
-	return fmt.Sprintf("%q", words)
+	return quoted(words)
 }
 
-// limitWords says a category's limit: "2", or "the server's limit" for 0.
-func limitWords(n int) string {
+// limitWord says a category's limit: "2", or the server's limit for 0.
+func limitWord(n int) any {
 	if n == 0 {
-		return "as many as the server's limit"
+		return word("audit.server_limit")
 	}
-	return fmt.Sprint(n)
+	return num(n)
 }
 
-func onlyWords(only bool) string {
+// onlyWord is what a category's own team replaces: the server's staff, or
+// nothing when it only adds to them.
+func onlyWord(only bool) word {
 	if only {
-		return ", instead of the server's staff"
+		return "audit.team_only"
 	}
 	return ""
+}
+
+// priorityWord names a priority in the reader's language (the words of
+// internal/i18n/said; in English, ticket.Priority.String).
+func priorityWord(p ticket.Priority) any {
+	switch p {
+	case ticket.PriorityLow:
+		return word("said.priority_low")
+	case ticket.PriorityNormal:
+		return word("said.priority_normal")
+	case ticket.PriorityHigh:
+		return word("said.priority_high")
+	case ticket.PriorityUrgent:
+		return word("said.priority_urgent")
+	}
+	return p.String()
+}
+
+// claimModeWord says what claiming does in the reader's language (the words
+// of internal/i18n/said; in English, guild.ClaimMode.String).
+func claimModeWord(m guild.ClaimMode) word {
+	switch m {
+	case guild.ClaimHides:
+		return "said.claim_hides"
+	case guild.ClaimReadOnly:
+		return "said.claim_read_only"
+	}
+	return "said.claim_label"
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
+	"github.com/ticketify/ticketify/projections"
 )
 
 // Name is the projector's name and consumer group.
@@ -30,7 +31,8 @@ type Entry struct {
 	Actor    string                    `bson:"actor,omitempty" json:"actor,omitempty"`
 	Source   string                    `bson:"source,omitempty" json:"source,omitempty"`
 	Because  string                    `bson:"because,omitempty" json:"because,omitempty"`
-	Text     string                    `bson:"text" json:"text"`
+	Text     string                    `bson:"text" json:"text"`                           // in English (DescribeImpersonally), as the API gives it
+	Said     projections.Sentence      `bson:"said" json:"-"`                              // Text as a sentence, for the dashboard to say in the reader's language (zero before version 3)
 	Details  mongodb.SortedMap[string] `bson:"details,omitempty" json:"details,omitempty"` // before/after of settings
 	Hash     string                    `bson:"hash" json:"hash"`                           // the stream's chain after this event
 }

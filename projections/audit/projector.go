@@ -13,6 +13,7 @@ import (
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/i18n"
 	"github.com/ticketify/ticketify/internal/platform/mongodb"
 	"github.com/ticketify/ticketify/projections"
 )
@@ -28,8 +29,9 @@ func (Projector) Name() string { return Name }
 // PerGuild implements projections.PerGuild: it can be split by guild.
 func (Projector) PerGuild() {}
 
-// Version implements projections.Projector.
-func (Projector) Version() int { return 2 }
+// Version implements projections.Projector. 3: entries keep their
+// sentence (Entry.Said) for the dashboard to say in the reader's language.
+func (Projector) Version() int { return 3 }
 
 // Collections implements projections.Projector.
 func (Projector) Collections() []string { return []string{"audit"} }
@@ -117,8 +119,9 @@ func link(prev string, e projections.Event) string {
 }
 
 func entryOf(e projections.Event, hash string) Entry {
+	said := projections.SayImpersonally(e)
 	en := Entry{Position: e.Position, At: e.OccurredAt.UTC(), Type: e.Type, Stream: e.Stream, Version: e.Version, Guild: e.Guild,
-		Actor: e.Actor.User, Source: e.Actor.Source, Because: e.Actor.Because, Text: projections.DescribeImpersonally(e),
+		Actor: e.Actor.User, Source: e.Actor.Source, Because: e.Actor.Because, Text: said.Render(i18n.Locale{}), Said: said, // Text: DescribeImpersonally(e)
 		Details: details(e.Event), Hash: hash}
 	if id, _, ok := projections.TicketStream(e.Stream); ok {
 		en.Ticket = id

@@ -75,6 +75,17 @@ func (p page) Mentions(s string) string {
 	})
 }
 
+// Said is a timeline entry's sentence in the reader's language, its
+// mentions shown with names (Mentions). An entry recorded before the
+// timeline kept sentences, or one whose sentence this build does not know,
+// shows its English text.
+func (p page) Said(e audit.Entry) string {
+	if e.Said.IsZero() || !i18n.Has(e.Said.Key) {
+		return p.Mentions(e.Text)
+	}
+	return p.Mentions(e.Said.Render(p.L.Locale))
+}
+
 // ChannelName names a channel as #name when the bot sees it, else by id.
 func (p page) ChannelName(known []Named, id string) string {
 	for _, n := range known {
