@@ -2,13 +2,13 @@ package discord
 
 import (
 	"context"
-	"github.com/ticketify/ticketify/internal/i18n"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/handler"
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/i18n"
 )
 
 // AddPanickingCommand registers /name, whose work panics with a value that

@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"errors"
-	"github.com/ticketify/ticketify/internal/i18n/said"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/i18n"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"github.com/ticketify/ticketify/internal/platform/panics"
 	"github.com/ticketify/ticketify/internal/platform/tracing"
 	"github.com/ticketify/ticketify/projections/ticketviews"

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ticketify/ticketify/internal/i18n/said"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/i18n"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"github.com/ticketify/ticketify/projections/ticketviews"
 )
 

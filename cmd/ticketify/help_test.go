@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/ticketify/ticketify/domain"
-	"github.com/ticketify/ticketify/internal/i18n"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/internal/i18n"
 )
 
 // TestEveryCommandPrintsItsHelp: `ticketify <command> [<subcommand>] --help`

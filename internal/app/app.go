@@ -7,10 +7,10 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"github.com/google/uuid"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/oklog/ulid"
 

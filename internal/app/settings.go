@@ -3,11 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
-	"github.com/ticketify/ticketify/internal/i18n"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/eventstore"
+	"github.com/ticketify/ticketify/internal/i18n"
 )
 
 // A server's settings, changed by a member of it. Each use case is named for

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ticketify/ticketify/adapters/bus/natsbus"
-	"github.com/ticketify/ticketify/projections"
 	"net"
 	"net/http"
 	"strconv"
@@ -14,9 +12,11 @@ import (
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	"github.com/ticketify/ticketify/adapters/bus/natsbus"
 	"github.com/ticketify/ticketify/eventstore"
 	"github.com/ticketify/ticketify/internal/platform/config"
 	"github.com/ticketify/ticketify/internal/platform/metrics"
+	"github.com/ticketify/ticketify/projections"
 	"github.com/ticketify/ticketify/projections/runner"
 )
 

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/ticketify/ticketify/internal/i18n/said"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/app"
 	"github.com/ticketify/ticketify/internal/i18n"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 )
 
 // meta is a dashboard command's metadata: the acting user, source

@@ -2,8 +2,6 @@ package dashboard_test
 
 import (
 	"context"
-	"github.com/ticketify/ticketify/domain/guild"
-	"github.com/ticketify/ticketify/internal/i18n/said"
 	"html"
 	"html/template"
 	"net/http"
@@ -13,7 +11,9 @@ import (
 	"time"
 
 	"github.com/ticketify/ticketify/domain"
+	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/internal/i18n"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 	"github.com/ticketify/ticketify/internal/testkit/testenv"
 )
 

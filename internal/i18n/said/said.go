@@ -6,11 +6,11 @@
 package said
 
 import (
-	"github.com/ticketify/ticketify/domain"
 	"maps"
 	"strings"
 	"time"
 
+	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/i18n"

@@ -2,11 +2,11 @@ package said
 
 import (
 	"fmt"
-	"github.com/ticketify/ticketify/domain"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
 	"github.com/ticketify/ticketify/domain/ticket"
 	"github.com/ticketify/ticketify/internal/i18n"
