@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketify/ticketify/internal/i18n"
+	"github.com/ticketify/ticketify/internal/i18n/said"
 )
 
 // The dashboard speaks the reader's language: the one they chose with the
@@ -224,6 +225,15 @@ func (w words) Source(s string) string {
 var sourceKeys = map[string]string{"slash_command": "web.common.source_slash_command", "button": "web.common.source_button",
 	"modal": "web.common.source_modal", "dashboard": "web.common.source_dashboard", "automation": "web.common.source_automation",
 	"discord": "web.common.source_discord", "cli": "web.common.source_cli", "system": "web.common.source_system"}
+
+// Elapsed is a time measured in milliseconds, said in the language ("—"
+// for none).
+func (w words) Elapsed(ms int64) string {
+	if ms <= 0 {
+		return "—"
+	}
+	return said.Elapsed(w.Locale, time.Duration(ms)*time.Millisecond)
+}
 
 // Num writes a number as the language does, with as many decimals as
 // it has (up to three): for chart axes and tooltips.

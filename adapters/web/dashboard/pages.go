@@ -117,12 +117,6 @@ func parsePages() (map[string]*template.Template, error) {
 		"tag":  tagHTML,
 		"code": func(text string) template.HTML { return tagHTML("code", "", text) },
 		"link": linkHTML,
-		"ms": func(ms int64) string {
-			if ms <= 0 {
-				return "—"
-			}
-			return (time.Duration(ms) * time.Millisecond).Round(time.Second).String()
-		},
 		"query": func(base string, kv ...any) string {
 			v := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {

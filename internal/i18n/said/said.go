@@ -29,6 +29,15 @@ func Period(l i18n.Locale, d time.Duration) string {
 	return l.T("said.hours_minutes", "Hours", h, "Minutes", m)
 }
 
+// Elapsed is a measured time the way people say it: seconds under a
+// minute ("45 s"), else a Period to the minute ("1 h 2 min").
+func Elapsed(l i18n.Locale, d time.Duration) string {
+	if d < time.Minute {
+		return l.T("said.seconds", "Seconds", int(d.Round(time.Second)/time.Second))
+	}
+	return Period(l, d.Round(time.Minute))
+}
+
 func OnOff(l i18n.Locale, on bool) string {
 	if on {
 		return l.T("said.on")

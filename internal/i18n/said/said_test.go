@@ -87,3 +87,22 @@ func TestARefusalSaysItsValuesInTheLanguage(t *testing.T) {
 		t.Errorf("English priority: %q", got)
 	}
 }
+
+func TestAMeasuredTimeIsSaidInTheLanguage(t *testing.T) {
+	en, de := i18n.Of("en"), i18n.Of("de")
+	for _, c := range []struct {
+		d      time.Duration
+		en, de string
+	}{
+		{45*time.Second + 400*time.Millisecond, "45 s", "45 Sek."},
+		{62*time.Minute + 20*time.Second, "1 h 2 min", "1 Std. 2 Min."},
+		{3 * time.Hour, "3 h", "3 Std."},
+	} {
+		if got := Elapsed(en, c.d); got != c.en {
+			t.Errorf("%s in English: %q, want %q", c.d, got, c.en)
+		}
+		if got := Elapsed(de, c.d); got != c.de {
+			t.Errorf("%s in German: %q, want %q", c.d, got, c.de)
+		}
+	}
+}
