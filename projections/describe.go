@@ -19,13 +19,13 @@ import (
 // Describe says in words what an event means, mentioning people as <@id>
 // (renderers resolve the names). Personal data is included only when it was
 // not erased. The words are English: transcripts store them.
-func Describe(e Event) string { return describe(e, true).Render(i18n.Locale{}) }
+func Describe(e Event) string { return describe(e, true).Render(i18n.English()) }
 
 // DescribeImpersonally says what an event means without any personal data
 // (no reasons, names or topics): for records that outlive the data, like the
 // audit timeline, which then needs no scrubbing on erasure or retention. The
 // words are English: exports and the JSON API give them.
-func DescribeImpersonally(e Event) string { return describe(e, false).Render(i18n.Locale{}) }
+func DescribeImpersonally(e Event) string { return describe(e, false).Render(i18n.English()) }
 
 // SayImpersonally is what DescribeImpersonally says, kept as a Sentence to
 // be said later in a reader's language (the dashboard's timeline).

@@ -148,7 +148,7 @@ func TestSentencesSayInEnglishWhatDescribeSaid(t *testing.T) {
 				want := legacyDescribe(e, personal)
 				s := describe(e, personal)
 				used[s.Key] = true
-				if got := s.Render(i18n.Locale{}); got != want {
+				if got := s.Render(i18n.English()); got != want {
 					t.Errorf("%s:\n got %q\nwant %q", what, got, want)
 				}
 				if got := s.Render(en); got != want {

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
@@ -239,12 +240,23 @@ func localizeOptions(parent string, options []discord.ApplicationCommandOption) 
 	return out
 }
 
+// discordLocales are the Discord locales each shipped language answers
+// to: Discord has two Spanish ones and no plain "pt".
+var discordLocales = map[string][]discord.Locale{
+	"de":    {discord.LocaleGerman},
+	"fr":    {discord.LocaleFrench},
+	"es":    {discord.LocaleSpanishES, "es-419"}, // disgo names no Latin American Spanish
+	"pt-BR": {discord.LocalePortugueseBR},
+}
+
 // localized is a key's sentence by Discord locale, in every language but
 // English (the commands' own words).
 func localized(key string) map[discord.Locale]string {
 	out := map[discord.Locale]string{}
-	for locale, text := range i18n.Translations(key) {
-		out[discord.Locale(locale)] = text
+	for _, l := range i18n.Languages()[1:] {
+		for _, dl := range discordLocales[l.Tag()] {
+			out[dl] = strings.TrimSpace(l.T(key))
+		}
 	}
 	return out
 }
@@ -257,8 +269,7 @@ const serverLanguage = "server"
 // and the server's language in Discord.
 func languageChoices() []discord.ApplicationCommandOptionChoiceString {
 	choices := []discord.ApplicationCommandOptionChoiceString{{Name: "The server's language in Discord", Value: serverLanguage}}
-	for _, t := range i18n.Languages {
-		l, _ := i18n.Exactly(t.String())
+	for _, l := range i18n.Languages() {
 		choices = append(choices, discord.ApplicationCommandOptionChoiceString{Name: l.Name(), Value: l.Tag()})
 	}
 	return choices

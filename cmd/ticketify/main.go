@@ -46,7 +46,7 @@ func oneLine(err error) string {
 	s := err.Error()
 	var rule *domain.RuleError
 	if errors.As(err, &rule) {
-		s = strings.Replace(s, rule.Error(), said.Refusal(i18n.Locale{}, rule), 1)
+		s = strings.Replace(s, rule.Error(), said.Refusal(i18n.English(), rule), 1)
 	}
 	s = strings.ReplaceAll(s, "\n", "; ")
 	return s

@@ -145,9 +145,9 @@ func (a *App) SetFeedback(ctx context.Context, g domain.GuildID, by guild.Member
 // SetLanguage chooses the language of the server's channels ("": the
 // server's language in Discord).
 func (a *App) SetLanguage(ctx context.Context, g domain.GuildID, by guild.Member, language string, m Meta) error {
-	spoken := make([]string, len(i18n.Languages))
-	for i, t := range i18n.Languages {
-		spoken[i] = t.String()
+	var spoken []string
+	for _, l := range i18n.Languages() {
+		spoken = append(spoken, l.Tag())
 	}
 	return a.updateGuild(ctx, g, m, func(s guild.Settings) ([]domain.Event, error) { return s.SetLanguage(by, language, spoken) })
 }

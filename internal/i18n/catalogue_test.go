@@ -34,7 +34,7 @@ var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
 
 func readCatalogues(t *testing.T) map[string]entries {
 	t.Helper()
-	names, err := fs.Glob(catalogues, "locales/*.toml")
+	names, err := fs.Glob(files, "locales/*.toml")
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no catalogues: %v", err)
 	}
@@ -48,7 +48,7 @@ func readCatalogues(t *testing.T) map[string]entries {
 		if _, ok := Exactly(lang); !ok {
 			t.Errorf("%s: %s is not a shipped language (i18n.Languages)", name, lang)
 		}
-		b, err := catalogues.ReadFile(name)
+		b, err := files.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,8 +108,8 @@ func TestEveryLanguageHasEveryKey(t *testing.T) {
 	if len(en) == 0 {
 		t.Fatal("no English catalogue")
 	}
-	for _, tag := range Languages[1:] {
-		lang := tag.String()
+	for _, l := range Languages()[1:] {
+		lang := l.Tag()
 		other := all[lang]
 		var missing, extra []string
 		for key := range en {
@@ -165,8 +165,8 @@ func TestPlaceholdersAgreeBetweenLanguages(t *testing.T) {
 	all := readCatalogues(t)
 	for key, m := range all["en"] {
 		want := placeholders(t, "en", key, m)
-		for _, tag := range Languages[1:] {
-			lang := tag.String()
+		for _, l := range Languages()[1:] {
+			lang := l.Tag()
 			om, ok := all[lang][key]
 			if !ok {
 				continue // TestEveryLanguageHasEveryKey says so

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strings"
 	"sync"
 	"time"
 
@@ -29,20 +28,25 @@ import (
 )
 
 //go:embed locales/*.toml
-var catalogues embed.FS
+var files embed.FS
 
 // The languages Ticketify ships, English first: it is the fallback of every
 // other language and of every reader whose language is not shipped.
-var (
-	English             = language.English
-	German              = language.German
-	French              = language.French
-	Spanish             = language.Spanish
-	BrazilianPortuguese = language.BrazilianPortuguese
-)
+var shipped = []language.Tag{language.English, language.German, language.French, language.Spanish, language.BrazilianPortuguese}
 
-// Languages lists the shipped languages in the order a chooser shows them.
-var Languages = []language.Tag{English, German, French, Spanish, BrazilianPortuguese}
+// Languages are the shipped languages, in the order a chooser shows them.
+func Languages() []Locale {
+	out := make([]Locale, len(shipped))
+	for i, tag := range shipped {
+		out[i] = catalogue().locales[tag]
+	}
+	return out
+}
+
+// English is the language of the program's own words where no reader
+// chose one: logs, the JSON API, what is stored. The zero Locale is English
+// too.
+func English() Locale { return Locale{} }
 
 // Locale is one language's catalogue and formats. Its zero value speaks
 // English.
@@ -61,30 +65,30 @@ type locale struct {
 // layouts are the numeric date formats each language writes (no month
 // names, so nothing here needs translating).
 var layouts = map[language.Tag][2]string{
-	English:             {"2006-01-02", "2006-01-02 15:04 MST"},
-	German:              {"02.01.2006", "02.01.2006, 15:04 MST"},
-	French:              {"02/01/2006", "02/01/2006 15:04 MST"},
-	Spanish:             {"02/01/2006", "02/01/2006 15:04 MST"},
-	BrazilianPortuguese: {"02/01/2006", "02/01/2006 15:04 MST"},
+	language.English:             {"2006-01-02", "2006-01-02 15:04 MST"},
+	language.German:              {"02.01.2006", "02.01.2006, 15:04 MST"},
+	language.French:              {"02/01/2006", "02/01/2006 15:04 MST"},
+	language.Spanish:             {"02/01/2006", "02/01/2006 15:04 MST"},
+	language.BrazilianPortuguese: {"02/01/2006", "02/01/2006 15:04 MST"},
 }
 
-var loaded = sync.OnceValues(load)
+var loadOnce = sync.OnceValues(load)
 
-type shipped struct {
+type loaded struct {
 	bundle  *goi18n.Bundle
 	matcher language.Matcher
 	locales map[language.Tag]Locale
 }
 
-func load() (*shipped, error) {
-	bundle := goi18n.NewBundle(English)
+func load() (*loaded, error) {
+	bundle := goi18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	names, err := fs.Glob(catalogues, "locales/*.toml")
+	names, err := fs.Glob(files, "locales/*.toml")
 	if err != nil {
 		return nil, err
 	}
 	for _, name := range names {
-		buf, err := catalogues.ReadFile(name)
+		buf, err := files.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
@@ -92,8 +96,8 @@ func load() (*shipped, error) {
 			return nil, fmt.Errorf("message catalogue %s: %w", name, err)
 		}
 	}
-	s := &shipped{bundle: bundle, matcher: language.NewMatcher(Languages), locales: map[language.Tag]Locale{}}
-	for _, tag := range Languages {
+	s := &loaded{bundle: bundle, matcher: language.NewMatcher(shipped), locales: map[language.Tag]Locale{}}
+	for _, tag := range shipped {
 		l := layouts[tag]
 		s.locales[tag] = Locale{&locale{tag: tag, localizer: goi18n.NewLocalizer(bundle, tag.String()),
 			printer: message.NewPrinter(tag), date: l[0], dateTime: l[1]}}
@@ -101,8 +105,8 @@ func load() (*shipped, error) {
 	return s, nil
 }
 
-func catalogue() *shipped {
-	s, err := loaded()
+func catalogue() *loaded {
+	s, err := loadOnce()
 	if err != nil {
 		panic(err) // the catalogues are compiled in: i18n_test.go loads them on every test run
 	}
@@ -121,13 +125,13 @@ func Of(preferred ...string) Locale {
 		}
 	}
 	if len(tags) == 0 {
-		return s.locales[English]
+		return s.locales[language.English]
 	}
 	_, i, confidence := s.matcher.Match(tags...)
 	if confidence == language.No {
-		return s.locales[English]
+		return s.locales[language.English]
 	}
-	return s.locales[Languages[i]]
+	return s.locales[shipped[i]]
 }
 
 // OfAcceptLanguage is the shipped language a browser's Accept-Language
@@ -136,19 +140,19 @@ func OfAcceptLanguage(header string) Locale {
 	s := catalogue()
 	tags, _, err := language.ParseAcceptLanguage(header)
 	if err != nil || len(tags) == 0 {
-		return s.locales[English]
+		return s.locales[language.English]
 	}
 	_, i, confidence := s.matcher.Match(tags...)
 	if confidence == language.No {
-		return s.locales[English]
+		return s.locales[language.English]
 	}
-	return s.locales[Languages[i]]
+	return s.locales[shipped[i]]
 }
 
 // Exactly is a shipped language by its tag as Tag writes it ("pt-BR"), for
 // a choice a person made; false when it is not shipped.
 func Exactly(tag string) (Locale, bool) {
-	for _, t := range Languages {
+	for _, t := range shipped {
 		if t.String() == tag {
 			return catalogue().locales[t], true
 		}
@@ -158,7 +162,7 @@ func Exactly(tag string) (Locale, bool) {
 
 func (l Locale) get() *locale {
 	if l.locale == nil {
-		return catalogue().locales[English].locale
+		return catalogue().locales[language.English].locale
 	}
 	return l.locale
 }
@@ -205,7 +209,7 @@ func (l Locale) localize(key string, data map[string]any, count any) string {
 
 // Has reports whether the catalogues hold the key.
 func Has(key string) bool {
-	_, err := catalogue().locales[English].localizer.Localize(&goi18n.LocalizeConfig{MessageID: key})
+	_, err := catalogue().locales[language.English].localizer.Localize(&goi18n.LocalizeConfig{MessageID: key})
 	return err == nil || !isNotFound(err)
 }
 
@@ -241,29 +245,4 @@ func pairs(args []any) map[string]any {
 		data[name] = args[i+1]
 	}
 	return data
-}
-
-// DiscordLocales are the Discord locales each shipped language answers
-// to, for a command's name_localizations: Discord has two Spanish ones and
-// no plain "pt".
-var DiscordLocales = map[string][]string{
-	"de":    {"de"},
-	"fr":    {"fr"},
-	"es":    {"es-ES", "es-419"},
-	"pt-BR": {"pt-BR"},
-}
-
-// Translations is a key's sentence in every shipped language but English,
-// by Discord locale (see DiscordLocales), for a command's name or
-// description localizations.
-func Translations(key string) map[string]string {
-	out := map[string]string{}
-	for _, tag := range Languages[1:] {
-		l := catalogue().locales[tag]
-		text := l.T(key)
-		for _, dl := range DiscordLocales[l.Tag()] {
-			out[dl] = strings.TrimSpace(text)
-		}
-	}
-	return out
 }

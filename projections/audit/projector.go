@@ -121,7 +121,7 @@ func link(prev string, e projections.Event) string {
 func entryOf(e projections.Event, hash string) Entry {
 	said := projections.SayImpersonally(e)
 	en := Entry{Position: e.Position, At: e.OccurredAt.UTC(), Type: e.Type, Stream: e.Stream, Version: e.Version, Guild: e.Guild,
-		Actor: e.Actor.User, Source: e.Actor.Source, Because: e.Actor.Because, Text: said.Render(i18n.Locale{}), Said: said, // Text: DescribeImpersonally(e)
+		Actor: e.Actor.User, Source: e.Actor.Source, Because: e.Actor.Because, Text: said.Render(i18n.English()), Said: said, // Text: DescribeImpersonally(e)
 		Details: details(e.Event), Hash: hash}
 	if id, _, ok := projections.TicketStream(e.Stream); ok {
 		en.Ticket = id

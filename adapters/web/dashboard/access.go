@@ -164,7 +164,7 @@ func (d *Dashboard) denied(c *fiber.Ctx, err error) error {
 // like its field names and values, so scripts and logs read the same.
 func (d *Dashboard) fail(c *fiber.Ctx, status int, key string, args ...any) error {
 	if isAPI(c) {
-		return c.Status(status).JSON(apiError{Error: i18n.Locale{}.T(key, args...)})
+		return c.Status(status).JSON(apiError{Error: i18n.English().T(key, args...)})
 	}
 	return d.failWith(c, status, localeOf(c).T(key, args...))
 }
@@ -183,7 +183,7 @@ func (d *Dashboard) failWith(c *fiber.Ctx, status int, message string) error {
 // names the sentence that says why.
 type badRequest struct{ key string }
 
-func (b badRequest) Error() string { return i18n.Locale{}.T(b.key) }
+func (b badRequest) Error() string { return i18n.English().T(b.key) }
 
 // failed answers an error of a read: a ticket not in this guild is 404, a
 // bad request 400, anything else unavailable.

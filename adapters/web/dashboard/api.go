@@ -59,7 +59,7 @@ func (d *Dashboard) apiTicketAction(c *fiber.Ctx, s *staffCtx) error {
 	if errors.Is(err, errUnknownAction) {
 		return d.fail(c, fiber.StatusNotFound, "web.errors.api_unknown_action")
 	}
-	if msg, ok := refusal(i18n.Locale{}, err); ok { // English, as every API message
+	if msg, ok := refusal(i18n.English(), err); ok { // English, as every API message
 		return d.failWith(c, statusOf(err), msg)
 	}
 	if err != nil {
@@ -102,7 +102,7 @@ func (d *Dashboard) apiSettingsChange(c *fiber.Ctx, s *staffCtx) error {
 	if errors.Is(err, errUnknownAction) {
 		return d.fail(c, fiber.StatusNotFound, "web.errors.unknown_setting")
 	}
-	if msg, ok := refusal(i18n.Locale{}, err); ok { // English, as every API message
+	if msg, ok := refusal(i18n.English(), err); ok { // English, as every API message
 		return d.failWith(c, statusOf(err), msg)
 	}
 	if err != nil {

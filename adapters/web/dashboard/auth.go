@@ -405,7 +405,7 @@ func (d *Dashboard) requireUser(c *fiber.Ctx) error {
 		d.clearCookie(c) // expired or unknown
 	}
 	if isAPI(c) {
-		return c.Status(fiber.StatusUnauthorized).JSON(apiError{Error: i18n.Locale{}.T("web.errors.api_log_in")})
+		return c.Status(fiber.StatusUnauthorized).JSON(apiError{Error: i18n.English().T("web.errors.api_log_in")})
 	}
 	if c.Method() != fiber.MethodGet {
 		return d.fail(c, fiber.StatusUnauthorized, "web.errors.session_expired")

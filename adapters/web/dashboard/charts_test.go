@@ -18,7 +18,7 @@ func TestChartsLeaveGapsForDaysWithoutAMeasure(t *testing.T) {
 		{Day: "2026-11-03", FirstResp: p(120_000), Ratings: analytics.Ratings{Count: 2, Average: 2, Distribution: [5]int{1, 0, 1, 0, 0}}},
 	}
 	var first, rating, dist string
-	for _, c := range charts(i18n.Locale{}, days) {
+	for _, c := range charts(i18n.English(), days) {
 		switch {
 		case strings.Contains(string(c.SVG), `id="chart-first-response"`):
 			first = string(c.SVG)

@@ -116,9 +116,8 @@ type langChoice struct {
 }
 
 func langChoices(current i18n.Locale) []langChoice {
-	out := make([]langChoice, 0, len(i18n.Languages))
-	for _, t := range i18n.Languages {
-		l, _ := i18n.Exactly(t.String())
+	out := make([]langChoice, 0, len(i18n.Languages()))
+	for _, l := range i18n.Languages() {
 		out = append(out, langChoice{Tag: l.Tag(), Name: l.Name(), Selected: l.Tag() == current.Tag()})
 	}
 	return out

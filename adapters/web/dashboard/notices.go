@@ -126,7 +126,7 @@ var notices = map[notice]noticeText{
 
 // String is the notice's sentence in English, as the API says it ("" for
 // an unknown code).
-func (n notice) String() string { return n.In(i18n.Locale{}) }
+func (n notice) String() string { return n.In(i18n.English()) }
 
 // In is the notice's sentence in l ("" for an unknown code).
 func (n notice) In(l i18n.Locale) string {

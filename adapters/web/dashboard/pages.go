@@ -753,7 +753,7 @@ func (d *Dashboard) settingsPage(c *fiber.Ctx, s *staffCtx) error {
 func (d *Dashboard) showSettings(c *fiber.Ctx, s *staffCtx, done, refused string) error {
 	ctx := c.UserContext()
 	data := map[string]any{"Settings": settingsOf(s.settings, localeOf(c)), "Manages": s.manages && d.eraser != nil,
-		"Export": s.manages && d.guildExporter != nil, "Language": s.settings.Language(), "Languages": langChoices(i18n.Locale{})}
+		"Export": s.manages && d.guildExporter != nil, "Language": s.settings.Language(), "Languages": langChoices(i18n.English())}
 	if d.dir != nil {
 		roles, err := d.dir.GuildRoles(ctx, s.guild)
 		if err != nil {
