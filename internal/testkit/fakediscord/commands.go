@@ -110,8 +110,20 @@ func validateNode(path string, n map[string]any, totals map[string]int) string {
 		if l := utf8.RuneCountInString(cn); l < 1 || l > 100 {
 			return at + ".choices.name: must be 1-100 characters"
 		}
-		totals[""] += utf8.RuneCountInString(cn) + len(fmt.Sprint(ch["value"]))
-		for locale, v := range localizations(ch, "name_localizations") {
+		value := len(fmt.Sprint(ch["value"]))
+		totals[""] += utf8.RuneCountInString(cn) + value
+		localized := localizations(ch, "name_localizations")
+		for locale := range totals {
+			if locale == "" {
+				continue
+			}
+			v, ok := localized[locale]
+			if !ok {
+				v = cn
+			}
+			totals[locale] += utf8.RuneCountInString(v) + value
+		}
+		for locale, v := range localized {
 			if !discordLocales[locale] {
 				return fmt.Sprintf("%s.choices.name_localizations.%s: invalid locale", at, locale)
 			}
@@ -153,4 +165,27 @@ func localizations(n map[string]any, field string) map[string]string {
 		out[k] = s
 	}
 	return out
+}
+
+// duplicateCommand says which two commands of one type share a name in some
+// locale ("" when none do): Discord refuses the whole set.
+func duplicateCommand(cmds []map[string]any) string {
+	seen := map[string]bool{}
+	for _, c := range cmds {
+		typ, _ := c["type"].(float64)
+		name, _ := c["name"].(string)
+		names := localizations(c, "name_localizations")
+		for locale := range discordLocales {
+			v, ok := names[locale]
+			if !ok {
+				v = name
+			}
+			k := fmt.Sprintf("%v/%s/%s", typ, locale, v)
+			if seen[k] {
+				return fmt.Sprintf("two commands are called %q in %s", v, locale)
+			}
+			seen[k] = true
+		}
+	}
+	return ""
 }

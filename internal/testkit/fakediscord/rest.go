@@ -258,6 +258,10 @@ func (s *Server) bulkCommands(w http.ResponseWriter, method, scope string, body 
 		s.writeError(w, 400, codeInvalidBody, "Invalid Form Body")
 		return
 	}
+	if problem := duplicateCommand(cmds); problem != "" {
+		s.writeError(w, 400, codeInvalidBody, "Invalid Form Body: "+problem)
+		return
+	}
 	out := make([]json.RawMessage, 0, len(cmds))
 	for _, c := range cmds {
 		if name, _ := c["name"].(string); name == "" {
