@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ticketify/ticketify/domain"
 	"github.com/ticketify/ticketify/domain/guild"
@@ -34,11 +33,7 @@ func (s *site) postRaw(path string, form url.Values, header map[string]string) *
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	c := &http.Client{Jar: s.c.Jar, Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(req)
-	must(s.t, err)
-	res.Body.Close()
-	return res
+	return s.sendOnce(req)
 }
 
 func (s *site) langCookie() *http.Cookie {

@@ -32,6 +32,13 @@ func (s *site) raw(path, rawQuery string, header map[string]string) *http.Respon
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
+	return s.sendOnce(req)
+}
+
+// sendOnce sends a request as the site's browser (its cookies) and returns
+// the answer without following a redirect.
+func (s *site) sendOnce(req *http.Request) *http.Response {
+	s.t.Helper()
 	c := &http.Client{Jar: s.c.Jar, Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Do(req)
 	must(s.t, err)
