@@ -1,8 +1,9 @@
 // Package i18n speaks Ticketify's words in the reader's language.
 //
 // The words live in message catalogues, locales/<part>.<language>.toml: one
-// file per part of the program (bot, commands, domain, web) and language,
-// every key present in every language (i18n_test.go holds them to it). The
+// file per part of the program (core, bot, commands, domain, web, audit,
+// said) and language, every key present in every language
+// (catalogue_test.go holds them to it, and the code to them). The
 // catalogues are go-i18n's (STYLE 18): its TOML format, its plural forms,
 // its text/template placeholders ({{.Name}}). What this package adds is the
 // choice of a language from what Discord or a browser says, a Locale value
@@ -108,7 +109,7 @@ func load() (*loaded, error) {
 func catalogue() *loaded {
 	s, err := loadOnce()
 	if err != nil {
-		panic(err) // the catalogues are compiled in: i18n_test.go loads them on every test run
+		panic(err) // the catalogues are compiled in: catalogue_test.go loads them on every test run
 	}
 	return s
 }
@@ -200,14 +201,15 @@ func (l Locale) Message(key string, data map[string]any) string {
 func (l Locale) localize(key string, data map[string]any, count any) string {
 	s, err := l.get().localizer.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
 	if err != nil && s == "" {
-		// A key no catalogue holds: i18n_test.go fails on the code that
-		// asks for it; a reader sees the key rather than nothing.
+		// A key no catalogue holds: catalogue_test.go fails on the code
+		// that asks for it; a reader sees the key rather than nothing.
 		return key
 	}
 	return s
 }
 
-// Has reports whether the catalogues hold the key.
+// Has reports whether the catalogues hold the key (a key stored with a
+// record by an older or newer build may not be).
 func Has(key string) bool {
 	_, err := catalogue().locales[language.English].localizer.Localize(&goi18n.LocalizeConfig{MessageID: key})
 	return err == nil || !isNotFound(err)
