@@ -367,7 +367,7 @@ func actionSaid(l i18n.Locale, action string) string {
 func (r *Reactor) channelLocale(ctx context.Context, g domain.GuildID) (i18n.Locale, error) {
 	s, err := r.bot.app.Settings(ctx, g)
 	if err != nil {
-		return i18n.Locale{}, err
+		return i18n.English(), err
 	}
 	return r.bot.channelLocale(ctx, s), nil
 }
@@ -389,7 +389,7 @@ func describe(err error) string {
 	}
 	var rule *domain.RuleError
 	if errors.As(err, &rule) { // recorded on the ticket: in English, like everything stored
-		return said.Refusal(i18n.Locale{}, rule)
+		return said.Refusal(i18n.English(), rule)
 	}
 	return err.Error()
 }

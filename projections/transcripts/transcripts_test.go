@@ -156,6 +156,9 @@ func TestUntrustedContentNeverBecomesMarkup(t *testing.T) {
 				if (a.Key == "href" || a.Key == "src") && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "javascript:") {
 					t.Errorf("a script URL in %s: %q", a.Key, a.Val)
 				}
+				if a.Key == "style" && !strings.HasPrefix(a.Val, "background:hsl(") {
+					t.Errorf("a style the template refused or did not make: %q", a.Val) // html/template writes ZgotmplZ for what it refuses
+				}
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
