@@ -451,6 +451,7 @@ func TestALanguageIsChosenFromWhatDiscordOrTheBrowserSays(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"de-DE,de;q=0.9,en;q=0.8", "de"}, {"fr-CA,fr;q=0.9", "fr"}, {"pt", "pt-BR"}, {"es-MX", "es"},
 		{"ja,zh;q=0.5", "en"}, {"", "en"}, {";;;", "en"}, {"en-US,de;q=0.5", "en"},
+		{"de;q=abc,fr", "fr"}, {"x,de", "de"}, {"\xff\xfe, de", "de"},
 	} {
 		if got := OfAcceptLanguage(c.in).Tag(); got != c.want {
 			t.Errorf("Accept-Language %q: %s, want %s", c.in, got, c.want)

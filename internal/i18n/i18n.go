@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,11 +137,20 @@ func Of(preferred ...string) Locale {
 }
 
 // OfAcceptLanguage is the shipped language a browser's Accept-Language
-// header prefers.
+// header prefers. One malformed entry ("de;q=abc") is left out rather than
+// spoiling the rest; a language refused with q=0 is not chosen.
 func OfAcceptLanguage(header string) Locale {
 	s := catalogue()
 	tags, _, err := language.ParseAcceptLanguage(header)
-	if err != nil || len(tags) == 0 {
+	if err != nil {
+		tags = nil
+		for _, entry := range strings.Split(header, ",") {
+			if t, _, err := language.ParseAcceptLanguage(entry); err == nil {
+				tags = append(tags, t...)
+			}
+		}
+	}
+	if len(tags) == 0 {
 		return s.locales[language.English]
 	}
 	_, i, confidence := s.matcher.Match(tags...)

@@ -69,9 +69,13 @@ func isAuthRoute(p string) bool {
 
 func safeNext(next string) string { return safeNextOr(next, "/guilds") }
 
+// maxNext bounds a return address: a longer one (a Location header of
+// hundreds of kilobytes that proxies refuse) goes home instead.
+const maxNext = 2048
+
 // safeNextOr is safeNext with another page for what it refuses.
 func safeNextOr(next, home string) string {
-	if !strings.HasPrefix(next, "/") || !utf8.ValidString(next) || strings.ContainsFunc(next, unsafeInPath) {
+	if len(next) > maxNext || !strings.HasPrefix(next, "/") || !utf8.ValidString(next) || strings.ContainsFunc(next, unsafeInPath) {
 		return home
 	}
 	u, err := url.Parse(next)

@@ -310,6 +310,10 @@ func (d *Dashboard) securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	// Every answer but the static assets (which say otherwise) is someone's
+	// data or a page made for them: no cache keeps it (the JSON API and the
+	// analytics downloads too, not only the pages).
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	if d.secure {
 		c.Set("Strict-Transport-Security", "max-age=31536000")
 	}

@@ -184,10 +184,25 @@ func TestTheLanguageChooser(t *testing.T) {
 	t.Run("it goes back only to a path of this site", func(t *testing.T) {
 		s := newSite(t, w)
 		s.login(w.Owner)
-		for _, next := range []string{"https://evil.example/", "//evil.example", "/\\evil.example", "/%2F%2Fevil.example", "javascript:alert(1)", ""} {
+		for _, next := range []string{"https://evil.example/", "//evil.example", "/\\evil.example", "/%2F%2Fevil.example", "javascript:alert(1)", "",
+			"/" + strings.Repeat("a", 200_000)} { // a Location header proxies would refuse
 			res := s.postRaw("/language", url.Values{"csrf": {s.csrf()}, "lang": {"fr"}, "next": {next}}, nil)
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
-				t.Fatalf("next=%q: %d to %q, want /", next, res.StatusCode, res.Header.Get("Location"))
+				t.Fatalf("next=%.40q: %d to %.40q, want /", next, res.StatusCode, res.Header.Get("Location"))
+			}
+		}
+	})
+
+	t.Run("no cache keeps someone's data", func(t *testing.T) {
+		s := newSite(t, w)
+		s.login(w.Owner)
+		for _, path := range []string{"/api/v1/me", "/api/v1/guilds", "/guilds/" + w.Guild.ID.String() + "/analytics.csv", "/guilds/" + w.Guild.ID.String() + "/analytics.json"} {
+			res, _ := s.get(path)
+			if res.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: Cache-Control %q: someone's data kept in a cache", path, res.Header.Get("Cache-Control"))
+			}
+			if strings.HasSuffix(path, ".csv") && res.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+				t.Errorf("%s: Content-Type %q", path, res.Header.Get("Content-Type"))
 			}
 		}
 	})

@@ -712,7 +712,6 @@ func (d *Dashboard) analyticsFile(format string) staffHandler {
 			return c.JSON(fiber.Map{"guild": s.guild.String(), "from": from, "to": to, "days": days})
 		}
 		c.Attachment(name + ".csv")
-		c.Type("csv", "utf-8")
 		return c.Send(analyticsCSV(days))
 	}
 }
