@@ -66,18 +66,26 @@ func (s *site) get(path string) (*http.Response, string) {
 
 func (s *site) post(path string, form url.Values, header map[string]string) (*http.Response, string) {
 	s.t.Helper()
+	return s.do(s.formRequest(path, form, header))
+}
+
+// formRequest is a form posted to path with the given headers.
+func (s *site) formRequest(path string, form url.Values, header map[string]string) *http.Request {
 	req, _ := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	return s.do(req)
+	return req
 }
 
-func (s *site) cookie() *http.Cookie {
+func (s *site) cookie() *http.Cookie { return s.cookieNamed("ticketify_session") }
+
+// cookieNamed is the browser's cookie of that name for the site, if any.
+func (s *site) cookieNamed(name string) *http.Cookie {
 	u, _ := url.Parse(s.base)
 	for _, c := range s.c.Jar.Cookies(u) {
-		if c.Name == "ticketify_session" {
+		if c.Name == name {
 			return c
 		}
 	}

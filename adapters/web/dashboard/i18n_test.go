@@ -28,23 +28,10 @@ func (s *site) getIn(path, accept string) (*http.Response, string) {
 // following a redirect.
 func (s *site) postRaw(path string, form url.Values, header map[string]string) *http.Response {
 	s.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	return s.sendOnce(req)
+	return s.sendOnce(s.formRequest(path, form, header))
 }
 
-func (s *site) langCookie() *http.Cookie {
-	u, _ := url.Parse(s.base)
-	for _, c := range s.c.Jar.Cookies(u) {
-		if c.Name == "ticketify_lang" {
-			return c
-		}
-	}
-	return nil
-}
+func (s *site) langCookie() *http.Cookie { return s.cookieNamed("ticketify_lang") }
 
 // in is a catalogue sentence as a page writes it (escaped), checked to be
 // a translation: different from the English.
